@@ -1,0 +1,36 @@
+// Two builds: the browser bundle HA loads (panel + card, lazy chunks for heavy crypto and
+// translations) and the Node programs (CLI, simulated Home Assistant).
+import json from "@rollup/plugin-json";
+import { nodeResolve } from "@rollup/plugin-node-resolve";
+import terser from "@rollup/plugin-terser";
+import { builtinModules } from "node:module";
+import esbuild from "rollup-plugin-esbuild";
+
+const tsconfig = "tsconfig.json";
+const nodeBuiltins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+
+export default [
+  {
+    input: "src/main.ts",
+    output: {
+      dir: "dist",
+      format: "es",
+      entryFileNames: "backup-keyring.js",
+      chunkFileNames: "chunks/[name]-[hash].js",
+      sourcemap: false,
+    },
+    plugins: [
+      nodeResolve({ browser: true }),
+      json({ preferConst: true }),
+      esbuild({ target: "es2022", tsconfig }),
+      terser({ format: { comments: false } }),
+    ],
+  },
+  {
+    input: { cli: "src/cli/main.ts", sim: "src/sim/main.ts" },
+    output: { dir: "dist/node", format: "es", entryFileNames: "[name].js", chunkFileNames: "[name]-[hash].js" },
+    // Node programs load their npm dependencies from node_modules at run time.
+    external: (id) => nodeBuiltins.has(id) || (!id.startsWith(".") && !id.startsWith("/") && !id.startsWith("\0")),
+    plugins: [json({ preferConst: true }), esbuild({ target: "node20", platform: "node", tsconfig })],
+  },
+];

@@ -1,0 +1,37 @@
+// Browser tests in the system Chromium (never a downloaded browser), driven by playwright-core.
+import { esbuildPlugin } from "@web/dev-server-esbuild";
+import { playwrightLauncher } from "@web/test-runner-playwright";
+import { fileURLToPath } from "node:url";
+import { testServicesPlugin } from "./test/support/wtr-services.mjs";
+import { summaryReporter } from "./test/support/wtr-summary-reporter.mjs";
+import { defaultReporter } from "@web/test-runner";
+
+const executablePath = process.env.CHROME_PATH || "/usr/bin/chromium";
+
+export default {
+  rootDir: fileURLToPath(new URL(".", import.meta.url)),
+  files: process.env.WTR_FILES ? process.env.WTR_FILES.split(",") : ["test/browser/**/*.test.ts"],
+  nodeResolve: true,
+  concurrency: 2,
+  concurrentBrowsers: 1,
+  testsFinishTimeout: 300000,
+  testFramework: { config: { timeout: 60000 } },
+  browserStartTimeout: 60000,
+  plugins: [
+    esbuildPlugin({ ts: true, json: true, target: "es2022", tsconfig: fileURLToPath(new URL("./tsconfig.json", import.meta.url)) }),
+    testServicesPlugin(),
+  ],
+  browsers: [
+    playwrightLauncher({
+      product: "chromium",
+      launchOptions: {
+        executablePath,
+        headless: true,
+        args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+      },
+      // A fresh context per test file, so IndexedDB does not leak between files.
+      createBrowserContext: ({ browser }) => browser.newContext(),
+    }),
+  ],
+  reporters: [defaultReporter(), summaryReporter(process.env.WTR_SUMMARY_FILE)],
+};
