@@ -1,0 +1,123 @@
+// Our own strings (HA's `hass.localize` only knows HA's keys). Messages are flat-keyed by dotted
+// path and use `{name}` placeholders plus ICU-style plurals: `{count, plural, one {# backup} other {# backups}}`.
+import en from "../../translations/en.json";
+
+export type Messages = { [key: string]: string | Messages };
+export type LocalizeFunc = (key: string, params?: Record<string, string | number>) => string;
+
+export const LANGUAGES = ["en", "de", "fr", "nl", "es", "it", "pl", "sv", "pt-BR", "da"] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+// Each non-English language is its own lazy chunk; English is always in the main bundle as the fallback.
+const loaders: Record<Exclude<Language, "en">, () => Promise<{ default: Messages }>> = {
+  de: () => import("../../translations/de.json"),
+  fr: () => import("../../translations/fr.json"),
+  nl: () => import("../../translations/nl.json"),
+  es: () => import("../../translations/es.json"),
+  it: () => import("../../translations/it.json"),
+  pl: () => import("../../translations/pl.json"),
+  sv: () => import("../../translations/sv.json"),
+  "pt-BR": () => import("../../translations/pt-BR.json"),
+  da: () => import("../../translations/da.json"),
+};
+
+/** Picks the best supported language for a BCP-47 tag (`de-AT` → `de`, `pt` → `pt-BR`). */
+export function resolveLanguage(tag: string | undefined | null): Language {
+  if (!tag) return "en";
+  const exact = LANGUAGES.find((l) => l.toLowerCase() === tag.toLowerCase());
+  if (exact) return exact;
+  const base = tag.split(/[-_]/)[0]!.toLowerCase();
+  return LANGUAGES.find((l) => l.split("-")[0]!.toLowerCase() === base) ?? "en";
+}
+
+export function flatten(messages: Messages, prefix = "", out: Record<string, string> = {}): Record<string, string> {
+  for (const [k, v] of Object.entries(messages)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (typeof v === "string") out[key] = v;
+    else flatten(v, key, out);
+  }
+  return out;
+}
+
+const englishFlat = flatten(en as Messages);
+const cache = new Map<Language, Record<string, string>>([["en", englishFlat]]);
+
+export async function loadMessages(language: Language): Promise<Record<string, string>> {
+  const cached = cache.get(language);
+  if (cached) return cached;
+  const mod = await loaders[language as Exclude<Language, "en">]();
+  const flat = flatten(mod.default);
+  cache.set(language, flat);
+  return flat;
+}
+
+/** Finds the end of a `{…}` group starting at `start` (which holds `{`). */
+function matchBrace(text: string, start: number): number {
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    if (text[i] === "{") depth++;
+    else if (text[i] === "}" && --depth === 0) return i;
+  }
+  return -1;
+}
+
+export function formatMessage(template: string, params: Record<string, string | number> | undefined, language: string): string {
+  let out = "";
+  let i = 0;
+  while (i < template.length) {
+    const open = template.indexOf("{", i);
+    if (open < 0) {
+      out += template.slice(i);
+      break;
+    }
+    out += template.slice(i, open);
+    const close = matchBrace(template, open);
+    if (close < 0) {
+      out += template.slice(open);
+      break;
+    }
+    const body = template.slice(open + 1, close);
+    const plural = /^\s*(\w+)\s*,\s*plural\s*,(.*)$/s.exec(body);
+    if (plural) {
+      const value = Number(params?.[plural[1]!] ?? 0);
+      const cases = new Map<string, string>();
+      const rest = plural[2]!;
+      let j = 0;
+      while (j < rest.length) {
+        const sel = /\s*(=\d+|\w+)\s*\{/y;
+        sel.lastIndex = j;
+        const m = sel.exec(rest);
+        if (!m) break;
+        const braceAt = sel.lastIndex - 1;
+        const end = matchBrace(rest, braceAt);
+        if (end < 0) break;
+        cases.set(m[1]!, rest.slice(braceAt + 1, end));
+        j = end + 1;
+      }
+      const category = new Intl.PluralRules(language).select(value);
+      const chosen = cases.get(`=${value}`) ?? cases.get(category) ?? cases.get("other") ?? "";
+      out += formatMessage(chosen.replace(/#/g, new Intl.NumberFormat(language).format(value)), params, language);
+    } else {
+      const name = body.trim();
+      out += params && name in params ? String(params[name]) : `{${name}}`;
+    }
+    i = close + 1;
+  }
+  return out;
+}
+
+export function createLocalize(messages: Record<string, string>, language: string): LocalizeFunc {
+  return (key, params) => {
+    const template = messages[key] ?? englishFlat[key];
+    // A missing key shows itself, so a test (and a user) can spot it instead of a blank.
+    return template === undefined ? key : formatMessage(template, params, language);
+  };
+}
+
+export async function localizeFor(languageTag: string | undefined | null): Promise<LocalizeFunc> {
+  const language = resolveLanguage(languageTag);
+  return createLocalize(await loadMessages(language), language);
+}
+
+/** English only, synchronous: for the CLI and for code that has no language yet. */
+export const localizeEnglish: LocalizeFunc = createLocalize(englishFlat, "en");
