@@ -1,1 +1,67 @@
-export async function startSimulatedHA(_o: unknown) { return { url: "", adminToken: "", userToken: "", close: async () => {}, control: async () => null }; }
+// `node dist/node/sim.js [--port 8123] [--host 127.0.0.1] [--token T] [--user-token T] [--state FILE]
+//  [--ha-version 2026.11.0] [--seed 1] [--now ISO] [--serve DIR] [--backups N]`
+// Also the module the tests import: `startSimulatedHA(options)`.
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { startSimulatedHA, type SimOptions } from "./server.js";
+
+export { startSimulatedHA };
+export type { SimControlAction, SimHandle, SimOptions } from "./server.js";
+
+const FLAGS: Record<string, keyof SimOptions> = {
+  "--port": "port",
+  "--host": "host",
+  "--token": "token",
+  "--user-token": "userToken",
+  "--state": "state",
+  "--ha-version": "haVersion",
+  "--seed": "seed",
+  "--now": "now",
+  "--serve": "serve",
+  "--backups": "backups",
+};
+const NUMERIC = new Set<keyof SimOptions>(["port", "seed", "backups"]);
+
+export function parseSimArgs(argv: string[]): SimOptions {
+  const options: Record<string, unknown> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i]!.split(/=(.*)/s, 2) as [string, string | undefined];
+    const name = FLAGS[flag];
+    if (!name) throw new Error(`unknown option ${flag}`);
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new Error(`${flag} needs a value`);
+    if (NUMERIC.has(name)) {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} needs a whole number`);
+      options[name] = n;
+    } else options[name] = value;
+  }
+  return options as SimOptions;
+}
+
+function isMain(): boolean {
+  try {
+    return realpathSync(process.argv[1] ?? "") === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  let options: SimOptions;
+  try {
+    options = parseSimArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`simulated HA: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const sim = await startSimulatedHA(options);
+  // Tokens are the simulated server's own access tokens, never an encryption key.
+  process.stdout.write(`Simulated Home Assistant ${options.haVersion ?? "2026.11.0"} on ${sim.url}\n`);
+  process.stdout.write(`  admin token: ${sim.adminToken}\n  non-admin token: ${sim.userToken}\n`);
+  const stop = () => {
+    void sim.close().then(() => process.exit(0));
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}

@@ -1,0 +1,93 @@
+// A believable instance, the same for the same seed: ~30 backups over 18 months on three
+// locations (the NAS unencrypted), made under three successive keys, one mislabelled copy and
+// one location whose agent errors.
+import type { BackupConfig } from "../data/backup.js";
+import { seededRng, simEncryptionKey } from "./random.js";
+import { SimState } from "./state.js";
+
+export const DEMO_AGENTS = [
+  { agent_id: "hassio.local", name: "local", error: null },
+  { agent_id: "cloud.cloud", name: "cloud", error: null },
+  { agent_id: "hassio.nas", name: "nas", error: null },
+  { agent_id: "hassio.offsite", name: "offsite", error: "The backup agent is unreachable." },
+];
+
+const DAY = 86_400_000;
+
+export interface DemoOptions {
+  seed: number;
+  now: Date;
+  haVersion: string;
+  backups?: number;
+}
+
+function isoDate(t: number): string {
+  // HA writes backup dates with microseconds and the instance's offset; UTC keeps it simple.
+  return new Date(t).toISOString().replace("Z", "+00:00");
+}
+
+export async function createDemoState(opts: DemoOptions): Promise<SimState> {
+  const rng = seededRng(opts.seed);
+  const keys = [simEncryptionKey(rng), simEncryptionKey(rng), simEncryptionKey(rng)];
+  const instanceId = rng.hex(32);
+  const count = opts.backups ?? 30;
+  const end = opts.now.getTime() - DAY;
+  const start = end - 548 * DAY; // 18 months
+  const step = (end - start) / (count - 1);
+  // Keys change a third and two thirds of the way through.
+  const changeAt = [start + (end - start) / 3, start + (2 * (end - start)) / 3];
+
+  const config: BackupConfig = {
+    agents: {
+      "hassio.local": { protected: true, retention: null },
+      "cloud.cloud": { protected: true, retention: null },
+      "hassio.nas": { protected: false, retention: { copies: 30, days: null } },
+    },
+    automatic_backups_configured: true,
+    create_backup: {
+      agent_ids: ["hassio.local", "cloud.cloud", "hassio.nas"],
+      include_addons: null,
+      include_all_addons: true,
+      include_database: true,
+      include_folders: ["share"],
+      name: null,
+      password: keys[0]!,
+    },
+    last_attempted_automatic_backup: null,
+    last_completed_automatic_backup: null,
+    last_completed_automatic_backup_id: null,
+    next_automatic_backup: isoDate(opts.now.getTime() + DAY / 2),
+    next_automatic_backup_additional: false,
+    retention: { copies: 30, days: null },
+    schedule: { days: [], recurrence: "daily", time: null },
+  };
+  const state = new SimState({ instanceId, haVersion: opts.haVersion, config, agents: DEMO_AGENTS.map((a) => ({ ...a })) });
+  state.demoKeys = keys;
+
+  const mislabelIndex = Math.floor(count * 0.8);
+  for (let i = 0; i < count; i++) {
+    const t = Math.round(start + i * step + rng.int(0, 6) * 3_600_000);
+    const generation = t < changeAt[0]! ? 0 : t < changeAt[1]! ? 1 : 2;
+    state.config.create_backup.password = keys[generation]!;
+    const automatic = i % 5 !== 4;
+    const date = isoDate(t);
+    const version = t < Date.UTC(2026, 3, 1) ? "2026.3.4" : opts.haVersion;
+    const name = automatic ? `Automatic backup ${version}` : `Before upgrading to ${version}`;
+    // Cloud keeps only the newer half; the offsite mount (erroring now) held a few.
+    const agentIds = ["hassio.local", "hassio.nas"];
+    if (i >= count / 2) agentIds.push("cloud.cloud");
+    if (i % 7 === 0) agentIds.push("hassio.offsite");
+    const backup = await state.createBackup(
+      { name, date, agentIds, password: keys[generation]!, withAutomaticSettings: automatic, mislabelAgent: i === mislabelIndex ? "hassio.local" : undefined },
+      rng,
+    );
+    backup.homeassistant_version = version;
+    if (automatic) {
+      state.config.last_attempted_automatic_backup = date;
+      state.config.last_completed_automatic_backup = date;
+      state.config.last_completed_automatic_backup_id = backup.backup_id;
+    }
+  }
+  state.config.create_backup.password = keys[2]!;
+  return state;
+}

@@ -1,0 +1,48 @@
+// Fault injection for tests: drop the connection around a given command, delay answers, make
+// `backup/config/update` fail before or after it applies the change.
+export type DropPoint = "before" | "after_handle" | "after_answer";
+export type ConfigUpdateFault = "fail_before_apply" | "fail_after_apply" | "apply_then_drop";
+
+export interface DropRule {
+  command: string;
+  when: DropPoint;
+  /** How many times it fires (default once). */
+  times?: number;
+}
+
+export class Faults {
+  delayMs = 0;
+  private drops: DropRule[] = [];
+  private configUpdate: { mode: ConfigUpdateFault; times: number } | null = null;
+
+  addDrop(rule: DropRule): void {
+    this.drops.push({ times: 1, ...rule });
+  }
+
+  setConfigUpdate(mode: ConfigUpdateFault | null, times = 1): void {
+    this.configUpdate = mode ? { mode, times } : null;
+  }
+
+  clear(): void {
+    this.delayMs = 0;
+    this.drops = [];
+    this.configUpdate = null;
+  }
+
+  shouldDrop(command: string, when: DropPoint): boolean {
+    const rule = this.drops.find((r) => r.command === command && r.when === when && (r.times ?? 1) > 0);
+    if (!rule) return false;
+    rule.times = (rule.times ?? 1) - 1;
+    return true;
+  }
+
+  takeConfigUpdateFault(): ConfigUpdateFault | null {
+    if (!this.configUpdate || this.configUpdate.times <= 0) return null;
+    this.configUpdate.times--;
+    return this.configUpdate.mode;
+  }
+
+  describe(): unknown {
+    return { delayMs: this.delayMs, drops: this.drops.filter((d) => (d.times ?? 1) > 0), configUpdate: this.configUpdate };
+  }
+}

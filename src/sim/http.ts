@@ -1,0 +1,104 @@
+// HTTP side of the simulated HA: backup downloads (core `DownloadBackupView`, incl. decrypt on
+// download) and, for the demo, static files for the panel.
+import { createReadStream, existsSync, statSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { extname, join, normalize, sep } from "node:path";
+import { decryptMember, detectStoredFormat, passwordOpensMember } from "./securetar-writer.js";
+import type { SimState } from "./state.js";
+import { tarMembers } from "./tar-members.js";
+import { writeTar } from "./tar-writer.js";
+
+export interface HttpContext {
+  state: SimState;
+  adminTokens: string[];
+  verifySigned(url: URL): boolean;
+  serveDir: string | null;
+}
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".json": "application/json",
+  ".css": "text/css",
+  ".png": "image/png",
+  ".svg": "image/svg+xml",
+  ".map": "application/json",
+};
+
+const slugify = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "") || "backup";
+
+function send(res: ServerResponse, status: number, body: string, type = "text/plain; charset=utf-8"): void {
+  res.writeHead(status, { "content-type": type, "access-control-allow-origin": "*" });
+  res.end(body);
+}
+
+/** Core streams a protected copy decrypted when the download carries the right password. */
+async function decryptedBackup(file: Uint8Array, password: string): Promise<Uint8Array | null> {
+  const members = tarMembers(file);
+  const out = [];
+  for (const m of members) {
+    if (/\.(tar|tar\.gz|tgz)$/.test(m.name) && detectStoredFormat(m.data) !== "plain") {
+      if (!(await passwordOpensMember(m.data, password))) return null;
+      out.push({ name: m.name, data: await decryptMember(m.data, password), mtime: 0 });
+    } else if (m.name.endsWith("backup.json")) {
+      const json = JSON.parse(new TextDecoder().decode(m.data)) as Record<string, unknown>;
+      json.protected = false;
+      out.push({ name: m.name, data: new TextEncoder().encode(JSON.stringify(json, null, 2)), mtime: 0 });
+    } else out.push({ ...m, mtime: 0 });
+  }
+  return writeTar(out);
+}
+
+export async function handleHttp(ctx: HttpContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://127.0.0.1");
+  if (req.method === "OPTIONS") {
+    res.writeHead(204, {
+      "access-control-allow-origin": "*",
+      "access-control-allow-headers": "authorization, content-type",
+      "access-control-allow-methods": "GET, OPTIONS",
+    });
+    res.end();
+    return;
+  }
+  const download = /^\/api\/backup\/download\/([^/]+)$/.exec(url.pathname);
+  if (download) {
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+    if (!(bearer && ctx.adminTokens.includes(bearer)) && !ctx.verifySigned(url)) return send(res, 401, "401: Unauthorized");
+    const agentId = url.searchParams.get("agent_id");
+    if (!agentId || !ctx.state.agentIds().includes(agentId)) return send(res, 400, "400: Bad Request");
+    const backup = ctx.state.backups.get(decodeURIComponent(download[1]!));
+    const copy = backup?.copies.get(agentId);
+    if (!backup || !copy) return send(res, 404, "404: Not Found");
+    let body = copy.file;
+    const password = url.searchParams.get("password");
+    if (password !== null && copy.protected) {
+      const plain = await decryptedBackup(copy.file, password);
+      if (!plain) return send(res, 400, "400: Bad Request");
+      body = plain;
+    }
+    res.writeHead(200, {
+      "content-type": "application/x-tar",
+      "content-length": String(body.length),
+      "content-disposition": `attachment; filename=${slugify(backup.name)}.tar`,
+      "access-control-allow-origin": "*",
+    });
+    res.end(Buffer.from(body.buffer, body.byteOffset, body.length));
+    return;
+  }
+  if (ctx.serveDir && req.method === "GET") {
+    let rel: string | null = null;
+    if (url.pathname === "/" || url.pathname === "/index.html") rel = "panel/index.html";
+    else if (url.pathname.startsWith("/panel/")) rel = url.pathname.slice(1);
+    else if (url.pathname.startsWith("/local/backup-keyring/")) rel = join("dist", url.pathname.slice("/local/backup-keyring/".length));
+    if (rel !== null) {
+      const root = normalize(ctx.serveDir + sep);
+      const file = normalize(join(root, decodeURIComponent(rel)));
+      if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) return send(res, 404, "404: Not Found");
+      res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-cache" });
+      createReadStream(file).pipe(res);
+      return;
+    }
+  }
+  send(res, 404, "404: Not Found");
+}

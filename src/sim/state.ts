@@ -1,0 +1,186 @@
+// The simulated instance's data: backup config (with the key in plain text, as HA stores it),
+// backups with one real file per location, the backup manager's state, notifications.
+import { readFileSync, writeFileSync, mkdirSync, existsSync, renameSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { BackupConfig, BackupContent, ManagerStateEvent } from "../data/backup.js";
+import { backupIdFor, buildBackup, formatForDate } from "./backup-archive.js";
+import type { Rng } from "./random.js";
+
+export interface SimCopy {
+  protected: boolean;
+  file: Uint8Array;
+}
+
+export interface SimBackup {
+  backup_id: string;
+  name: string;
+  date: string;
+  homeassistant_version: string;
+  with_automatic_settings: boolean;
+  folders: string[];
+  copies: Map<string, SimCopy>;
+}
+
+export interface SimAgent {
+  agent_id: string;
+  name: string;
+  /** An agent that fails to list its backups (reported in `agent_errors`). */
+  error: string | null;
+}
+
+export interface Notification {
+  notification_id: string;
+  title: string | null;
+  message: string;
+  created_at: string;
+}
+
+export class SimState {
+  locationName = "Home";
+  instanceId: string;
+  haVersion: string;
+  config: BackupConfig;
+  agents: SimAgent[];
+  backups = new Map<string, SimBackup>();
+  managerEvent: ManagerStateEvent = { manager_state: "idle" };
+  lastActionEvent: ManagerStateEvent | null = null;
+  notifications = new Map<string, Notification>();
+  /** Keys by generation, for tests and the demo only; never sent over the WebSocket API. */
+  demoKeys: string[] = [];
+
+  constructor(init: { instanceId: string; haVersion: string; config: BackupConfig; agents: SimAgent[] }) {
+    this.instanceId = init.instanceId;
+    this.haVersion = init.haVersion;
+    this.config = init.config;
+    this.agents = init.agents;
+  }
+
+  agentIds(): string[] {
+    return this.agents.map((a) => a.agent_id);
+  }
+
+  agentErrors(): Record<string, string> {
+    return Object.fromEntries(this.agents.filter((a) => a.error).map((a) => [a.agent_id, a.error!]));
+  }
+
+  /** Whether a location encrypts: its config entry, else "a key is set" (core `_async_upload_backup`). */
+  agentProtected(agentId: string): boolean {
+    const entry = this.config.agents[agentId];
+    return entry ? entry.protected : this.config.create_backup.password !== null;
+  }
+
+  toContent(b: SimBackup, onlyAgents?: Set<string>): BackupContent | null {
+    const erroring = new Set(this.agents.filter((a) => a.error).map((a) => a.agent_id));
+    const agents: BackupContent["agents"] = {};
+    for (const [agentId, copy] of b.copies) {
+      if (erroring.has(agentId) || (onlyAgents && !onlyAgents.has(agentId))) continue;
+      agents[agentId] = { protected: copy.protected, size: copy.file.length };
+    }
+    if (Object.keys(agents).length === 0) return null;
+    return {
+      addons: [],
+      agents,
+      backup_id: b.backup_id,
+      database_included: true,
+      date: b.date,
+      extra_metadata: { instance_id: this.instanceId, with_automatic_settings: b.with_automatic_settings },
+      failed_agent_ids: [],
+      folders: b.folders,
+      homeassistant_included: true,
+      homeassistant_version: b.homeassistant_version,
+      name: b.name,
+      with_automatic_settings: b.with_automatic_settings,
+    };
+  }
+
+  listBackups(): BackupContent[] {
+    return [...this.backups.values()]
+      .map((b) => this.toContent(b))
+      .filter((c): c is BackupContent => c !== null)
+      .sort((a, b) => a.date.localeCompare(b.date));
+  }
+
+  /** Makes a real backup file with the current key and stores a copy per location. */
+  async createBackup(
+    opts: { name: string; date: string; agentIds: string[]; password: string | null; withAutomaticSettings: boolean; mislabelAgent?: string },
+    rng: Rng,
+  ): Promise<SimBackup> {
+    const backupId = backupIdFor(opts.date, opts.name);
+    const built = await buildBackup(
+      {
+        backupId,
+        name: opts.name,
+        date: opts.date,
+        instanceId: this.instanceId,
+        haVersion: this.haVersion,
+        withAutomaticSettings: opts.withAutomaticSettings,
+        folders: ["share"],
+      },
+      opts.password,
+      rng,
+    );
+    const copies = new Map<string, SimCopy>();
+    for (const agentId of opts.agentIds) {
+      if (agentId === opts.mislabelAgent) copies.set(agentId, { protected: true, file: built.mislabelled });
+      else if (opts.password !== null && this.agentProtected(agentId)) copies.set(agentId, { protected: true, file: built.encrypted! });
+      else copies.set(agentId, { protected: false, file: built.plain });
+    }
+    const backup: SimBackup = {
+      backup_id: backupId,
+      name: opts.name,
+      date: opts.date,
+      homeassistant_version: this.haVersion,
+      with_automatic_settings: opts.withAutomaticSettings,
+      folders: ["share"],
+      copies,
+    };
+    this.backups.set(backupId, backup);
+    return backup;
+  }
+
+  // --- persistence (--state FILE): JSON for metadata, one file per copy next to it ---
+
+  save(stateFile: string): void {
+    const dir = `${stateFile}.files`;
+    mkdirSync(dir, { recursive: true });
+    const backups = [...this.backups.values()].map((b) => ({
+      ...b,
+      copies: [...b.copies].map(([agentId, c]) => {
+        const fileName = `${b.backup_id}__${agentId}.tar`;
+        const path = join(dir, fileName);
+        if (!existsSync(path)) writeFileSync(path, c.file);
+        return { agentId, protected: c.protected, fileName };
+      }),
+    }));
+    const data = {
+      version: 1,
+      locationName: this.locationName,
+      instanceId: this.instanceId,
+      haVersion: this.haVersion,
+      config: this.config,
+      agents: this.agents,
+      backups,
+      notifications: [...this.notifications.values()],
+      demoKeys: this.demoKeys,
+    };
+    mkdirSync(dirname(stateFile), { recursive: true });
+    writeFileSync(`${stateFile}.tmp`, JSON.stringify(data));
+    renameSync(`${stateFile}.tmp`, stateFile);
+  }
+
+  static load(stateFile: string): SimState {
+    const data = JSON.parse(readFileSync(stateFile, "utf8"));
+    const s = new SimState({ instanceId: data.instanceId, haVersion: data.haVersion, config: data.config, agents: data.agents });
+    s.locationName = data.locationName;
+    s.demoKeys = data.demoKeys ?? [];
+    for (const n of data.notifications ?? []) s.notifications.set(n.notification_id, n);
+    for (const b of data.backups) {
+      const copies = new Map<string, SimCopy>();
+      for (const c of b.copies) copies.set(c.agentId, { protected: c.protected, file: new Uint8Array(readFileSync(join(`${stateFile}.files`, c.fileName))) });
+      s.backups.set(b.backup_id, { ...b, copies });
+    }
+    return s;
+  }
+}
+
+export { formatForDate };

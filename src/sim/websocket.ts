@@ -1,0 +1,223 @@
+// HA's WebSocket protocol: auth phase, numbered commands with strictly increasing ids, result and
+// event frames, subscriptions, ping/pong and message coalescing after `supported_features`.
+import type { WebSocket } from "ws";
+import type { ManagerStateEvent } from "../data/backup.js";
+import { backupCommandAvailable, backupHandlers, type BackupHost } from "./backup-commands.js";
+import type { Faults } from "./faults.js";
+import { WsError, validate } from "./validate.js";
+
+export interface SimUser {
+  id: string;
+  name: string;
+  is_admin: boolean;
+  is_owner: boolean;
+  token: string;
+}
+
+export interface ServerContext extends BackupHost {
+  users: SimUser[];
+  faults: Faults;
+  signPath(path: string, expires: number, user: SimUser): string;
+  callService(domain: string, service: string, data: Record<string, unknown>, user: SimUser): Promise<void>;
+  getConfig(): Record<string, unknown>;
+  /** Received commands, for tests that check what a client did (or did not) send. */
+  log: { type: string; user: string }[];
+}
+
+type Frame = Record<string, unknown>;
+
+export class SimConnection {
+  private user: SimUser | null = null;
+  private lastId = 0;
+  private coalesce = false;
+  private readonly subscriptions = new Map<number, () => void>();
+  private queue: Frame[] = [];
+  private flushScheduled = false;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly ctx: ServerContext,
+    private readonly backupSubscribers: Set<(ev: ManagerStateEvent) => void>,
+    private readonly eventSubscribers: Set<(ev: Frame) => void>,
+  ) {
+    this.send({ type: "auth_required", ha_version: ctx.state.haVersion });
+    socket.on("message", (raw) => void this.onMessage(String(raw)));
+    socket.on("close", () => this.dispose());
+  }
+
+  dispose(): void {
+    for (const unsub of this.subscriptions.values()) unsub();
+    this.subscriptions.clear();
+  }
+
+  drop(): void {
+    this.socket.terminate();
+    this.dispose();
+  }
+
+  private send(frame: Frame): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    if (!this.coalesce) {
+      this.socket.send(JSON.stringify(frame));
+      return;
+    }
+    // After `supported_features` HA may batch frames into one JSON array; clients must cope.
+    this.queue.push(frame);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        const frames = this.queue;
+        this.queue = [];
+        if (this.socket.readyState !== this.socket.OPEN || frames.length === 0) return;
+        this.socket.send(JSON.stringify(frames.length === 1 ? frames[0] : frames));
+      });
+    }
+  }
+
+  private result(id: number, result: unknown): void {
+    this.send({ id, type: "result", success: true, result });
+  }
+
+  private error(id: number | null, code: string, message: string): void {
+    this.send({ id, type: "result", success: false, error: { code, message } });
+  }
+
+  private async onMessage(text: string): Promise<void> {
+    let msg: Frame;
+    try {
+      msg = JSON.parse(text) as Frame;
+    } catch {
+      this.socket.close(1003);
+      return;
+    }
+    if (!this.user) return this.authenticate(msg);
+    const messages = Array.isArray(msg) ? (msg as Frame[]) : [msg];
+    for (const m of messages) await this.handle(m);
+  }
+
+  private authenticate(msg: Frame): void {
+    const user = msg.type === "auth" ? this.ctx.users.find((u) => u.token === msg.access_token) : undefined;
+    if (!user) {
+      this.send({ type: "auth_invalid", message: msg.type === "auth" ? "Invalid access token or password" : "Auth message incorrectly formatted" });
+      setTimeout(() => this.socket.close(), 10);
+      return;
+    }
+    this.user = user;
+    this.send({ type: "auth_ok", ha_version: this.ctx.state.haVersion });
+  }
+
+  private async handle(msg: Frame): Promise<void> {
+    const id = msg.id;
+    if (typeof id !== "number" || !Number.isInteger(id) || typeof msg.type !== "string") {
+      this.error(typeof id === "number" ? id : null, "invalid_format", "Message incorrectly formatted.");
+      return;
+    }
+    if (id <= this.lastId) {
+      this.error(id, "id_reuse", "Identifier values have to increase.");
+      return;
+    }
+    this.lastId = id;
+    const type = msg.type;
+    this.ctx.log.push({ type, user: this.user!.id });
+
+    const faults = this.ctx.faults;
+    if (faults.shouldDrop(type, "before")) return this.drop();
+    if (faults.delayMs > 0) await new Promise((r) => setTimeout(r, faults.delayMs));
+
+    try {
+      const result = await this.dispatch(id, type, msg);
+      if (result === NO_REPLY) return;
+      if (faults.shouldDrop(type, "after_handle")) return this.drop();
+      this.result(id, result);
+      if (faults.shouldDrop(type, "after_answer")) setTimeout(() => this.drop(), 20);
+    } catch (err) {
+      if (faults.shouldDrop(type, "after_handle")) return this.drop();
+      if (err instanceof WsError) this.error(id, err.code, err.message);
+      else this.error(id, "unknown_error", "Unknown error");
+    }
+  }
+
+  private async dispatch(id: number, type: string, msg: Frame): Promise<unknown> {
+    const user = this.user!;
+    switch (type) {
+      case "ping":
+        this.send({ id, type: "pong" });
+        return NO_REPLY;
+      case "supported_features":
+        this.coalesce = Boolean((msg.features as Record<string, unknown> | undefined)?.coalesce_messages);
+        return null;
+      case "get_config":
+        return this.ctx.getConfig();
+      case "auth/current_user":
+        return {
+          id: user.id,
+          name: user.name,
+          is_owner: user.is_owner,
+          is_admin: user.is_admin,
+          credentials: [{ auth_provider_type: "homeassistant", auth_provider_id: null }],
+          mfa_modules: [{ id: "totp", name: "Authenticator app", enabled: false }],
+        };
+      case "auth/sign_path": {
+        const p = validate(msg, { path: { type: "str", required: true }, expires: { type: "int", default: 30 } });
+        return { path: this.ctx.signPath(p.path as string, p.expires as number, user) };
+      }
+      case "call_service": {
+        const p = validate(msg, {
+          domain: { type: "str", required: true },
+          service: { type: "str", required: true },
+          service_data: { type: "object", default: {} },
+          target: { type: "object" },
+          return_response: { type: "bool", default: false },
+        });
+        await this.ctx.callService(p.domain as string, p.service as string, p.service_data as Record<string, unknown>, user);
+        return { context: { id: this.ctx.rng.hex(26).toUpperCase(), parent_id: null, user_id: user.id }, response: null };
+      }
+      case "subscribe_events": {
+        const p = validate(msg, { event_type: { type: "str" } });
+        const listener = (ev: Frame) => {
+          if (!p.event_type || p.event_type === ev.event_type) this.send({ id, type: "event", event: ev });
+        };
+        this.eventSubscribers.add(listener);
+        this.subscriptions.set(id, () => this.eventSubscribers.delete(listener));
+        return null;
+      }
+      case "unsubscribe_events": {
+        const p = validate(msg, { subscription: { type: "int", required: true } });
+        const unsub = this.subscriptions.get(p.subscription as number);
+        if (!unsub) throw new WsError("not_found", "Subscription not found.");
+        unsub();
+        this.subscriptions.delete(p.subscription as number);
+        return null;
+      }
+      case "backup/subscribe_events": {
+        if (!backupCommandAvailable(this.ctx.state.haVersion, type)) throw new WsError("unknown_command", "Unknown command.");
+        if (!user.is_admin) throw new WsError("unauthorized", "Unauthorized");
+        validate(msg, {});
+        // The current state goes out before the result frame, as core does.
+        this.send({ id, type: "event", event: this.ctx.state.managerEvent });
+        const listener = (ev: ManagerStateEvent) => this.send({ id, type: "event", event: ev });
+        this.backupSubscribers.add(listener);
+        this.subscriptions.set(id, () => this.backupSubscribers.delete(listener));
+        return null;
+      }
+    }
+    const handler = backupHandlers[type];
+    if (!handler || !backupCommandAvailable(this.ctx.state.haVersion, type)) throw new WsError("unknown_command", "Unknown command.");
+    if (!user.is_admin) throw new WsError("unauthorized", "Unauthorized");
+    if (type === "backup/config/update") {
+      const mode = this.ctx.faults.takeConfigUpdateFault();
+      if (mode === "fail_before_apply") throw new WsError("home_assistant_error", "Error saving backup config");
+      const result = await handler(this.ctx, msg);
+      if (mode === "fail_after_apply") throw new WsError("home_assistant_error", "Error saving backup config");
+      if (mode === "apply_then_drop") {
+        this.drop();
+        return NO_REPLY;
+      }
+      return result;
+    }
+    return handler(this.ctx, msg);
+  }
+}
+
+const NO_REPLY = Symbol("no reply");
