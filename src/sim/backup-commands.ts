@@ -182,7 +182,8 @@ export function applyConfigUpdate(config: BackupConfig, update: Record<string, u
 }
 
 export const backupHandlers: Record<string, Handler> = {
-  "backup/info": (host) => {
+  "backup/info": (host, msg) => {
+    validate(msg, {});
     const { state } = host;
     return {
       agent_errors: state.agentErrors(),
@@ -278,11 +279,12 @@ export const backupHandlers: Record<string, Handler> = {
     return null;
   },
 
-  "backup/agents/info": (host) => ({
+  "backup/agents/info": (host, msg) => ({
+    ...validate(msg, {}),
     agents: host.state.agents.map((a) => ({ agent_id: a.agent_id, name: a.name })),
   }),
 
-  "backup/config/info": (host) => ({ config: structuredClone(host.state.config) }),
+  "backup/config/info": (host, msg) => ({ ...validate(msg, {}), config: structuredClone(host.state.config) }),
 
   "backup/config/update": (host, msg) => {
     const update = validateConfigUpdate(msg);
