@@ -1,0 +1,15 @@
+// Keys are passwords: SecureTar hashes the exact UTF-8 string. Only input that is recognisably a
+// generated key (7×4 of A-Z0-9, typed with spaces, lower case or without dashes) is tidied.
+export const ENCRYPTION_KEY_PATTERN = /^[A-Z0-9]{4}(?:-[A-Z0-9]{4}){6}$/;
+
+export function looksLikeGeneratedKey(value: string): boolean {
+  return ENCRYPTION_KEY_PATTERN.test(value);
+}
+
+export function tidyKeyInput(input: string): string {
+  const compact = input.replace(/[\s-]+/g, "").toUpperCase();
+  // Only when the typed text has the generated key's shape (groups of 4, separated or not).
+  const shaped = /^\s*[A-Za-z0-9]{4}(?:[\s-]*[A-Za-z0-9]{4}){6}\s*$/.test(input);
+  if (shaped && /^[A-Z0-9]{28}$/.test(compact)) return compact.match(/.{4}/g)!.join("-");
+  return input;
+}

@@ -1,0 +1,92 @@
+// Reads an emergency kit back: HA's layout in any language (found by its shape and the fixed
+// documentation link, not by translated labels), the 2024-12 English layout, our own block,
+// or a bare generated key. Errors name what is wrong and never repeat the text.
+import { tidyKeyInput, looksLikeGeneratedKey } from "../keys/format.js";
+import { KIT_BLOCK_MARKER, KIT_DOC_PATH, type KitBackup } from "./render.js";
+
+export type KitParseErrorCode = "empty" | "too_large" | "binary" | "no_key" | "not_a_kit" | "multiple_keys";
+
+export class KitParseError extends Error {
+  constructor(readonly code: KitParseErrorCode) {
+    super(`emergency kit: ${code}`);
+    this.name = "KitParseError";
+  }
+}
+
+export interface ParsedKit {
+  key: string;
+  source: "ha" | "backup-keyring" | "bare-key";
+  instanceName?: string;
+  url?: string;
+  dateText?: string;
+  generation?: number;
+  fingerprint?: string;
+  backups?: KitBackup[];
+}
+
+export const MAX_KIT_BYTES = 64 * 1024;
+
+function afterLabel(line: string | undefined): string | undefined {
+  if (line === undefined) return undefined;
+  const i = line.indexOf(": ");
+  return i >= 0 ? line.slice(i + 2).trim() : line.trim();
+}
+
+function parseOurBlock(lines: string[], start: number): Pick<ParsedKit, "generation" | "fingerprint" | "backups"> {
+  const out: Pick<ParsedKit, "generation" | "fingerprint" | "backups"> = {};
+  for (const line of lines.slice(start + 1)) {
+    const backup = /^- ([^|]+?) \| ([^|]+?) \| (.*) \| (.*)$/.exec(line);
+    if (backup) {
+      (out.backups ??= []).push({
+        backup_id: backup[1]!.trim(),
+        date: backup[2]!.trim(),
+        name: backup[3]!.trim(),
+        locations: backup[4]!.split(",").map((s) => s.trim()).filter(Boolean),
+      });
+      continue;
+    }
+    const value = afterLabel(line) ?? "";
+    if (out.generation === undefined && /^\d+$/.test(value)) out.generation = Number(value);
+    else if (out.fingerprint === undefined && /^[0-9A-F]{4}(-[0-9A-F]{4}){2}$/.test(value)) out.fingerprint = value;
+  }
+  return out;
+}
+
+export function parseEmergencyKit(input: string): ParsedKit {
+  if (input.length > MAX_KIT_BYTES) throw new KitParseError("too_large");
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0008\u000e-\u001f\ufffd]/.test(input)) throw new KitParseError("binary");
+  const text = input.replace(/^\ufeff/, "").replace(/\r\n?/g, "\n");
+  if (text.trim() === "") throw new KitParseError("empty");
+
+  const lines = text.split("\n");
+  const linkLines = lines.map((l, i) => (l.includes(`home-assistant.io${KIT_DOC_PATH}`) ? i : -1)).filter((i) => i >= 0);
+  if (linkLines.length > 1) throw new KitParseError("multiple_keys");
+
+  if (linkLines.length === 0) {
+    const trimmed = text.trim();
+    if (!trimmed.includes("\n")) {
+      const key = tidyKeyInput(trimmed);
+      if (looksLikeGeneratedKey(key)) return { key, source: "bare-key" };
+    }
+    // An HA kit whose last lines were cut off, or any other text.
+    if (/home assistant/i.test(lines[0] ?? "") && lines.length >= 3) throw new KitParseError("no_key");
+    throw new KitParseError("not_a_kit");
+  }
+
+  // HA's layout counted back from the documentation line: key 2 lines above, URL 5, instance 8, date 11.
+  const link = linkLines[0]!;
+  const keyLine = lines[link - 2];
+  if (keyLine === undefined || keyLine.trim() === "" || lines[link - 1]?.trim() !== "") throw new KitParseError("no_key");
+  const key = keyLine.replace(/[\r\n]+$/, "");
+  const parsed: ParsedKit = {
+    key,
+    source: "ha",
+    url: lines[link - 5]?.trim() || undefined,
+    instanceName: lines[link - 8]?.trim() || undefined,
+    dateText: afterLabel(lines[link - 11]) || undefined,
+  };
+  const marker = lines.indexOf(KIT_BLOCK_MARKER, link);
+  if (marker >= 0) Object.assign(parsed, { source: "backup-keyring" }, parseOurBlock(lines, marker));
+  return parsed;
+}

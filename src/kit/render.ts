@@ -1,0 +1,111 @@
+// The emergency kit text: HA's block exactly as HA's frontend writes it (same lines, same order,
+// LF, no trailing newline), then our block naming the key generation and the backups it opens.
+import { localizeEnglish, type LocalizeFunc } from "../common/localize.js";
+
+export interface KitBackup {
+  backup_id: string;
+  date: string;
+  name: string;
+  locations: string[];
+}
+
+export interface KitFacts {
+  key: string;
+  instanceName: string;
+  /** The URL the frontend connected to (HA uses `hass.auth.data.hassUrl`). */
+  url: string;
+  date: Date;
+  language: string;
+  timeZone?: string;
+  haVersion?: string;
+  generation?: { number: number; fingerprint: string; startedAt: string };
+  /** The backups this key opens when the kit is made; omitted = not known. */
+  backups?: KitBackup[];
+  localize?: LocalizeFunc;
+}
+
+export const KIT_BLOCK_MARKER = "== Backup Keyring ==";
+export const KIT_DOC_PATH = "/more-info/backup-emergency-kit";
+
+/** HA's `documentationUrl`: rc.* for betas, next.* for dev builds, www.* otherwise. */
+export function kitDocumentationUrl(haVersion?: string): string {
+  const host = haVersion?.includes("b") ? "rc" : haVersion?.includes("dev") ? "next" : "www";
+  return `https://${host}.home-assistant.io${KIT_DOC_PATH}`;
+}
+
+/** HA's `formatDateTime`: long month, numeric day and year, hour and 2-digit minute. */
+export function formatKitDate(date: Date, language: string, timeZone?: string): string {
+  return new Intl.DateTimeFormat(language, {
+    year: "numeric",
+    month: "long",
+    day: "numeric",
+    hour: "numeric",
+    minute: "2-digit",
+    timeZone,
+  }).format(date);
+}
+
+function shortDate(iso: string, timeZone?: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  // ISO-like YYYY-MM-DD in the instance's time zone: unambiguous in every language.
+  return new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone }).format(d);
+}
+
+export function renderEmergencyKit(facts: KitFacts): string {
+  const t = facts.localize ?? localizeEnglish;
+  const ha = [
+    t("kit.ha_file.title"),
+    "",
+    t("kit.ha_file.description"),
+    "",
+    `${t("kit.ha_file.date")} ${formatKitDate(facts.date, facts.language, facts.timeZone)}`,
+    "",
+    t("kit.ha_file.instance"),
+    facts.instanceName,
+    "",
+    t("kit.ha_file.url"),
+    facts.url,
+    "",
+    t("kit.ha_file.encryption_key"),
+    facts.key,
+    "",
+    t("kit.ha_file.more_info", { link: kitDocumentationUrl(facts.haVersion) }),
+  ];
+  const ours = ["", KIT_BLOCK_MARKER];
+  if (facts.generation) {
+    ours.push(`${t("kit.generation")}: ${facts.generation.number}`);
+    ours.push(`${t("kit.fingerprint")}: ${facts.generation.fingerprint}`);
+    ours.push(`${t("kit.generation_started")}: ${shortDate(facts.generation.startedAt, facts.timeZone)}`);
+  }
+  if (facts.backups === undefined) {
+    ours.push(t("kit.backups_unknown"));
+  } else if (facts.backups.length === 0) {
+    ours.push(t("kit.backups_none"));
+  } else {
+    ours.push(`${t("kit.backups_heading", { count: facts.backups.length })}:`);
+    for (const b of facts.backups) {
+      ours.push(`- ${b.backup_id} | ${shortDate(b.date, facts.timeZone)} | ${b.name.replace(/[|\n\r]/g, " ")} | ${b.locations.join(", ")}`);
+    }
+  }
+  return [...ha, ...ours].join("\n");
+}
+
+/**
+ * A file name every OS accepts: no `/ \ : * ? " < > |`, spaces or control characters, bounded
+ * length; the fixed prefix rules out reserved Windows device names such as CON.
+ */
+export function emergencyKitFileName(opts: { instanceName: string; date: Date; generation?: number }): string {
+  let slug = opts.instanceName
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "")
+    .slice(0, 40)
+    .replace(/_+$/, "");
+  if (!slug) slug = "home";
+  const day = opts.date.toISOString().slice(0, 10);
+  const gen = opts.generation !== undefined ? `_gen${opts.generation}` : "";
+  return `home_assistant_backup_emergency_kit_${slug}_${day}${gen}.txt`;
+}
