@@ -1,0 +1,55 @@
+// SecureTar v1/v2 key check with WebCrypto: AES-128-CBC, key = SHA-256×100(password)[:16],
+// IV = SHA-256×100(key ‖ salt)[:16]. Only the first block(s) are decrypted.
+const enc = new TextEncoder();
+
+async function sha256x100(input: Uint8Array): Promise<Uint8Array> {
+  let d = input;
+  for (let i = 0; i < 100; i++) d = new Uint8Array(await crypto.subtle.digest("SHA-256", d as BufferSource));
+  return d;
+}
+
+/** HA's `password_to_key`. */
+export async function passwordToAesKey(password: string): Promise<Uint8Array> {
+  return (await sha256x100(enc.encode(password))).slice(0, 16);
+}
+
+export async function aesIv(rawKey: Uint8Array, salt: Uint8Array): Promise<Uint8Array> {
+  const input = new Uint8Array(32);
+  input.set(rawKey, 0);
+  input.set(salt, 16);
+  return (await sha256x100(input)).slice(0, 16);
+}
+
+/**
+ * Decrypts a prefix of a CBC stream. WebCrypto insists on PKCS#7 padding, so we append one block
+ * that decrypts to a full padding block: E_K(C_last ⊕ 0x10…), made by encrypting an empty
+ * message with IV = C_last. The result is exactly the prefix's plaintext.
+ */
+export async function decryptCbcPrefix(rawKey: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey("raw", rawKey as BufferSource, "AES-CBC", false, ["encrypt", "decrypt"]);
+  const last = ciphertext.subarray(ciphertext.length - 16);
+  const pad = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-CBC", iv: last as BufferSource }, key, new Uint8Array(0)));
+  const joined = new Uint8Array(ciphertext.length + 16);
+  joined.set(ciphertext, 0);
+  joined.set(pad.subarray(0, 16), ciphertext.length);
+  return new Uint8Array(await crypto.subtle.decrypt({ name: "AES-CBC", iv: iv as BufferSource }, key, joined));
+}
+
+/** True when the decrypted start is a gzip stream, or a tar for uncompressed members. */
+export function looksLikeArchive(plain: Uint8Array, expectTar: boolean): boolean {
+  if (plain[0] === 0x1f && plain[1] === 0x8b && plain[2] === 0x08) return true;
+  return expectTar && plain.length >= 262 && new TextDecoder().decode(plain.subarray(257, 262)) === "ustar";
+}
+
+/**
+ * Checks a raw AES key against a v1/v2 member. `head` starts at the salt: for v2 at byte 32 of
+ * the member, for v1 at byte 0. Needs 16 + 16 bytes (gzip) or 16 + 272 bytes (tar).
+ */
+export async function aesKeyOpens(rawKey: Uint8Array, saltAndCipher: Uint8Array, expectTar: boolean): Promise<boolean> {
+  const salt = saltAndCipher.subarray(0, 16);
+  const blocks = expectTar ? 17 : 1;
+  const cipher = saltAndCipher.subarray(16, 16 + blocks * 16);
+  if (cipher.length < blocks * 16) return false;
+  const plain = await decryptCbcPrefix(rawKey, await aesIv(rawKey, salt), cipher);
+  return looksLikeArchive(plain, expectTar);
+}

@@ -1,0 +1,37 @@
+// SecureTar v3 key check: the password is right exactly when BLAKE2b(Argon2id(password)) equals
+// the validation key stored in the clear in the 136-byte header. No decryption needed.
+export interface V3Header {
+  rootSalt: Uint8Array;
+  validationSalt: Uint8Array;
+  validationKey: Uint8Array;
+  derivationSalt: Uint8Array;
+  streamHeader: Uint8Array;
+}
+
+export function parseV3Header(head: Uint8Array): V3Header {
+  return {
+    rootSalt: head.slice(32, 48),
+    validationSalt: head.slice(48, 64),
+    validationKey: head.slice(64, 96),
+    derivationSalt: head.slice(96, 112),
+    streamHeader: head.slice(112, 136),
+  };
+}
+
+export const loadV3Crypto = () => import("./v3-crypto.js");
+
+function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
+export async function v3RootKeyFor(password: string, header: V3Header): Promise<Uint8Array> {
+  return (await loadV3Crypto()).v3RootKey(password, header.rootSalt);
+}
+
+export async function v3RootKeyOpens(rootKey: Uint8Array, header: V3Header): Promise<boolean> {
+  const { v3Subkey } = await loadV3Crypto();
+  return constantTimeEqual(v3Subkey(rootKey, header.validationSalt), header.validationKey);
+}
