@@ -1,0 +1,45 @@
+// Everything the panel shows about one HA instance, loaded in one go, and the error codes a user
+// sees when that fails. A non-admin user gets no backup command at all (HA would refuse them).
+import { fetchBackupAgents, fetchBackupConfig, fetchBackupInfo, type BackupAgent, type BackupConfig, type BackupInfo } from "./backup.js";
+import { fetchCoreConfig, fetchCurrentUser, type CoreConfig, type CurrentUser } from "./auth.js";
+import { ERR_CANNOT_CONNECT, ERR_CONNECTION_LOST, ERR_INVALID_AUTH, toHaError, type HaConnection } from "./connection.js";
+
+export interface InstanceSnapshot {
+  user: CurrentUser;
+  core: CoreConfig;
+  /** Only for admins. */
+  backup: { config: BackupConfig; info: BackupInfo; agents: BackupAgent[] } | null;
+}
+
+export type InstanceErrorCode = "cannot_connect" | "invalid_auth" | "connection_lost" | "no_backup_api" | "not_admin" | "ha_error";
+
+export class InstanceError extends Error {
+  constructor(
+    readonly code: InstanceErrorCode,
+    readonly detail = "",
+  ) {
+    super(`instance: ${code}`);
+  }
+}
+
+export function classifyError(err: unknown): InstanceError {
+  if (err instanceof InstanceError) return err;
+  const e = toHaError(err);
+  if (e.code === ERR_CANNOT_CONNECT) return new InstanceError("cannot_connect");
+  if (e.code === ERR_INVALID_AUTH) return new InstanceError("invalid_auth");
+  if (e.code === ERR_CONNECTION_LOST) return new InstanceError("connection_lost");
+  if (e.code === "unknown_command") return new InstanceError("no_backup_api");
+  if (e.code === "unauthorized") return new InstanceError("not_admin");
+  return new InstanceError("ha_error", e.message);
+}
+
+export async function loadInstance(conn: HaConnection): Promise<InstanceSnapshot> {
+  try {
+    const [user, core] = await Promise.all([fetchCurrentUser(conn), fetchCoreConfig(conn)]);
+    if (!user.is_admin) return { user, core, backup: null };
+    const [config, info, agents] = await Promise.all([fetchBackupConfig(conn), fetchBackupInfo(conn), fetchBackupAgents(conn)]);
+    return { user, core, backup: { config: config.config, info, agents: agents.agents } };
+  } catch (err) {
+    throw classifyError(err);
+  }
+}

@@ -1,0 +1,167 @@
+// Every backup copy in one table, virtualised: only the rows in view (plus a few) are in the DOM,
+// so 10 000 copies scroll as smoothly as 10. Fixed row height keeps the maths trivial.
+import { LitElement, css, html, nothing, type PropertyValues } from "lit";
+import { property, state } from "lit/decorators.js";
+import type { LocalizeFunc } from "../../common/localize.js";
+import { localizeEnglish } from "../../common/localize.js";
+import { filterRows, formatDateTime, formatSize, sortRows, type CopyRow, type SortKey } from "../panel/panel-model.js";
+import { haStyles } from "../styles.js";
+
+const ROW_HEIGHT = 56;
+const OVERSCAN = 6;
+
+export class BkBackupTable extends LitElement {
+  @property({ attribute: false }) rows: CopyRow[] = [];
+  @property({ attribute: false }) localize: LocalizeFunc = localizeEnglish;
+  @property() language = "en";
+  @property() timeZone?: string;
+  /** Show the key generation and confidence columns (once the registry knows them). */
+  @property({ type: Boolean }) withKeys = false;
+  @property({ type: Boolean }) canVerify = false;
+  @property({ type: Boolean, reflect: true }) narrow = false;
+  @state() query = "";
+  @state() sortKey: SortKey = "date";
+  @state() descending = true;
+  @state() private scrolled = 0;
+  @state() private viewport = 480;
+  private view: CopyRow[] = [];
+
+  static override styles = [
+    haStyles,
+    css`
+      :host { display: block; }
+      .tools { display: flex; gap: var(--ha-space-2, 8px); flex-wrap: wrap; align-items: center; margin-bottom: var(--ha-space-2, 8px); }
+      .tools input { flex: 1 1 200px; }
+      .scroller { height: min(70vh, 640px); overflow-y: auto; position: relative; border-top: 1px solid var(--divider-color, #ddd); }
+      .spacer { position: relative; }
+      .row {
+        position: absolute; left: 0; right: 0; height: ${ROW_HEIGHT}px; box-sizing: border-box;
+        display: grid; grid-template-columns: 12.5em minmax(8em, 2fr) 7em 6em 9em 9em 6em; align-items: center;
+        gap: var(--ha-space-2, 8px); padding: 0 var(--ha-space-2, 8px); border-bottom: 1px solid var(--divider-color, #eee);
+      }
+      .head { position: sticky; top: 0; z-index: 1; background: var(--card-background-color, #fff); font-weight: 500; }
+      .head button { border: none; background: none; padding: 0; min-height: 0; color: inherit; font-weight: 500; text-align: start; }
+      .cell { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+      .name small { display: block; color: var(--secondary-text-color, #666); }
+      .deleted { opacity: 0.6; }
+      .badge { display: inline-block; border-radius: 10px; padding: 1px 8px; font-size: 0.85em; background: var(--secondary-background-color, #eee); }
+      .badge.bad { background: var(--error-color, #b3261e); color: var(--text-primary-color, #fff); }
+      .badge.good { background: var(--success-color, #1b6e20); color: var(--text-primary-color, #fff); }
+      :host([narrow]) .row { grid-template-columns: 1fr auto; grid-template-rows: auto auto; height: ${ROW_HEIGHT}px; }
+      :host([narrow]) .wide { display: none; }
+      .empty { padding: var(--ha-space-4, 16px); }
+    `,
+  ];
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.resize = new ResizeObserver(([entry]) => {
+      if (entry) this.viewport = entry.contentRect.height || 480;
+    });
+  }
+
+  private resize: ResizeObserver | null = null;
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.resize?.disconnect();
+  }
+
+  protected override firstUpdated(): void {
+    const scroller = this.renderRoot.querySelector(".scroller");
+    if (scroller) this.resize?.observe(scroller);
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has("rows") || changed.has("query") || changed.has("sortKey") || changed.has("descending")) {
+      this.view = sortRows(filterRows(this.rows, this.query), this.sortKey, this.descending);
+    }
+  }
+
+  private sortBy(key: SortKey): void {
+    if (this.sortKey === key) this.descending = !this.descending;
+    else {
+      this.sortKey = key;
+      this.descending = key === "date";
+    }
+  }
+
+  private header(key: SortKey, label: string) {
+    const active = this.sortKey === key;
+    return html`<div class="cell" role="columnheader" aria-sort=${active ? (this.descending ? "descending" : "ascending") : "none"}>
+      <button @click=${() => this.sortBy(key)}>${label}${active ? (this.descending ? " ↓" : " ↑") : ""}</button>
+    </div>`;
+  }
+
+  private encryption(row: CopyRow) {
+    const t = this.localize;
+    const claim = row.protectedClaim ? t("panel.table.encrypted") : t("panel.table.unencrypted");
+    if (row.check === "mismatch") return html`<span class="badge bad">${t("panel.table.mismatch")}</span>`;
+    if (row.check === "mislabelled") return html`<span class="badge bad">${t("panel.table.mislabelled")}</span>`;
+    return html`<span>${claim}</span>`;
+  }
+
+  private keyCell(row: CopyRow) {
+    const t = this.localize;
+    if (row.confidence === "unencrypted") return html`<span class="secondary">—</span>`;
+    const gen = row.generation === null ? t("panel.table.generation_unknown") : t("panel.table.generation", { n: row.generation });
+    const cls = row.confidence === "verified" ? "good" : row.check === "failed" ? "bad" : "";
+    return html`<span>${gen}</span> <span class="badge ${cls}">${t(`panel.confidence.${row.confidence}`)}</span>`;
+  }
+
+  protected override render() {
+    const t = this.localize;
+    const total = this.view.length;
+    const first = Math.max(0, Math.floor(this.scrolled / ROW_HEIGHT) - OVERSCAN);
+    const last = Math.min(total, Math.ceil((this.scrolled + this.viewport) / ROW_HEIGHT) + OVERSCAN);
+    const visible = this.view.slice(first, last);
+    return html`
+      <div class="tools">
+        <label class="sr-only" for="filter">${t("panel.table.filter")}</label>
+        <input id="filter" type="search" placeholder=${t("panel.table.filter")} .value=${this.query}
+          @input=${(e: Event) => (this.query = (e.target as HTMLInputElement).value)} />
+        <span class="secondary" aria-live="polite">${t("panel.table.count", { count: total })}</span>
+      </div>
+      <div class="scroller" role="table" aria-label=${t("panel.table.title")} aria-rowcount=${total + 1}
+        @scroll=${(e: Event) => (this.scrolled = (e.target as HTMLElement).scrollTop)}>
+        <div class="row head" role="row" aria-rowindex="1" style="position: sticky;">
+          ${this.header("date", t("panel.table.date"))} ${this.header("name", t("panel.table.name"))}
+          ${this.header("location", t("panel.table.location"))}
+          <div class="cell wide" role="columnheader">${t("panel.table.size")}</div>
+          <div class="cell wide" role="columnheader">${t("panel.table.encryption")}</div>
+          <div class="cell wide" role="columnheader">${this.withKeys ? t("panel.table.key") : ""}</div>
+          <div class="cell wide" role="columnheader"><span class="sr-only">${t("panel.table.actions")}</span></div>
+        </div>
+        ${total === 0
+          ? html`<div class="empty secondary" role="row"><span role="cell">${t("panel.table.empty")}</span></div>`
+          : html`<div class="spacer" role="rowgroup" style="height:${total * ROW_HEIGHT}px">
+              ${visible.map((row, i) => {
+                const index = first + i;
+                return html`<div class="row ${row.deleted ? "deleted" : ""}" role="row" aria-rowindex=${index + 2} style="top:${index * ROW_HEIGHT}px" data-id=${row.id}>
+                  <div class="cell" role="cell">${formatDateTime(row.date, this.language, this.timeZone)}</div>
+                  <div class="cell name" role="cell">${row.name}<small>${row.backupId}${row.deleted ? ` · ${t("panel.table.deleted")}` : ""}</small></div>
+                  <div class="cell" role="cell">${row.agentName}</div>
+                  <div class="cell wide" role="cell">${formatSize(row.size, this.language)}</div>
+                  <div class="cell wide" role="cell">${this.encryption(row)}</div>
+                  <div class="cell wide" role="cell">${this.withKeys ? this.keyCell(row) : nothing}</div>
+                  <div class="cell wide" role="cell">
+                    ${this.canVerify && row.protectedClaim && !row.deleted
+                      ? html`<button @click=${() => this.dispatchEvent(new CustomEvent("verify-copy", { detail: row, bubbles: true, composed: true }))}
+                          aria-label=${t("panel.table.verify_one", { name: row.name, location: row.agentName })}>${t("panel.table.verify")}</button>`
+                      : nothing}
+                  </div>
+                </div>`;
+              })}
+            </div>`}
+      </div>
+    `;
+  }
+}
+
+if (!customElements.get("bk-backup-table")) customElements.define("bk-backup-table", BkBackupTable);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    "bk-backup-table": BkBackupTable;
+  }
+}

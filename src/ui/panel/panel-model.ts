@@ -1,0 +1,99 @@
+// Pure view logic for the panel: one row per backup copy (backup × location), names for
+// locations in HA's order, filtering and sorting. No DOM, tested in Node.
+import type { BackupAgent, BackupInfo } from "../../data/backup.js";
+
+export type Confidence = "verified" | "observed" | "inferred" | "unknown" | "unencrypted";
+
+export interface CopyRow {
+  /** `<backup_id>|<agent_id>`: stable across reloads. */
+  id: string;
+  backupId: string;
+  name: string;
+  date: string;
+  size: number;
+  agentId: string;
+  agentName: string;
+  /** `protected` as HA reports it for this copy. */
+  protectedClaim: boolean;
+  generation: number | null;
+  confidence: Confidence;
+  /** Last check: "ok", "failed", "mismatch", "not_supported" or null. */
+  check: string | null;
+  deleted: boolean;
+}
+
+/** HA's `compareAgents`: local first, then network storage, then the rest alphabetically. */
+export function agentRank(agentId: string): number {
+  if (agentId === "backup.local" || agentId === "hassio.local") return 0;
+  if (agentId.startsWith("hassio.")) return 1;
+  return 2;
+}
+
+export function agentName(agentId: string, agents: BackupAgent[]): string {
+  const agent = agents.find((a) => a.agent_id === agentId);
+  if (!agent) return agentId;
+  // HA's own names are lower-case slugs ("local", "cloud"); show them capitalised.
+  return agent.name.charAt(0).toUpperCase() + agent.name.slice(1);
+}
+
+export function copyRows(info: BackupInfo, agents: BackupAgent[]): CopyRow[] {
+  const rows: CopyRow[] = [];
+  for (const b of info.backups) {
+    const ids = Object.keys(b.agents).sort((x, y) => agentRank(x) - agentRank(y) || x.localeCompare(y));
+    for (const agentId of ids) {
+      const copy = b.agents[agentId]!;
+      rows.push({
+        id: `${b.backup_id}|${agentId}`,
+        backupId: b.backup_id,
+        name: b.name,
+        date: b.date,
+        size: copy.size,
+        agentId,
+        agentName: agentName(agentId, agents),
+        protectedClaim: copy.protected,
+        generation: null,
+        confidence: copy.protected ? "unknown" : "unencrypted",
+        check: null,
+        deleted: false,
+      });
+    }
+  }
+  return rows;
+}
+
+export type SortKey = "date" | "name" | "location" | "size" | "generation";
+
+export function filterRows(rows: CopyRow[], query: string): CopyRow[] {
+  const q = query.trim().toLowerCase();
+  if (!q) return rows;
+  return rows.filter((r) => `${r.name} ${r.backupId} ${r.agentName} ${r.agentId}`.toLowerCase().includes(q));
+}
+
+export function sortRows(rows: CopyRow[], key: SortKey, descending: boolean): CopyRow[] {
+  const cmp: Record<SortKey, (a: CopyRow, b: CopyRow) => number> = {
+    date: (a, b) => a.date.localeCompare(b.date),
+    name: (a, b) => a.name.localeCompare(b.name),
+    location: (a, b) => agentRank(a.agentId) - agentRank(b.agentId) || a.agentName.localeCompare(b.agentName),
+    size: (a, b) => a.size - b.size,
+    generation: (a, b) => (a.generation ?? 0) - (b.generation ?? 0),
+  };
+  const sorted = [...rows].sort((a, b) => cmp[key](a, b) || a.id.localeCompare(b.id));
+  return descending ? sorted.reverse() : sorted;
+}
+
+export function formatSize(bytes: number, language: string): string {
+  const units = ["B", "kB", "MB", "GB", "TB"];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${new Intl.NumberFormat(language, { maximumFractionDigits: u === 0 ? 0 : 1 }).format(v)} ${units[u]}`;
+}
+
+export function formatDateTime(iso: string, language: string, timeZone?: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short", timeZone }).format(d);
+}
