@@ -6,6 +6,7 @@ import { testServicesPlugin } from "./test/support/wtr-services.mjs";
 import { summaryReporter } from "./test/support/wtr-summary-reporter.mjs";
 import { defaultReporter } from "@web/test-runner";
 
+const services = testServicesPlugin();
 const executablePath = process.env.CHROME_PATH || "/usr/bin/chromium";
 
 export default {
@@ -19,8 +20,9 @@ export default {
   browserStartTimeout: 60000,
   plugins: [
     esbuildPlugin({ ts: true, json: true, target: "es2022", tsconfig: fileURLToPath(new URL("./tsconfig.json", import.meta.url)) }),
-    testServicesPlugin(),
+    services,
   ],
+  middleware: [(ctx, next) => services.middleware(ctx, next)],
   browsers: [
     playwrightLauncher({
       product: "chromium",

@@ -35,8 +35,8 @@ export function testServicesPlugin() {
       }
       return undefined;
     },
-    async serverStart({ app }) {
-      app.use(async (ctx, next) => {
+    /** Koa middleware for the config's `middleware` list (runs before the static file server). */
+    async middleware(ctx, next) {
         if (!ctx.path.startsWith("/__sim/") || ctx.method !== "POST") return next();
         const parts = ctx.path.split("/").filter(Boolean);
         try {
@@ -61,7 +61,6 @@ export function testServicesPlugin() {
           ctx.status = 500;
           ctx.body = { error: String(err?.message ?? err) };
         }
-      });
     },
     async serverStop() {
       await Promise.all([...sims.values()].map((s) => s.close()));

@@ -1,0 +1,107 @@
+// The panel against the simulated HA: what a user sees when it works, and each failure's message.
+import { expect } from "@esm-bundle/chai";
+import "../../../src/main.js";
+import type { BackupKeyringPanel } from "../../../src/ui/panel/backup-keyring-panel.js";
+import { deepText, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
+
+const sims: BrowserSim[] = [];
+let panel: BackupKeyringPanel;
+
+async function mount(url: string, token: string): Promise<BackupKeyringPanel> {
+  panel = document.createElement("backup-keyring-panel");
+  panel.standalone = true;
+  document.body.append(panel);
+  await panel.connectStandalone({ url, token, remember: false });
+  return panel;
+}
+
+async function sim(options: Record<string, unknown> = {}) {
+  const s = await startSim({ backups: 12, ...options });
+  sims.push(s);
+  return s;
+}
+
+afterEach(async () => {
+  panel?.remove();
+  await Promise.all(sims.splice(0).map((s) => s.stop()));
+});
+
+describe("panel against the simulated HA", () => {
+  it("shows the instance, the key status (hidden key) and every backup copy", async () => {
+    const s = await sim();
+    await mount(s.url, s.adminToken);
+    await waitFor(() => panel.status === "ready", "ready");
+    await panel.updateComplete;
+    const text = () => deepText(panel);
+    expect(text()).to.contain("Backup Keyring · Home");
+    expect(text()).to.contain("An encryption key is set");
+    const state = await s.control<{ config: { create_backup: { password: string } }; backups: { name: string; agents: Record<string, { protected: boolean }> }[] }>({ type: "get_state" });
+    const key = state.config.create_backup.password;
+    expect(text()).not.to.contain(key);
+    const copies = state.backups.reduce((n, b) => n + Object.keys(b.agents).length, 0);
+    await waitFor(() => text().includes(`${copies} copies`), "copy count");
+    const newest = state.backups.at(-1)!;
+    expect(text()).to.contain(newest.name);
+    expect(text()).to.contain("Local");
+    expect(text()).to.contain("Nas");
+    expect(text()).to.contain("Unencrypted");
+    expect(text()).to.contain("Encrypted");
+    expect(text()).to.contain("Offsite could not list its backups");
+
+    const show = [...panel.shadowRoot!.querySelectorAll("button")].find((b) => b.textContent!.trim() === "Show")!;
+    show.click();
+    await panel.updateComplete;
+    expect(text()).to.contain(key);
+    const hide = [...panel.shadowRoot!.querySelectorAll("button")].find((b) => b.textContent!.trim() === "Hide")!;
+    hide.click();
+    await panel.updateComplete;
+    expect(text()).not.to.contain(key);
+  });
+
+  it("connection refused: says Home Assistant cannot be reached", async () => {
+    await mount("http://127.0.0.1:9", "whatever");
+    await waitFor(() => panel.status === "error", "error");
+    await panel.updateComplete;
+    expect(deepText(panel)).to.contain("Cannot reach Home Assistant at this address");
+    expect(panel.shadowRoot!.querySelector("bk-connect-form"), "the form is offered again").to.exist;
+  });
+
+  it("invalid token: says the token was refused", async () => {
+    const s = await sim();
+    await mount(s.url, "not-the-token");
+    await waitFor(() => panel.status === "error", "error");
+    await panel.updateComplete;
+    expect(deepText(panel)).to.contain("Home Assistant refused the access token");
+  });
+
+  it("non-admin user: read-only message and no backup command is sent", async () => {
+    const s = await sim();
+    await mount(s.url, s.userToken);
+    await waitFor(() => panel.status === "ready", "ready");
+    await panel.updateComplete;
+    expect(deepText(panel)).to.contain("Only administrators can see backups");
+    const log = await s.control<{ type: string }[]>({ type: "command_log" });
+    expect(log.map((l) => l.type).filter((t) => t.startsWith("backup/"))).to.deep.equal([]);
+  });
+
+  it("HA without the backup API: explains it needs HA 2025.1", async () => {
+    const s = await sim({ haVersion: "2024.12.0" });
+    await mount(s.url, s.adminToken);
+    await waitFor(() => panel.status === "error", "error");
+    await panel.updateComplete;
+    expect(deepText(panel)).to.contain("has no backup API");
+  });
+
+  it("dropped connection: shows reconnecting, then recovers and reloads", async () => {
+    const s = await sim();
+    await mount(s.url, s.adminToken);
+    await waitFor(() => panel.status === "ready", "ready");
+    await s.control({ type: "create_backup", name: "Made while away" });
+    await s.control({ type: "drop_connections" });
+    await waitFor(() => panel.reconnecting, "reconnecting banner");
+    await panel.updateComplete;
+    expect(deepText(panel)).to.contain("Reconnecting");
+    await waitFor(() => !panel.reconnecting, "reconnected", 20000);
+    await waitFor(() => deepText(panel).includes("Made while away"), "reloaded list");
+  });
+});

@@ -1,0 +1,43 @@
+// `npm start` end to end: the demo comes up on a free port, the page shows the simulated HA's
+// backups in Chromium, and Ctrl-C stops it.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { test } from "node:test";
+import { freePort, launchChromium } from "../support/chromium.js";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+test("npm start serves a working demo and stops on SIGINT", { timeout: 120_000 }, async () => {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["scripts/start.mjs", "--port", String(port)], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no demo URL printed:\n${output}`)), 90_000);
+    child.stdout.on("data", (c) => {
+      output += String(c);
+      const m = /Backup Keyring demo: (\S+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`start exited early (${code}):\n${output}`)));
+  });
+  assert.ok(url.startsWith(`http://127.0.0.1:${port}/#`), url);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.locator("backup-keyring-panel [data-testid=instance]").waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator("backup-keyring-panel [data-testid=instance]").textContent(), "Home");
+    assert.equal(new URL(page.url()).hash, "", "the token is removed from the address bar");
+    await page.getByText(/\d+ copies/).waitFor();
+    assert.ok(await page.getByText("Unencrypted").first().isVisible());
+  } finally {
+    await browser.close();
+  }
+  const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+  child.kill("SIGINT");
+  assert.equal(await exited, 0);
+});

@@ -1,0 +1,49 @@
+// Browser tests start simulated HAs through the dev server (test/support/wtr-services.mjs).
+export interface BrowserSim {
+  id: string;
+  url: string;
+  adminToken: string;
+  userToken: string;
+  control<T = unknown>(action: Record<string, unknown>): Promise<T>;
+  stop(): Promise<void>;
+}
+
+export async function startSim(options: Record<string, unknown> = {}): Promise<BrowserSim> {
+  const res = await fetch("/__sim/start", { method: "POST", body: JSON.stringify({ now: "2026-11-27T12:00:00Z", stageDelayMs: 20, ...options }) });
+  if (!res.ok) throw new Error(`sim start failed: ${await res.text()}`);
+  const info = (await res.json()) as { id: string; url: string; adminToken: string; userToken: string };
+  return {
+    ...info,
+    async control<T>(action: Record<string, unknown>) {
+      const r = await fetch(`/__sim/${info.id}/control`, { method: "POST", body: JSON.stringify(action) });
+      const body = (await r.json()) as { result?: T; error?: string };
+      if (!r.ok) throw new Error(body.error ?? "control failed");
+      return body.result as T;
+    },
+    async stop() {
+      await fetch(`/__sim/${info.id}/stop`, { method: "POST" });
+    },
+  };
+}
+
+export async function waitFor<T>(fn: () => T | undefined | null | false, what: string, timeoutMs = 15000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** All text in an element's shadow trees, for assertions about what a user sees. */
+export function deepText(node: Node): string {
+  let out = "";
+  const walk = (n: Node) => {
+    if (n.nodeType === Node.TEXT_NODE) out += n.textContent;
+    if (n instanceof Element && n.shadowRoot) walk(n.shadowRoot);
+    for (const c of Array.from(n.childNodes)) walk(c);
+  };
+  walk(node);
+  return out.replace(/\s+/g, " ");
+}
