@@ -12,13 +12,14 @@ const nodeBuiltins = new Set([...builtinModules, ...builtinModules.map((m) => `n
 export default [
   {
     input: "src/main.ts",
-    output: {
-      dir: "dist",
+    // Also into the zero-YAML integration's folder, which serves the same files inside HA.
+    output: ["dist", "custom_components/backup_keyring/frontend"].map((dir) => ({
+      dir,
       format: "es",
       entryFileNames: "backup-keyring.js",
       chunkFileNames: "chunks/[name]-[hash].js",
       sourcemap: false,
-    },
+    })),
     plugins: [
       nodeResolve({ browser: true }),
       json({ preferConst: true }),
