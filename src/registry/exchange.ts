@@ -1,0 +1,246 @@
+// Export and import of the whole registry as versioned JSON (never keys). Import validates every
+// field before touching the store, then merges in one transaction: a bad file changes nothing.
+import { RegistryError, type CopyRecord, type GenerationRecord, type InstanceRecord, type JournalEntry } from "./model.js";
+import { REGISTRY_LOCK, type Registry } from "./registry.js";
+
+export const EXPORT_FORMAT = "backup-keyring-registry";
+export const EXPORT_VERSION = 1;
+export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
+
+export interface RegistryExport {
+  format: typeof EXPORT_FORMAT;
+  version: typeof EXPORT_VERSION;
+  exportedAt: string;
+  /** The fingerprint salt (base64). Keep exports private: with it, fingerprints allow offline guessing. */
+  salt: string;
+  instances: InstanceRecord[];
+  generations: GenerationRecord[];
+  copies: CopyRecord[];
+  journal: JournalEntry[];
+}
+
+const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+const unb64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+
+export async function exportRegistry(registry: Registry): Promise<string> {
+  const dump = await registry.dump();
+  const doc: RegistryExport = {
+    format: EXPORT_FORMAT,
+    version: EXPORT_VERSION,
+    exportedAt: new Date().toISOString(),
+    salt: b64(registry.salt),
+    ...dump,
+    journal: dump.journal.map(({ id: _id, ...rest }) => rest),
+  };
+  const tx = registry.db.transaction(["meta", "journal"], "readwrite");
+  await tx.objectStore("meta").put({ key: "lastExportAt", value: doc.exportedAt });
+  await tx.objectStore("journal").add({ instanceId: null, at: doc.exportedAt, type: "exported", params: {} });
+  await tx.done;
+  return JSON.stringify(doc, null, 1);
+}
+
+// --- validation: strict, with the path of the first problem ---
+
+class Invalid extends Error {
+  constructor(
+    readonly code: string,
+    readonly path: string,
+  ) {
+    super(code);
+  }
+}
+
+type Check = (v: unknown, path: string) => void;
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const str = (max = 500, min = 0): Check => (v, p) => {
+  if (typeof v !== "string" || v.length > max || v.length < min) throw new Invalid("invalid_field", p);
+};
+const id: Check = (v, p) => {
+  if (typeof v !== "string" || !/^[A-Za-z0-9_.:-]{1,100}$/.test(v)) throw new Invalid("invalid_field", p);
+};
+const strOrNull = (max = 500): Check => (v, p) => {
+  if (v !== null) str(max)(v, p);
+};
+const date: Check = (v, p) => {
+  if (typeof v !== "string" || !ISO.test(v) || Number.isNaN(Date.parse(v))) throw new Invalid("invalid_field", p);
+};
+const dateOrNull: Check = (v, p) => {
+  if (v !== null) date(v, p);
+};
+const bool: Check = (v, p) => {
+  if (typeof v !== "boolean") throw new Invalid("invalid_field", p);
+};
+const int = (min: number, max: number): Check => (v, p) => {
+  if (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > max) throw new Invalid("invalid_field", p);
+};
+const oneOf = (...values: string[]): Check => (v, p) => {
+  if (typeof v !== "string" || !values.includes(v)) throw new Invalid("invalid_field", p);
+};
+const hex64: Check = (v, p) => {
+  if (typeof v !== "string" || !/^[0-9a-f]{64}$/.test(v)) throw new Invalid("invalid_field", p);
+};
+
+function record(shape: Record<string, Check>): Check {
+  return (v, p) => {
+    if (!v || typeof v !== "object" || Array.isArray(v) || Object.getPrototypeOf(v) !== Object.prototype) throw new Invalid("invalid_field", p);
+    for (const key of Object.keys(v)) if (!(key in shape)) throw new Invalid("unknown_field", `${p}.${key}`);
+    for (const [key, check] of Object.entries(shape)) {
+      if (!Object.prototype.hasOwnProperty.call(v, key)) throw new Invalid("missing_field", `${p}.${key}`);
+      check((v as Record<string, unknown>)[key], `${p}.${key}`);
+    }
+  };
+}
+
+function list(item: Check, max: number): Check {
+  return (v, p) => {
+    if (!Array.isArray(v)) throw new Invalid("invalid_field", p);
+    if (v.length > max) throw new Invalid("too_many", p);
+    v.forEach((x, i) => item(x, `${p}[${i}]`));
+  };
+}
+
+const checkInstance = record({ id, haInstanceId: strOrNull(100), urlKey: str(1000), name: str(500), url: str(1000), firstSeenAt: date, lastReconciledAt: dateOrNull, noKey: bool });
+const checkGeneration = record({
+  id, instanceId: id, number: int(1, 100000), fingerprint: hex64,
+  status: oneOf("pending", "active", "retired", "abandoned"), origin: oneOf("flow", "observed", "elsewhere", "imported"),
+  firstSeenAt: date, activatedAt: dateOrNull, lastSeenActiveAt: dateOrNull, retiredAt: dateOrNull,
+  kitDownloadedAt: dateOrNull, kitProvenAt: dateOrNull, label: strOrNull(200),
+});
+const checkCopy = record({
+  instanceId: id, backupId: id, agentId: id, name: str(500), date, size: int(0, Number.MAX_SAFE_INTEGER),
+  protected: bool, generationId: (v, p) => { if (v !== null) id(v, p); }, confidence: oneOf("verified", "observed", "inferred", "unknown", "unencrypted"),
+  lastCheck: (v, p) => {
+    if (v !== null) record({ result: oneOf("ok", "failed", "not_supported", "mislabelled", "error"), at: date })(v, p);
+  },
+  deleted: bool, deletedAt: dateOrNull, mismatch: bool,
+});
+const checkJournal = record({
+  instanceId: (v, p) => { if (v !== null) id(v, p); }, at: date, type: oneOf("generation_observed", "key_changed", "key_changed_elsewhere", "key_removed", "change_abandoned", "kit_downloaded", "kit_proven", "check_passed", "check_failed", "mismatch", "backup_deleted", "imported", "exported"),
+  params: (v, p) => {
+    if (!v || typeof v !== "object" || Array.isArray(v) || Object.getPrototypeOf(v) !== Object.prototype) throw new Invalid("invalid_field", p);
+    const entries = Object.entries(v);
+    if (entries.length > 20) throw new Invalid("too_many", p);
+    for (const [k, x] of entries) if (k.length > 50 || !((typeof x === "string" && x.length <= 500) || Number.isSafeInteger(x))) throw new Invalid("invalid_field", `${p}.${k}`);
+  },
+});
+
+export function parseExport(text: string): RegistryExport {
+  if (text.length > MAX_IMPORT_BYTES) throw new RegistryError("import_too_large");
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new RegistryError("import_not_json");
+  }
+  if (!doc || typeof doc !== "object" || (doc as { format?: unknown }).format !== EXPORT_FORMAT) throw new RegistryError("import_wrong_format");
+  if ((doc as { version?: unknown }).version !== EXPORT_VERSION) throw new RegistryError("import_wrong_version", { version: String((doc as { version?: unknown }).version) });
+  try {
+    record({
+      format: str(), version: int(1, 1), exportedAt: date,
+      salt: (v, p) => {
+        if (typeof v !== "string" || !/^[A-Za-z0-9+/]{43}=$/.test(v)) throw new Invalid("invalid_field", p);
+      },
+      instances: list(checkInstance, 1000), generations: list(checkGeneration, 100000), copies: list(checkCopy, 1000000), journal: list(checkJournal, 1000000),
+    })(doc, "$");
+    const d = doc as RegistryExport;
+    const instanceIds = new Set(d.instances.map((i) => i.id));
+    const genIds = new Set(d.generations.map((g) => g.id));
+    d.generations.forEach((g, i) => {
+      if (!instanceIds.has(g.instanceId)) throw new Invalid("dangling_reference", `$.generations[${i}].instanceId`);
+    });
+    d.copies.forEach((c, i) => {
+      if (!instanceIds.has(c.instanceId)) throw new Invalid("dangling_reference", `$.copies[${i}].instanceId`);
+      if (c.generationId !== null && !genIds.has(c.generationId)) throw new Invalid("dangling_reference", `$.copies[${i}].generationId`);
+    });
+  } catch (err) {
+    if (err instanceof Invalid) throw new RegistryError(`import_${err.code}`, { path: err.path });
+    throw err;
+  }
+  return doc as RegistryExport;
+}
+
+const newer = (a: string | null, b: string | null) => (a ?? "") >= (b ?? "");
+
+export interface ImportResult {
+  instances: number;
+  generations: number;
+  copies: number;
+  journal: number;
+}
+
+/**
+ * Merges an export in. Newer facts win (a verified copy beats a guess; later checks beat older
+ * ones); nothing is dropped. Fingerprints are only comparable under one salt: an export from
+ * another registry can only be imported into an empty one (which then adopts its salt).
+ */
+export async function importRegistry(registry: Registry, text: string): Promise<ImportResult> {
+  const doc = parseExport(text);
+  return registry.locks.withLock(REGISTRY_LOCK, async () => {
+    const tx = registry.db.transaction(["meta", "instances", "generations", "copies", "journal"], "readwrite");
+    try {
+      const sameSalt = doc.salt === b64(registry.salt);
+      if (!sameSalt) {
+        if ((await tx.objectStore("generations").count()) > 0) throw new RegistryError("import_other_registry");
+        await tx.objectStore("meta").put({ key: "salt", value: unb64(doc.salt) });
+      }
+      const result: ImportResult = { instances: 0, generations: 0, copies: 0, journal: 0 };
+      for (const inst of doc.instances) {
+        const cur = await tx.objectStore("instances").get(inst.id);
+        const merged = cur && !newer(inst.lastReconciledAt, cur.lastReconciledAt) ? cur : { ...cur, ...inst, firstSeenAt: cur && cur.firstSeenAt < inst.firstSeenAt ? cur.firstSeenAt : inst.firstSeenAt };
+        if (!cur || JSON.stringify(cur) !== JSON.stringify(merged)) {
+          await tx.objectStore("instances").put(merged);
+          result.instances++;
+        }
+      }
+      for (const g of doc.generations) {
+        const cur = await tx.objectStore("generations").get(g.id);
+        const merged = cur
+          ? { ...cur, kitDownloadedAt: cur.kitDownloadedAt ?? g.kitDownloadedAt, kitProvenAt: cur.kitProvenAt ?? g.kitProvenAt, label: cur.label ?? g.label, ...(newer(g.lastSeenActiveAt ?? g.retiredAt, cur.lastSeenActiveAt ?? cur.retiredAt) ? { status: g.status, retiredAt: g.retiredAt, lastSeenActiveAt: g.lastSeenActiveAt } : {}) }
+          : g;
+        if (!cur || JSON.stringify(cur) !== JSON.stringify(merged)) {
+          await tx.objectStore("generations").put(merged);
+          result.generations++;
+        }
+      }
+      const rank = { verified: 3, observed: 2, inferred: 1, unknown: 0, unencrypted: 3 } as const;
+      for (const c of doc.copies) {
+        const cur = await tx.objectStore("copies").get([c.instanceId, c.backupId, c.agentId]);
+        let merged = c;
+        if (cur) {
+          const better = rank[c.confidence] > rank[cur.confidence] || (rank[c.confidence] === rank[cur.confidence] && newer(c.lastCheck?.at ?? null, cur.lastCheck?.at ?? null));
+          merged = better ? { ...c, mismatch: c.mismatch || cur.mismatch, deleted: c.deleted || cur.deleted, deletedAt: c.deletedAt ?? cur.deletedAt } : { ...cur, mismatch: c.mismatch || cur.mismatch };
+        }
+        if (!cur || JSON.stringify(cur) !== JSON.stringify(merged)) {
+          await tx.objectStore("copies").put(merged);
+          result.copies++;
+        }
+      }
+      // The journal is append-only: add entries not already present (same time, type and params).
+      const existing = new Set((await tx.objectStore("journal").getAll()).map((j) => `${j.instanceId}|${j.at}|${j.type}|${JSON.stringify(j.params)}`));
+      for (const j of doc.journal) {
+        const key = `${j.instanceId}|${j.at}|${j.type}|${JSON.stringify(j.params)}`;
+        if (existing.has(key)) continue;
+        existing.add(key);
+        await tx.objectStore("journal").add({ ...j });
+        result.journal++;
+      }
+      if (result.instances + result.generations + result.copies + result.journal > 0) {
+        await tx.objectStore("journal").add({ instanceId: null, at: new Date().toISOString(), type: "imported", params: { copies: result.copies, generations: result.generations } });
+      }
+      await tx.done;
+      if (!sameSalt) (registry.salt as Uint8Array).set(unb64(doc.salt));
+      registry.changed();
+      return result;
+    } catch (err) {
+      // Aborting rejects `tx.done`; that rejection is expected, the original error is what counts.
+      tx.done.catch(() => undefined);
+      try {
+        tx.abort();
+      } catch {
+        // already aborted
+      }
+      if ((err as { name?: string }).name === "QuotaExceededError") throw new RegistryError("storage_full");
+      throw err;
+    }
+  });
+}

@@ -1,0 +1,452 @@
+// The registry: which key generation opens which backup copy, per HA instance, kept in this
+// browser's IndexedDB. Every write is one transaction; reconciliations are serialised across
+// tabs with a Web Lock, and other tabs hear about changes through a BroadcastChannel.
+import { fetchBackupConfig, fetchBackupInfo, type BackupInfo } from "../data/backup.js";
+import { fetchCoreConfig } from "../data/auth.js";
+import type { HaConnection } from "../data/connection.js";
+import { defaultLocks, type LockPort } from "../common/locks.js";
+import { fingerprintKey, newFingerprintSalt } from "../keys/fingerprint.js";
+import { assignCopy } from "./assign.js";
+import {
+  RegistryError,
+  summarize,
+  type CheckResult,
+  type CopyRecord,
+  type GenerationRecord,
+  type GenerationSummary,
+  type InstanceRecord,
+  type JournalEntry,
+  type JournalType,
+} from "./model.js";
+import { DEFAULT_DB_NAME, openRegistryDB, type RegistryDB } from "./schema.js";
+
+export const REGISTRY_LOCK = "backup-keyring-registry";
+export const REGISTRY_CHANNEL = "backup-keyring-registry";
+
+export interface ReconcileResult {
+  instanceId: string;
+  active: GenerationSummary | null;
+  /** The key in HA is one this registry did not see set through our flow. */
+  changedElsewhere: boolean;
+  /** A generation seen for the first time (including the very first look at an instance). */
+  newGeneration: GenerationSummary | null;
+  added: number;
+  deleted: number;
+}
+
+export interface ReconcileInput {
+  /** The URL the panel connected to (part of how an instance without backups is recognised). */
+  url: string;
+  locationName: string;
+  password: string | null;
+  info: BackupInfo;
+  now?: Date;
+}
+
+const newId = () => crypto.randomUUID();
+
+function wrapStorageError(err: unknown): never {
+  const name = (err as { name?: string })?.name;
+  if (name === "QuotaExceededError") throw new RegistryError("storage_full");
+  throw err;
+}
+
+export class Registry {
+  private readonly channel: BroadcastChannel | null;
+  private readonly listeners = new Set<() => void>();
+
+  private constructor(
+    readonly db: RegistryDB,
+    private readonly saltBytes: Uint8Array,
+    readonly locks: LockPort,
+  ) {
+    this.channel = typeof BroadcastChannel === "function" ? new BroadcastChannel(REGISTRY_CHANNEL) : null;
+    this.channel?.addEventListener("message", () => this.emit(false));
+  }
+
+  static async open(name = DEFAULT_DB_NAME, locks: LockPort = defaultLocks()): Promise<Registry> {
+    const db = await openRegistryDB(name);
+    // Creating the salt is itself a race between tabs: the first writer wins, others read it.
+    const tx = db.transaction("meta", "readwrite");
+    let salt = (await tx.store.get("salt"))?.value as Uint8Array | undefined;
+    if (!salt) {
+      salt = newFingerprintSalt();
+      await tx.store.put({ key: "salt", value: salt });
+    }
+    await tx.done;
+    return new Registry(db, new Uint8Array(salt), locks);
+  }
+
+  close(): void {
+    this.channel?.close();
+    this.db.close();
+  }
+
+  get salt(): Uint8Array {
+    return this.saltBytes;
+  }
+
+  fingerprint(key: string): Promise<string> {
+    return fingerprintKey(key, this.saltBytes);
+  }
+
+  /** Called after any change in this tab or another. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(broadcast: boolean): void {
+    if (broadcast) this.channel?.postMessage({ type: "changed" });
+    for (const l of this.listeners) l();
+  }
+
+  changed(): void {
+    this.emit(true);
+  }
+
+  // --- reads ---
+
+  instances(): Promise<InstanceRecord[]> {
+    return this.db.getAll("instances");
+  }
+
+  async generations(instanceId: string): Promise<GenerationRecord[]> {
+    return (await this.db.getAllFromIndex("generations", "byInstance", instanceId)).sort((a, b) => a.number - b.number);
+  }
+
+  copies(instanceId: string): Promise<CopyRecord[]> {
+    return this.db.getAllFromIndex("copies", "byInstance", instanceId);
+  }
+
+  async journal(instanceId: string | null, limit = 200): Promise<JournalEntry[]> {
+    const all = instanceId === null ? await this.db.getAll("journal") : await this.db.getAllFromIndex("journal", "byInstance", instanceId);
+    return all.reverse().slice(0, limit);
+  }
+
+  async activeGeneration(instanceId: string): Promise<GenerationRecord | null> {
+    return (await this.generations(instanceId)).find((g) => g.status === "active") ?? null;
+  }
+
+  async backupsOpenedBy(instanceId: string, generationId: string) {
+    const copies = (await this.copies(instanceId)).filter((c) => c.generationId === generationId && !c.deleted);
+    const byBackup = new Map<string, { backup_id: string; name: string; date: string; locations: string[] }>();
+    for (const c of copies) {
+      const b = byBackup.get(c.backupId) ?? { backup_id: c.backupId, name: c.name, date: c.date, locations: [] };
+      b.locations.push(c.agentId);
+      byBackup.set(c.backupId, b);
+    }
+    return [...byBackup.values()].sort((a, b) => a.date.localeCompare(b.date));
+  }
+
+  // --- reconciliation ---
+
+  /** Reads HA's config and backups and folds them in. Safe to run any number of times, in any number of tabs. */
+  async reconcile(conn: HaConnection, url: string): Promise<ReconcileResult> {
+    const [config, info, core] = await Promise.all([fetchBackupConfig(conn), fetchBackupInfo(conn), fetchCoreConfig(conn)]);
+    return this.fold({ url, locationName: core.location_name, password: config.config.create_backup.password, info });
+  }
+
+  async fold(input: ReconcileInput): Promise<ReconcileResult> {
+    const fingerprint = input.password === null ? null : await this.fingerprint(input.password);
+    const result = await this.locks.withLock(REGISTRY_LOCK, () => this.foldLocked(input, fingerprint));
+    this.changed();
+    return result;
+  }
+
+  private async foldLocked(input: ReconcileInput, fingerprint: string | null): Promise<ReconcileResult> {
+    const now = (input.now ?? new Date()).toISOString();
+    const haInstanceId = input.info.backups.map((b) => b.extra_metadata?.instance_id).find((id): id is string => typeof id === "string") ?? null;
+    const urlKey = `${input.url.replace(/\/+$/, "")}|${input.locationName}`;
+    const tx = this.db.transaction(["instances", "generations", "copies", "journal"], "readwrite");
+    const journal: Omit<JournalEntry, "instanceId">[] = [];
+    const note = (type: JournalType, params: Record<string, string | number> = {}) => journal.push({ at: now, type, params });
+    try {
+      // 1. The instance.
+      const instances = tx.objectStore("instances");
+      let instance =
+        (haInstanceId ? await instances.index("byHaInstanceId").get(haInstanceId) : undefined) ??
+        (await instances.index("byUrlKey").get(urlKey));
+      if (instance && haInstanceId && instance.haInstanceId && instance.haInstanceId !== haInstanceId) instance = undefined;
+      if (!instance) {
+        instance = { id: newId(), haInstanceId, urlKey, name: input.locationName, url: input.url, firstSeenAt: now, lastReconciledAt: null, noKey: false };
+      }
+      instance = { ...instance, haInstanceId: instance.haInstanceId ?? haInstanceId, name: input.locationName, url: input.url, urlKey, lastReconciledAt: now, noKey: fingerprint === null };
+      await instances.put(instance);
+      const instanceId = instance.id;
+
+      // 2. Generations.
+      const genStore = tx.objectStore("generations");
+      const gens = (await genStore.index("byInstance").getAll(instanceId)).sort((a, b) => a.number - b.number);
+      const put = async (g: GenerationRecord) => {
+        await genStore.put(g);
+        const i = gens.findIndex((x) => x.id === g.id);
+        if (i >= 0) gens[i] = g;
+        else gens.push(g);
+      };
+      let active = gens.find((g) => g.status === "active") ?? null;
+      const pending = gens.find((g) => g.status === "pending") ?? null;
+      let changedElsewhere = false;
+      let created: GenerationRecord | null = null;
+      const retire = async (g: GenerationRecord | null) => {
+        if (g && g.status === "active") await put({ ...g, status: "retired", retiredAt: now });
+      };
+
+      if (pending && fingerprint !== null && pending.fingerprint === fingerprint) {
+        await retire(active);
+        active = { ...pending, status: "active", activatedAt: pending.activatedAt ?? now, lastSeenActiveAt: now };
+        await put(active);
+        note("key_changed", { generation: active.number });
+      } else {
+        if (pending) {
+          await put({ ...pending, status: "abandoned", retiredAt: now });
+          note("change_abandoned", { generation: pending.number });
+        }
+        if (fingerprint === null) {
+          if (active) note("key_removed", { generation: active.number });
+          await retire(active);
+          active = null;
+        } else if (active && active.fingerprint === fingerprint) {
+          active = { ...active, lastSeenActiveAt: now };
+          await put(active);
+        } else {
+          const known = gens.find((g) => g.fingerprint === fingerprint && g.status !== "pending" && g.status !== "abandoned");
+          await retire(active);
+          const firstLook = gens.filter((g) => g.status !== "abandoned").length === 0;
+          if (known) {
+            active = { ...known, status: "active", activatedAt: now, lastSeenActiveAt: now, retiredAt: null };
+          } else {
+            const number = Math.max(0, ...gens.map((g) => g.number)) + 1;
+            active = {
+              id: newId(),
+              instanceId,
+              number,
+              fingerprint,
+              status: "active",
+              origin: firstLook ? "observed" : "elsewhere",
+              firstSeenAt: now,
+              activatedAt: now,
+              lastSeenActiveAt: now,
+              retiredAt: null,
+              kitDownloadedAt: null,
+              kitProvenAt: null,
+              label: null,
+            };
+            created = active;
+          }
+          await put(active);
+          changedElsewhere = !firstLook;
+          note(firstLook ? "generation_observed" : "key_changed_elsewhere", { generation: active.number });
+        }
+      }
+
+      // 3. Copies.
+      const copyStore = tx.objectStore("copies");
+      const existing = new Map((await copyStore.index("byInstance").getAll(instanceId)).map((c) => [`${c.backupId}|${c.agentId}`, c]));
+      const seen = new Set<string>();
+      let added = 0;
+      for (const b of input.info.backups) {
+        for (const [agentId, status] of Object.entries(b.agents)) {
+          const key = `${b.backup_id}|${agentId}`;
+          seen.add(key);
+          const before = existing.get(key);
+          const base: CopyRecord = before ?? {
+            instanceId,
+            backupId: b.backup_id,
+            agentId,
+            name: b.name,
+            date: b.date,
+            size: status.size,
+            protected: status.protected,
+            generationId: null,
+            confidence: "unknown",
+            lastCheck: null,
+            deleted: false,
+            deletedAt: null,
+            mismatch: false,
+          };
+          const next = assignCopy({ ...base, name: b.name, date: b.date, size: status.size, protected: status.protected, deleted: false, deletedAt: null }, gens);
+          if (!before) added++;
+          if (!before || JSON.stringify(before) !== JSON.stringify(next)) await copyStore.put(next);
+        }
+      }
+      let deleted = 0;
+      const erroring = new Set(Object.keys(input.info.agent_errors));
+      const deletedBackups = new Set<string>();
+      for (const [key, c] of existing) {
+        if (seen.has(key) || c.deleted || erroring.has(c.agentId)) continue;
+        await copyStore.put({ ...c, deleted: true, deletedAt: now });
+        deleted++;
+        deletedBackups.add(c.backupId);
+      }
+      for (const backupId of deletedBackups) note("backup_deleted", { backup_id: backupId });
+
+      const journalStore = tx.objectStore("journal");
+      for (const j of journal) await journalStore.add({ ...j, instanceId });
+      await tx.done;
+      return {
+        instanceId,
+        active: active ? summarize(active) : null,
+        changedElsewhere,
+        newGeneration: created ? summarize(created) : null,
+        added,
+        deleted,
+      };
+    } catch (err) {
+      // Aborting rejects `tx.done`; that rejection is expected, the original error is what counts.
+      tx.done.catch(() => undefined);
+      try {
+        tx.abort();
+      } catch {
+        // already finished
+      }
+      wrapStorageError(err);
+    }
+  }
+
+  // --- the key-change flow's steps ---
+
+  async beginPending(instanceId: string, fingerprint: string, facts: { kitDownloadedAt: string | null; kitProvenAt: string | null }): Promise<GenerationSummary> {
+    return this.locks.withLock(REGISTRY_LOCK, async () => {
+      const tx = this.db.transaction(["generations", "journal"], "readwrite");
+      const gens = await tx.objectStore("generations").index("byInstance").getAll(instanceId);
+      for (const g of gens.filter((x) => x.status === "pending")) await tx.objectStore("generations").put({ ...g, status: "abandoned", retiredAt: new Date().toISOString() });
+      const now = new Date().toISOString();
+      const g: GenerationRecord = {
+        id: newId(),
+        instanceId,
+        number: Math.max(0, ...gens.map((x) => x.number)) + 1,
+        fingerprint,
+        status: "pending",
+        origin: "flow",
+        firstSeenAt: now,
+        activatedAt: null,
+        lastSeenActiveAt: null,
+        retiredAt: null,
+        kitDownloadedAt: facts.kitDownloadedAt,
+        kitProvenAt: facts.kitProvenAt,
+        label: null,
+      };
+      await tx.objectStore("generations").put(g);
+      await tx.done;
+      this.changed();
+      return summarize(g);
+    });
+  }
+
+  async activatePending(instanceId: string, pendingId: string): Promise<GenerationSummary> {
+    return this.locks.withLock(REGISTRY_LOCK, async () => {
+      const tx = this.db.transaction(["generations", "journal"], "readwrite");
+      const store = tx.objectStore("generations");
+      const pending = await store.get(pendingId);
+      if (!pending || pending.instanceId !== instanceId) throw new RegistryError("no_pending");
+      const now = new Date().toISOString();
+      if (pending.status === "pending") {
+        for (const g of await store.index("byInstance").getAll(instanceId)) {
+          if (g.status === "active") await store.put({ ...g, status: "retired", retiredAt: now });
+        }
+        const active: GenerationRecord = { ...pending, status: "active", activatedAt: now, lastSeenActiveAt: now };
+        await store.put(active);
+        await tx.objectStore("journal").add({ instanceId, at: now, type: "key_changed", params: { generation: active.number } });
+        await tx.done;
+        this.changed();
+        return summarize(active);
+      }
+      await tx.done;
+      return summarize(pending);
+    });
+  }
+
+  async dropPending(instanceId: string, pendingId: string, reason: string): Promise<void> {
+    await this.locks.withLock(REGISTRY_LOCK, async () => {
+      const tx = this.db.transaction(["generations", "journal"], "readwrite");
+      const g = await tx.objectStore("generations").get(pendingId);
+      if (g && g.instanceId === instanceId && g.status === "pending") {
+        const now = new Date().toISOString();
+        await tx.objectStore("generations").put({ ...g, status: "abandoned", retiredAt: now });
+        await tx.objectStore("journal").add({ instanceId, at: now, type: "change_abandoned", params: { generation: g.number, reason } });
+      }
+      await tx.done;
+    });
+    this.changed();
+  }
+
+  async markKit(instanceId: string, generationId: string, what: "downloaded" | "proven"): Promise<void> {
+    const tx = this.db.transaction(["generations", "journal"], "readwrite");
+    const g = await tx.objectStore("generations").get(generationId);
+    if (!g || g.instanceId !== instanceId) throw new RegistryError("unknown_generation");
+    const now = new Date().toISOString();
+    await tx.objectStore("generations").put(what === "downloaded" ? { ...g, kitDownloadedAt: now } : { ...g, kitDownloadedAt: g.kitDownloadedAt ?? now, kitProvenAt: now });
+    await tx.objectStore("journal").add({ instanceId, at: now, type: what === "downloaded" ? "kit_downloaded" : "kit_proven", params: { generation: g.number } });
+    await tx.done;
+    this.changed();
+  }
+
+  /**
+   * Records that `fingerprint`'s key opened (or did not open) a copy. A key the registry does not
+   * know yet becomes a retired generation (an old kit the user loaded).
+   */
+  async recordCheck(instanceId: string, backupId: string, agentId: string, outcome: { fingerprint: string } | { result: Exclude<CheckResult, "ok">; tried?: string[] }): Promise<{ mismatch: boolean; generation: number | null }> {
+    return this.locks.withLock(REGISTRY_LOCK, async () => {
+      const tx = this.db.transaction(["generations", "copies", "journal"], "readwrite");
+      const now = new Date().toISOString();
+      const copy = await tx.objectStore("copies").get([instanceId, backupId, agentId]);
+      if (!copy) throw new RegistryError("unknown_copy");
+      const journal = tx.objectStore("journal");
+      if (!("fingerprint" in outcome)) {
+        // A generation we had only guessed is ruled out when its own key failed to open the copy.
+        const guessed = copy.confidence !== "verified" && copy.generationId !== null ? await tx.objectStore("generations").get(copy.generationId) : undefined;
+        const ruledOut = guessed !== undefined && (outcome.tried ?? []).includes(guessed.fingerprint);
+        await tx.objectStore("copies").put({
+          ...copy,
+          ...(ruledOut ? { generationId: null, confidence: "unknown" as const } : {}),
+          lastCheck: { result: outcome.result, at: now },
+        });
+        await journal.add({ instanceId, at: now, type: "check_failed", params: { backup_id: backupId, agent_id: agentId, result: outcome.result } });
+        await tx.done;
+        return { mismatch: false, generation: null };
+      }
+      const genStore = tx.objectStore("generations");
+      const gens = await genStore.index("byInstance").getAll(instanceId);
+      let gen = gens.find((g) => g.fingerprint === outcome.fingerprint && g.status !== "abandoned");
+      if (!gen) {
+        gen = {
+          id: newId(),
+          instanceId,
+          number: Math.max(0, ...gens.map((g) => g.number)) + 1,
+          fingerprint: outcome.fingerprint,
+          status: "retired",
+          origin: "imported",
+          firstSeenAt: now,
+          activatedAt: null,
+          lastSeenActiveAt: null,
+          retiredAt: now,
+          kitDownloadedAt: null,
+          kitProvenAt: null,
+          label: null,
+        };
+        await genStore.put(gen);
+      }
+      const mismatch = copy.generationId !== null && copy.generationId !== gen.id && (copy.confidence === "observed" || copy.confidence === "inferred" || copy.confidence === "verified");
+      await tx.objectStore("copies").put({ ...copy, generationId: gen.id, confidence: "verified", lastCheck: { result: "ok", at: now }, mismatch: copy.mismatch || mismatch });
+      await journal.add({ instanceId, at: now, type: mismatch ? "mismatch" : "check_passed", params: { backup_id: backupId, agent_id: agentId, generation: gen.number } });
+      await tx.done;
+      return { mismatch, generation: gen.number };
+    });
+  }
+
+  /** Every record, for export and for tests that check nothing changed. */
+  async dump(): Promise<{ instances: InstanceRecord[]; generations: GenerationRecord[]; copies: CopyRecord[]; journal: JournalEntry[] }> {
+    const tx = this.db.transaction(["instances", "generations", "copies", "journal"]);
+    const [instances, generations, copies, journal] = await Promise.all([
+      tx.objectStore("instances").getAll(),
+      tx.objectStore("generations").getAll(),
+      tx.objectStore("copies").getAll(),
+      tx.objectStore("journal").getAll(),
+    ]);
+    await tx.done;
+    return { instances, generations, copies, journal };
+  }
+}
+
+export const openRegistry = (name?: string, locks?: LockPort) => Registry.open(name, locks);
