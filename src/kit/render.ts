@@ -1,6 +1,7 @@
 // The emergency kit text: HA's block exactly as HA's frontend writes it (same lines, same order,
 // LF, no trailing newline), then our block naming the key generation and the backups it opens.
 import { localizeEnglish, type LocalizeFunc } from "../common/localize.js";
+import { displayFingerprint } from "../keys/fingerprint.js";
 
 export interface KitBackup {
   backup_id: string;
@@ -18,6 +19,7 @@ export interface KitFacts {
   language: string;
   timeZone?: string;
   haVersion?: string;
+  /** `fingerprint`: the registry's hex HMAC (shown in its short form) or an already short form. */
   generation?: { number: number; fingerprint: string; startedAt: string };
   /** The backups this key opens when the kit is made; omitted = not known. */
   backups?: KitBackup[];
@@ -75,7 +77,8 @@ export function renderEmergencyKit(facts: KitFacts): string {
   const ours = ["", KIT_BLOCK_MARKER];
   if (facts.generation) {
     ours.push(`${t("kit.generation")}: ${facts.generation.number}`);
-    ours.push(`${t("kit.fingerprint")}: ${facts.generation.fingerprint}`);
+    const fp = facts.generation.fingerprint;
+    ours.push(`${t("kit.fingerprint")}: ${/^[0-9a-f]{64}$/.test(fp) ? displayFingerprint(fp) : fp}`);
     ours.push(`${t("kit.generation_started")}: ${shortDate(facts.generation.startedAt, facts.timeZone)}`);
   }
   if (facts.backups === undefined) {

@@ -304,10 +304,15 @@ export class Registry {
     }
   }
 
+  /** One serialised write: a full disk aborts the transaction (nothing half-written) and surfaces as `storage_full`. */
+  private write<T>(fn: () => Promise<T>): Promise<T> {
+    return this.locks.withLock(REGISTRY_LOCK, fn).catch(wrapStorageError);
+  }
+
   // --- the key-change flow's steps ---
 
   async beginPending(instanceId: string, fingerprint: string, facts: { kitDownloadedAt: string | null; kitProvenAt: string | null }): Promise<GenerationSummary> {
-    return this.locks.withLock(REGISTRY_LOCK, async () => {
+    return this.write(async () => {
       const tx = this.db.transaction(["generations", "journal"], "readwrite");
       const gens = await tx.objectStore("generations").index("byInstance").getAll(instanceId);
       for (const g of gens.filter((x) => x.status === "pending")) await tx.objectStore("generations").put({ ...g, status: "abandoned", retiredAt: new Date().toISOString() });
@@ -335,7 +340,7 @@ export class Registry {
   }
 
   async activatePending(instanceId: string, pendingId: string): Promise<GenerationSummary> {
-    return this.locks.withLock(REGISTRY_LOCK, async () => {
+    return this.write(async () => {
       const tx = this.db.transaction(["generations", "journal"], "readwrite");
       const store = tx.objectStore("generations");
       const pending = await store.get(pendingId);
@@ -358,7 +363,7 @@ export class Registry {
   }
 
   async dropPending(instanceId: string, pendingId: string, reason: string): Promise<void> {
-    await this.locks.withLock(REGISTRY_LOCK, async () => {
+    await this.write(async () => {
       const tx = this.db.transaction(["generations", "journal"], "readwrite");
       const g = await tx.objectStore("generations").get(pendingId);
       if (g && g.instanceId === instanceId && g.status === "pending") {
@@ -372,6 +377,10 @@ export class Registry {
   }
 
   async markKit(instanceId: string, generationId: string, what: "downloaded" | "proven"): Promise<void> {
+    await this.write(() => this.markKitLocked(instanceId, generationId, what));
+  }
+
+  private async markKitLocked(instanceId: string, generationId: string, what: "downloaded" | "proven"): Promise<void> {
     const tx = this.db.transaction(["generations", "journal"], "readwrite");
     const g = await tx.objectStore("generations").get(generationId);
     if (!g || g.instanceId !== instanceId) throw new RegistryError("unknown_generation");
@@ -387,7 +396,7 @@ export class Registry {
    * know yet becomes a retired generation (an old kit the user loaded).
    */
   async recordCheck(instanceId: string, backupId: string, agentId: string, outcome: { fingerprint: string } | { result: Exclude<CheckResult, "ok">; tried?: string[] }): Promise<{ mismatch: boolean; generation: number | null }> {
-    return this.locks.withLock(REGISTRY_LOCK, async () => {
+    return this.write(async () => {
       const tx = this.db.transaction(["generations", "copies", "journal"], "readwrite");
       const now = new Date().toISOString();
       const copy = await tx.objectStore("copies").get([instanceId, backupId, agentId]);
@@ -426,12 +435,24 @@ export class Registry {
           label: null,
         };
         await genStore.put(gen);
+        await journal.add({ instanceId, at: now, type: "generation_imported", params: { generation: gen.number } });
       }
       const mismatch = copy.generationId !== null && copy.generationId !== gen.id && (copy.confidence === "observed" || copy.confidence === "inferred" || copy.confidence === "verified");
       await tx.objectStore("copies").put({ ...copy, generationId: gen.id, confidence: "verified", lastCheck: { result: "ok", at: now }, mismatch: copy.mismatch || mismatch });
       await journal.add({ instanceId, at: now, type: mismatch ? "mismatch" : "check_passed", params: { backup_id: backupId, agent_id: agentId, generation: gen.number } });
       await tx.done;
       return { mismatch, generation: gen.number };
+    });
+  }
+
+  async getMeta<T>(key: string): Promise<T | null> {
+    return ((await this.db.get("meta", key))?.value as T | undefined) ?? null;
+  }
+
+  async setMeta(key: string, value: unknown): Promise<void> {
+    await this.write(async () => {
+      if (value === null) await this.db.delete("meta", key);
+      else await this.db.put("meta", { key, value });
     });
   }
 

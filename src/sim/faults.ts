@@ -8,6 +8,8 @@ export interface DropRule {
   when: DropPoint;
   /** How many times it fires (default once). */
   times?: number;
+  /** Let this many matching commands through first (e.g. hit the second `backup/config/info`). */
+  skip?: number;
 }
 
 export class Faults {
@@ -32,6 +34,10 @@ export class Faults {
   shouldDrop(command: string, when: DropPoint): boolean {
     const rule = this.drops.find((r) => r.command === command && r.when === when && (r.times ?? 1) > 0);
     if (!rule) return false;
+    if ((rule.skip ?? 0) > 0) {
+      rule.skip!--;
+      return false;
+    }
     rule.times = (rule.times ?? 1) - 1;
     return true;
   }

@@ -38,7 +38,7 @@ export type SimControlAction =
   | { type: "delete_backup"; backup_id: string }
   | { type: "set_agent_error"; agent_id: string; message: string | null }
   | { type: "set_manager_state"; state: ManagerStateEvent }
-  | { type: "fault"; drop?: { command: string; when: DropPoint; times?: number }; delay_ms?: number; config_update?: ConfigUpdateFault | null }
+  | { type: "fault"; drop?: { command: string; when: DropPoint; times?: number; skip?: number }; delay_ms?: number; config_update?: ConfigUpdateFault | null }
   | { type: "clear_faults" }
   | { type: "drop_connections" }
   | { type: "demo_keys" }

@@ -1,0 +1,466 @@
+// The careful key change: save the old kit, prove the new kit was saved, then commit to HA and
+// confirm HA really has the new key. Before the commit nothing is written to HA or the registry
+// (apart from "kit downloaded" marks and the journal); from the commit on, a *pending* generation
+// in the registry lets reconciliation finish or roll back whatever an interruption left behind.
+import type { BackupConfig, ManagerStateEvent } from "../../data/backup.js";
+import {
+  canDecryptOnDownload,
+  fetchBackupConfig,
+  fetchBackupInfo,
+  generateBackupWithAutomaticSettings,
+  subscribeBackupEvents,
+  updateEncryptionKey,
+} from "../../data/backup.js";
+import { isConnectionLost, toHaError } from "../../data/connection.js";
+import { generateEncryptionKey } from "../../keys/generate.js";
+import { emergencyKitFileName, renderEmergencyKit } from "../../kit/render.js";
+import type { ReleaseLock } from "../../common/locks.js";
+import { checkLoadedKit, checkTypedGroup, pickGroup } from "./challenge.js";
+import type { BackupSummary, GenerationSummary, KeyChangePorts } from "./ports.js";
+
+export type FlowStep =
+  | "preflight"
+  | "blocked"
+  | "old_key"
+  | "new_key"
+  | "committing"
+  | "waiting_for_idle"
+  | "unresolved"
+  | "done"
+  | "aborted"
+  | "cancelled";
+
+export type CommitPhase = "checking" | "pending" | "sending" | "confirming" | "reconciling";
+
+export interface FlowProblem {
+  code: string;
+  params?: Record<string, string | number>;
+}
+
+export interface AfterBackupState {
+  phase: "creating" | "verifying" | "verified" | "failed";
+  stage: string | null;
+  backupId: string | null;
+  problem: FlowProblem | null;
+}
+
+export interface FlowState {
+  step: FlowStep;
+  mode: "change" | "set_first";
+  problem: FlowProblem | null;
+  instanceId: string | null;
+  oldGeneration: GenerationSummary | null;
+  oldBackups: BackupSummary[];
+  oldKitDownloaded: boolean;
+  oldKitAcknowledged: boolean;
+  newKitDownloaded: boolean;
+  /** 1-based group of the new key the user is asked to type as proof. */
+  challengeGroup: number;
+  proof: "none" | "kit" | "typed";
+  proofError: "wrong_group" | "other_key" | "unreadable" | null;
+  commitPhase: CommitPhase | null;
+  newGeneration: GenerationSummary | null;
+  after: AfterBackupState | null;
+}
+
+const LOCK_PREFIX = "backup-keyring-key-change";
+
+export class KeyChangeFlow {
+  private _state: FlowState;
+  private readonly listeners = new Set<(s: FlowState) => void>();
+  private oldKey: string | null = null;
+  private newKey: string | null = null;
+  private startFingerprint: string | null = null;
+  private release: ReleaseLock | null = null;
+  private idleWaiter: { cancel(): void } | null = null;
+
+  constructor(private readonly ports: KeyChangePorts) {
+    this._state = {
+      step: "preflight",
+      mode: "change",
+      problem: null,
+      instanceId: null,
+      oldGeneration: null,
+      oldBackups: [],
+      oldKitDownloaded: false,
+      oldKitAcknowledged: false,
+      newKitDownloaded: false,
+      challengeGroup: 1,
+      proof: "none",
+      proofError: null,
+      commitPhase: null,
+      newGeneration: null,
+      after: null,
+    };
+  }
+
+  get state(): FlowState {
+    return this._state;
+  }
+
+  subscribe(listener: (s: FlowState) => void): () => void {
+    this.listeners.add(listener);
+    listener(this._state);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The keys are read on demand (to show or copy them), never kept in the observable state. */
+  revealOldKey(): string | null {
+    return this.oldKey;
+  }
+
+  revealNewKey(): string | null {
+    return this.step === "new_key" || this.step === "done" ? this.newKey : null;
+  }
+
+  get canCommit(): boolean {
+    const s = this._state;
+    return (
+      s.step === "new_key" &&
+      s.newKitDownloaded &&
+      s.proof !== "none" &&
+      (s.mode === "set_first" || (s.oldKitDownloaded && s.oldKitAcknowledged))
+    );
+  }
+
+  private get step(): FlowStep {
+    return this._state.step;
+  }
+
+  private set(patch: Partial<FlowState>): void {
+    this._state = { ...this._state, ...patch };
+    for (const l of this.listeners) l(this._state);
+  }
+
+  private block(code: string, params?: Record<string, string | number>): void {
+    this.set({ step: "blocked", problem: { code, params } });
+    this.finish();
+  }
+
+  private abort(code: string, params?: Record<string, string | number>): void {
+    this.set({ step: "aborted", problem: { code, params }, commitPhase: null });
+    this.finish();
+  }
+
+  private finish(): void {
+    this.idleWaiter?.cancel();
+    this.idleWaiter = null;
+    this.release?.();
+    this.release = null;
+    this.newKey = this._state.step === "done" ? this.newKey : null;
+  }
+
+  /** Preflight: admin, backup API, manager idle, registry reconciled, the current key. */
+  async start(): Promise<void> {
+    const { conn, registry } = this.ports;
+    let config: BackupConfig;
+    try {
+      const user = await conn.sendMessagePromise<{ is_admin: boolean }>({ type: "auth/current_user" });
+      if (!user.is_admin) return this.block("not_admin");
+      config = (await fetchBackupConfig(conn)).config;
+    } catch (err) {
+      const e = toHaError(err);
+      if (e.code === "unknown_command") return this.block("no_backup_api");
+      if (e.code === "unauthorized") return this.block("not_admin");
+      return this.block("ha_error", { message: e.message });
+    }
+    const reconciled = await registry.reconcile(conn);
+    const instanceId = reconciled.instanceId;
+    this.set({ instanceId });
+
+    const release = await this.ports.locks.tryLock(`${LOCK_PREFIX}:${instanceId}`);
+    if (!release) return this.block("another_tab");
+    this.release = release;
+
+    const info = await fetchBackupInfo(conn);
+    if (info.state !== "idle") return this.block("manager_busy", { state: info.state });
+
+    this.oldKey = config.create_backup.password;
+    this.startFingerprint = this.oldKey === null ? null : await registry.fingerprint(this.oldKey);
+    this.newKey = generateEncryptionKey((n) => this.ports.randomBytes(n));
+    const challengeGroup = pickGroup((n) => this.ports.randomBytes(n));
+    await registry.saveCheckpoint(instanceId, { startedAt: this.ports.now().toISOString(), step: "started", pendingId: null });
+
+    if (this.oldKey === null) {
+      this.set({ step: "new_key", mode: "set_first", challengeGroup });
+      return;
+    }
+    const active = reconciled.active;
+    const oldBackups = active ? await registry.backupsOpenedBy(instanceId, active.id) : [];
+    this.set({ step: "old_key", mode: "change", oldGeneration: active, oldBackups, challengeGroup });
+  }
+
+  downloadOldKit(): void {
+    if (this.step !== "old_key" || this.oldKey === null) return;
+    const gen = this._state.oldGeneration;
+    this.saveKit(this.oldKey, gen, this._state.oldBackups);
+    this.set({ oldKitDownloaded: true });
+    if (gen && this._state.instanceId) void this.ports.registry.markKitDownloaded(this._state.instanceId, gen.id);
+  }
+
+  acknowledgeOldKit(stored: boolean): void {
+    if (this.step === "old_key") this.set({ oldKitAcknowledged: stored });
+  }
+
+  /** Moves from the old-key step to the new key; HA keeps one new key while moving back and forth, so do we. */
+  next(): void {
+    if (this.step === "old_key" && this._state.oldKitDownloaded && this._state.oldKitAcknowledged) this.set({ step: "new_key" });
+  }
+
+  back(): void {
+    if (this.step === "new_key" && this._state.mode === "change") this.set({ step: "old_key" });
+  }
+
+  /** The new kit already names its generation and fingerprint, so it matches the registry once committed. */
+  async downloadNewKit(): Promise<void> {
+    if (this.step !== "new_key" || this.newKey === null) return;
+    const key = this.newKey;
+    const upcoming: GenerationSummary = {
+      id: "",
+      number: (this._state.oldGeneration?.number ?? 0) + 1,
+      fingerprint: await this.ports.registry.fingerprint(key),
+      startedAt: this.ports.now().toISOString(),
+      kitDownloadedAt: null,
+      kitProvenAt: null,
+    };
+    this.saveKit(key, upcoming, []);
+    this.set({ newKitDownloaded: true });
+  }
+
+  proveWithKit(kitText: string): boolean {
+    if (this.step !== "new_key" || this.newKey === null || !this._state.newKitDownloaded) return false;
+    const result = checkLoadedKit(this.newKey, kitText);
+    this.set(result === "ok" ? { proof: "kit", proofError: null } : { proofError: result });
+    return result === "ok";
+  }
+
+  proveWithGroup(typed: string): boolean {
+    if (this.step !== "new_key" || this.newKey === null || !this._state.newKitDownloaded) return false;
+    const ok = checkTypedGroup(this.newKey, this._state.challengeGroup, typed);
+    this.set(ok ? { proof: "typed", proofError: null } : { proofError: "wrong_group" });
+    return ok;
+  }
+
+  /** Before the commit nothing has changed anywhere: cancelling just forgets the new key. */
+  async cancel(): Promise<void> {
+    if (this.step === "committing" || this.step === "unresolved" || this.step === "done") return;
+    const instanceId = this._state.instanceId;
+    this.set({ step: "cancelled", problem: null });
+    this.finish();
+    if (instanceId) await this.ports.registry.saveCheckpoint(instanceId, null);
+  }
+
+  async commit(): Promise<void> {
+    if (!this.canCommit || this.newKey === null || this._state.instanceId === null) return;
+    const { conn, registry } = this.ports;
+    const instanceId = this._state.instanceId;
+    const newKey = this.newKey;
+
+    // 1. HA must still hold the key we started from, and no backup may be running.
+    this.set({ step: "committing", commitPhase: "checking", problem: null });
+    try {
+      const current = (await fetchBackupConfig(conn)).config.create_backup.password;
+      const fp = current === null ? null : await registry.fingerprint(current);
+      if (fp !== this.startFingerprint) return this.abort("changed_elsewhere");
+      const info = await fetchBackupInfo(conn);
+      if (info.state !== "idle") {
+        this.set({ step: "waiting_for_idle", commitPhase: null });
+        const idle = await this.waitForIdle();
+        if (!idle) return; // cancelled or aborted while waiting
+        this.set({ step: "committing", commitPhase: "checking" });
+        const again = (await fetchBackupConfig(conn)).config.create_backup.password;
+        if ((again === null ? null : await registry.fingerprint(again)) !== this.startFingerprint) return this.abort("changed_elsewhere");
+      }
+    } catch (err) {
+      return this.abort(isConnectionLost(err) ? "connection_lost_before_commit" : "ha_error", { message: toHaError(err).message });
+    }
+
+    // 2. Pending generation first, so an interruption from here on is resolved by reconciliation.
+    this.set({ commitPhase: "pending" });
+    const newFingerprint = await registry.fingerprint(newKey);
+    const nowIso = this.ports.now().toISOString();
+    const pending = await registry.beginPending(instanceId, newFingerprint, {
+      kitDownloadedAt: nowIso,
+      kitProvenAt: nowIso,
+    });
+    await registry.saveCheckpoint(instanceId, { startedAt: nowIso, step: "committing", pendingId: pending.id });
+
+    // 3. Send the minimal update. Whatever HA answers, step 4 asks HA what it really has.
+    this.set({ commitPhase: "sending" });
+    let updateError: string | null = null;
+    try {
+      await updateEncryptionKey(conn, newKey);
+    } catch (err) {
+      if (isConnectionLost(err)) return this.resolveAfterInterruption();
+      updateError = toHaError(err).message;
+    }
+
+    // 4. Confirm: re-read HA's key and compare fingerprints.
+    this.set({ commitPhase: "confirming" });
+    let confirmed: string | null;
+    try {
+      confirmed = (await fetchBackupConfig(conn)).config.create_backup.password;
+    } catch {
+      return this.resolveAfterInterruption();
+    }
+    if (confirmed === null || (await registry.fingerprint(confirmed)) !== newFingerprint) {
+      await registry.dropPending(instanceId, pending.id, updateError ? "update_failed" : "not_confirmed");
+      await registry.saveCheckpoint(instanceId, null);
+      return updateError ? this.abort("update_failed", { message: updateError }) : this.abort("not_confirmed");
+    }
+    // HA has the new key (even if it answered with an error after applying it).
+    const active = await registry.activatePending(instanceId, pending.id);
+    await registry.saveCheckpoint(instanceId, null);
+    this.set({ step: "done", commitPhase: null, newGeneration: active });
+    this.finish();
+  }
+
+  /**
+   * The connection dropped somewhere between "pending" and "confirmed": we cannot know whether HA
+   * applied the key. Reconciliation on the next connection decides, from HA's own answer.
+   */
+  private async resolveAfterInterruption(): Promise<void> {
+    this.set({ step: "unresolved", commitPhase: "reconciling" });
+    const instanceId = this._state.instanceId!;
+    const newFingerprint = this.newKey ? await this.ports.registry.fingerprint(this.newKey) : null;
+    for (let attempt = 0; attempt < 60; attempt++) {
+      try {
+        const { active } = await this.ports.registry.reconcile(this.ports.conn);
+        await this.ports.registry.saveCheckpoint(instanceId, null);
+        if (active && active.fingerprint === newFingerprint) {
+          this.set({ step: "done", commitPhase: null, newGeneration: active });
+          this.finish();
+        } else {
+          this.abort("not_applied");
+        }
+        return;
+      } catch (err) {
+        if (!isConnectionLost(err) && toHaError(err).code !== 1) {
+          // Any answer other than "still disconnected" ends the wait; the panel reconciles again later.
+          this.abort("ha_error", { message: toHaError(err).message });
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+    this.abort("connection_lost_during_commit");
+  }
+
+  private waitForIdle(): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      let unsub: (() => Promise<void>) | null = null;
+      let done = false;
+      const end = (ok: boolean) => {
+        if (done) return;
+        done = true;
+        void unsub?.().catch(() => undefined);
+        this.idleWaiter = null;
+        resolve(ok);
+      };
+      this.idleWaiter = {
+        cancel: () => end(false),
+      };
+      subscribeBackupEvents(this.ports.conn, (ev: ManagerStateEvent) => {
+        if (ev.manager_state === "idle") end(true);
+      })
+        .then((u) => {
+          unsub = u;
+          if (done) void u().catch(() => undefined);
+        })
+        .catch(() => end(false));
+    });
+  }
+
+  /** Cancels the wait for a running backup to finish (the key is left as it was). */
+  async stopWaiting(): Promise<void> {
+    if (this.step !== "waiting_for_idle") return;
+    this.abort("manager_busy_cancelled");
+    if (this._state.instanceId) await this.ports.registry.saveCheckpoint(this._state.instanceId, null);
+  }
+
+  /** After the change: create a backup with the new key and check that the new key opens it. */
+  async createAndVerifyBackup(): Promise<void> {
+    if (this.step !== "done" || this.newKey === null || !this._state.newGeneration || !this._state.instanceId) return;
+    const { conn, registry } = this.ports;
+    const key = this.newKey;
+    const instanceId = this._state.instanceId;
+    const generation = this._state.newGeneration;
+    const update = (patch: Partial<AfterBackupState>) =>
+      this.set({ after: { ...(this._state.after ?? { phase: "creating", stage: null, backupId: null, problem: null }), ...patch } });
+    update({ phase: "creating", stage: null, backupId: null, problem: null });
+    const before = new Set((await fetchBackupInfo(conn)).backups.map((b) => b.backup_id));
+    let sawStart = false;
+    const outcome = await new Promise<"completed" | "failed">((resolve, reject) => {
+      let unsub: (() => Promise<void>) | null = null;
+      subscribeBackupEvents(conn, (ev) => {
+        if (ev.manager_state === "create_backup") {
+          sawStart = true;
+          if (ev.stage) update({ stage: ev.stage });
+          if (ev.state === "completed" || ev.state === "failed") {
+            void unsub?.().catch(() => undefined);
+            resolve(ev.state);
+          }
+        } else if (ev.manager_state === "idle" && sawStart) {
+          void unsub?.().catch(() => undefined);
+          resolve("completed");
+        }
+      })
+        .then(async (u) => {
+          unsub = u;
+          await generateBackupWithAutomaticSettings(conn);
+        })
+        .catch(reject);
+    }).catch((err: unknown) => {
+      update({ phase: "failed", problem: { code: "ha_error", params: { message: toHaError(err).message } } });
+      return null;
+    });
+    if (outcome === null) return;
+    if (outcome === "failed") {
+      update({ phase: "failed", problem: { code: "backup_failed" } });
+      return;
+    }
+    const created = (await fetchBackupInfo(conn)).backups.find((b) => !before.has(b.backup_id));
+    if (!created) {
+      update({ phase: "failed", problem: { code: "backup_not_found" } });
+      return;
+    }
+    update({ phase: "verifying", backupId: created.backup_id });
+    await registry.reconcile(conn);
+    const encrypted = Object.entries(created.agents).filter(([, a]) => a.protected);
+    try {
+      for (const [agentId] of encrypted) {
+        await canDecryptOnDownload(conn, created.backup_id, agentId, key);
+        await registry.markVerified(instanceId, created.backup_id, agentId, generation.id);
+      }
+      update({ phase: encrypted.length > 0 ? "verified" : "failed", problem: encrypted.length > 0 ? null : { code: "backup_unencrypted" } });
+    } catch (err) {
+      update({ phase: "failed", problem: { code: toHaError(err).code === "password_incorrect" ? "new_key_does_not_open" : "ha_error", params: { message: toHaError(err).message } } });
+    }
+  }
+
+  /** Forgets the new key once the user closes the finished dialog. */
+  close(): void {
+    this.newKey = null;
+    this.oldKey = null;
+    this.finish();
+  }
+
+  private saveKit(key: string, generation: GenerationSummary | null, backups: BackupSummary[]): void {
+    const date = this.ports.now();
+    const { kit } = this.ports;
+    const text = renderEmergencyKit({
+      key,
+      instanceName: kit.instanceName,
+      url: kit.url,
+      date,
+      language: kit.language,
+      timeZone: kit.timeZone,
+      haVersion: kit.haVersion,
+      generation: generation
+        ? { number: generation.number, fingerprint: generation.fingerprint, startedAt: generation.startedAt }
+        : undefined,
+      backups,
+    });
+    this.ports.download(emergencyKitFileName({ instanceName: kit.instanceName, date, generation: generation?.number }), text);
+  }
+}

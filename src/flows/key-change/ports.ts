@@ -1,0 +1,64 @@
+// What the key-change flow needs from the world. The panel wires these to the real registry,
+// HA connection and browser; tests wire them to a simulated HA and fake-indexeddb.
+import type { HaConnection } from "../../data/connection.js";
+import type { LockPort } from "../../common/locks.js";
+
+export interface GenerationSummary {
+  id: string;
+  number: number;
+  fingerprint: string;
+  startedAt: string;
+  kitDownloadedAt: string | null;
+  kitProvenAt: string | null;
+}
+
+export interface BackupSummary {
+  backup_id: string;
+  name: string;
+  date: string;
+  locations: string[];
+}
+
+export interface KeyChangeRegistry {
+  /** Folds HA's current state in (this also resolves a pending generation left by an interrupted commit). */
+  reconcile(conn: HaConnection): Promise<{ instanceId: string; active: GenerationSummary | null }>;
+  fingerprint(key: string): Promise<string>;
+  backupsOpenedBy(instanceId: string, generationId: string): Promise<BackupSummary[]>;
+  markKitDownloaded(instanceId: string, generationId: string): Promise<void>;
+  beginPending(
+    instanceId: string,
+    fingerprint: string,
+    facts: { kitDownloadedAt: string | null; kitProvenAt: string | null },
+  ): Promise<GenerationSummary>;
+  activatePending(instanceId: string, pendingId: string): Promise<GenerationSummary>;
+  dropPending(instanceId: string, pendingId: string, reason: string): Promise<void>;
+  markVerified(instanceId: string, backupId: string, agentId: string, generationId: string): Promise<void>;
+  /** A note that survives the panel being recreated: which step an unfinished flow reached. */
+  saveCheckpoint(instanceId: string, checkpoint: FlowCheckpoint | null): Promise<void>;
+  loadCheckpoint(instanceId: string): Promise<FlowCheckpoint | null>;
+}
+
+export interface FlowCheckpoint {
+  startedAt: string;
+  step: string;
+  pendingId: string | null;
+}
+
+export interface KitContext {
+  instanceName: string;
+  url: string;
+  language: string;
+  timeZone?: string;
+  haVersion?: string;
+}
+
+export interface KeyChangePorts {
+  conn: HaConnection;
+  registry: KeyChangeRegistry;
+  locks: LockPort;
+  kit: KitContext;
+  /** Saves a text file on the user's device (never a network request). */
+  download(fileName: string, text: string): void;
+  randomBytes(n: number): Uint8Array;
+  now(): Date;
+}
