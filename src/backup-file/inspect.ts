@@ -3,7 +3,8 @@
 import type { ByteSource } from "../common/byte-source.js";
 import { aesKeyOpens, passwordToAesKey } from "../securetar/aes.js";
 import { detectMember, V2_HEADER, V3_HEADER, type MemberFormat } from "../securetar/detect.js";
-import { parseV3Header, v3RootKeyFor, v3RootKeyOpens } from "../securetar/v3.js";
+import { loadV3Deep, parseV3Header, v3RootKeyFor, v3RootKeyOpens } from "../securetar/v3.js";
+import type { StreamDamage } from "../securetar/v3-deep.js";
 import { walkTar, type TarEntry } from "../tar/reader.js";
 import { BackupFileError } from "./errors.js";
 
@@ -16,11 +17,17 @@ export interface MemberReport {
   size: number;
   format: MemberFormat;
   plaintextSize: number | null;
-  /** The member is shorter or longer than its header promises: cut short or damaged. */
+  /** The member is shorter or longer than its header promises, or (deep check) its stream is broken. */
   damaged: boolean;
+  /** Why it is damaged; null when it is not (as far as checked). */
+  damage: { code: MemberDamage } | null;
   /** 0-based index of the first candidate that opens this member; null = none (or not checked). */
   openedBy: number | null;
 }
+
+/** `size_mismatch`: member size ≠ what its v2/v3 header promises; `unknown_format`: not gzip,
+ * tar or SecureTar; the `stream_*`/tag codes come from the deep v3 check. */
+export type MemberDamage = "size_mismatch" | "unknown_format" | StreamDamage;
 
 export type BackupFormat = "v1" | "v2" | "v3" | "none" | "mixed";
 
@@ -38,6 +45,8 @@ export interface BackupFileReport {
   mislabelled: boolean;
   /** A member is cut short or its header is inconsistent. */
   damaged: boolean;
+  /** The first member's damage, for messages. */
+  damage: { code: MemberDamage } | null;
   /** 0-based index of the first candidate that opens every encrypted member; null = none. */
   openedBy: number | null;
   /** Every encrypted member is opened by the same candidate. */
@@ -74,13 +83,15 @@ export async function inspectBackup(source: ByteSource): Promise<BackupFileRepor
     if (!INNER_ARCHIVE.test(entry.name)) continue;
     const head = await source.read(entry.dataOffset, Math.min(HEAD_BYTES, entry.size));
     const detected = detectMember(head, entry.size);
+    const damage: MemberDamage | null = detected.sizeMismatch ? "size_mismatch" : detected.format === "unknown" ? "unknown_format" : null;
     const report: MemberReport = {
       name: entry.name,
       offset: entry.dataOffset,
       size: entry.size,
       format: detected.format,
       plaintextSize: detected.plaintextSize ?? null,
-      damaged: detected.sizeMismatch === true,
+      damaged: damage !== null,
+      damage: damage ? { code: damage } : null,
       openedBy: null,
     };
     members.push(report);
@@ -102,7 +113,8 @@ export async function inspectBackup(source: ByteSource): Promise<BackupFileRepor
     encrypted,
     format: !encrypted ? "none" : versions.size > 1 || hasPlain ? "mixed" : [...versions][0]!,
     mislabelled: (protectedFlag === true && hasPlain) || (protectedFlag === false && encrypted),
-    damaged: members.some((m) => m.damaged || m.format === "unknown"),
+    damaged: members.some((m) => m.damaged),
+    damage: members.find((m) => m.damage)?.damage ?? null,
     openedBy: null,
     membersAgree: true,
     members,
@@ -116,6 +128,8 @@ const headsOf = new WeakMap<BackupFileReport, Map<MemberReport, Uint8Array>>();
 
 export interface CheckOptions {
   signal?: AbortSignal;
+  /** v3: also decrypt and authenticate every chunk of each opened member (reads the whole member). */
+  deep?: boolean;
 }
 
 /**
@@ -145,6 +159,14 @@ export async function checkBackupKeys(source: ByteSource, candidates: readonly s
           v3Roots.set(cacheKey, root);
         }
         opens = await v3RootKeyOpens(root, header);
+        if (opens && options.deep && !member.damaged) {
+          const { checkV3Stream } = await loadV3Deep();
+          const stream = await checkV3Stream(source, member.offset, member.size, member.plaintextSize ?? 0, header, root, options.signal);
+          if (stream.damage) {
+            member.damaged = true;
+            member.damage = { code: stream.damage };
+          }
+        }
       } else {
         let key = aesKeys.get(i);
         if (!key) {
@@ -162,6 +184,8 @@ export async function checkBackupKeys(source: ByteSource, candidates: readonly s
   }
   const encrypted = report.members.filter((m) => m.format === "v1" || m.format === "v2" || m.format === "v3");
   const openers = new Set(encrypted.map((m) => m.openedBy));
+  report.damaged = report.members.some((m) => m.damaged);
+  report.damage = report.members.find((m) => m.damage)?.damage ?? null;
   report.membersAgree = openers.size <= 1;
   report.openedBy = encrypted.length > 0 && openers.size === 1 ? (encrypted[0]!.openedBy ?? null) : null;
   return report;

@@ -17,14 +17,15 @@ export const EXIT_NOT_OPENED = 3;
 const HELP = `backup-keyring — which encryption key opens which Home Assistant backup
 
 Usage:
-  backup-keyring verify <backup.tar>... [--key KEY]... [--kit FILE]... [--key-env VAR] [--keys-stdin] [--json]
+  backup-keyring verify <backup.tar>... [--key KEY]... [--kit FILE]... [--key-env VAR] [--keys-stdin] [--json] [--deep]
   backup-keyring inspect <backup.tar>... [--json]
   backup-keyring kit --instance NAME --url URL [--lang LANG] [--key KEY]
 
 verify   Checks every backup against the candidate keys, in the order given.
          Exit 0: every backup is unencrypted or opened by a candidate.
          Exit 3: some backup is encrypted and no candidate opens it.
-         Exit 2: a file cannot be read or is not a Home Assistant backup / SecureTar archive.
+         Exit 2: a file cannot be read, is damaged, or is not a Home Assistant backup / SecureTar archive.
+         --deep also decrypts every SecureTar v3 chunk (reads the whole backup) to prove it is intact.
 inspect  Shows backup.json facts and each inner archive's format; needs no key.
 kit      Prints an emergency kit in Home Assistant's layout (a new key unless --key is given).
 
@@ -43,6 +44,7 @@ interface Args {
   keyEnv: string | null;
   keysStdin: boolean;
   json: boolean;
+  deep: boolean;
   instance: string | null;
   url: string | null;
   lang: string;
@@ -52,7 +54,7 @@ interface Args {
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { command: null, files: [], keys: [], kits: [], keyEnv: null, keysStdin: false, json: false, instance: null, url: null, lang: "en", help: false };
+  const a: Args = { command: null, files: [], keys: [], kits: [], keyEnv: null, keysStdin: false, json: false, deep: false, instance: null, url: null, lang: "en", help: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -66,6 +68,7 @@ function parseArgs(argv: string[]): Args {
     else if (arg === "--key-env") a.keyEnv = value();
     else if (arg === "--keys-stdin") a.keysStdin = true;
     else if (arg === "--json") a.json = true;
+    else if (arg === "--deep") a.deep = true;
     else if (arg === "--instance") a.instance = value();
     else if (arg === "--url") a.url = value();
     else if (arg === "--lang") a.lang = value();
@@ -102,7 +105,7 @@ async function collectCandidates(a: Args, out: (s: string) => void): Promise<str
 }
 
 function memberJson(r: BackupFileReport) {
-  return r.members.map((m) => ({ name: m.name, size: m.size, format: m.format, damaged: m.damaged, opened_by: m.openedBy }));
+  return r.members.map((m) => ({ name: m.name, size: m.size, format: m.format, damaged: m.damaged, damage: m.damage?.code ?? null, opened_by: m.openedBy }));
 }
 
 function errorText(err: unknown): { code: string; message: string } {
@@ -122,13 +125,15 @@ async function runOnFiles(a: Args, candidates: string[] | null, out: (s: string)
       const source = await openFileSource(file);
       let r: BackupFileReport;
       try {
-        r = candidates ? await checkBackupKeys(source, candidates) : await inspectBackup(source);
+        r = candidates ? await checkBackupKeys(source, candidates, { deep: a.deep }) : await inspectBackup(source);
       } finally {
         await source.close();
       }
       const notOpened = candidates !== null && r.encrypted && r.openedBy === null;
       if (notOpened && exit === EXIT_OK) exit = EXIT_NOT_OPENED;
-      results.push({ file, backup_id: r.backupId, name: r.name, date: r.date, encrypted: r.encrypted, format: r.format, ...(candidates ? { opened_by: r.openedBy } : {}), protected: r.protectedFlag, mislabelled: r.mislabelled, damaged: r.damaged, members: memberJson(r) });
+      // A damaged archive (cut short, broken stream) cannot be restored even with the right key.
+      if (r.damaged) exit = EXIT_UNREADABLE;
+      results.push({ file, backup_id: r.backupId, name: r.name, date: r.date, encrypted: r.encrypted, format: r.format, ...(candidates ? { opened_by: r.openedBy } : {}), protected: r.protectedFlag, mislabelled: r.mislabelled, damaged: r.damaged, damage: r.damage?.code ?? null, members: memberJson(r) });
       if (!a.json) {
         const what = !r.encrypted
           ? t("cli.unencrypted")
@@ -137,9 +142,11 @@ async function runOnFiles(a: Args, candidates: string[] | null, out: (s: string)
             : r.openedBy !== null
               ? t("cli.opened_by", { n: r.openedBy + 1, format: r.format })
               : t("cli.not_opened", { format: r.format });
-        out(`${file}: ${r.name ?? "?"} (${r.backupId ?? "?"}, ${r.date ?? "?"}) — ${what}\n`);
+        // Bare SecureTar archives (no backup.json) have no name, ID or date to show.
+        const label = r.backupJson ? `${r.name ?? "?"} (${r.backupId ?? "?"}, ${r.date ?? "?"}) — ` : "";
+        out(`${file}: ${label}${what}\n`);
         if (r.mislabelled) out(`  ${t("cli.mislabelled")}\n`);
-        if (r.damaged) out(`  ${t("cli.damaged")}\n`);
+        if (r.damage) out(`  ${t("cli.damaged", { reason: t(`errors.backup_file.damage.${r.damage.code}`) })}\n`);
         if (candidates === null || !r.membersAgree) for (const m of r.members) out(`  ${m.name}: ${m.format}${m.openedBy !== null ? ` (${t("cli.opened_by_short", { n: m.openedBy + 1 })})` : ""}\n`);
       }
     } catch (err) {

@@ -1,22 +1,21 @@
 // The heavy part of SecureTar v3, loaded only when a v3 member is met (dynamic import): Argon2id
-// in WebAssembly (hash-wasm; WebCrypto has none) and keyed BLAKE2b with salt and
-// personalisation (@noble/hashes). Chosen by measurement: see bench/securetar.bench.ts.
+// (WebCrypto has none) and keyed BLAKE2b with salt and personalisation.
+// Argon2id comes from libsodium's own WebAssembly build (libsodium-wrappers-sumo) — the same code
+// HA runs natively. Chosen by measurement (bench/securetar-argon2.bench.mjs, t=8 m=16 MiB):
+// ~1.3–1.8× native libsodium vs ~3–5× for hash-wasm and ~10–15× for @noble/hashes. BLAKE2b with
+// salt + personal is tiny and synchronous in @noble/hashes.
 import { blake2b } from "@noble/hashes/blake2.js";
-import { argon2id } from "hash-wasm";
+import sodium from "libsodium-wrappers-sumo";
 
 const PERSONAL = new Uint8Array([0x53, 0x65, 0x63, 0x75, 0x72, 0x65, 0x54, 0x61, 0x72, 0x76, 0x33, 0, 0, 0, 0, 0]); // "SecureTarv3"
+const OPS_LIMIT = 8;
+const MEM_LIMIT = 16 * 1024 * 1024;
 
-/** Argon2id v1.3, t = 8, m = 16 MiB, p = 1, 32 bytes (libsodium `crypto_pwhash` as securetar calls it). */
+/** Argon2id v1.3, t = 8, m = 16 MiB, p = 1, 32 bytes: libsodium `crypto_pwhash`, exactly as securetar calls it. */
 export async function v3RootKey(password: string, rootSalt: Uint8Array): Promise<Uint8Array> {
-  return argon2id({
-    password: new TextEncoder().encode(password),
-    salt: rootSalt,
-    iterations: 8,
-    memorySize: 16 * 1024,
-    parallelism: 1,
-    hashLength: 32,
-    outputType: "binary",
-  });
+  await sodium.ready;
+  // Bytes, not the string: the exact UTF-8 of the candidate, never normalised.
+  return sodium.crypto_pwhash(32, new TextEncoder().encode(password), rootSalt, OPS_LIMIT, MEM_LIMIT, sodium.crypto_pwhash_ALG_ARGON2ID13);
 }
 
 /** BLAKE2b(empty message, key = root key, salt, personal "SecureTarv3"), 32 bytes. */

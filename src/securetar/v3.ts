@@ -19,6 +19,7 @@ export function parseV3Header(head: Uint8Array): V3Header {
 }
 
 export const loadV3Crypto = () => import("./v3-crypto.js");
+export const loadV3Deep = () => import("./v3-deep.js");
 
 function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;

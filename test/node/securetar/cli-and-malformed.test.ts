@@ -129,6 +129,18 @@ describe("CLI", () => {
     }
   });
 
+  it("--deep: a v3 backup without its FINAL tag opens (exit 0) but fails the deep check (exit 2)", () => {
+    const file = fx("securetar__backup_no_final_tag.tar");
+    assert.equal(cli(["verify", "--key", "hunter2", file]).code, 0);
+    const deep = cli(["verify", "--deep", "--json", "--key", "hunter2", file]);
+    assert.equal(deep.code, 2);
+    const b = JSON.parse(deep.out).backups[0];
+    assert.deepEqual({ opened_by: b.opened_by, damaged: b.damaged, damage: b.damage }, { opened_by: 0, damaged: true, damage: "no_final_tag" });
+    const human = cli(["verify", "--deep", "--key", "hunter2", file]);
+    assert.match(human.out, /has no end mark/);
+    assert.ok(!human.out.includes("hunter2") && !human.err.includes("hunter2"));
+  });
+
   it("inspect needs no key and lists member formats; kit prints an HA-layout kit", () => {
     const r = cli(["inspect", fx("supervisor__test_consolidate.tar")]);
     assert.equal(r.code, 0);
@@ -171,5 +183,41 @@ describe("round trips against the simulated HA's files (v2, v3, plaintext, misla
       }
     }
     for (const expected of ["none", "mislabelled", "v2:gen1", "v3:gen3"]) assert.ok(seen.has(expected), `${expected} in ${[...seen]}`);
+  });
+
+  it("cron use: `verify --kit kit.txt` on downloaded files says by exit code whether they all still open", async () => {
+    const keys = (await sim.control({ type: "demo_keys" })) as string[];
+    const conn = await connectHA(sim.url, sim.adminToken);
+    const info = await conn.sendMessagePromise<BackupInfo>({ type: "backup/info" });
+    conn.close();
+    // Every protected, correctly labelled copy that the first generation opens.
+    const files: string[] = [];
+    for (const b of info.backups) {
+      for (const agentId of Object.keys(b.agents)) {
+        const res = await fetch(`${sim.url}/api/backup/download/${b.backup_id}?agent_id=${agentId}`, { headers: { authorization: `Bearer ${sim.adminToken}` } });
+        const bytes = new Uint8Array(await res.arrayBuffer());
+        const r = await checkBackupKeys(bytesSource(bytes), keys);
+        if (r.encrypted && !r.mislabelled && r.openedBy === 0) {
+          const path = join(tmp, `${b.backup_id}-${agentId.replace(/\W/g, "_")}.tar`);
+          writeFileSync(path, bytes);
+          files.push(path);
+        }
+      }
+    }
+    assert.ok(files.length > 0, "the simulated HA serves copies made with the first generation");
+    const kitFor = (key: string, name: string) => {
+      const kit = cli(["kit", "--instance", "Home", "--url", "http://ha.local:8123", "--key", key]);
+      assert.equal(kit.code, 0);
+      assert.ok(!kit.err.includes(key));
+      const path = join(tmp, name);
+      writeFileSync(path, kit.out);
+      return path;
+    };
+    const right = cli(["verify", "--kit", kitFor(keys[0]!, "gen1.txt"), ...files]);
+    assert.equal(right.code, 0, right.out + right.err);
+    const other = keys.find((k) => k !== keys[0])!;
+    const wrong = cli(["verify", "--kit", kitFor(other, "other.txt"), ...files]);
+    assert.equal(wrong.code, 3);
+    for (const r of [right, wrong]) for (const k of keys) assert.ok(!r.out.includes(k) && !r.err.includes(k), "no key in output");
   });
 });
