@@ -1,0 +1,249 @@
+// The careful key change, step by step, driving the pure KeyChangeFlow. A native modal <dialog>
+// traps focus; Escape cancels only before the commit (after it, closing would hide a change in
+// progress, so the dialog stays until HA has answered).
+import { LitElement, css, html, nothing } from "lit";
+import { property, state } from "lit/decorators.js";
+import { defaultLocks } from "../../common/locks.js";
+import { localizeEnglish, type LocalizeFunc } from "../../common/localize.js";
+import type { HaConnection } from "../../data/connection.js";
+import { KeyChangeFlow, type FlowState } from "../../flows/key-change/flow.js";
+import type { KitContext } from "../../flows/key-change/ports.js";
+import { registryPort } from "../../flows/key-change/registry-port.js";
+import type { Registry } from "../../registry/registry.js";
+import { downloadTextFile } from "../download.js";
+import { formatDateTime } from "../panel/panel-model.js";
+import { haStyles } from "../styles.js";
+
+const CLIPBOARD_CLEAR_MS = 60_000;
+
+export class BkKeyChangeDialog extends LitElement {
+  @property({ attribute: false }) conn: HaConnection | null = null;
+  @property({ attribute: false }) registry: Registry | null = null;
+  @property({ attribute: false }) kit: KitContext | null = null;
+  @property({ attribute: false }) localize: LocalizeFunc = localizeEnglish;
+  @property() language = "en";
+  @state() private flowState: FlowState | null = null;
+  @state() private revealed = false;
+  @state() private typed = "";
+  @state() private copied = false;
+  private flow: KeyChangeFlow | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private clipboardTimer: ReturnType<typeof setTimeout> | null = null;
+
+  static override styles = [
+    haStyles,
+    css`
+      dialog {
+        border: none; border-radius: var(--ha-dialog-border-radius, 24px); padding: 0; max-width: min(560px, 100vw - 32px); width: 100%;
+        background: var(--card-background-color, #fff); color: var(--primary-text-color, #141414);
+      }
+      dialog::backdrop { background: rgba(0, 0, 0, 0.32); }
+      .body { padding: 24px; display: grid; gap: 12px; }
+      .actions { display: flex; gap: 8px; justify-content: flex-end; flex-wrap: wrap; padding: 0 24px 24px; }
+      .key { font-family: var(--ha-font-family-code, monospace); font-size: 1.1rem; letter-spacing: 0.05em; word-break: break-all; }
+      .row { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
+      ul { margin: 0; padding-left: 1.2em; max-height: 10em; overflow: auto; }
+      label.check { display: flex; gap: 8px; align-items: flex-start; }
+      .proof { border-top: 1px solid var(--divider-color, #ddd); padding-top: 12px; display: grid; gap: 8px; }
+      .ok { color: var(--success-color, #1b6e20); }
+      .bad { color: var(--error-color, #b3261e); }
+    `,
+  ];
+
+  /** Opens the dialog and runs the preflight. */
+  async open(): Promise<void> {
+    if (!this.conn || !this.registry || !this.kit) return;
+    this.flow = new KeyChangeFlow({
+      conn: this.conn,
+      registry: registryPort(this.registry, this.kit.url),
+      locks: defaultLocks(),
+      kit: this.kit,
+      download: (name, text) => downloadTextFile(name, text),
+      randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
+      now: () => new Date(),
+    });
+    this.unsubscribe = this.flow.subscribe((s) => (this.flowState = s));
+    this.revealed = false;
+    this.typed = "";
+    await this.updateComplete;
+    this.renderRoot.querySelector("dialog")?.showModal();
+    await this.flow.start();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.close();
+  }
+
+  private get closable(): boolean {
+    const step = this.flowState?.step;
+    return step !== "committing" && step !== "unresolved";
+  }
+
+  private async cancel(): Promise<void> {
+    if (!this.closable) return;
+    await this.flow?.cancel();
+    this.close();
+  }
+
+  private close(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.flow?.close();
+    this.flow = null;
+    this.renderRoot.querySelector("dialog")?.close();
+    if (this.flowState) this.dispatchEvent(new CustomEvent("closed", { detail: { step: this.flowState.step } }));
+    this.flowState = null;
+  }
+
+  private async copyKey(): Promise<void> {
+    const key = this.flow?.revealNewKey();
+    if (!key) return;
+    try {
+      await navigator.clipboard.writeText(key);
+      this.copied = true;
+      if (this.clipboardTimer) clearTimeout(this.clipboardTimer);
+      // Clear the clipboard later, but only if it still holds our key (the browser may not let us read it).
+      this.clipboardTimer = setTimeout(async () => {
+        this.copied = false;
+        try {
+          if ((await navigator.clipboard.readText()) === key) await navigator.clipboard.writeText("");
+        } catch {
+          // Reading the clipboard needs a permission; without it we leave it alone.
+        }
+      }, CLIPBOARD_CLEAR_MS);
+    } catch {
+      this.copied = false;
+    }
+  }
+
+  private async loadProof(e: Event): Promise<void> {
+    const file = (e.target as HTMLInputElement).files?.[0];
+    if (file && this.flow) this.flow.proveWithKit(await file.text());
+  }
+
+  private problem(s: FlowState) {
+    if (!s.problem) return nothing;
+    return html`<div class="alert error" role="alert"><div>${this.localize(`errors.flow.${s.problem.code}`, s.problem.params)}</div></div>`;
+  }
+
+  private renderOldKey(s: FlowState) {
+    const t = this.localize;
+    const gen = s.oldGeneration;
+    return html`<div class="body">
+        <h2 id="title">${t("flow.old.title")}</h2>
+        <p>${t("flow.old.description")}</p>
+        <p>${t("flow.old.backups", { count: s.oldBackups.length, generation: gen?.number ?? 1 })}</p>
+        ${s.oldBackups.length ? html`<ul>${s.oldBackups.map((b) => html`<li>${formatDateTime(b.date, this.language)} · ${b.name}</li>`)}</ul>` : nothing}
+        ${gen?.kitProvenAt ? html`<p class="ok">${t("flow.old.already_proven", { date: formatDateTime(gen.kitProvenAt, this.language) })}</p>` : nothing}
+        <div class="row"><button @click=${() => this.flow?.downloadOldKit()}>${t("flow.old.download")}</button>
+          ${s.oldKitDownloaded ? html`<span class="ok">${t("flow.downloaded")}</span>` : nothing}</div>
+        <label class="check"><input type="checkbox" ?disabled=${!s.oldKitDownloaded} .checked=${s.oldKitAcknowledged}
+          @change=${(e: Event) => this.flow?.acknowledgeOldKit((e.target as HTMLInputElement).checked)} />${t("flow.old.acknowledge")}</label>
+      </div>
+      <div class="actions">
+        <button @click=${() => this.cancel()}>${t("flow.cancel")}</button>
+        <button class="primary" ?disabled=${!(s.oldKitDownloaded && s.oldKitAcknowledged)} @click=${() => this.flow?.next()}>${t("flow.next")}</button>
+      </div>`;
+  }
+
+  private renderNewKey(s: FlowState) {
+    const t = this.localize;
+    const key = this.flow?.revealNewKey() ?? "";
+    const masked = key.replace(/[A-Z0-9]/g, "•");
+    return html`<div class="body">
+        <h2 id="title">${s.mode === "set_first" ? t("flow.new.title_first") : t("flow.new.title")}</h2>
+        <p>${t("flow.new.description")}</p>
+        <div class="row"><span class="key" data-testid="new-key">${this.revealed ? key : masked}</span></div>
+        <div class="row">
+          <button @click=${() => (this.revealed = !this.revealed)} aria-pressed=${this.revealed ? "true" : "false"}>${this.revealed ? t("flow.new.hide") : t("flow.new.reveal")}</button>
+          <button @click=${() => this.copyKey()}>${this.copied ? t("flow.new.copied") : t("flow.new.copy")}</button>
+          <button @click=${() => this.flow?.downloadNewKit()}>${t("flow.new.download")}</button>
+          ${s.newKitDownloaded ? html`<span class="ok">${t("flow.downloaded")}</span>` : nothing}
+        </div>
+        ${s.newKitDownloaded
+          ? html`<div class="proof">
+              <h3>${t("flow.proof.title")}</h3>
+              <p class="secondary">${t("flow.proof.description")}</p>
+              <label>${t("flow.proof.load")} <input type="file" accept=".txt,text/plain" @change=${(e: Event) => this.loadProof(e)} /></label>
+              <div class="row">
+                <label for="group">${t("flow.proof.type_group", { n: s.challengeGroup })}</label>
+                <input id="group" maxlength="8" autocomplete="off" spellcheck="false" .value=${this.typed}
+                  @input=${(e: Event) => (this.typed = (e.target as HTMLInputElement).value)} />
+                <button @click=${() => this.flow?.proveWithGroup(this.typed)}>${t("flow.proof.check")}</button>
+              </div>
+              ${s.proof !== "none" ? html`<p class="ok" role="status">${t("flow.proof.ok")}</p>` : nothing}
+              ${s.proofError ? html`<p class="bad" role="alert">${t(`flow.proof.error.${s.proofError}`)}</p>` : nothing}
+            </div>`
+          : nothing}
+      </div>
+      <div class="actions">
+        ${s.mode === "change" ? html`<button @click=${() => this.flow?.back()}>${t("flow.back")}</button>` : nothing}
+        <button @click=${() => this.cancel()}>${t("flow.cancel")}</button>
+        <button class="danger" ?disabled=${!this.flow?.canCommit} @click=${() => this.flow?.commit()}>
+          ${s.mode === "set_first" ? t("flow.commit_first") : t("flow.commit")}</button>
+      </div>`;
+  }
+
+  private renderDone(s: FlowState) {
+    const t = this.localize;
+    const after = s.after;
+    return html`<div class="body">
+        <h2 id="title">${t("flow.done.title")}</h2>
+        <p>${t("flow.done.description", { generation: s.newGeneration?.number ?? "" })}</p>
+        ${after === null
+          ? html`<p>${t("flow.done.offer_backup")}</p>`
+          : after.phase === "creating" || after.phase === "verifying"
+            ? html`<p role="status">${t(`flow.after.${after.phase}`)}${after.stage ? ` (${t(`flow.after.stage.${after.stage}`)})` : ""}</p>`
+            : after.phase === "verified"
+              ? html`<p class="ok" role="status">${t("flow.after.verified")}</p>`
+              : html`<p class="bad" role="alert">${t(`errors.flow.${after.problem?.code ?? "backup_failed"}`, after.problem?.params)}</p>`}
+      </div>
+      <div class="actions">
+        ${after === null || after.phase === "failed" ? html`<button @click=${() => this.flow?.createAndVerifyBackup()}>${t("flow.done.create_backup")}</button>` : nothing}
+        <button class="primary" @click=${() => this.close()}>${t("flow.done.close")}</button>
+      </div>`;
+  }
+
+  private renderBody(s: FlowState) {
+    const t = this.localize;
+    switch (s.step) {
+      case "preflight":
+        return html`<div class="body"><h2 id="title">${t("flow.title")}</h2><p role="status">${t("flow.preflight")}</p></div>`;
+      case "old_key":
+        return this.renderOldKey(s);
+      case "new_key":
+        return html`${this.problem(s)}${this.renderNewKey(s)}`;
+      case "committing":
+      case "unresolved":
+        return html`<div class="body"><h2 id="title">${t("flow.title")}</h2><p role="status">${t(`flow.commit_phase.${s.commitPhase ?? "checking"}`)}</p></div>`;
+      case "waiting_for_idle":
+        return html`<div class="body"><h2 id="title">${t("flow.title")}</h2><p role="status">${t("flow.waiting")}</p></div>
+          <div class="actions"><button @click=${() => this.flow?.stopWaiting()}>${t("flow.stop_waiting")}</button></div>`;
+      case "done":
+        return this.renderDone(s);
+      case "blocked":
+      case "aborted":
+        return html`<div class="body"><h2 id="title">${t(s.step === "blocked" ? "flow.blocked_title" : "flow.aborted_title")}</h2>${this.problem(s)}</div>
+          <div class="actions"><button class="primary" @click=${() => this.close()}>${t("flow.close")}</button></div>`;
+      default:
+        return nothing;
+    }
+  }
+
+  protected override render() {
+    const s = this.flowState;
+    return html`<dialog aria-labelledby="title" @cancel=${(e: Event) => {
+      e.preventDefault();
+      void this.cancel();
+    }}>${s ? this.renderBody(s) : nothing}</dialog>`;
+  }
+}
+
+if (!customElements.get("bk-key-change-dialog")) customElements.define("bk-key-change-dialog", BkKeyChangeDialog);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    "bk-key-change-dialog": BkKeyChangeDialog;
+  }
+}
