@@ -3,10 +3,19 @@
 import json from "@rollup/plugin-json";
 import { nodeResolve } from "@rollup/plugin-node-resolve";
 import terser from "@rollup/plugin-terser";
+import { rmSync } from "node:fs";
 import { builtinModules } from "node:module";
 import esbuild from "rollup-plugin-esbuild";
 
 const tsconfig = "tsconfig.json";
+
+// Old hashed chunks would pile up in dist/ (and HACS copies every .js there): start clean.
+const cleanChunks = () => ({
+  name: "clean-chunks",
+  buildStart() {
+    for (const dir of ["dist/chunks", "custom_components/backup_keyring/frontend/chunks"]) rmSync(dir, { recursive: true, force: true });
+  },
+});
 const nodeBuiltins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
 export default [
@@ -21,6 +30,7 @@ export default [
       sourcemap: false,
     })),
     plugins: [
+      cleanChunks(),
       nodeResolve({ browser: true }),
       json({ preferConst: true }),
       esbuild({ target: "es2022", tsconfig }),
