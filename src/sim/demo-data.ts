@@ -33,7 +33,7 @@ export async function createDemoState(opts: DemoOptions): Promise<SimState> {
   const count = opts.backups ?? 30;
   const end = opts.now.getTime() - DAY;
   const start = end - 548 * DAY; // 18 months
-  const step = (end - start) / (count - 1);
+  const step = count > 1 ? (end - start) / (count - 1) : 0;
   // Keys change a third and two thirds of the way through.
   const changeAt = [start + (end - start) / 3, start + (2 * (end - start)) / 3];
 

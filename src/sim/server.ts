@@ -5,6 +5,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
 import type { ManagerStateEvent } from "../data/backup.js";
+import { backupHandlers } from "./backup-commands.js";
 import { createDemoState } from "./demo-data.js";
 import { Faults, type ConfigUpdateFault, type DropPoint } from "./faults.js";
 import { handleHttp } from "./http.js";
@@ -138,8 +139,7 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
       }
       if (domain === "backup" && service === "create_automatic") {
         if (!user.is_admin) throw new WsError("unauthorized", "Unauthorized");
-        const handler = (await import("./backup-commands.js")).backupHandlers["backup/generate_with_automatic_settings"]!;
-        await handler(ctx, {});
+        await backupHandlers["backup/generate_with_automatic_settings"]!(ctx, {});
         return;
       }
       throw new WsError("not_found", `Service ${domain}.${service} not found.`);
@@ -156,6 +156,8 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
       res.end();
     });
   });
+  // aiohttp (HA's web server) keeps idle connections for 75 s; Node's default of 5 s races clients.
+  server.keepAliveTimeout = 75_000;
   const wss = new WebSocketServer({ noServer: true });
   server.on("upgrade", (req, socket, head) => {
     if (new URL(req.url ?? "/", "http://x").pathname !== "/api/websocket") {
@@ -245,7 +247,10 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
     async close() {
       for (const c of connections) c.drop();
       wss.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Idle keep-alive sockets (fetch, browsers) would otherwise hold close() open.
+      server.closeAllConnections();
+      await closed;
     },
   };
 }

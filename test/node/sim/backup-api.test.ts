@@ -195,6 +195,18 @@ describe("can_decrypt_on_download checks the real file", () => {
     assert.deepEqual(results[newest.b.backup_id], ["password_incorrect", "password_incorrect", "ok"], "newest backup: generation 3");
   });
 
+  it("backup/restore checks the key against the file and answers without restoring", async () => {
+    const keys = (await sim.control({ type: "demo_keys" })) as string[];
+    const info = await admin.sendMessagePromise<BackupInfo>({ type: "backup/info" });
+    const b = info.backups.filter((x) => x.agents["hassio.local"]?.protected).at(-1)!;
+    const restore = (extra: Record<string, unknown>) => admin.sendMessagePromise({ type: "backup/restore", backup_id: b.backup_id, agent_id: "hassio.local", ...extra });
+    assert.deepEqual(await errorOf(restore({ password: keys[0] })), { code: "password_incorrect", message: "Incorrect password" });
+    assert.deepEqual(await errorOf(restore({})), { code: "password_incorrect", message: "Incorrect password" });
+    assert.equal(await restore({ password: keys[2] }), null);
+    assert.equal((await errorOf(restore({ password: keys[2], restore_folders: ["nope"] }))).code, "invalid_format");
+    assert.equal((await admin.sendMessagePromise<BackupInfo>({ type: "backup/info" })).backups.length, info.backups.length);
+  });
+
   it("answers HA's errors for unknown agents and backups", async () => {
     let e = await errorOf(admin.sendMessagePromise({ type: "backup/can_decrypt_on_download", backup_id: "x", agent_id: "no_such_agent", password: "p" }));
     assert.deepEqual(e, { code: "home_assistant_error", message: "Invalid agent selected: no_such_agent" });
