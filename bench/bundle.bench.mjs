@@ -1,0 +1,20 @@
+// Bundle sizes: the main module HA loads and each lazy chunk, raw and gzip (what travels over
+// the network). Builds first so the numbers match the source.
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const build = spawnSync("npx", ["rollup", "-c", "rollup.config.mjs", "--silent"], { cwd: root, stdio: "inherit" });
+if (build.status !== 0) process.exit(1);
+const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+const files = ["backup-keyring.js", ...readdirSync(join(root, "dist/chunks")).map((f) => `chunks/${f}`)];
+console.log("file".padEnd(48), "raw".padStart(12), "gzip".padStart(12));
+for (const f of files) {
+  const path = join(root, "dist", f);
+  const raw = statSync(path).size;
+  const gz = gzipSync(readFileSync(path), { level: 9 }).length;
+  console.log(f.padEnd(48), kib(raw).padStart(12), kib(gz).padStart(12));
+}
