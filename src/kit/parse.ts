@@ -69,6 +69,8 @@ export function parseEmergencyKit(input: string): ParsedKit {
       const key = tidyKeyInput(trimmed);
       if (looksLikeGeneratedKey(key)) return { key, source: "bare-key" };
     }
+    // Several keys pasted at once: say so rather than guess which one is meant.
+    if (lines.filter((l) => looksLikeGeneratedKey(tidyKeyInput(l.trim()))).length > 1) throw new KitParseError("multiple_keys");
     // An HA kit whose last lines were cut off, or any other text.
     if (/home assistant/i.test(lines[0] ?? "") && lines.length >= 3) throw new KitParseError("no_key");
     throw new KitParseError("not_a_kit");

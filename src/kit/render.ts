@@ -2,6 +2,7 @@
 // LF, no trailing newline), then our block naming the key generation and the backups it opens.
 import { localizeEnglish, type LocalizeFunc } from "../common/localize.js";
 import { displayFingerprint } from "../keys/fingerprint.js";
+import { haKitStrings } from "./ha-kit-strings.js";
 
 export interface KitBackup {
   backup_id: string;
@@ -18,6 +19,8 @@ export interface KitFacts {
   date: Date;
   language: string;
   timeZone?: string;
+  /** The user's time format: true = 12-hour, false = 24-hour, omitted = the language's custom (HA's default). */
+  hour12?: boolean;
   haVersion?: string;
   /** `fingerprint`: the registry's hex HMAC (shown in its short form) or an already short form. */
   generation?: { number: number; fingerprint: string; startedAt: string };
@@ -35,14 +38,21 @@ export function kitDocumentationUrl(haVersion?: string): string {
   return `https://${host}.home-assistant.io${KIT_DOC_PATH}`;
 }
 
-/** HA's `formatDateTime`: long month, numeric day and year, hour and 2-digit minute. */
-export function formatKitDate(date: Date, language: string, timeZone?: string): string {
+/** HA's `useAmPm` for the "language" time format: does the language write 22:00 as "10 …"? */
+export function languageUsesAmPm(language: string): boolean {
+  return new Date("2023-01-01T22:00:00").toLocaleString(language).includes("10");
+}
+
+/** HA's `formatDateTime`: long month, numeric day and year; numeric hour (12 h) or 2-digit hour (24 h). */
+export function formatKitDate(date: Date, language: string, timeZone?: string, hour12?: boolean): string {
+  const amPm = hour12 ?? languageUsesAmPm(language);
   return new Intl.DateTimeFormat(language, {
     year: "numeric",
     month: "long",
     day: "numeric",
-    hour: "numeric",
+    hour: amPm ? "numeric" : "2-digit",
     minute: "2-digit",
+    hourCycle: amPm ? "h12" : "h23",
     timeZone,
   }).format(date);
 }
@@ -56,25 +66,27 @@ function shortDate(iso: string, timeZone?: string): string {
 
 export function renderEmergencyKit(facts: KitFacts): string {
   const t = facts.localize ?? localizeEnglish;
+  const h = haKitStrings(facts.language);
   const ha = [
-    t("kit.ha_file.title"),
+    h.title,
     "",
-    t("kit.ha_file.description"),
+    h.description,
     "",
-    `${t("kit.ha_file.date")} ${formatKitDate(facts.date, facts.language, facts.timeZone)}`,
+    `${h.date} ${formatKitDate(facts.date, facts.language, facts.timeZone, facts.hour12)}`,
     "",
-    t("kit.ha_file.instance"),
+    h.instance,
     facts.instanceName,
     "",
-    t("kit.ha_file.url"),
+    h.url,
     facts.url,
     "",
-    t("kit.ha_file.encryption_key"),
+    h.encryption_key,
     facts.key,
     "",
-    t("kit.ha_file.more_info", { link: kitDocumentationUrl(facts.haVersion) }),
+    h.more_info.replace("{link}", kitDocumentationUrl(facts.haVersion)),
   ];
-  const ours = ["", KIT_BLOCK_MARKER];
+  // The fixed marker lets the parser find our block in any language; the next line says what it is.
+  const ours = ["", KIT_BLOCK_MARKER, t("kit.block_heading")];
   if (facts.generation) {
     ours.push(`${t("kit.generation")}: ${facts.generation.number}`);
     const fp = facts.generation.fingerprint;
@@ -98,7 +110,7 @@ export function renderEmergencyKit(facts: KitFacts): string {
  * A file name every OS accepts: no `/ \ : * ? " < > |`, spaces or control characters, bounded
  * length; the fixed prefix rules out reserved Windows device names such as CON.
  */
-export function emergencyKitFileName(opts: { instanceName: string; date: Date; generation?: number }): string {
+export function emergencyKitFileName(opts: { instanceName: string; date: Date; generation?: number; timeZone?: string }): string {
   let slug = opts.instanceName
     .normalize("NFKD")
     .replace(/[\u0300-\u036f]/g, "")
@@ -108,7 +120,8 @@ export function emergencyKitFileName(opts: { instanceName: string; date: Date; g
     .slice(0, 40)
     .replace(/_+$/, "");
   if (!slug) slug = "home";
-  const day = opts.date.toISOString().slice(0, 10);
+  // The day in the instance's time zone (UTC when not given), as YYYY-MM-DD.
+  const day = new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone: opts.timeZone ?? "UTC" }).format(opts.date);
   const gen = opts.generation !== undefined ? `_gen${opts.generation}` : "";
   return `home_assistant_backup_emergency_kit_${slug}_${day}${gen}.txt`;
 }

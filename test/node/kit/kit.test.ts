@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { LANGUAGES, localizeFor } from "../../../src/common/localize.js";
 import { KitParseError, parseEmergencyKit } from "../../../src/kit/parse.js";
-import { emergencyKitFileName, renderEmergencyKit, type KitFacts } from "../../../src/kit/render.js";
+import { emergencyKitFileName, formatKitDate, renderEmergencyKit, type KitFacts } from "../../../src/kit/render.js";
 
 const KEY = "AB12-CD34-EF56-GH78-IJ90-KL12-MN34";
 
@@ -71,6 +71,38 @@ describe("rendering", () => {
   });
 });
 
+describe("kit date (HA's formatDateTime)", () => {
+  const at905 = new Date("2025-01-15T09:05:00Z");
+  it("follows the language's clock: 12-hour numeric hour in English, 2-digit 24-hour in German", () => {
+    assert.equal(formatKitDate(at905, "en", "UTC").replace(/\u202f/g, " "), "January 15, 2025 at 9:05 AM");
+    assert.equal(formatKitDate(at905, "de", "UTC"), "15. Januar 2025 um 09:05");
+  });
+  it("honours the user's 12/24-hour setting and time zone", () => {
+    assert.equal(formatKitDate(at905, "en", "UTC", false), "January 15, 2025 at 09:05");
+    assert.equal(formatKitDate(at905, "de", "America/New_York", true).replace(/\u202f/g, " "), "15. Januar 2025 um 4:05 AM");
+  });
+});
+
+describe("our block", () => {
+  it("follows HA's block after a blank line, with the marker and a heading in the user's language", async () => {
+    const localize = await localizeFor("en");
+    const lines = renderEmergencyKit(facts({ localize, generation: { number: 2, fingerprint: "ab".repeat(32), startedAt: "2026-01-02T00:00:00Z" }, backups: [] })).split("\n");
+    assert.deepEqual(lines.slice(16, 23), [
+      "",
+      "== Backup Keyring ==",
+      "Added by Backup Keyring (not part of Home Assistant's kit): this key's generation and the backups it opens.",
+      "Key generation: 2",
+      "Key fingerprint: ABAB-ABAB-ABAB",
+      "In use since: 2026-01-02",
+      "No backups made with this key yet.",
+    ]);
+    assert.equal(lines.length, 23);
+  });
+  it("says when the backups are not known", () => {
+    assert.match(renderEmergencyKit(facts()), /Which backups this key opens is not known yet\.$/);
+  });
+});
+
 describe("parsing", () => {
   it("reads HA's exact sample", () => {
     const p = parseEmergencyKit(HA_SAMPLE);
@@ -81,6 +113,14 @@ describe("parsing", () => {
     assert.equal(parseEmergencyKit(HA_2024_12).key, KEY);
     assert.equal(parseEmergencyKit(HA_2024_12).instanceName, "Cabin");
     assert.equal(parseEmergencyKit("\ufeff" + HA_SAMPLE.replace(/\n/g, "\r\n")).key, KEY);
+  });
+
+  it("reads HA's layout whatever the label language (found by shape and the documentation link)", () => {
+    const translated = [
+      "Home Assistant Backup-Notfallkit", "", "Beschreibung.", "", "Datum: 15. Januar 2025 um 14:05", "", "Instanz:", "Ferienhaus", "",
+      "URL:", "https://ha.example.org", "", "Schlüssel:", KEY, "", "Mehr unter https://rc.home-assistant.io/more-info/backup-emergency-kit",
+    ].join("\n");
+    assert.deepEqual(parseEmergencyKit(translated), { key: KEY, source: "ha", url: "https://ha.example.org", instanceName: "Ferienhaus", dateText: "15. Januar 2025 um 14:05" });
   });
 
   it("keeps a legacy user-chosen password exactly as written", () => {
@@ -123,6 +163,7 @@ describe("parsing", () => {
     [HA_SAMPLE.replace(KEY, ""), "no_key"],
     [HA_SAMPLE.split("\n").slice(0, 12).join("\n"), "no_key"],
     [HA_SAMPLE + "\n\n" + HA_SAMPLE, "multiple_keys"],
+    [`${KEY}\n${KEY.replace("AB12", "ZZ99")}\n`, "multiple_keys"],
   ];
   for (const [text, code] of bad) {
     it(`rejects with ${code}: ${JSON.stringify(text.slice(0, 24))}`, () => {
@@ -140,5 +181,7 @@ describe("file names", () => {
       assert.ok(f.length <= 100);
     }
     assert.equal(emergencyKitFileName({ instanceName: "Home/Lake: Cabin", date }), "home_assistant_backup_emergency_kit_home_lake_cabin_2026-11-27.txt");
+    // The day where the instance is: 05:00 UTC is still the 26th in Honolulu.
+    assert.equal(emergencyKitFileName({ instanceName: "Ferienhaus Müritz", date: new Date("2026-11-27T05:00:00Z"), timeZone: "Pacific/Honolulu" }), "home_assistant_backup_emergency_kit_ferienhaus_muritz_2026-11-26.txt");
   });
 });
