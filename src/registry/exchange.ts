@@ -115,7 +115,7 @@ const checkCopy = record({
   deleted: bool, deletedAt: dateOrNull, mismatch: bool,
 });
 const checkJournal = record({
-  instanceId: (v, p) => { if (v !== null) id(v, p); }, at: date, type: oneOf("generation_observed", "key_changed", "key_changed_elsewhere", "key_removed", "change_abandoned", "kit_downloaded", "kit_proven", "check_passed", "check_failed", "mismatch", "backup_deleted", "imported", "exported"),
+  instanceId: (v, p) => { if (v !== null) id(v, p); }, at: date, type: oneOf("generation_observed", "key_changed", "key_changed_elsewhere", "key_removed", "change_abandoned", "kit_downloaded", "kit_proven", "check_passed", "check_failed", "mismatch", "backup_deleted", "imported", "generation_imported", "exported"),
   params: (v, p) => {
     if (!v || typeof v !== "object" || Array.isArray(v) || Object.getPrototypeOf(v) !== Object.prototype) throw new Invalid("invalid_field", p);
     const entries = Object.entries(v);
@@ -160,12 +160,25 @@ export function parseExport(text: string): RegistryExport {
 }
 
 const newer = (a: string | null, b: string | null) => (a ?? "") >= (b ?? "");
+/** When a generation's status was last established (last seen active, or retired): the later one wins a merge; on a tie the local one stays. */
+const lastFact = (g: GenerationRecord) => [g.lastSeenActiveAt ?? "", g.retiredAt ?? "", g.activatedAt ?? "", g.firstSeenAt].reduce((a, b) => (b > a ? b : a));
+
+export interface ImportConflict {
+  /** Where in the imported file, e.g. `$.generations[3]`. */
+  path: string;
+  /** `same_fingerprint`: one key known under two generations; `same_number`: two keys under one number; `two_active`: both claim to be the current key. */
+  reason: "same_fingerprint" | "same_number" | "two_active";
+  /** The local generation it conflicts with. */
+  localId: string;
+}
 
 export interface ImportResult {
   instances: number;
   generations: number;
   copies: number;
   journal: number;
+  /** Generations that disagree with local ones. Both are kept (nothing is silently dropped); the UI shows these. */
+  conflicts: ImportConflict[];
 }
 
 /**
@@ -183,7 +196,7 @@ export async function importRegistry(registry: Registry, text: string): Promise<
         if ((await tx.objectStore("generations").count()) > 0) throw new RegistryError("import_other_registry");
         await tx.objectStore("meta").put({ key: "salt", value: unb64(doc.salt) });
       }
-      const result: ImportResult = { instances: 0, generations: 0, copies: 0, journal: 0 };
+      const result: ImportResult = { instances: 0, generations: 0, copies: 0, journal: 0, conflicts: [] };
       for (const inst of doc.instances) {
         const cur = await tx.objectStore("instances").get(inst.id);
         const merged = cur && !newer(inst.lastReconciledAt, cur.lastReconciledAt) ? cur : { ...cur, ...inst, firstSeenAt: cur && cur.firstSeenAt < inst.firstSeenAt ? cur.firstSeenAt : inst.firstSeenAt };
@@ -192,10 +205,19 @@ export async function importRegistry(registry: Registry, text: string): Promise<
           result.instances++;
         }
       }
+      const localGens = await tx.objectStore("generations").getAll();
+      doc.generations.forEach((g, i) => {
+        const live = (x: GenerationRecord) => x.status !== "abandoned";
+        for (const l of localGens) {
+          if (l.id === g.id || l.instanceId !== g.instanceId || !live(l) || !live(g)) continue;
+          const reason = l.fingerprint === g.fingerprint ? "same_fingerprint" : l.number === g.number ? "same_number" : l.status === "active" && g.status === "active" ? "two_active" : null;
+          if (reason) result.conflicts.push({ path: `$.generations[${i}]`, reason, localId: l.id });
+        }
+      });
       for (const g of doc.generations) {
         const cur = await tx.objectStore("generations").get(g.id);
         const merged = cur
-          ? { ...cur, kitDownloadedAt: cur.kitDownloadedAt ?? g.kitDownloadedAt, kitProvenAt: cur.kitProvenAt ?? g.kitProvenAt, label: cur.label ?? g.label, ...(newer(g.lastSeenActiveAt ?? g.retiredAt, cur.lastSeenActiveAt ?? cur.retiredAt) ? { status: g.status, retiredAt: g.retiredAt, lastSeenActiveAt: g.lastSeenActiveAt } : {}) }
+          ? { ...cur, kitDownloadedAt: cur.kitDownloadedAt ?? g.kitDownloadedAt, kitProvenAt: cur.kitProvenAt ?? g.kitProvenAt, label: cur.label ?? g.label, ...(lastFact(g) > lastFact(cur) ? { status: g.status, retiredAt: g.retiredAt, lastSeenActiveAt: g.lastSeenActiveAt } : {}) }
           : g;
         if (!cur || JSON.stringify(cur) !== JSON.stringify(merged)) {
           await tx.objectStore("generations").put(merged);
@@ -225,7 +247,7 @@ export async function importRegistry(registry: Registry, text: string): Promise<
         result.journal++;
       }
       if (result.instances + result.generations + result.copies + result.journal > 0) {
-        await tx.objectStore("journal").add({ instanceId: null, at: new Date().toISOString(), type: "imported", params: { copies: result.copies, generations: result.generations } });
+        await tx.objectStore("journal").add({ instanceId: null, at: new Date().toISOString(), type: "imported", params: { copies: result.copies, generations: result.generations, conflicts: result.conflicts.length } });
       }
       await tx.done;
       if (!sameSalt) (registry.salt as Uint8Array).set(unb64(doc.salt));
@@ -243,4 +265,20 @@ export async function importRegistry(registry: Registry, text: string): Promise<
       throw err;
     }
   });
+}
+
+export interface ExportReminder {
+  lastExportAt: string | null;
+  /** Journal entries written since the last export: how much a lost browser profile would take with it. */
+  changesSince: number;
+  /** True when there is something an export would save that no export holds yet. */
+  due: boolean;
+}
+
+/** The "remind to export" signal: the registry lives in one browser profile only. */
+export async function exportReminder(registry: Registry): Promise<ExportReminder> {
+  const lastExportAt = await registry.getMeta<string>("lastExportAt");
+  const journal = await registry.db.getAll("journal");
+  const changesSince = journal.filter((j) => j.type !== "exported" && (lastExportAt === null || j.at > lastExportAt)).length;
+  return { lastExportAt, changesSince, due: changesSince > 0 };
 }

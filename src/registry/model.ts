@@ -66,6 +66,7 @@ export type JournalType =
   | "mismatch"
   | "backup_deleted"
   | "imported"
+  | "generation_imported"
   | "exported";
 
 export interface JournalEntry {

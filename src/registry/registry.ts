@@ -240,6 +240,12 @@ export class Registry {
         }
       }
 
+      // An import from another browser can bring a second "active" generation: HA has one key, so
+      // only the one matching it stays active.
+      for (const g of [...gens]) {
+        if (g.status === "active" && g.id !== active?.id) await put({ ...g, status: "retired", retiredAt: now });
+      }
+
       // 3. Copies.
       const copyStore = tx.objectStore("copies");
       const existing = new Map((await copyStore.index("byInstance").getAll(instanceId)).map((c) => [`${c.backupId}|${c.agentId}`, c]));

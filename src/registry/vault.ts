@@ -7,6 +7,8 @@ import type { Registry } from "./registry.js";
 import type { VaultEntry, VaultRecord } from "./vault-model.js";
 
 export const VAULT_ITERATIONS = 600_000;
+/** Translation key of the statement the UI shows next to the vault: an unlocked vault is readable by any script in the page. */
+export const VAULT_WARNING = "registry.vault.warning";
 const CHECK_TEXT = "backup-keyring vault v1";
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -25,8 +27,15 @@ async function open(key: CryptoKey, box: { iv: Uint8Array; ciphertext: Uint8Arra
   return dec.decode(await crypto.subtle.decrypt({ name: "AES-GCM", iv: box.iv as BufferSource }, key, box.ciphertext as BufferSource));
 }
 
+/** A full disk aborts the vault's single write; nothing is half-stored. */
+function storageFull(err: unknown): never {
+  if ((err as { name?: string })?.name === "QuotaExceededError") throw new RegistryError("storage_full");
+  throw err;
+}
+
 export class Vault {
   private key: CryptoKey | null = null;
+  readonly warning = VAULT_WARNING;
 
   constructor(private readonly registry: Registry) {}
 
@@ -45,7 +54,7 @@ export class Vault {
     const salt = crypto.getRandomValues(new Uint8Array(16));
     const key = await deriveKey(passphrase, salt, VAULT_ITERATIONS);
     const record: VaultRecord = { id: "vault", salt, iterations: VAULT_ITERATIONS, check: await seal(key, CHECK_TEXT), entries: [] };
-    await this.registry.db.put("vault", record);
+    await this.registry.db.put("vault", record).catch(storageFull);
     this.key = key;
   }
 
@@ -82,8 +91,7 @@ export class Vault {
     const record = (await tx.store.get("vault"))!;
     const entries = record.entries.filter((e) => e.generationId !== generationId);
     entries.push({ generationId, fingerprint, ...box });
-    await tx.store.put({ ...record, entries });
-    await tx.done;
+    await Promise.all([tx.store.put({ ...record, entries }), tx.done]).catch(storageFull);
   }
 
   async load(generationId: string): Promise<string | null> {
@@ -107,7 +115,9 @@ export class Vault {
     const newKey = await deriveKey(newPassphrase, salt, VAULT_ITERATIONS);
     const entries: VaultEntry[] = [];
     for (const e of record.entries) entries.push({ generationId: e.generationId, fingerprint: e.fingerprint, ...(await seal(newKey, await open(oldKey, e))) });
-    await this.registry.db.put("vault", { id: "vault", salt, iterations: VAULT_ITERATIONS, check: await seal(newKey, CHECK_TEXT), entries });
+    const check = await seal(newKey, CHECK_TEXT);
+    // One put: the vault is either all under the old passphrase or all under the new one.
+    await this.registry.db.put("vault", { id: "vault", salt, iterations: VAULT_ITERATIONS, check, entries }).catch(storageFull);
     this.key = newKey;
   }
 

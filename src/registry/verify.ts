@@ -28,9 +28,12 @@ export interface VerifyOptions {
   force?: boolean;
   /** Only these copies (`backupId|agentId`). */
   only?: Set<string>;
-  /** Pause between checks, so HA is not flooded. */
+  /** Pause between checks, so HA is not flooded (default DEFAULT_PAUSE_MS; 0 for none). */
   pauseMs?: number;
 }
+
+/** A small pause between checks by default: each one makes HA read and decrypt a whole backup. */
+export const DEFAULT_PAUSE_MS = 50;
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
@@ -80,7 +83,8 @@ export async function verifyOnline(registry: Registry, conn: HaConnection, insta
       else summary.failed++;
       await registry.recordCheck(instanceId, c.backupId, c.agentId, { result, tried: result === "failed" ? fingerprints : [] });
     }
-    if (options.pauseMs && i < todo.length - 1) await sleep(options.pauseMs, options.signal);
+    const pause = options.pauseMs ?? DEFAULT_PAUSE_MS;
+    if (pause > 0 && i < todo.length - 1) await sleep(pause, options.signal);
   }
   options.onProgress?.({ done: todo.length, total: todo.length, current: null });
   registry.changed();

@@ -228,7 +228,7 @@ describe("export and import", () => {
     await importRegistry(b, text);
     const once = stable(await b.dump());
     const second = await importRegistry(b, text);
-    assert.deepEqual(second, { instances: 0, generations: 0, copies: 0, journal: 0 });
+    assert.deepEqual(second, { instances: 0, generations: 0, copies: 0, journal: 0, conflicts: [] });
     assert.equal(stable(await b.dump()), once);
     assert.deepEqual([...b.salt], [...a.salt]);
   });
