@@ -1,0 +1,73 @@
+// Reminders in Home Assistant's own notification area (persistent_notification through
+// call_service): one when the current key's kit is not proven saved, one when the newest backup
+// has not been verified for N days. Each is dismissed as soon as its reason is gone.
+import { callService } from "../data/auth.js";
+import type { HaConnection } from "../data/connection.js";
+import type { LocalizeFunc } from "../common/localize.js";
+import type { CopyRecord, GenerationRecord } from "../registry/model.js";
+
+export interface ReminderSettings {
+  enabled: boolean;
+  /** Remind when the newest backup was not verified within this many days. */
+  maxDaysUnverified: number;
+}
+
+export const DEFAULT_REMINDER_SETTINGS: ReminderSettings = { enabled: true, maxDaysUnverified: 7 };
+export const REMINDER_SETTINGS_KEY = "reminders";
+
+export type ReminderId = "backup_keyring_kit_not_proven" | "backup_keyring_backup_unverified";
+
+export interface Reminder {
+  id: ReminderId;
+  title: string;
+  message: string;
+}
+
+const DAY = 86_400_000;
+
+/** Pure: which reminders should be showing for these facts. */
+export function wantedReminders(
+  facts: { active: GenerationRecord | null; copies: CopyRecord[]; now: Date },
+  settings: ReminderSettings,
+  t: LocalizeFunc,
+): Reminder[] {
+  if (!settings.enabled) return [];
+  const out: Reminder[] = [];
+  if (facts.active && !facts.active.kitProvenAt) {
+    out.push({
+      id: "backup_keyring_kit_not_proven",
+      title: t("reminders.kit.title"),
+      message: t("reminders.kit.message", { generation: facts.active.number }),
+    });
+  }
+  const encrypted = facts.copies.filter((c) => c.protected && !c.deleted);
+  const newest = encrypted.reduce<CopyRecord | null>((a, c) => (!a || c.date > a.date ? c : a), null);
+  if (newest) {
+    const lastOk = encrypted
+      .filter((c) => c.backupId === newest.backupId && c.lastCheck?.result === "ok")
+      .map((c) => new Date(c.lastCheck!.at).getTime());
+    const verifiedAt = lastOk.length ? Math.max(...lastOk) : null;
+    const ageDays = (facts.now.getTime() - new Date(newest.date).getTime()) / DAY;
+    if (verifiedAt === null && ageDays >= settings.maxDaysUnverified) {
+      out.push({
+        id: "backup_keyring_backup_unverified",
+        title: t("reminders.unverified.title"),
+        message: t("reminders.unverified.message", { days: settings.maxDaysUnverified, name: newest.name }),
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Creates the wanted notifications and dismisses the others. `shown` is what this browser created
+ * before (stored in the registry), so a reminder whose reason is gone is dismissed exactly once.
+ */
+export async function syncReminders(conn: HaConnection, wanted: Reminder[], shown: ReminderId[]): Promise<ReminderId[]> {
+  const ids = new Set(wanted.map((r) => r.id));
+  for (const r of wanted) {
+    if (!shown.includes(r.id)) await callService(conn, "persistent_notification", "create", { notification_id: r.id, title: r.title, message: r.message });
+  }
+  for (const id of shown) if (!ids.has(id)) await callService(conn, "persistent_notification", "dismiss", { notification_id: id });
+  return [...ids];
+}

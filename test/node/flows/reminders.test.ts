@@ -1,0 +1,61 @@
+// Reminders appear in HA's notifications (the simulated HA keeps them) and go away when resolved.
+import "fake-indexeddb/auto";
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import type { Connection } from "home-assistant-js-websocket";
+import { localizeEnglish } from "../../../src/common/localize.js";
+import { DEFAULT_REMINDER_SETTINGS, syncReminders, wantedReminders } from "../../../src/flows/reminders.js";
+import { Registry } from "../../../src/registry/registry.js";
+import { verifyOnline } from "../../../src/registry/verify.js";
+import { startSimulatedHA, type SimHandle } from "../../../src/sim/main.js";
+import { connectHA } from "../../support/ha-client.js";
+
+let sim: SimHandle;
+let conn: Connection;
+let registry: Registry;
+before(async () => {
+  sim = await startSimulatedHA({ port: 0, backups: 5, now: new Date(Date.now() - 10 * 86_400_000).toISOString() });
+  conn = await connectHA(sim.url, sim.adminToken);
+  registry = await Registry.open(`reminders-${process.pid}`);
+});
+after(async () => {
+  registry.close();
+  conn.close();
+  await sim.close();
+});
+
+const notifications = async () => ((await sim.control({ type: "get_state" })) as { notifications: { notification_id: string; message: string }[] }).notifications;
+
+async function facts() {
+  const r = await registry.reconcile(conn, sim.url);
+  const active = (await registry.generations(r.instanceId)).find((g) => g.status === "active") ?? null;
+  return { instanceId: r.instanceId, active, copies: await registry.copies(r.instanceId), now: new Date() };
+}
+
+test("kit not proven and newest backup unverified: two notifications, dismissed once resolved", async () => {
+  let f = await facts();
+  let wanted = wantedReminders(f, DEFAULT_REMINDER_SETTINGS, localizeEnglish);
+  assert.deepEqual(wanted.map((w) => w.id).sort(), ["backup_keyring_backup_unverified", "backup_keyring_kit_not_proven"]);
+  let shown = await syncReminders(conn, wanted, []);
+  assert.deepEqual((await notifications()).map((n) => n.notification_id).sort(), [...shown].sort());
+  assert.ok(!(await notifications()).some((n) => /[A-Z0-9]{4}-[A-Z0-9]{4}-/.test(n.message)), "no key in a notification");
+
+  await registry.markKit(f.instanceId, f.active!.id, "proven");
+  const keys = (await sim.control({ type: "demo_keys" })) as string[];
+  await verifyOnline(registry, conn, f.instanceId, [keys[2]!], { pauseMs: 0 });
+  f = await facts();
+  wanted = wantedReminders(f, DEFAULT_REMINDER_SETTINGS, localizeEnglish);
+  assert.deepEqual(wanted, []);
+  shown = await syncReminders(conn, wanted, shown);
+  assert.deepEqual(shown, []);
+  assert.deepEqual(await notifications(), [], "both dismissed");
+});
+
+test("turned off: nothing is created, and what was shown is dismissed", async () => {
+  const f = await facts();
+  const stale = { ...f, active: f.active ? { ...f.active, kitProvenAt: null } : null };
+  const shown = await syncReminders(conn, wantedReminders(stale, DEFAULT_REMINDER_SETTINGS, localizeEnglish), []);
+  assert.equal((await notifications()).length, 1);
+  await syncReminders(conn, wantedReminders(stale, { ...DEFAULT_REMINDER_SETTINGS, enabled: false }, localizeEnglish), shown);
+  assert.deepEqual(await notifications(), []);
+});
