@@ -2,22 +2,12 @@
 // HA connection and browser; tests wire them to a simulated HA and fake-indexeddb.
 import type { HaConnection } from "../../data/connection.js";
 import type { LockPort } from "../../common/locks.js";
+import type { KitBackup } from "../../kit/render.js";
+import type { GenerationSummary } from "../../registry/model.js";
 
-export interface GenerationSummary {
-  id: string;
-  number: number;
-  fingerprint: string;
-  startedAt: string;
-  kitDownloadedAt: string | null;
-  kitProvenAt: string | null;
-}
-
-export interface BackupSummary {
-  backup_id: string;
-  name: string;
-  date: string;
-  locations: string[];
-}
+export type { GenerationSummary };
+/** A backup as the kit lists it: id, date, name and the locations holding a copy. */
+export type BackupSummary = KitBackup;
 
 export interface KeyChangeRegistry {
   /** Folds HA's current state in (this also resolves a pending generation left by an interrupted commit). */
