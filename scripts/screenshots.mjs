@@ -23,18 +23,40 @@ const browser = await chromium.launch({
 });
 const demo = `${sim.url}/#url=${encodeURIComponent(sim.url)}&token=${encodeURIComponent(sim.adminToken)}`;
 const shots = [
-  { file: "panel-desktop-light.png", viewport: { width: 1280, height: 900 }, scheme: "light" },
-  { file: "panel-desktop-dark.png", viewport: { width: 1280, height: 900 }, scheme: "dark" },
+  { file: "panel-desktop-light.png", viewport: { width: 1280, height: 900 }, scheme: "light", card: "card-light.png" },
+  { file: "panel-desktop-dark.png", viewport: { width: 1280, height: 900 }, scheme: "dark", card: "card-dark.png" },
+  { file: "panel-desktop-full.png", viewport: { width: 1280, height: 900 }, scheme: "light", fullPage: true },
   { file: "panel-phone.png", viewport: { width: 390, height: 844 }, scheme: "light" },
 ];
 for (const s of shots) {
   const page = await browser.newPage({ viewport: s.viewport, colorScheme: s.scheme });
   await page.goto(demo);
   await page.locator("backup-keyring-panel [data-testid=instance]").waitFor();
+  await page.locator("backup-keyring-panel bk-keyring-overview").waitFor();
   await page.waitForTimeout(500);
-  await page.screenshot({ path: join(out, s.file) });
-  await page.close();
+  await page.screenshot({ path: join(out, s.file), fullPage: s.fullPage ?? false });
   console.log(`docs/screenshots/${s.file}`);
+  if (s.card) {
+    // The card as on a dashboard: HA gives it `hass`; here it borrows the panel's connection.
+    await page.evaluate(({ url }) => {
+      const panel = document.querySelector("backup-keyring-panel");
+      const wrap = document.createElement("div");
+      wrap.style.cssText = "position:fixed;inset:0;z-index:10;padding:24px;background:var(--primary-background-color)";
+      const inner = document.createElement("div");
+      inner.style.width = "420px";
+      const card = document.createElement("backup-keyring-card");
+      card.setConfig({ type: "custom:backup-keyring-card" });
+      card.hass = { connection: panel.conn, language: "en", user: { is_admin: true }, auth: { data: { hassUrl: url } } };
+      inner.append(card);
+      wrap.append(inner);
+      document.body.append(wrap);
+    }, { url: sim.url });
+    await page.locator("backup-keyring-card [data-testid=status]").waitFor();
+    await page.waitForTimeout(300);
+    await page.locator("backup-keyring-card").screenshot({ path: join(out, s.card) });
+    console.log(`docs/screenshots/${s.card}`);
+  }
+  await page.close();
 }
 await browser.close();
 await sim.close();

@@ -11,6 +11,7 @@ from homeassistant.components import frontend, panel_custom
 from homeassistant.components.http import StaticPathConfig
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
+from homeassistant.loader import async_get_integration
 
 from .const import BUNDLE, DOMAIN, PANEL_ELEMENT, PANEL_URL_PATH, URL_BASE
 
@@ -19,11 +20,16 @@ FRONTEND_DIR = Path(__file__).parent / "frontend"
 
 async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
     """Register the static path, the sidebar panel and the dashboard card resource."""
-    version = entry.version
-    await hass.http.async_register_static_paths(
-        [StaticPathConfig(URL_BASE, str(FRONTEND_DIR), cache_headers=False)]
-    )
+    # The integration's version (not the entry's schema version) busts browser caches on update.
+    version = (await async_get_integration(hass, DOMAIN)).version
+    # A route cannot be registered twice; the entry may be reloaded without a restart.
+    if not hass.data.get(DOMAIN):
+        await hass.http.async_register_static_paths(
+            [StaticPathConfig(URL_BASE, str(FRONTEND_DIR), cache_headers=False)]
+        )
+        hass.data[DOMAIN] = True
     module_url = f"{URL_BASE}/{BUNDLE}?v={version}"
+    entry.runtime_data = module_url
     await panel_custom.async_register_panel(
         hass,
         frontend_url_path=PANEL_URL_PATH,
@@ -42,5 +48,5 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
 async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
     """Remove the panel; the static path stays until restart (HA has no API to remove it)."""
     frontend.async_remove_panel(hass, PANEL_URL_PATH)
-    frontend.remove_extra_js_url(hass, f"{URL_BASE}/{BUNDLE}?v={entry.version}")
+    frontend.remove_extra_js_url(hass, entry.runtime_data)
     return True

@@ -27,14 +27,14 @@ export const haStyles = css`
     border-radius: var(--ha-border-radius-md, 8px);
     border: 1px solid var(--divider-color, rgba(0, 0, 0, 0.2));
     background: var(--card-background-color, #fff);
-    color: var(--primary-color, #03a9f4);
+    color: var(--primary-color, #0277bd);
     padding: 6px 14px;
     cursor: pointer;
     min-height: 36px;
   }
   button.primary {
-    background: var(--primary-color, #03a9f4);
-    border-color: var(--primary-color, #03a9f4);
+    background: var(--primary-color, #0277bd);
+    border-color: var(--primary-color, #0277bd);
     color: var(--text-primary-color, #fff);
   }
   button.danger {
@@ -44,7 +44,7 @@ export const haStyles = css`
   }
   button:disabled { opacity: 0.5; cursor: default; }
   button:focus-visible, input:focus-visible, select:focus-visible, a:focus-visible {
-    outline: 2px solid var(--primary-color, #03a9f4);
+    outline: 2px solid var(--primary-color, #0277bd);
     outline-offset: 2px;
   }
   input, select {

@@ -36,7 +36,7 @@ export class BkBackupTable extends LitElement {
       .spacer { position: relative; }
       .row {
         position: absolute; left: 0; right: 0; height: ${ROW_HEIGHT}px; box-sizing: border-box;
-        display: grid; grid-template-columns: 12.5em minmax(8em, 2fr) 7em 6em 9em 9em 6em; align-items: center;
+        display: grid; grid-template-columns: 12.5em minmax(8em, 2fr) 6em 5.5em 8.5em 13em 6em; align-items: center;
         gap: var(--ha-space-2, 8px); padding: 0 var(--ha-space-2, 8px); border-bottom: 1px solid var(--divider-color, #eee);
       }
       .head { position: sticky; top: 0; z-index: 1; background: var(--card-background-color, #fff); font-weight: 500; }
@@ -47,7 +47,13 @@ export class BkBackupTable extends LitElement {
       .badge { display: inline-block; border-radius: 10px; padding: 1px 8px; font-size: 0.85em; background: var(--secondary-background-color, #eee); }
       .badge.bad { background: var(--error-color, #b3261e); color: var(--text-primary-color, #fff); }
       .badge.good { background: var(--success-color, #1b6e20); color: var(--text-primary-color, #fff); }
-      :host([narrow]) .row { grid-template-columns: 1fr auto; grid-template-rows: auto auto; height: ${ROW_HEIGHT}px; }
+      :host([narrow]) .row {
+        grid-template-columns: minmax(0, 1fr) auto; grid-template-areas: "name loc" "date loc"; row-gap: 0; align-content: center;
+      }
+      :host([narrow]) .row > :nth-child(1) { grid-area: date; font-size: 0.85em; color: var(--secondary-text-color, #5e5e5e); }
+      :host([narrow]) .row > :nth-child(2) { grid-area: name; }
+      :host([narrow]) .row > :nth-child(3) { grid-area: loc; }
+      :host([narrow]) .name small { display: none; }
       :host([narrow]) .wide { display: none; }
       .empty { padding: var(--ha-space-4, 16px); }
     `,
@@ -75,6 +81,12 @@ export class BkBackupTable extends LitElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has("rows") || changed.has("query") || changed.has("sortKey") || changed.has("descending")) {
       this.view = sortRows(filterRows(this.rows, this.query), this.sortKey, this.descending);
+    }
+    // A new filter or order starts at the top; otherwise a short result would sit above the window.
+    if (changed.has("query") || changed.has("sortKey") || changed.has("descending")) {
+      const scroller = this.renderRoot?.querySelector<HTMLElement>(".scroller");
+      if (scroller) scroller.scrollTop = 0;
+      this.scrolled = 0;
     }
   }
 
@@ -129,7 +141,7 @@ export class BkBackupTable extends LitElement {
           ${this.header("location", t("panel.table.location"))}
           <div class="cell wide" role="columnheader">${t("panel.table.size")}</div>
           <div class="cell wide" role="columnheader">${t("panel.table.encryption")}</div>
-          <div class="cell wide" role="columnheader">${this.withKeys ? t("panel.table.key") : ""}</div>
+          <div class="cell wide" role="columnheader">${t("panel.table.key")}</div>
           <div class="cell wide" role="columnheader"><span class="sr-only">${t("panel.table.actions")}</span></div>
         </div>
         ${total === 0

@@ -13,7 +13,32 @@ import { LocalizeController } from "../localize-controller.js";
 import { haStyles } from "../styles.js";
 import "./connect-form.js";
 import { loadRemembered, rememberConnection, type ConnectRequest } from "./connect-form.js";
-import { agentName, copyRows } from "./panel-model.js";
+import { agentName, copyRows, type CopyRow } from "./panel-model.js";
+import { registryRows } from "./keyring-model.js";
+import { KeyringSession } from "../keyring-session.js";
+import { downloadTextFile, printText } from "../download.js";
+import { KitParseError } from "../../kit/parse.js";
+import { RegistryError } from "../../registry/model.js";
+import { BackupFileError } from "../../backup-file/errors.js";
+import type { VerifyProgress } from "../../registry/verify.js";
+import "../components/keyring-overview.js";
+import "../components/generations-timeline.js";
+import "../components/journal-list.js";
+import "../components/load-kit-dialog.js";
+import "../components/file-drop.js";
+import "../components/vault-settings.js";
+import type { BkLoadKitDialog } from "../components/load-kit-dialog.js";
+import "../dialogs/key-change-dialog.js";
+import type { BkKeyChangeDialog } from "../dialogs/key-change-dialog.js";
+import type { Registry } from "../../registry/registry.js";
+
+/** Fired (bubbling, composed) when the user asks to change the key; the key-change dialog answers it. */
+export const CHANGE_KEY_EVENT = "backup-keyring-change-key";
+
+export interface Notice {
+  kind: "success" | "warning" | "error" | "info";
+  text: string;
+}
 
 /** The part of HA's `hass` object the panel reads. */
 export interface HassLike {
@@ -42,6 +67,19 @@ export class BackupKeyringPanel extends LitElement {
   @state() reconnecting = false;
   @state() keyShown = false;
   @state() private hassUrl = "";
+  /** IndexedDB name of the registry (tests use their own). */
+  @property({ attribute: false }) registryName?: string;
+  @state() notice: Notice | null = null;
+  /** Standalone on a small screen: HA's own breakpoint for `narrow`. */
+  @state() private smallScreen = false;
+  private readonly smallQuery = typeof matchMedia === "function" ? matchMedia("(max-width: 870px)") : null;
+  private readonly onSmallChange = () => (this.smallScreen = this.smallQuery?.matches ?? false);
+  @state() verifying: VerifyProgress | null = null;
+  @state() checkingFile = false;
+  @state() private keyringVersion = 0;
+  @state() private loadError = "";
+  private verifyAbort: AbortController | null = null;
+  protected session: KeyringSession | null = null;
 
   protected readonly i18n = new LocalizeController(this);
   protected conn: HaConnection | null = null;
@@ -62,20 +100,37 @@ export class BackupKeyringPanel extends LitElement {
       :host { display: block; min-height: 100%; background: var(--primary-background-color, #fafafa); }
       header {
         display: flex; align-items: center; gap: var(--ha-space-2, 8px); height: var(--header-height, 56px);
-        padding: 0 var(--ha-space-4, 16px); background: var(--app-header-background-color, var(--primary-color, #03a9f4));
+        padding: 0 var(--ha-space-4, 16px); background: var(--app-header-background-color, var(--primary-color, #0277bd));
         color: var(--app-header-text-color, var(--text-primary-color, #fff)); border-bottom: var(--app-header-border-bottom, none);
       }
       header h1 { font-size: 1.25rem; margin: 0; flex: 1; font-weight: 400; }
       header .menu { background: none; border: none; color: inherit; font-size: 1.5rem; padding: 4px 8px; }
-      main { padding: var(--ha-space-4, 16px); display: grid; gap: var(--ha-space-4, 16px); max-width: 1200px; margin: 0 auto; }
+      main {
+        padding: var(--ha-space-4, 16px); display: grid; grid-template-columns: minmax(0, 1fr); gap: var(--ha-space-4, 16px);
+        max-width: 1200px; margin: 0 auto;
+      }
       .key { display: flex; gap: var(--ha-space-3, 12px); align-items: center; flex-wrap: wrap; }
       .key code { font-size: 1.1rem; letter-spacing: 0.05em; user-select: all; }
       .grow { flex: 1; }
+      .actions { display: flex; gap: var(--ha-space-2, 8px); flex-wrap: wrap; align-items: center; }
+      .verify { margin-bottom: var(--ha-space-2, 8px); }
+      .notice { display: flex; align-items: center; gap: var(--ha-space-2, 8px); margin: 0; }
+      .notice .dismiss { border: none; background: none; color: inherit; min-height: 0; padding: 4px 8px; }
+      .tools h3 { margin-top: var(--ha-space-4, 16px); }
+      .button-like {
+        display: inline-flex; align-items: center; min-height: 36px; box-sizing: border-box; padding: 6px 14px; cursor: pointer;
+        border-radius: var(--ha-border-radius-md, 8px); border: 1px solid var(--divider-color, rgba(0, 0, 0, 0.2));
+        color: var(--primary-color, #0277bd); background: var(--card-background-color, #fff);
+      }
+      .button-like:focus-within { outline: 2px solid var(--primary-color, #0277bd); outline-offset: 2px; }
+      :host([narrow]) main { padding: var(--ha-space-2, 8px); }
     `,
   ];
 
   override connectedCallback(): void {
     super.connectedCallback();
+    this.smallQuery?.addEventListener("change", this.onSmallChange);
+    this.onSmallChange();
     this.i18n.use(this.hass?.language ?? this.hass?.locale?.language);
     if (this.standalone && !this.hass && !this.conn) {
       const remembered = loadRemembered();
@@ -85,9 +140,14 @@ export class BackupKeyringPanel extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.smallQuery?.removeEventListener("change", this.onSmallChange);
     this.detach();
     this.ownConnection?.close();
     this.ownConnection = null;
+    this.keyShown = false;
+    this.verifyAbort?.abort();
+    this.session?.close();
+    this.session = null;
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -98,7 +158,8 @@ export class BackupKeyringPanel extends LitElement {
         this.attach(this.hass.connection);
       }
     }
-    if (changed.has("narrow") || changed.has("keyShown")) return;
+    // Navigating away (or to another panel path) hides the key again.
+    if (changed.has("route") && changed.get("route") !== undefined) this.keyShown = false;
   }
 
   /** Standalone connection from the form (or the demo page's URL fragment). */
@@ -160,7 +221,165 @@ export class BackupKeyringPanel extends LitElement {
   }
 
   /** Extension point for the registry: called after every successful load. */
-  protected async afterLoad(_snapshot: InstanceSnapshot): Promise<void> {}
+  protected async afterLoad(snapshot: InstanceSnapshot): Promise<void> {
+    if (!snapshot.backup) return;
+    this.session ??= new KeyringSession(this.registryName, () => this.keyringVersion++);
+    try {
+      await this.session.fold(snapshot, this.hassUrl || location.origin);
+    } catch (err) {
+      this.showError(err);
+    }
+  }
+
+  /** Turns any error into its translated message; never shows an exception's own text. */
+  private errorText(err: unknown): string {
+    const t = this.i18n.localize;
+    if (err instanceof KitParseError) return t(`errors.kit.${err.code}`);
+    if (err instanceof BackupFileError) return t(`errors.backup_file.${err.code}`, err.params);
+    if (err instanceof RegistryError) return t(`errors.registry.${err.code}`, err.params);
+    if (err instanceof DOMException && err.name === "AbortError") return t("panel.verify.cancelled");
+    const c = classifyError(err);
+    return t(`errors.connection.${c.code}`);
+  }
+
+  private showError(err: unknown): void {
+    this.notice = { kind: "error", text: this.errorText(err) };
+  }
+
+  private async downloadKit(print: boolean): Promise<void> {
+    const s = this.snapshot;
+    if (!this.session || !s) return;
+    try {
+      const kit = await this.session.currentKit({
+        url: this.hassUrl || location.origin,
+        instanceName: s.core.location_name,
+        language: this.i18n.language,
+        timeZone: s.core.time_zone,
+        haVersion: s.core.version,
+        localize: this.i18n.localize,
+      });
+      if (print) printText(kit.fileName, kit.text);
+      else downloadTextFile(kit.fileName, kit.text);
+      this.notice = { kind: "info", text: this.i18n.localize("panel.kit.downloaded", { file: kit.fileName }) };
+    } catch (err) {
+      this.showError(err);
+    }
+  }
+
+  private async verify(only?: CopyRow): Promise<void> {
+    const conn = this.conn;
+    if (!this.session?.ready || !conn || this.verifying) return;
+    const t = this.i18n.localize;
+    this.verifyAbort = new AbortController();
+    this.verifying = { done: 0, total: 0, current: null };
+    try {
+      const sum = await this.session.verify(conn, {
+        signal: this.verifyAbort.signal,
+        only: only ? new Set([only.id]) : undefined,
+        onProgress: (p) => (this.verifying = p),
+      });
+      const kind = sum.failed > 0 || sum.mismatches > 0 ? "warning" : "success";
+      this.notice = { kind, text: t("panel.verify.summary", { checked: sum.checked, opened: sum.opened, failed: sum.failed, not_supported: sum.notSupported, mismatches: sum.mismatches }) };
+    } catch (err) {
+      this.showError(err);
+    } finally {
+      this.verifying = null;
+      this.verifyAbort = null;
+    }
+  }
+
+  private async loadKit(text: string): Promise<void> {
+    const dialog = this.renderRoot.querySelector<BkLoadKitDialog>("bk-load-kit-dialog");
+    if (!this.session) return;
+    const t = this.i18n.localize;
+    try {
+      const res = await this.session.loadKit(text);
+      dialog?.close();
+      this.loadError = "";
+      this.notice = {
+        kind: "success",
+        text: res.generation === null ? t("panel.load.loaded_new") : t("panel.load.loaded", { generation: res.generation }),
+      };
+    } catch (err) {
+      this.loadError = this.errorText(err);
+    }
+  }
+
+  private async checkFile(file: File): Promise<void> {
+    if (!this.session?.ready) return;
+    const t = this.i18n.localize;
+    this.checkingFile = true;
+    try {
+      const { report, matched, generation } = await this.session.checkFile(file);
+      const name = report.name ?? file.name;
+      let notice: Notice;
+      if (report.mislabelled) notice = { kind: "error", text: t("panel.offline.mislabelled", { name }) };
+      else if (!report.encrypted) notice = { kind: "info", text: t("panel.offline.unencrypted", { name }) };
+      else if (report.openedBy === null) notice = { kind: "error", text: t("panel.offline.failed", { name }) };
+      else if (generation !== null) notice = { kind: "success", text: t("panel.offline.opened", { name, generation }) };
+      else notice = { kind: "success", text: t("panel.offline.opened_unlisted", { name }) };
+      if (report.damage) notice = { kind: "error", text: `${notice.text} ${t(`errors.backup_file.damage.${report.damage.code}`)}` };
+      if (matched === 0 && report.encrypted) notice = { ...notice, text: `${notice.text} ${t("panel.offline.not_listed")}` };
+      this.notice = notice;
+    } catch (err) {
+      this.showError(err);
+    } finally {
+      this.checkingFile = false;
+    }
+  }
+
+  private async exportRegistry(): Promise<void> {
+    if (!this.session) return;
+    try {
+      const text = await this.session.exportText();
+      const day = new Date().toISOString().slice(0, 10);
+      downloadTextFile(`backup_keyring_registry_${day}.json`, text, "application/json");
+      this.notice = { kind: "info", text: this.i18n.localize("panel.export.done") };
+    } catch (err) {
+      this.showError(err);
+    }
+  }
+
+  private async importRegistry(e: Event): Promise<void> {
+    const input = e.target as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = "";
+    if (!file || !this.session) return;
+    try {
+      const res = await this.session.importText(await file.text());
+      this.notice = { kind: "success", text: this.i18n.localize("panel.import.done", { generations: res.generations, copies: res.copies }) };
+    } catch (err) {
+      this.showError(err);
+    }
+  }
+
+  @state() private dialogRegistry: Registry | null = null;
+
+  /** Announces the key change (a host may take it over with preventDefault), else opens our dialog. */
+  private async requestKeyChange(): Promise<void> {
+    const ev = new CustomEvent(CHANGE_KEY_EVENT, {
+      bubbles: true,
+      composed: true,
+      cancelable: true,
+      detail: { instanceId: this.session?.facts.instance?.id ?? null },
+    });
+    if (!this.dispatchEvent(ev) || !this.session || !this.conn) return;
+    try {
+      this.dialogRegistry = await this.session.openRegistry();
+      await this.updateComplete;
+      await this.renderRoot.querySelector<BkKeyChangeDialog>("bk-key-change-dialog")?.open();
+    } catch (err) {
+      // The panel may have been closed while the dialog's preflight ran; then nobody is listening.
+      if (this.isConnected) this.showError(err);
+    }
+  }
+
+  private renderKeyChangeDialog(s: InstanceSnapshot) {
+    if (!this.dialogRegistry || !this.conn) return nothing;
+    return html`<bk-key-change-dialog .conn=${this.conn} .registry=${this.dialogRegistry} .localize=${this.i18n.localize} .language=${this.i18n.language}
+      .kit=${{ instanceName: s.core.location_name, url: this.hassUrl || location.origin, language: this.i18n.language, timeZone: s.core.time_zone, haVersion: s.core.version }}
+      @closed=${() => void this.reload()}></bk-key-change-dialog>`;
+  }
 
   private onManagerEvent(ev: ManagerStateEvent): void {
     const finished = ev.manager_state === "idle" && this.lastManagerState !== "idle";
@@ -194,13 +413,74 @@ export class BackupKeyringPanel extends LitElement {
   }
 
   /** Extension point for kit and key-change actions. */
-  protected renderKeyActions(_s: InstanceSnapshot): unknown {
-    return nothing;
+  protected renderKeyActions(s: InstanceSnapshot): unknown {
+    const t = this.i18n.localize;
+    const hasKey = s.backup?.config.create_backup.password != null;
+    return html`<div class="actions">
+      ${hasKey && this.session?.facts.active
+        ? html`<button class="primary" @click=${() => this.downloadKit(false)}>${t("panel.kit.download")}</button>
+            <button @click=${() => this.downloadKit(true)}>${t("panel.kit.print")}</button>`
+        : nothing}
+      <button @click=${() => this.requestKeyChange()}>${hasKey ? t("panel.key.change") : t("panel.key.set_key")}</button>
+    </div>`;
   }
 
   /** Extension point for the registry overview. */
-  protected renderOverview(_s: InstanceSnapshot): unknown {
-    return nothing;
+  protected renderOverview(s: InstanceSnapshot): unknown {
+    const f = this.session?.ready ? this.session.facts : null;
+    if (!f) return nothing;
+    return html`<bk-keyring-overview .localize=${this.i18n.localize} .language=${this.i18n.language} .timeZone=${s.core.time_zone}
+      .generations=${f.generations} .copies=${f.copies} .held=${f.held} .active=${f.active} .now=${new Date()}></bk-keyring-overview>`;
+  }
+
+  private renderKeyring(s: InstanceSnapshot) {
+    const f = this.session?.ready ? this.session.facts : null;
+    if (!f) return nothing;
+    const t = this.i18n.localize;
+    return html`
+      <bk-generations-timeline .localize=${t} .language=${this.i18n.language} .timeZone=${s.core.time_zone}
+        .generations=${f.generations} .copies=${f.copies} .held=${f.held}></bk-generations-timeline>
+      <section class="card tools" aria-labelledby="tools-title">
+        <h2 id="tools-title">${t("panel.tools.title")}</h2>
+        <div class="actions">
+          <button @click=${() => { this.loadError = ""; this.renderRoot.querySelector<BkLoadKitDialog>("bk-load-kit-dialog")?.open(); }}>${t("panel.load.open")}</button>
+          <button @click=${() => this.exportRegistry()}>${t("panel.export.button")}</button>
+          <label class="button-like">${t("panel.import.button")}<input class="sr-only" type="file" accept=".json,application/json" @change=${this.importRegistry} /></label>
+        </div>
+        <h3>${t("panel.offline.title")}</h3>
+        <p class="secondary">${t("panel.offline.description")}</p>
+        <bk-file-drop .label=${this.checkingFile ? t("panel.offline.checking") : t("panel.offline.drop")} accept=".tar"
+          ?disabled=${this.checkingFile} @file-picked=${(e: CustomEvent<File>) => this.checkFile(e.detail)}></bk-file-drop>
+      </section>
+      <bk-vault-settings .localize=${t} .session=${this.session} ?hasCurrentKey=${s.backup?.config.create_backup.password != null}></bk-vault-settings>
+      <bk-journal-list .localize=${t} .language=${this.i18n.language} .timeZone=${s.core.time_zone} .entries=${f.journal}></bk-journal-list>
+      <bk-load-kit-dialog .localize=${t} .error=${this.loadError} @kit-text=${(e: CustomEvent<string>) => this.loadKit(e.detail)}></bk-load-kit-dialog>
+      ${this.renderKeyChangeDialog(s)}
+    `;
+  }
+
+  private renderVerifyBar() {
+    const t = this.i18n.localize;
+    const v = this.verifying;
+    if (!this.session?.ready) return nothing;
+    return html`<div class="actions verify">
+      ${v
+        ? html`<progress max=${v.total || 1} value=${v.done} aria-label=${t("panel.verify.progress", { done: v.done, total: v.total })}></progress>
+            <span role="status">${t("panel.verify.progress", { done: v.done, total: v.total })}</span>
+            <button @click=${() => this.verifyAbort?.abort()}>${t("common.cancel")}</button>`
+        : html`<button class="primary" @click=${() => this.verify()}>${t("panel.verify.all")}</button>`}
+    </div>`;
+  }
+
+  private rowsCache: { version: number; snapshot: InstanceSnapshot; rows: CopyRow[] } | null = null;
+
+  /** Registry rows once the registry knows this instance (deleted copies included), else HA's list. */
+  private tableRows(s: InstanceSnapshot): CopyRow[] {
+    if (this.rowsCache && this.rowsCache.version === this.keyringVersion && this.rowsCache.snapshot === s) return this.rowsCache.rows;
+    const f = this.session?.ready ? this.session.facts : null;
+    const rows = f ? registryRows(f.copies, f.generations, s.backup!.agents) : copyRows(s.backup!.info, s.backup!.agents);
+    this.rowsCache = { version: this.keyringVersion, snapshot: s, rows };
+    return rows;
   }
 
   protected renderBackups(s: InstanceSnapshot) {
@@ -210,8 +490,11 @@ export class BackupKeyringPanel extends LitElement {
     return html`<section class="card" aria-labelledby="backups-title">
       <h2 id="backups-title">${t("panel.table.title")}</h2>
       ${errors.map(([agentId, message]) => html`<div class="alert warning" role="status"><div>${t("panel.agent_error", { location: agentName(agentId, s.backup!.agents), message })}</div></div>`)}
-      <bk-backup-table .rows=${copyRows(s.backup.info, s.backup.agents)} .localize=${t} .language=${this.i18n.language}
-        .timeZone=${s.core.time_zone} ?narrow=${this.narrow}></bk-backup-table>
+      ${this.renderVerifyBar()}
+      <bk-backup-table .rows=${this.tableRows(s)} .localize=${t} .language=${this.i18n.language}
+        .timeZone=${s.core.time_zone} ?narrow=${this.narrow || (this.standalone && this.smallScreen)} ?withKeys=${this.session?.ready ?? false}
+        ?canVerify=${(this.session?.ready ?? false) && this.verifying === null}
+        @verify-copy=${(e: CustomEvent<CopyRow>) => this.verify(e.detail)}></bk-backup-table>
     </section>`;
   }
 
@@ -233,7 +516,13 @@ export class BackupKeyringPanel extends LitElement {
           ? html`<bk-connect-form .localize=${t} .url=${this.hassUrl} @connect-request=${(e: CustomEvent<ConnectRequest>) => this.connectStandalone(e.detail)}></bk-connect-form>`
           : nothing}
         ${this.status === "connecting" || (this.status === "loading" && !s) ? html`<p class="secondary" role="status">${t("panel.loading")}</p>` : nothing}
-        ${s?.backup ? html`${this.renderOverview(s)}${this.renderKeyStatus(s)}${this.renderBackups(s)}` : nothing}
+        ${this.notice
+          ? html`<div class="alert ${this.notice.kind} notice" role=${this.notice.kind === "error" ? "alert" : "status"}>
+              <div class="grow">${this.notice.text}</div>
+              <button class="dismiss" aria-label=${t("common.dismiss")} @click=${() => (this.notice = null)}>✕</button>
+            </div>`
+          : nothing}
+        ${s?.backup ? html`${this.renderOverview(s)}${this.renderKeyStatus(s)}${this.renderBackups(s)}${this.renderKeyring(s)}` : nothing}
       </main>
     `;
   }

@@ -1,5 +1,6 @@
 // The panel against the simulated HA: what a user sees when it works, and each failure's message.
 import { expect } from "@esm-bundle/chai";
+import { createConnection, createLongLivedTokenAuth } from "home-assistant-js-websocket";
 import "../../../src/main.js";
 import type { BackupKeyringPanel } from "../../../src/ui/panel/backup-keyring-panel.js";
 import { deepText, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
@@ -56,6 +57,17 @@ describe("panel against the simulated HA", () => {
     hide.click();
     await panel.updateComplete;
     expect(text()).not.to.contain(key);
+
+    // Navigating within the panel hides the key again.
+    panel.route = { prefix: "/backup-keyring", path: "" };
+    await panel.updateComplete;
+    [...panel.shadowRoot!.querySelectorAll("button")].find((b) => b.textContent!.trim() === "Show")!.click();
+    await panel.updateComplete;
+    expect(text()).to.contain(key);
+    panel.route = { prefix: "/backup-keyring", path: "/backups" };
+    await panel.updateComplete;
+    await panel.updateComplete;
+    expect(text()).not.to.contain(key);
   });
 
   it("connection refused: says Home Assistant cannot be reached", async () => {
@@ -103,5 +115,42 @@ describe("panel against the simulated HA", () => {
     expect(deepText(panel)).to.contain("Reconnecting");
     await waitFor(() => !panel.reconnecting, "reconnected", 20000);
     await waitFor(() => deepText(panel).includes("Made while away"), "reloaded list");
+  });
+
+  it("inside HA: uses hass.connection, no refetch on hass pushes, hamburger when narrow", async () => {
+    const s = await sim();
+    const connection = await createConnection({ auth: createLongLivedTokenAuth(s.url, s.adminToken) });
+    try {
+      panel = document.createElement("backup-keyring-panel");
+      panel.hass = { connection, language: "en", user: { is_admin: true }, auth: { data: { hassUrl: s.url } } };
+      panel.narrow = true;
+      panel.route = { prefix: "/backup-keyring", path: "" };
+      document.body.append(panel);
+      await waitFor(() => panel.status === "ready", "ready");
+      await waitFor(() => deepText(panel).includes("Key generations"), "registry views");
+      const before = (await s.control<unknown[]>({ type: "command_log" })).length;
+      // HA replaces `hass` on every state change; the connection stays the same.
+      for (let i = 0; i < 5; i++) {
+        panel.hass = { ...panel.hass! };
+        await panel.updateComplete;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      expect((await s.control<unknown[]>({ type: "command_log" })).length).to.equal(before);
+
+      let toggled: Event | null = null;
+      const onToggle = (e: Event) => (toggled = e);
+      document.addEventListener("hass-toggle-menu", onToggle);
+      panel.shadowRoot!.querySelector<HTMLButtonElement>("button.menu")!.click();
+      document.removeEventListener("hass-toggle-menu", onToggle);
+      expect(toggled).to.not.equal(null);
+      expect(toggled!.composed).to.equal(true);
+      panel.narrow = false;
+      await panel.updateComplete;
+      expect(panel.shadowRoot!.querySelector("button.menu")).to.equal(null);
+      expect(panel.shadowRoot!.querySelector("bk-connect-form"), "no connect form inside HA").to.equal(null);
+    } finally {
+      panel.remove();
+      connection.close();
+    }
   });
 });

@@ -1,0 +1,49 @@
+// What the dashboard card says, as translation keys with parameters: the status line and the
+// warnings, worst first. Pure, tested in Node.
+import type { CopyRecord, GenerationRecord } from "../../registry/model.js";
+import { keyringStatus, kitState, newestBackupCheck } from "../panel/keyring-model.js";
+
+export interface CardLine {
+  key: string;
+  params?: Record<string, string | number>;
+}
+
+export interface CardView {
+  status: CardLine[];
+  warnings: CardLine[];
+  allGood: boolean;
+}
+
+export interface CardInput {
+  keySet: boolean;
+  active: GenerationRecord | null;
+  generations: GenerationRecord[];
+  copies: CopyRecord[];
+  held: ReadonlySet<string>;
+  agentErrors: string[];
+}
+
+export function cardView(input: CardInput): CardView {
+  const status: CardLine[] = [];
+  const warnings: CardLine[] = [];
+  if (!input.keySet) {
+    status.push({ key: "card.status.no_key" });
+    warnings.push({ key: "card.warning.no_key" });
+  } else if (input.active) {
+    status.push({ key: "card.status.key_set", params: { generation: input.active.number } });
+    const kit = kitState(input.active);
+    status.push({ key: `card.status.kit_${kit}` });
+    if (kit === "none") warnings.push({ key: "card.warning.kit_missing" });
+  }
+  const newest = newestBackupCheck(input.copies);
+  if (newest === null) status.push({ key: "card.status.no_backups" });
+  else if (!newest.protected) status.push({ key: "card.status.newest_unencrypted" });
+  else if (newest.verifiedAt) status.push({ key: "card.status.newest_verified", params: { date: newest.verifiedAt } });
+  else status.push({ key: "card.status.newest_not_verified" });
+
+  const s = keyringStatus(input.copies, input.generations, input.held);
+  for (const n of s.needs) warnings.push({ key: "panel.status.needs", params: { count: n.count, generation: n.generation } });
+  if (s.unknown > 0) warnings.push({ key: "panel.status.unknown", params: { count: s.unknown } });
+  for (const agent of input.agentErrors) warnings.push({ key: "card.warning.agent_error", params: { location: agent } });
+  return { status, warnings, allGood: warnings.length === 0 };
+}

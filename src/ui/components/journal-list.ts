@@ -1,0 +1,44 @@
+// The registry's history for this instance: what changed and when, newest first.
+import { LitElement, css, html } from "lit";
+import { property } from "lit/decorators.js";
+import { localizeEnglish, type LocalizeFunc } from "../../common/localize.js";
+import type { JournalEntry } from "../../registry/model.js";
+import { formatDateTime } from "../panel/panel-model.js";
+import { haStyles } from "../styles.js";
+
+export class BkJournalList extends LitElement {
+  @property({ attribute: false }) localize: LocalizeFunc = localizeEnglish;
+  @property() language = "en";
+  @property() timeZone?: string;
+  @property({ attribute: false }) entries: JournalEntry[] = [];
+
+  static override styles = [
+    haStyles,
+    css`
+      :host { display: block; }
+      ul { margin: 0; padding: 0; list-style: none; max-height: 20rem; overflow-y: auto; }
+      li { padding: 6px 0; border-bottom: 1px solid var(--divider-color, #eee); display: flex; gap: var(--ha-space-3, 12px); }
+      time { color: var(--secondary-text-color, #5e5e5e); white-space: nowrap; min-width: 11em; }
+    `,
+  ];
+
+  protected override render() {
+    const t = this.localize;
+    return html`<section class="card" aria-labelledby="journal-title">
+      <h2 id="journal-title">${t("panel.journal.title")}</h2>
+      ${this.entries.length === 0
+        ? html`<p class="secondary">${t("panel.journal.empty")}</p>`
+        : html`<ul tabindex="0" aria-labelledby="journal-title">
+            ${this.entries.map((e) => html`<li><time datetime=${e.at}>${formatDateTime(e.at, this.language, this.timeZone)}</time><span>${t(`panel.journal.${e.type}`, e.params)}</span></li>`)}
+          </ul>`}
+    </section>`;
+  }
+}
+
+if (!customElements.get("bk-journal-list")) customElements.define("bk-journal-list", BkJournalList);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    "bk-journal-list": BkJournalList;
+  }
+}

@@ -1,0 +1,90 @@
+// The panel's overview: the current key generation, its fingerprint and age, whether its kit was
+// downloaded or proven saved, when the newest backup was last verified, and one plain sentence on
+// whether every backup opens with keys the user holds.
+import { LitElement, css, html, nothing } from "lit";
+import { property } from "lit/decorators.js";
+import { localizeEnglish, type LocalizeFunc } from "../../common/localize.js";
+import { displayFingerprint } from "../../keys/fingerprint.js";
+import type { CopyRecord, GenerationRecord } from "../../registry/model.js";
+import { ageInDays, keyringStatus, kitState, newestBackupCheck } from "../panel/keyring-model.js";
+import { formatDateTime } from "../panel/panel-model.js";
+import { haStyles } from "../styles.js";
+
+export class BkKeyringOverview extends LitElement {
+  @property({ attribute: false }) localize: LocalizeFunc = localizeEnglish;
+  @property() language = "en";
+  @property() timeZone?: string;
+  @property({ attribute: false }) generations: GenerationRecord[] = [];
+  @property({ attribute: false }) copies: CopyRecord[] = [];
+  @property({ attribute: false }) held: ReadonlySet<string> = new Set();
+  @property({ attribute: false }) active: GenerationRecord | null = null;
+  @property({ attribute: false }) now: Date = new Date();
+
+  static override styles = [
+    haStyles,
+    css`
+      :host { display: block; }
+      .status { font-size: 1.1rem; margin: 0 0 var(--ha-space-2, 8px); }
+      .status + dl { margin-top: var(--ha-space-3, 12px); }
+      dl { display: grid; grid-template-columns: repeat(auto-fit, minmax(11rem, 1fr)); gap: var(--ha-space-3, 12px); margin: 0; }
+      dt { color: var(--secondary-text-color, #5e5e5e); font-size: 0.875rem; }
+      dd { margin: 0; font-weight: 500; }
+      code { font-size: 1rem; }
+    `,
+  ];
+
+  private statusLines(): { kind: "success" | "warning" | "error" | "info"; text: string }[] {
+    const t = this.localize;
+    const s = keyringStatus(this.copies, this.generations, this.held);
+    if (s.kind === "empty") return [{ kind: "info", text: t("panel.status.empty") }];
+    if (s.kind === "all_open") {
+      const lines: { kind: "success" | "info"; text: string }[] = [{ kind: "success", text: t("panel.status.all_open", { count: s.total }) }];
+      if (s.unverified > 0) lines.push({ kind: "info", text: t("panel.status.unverified", { count: s.unverified }) });
+      return lines;
+    }
+    const lines: { kind: "warning" | "error"; text: string }[] = s.needs.map((n) => ({
+      kind: "warning",
+      text: t("panel.status.needs", { count: n.count, generation: n.generation }),
+    }));
+    if (s.unknown > 0) lines.push({ kind: "warning", text: t("panel.status.unknown", { count: s.unknown }) });
+    lines.unshift({ kind: "warning", text: t("panel.status.partial", { open: s.open, count: s.total }) });
+    if (s.unverified > 0) lines.push({ kind: "warning", text: t("panel.status.unverified", { count: s.unverified }) });
+    return lines;
+  }
+
+  protected override render() {
+    const t = this.localize;
+    const g = this.active;
+    const newest = newestBackupCheck(this.copies);
+    const kit = g ? kitState(g) : null;
+    return html`<section class="card" aria-labelledby="overview-title">
+      <h2 id="overview-title">${t("panel.overview.title")}</h2>
+      <div data-testid="status">
+        ${this.statusLines().map((l) => html`<div class="alert ${l.kind} status" role="status"><div>${l.text}</div></div>`)}
+      </div>
+      <dl>
+        <div><dt>${t("panel.overview.generation")}</dt><dd>${g ? t("panel.table.generation", { n: g.number }) : t("panel.overview.no_key")}</dd></div>
+        ${g
+          ? html`<div><dt>${t("panel.overview.fingerprint")}</dt><dd><code>${displayFingerprint(g.fingerprint)}</code></dd></div>
+              <div><dt>${t("panel.overview.age")}</dt><dd>${t("panel.overview.days", { count: ageInDays(g.activatedAt ?? g.firstSeenAt, this.now) })}</dd></div>
+              <div><dt>${t("panel.overview.kit")}</dt><dd class=${kit === "none" ? "warn" : ""}>${t(`panel.kit_state.${kit}`)}</dd></div>`
+          : nothing}
+        <div><dt>${t("panel.overview.newest")}</dt><dd>${newest === null
+          ? t("panel.status.empty")
+          : !newest.protected
+            ? t("panel.overview.newest_unencrypted")
+            : newest.verifiedAt
+              ? t("panel.overview.verified_at", { date: formatDateTime(newest.verifiedAt, this.language, this.timeZone) })
+              : t("panel.overview.not_verified")}</dd></div>
+      </dl>
+    </section>`;
+  }
+}
+
+if (!customElements.get("bk-keyring-overview")) customElements.define("bk-keyring-overview", BkKeyringOverview);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    "bk-keyring-overview": BkKeyringOverview;
+  }
+}

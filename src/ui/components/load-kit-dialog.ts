@@ -1,0 +1,89 @@
+// A modal for loading an old emergency kit or typing an old encryption key. Native <dialog>:
+// the browser traps focus, Escape closes it, and focus returns to the button that opened it.
+import { LitElement, css, html, nothing } from "lit";
+import { property, query, state } from "lit/decorators.js";
+import { localizeEnglish, type LocalizeFunc } from "../../common/localize.js";
+import { MAX_KIT_BYTES } from "../../kit/parse.js";
+import { haStyles } from "../styles.js";
+
+export class BkLoadKitDialog extends LitElement {
+  @property({ attribute: false }) localize: LocalizeFunc = localizeEnglish;
+  /** Set by the owner after a failed load (a translated message, never the text itself). */
+  @property() error = "";
+  @property({ type: Boolean }) busy = false;
+  @state() private text = "";
+  @query("dialog") private dialog!: HTMLDialogElement;
+  private opener: HTMLElement | null = null;
+
+  static override styles = [
+    haStyles,
+    css`
+      dialog {
+        border: none; border-radius: var(--ha-dialog-border-radius, 24px); padding: var(--ha-space-6, 24px);
+        background: var(--card-background-color, #fff); color: var(--primary-text-color, #141414); width: min(36rem, 92vw);
+      }
+      dialog::backdrop { background: rgba(0, 0, 0, 0.4); }
+      textarea { width: 100%; box-sizing: border-box; min-height: 8rem; font: 0.95rem monospace; color: inherit;
+        background: var(--card-background-color, #fff); border: 1px solid var(--divider-color, #999); border-radius: 4px; padding: 8px; }
+      .buttons { display: flex; gap: var(--ha-space-2, 8px); justify-content: flex-end; margin-top: var(--ha-space-4, 16px); }
+      label { display: block; margin: var(--ha-space-2, 8px) 0 4px; }
+    `,
+  ];
+
+  open(): void {
+    this.opener = (document.activeElement as HTMLElement | null) ?? null;
+    this.text = "";
+    this.error = "";
+    this.dialog.showModal();
+  }
+
+  close(): void {
+    this.text = "";
+    if (this.dialog.open) this.dialog.close();
+  }
+
+  get isOpen(): boolean {
+    return this.dialog?.open ?? false;
+  }
+
+  private async pickFile(e: Event): Promise<void> {
+    const file = (e.target as HTMLInputElement).files?.[0];
+    (e.target as HTMLInputElement).value = "";
+    if (!file) return;
+    if (file.size > MAX_KIT_BYTES) {
+      this.error = this.localize("errors.kit.too_large");
+      return;
+    }
+    this.submitText(await file.text());
+  }
+
+  private submitText(text: string): void {
+    this.dispatchEvent(new CustomEvent("kit-text", { detail: text }));
+  }
+
+  protected override render() {
+    const t = this.localize;
+    return html`<dialog aria-labelledby="load-title" @close=${() => { this.text = ""; this.opener?.focus(); }}>
+      <h2 id="load-title">${t("panel.load.title")}</h2>
+      <p class="secondary">${t("panel.load.description")}</p>
+      <label for="kit-file">${t("panel.load.file")}</label>
+      <input id="kit-file" type="file" accept=".txt,text/plain" @change=${this.pickFile} />
+      <label for="kit-text">${t("panel.load.text")}</label>
+      <textarea id="kit-text" spellcheck="false" autocomplete="off" .value=${this.text}
+        @input=${(e: Event) => (this.text = (e.target as HTMLTextAreaElement).value)}></textarea>
+      ${this.error ? html`<div class="alert error" role="alert"><div>${this.error}</div></div>` : nothing}
+      <div class="buttons">
+        <button @click=${() => this.close()}>${t("common.cancel")}</button>
+        <button class="primary" ?disabled=${this.busy || !this.text.trim()} @click=${() => this.submitText(this.text)}>${t("panel.load.load")}</button>
+      </div>
+    </dialog>`;
+  }
+}
+
+if (!customElements.get("bk-load-kit-dialog")) customElements.define("bk-load-kit-dialog", BkLoadKitDialog);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    "bk-load-kit-dialog": BkLoadKitDialog;
+  }
+}

@@ -1,0 +1,111 @@
+// Pure view logic over the registry: the table rows with generations, the plain-language status
+// ("All 27 backups open with keys you hold"), and facts for the overview. No DOM, tested in Node.
+import type { BackupAgent } from "../../data/backup.js";
+import type { CopyRecord, GenerationRecord } from "../../registry/model.js";
+import { agentName, type CopyRow } from "./panel-model.js";
+
+export function registryRows(copies: CopyRecord[], generations: GenerationRecord[], agents: BackupAgent[]): CopyRow[] {
+  const numberOf = new Map(generations.map((g) => [g.id, g.number]));
+  return copies.map((c) => ({
+    id: `${c.backupId}|${c.agentId}`,
+    backupId: c.backupId,
+    name: c.name,
+    date: c.date,
+    size: c.size,
+    agentId: c.agentId,
+    agentName: agentName(c.agentId, agents),
+    protectedClaim: c.protected,
+    generation: c.generationId === null ? null : (numberOf.get(c.generationId) ?? null),
+    confidence: c.confidence,
+    check: c.mismatch ? "mismatch" : (c.lastCheck?.result ?? null),
+    deleted: c.deleted,
+  }));
+}
+
+export type KeyringStatusKind = "empty" | "all_open" | "needs_kits" | "unknown_keys";
+
+export interface KeyringStatus {
+  kind: KeyringStatusKind;
+  /** Backups HA still lists (not deleted everywhere). */
+  total: number;
+  /** Backups that open with a key held now (or are unencrypted). */
+  open: number;
+  /** Per generation whose key is not held now: how many backups need it, oldest generation first. */
+  needs: { generation: number; count: number }[];
+  /** Backups whose key generation nobody knows yet. */
+  unknown: number;
+  /** Encrypted copies whose generation is only assumed (by date), not proven by a check. */
+  unverified: number;
+}
+
+/**
+ * Per backup (not per copy): it opens when each of its encrypted copies belongs to a generation
+ * whose key is held now (HA's current key, or an old kit/key loaded this session).
+ */
+export function keyringStatus(copies: CopyRecord[], generations: GenerationRecord[], heldFingerprints: ReadonlySet<string>): KeyringStatus {
+  const held = new Set(generations.filter((g) => heldFingerprints.has(g.fingerprint)).map((g) => g.id));
+  const numberOf = new Map(generations.map((g) => [g.id, g.number]));
+  const byBackup = new Map<string, CopyRecord[]>();
+  for (const c of copies) {
+    if (c.deleted) continue;
+    const list = byBackup.get(c.backupId) ?? [];
+    list.push(c);
+    byBackup.set(c.backupId, list);
+  }
+  let open = 0;
+  let unknown = 0;
+  let unverified = 0;
+  const needs = new Map<number, number>();
+  for (const list of byBackup.values()) {
+    // Every encrypted copy counts: an unencrypted copy on one location does not help when that
+    // location is the one that is lost.
+    unverified += list.filter((c) => c.protected && c.confidence !== "verified").length;
+    const locked = list.filter((c) => c.protected && !(c.generationId !== null && held.has(c.generationId)));
+    if (locked.length === 0) {
+      open++;
+      continue;
+    }
+    const known = locked.map((c) => (c.generationId === null ? undefined : numberOf.get(c.generationId))).filter((n): n is number => n !== undefined);
+    if (known.length === 0) unknown++;
+    else {
+      const n = Math.min(...known);
+      needs.set(n, (needs.get(n) ?? 0) + 1);
+    }
+  }
+  const total = byBackup.size;
+  const kind: KeyringStatusKind = total === 0 ? "empty" : needs.size > 0 ? "needs_kits" : unknown > 0 ? "unknown_keys" : "all_open";
+  return { kind, total, open, unknown, unverified, needs: [...needs].sort((a, b) => a[0] - b[0]).map(([generation, count]) => ({ generation, count })) };
+}
+
+/** The newest backup HA lists and when one of its copies was last proven to open. */
+export function newestBackupCheck(copies: CopyRecord[]): { backupId: string; name: string; date: string; verifiedAt: string | null; protected: boolean } | null {
+  const live = copies.filter((c) => !c.deleted);
+  if (live.length === 0) return null;
+  const newest = live.reduce((a, b) => (b.date > a.date ? b : a));
+  const same = live.filter((c) => c.backupId === newest.backupId);
+  const verifiedAt = same
+    .filter((c) => c.confidence === "verified" && c.lastCheck?.result === "ok")
+    .map((c) => c.lastCheck!.at)
+    .sort()
+    .at(-1) ?? null;
+  return { backupId: newest.backupId, name: newest.name, date: newest.date, verifiedAt, protected: same.some((c) => c.protected) };
+}
+
+/** Whole days between two instants, for "generation 2, 14 days old". */
+export function ageInDays(fromIso: string, now: Date): number {
+  const t = new Date(fromIso).getTime();
+  if (Number.isNaN(t)) return 0;
+  return Math.max(0, Math.floor((now.getTime() - t) / 86_400_000));
+}
+
+/** The kit's state for one generation, worst first. */
+export type KitState = "none" | "downloaded" | "proven";
+
+export function kitState(g: Pick<GenerationRecord, "kitDownloadedAt" | "kitProvenAt">): KitState {
+  return g.kitProvenAt ? "proven" : g.kitDownloadedAt ? "downloaded" : "none";
+}
+
+/** Generations for the timeline: newest first, abandoned key changes left out. */
+export function timeline(generations: GenerationRecord[]): GenerationRecord[] {
+  return generations.filter((g) => g.status !== "abandoned").sort((a, b) => b.number - a.number);
+}

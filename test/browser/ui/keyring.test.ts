@@ -1,0 +1,264 @@
+// The full panel on top of the registry, against the simulated HA: overview and plain-language
+// status, verifying online, loading old keys, the kit download, key-change hand-off, accessibility.
+import { expect } from "@esm-bundle/chai";
+import { axeViolations } from "./a11y.js";
+import "../../../src/main.js";
+import type { BackupKeyringPanel } from "../../../src/ui/panel/backup-keyring-panel.js";
+import { deepText, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
+
+const sims: BrowserSim[] = [];
+let panel: BackupKeyringPanel;
+let dbCounter = 0;
+
+async function mount(s: BrowserSim): Promise<BackupKeyringPanel> {
+  panel = document.createElement("backup-keyring-panel");
+  panel.standalone = true;
+  panel.registryName = `bk-ui-test-${Date.now()}-${dbCounter++}`;
+  document.body.append(panel);
+  await panel.connectStandalone({ url: s.url, token: s.adminToken, remember: false });
+  await waitFor(() => deepText(panel).includes("Key generations"), "registry views");
+  return panel;
+}
+
+async function sim(options: Record<string, unknown> = {}) {
+  const s = await startSim({ backups: 9, ...options });
+  sims.push(s);
+  return s;
+}
+
+function button(label: string | RegExp, root: ParentNode = panel.shadowRoot!): HTMLButtonElement {
+  const all: HTMLButtonElement[] = [];
+  const walk = (r: ParentNode) => {
+    for (const el of Array.from(r.querySelectorAll("*"))) {
+      if (el instanceof HTMLButtonElement) all.push(el);
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(root);
+  const found = all.find((b) => (typeof label === "string" ? b.textContent!.trim() === label : label.test(b.textContent!.trim())));
+  if (!found) throw new Error(`no button ${label}`);
+  return found;
+}
+
+const text = () => deepText(panel);
+
+async function verifyAll() {
+  button("Verify all backups").click();
+  await waitFor(() => /copies checked|copy checked/.test(text()), "verify summary", 60000);
+}
+
+async function loadKey(key: string) {
+  button("Load an old kit or key…").click();
+  const dialog = panel.shadowRoot!.querySelector("bk-load-kit-dialog")!;
+  await dialog.updateComplete;
+  const area = dialog.shadowRoot!.querySelector("textarea")!;
+  area.value = key;
+  area.dispatchEvent(new Event("input"));
+  await dialog.updateComplete;
+  button("Load", dialog.shadowRoot!).click();
+  await waitFor(() => text().includes("Key loaded for this session"), "key loaded");
+}
+
+afterEach(async () => {
+  panel?.remove();
+  await Promise.all(sims.splice(0).map((s) => s.stop()));
+});
+
+describe("panel with the registry", () => {
+  it("first look, verify online, load old keys: the status tells which backups need which key", async () => {
+    const s = await sim();
+    await mount(s);
+    const keys = await s.control<string[]>({ type: "demo_keys" });
+    // First look: generation 1 is the current key and every older backup is assumed to be under it.
+    expect(text()).to.contain("Generation 1");
+    expect(text()).to.match(/All \d+ backups open with keys you hold/);
+    expect(text()).to.contain("Not downloaded");
+
+    // Checking through HA shows the older backups do not open with the current key.
+    await verifyAll();
+    await waitFor(() => /encrypted with a key of unknown generation/.test(text()), "unknown status");
+    expect(text()).to.contain("verified");
+
+    // The oldest key, loaded from an "old kit", opens some of them: they become generation 2.
+    await loadKey(keys[0]!);
+    await verifyAll();
+    await waitFor(() => text().includes("Generation 2"), "generation 2 from the loaded key");
+    // The last key is still missing for the middle third.
+    expect(text()).to.match(/encrypted with a key of unknown generation/);
+    await loadKey(keys[1]!);
+    await verifyAll();
+    await waitFor(() => /All \d+ backups open with keys you hold/.test(text()), "all open", 30000);
+    // No key is ever shown without "Show".
+    for (const k of keys) expect(text()).not.to.contain(k);
+    expect(text()).to.contain("Backup");
+    expect(text()).to.contain("opens with generation");
+  });
+
+  it("downloads the current kit with HA's layout and our block, and records it", async () => {
+    const s = await sim();
+    await mount(s);
+    const keys = await s.control<string[]>({ type: "demo_keys" });
+    let captured: { name: string; href: string } | null = null;
+    const onClick = (e: Event) => {
+      const a = e.target as HTMLAnchorElement;
+      if (a instanceof HTMLAnchorElement && a.download) {
+        e.preventDefault();
+        captured = { name: a.download, href: a.href };
+      }
+    };
+    document.addEventListener("click", onClick, true);
+    try {
+      button("Download emergency kit").click();
+      await waitFor(() => captured, "download");
+    } finally {
+      document.removeEventListener("click", onClick, true);
+    }
+    const kit = await (await fetch(captured!.href)).text();
+    expect(captured!.name).to.match(/^home_assistant_backup_emergency_kit_home_\d{4}-\d{2}-\d{2}_gen1\.txt$/);
+    expect(kit).to.contain(keys[2]);
+    expect(kit).to.contain("== Backup Keyring ==");
+    expect(kit).to.contain(s.url);
+    await waitFor(() => text().includes("Downloaded"), "kit state in overview");
+    expect(text()).to.contain("Emergency kit for generation 1 downloaded");
+  });
+
+  it("a wrong kit is refused with a message that does not repeat it", async () => {
+    const s = await sim();
+    await mount(s);
+    button("Load an old kit or key…").click();
+    const dialog = panel.shadowRoot!.querySelector("bk-load-kit-dialog")!;
+    await dialog.updateComplete;
+    const area = dialog.shadowRoot!.querySelector("textarea")!;
+    area.value = "hunter2-not-a-kit";
+    area.dispatchEvent(new Event("input"));
+    await dialog.updateComplete;
+    button("Load", dialog.shadowRoot!).click();
+    await waitFor(() => deepText(dialog).includes("neither an emergency kit"), "error");
+    expect(dialog.isOpen).to.equal(true);
+    expect(text()).not.to.contain("hunter2");
+  });
+
+  it("change key: announces a composed event, then opens the key-change dialog", async () => {
+    const s = await sim();
+    await mount(s);
+    let detail: unknown = null;
+    const take = (e: Event) => {
+      detail = (e as CustomEvent).detail;
+      e.preventDefault();
+    };
+    document.addEventListener("backup-keyring-change-key", take);
+    button("Change encryption key…").click();
+    document.removeEventListener("backup-keyring-change-key", take);
+    expect(detail).to.have.property("instanceId").that.is.a("string");
+    expect(panel.shadowRoot!.querySelector("bk-key-change-dialog"), "a host that takes it over gets no dialog").to.equal(null);
+
+    button("Change encryption key…").click();
+    const dialog = await waitFor(() => panel.shadowRoot!.querySelector("bk-key-change-dialog"), "dialog element");
+    await waitFor(() => dialog.shadowRoot?.querySelector("dialog")?.open, "dialog open");
+  });
+
+  it("verifies one copy from its row", async () => {
+    const s = await sim();
+    await mount(s);
+    const table = panel.shadowRoot!.querySelector("bk-backup-table")!;
+    await table.updateComplete;
+    const verify = [...table.shadowRoot!.querySelectorAll("button")].find((b) => b.textContent!.trim() === "Verify")!;
+    verify.click();
+    await waitFor(() => text().includes("1 copy checked"), "one copy checked", 30000);
+  });
+
+  it("vault: opt-in, stores the current key, refuses a wrong passphrase, reloads keys after unlock", async () => {
+    const s = await sim();
+    await mount(s);
+    const vault = panel.shadowRoot!.querySelector("bk-vault-settings")!;
+    await waitFor(() => vault.shadowRoot?.querySelector("form"), "vault form");
+    const fill = async (values: Record<string, string>) => {
+      for (const [name, value] of Object.entries(values)) {
+        const input = vault.shadowRoot!.querySelector<HTMLInputElement>(`input[name=${name}]`)!;
+        input.value = value;
+        input.dispatchEvent(new Event("input"));
+      }
+      await vault.updateComplete;
+      vault.shadowRoot!.querySelector<HTMLButtonElement>("form button[type=submit]")!.click();
+    };
+    await fill({ passphrase: "correct horse", confirm: "correct horsf" });
+    await waitFor(() => deepText(vault).includes("The two passphrases differ"), "mismatch");
+    await fill({ passphrase: "correct horse", confirm: "correct horse" });
+    await waitFor(() => deepText(vault).includes("Vault created and unlocked"), "created", 30000);
+    button("Store the current key", vault.shadowRoot!).click();
+    await waitFor(() => deepText(vault).includes("generation 1 is now in the vault"), "stored");
+    button("Lock", vault.shadowRoot!).click();
+    await waitFor(() => deepText(vault).includes("Vault locked"), "locked");
+    await fill({ passphrase: "wrong horse" });
+    await waitFor(() => deepText(vault).includes("does not open the vault"), "wrong passphrase", 30000);
+    await fill({ passphrase: "correct horse" });
+    await waitFor(() => deepText(vault).includes("1 key stored"), "unlocked", 30000);
+    button("Use the stored keys", vault.shadowRoot!).click();
+    await waitFor(() => deepText(vault).includes("1 key from the vault can now verify backups"), "used");
+    expect(text()).not.to.contain("correct horse");
+    const keys = await s.control<string[]>({ type: "demo_keys" });
+    expect(text()).not.to.contain(keys[2]);
+  });
+
+  it("checks a dropped backup file offline and records what opens it", async () => {
+    const s = await sim();
+    await mount(s);
+    const state = await s.control<{ backups: { backup_id: string; name: string; agents: Record<string, { protected: boolean }> }[] }>({ type: "get_state" });
+    const file = async (b: { backup_id: string; name: string }) => {
+      const res = await fetch(`${s.url}/api/backup/download/${b.backup_id}?agent_id=cloud.cloud`, { headers: { authorization: `Bearer ${s.adminToken}` } });
+      expect(res.status).to.equal(200);
+      return new File([await res.blob()], `${b.backup_id}.tar`);
+    };
+    const onCloud = state.backups.filter((b) => b.agents["cloud.cloud"]?.protected);
+    const drop = panel.shadowRoot!.querySelector("bk-file-drop")!;
+    const newest = onCloud.at(-1)!;
+    drop.dispatchEvent(new CustomEvent("file-picked", { detail: await file(newest) }));
+    await waitFor(() => text().includes(`${newest.name} opens with key generation 1.`), "opened", 30000);
+    const oldest = onCloud[0]!;
+    drop.dispatchEvent(new CustomEvent("file-picked", { detail: await file(oldest) }));
+    await waitFor(() => text().includes(`${oldest.name} does not open with any key you hold.`), "not opened", 30000);
+    expect(text()).to.contain(`Backup ${oldest.backup_id.slice(0, 8)}`);
+  });
+
+  it("exports the registry (no keys) and imports it back; a bad file changes nothing", async () => {
+    const s = await sim();
+    await mount(s);
+    const keys = await s.control<string[]>({ type: "demo_keys" });
+    let captured = "";
+    const grab = (e: Event) => {
+      const a = e.target as HTMLAnchorElement;
+      if (a instanceof HTMLAnchorElement && a.download) {
+        e.preventDefault();
+        captured = a.href;
+      }
+    };
+    document.addEventListener("click", grab, true);
+    button("Export registry").click();
+    await waitFor(() => captured, "export download");
+    document.removeEventListener("click", grab, true);
+    const exported = await (await fetch(captured)).text();
+    expect(JSON.parse(exported).format).to.equal("backup-keyring-registry");
+    for (const k of keys) expect(exported).not.to.contain(k);
+
+    const input = panel.shadowRoot!.querySelector<HTMLInputElement>('input[type=file][accept*="json"]')!;
+    const pick = (text: string) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([text], "registry.json", { type: "application/json" }));
+      input.files = dt.files;
+      input.dispatchEvent(new Event("change"));
+    };
+    pick("{ not json");
+    await waitFor(() => text().includes("not a registry export (it is not JSON)"), "bad file message");
+    pick(exported);
+    await waitFor(() => text().includes("Registry imported"), "imported");
+  });
+
+  it("has no accessibility violations (overview, table, tools, dialog)", async () => {
+    const s = await sim();
+    await mount(s);
+    expect(await axeViolations(panel)).to.deep.equal([]);
+    button("Load an old kit or key…").click();
+    await panel.shadowRoot!.querySelector("bk-load-kit-dialog")!.updateComplete;
+    expect(await axeViolations(panel)).to.deep.equal([]);
+  });
+});
