@@ -11,7 +11,10 @@ import { aesIv, passwordToAesKey } from "../src/securetar/aes.js";
 import { expectedMemberSize } from "../src/securetar/detect.js";
 import { v3RootKey, v3Subkey } from "../src/securetar/v3-crypto.js";
 
-const PASSWORD = "ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ23";
+import { generateEncryptionKey } from "../src/keys/generate.js";
+
+// A fresh key per run: no key-shaped literal in the repository.
+const PASSWORD = generateEncryptionKey();
 const PLAINTEXT = 4 * 1024 ** 3 - 12_345; // the inner archive's size before encryption
 
 function tarHeader(name: string, size: number): Buffer {
