@@ -71,3 +71,33 @@ export async function syncReminders(conn: HaConnection, wanted: Reminder[], show
   for (const id of shown) if (!ids.has(id)) await callService(conn, "persistent_notification", "dismiss", { notification_id: id });
   return [...ids];
 }
+
+/** Where the panel keeps the reminder settings and what it has shown (registry meta, per browser). */
+const SHOWN_KEY = "reminders_shown";
+
+interface MetaStore {
+  getMeta<T>(key: string): Promise<T | null>;
+  setMeta(key: string, value: unknown): Promise<void>;
+}
+
+export async function loadReminderSettings(store: MetaStore): Promise<ReminderSettings> {
+  return { ...DEFAULT_REMINDER_SETTINGS, ...((await store.getMeta<Partial<ReminderSettings>>(REMINDER_SETTINGS_KEY)) ?? {}) };
+}
+
+export async function saveReminderSettings(store: MetaStore, settings: ReminderSettings): Promise<void> {
+  const days = Number.isInteger(settings.maxDaysUnverified) && settings.maxDaysUnverified >= 1 ? settings.maxDaysUnverified : DEFAULT_REMINDER_SETTINGS.maxDaysUnverified;
+  await store.setMeta(REMINDER_SETTINGS_KEY, { enabled: settings.enabled, maxDaysUnverified: Math.min(days, 365) });
+}
+
+/** Brings HA's notifications in line with the registry's facts; remembers what it created. */
+export async function applyReminders(
+  store: MetaStore,
+  conn: HaConnection,
+  facts: { active: GenerationRecord | null; copies: CopyRecord[]; now: Date },
+  t: LocalizeFunc,
+): Promise<Reminder[]> {
+  const wanted = wantedReminders(facts, await loadReminderSettings(store), t);
+  const shown = (await store.getMeta<ReminderId[]>(SHOWN_KEY)) ?? [];
+  await store.setMeta(SHOWN_KEY, await syncReminders(conn, wanted, shown));
+  return wanted;
+}
