@@ -7,7 +7,7 @@ import { checkBackupKeys, type BackupFileReport } from "../backup-file/inspect.j
 import type { HaConnection } from "../data/connection.js";
 import type { InstanceSnapshot } from "../data/instance.js";
 import { parseEmergencyKit } from "../kit/parse.js";
-import { emergencyKitFileName, renderEmergencyKit } from "../kit/render.js";
+import { emergencyKitFileName, renderEmergencyKit, type KitFacts } from "../kit/render.js";
 import { exportRegistry, importRegistry, type ImportResult } from "../registry/exchange.js";
 import type { CopyRecord, GenerationRecord, InstanceRecord, JournalEntry } from "../registry/model.js";
 import { openRegistry, type Registry } from "../registry/registry.js";
@@ -15,6 +15,15 @@ import { applyOfflineReport, verifyOnline, type VerifyOptions, type VerifySummar
 import { tidyKeyInput } from "../keys/format.js";
 import { Vault, requestPersistentStorage } from "../registry/vault.js";
 import { displayFingerprint } from "../keys/fingerprint.js";
+
+export interface KitContextLike {
+  url: string;
+  instanceName: string;
+  language: string;
+  timeZone?: string;
+  haVersion?: string;
+  localize?: LocalizeFunc;
+}
 
 export interface KeyringFacts {
   instance: InstanceRecord | null;
@@ -128,14 +137,14 @@ export class KeyringSession {
     return { report, ...applied };
   }
 
-  /** The current key's kit, HA's layout plus our block; marks it downloaded in the registry. */
-  async currentKit(ctx: { url: string; instanceName: string; language: string; timeZone?: string; haVersion?: string; localize?: LocalizeFunc }): Promise<{ fileName: string; text: string }> {
+  /** Everything the current key's kit says (for the text file and the printable page). */
+  async kitFacts(ctx: KitContextLike): Promise<KitFacts> {
     const r = await this.db();
     const active = this.facts.active;
     if (this.currentKey === null || !this.instanceId || !active) throw new Error("no current key");
     const date = new Date();
     const backups = await r.backupsOpenedBy(this.instanceId, active.id);
-    const text = renderEmergencyKit({
+    return {
       key: this.currentKey,
       instanceName: ctx.instanceName,
       url: ctx.url,
@@ -146,9 +155,15 @@ export class KeyringSession {
       generation: { number: active.number, fingerprint: displayFingerprint(active.fingerprint), startedAt: active.activatedAt ?? active.firstSeenAt },
       backups,
       localize: ctx.localize,
-    });
-    await r.markKit(this.instanceId, active.id, "downloaded");
-    return { fileName: emergencyKitFileName({ instanceName: ctx.instanceName, date, generation: active.number }), text };
+    };
+  }
+
+  /** The current key's kit file, HA's layout plus our block; marks it downloaded in the registry. */
+  async currentKit(ctx: KitContextLike): Promise<{ fileName: string; text: string }> {
+    const facts = await this.kitFacts(ctx);
+    const active = this.facts.active!;
+    await (await this.db()).markKit(this.instanceId!, active.id, "downloaded");
+    return { fileName: emergencyKitFileName({ instanceName: ctx.instanceName, date: facts.date, generation: active.number }), text: renderEmergencyKit(facts) };
   }
 
   async exportText(): Promise<string> {

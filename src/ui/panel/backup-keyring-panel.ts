@@ -16,7 +16,11 @@ import { loadRemembered, rememberConnection, type ConnectRequest } from "./conne
 import { agentName, copyRows, type CopyRow } from "./panel-model.js";
 import { registryRows } from "./keyring-model.js";
 import { KeyringSession } from "../keyring-session.js";
-import { downloadTextFile, printText } from "../download.js";
+import { downloadTextFile } from "../download.js";
+import "../dialogs/print-kit-dialog.js";
+import type { BkPrintKitDialog } from "../dialogs/print-kit-dialog.js";
+import "../components/reminder-settings.js";
+import { applyReminders, loadReminderSettings, saveReminderSettings, DEFAULT_REMINDER_SETTINGS, type ReminderSettings } from "../../flows/reminders.js";
 import { KitParseError } from "../../kit/parse.js";
 import { RegistryError } from "../../registry/model.js";
 import { BackupFileError } from "../../backup-file/errors.js";
@@ -226,6 +230,7 @@ export class BackupKeyringPanel extends LitElement {
     this.session ??= new KeyringSession(this.registryName, () => this.keyringVersion++);
     try {
       await this.session.fold(snapshot, this.hassUrl || location.origin);
+      await this.syncReminders();
     } catch (err) {
       this.showError(err);
     }
@@ -249,18 +254,44 @@ export class BackupKeyringPanel extends LitElement {
   private async downloadKit(print: boolean): Promise<void> {
     const s = this.snapshot;
     if (!this.session || !s) return;
+    const ctx = {
+      url: this.hassUrl || location.origin,
+      instanceName: s.core.location_name,
+      language: this.i18n.language,
+      timeZone: s.core.time_zone,
+      haVersion: s.core.version,
+      localize: this.i18n.localize,
+    };
     try {
-      const kit = await this.session.currentKit({
-        url: this.hassUrl || location.origin,
-        instanceName: s.core.location_name,
-        language: this.i18n.language,
-        timeZone: s.core.time_zone,
-        haVersion: s.core.version,
-        localize: this.i18n.localize,
-      });
-      if (print) printText(kit.fileName, kit.text);
-      else downloadTextFile(kit.fileName, kit.text);
+      if (print) {
+        await this.renderRoot.querySelector<BkPrintKitDialog>("bk-print-kit-dialog")?.open(await this.session.kitFacts(ctx));
+        return;
+      }
+      const kit = await this.session.currentKit(ctx);
+      downloadTextFile(kit.fileName, kit.text);
       this.notice = { kind: "info", text: this.i18n.localize("panel.kit.downloaded", { file: kit.fileName }) };
+    } catch (err) {
+      this.showError(err);
+    }
+  }
+
+  @state() private reminderSettings: ReminderSettings = DEFAULT_REMINDER_SETTINGS;
+
+  /** Brings HA's notifications (kit not proven, newest backup unverified) in line with the registry. */
+  private async syncReminders(): Promise<void> {
+    const conn = this.conn;
+    const f = this.session?.ready ? this.session.facts : null;
+    if (!conn || !f || !this.session) return;
+    const registry = await this.session.openRegistry();
+    this.reminderSettings = await loadReminderSettings(registry);
+    await applyReminders(registry, conn, { active: f.active, copies: f.copies, now: new Date() }, this.i18n.localize);
+  }
+
+  private async changeReminders(next: ReminderSettings): Promise<void> {
+    if (!this.session) return;
+    try {
+      await saveReminderSettings(await this.session.openRegistry(), next);
+      await this.syncReminders();
     } catch (err) {
       this.showError(err);
     }
@@ -452,10 +483,13 @@ export class BackupKeyringPanel extends LitElement {
         <bk-file-drop .label=${this.checkingFile ? t("panel.offline.checking") : t("panel.offline.drop")} accept=".tar"
           ?disabled=${this.checkingFile} @file-picked=${(e: CustomEvent<File>) => this.checkFile(e.detail)}></bk-file-drop>
       </section>
+      <bk-reminder-settings .localize=${t} .settings=${this.reminderSettings}
+        @settings-changed=${(e: CustomEvent<ReminderSettings>) => this.changeReminders(e.detail)}></bk-reminder-settings>
       <bk-vault-settings .localize=${t} .session=${this.session} ?hasCurrentKey=${s.backup?.config.create_backup.password != null}></bk-vault-settings>
       <bk-journal-list .localize=${t} .language=${this.i18n.language} .timeZone=${s.core.time_zone} .entries=${f.journal}></bk-journal-list>
       <bk-load-kit-dialog .localize=${t} .error=${this.loadError} @kit-text=${(e: CustomEvent<string>) => this.loadKit(e.detail)}></bk-load-kit-dialog>
       ${this.renderKeyChangeDialog(s)}
+      <bk-print-kit-dialog .localize=${t}></bk-print-kit-dialog>
     `;
   }
 

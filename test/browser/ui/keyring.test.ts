@@ -253,6 +253,29 @@ describe("panel with the registry", () => {
     await waitFor(() => text().includes("Registry imported"), "imported");
   });
 
+  it("reminds in HA's notifications until the kit is proven; turning reminders off dismisses them", async () => {
+    const s = await sim();
+    await mount(s);
+    const notifications = async () => (await s.control<{ notifications: { notification_id: string; message: string }[] }>({ type: "get_state" })).notifications;
+    const ids = async () => (await notifications()).map((n) => n.notification_id);
+    let shown: string[] = [];
+    for (let i = 0; i < 100 && !shown.includes("backup_keyring_kit_not_proven"); i++) {
+      shown = await ids();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(shown).to.include("backup_keyring_kit_not_proven");
+    const keys = await s.control<string[]>({ type: "demo_keys" });
+    for (const n of await notifications()) for (const k of keys) expect(n.message).not.to.contain(k);
+
+    const settings = panel.shadowRoot!.querySelector("bk-reminder-settings")!;
+    settings.shadowRoot!.querySelector<HTMLInputElement>('input[type="checkbox"]')!.click();
+    for (let i = 0; i < 100 && shown.length > 0; i++) {
+      shown = (await ids()).filter((id) => id.startsWith("backup_keyring_"));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(shown).to.deep.equal([]);
+  });
+
   it("has no accessibility violations (overview, table, tools, dialog)", async () => {
     const s = await sim();
     await mount(s);
