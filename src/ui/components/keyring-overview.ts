@@ -38,9 +38,12 @@ export class BkKeyringOverview extends LitElement {
     const s = keyringStatus(this.copies, this.generations, this.held);
     if (s.kind === "empty") return [{ kind: "info", text: t("panel.status.empty") }];
     if (s.kind === "all_open") {
-      const lines: { kind: "success" | "info"; text: string }[] = [{ kind: "success", text: t("panel.status.all_open", { count: s.total }) }];
-      if (s.unverified > 0) lines.push({ kind: "info", text: t("panel.status.unverified", { count: s.unverified }) });
-      return lines;
+      // "Open" is only a promise once every encrypted copy was checked; until then say it is a guess.
+      if (s.unverified === 0) return [{ kind: "success", text: t("panel.status.all_open", { count: s.total }) }];
+      return [
+        { kind: "info", text: t("panel.status.probably_open", { count: s.total }) },
+        { kind: "info", text: t("panel.status.unverified", { count: s.unverified }) },
+      ];
     }
     const lines: { kind: "warning" | "error"; text: string }[] = s.needs.map((n) => ({
       kind: "warning",
