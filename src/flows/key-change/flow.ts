@@ -63,7 +63,8 @@ export interface FlowState {
   after: AfterBackupState | null;
 }
 
-const LOCK_PREFIX = "backup-keyring-key-change";
+/** One key change per instance at a time, across tabs: `${KEY_CHANGE_LOCK}:<instance id>`. */
+export const KEY_CHANGE_LOCK = "backup-keyring-key-change";
 
 export class KeyChangeFlow {
   private _state: FlowState;
@@ -168,7 +169,7 @@ export class KeyChangeFlow {
     const instanceId = reconciled.instanceId;
     this.set({ instanceId });
 
-    const release = await this.ports.locks.tryLock(`${LOCK_PREFIX}:${instanceId}`);
+    const release = await this.ports.locks.tryLock(`${KEY_CHANGE_LOCK}:${instanceId}`);
     if (!release) return this.block("another_tab");
     this.release = release;
 

@@ -20,6 +20,9 @@ import { downloadTextFile } from "../download.js";
 import "../dialogs/print-kit-dialog.js";
 import type { BkPrintKitDialog } from "../dialogs/print-kit-dialog.js";
 import "../components/reminder-settings.js";
+import { defaultLocks } from "../../common/locks.js";
+import { KEY_CHANGE_LOCK } from "../../flows/key-change/flow.js";
+import type { FlowCheckpoint } from "../../flows/key-change/ports.js";
 import { applyReminders, loadReminderSettings, saveReminderSettings, DEFAULT_REMINDER_SETTINGS, type ReminderSettings } from "../../flows/reminders.js";
 import { KitParseError } from "../../kit/parse.js";
 import { RegistryError } from "../../registry/model.js";
@@ -230,10 +233,37 @@ export class BackupKeyringPanel extends LitElement {
     this.session ??= new KeyringSession(this.registryName, () => this.keyringVersion++);
     try {
       await this.session.fold(snapshot, this.hassUrl || location.origin);
+      await this.reportInterruptedChange();
       await this.syncReminders();
     } catch (err) {
       this.showError(err);
     }
+  }
+
+  /**
+   * HA recreates hidden panels: a key change may have been cut off. Reconciliation has already
+   * finished or rolled back a pending generation; here we tell the user what happened, once.
+   * A flow still running (this tab or another, holding the lock) keeps its checkpoint.
+   */
+  private async reportInterruptedChange(): Promise<void> {
+    const instanceId = this.session?.facts.instance?.id;
+    if (!instanceId || !this.session) return;
+    const registry = await this.session.openRegistry();
+    const key = `checkpoint:${instanceId}`;
+    const checkpoint = await registry.getMeta<FlowCheckpoint>(key);
+    if (!checkpoint) return;
+    const release = await defaultLocks().tryLock(`${KEY_CHANGE_LOCK}:${instanceId}`);
+    if (!release) return;
+    try {
+      await registry.setMeta(key, null);
+    } finally {
+      release();
+    }
+    const t = this.i18n.localize;
+    const pending = checkpoint.pendingId ? (await registry.generations(instanceId)).find((g) => g.id === checkpoint.pendingId) : undefined;
+    if (!pending) this.notice = { kind: "info", text: t("panel.change_interrupted.before_commit") };
+    else if (pending.status === "active") this.notice = { kind: "success", text: t("panel.change_interrupted.completed", { generation: pending.number }) };
+    else this.notice = { kind: "warning", text: t("panel.change_interrupted.rolled_back") };
   }
 
   /** Turns any error into its translated message; never shows an exception's own text. */
