@@ -47,3 +47,19 @@ export function deepText(node: Node): string {
   walk(node);
   return out.replace(/\s+/g, " ");
 }
+
+/** A button by its visible label, searched through every shadow root under `root`. */
+export function findButton(root: ParentNode, label: string | RegExp): HTMLButtonElement {
+  const all: HTMLButtonElement[] = [];
+  const walk = (r: ParentNode) => {
+    for (const el of Array.from(r.querySelectorAll("*"))) {
+      if (el instanceof HTMLButtonElement) all.push(el);
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(root);
+  const text = (b: HTMLButtonElement) => b.textContent!.trim();
+  const found = all.find((b) => (typeof label === "string" ? text(b) === label : label.test(text(b))));
+  if (!found) throw new Error(`no button ${label}`);
+  return found;
+}

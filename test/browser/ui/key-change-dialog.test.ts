@@ -4,7 +4,7 @@ import { expect } from "@esm-bundle/chai";
 import { axeViolations } from "./a11y.js";
 import "../../../src/main.js";
 import type { BackupKeyringPanel } from "../../../src/ui/panel/backup-keyring-panel.js";
-import { deepText, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
+import { deepText, findButton, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
 
 const sims: BrowserSim[] = [];
 const panels: BackupKeyringPanel[] = [];
@@ -18,20 +18,6 @@ async function mount(s: BrowserSim, registryName: string): Promise<BackupKeyring
   await panel.connectStandalone({ url: s.url, token: s.adminToken, remember: false });
   await waitFor(() => deepText(panel).includes("Generation 1"), "registry folded in", 30000);
   return panel;
-}
-
-function findButton(root: ParentNode, label: string): HTMLButtonElement {
-  const all: HTMLButtonElement[] = [];
-  const walk = (r: ParentNode) => {
-    for (const el of Array.from(r.querySelectorAll("*"))) {
-      if (el instanceof HTMLButtonElement) all.push(el);
-      if (el.shadowRoot) walk(el.shadowRoot);
-    }
-  };
-  walk(root);
-  const b = all.find((x) => x.textContent!.trim() === label);
-  if (!b) throw new Error(`no button ${label}`);
-  return b;
 }
 
 const dialogOf = (panel: BackupKeyringPanel) => panel.shadowRoot!.querySelector("bk-key-change-dialog");

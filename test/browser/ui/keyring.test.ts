@@ -4,7 +4,7 @@ import { expect } from "@esm-bundle/chai";
 import { axeViolations } from "./a11y.js";
 import "../../../src/main.js";
 import type { BackupKeyringPanel } from "../../../src/ui/panel/backup-keyring-panel.js";
-import { deepText, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
+import { deepText, findButton, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
 
 const sims: BrowserSim[] = [];
 let panel: BackupKeyringPanel;
@@ -26,19 +26,7 @@ async function sim(options: Record<string, unknown> = {}) {
   return s;
 }
 
-function button(label: string | RegExp, root: ParentNode = panel.shadowRoot!): HTMLButtonElement {
-  const all: HTMLButtonElement[] = [];
-  const walk = (r: ParentNode) => {
-    for (const el of Array.from(r.querySelectorAll("*"))) {
-      if (el instanceof HTMLButtonElement) all.push(el);
-      if (el.shadowRoot) walk(el.shadowRoot);
-    }
-  };
-  walk(root);
-  const found = all.find((b) => (typeof label === "string" ? b.textContent!.trim() === label : label.test(b.textContent!.trim())));
-  if (!found) throw new Error(`no button ${label}`);
-  return found;
-}
+const button = (label: string | RegExp, root: ParentNode = panel.shadowRoot!) => findButton(root, label);
 
 const text = () => deepText(panel);
 

@@ -3,39 +3,27 @@
 import "fake-indexeddb/auto";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import type { Connection } from "home-assistant-js-websocket";
 import { generateBackupWithAutomaticSettings } from "../../../src/data/backup.js";
 import { exportRegistry, exportReminder, importRegistry } from "../../../src/registry/exchange.js";
 import { RegistryError } from "../../../src/registry/model.js";
-import { Registry, type ReconcileResult } from "../../../src/registry/registry.js";
+import type { ReconcileResult } from "../../../src/registry/registry.js";
 import { openRegistryDB } from "../../../src/registry/schema.js";
 import { Vault } from "../../../src/registry/vault.js";
 import { endsOperation, watchBackups } from "../../../src/registry/watch.js";
 import { startSimulatedHA, type SimHandle } from "../../../src/sim/main.js";
 import { connectHA } from "../../support/ha-client.js";
+import { useRegistryEnv } from "../../support/registry-env.js";
 
-let dbCount = 0;
-const freshName = () => `registry-more-${process.pid}-${++dbCount}`;
-const registries: Registry[] = [];
-async function openReg(name = freshName()) {
-  const r = await Registry.open(name);
-  registries.push(r);
-  return r;
-}
-
+const env = useRegistryEnv("registry-more", { backups: 6 });
+const { openReg, freshName } = env;
 let sim: SimHandle;
 let conn: Connection;
 let keys: string[];
 before(async () => {
-  sim = await startSimulatedHA({ port: 0, backups: 6, now: "2026-11-27T12:00:00Z", stageDelayMs: 5 });
-  conn = await connectHA(sim.url, sim.adminToken);
-  keys = (await sim.control({ type: "demo_keys" })) as string[];
-});
-after(async () => {
-  for (const r of registries) r.close();
-  conn.close();
-  await sim.close();
+  await env.ready;
+  ({ sim, conn, keys } = env);
 });
 
 describe("key states and instances", () => {

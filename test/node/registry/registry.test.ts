@@ -2,7 +2,7 @@
 // pending generations, verification, migrations, import fuzz and the vault.
 import "fake-indexeddb/auto";
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { openDB } from "idb";
 import type { Connection } from "home-assistant-js-websocket";
 import { exportRegistry, importRegistry } from "../../../src/registry/exchange.js";
@@ -11,30 +11,17 @@ import { Registry } from "../../../src/registry/registry.js";
 import { openRegistryDB } from "../../../src/registry/schema.js";
 import { Vault } from "../../../src/registry/vault.js";
 import { applyOfflineReport, verifyOnline } from "../../../src/registry/verify.js";
-import { startSimulatedHA, type SimHandle } from "../../../src/sim/main.js";
-import { connectHA } from "../../support/ha-client.js";
+import type { SimHandle } from "../../../src/sim/main.js";
+import { useRegistryEnv } from "../../support/registry-env.js";
 
-let dbCount = 0;
-const freshName = () => `registry-test-${process.pid}-${++dbCount}`;
-const registries: Registry[] = [];
-async function openReg(name = freshName()) {
-  const r = await Registry.open(name);
-  registries.push(r);
-  return r;
-}
-
+const env = useRegistryEnv("registry-test", { backups: 9 });
+const { openReg, freshName } = env;
 let sim: SimHandle;
 let conn: Connection;
 let keys: string[];
 before(async () => {
-  sim = await startSimulatedHA({ port: 0, backups: 9, now: "2026-11-27T12:00:00Z", stageDelayMs: 5 });
-  conn = await connectHA(sim.url, sim.adminToken);
-  keys = (await sim.control({ type: "demo_keys" })) as string[];
-});
-after(async () => {
-  for (const r of registries) r.close();
-  conn.close();
-  await sim.close();
+  await env.ready;
+  ({ sim, conn, keys } = env);
 });
 
 const stable = (d: Awaited<ReturnType<Registry["dump"]>>) =>
