@@ -128,7 +128,15 @@ describe("panel against the simulated HA", () => {
       document.body.append(panel);
       await waitFor(() => panel.status === "ready", "ready");
       await waitFor(() => deepText(panel).includes("Key generations"), "registry views");
-      const before = (await s.control<unknown[]>({ type: "command_log" })).length;
+      // Let the first load settle (registry fold, reminders) before counting.
+      const count = async () => (await s.control<unknown[]>({ type: "command_log" })).length;
+      let before = await count();
+      for (let settled = 0; settled < 3; ) {
+        await new Promise((r) => setTimeout(r, 200));
+        const now = await count();
+        settled = now === before ? settled + 1 : 0;
+        before = now;
+      }
       // HA replaces `hass` on every state change; the connection stays the same.
       for (let i = 0; i < 5; i++) {
         panel.hass = { ...panel.hass! };
