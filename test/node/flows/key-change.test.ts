@@ -124,6 +124,29 @@ describe("the whole flow", () => {
   });
 });
 
+describe("no key set yet", () => {
+  it("the flow becomes 'set the first key': no old-key step, same proof and confirmation", async () => {
+    const before = await haKey();
+    await sim.control({ type: "set_password", password: null });
+    try {
+      const h = await harness();
+      await h.flow.start();
+      assert.equal(h.flow.state.mode, "set_first");
+      assert.equal(h.flow.state.step, "new_key");
+      await h.flow.downloadNewKit();
+      const key = parseEmergencyKit(h.downloads[0]!.text).key;
+      assert.equal(h.flow.canCommit, false);
+      h.flow.proveWithKit(h.downloads[0]!.text);
+      await h.flow.commit();
+      assert.equal(h.flow.state.step, "done");
+      assert.equal(await haKey(), key);
+      await activeMatchesHA(h.registry);
+    } finally {
+      await sim.control({ type: "set_password", password: before });
+    }
+  });
+});
+
 describe("what can go wrong", () => {
   it("connection lost before the update is sent: rolled back, HA unchanged", async () => {
     const h = await harness();
