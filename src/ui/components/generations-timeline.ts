@@ -1,21 +1,13 @@
 // Every key generation of this instance, newest first: when it was in use, where it came from,
 // its kit's state and how many backups it opens.
-import { LitElement, css, html, nothing } from "lit";
-import { property } from "lit/decorators.js";
-import { localizeEnglish, type LocalizeFunc } from "../../common/localize.js";
+import { css, html, nothing } from "lit";
 import { displayFingerprint } from "../../keys/fingerprint.js";
-import type { CopyRecord, GenerationRecord } from "../../registry/model.js";
 import { kitState, timeline } from "../panel/keyring-model.js";
 import { formatDateTime } from "../panel/panel-model.js";
 import { haStyles } from "../styles.js";
+import { KeyringView } from "./keyring-view.js";
 
-export class BkGenerationsTimeline extends LitElement {
-  @property({ attribute: false }) localize: LocalizeFunc = localizeEnglish;
-  @property() language = "en";
-  @property() timeZone?: string;
-  @property({ attribute: false }) generations: GenerationRecord[] = [];
-  @property({ attribute: false }) copies: CopyRecord[] = [];
-  @property({ attribute: false }) held: ReadonlySet<string> = new Set();
+export class BkGenerationsTimeline extends KeyringView {
 
   static override styles = [
     haStyles,

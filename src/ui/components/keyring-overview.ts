@@ -1,22 +1,16 @@
 // The panel's overview: the current key generation, its fingerprint and age, whether its kit was
 // downloaded or proven saved, when the newest backup was last verified, and one plain sentence on
 // whether every backup opens with keys the user holds.
-import { LitElement, css, html, nothing } from "lit";
+import { css, html, nothing } from "lit";
 import { property } from "lit/decorators.js";
-import { localizeEnglish, type LocalizeFunc } from "../../common/localize.js";
 import { displayFingerprint } from "../../keys/fingerprint.js";
-import type { CopyRecord, GenerationRecord } from "../../registry/model.js";
+import type { GenerationRecord } from "../../registry/model.js";
 import { ageInDays, keyringStatus, kitState, newestBackupCheck } from "../panel/keyring-model.js";
 import { formatDateTime } from "../panel/panel-model.js";
 import { haStyles } from "../styles.js";
+import { KeyringView } from "./keyring-view.js";
 
-export class BkKeyringOverview extends LitElement {
-  @property({ attribute: false }) localize: LocalizeFunc = localizeEnglish;
-  @property() language = "en";
-  @property() timeZone?: string;
-  @property({ attribute: false }) generations: GenerationRecord[] = [];
-  @property({ attribute: false }) copies: CopyRecord[] = [];
-  @property({ attribute: false }) held: ReadonlySet<string> = new Set();
+export class BkKeyringOverview extends KeyringView {
   @property({ attribute: false }) active: GenerationRecord | null = null;
   @property({ attribute: false }) now: Date = new Date();
 
