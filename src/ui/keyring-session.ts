@@ -8,7 +8,7 @@ import type { HaConnection } from "../data/connection.js";
 import type { InstanceSnapshot } from "../data/instance.js";
 import { parseEmergencyKit } from "../kit/parse.js";
 import { emergencyKitFileName, renderEmergencyKit, type KitFacts } from "../kit/render.js";
-import { exportRegistry, importRegistry, type ImportResult } from "../registry/exchange.js";
+import { exportRegistry, exportReminder, importRegistry, type ImportResult } from "../registry/exchange.js";
 import type { CopyRecord, GenerationRecord, InstanceRecord, JournalEntry } from "../registry/model.js";
 import { openRegistry, type Registry } from "../registry/registry.js";
 import { applyOfflineReport, verifyOnline, type VerifyOptions, type VerifySummary } from "../registry/verify.js";
@@ -60,6 +60,11 @@ export class KeyringSession {
     this.opening ??= openRegistry(this.dbName).then((r) => {
       this.registry = r;
       this.unsubscribe = r.onChange(() => void this.refresh());
+      // Ask once per page that the browser keep the registry under storage pressure.
+      void requestPersistentStorage().then((granted) => {
+        this.persisted = granted;
+        this.onChange();
+      });
       return r;
     });
     return this.opening;
@@ -90,7 +95,8 @@ export class KeyringSession {
     const r = this.registry;
     const id = this.instanceId;
     if (!r || !id) return;
-    const [instances, generations, copies, journal] = await Promise.all([r.instances(), r.generations(id), r.copies(id), r.journal(id, 100)]);
+    const [instances, generations, copies, journal, reminder] = await Promise.all([r.instances(), r.generations(id), r.copies(id), r.journal(id, 100), exportReminder(r)]);
+    this.exportDue = reminder.due ? reminder.changesSince : 0;
     const held = new Set(this.loaded.keys());
     if (this.currentKey !== null) held.add(await r.fingerprint(this.currentKey));
     this.heldFingerprints = held;
@@ -178,6 +184,11 @@ export class KeyringSession {
     r.changed();
     return result;
   }
+
+  /** Whether the browser promised to keep our storage (null = not answered yet). */
+  persisted: boolean | null = null;
+  /** Registry changes not in any export yet (0 = nothing to export). */
+  exportDue = 0;
 
   private vaultInstance: Vault | null = null;
 

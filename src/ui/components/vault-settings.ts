@@ -96,6 +96,7 @@ export class BkVaultSettings extends LitElement {
     return html`<section class="card" aria-labelledby="vault-title">
       <h2 id="vault-title">${t("panel.vault.title")}</h2>
       <p class="secondary">${t("panel.vault.description")}</p>
+      <div class="alert warning" role="note"><div>${t("registry.vault.warning")}</div></div>
       ${this.view === "none" || this.view === "locked"
         ? html`<form @submit=${this.submit}>
             ${this.passField("passphrase", t("panel.vault.passphrase"), this.passphrase, (v) => (this.passphrase = v))}

@@ -508,6 +508,10 @@ export class BackupKeyringPanel extends LitElement {
           <button @click=${() => this.exportRegistry()}>${t("panel.export.button")}</button>
           <label class="button-like">${t("panel.import.button")}<input class="sr-only" type="file" accept=".json,application/json" @change=${this.importRegistry} /></label>
         </div>
+        <p class="secondary">${t("registry.export.private")}</p>
+        ${this.session && this.session.exportDue > 0 ? html`<div class="alert info" role="status"><div>${t("registry.export.due", { count: this.session.exportDue })}</div></div>` : nothing}
+        ${this.session?.persisted === false ? html`<p class="secondary">${t("registry.storage.not_persisted")}</p>` : nothing}
+        ${this.session?.persisted === true ? html`<p class="secondary">${t("registry.storage.persisted")}</p>` : nothing}
         <h3>${t("panel.offline.title")}</h3>
         <p class="secondary">${t("panel.offline.description")}</p>
         <bk-file-drop .label=${this.checkingFile ? t("panel.offline.checking") : t("panel.offline.drop")} accept=".tar"

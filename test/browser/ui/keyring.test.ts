@@ -165,6 +165,7 @@ describe("panel with the registry", () => {
     await mount(s);
     const vault = panel.shadowRoot!.querySelector("bk-vault-settings")!;
     await waitFor(() => vault.shadowRoot?.querySelector("form"), "vault form");
+    expect(deepText(vault)).to.contain("any script running in this Home Assistant page");
     const fill = async (values: Record<string, string>) => {
       for (const [name, value] of Object.entries(values)) {
         const input = vault.shadowRoot!.querySelector<HTMLInputElement>(`input[name=${name}]`)!;
@@ -217,6 +218,9 @@ describe("panel with the registry", () => {
     const s = await sim();
     await mount(s);
     const keys = await s.control<string[]>({ type: "demo_keys" });
+    // The registry lives only in this browser: until exported, the panel reminds.
+    await waitFor(() => /not been exported yet/.test(text()), "export reminder");
+    expect(text()).to.contain("Keep this export private");
     let captured = "";
     const grab = (e: Event) => {
       const a = e.target as HTMLAnchorElement;
@@ -232,6 +236,7 @@ describe("panel with the registry", () => {
     const exported = await (await fetch(captured)).text();
     expect(JSON.parse(exported).format).to.equal("backup-keyring-registry");
     for (const k of keys) expect(exported).not.to.contain(k);
+    await waitFor(() => !/not been exported yet/.test(text()), "reminder gone after export");
 
     const input = panel.shadowRoot!.querySelector<HTMLInputElement>('input[type=file][accept*="json"]')!;
     const pick = (text: string) => {
