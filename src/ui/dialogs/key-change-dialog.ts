@@ -12,6 +12,7 @@ import { registryPort } from "../../flows/key-change/registry-port.js";
 import type { Registry } from "../../registry/registry.js";
 import { downloadTextFile } from "../download.js";
 import { formatDateTime } from "../panel/panel-model.js";
+import { stageText } from "../backup-stage.js";
 import { haStyles } from "../styles.js";
 
 const CLIPBOARD_CLEAR_MS = 60_000;
@@ -194,7 +195,7 @@ export class BkKeyChangeDialog extends LitElement {
         ${after === null
           ? html`<p>${t("flow.done.offer_backup")}</p>`
           : after.phase === "creating" || after.phase === "verifying"
-            ? html`<p role="status">${t(`flow.after.${after.phase}`)}${after.stage ? ` (${t(`flow.after.stage.${after.stage}`)})` : ""}</p>`
+            ? html`<p role="status">${t(`flow.after.${after.phase}`)}${after.stage ? ` (${stageText(t, after.stage)})` : ""}</p>`
             : after.phase === "verified"
               ? html`<p class="ok" role="status">${t("flow.after.verified")}</p>`
               : html`<p class="bad" role="alert">${t(`errors.flow.${after.problem?.code ?? "backup_failed"}`, after.problem?.params)}</p>`}

@@ -5,7 +5,8 @@
 import { LitElement, css, html, nothing, type PropertyValues } from "lit";
 import { property, state } from "lit/decorators.js";
 import { createConnection, createLongLivedTokenAuth, type Connection } from "home-assistant-js-websocket";
-import { subscribeBackupEvents, type ManagerStateEvent } from "../../data/backup.js";
+import { stageText } from "../backup-stage.js";
+import { generateBackupWithAutomaticSettings, subscribeBackupEvents, type ManagerStateEvent } from "../../data/backup.js";
 import type { HaConnection, UnsubscribeFunc } from "../../data/connection.js";
 import { InstanceError, classifyError, loadInstance, type InstanceSnapshot } from "../../data/instance.js";
 import "../components/backup-table.js";
@@ -445,7 +446,27 @@ export class BackupKeyringPanel extends LitElement {
   private onManagerEvent(ev: ManagerStateEvent): void {
     const finished = ev.manager_state === "idle" && this.lastManagerState !== "idle";
     this.lastManagerState = ev.manager_state;
+    if (ev.manager_state === "create_backup" && !("agent_id" in ev)) {
+      this.creating = { stage: ev.stage ?? null };
+      if (ev.state === "completed") this.notice = { kind: "success", text: this.i18n.localize("panel.create.completed") };
+      if (ev.state === "failed") this.notice = { kind: "error", text: this.i18n.localize("panel.create.failed", { reason: ev.reason ?? "" }) };
+    }
+    if (ev.manager_state === "idle") this.creating = null;
     if (finished) void this.reload();
+  }
+
+  /** A backup now, with the automatic settings (and so the current key), as HA's "Back up now" does. */
+  @state() private creating: { stage: string | null } | null = null;
+
+  private async createBackup(): Promise<void> {
+    if (!this.conn || this.creating) return;
+    this.creating = { stage: null };
+    try {
+      await generateBackupWithAutomaticSettings(this.conn);
+    } catch (err) {
+      this.creating = null;
+      this.notice = { kind: "error", text: this.errorText(err) };
+    }
   }
 
   private renderError() {
@@ -537,6 +558,9 @@ export class BackupKeyringPanel extends LitElement {
             <span role="status">${t("panel.verify.progress", { done: v.done, total: v.total })}</span>
             <button @click=${() => this.verifyAbort?.abort()}>${t("common.cancel")}</button>`
         : html`<button class="primary" @click=${() => this.verify()}>${t("panel.verify.all")}</button>`}
+      ${this.creating
+        ? html`<span role="status">${t("panel.create.running")}${this.creating.stage ? ` (${stageText(t, this.creating.stage)})` : ""}</span>`
+        : html`<button @click=${() => this.createBackup()} ?disabled=${!this.snapshot?.backup?.config.create_backup.password}>${t("panel.create.button")}</button>`}
     </div>`;
   }
 

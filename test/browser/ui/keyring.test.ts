@@ -150,6 +150,18 @@ describe("panel with the registry", () => {
     await waitFor(() => dialog.shadowRoot?.querySelector("dialog")?.open, "dialog open");
   });
 
+  it("creates a backup now with live progress; it appears in the table", async () => {
+    const s = await sim();
+    await mount(s);
+    const before = (await s.control<{ backups: unknown[] }>({ type: "get_state" })).backups.length;
+    button("Create backup now").click();
+    await waitFor(() => text().includes("Creating backup…"), "progress");
+    await waitFor(() => text().includes("Backup created with the current encryption key."), "completed", 30000);
+    const state = await s.control<{ backups: { name: string }[] }>({ type: "get_state" });
+    expect(state.backups.length).to.equal(before + 1);
+    await waitFor(() => text().includes("Create backup now"), "button back");
+  });
+
   it("verifies one copy from its row", async () => {
     const s = await sim();
     await mount(s);
@@ -211,7 +223,8 @@ describe("panel with the registry", () => {
     const oldest = onCloud[0]!;
     drop.dispatchEvent(new CustomEvent("file-picked", { detail: await file(oldest) }));
     await waitFor(() => text().includes(`${oldest.name} does not open with any key you hold.`), "not opened", 30000);
-    expect(text()).to.contain(`Backup ${oldest.backup_id.slice(0, 8)}`);
+    // The history records the failed check (the journal refreshes right after the notice).
+    await waitFor(() => text().includes(`Backup ${oldest.backup_id.slice(0, 8)}`), "journal entry");
   });
 
   it("exports the registry (no keys) and imports it back; a bad file changes nothing", async () => {
