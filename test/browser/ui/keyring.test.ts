@@ -27,6 +27,15 @@ async function sim(options: Record<string, unknown> = {}) {
 }
 
 const button = (label: string | RegExp, root: ParentNode = panel.shadowRoot!) => findButton(root, label);
+/** For buttons that appear after an asynchronous step (vault unlocked, keys counted). */
+const buttonSoon = (label: string, root: ParentNode) =>
+  waitFor(() => {
+    try {
+      return findButton(root, label);
+    } catch {
+      return null;
+    }
+  }, `button ${label}`);
 
 const text = () => deepText(panel);
 
@@ -191,15 +200,15 @@ describe("panel with the registry", () => {
     await waitFor(() => deepText(vault).includes("The two passphrases differ"), "mismatch");
     await fill({ passphrase: "correct horse", confirm: "correct horse" });
     await waitFor(() => deepText(vault).includes("Vault created and unlocked"), "created", 30000);
-    button("Store the current key", vault.shadowRoot!).click();
+    (await buttonSoon("Store the current key", vault.shadowRoot!)).click();
     await waitFor(() => deepText(vault).includes("generation 1 is now in the vault"), "stored");
-    button("Lock", vault.shadowRoot!).click();
+    (await buttonSoon("Lock", vault.shadowRoot!)).click();
     await waitFor(() => deepText(vault).includes("Vault locked"), "locked");
     await fill({ passphrase: "wrong horse" });
     await waitFor(() => deepText(vault).includes("does not open the vault"), "wrong passphrase", 30000);
     await fill({ passphrase: "correct horse" });
     await waitFor(() => deepText(vault).includes("1 key stored"), "unlocked", 30000);
-    button("Use the stored keys", vault.shadowRoot!).click();
+    (await buttonSoon("Use the stored keys", vault.shadowRoot!)).click();
     await waitFor(() => deepText(vault).includes("1 key from the vault can now verify backups"), "used");
     expect(text()).not.to.contain("correct horse");
     const keys = await s.control<string[]>({ type: "demo_keys" });
