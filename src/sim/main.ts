@@ -47,7 +47,20 @@ function isMain(): boolean {
   }
 }
 
+const USAGE = `Simulated Home Assistant (WebSocket API, backup commands, real SecureTar backups)
+  --port N          port (default 8123; 0 = any free port)      --host H        address (default 127.0.0.1)
+  --token T         admin access token (default: random)         --user-token T  non-admin token (default: random)
+  --state FILE      keep config and backups across restarts      --ha-version V  e.g. 2024.12.0 (no backup API), 2025.1.0
+  --seed N          demo data seed (default 1)                   --now ISO       date the demo counts back from
+  --serve DIR       serve DIR/panel/index.html at / and DIR/dist at /local/backup-keyring/
+  --backups N       number of demo backups (default 30)
+`;
+
 if (isMain()) {
+  if (process.argv.includes("--help")) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
   let options: SimOptions;
   try {
     options = parseSimArgs(process.argv.slice(2));
