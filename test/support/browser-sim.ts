@@ -63,3 +63,28 @@ export function findButton(root: ParentNode, label: string | RegExp): HTMLButton
   if (!found) throw new Error(`no button ${label}`);
   return found;
 }
+
+/**
+ * Runs `action` and returns the text of the file it downloads through a hidden <a download>
+ * (the Blob URL is read before the page revokes it; nothing is saved to disk).
+ */
+export async function captureDownload(action: () => void, what = "download"): Promise<{ name: string; text: string }> {
+  let href = "";
+  let name = "";
+  const grab = (e: Event) => {
+    const a = e.target as HTMLAnchorElement;
+    if (a instanceof HTMLAnchorElement && a.download) {
+      e.preventDefault();
+      href = a.href;
+      name = a.download;
+    }
+  };
+  document.addEventListener("click", grab, true);
+  try {
+    action();
+    await waitFor(() => href, what);
+  } finally {
+    document.removeEventListener("click", grab, true);
+  }
+  return { name, text: await (await fetch(href)).text() };
+}

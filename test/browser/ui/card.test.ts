@@ -5,7 +5,7 @@ import { createConnection, createLongLivedTokenAuth, type Connection } from "hom
 import "../../../src/main.js";
 import type { BackupKeyringCard } from "../../../src/ui/card/backup-keyring-card.js";
 import type { HassLike } from "../../../src/ui/panel/backup-keyring-panel.js";
-import { deepText, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
+import { captureDownload, deepText, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
 import { axeViolations } from "./a11y.js";
 
 const sims: BrowserSim[] = [];
@@ -77,19 +77,8 @@ describe("dashboard card", () => {
     await new Promise((r) => setTimeout(r, 200));
     expect((await s.control<unknown[]>({ type: "command_log" })).length).to.equal(before);
 
-    let href = "";
-    const grab = (e: Event) => {
-      const a = e.target as HTMLAnchorElement;
-      if (a instanceof HTMLAnchorElement && a.download) {
-        e.preventDefault();
-        href = a.href;
-      }
-    };
-    document.addEventListener("click", grab, true);
-    [...el.shadowRoot!.querySelectorAll("button")].find((b) => b.textContent!.includes("Download emergency kit"))!.click();
-    await waitFor(() => href, "kit download");
-    document.removeEventListener("click", grab, true);
-    expect(await (await fetch(href)).text()).to.contain(keys[2]);
+    const kit = await captureDownload(() => [...el.shadowRoot!.querySelectorAll("button")].find((b) => b.textContent!.includes("Download emergency kit"))!.click(), "kit download");
+    expect(kit.text).to.contain(keys[2]);
     await waitFor(() => deepText(el).includes("Emergency kit downloaded"), "kit state");
 
     const original = location.pathname + location.search;

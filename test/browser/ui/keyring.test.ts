@@ -4,7 +4,7 @@ import { expect } from "@esm-bundle/chai";
 import { axeViolations } from "./a11y.js";
 import "../../../src/main.js";
 import type { BackupKeyringPanel } from "../../../src/ui/panel/backup-keyring-panel.js";
-import { deepText, findButton, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
+import { captureDownload, deepText, findButton, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
 
 const sims: BrowserSim[] = [];
 let panel: BackupKeyringPanel;
@@ -100,23 +100,9 @@ describe("panel with the registry", () => {
     const s = await sim();
     await mount(s);
     const keys = await s.control<string[]>({ type: "demo_keys" });
-    let captured: { name: string; href: string } | null = null;
-    const onClick = (e: Event) => {
-      const a = e.target as HTMLAnchorElement;
-      if (a instanceof HTMLAnchorElement && a.download) {
-        e.preventDefault();
-        captured = { name: a.download, href: a.href };
-      }
-    };
-    document.addEventListener("click", onClick, true);
-    try {
-      button("Download emergency kit").click();
-      await waitFor(() => captured, "download");
-    } finally {
-      document.removeEventListener("click", onClick, true);
-    }
-    const kit = await (await fetch(captured!.href)).text();
-    expect(captured!.name).to.match(/^home_assistant_backup_emergency_kit_home_\d{4}-\d{2}-\d{2}_gen1\.txt$/);
+    const download = await captureDownload(() => button("Download emergency kit").click());
+    const kit = download.text;
+    expect(download.name).to.match(/^home_assistant_backup_emergency_kit_home_\d{4}-\d{2}-\d{2}_gen1\.txt$/);
     expect(kit).to.contain(keys[2]);
     expect(kit).to.contain("== Backup Keyring ==");
     expect(kit).to.contain(s.url);
@@ -243,19 +229,7 @@ describe("panel with the registry", () => {
     // The registry lives only in this browser: until exported, the panel reminds.
     await waitFor(() => /not been exported yet/.test(text()), "export reminder");
     expect(text()).to.contain("Keep this export private");
-    let captured = "";
-    const grab = (e: Event) => {
-      const a = e.target as HTMLAnchorElement;
-      if (a instanceof HTMLAnchorElement && a.download) {
-        e.preventDefault();
-        captured = a.href;
-      }
-    };
-    document.addEventListener("click", grab, true);
-    button("Export registry").click();
-    await waitFor(() => captured, "export download");
-    document.removeEventListener("click", grab, true);
-    const exported = await (await fetch(captured)).text();
+    const exported = (await captureDownload(() => button("Export registry").click(), "export download")).text;
     expect(JSON.parse(exported).format).to.equal("backup-keyring-registry");
     for (const k of keys) expect(exported).not.to.contain(k);
     await waitFor(() => !/not been exported yet/.test(text()), "reminder gone after export");
