@@ -3,7 +3,8 @@
 import json from "@rollup/plugin-json";
 import { nodeResolve } from "@rollup/plugin-node-resolve";
 import terser from "@rollup/plugin-terser";
-import { rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { builtinModules } from "node:module";
 import esbuild from "rollup-plugin-esbuild";
 
@@ -13,7 +14,10 @@ const tsconfig = "tsconfig.json";
 const cleanChunks = () => ({
   name: "clean-chunks",
   buildStart() {
-    for (const dir of ["dist/chunks", "custom_components/backup_keyring/frontend/chunks"]) rmSync(dir, { recursive: true, force: true });
+    for (const dir of ["dist", "custom_components/backup_keyring/frontend"]) {
+      if (!existsSync(dir)) continue;
+      for (const f of readdirSync(dir)) if (/^backup-keyring-.*\.js$/.test(f) || f === "chunks") rmSync(join(dir, f), { recursive: true, force: true });
+    }
   },
 });
 const nodeBuiltins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
@@ -26,7 +30,8 @@ export default [
       dir,
       format: "es",
       entryFileNames: "backup-keyring.js",
-      chunkFileNames: "chunks/[name]-[hash].js",
+      // Flat names: HACS installs release assets side by side in one folder.
+      chunkFileNames: "backup-keyring-[name]-[hash].js",
       sourcemap: false,
     })),
     plugins: [

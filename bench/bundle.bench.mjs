@@ -10,7 +10,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const build = spawnSync("npx", ["rollup", "-c", "rollup.config.mjs", "--silent"], { cwd: root, stdio: "inherit" });
 if (build.status !== 0) process.exit(1);
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
-const files = ["backup-keyring.js", ...readdirSync(join(root, "dist/chunks")).map((f) => `chunks/${f}`)];
+const files = readdirSync(join(root, "dist")).filter((f) => /^backup-keyring.*\.js$/.test(f)).sort((a, b) => (a === "backup-keyring.js" ? -1 : b === "backup-keyring.js" ? 1 : a.localeCompare(b)));
 console.log("file".padEnd(48), "raw".padStart(12), "gzip".padStart(12));
 for (const f of files) {
   const path = join(root, "dist", f);
