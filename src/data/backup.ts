@@ -126,3 +126,17 @@ export const signPath = (conn: HaConnection, path: string, expires = 30) =>
 
 export const backupDownloadPath = (backupId: string, agentId: string) =>
   `/api/backup/download/${encodeURIComponent(backupId)}?agent_id=${encodeURIComponent(agentId)}`;
+
+/**
+ * Follows `backup/subscribe_events` and says when an operation has just finished: the manager is
+ * back to idle after something else. The first frame (the current state) never counts, and
+ * upload-progress events (HA 2026.4+) carry the running state, so they never end anything.
+ */
+export function operationEndTracker(): (event: ManagerStateEvent) => boolean {
+  let previous: ManagerState | null = null;
+  return (event) => {
+    const ended = event.manager_state === "idle" && previous !== null && previous !== "idle";
+    previous = event.manager_state;
+    return ended;
+  };
+}

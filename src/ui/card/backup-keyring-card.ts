@@ -3,7 +3,7 @@
 // a read-only line and the card sends no backup command at all (HA would refuse them anyway).
 import { LitElement, css, html, nothing, type PropertyValues } from "lit";
 import { property, state } from "lit/decorators.js";
-import { subscribeBackupEvents } from "../../data/backup.js";
+import { operationEndTracker, subscribeBackupEvents } from "../../data/backup.js";
 import type { HaConnection, UnsubscribeFunc } from "../../data/connection.js";
 import { classifyError, loadInstance, type InstanceSnapshot } from "../../data/instance.js";
 import { downloadTextFile } from "../download.js";
@@ -27,7 +27,7 @@ export class BackupKeyringCard extends LitElement {
   private conn: HaConnection | null = null;
   private session: KeyringSession | null = null;
   private unsub: UnsubscribeFunc | null = null;
-  private lastManagerState = "idle";
+  private readonly operationEnded = operationEndTracker();
 
   static getConfigElement(): Promise<HTMLElement> {
     return import("./backup-keyring-card-editor.js").then(() => document.createElement("backup-keyring-card-editor"));
@@ -100,9 +100,7 @@ export class BackupKeyringCard extends LitElement {
       this.session ??= new KeyringSession(this.registryName, () => this.version++);
       await this.session.fold(snapshot, this.hass?.auth?.data?.hassUrl ?? location.origin);
       this.unsub ??= await subscribeBackupEvents(conn, (ev) => {
-        const finished = ev.manager_state === "idle" && this.lastManagerState !== "idle";
-        this.lastManagerState = ev.manager_state;
-        if (finished) void this.load();
+        if (this.operationEnded(ev)) void this.load();
       });
     } catch (err) {
       this.errorCode = classifyError(err).code;

@@ -6,7 +6,7 @@ import { LitElement, css, html, nothing, type PropertyValues } from "lit";
 import { property, state } from "lit/decorators.js";
 import { createConnection, createLongLivedTokenAuth, type Connection } from "home-assistant-js-websocket";
 import { stageText } from "../backup-stage.js";
-import { generateBackupWithAutomaticSettings, subscribeBackupEvents, type ManagerStateEvent } from "../../data/backup.js";
+import { generateBackupWithAutomaticSettings, operationEndTracker, subscribeBackupEvents, type ManagerStateEvent } from "../../data/backup.js";
 import type { HaConnection, UnsubscribeFunc } from "../../data/connection.js";
 import { InstanceError, classifyError, loadInstance, type InstanceSnapshot } from "../../data/instance.js";
 import "../components/backup-table.js";
@@ -93,7 +93,7 @@ export class BackupKeyringPanel extends LitElement {
   protected conn: HaConnection | null = null;
   private ownConnection: Connection | null = null;
   private unsubBackupEvents: UnsubscribeFunc | null = null;
-  private lastManagerState = "idle";
+  private readonly operationEnded = operationEndTracker();
   private readonly onDisconnected = () => {
     this.reconnecting = true;
   };
@@ -444,8 +444,7 @@ export class BackupKeyringPanel extends LitElement {
   }
 
   private onManagerEvent(ev: ManagerStateEvent): void {
-    const finished = ev.manager_state === "idle" && this.lastManagerState !== "idle";
-    this.lastManagerState = ev.manager_state;
+    const finished = this.operationEnded(ev);
     if (ev.manager_state === "create_backup" && !("agent_id" in ev)) {
       this.creating = { stage: ev.stage ?? null };
       if (ev.state === "completed") this.notice = { kind: "success", text: this.i18n.localize("panel.create.completed") };

@@ -5,13 +5,10 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { before, describe, it } from "node:test";
 import type { Connection } from "home-assistant-js-websocket";
-import { generateBackupWithAutomaticSettings } from "../../../src/data/backup.js";
 import { exportRegistry, exportReminder, importRegistry } from "../../../src/registry/exchange.js";
 import { RegistryError } from "../../../src/registry/model.js";
-import type { ReconcileResult } from "../../../src/registry/registry.js";
 import { openRegistryDB } from "../../../src/registry/schema.js";
 import { Vault } from "../../../src/registry/vault.js";
-import { endsOperation, watchBackups } from "../../../src/registry/watch.js";
 import { startSimulatedHA, type SimHandle } from "../../../src/sim/main.js";
 import { connectHA } from "../../support/ha-client.js";
 import { useRegistryEnv } from "../../support/registry-env.js";
@@ -68,39 +65,6 @@ describe("key states and instances", () => {
     } finally {
       otherConn.close();
       await other.close();
-    }
-  });
-});
-
-describe("watching backup events", () => {
-  it("only events that end an operation trigger a reconciliation", () => {
-    const idle = { manager_state: "idle" as const };
-    const running = { manager_state: "create_backup" as const, stage: "home_assistant", state: "in_progress" as const };
-    assert.equal(endsOperation(idle, null), false, "the first frame is just the current state");
-    assert.equal(endsOperation(running, idle), false);
-    assert.equal(endsOperation({ ...running, state: "completed" }, running), true);
-    assert.equal(endsOperation({ ...running, state: "failed" }, running), true);
-    assert.equal(endsOperation(idle, running), true);
-    assert.equal(endsOperation({ manager_state: "create_backup", agent_id: "cloud.cloud", uploaded_bytes: 1, total_bytes: 2 }, running), false);
-  });
-
-  it("a backup made while the panel is open is folded in without a manual refresh", async () => {
-    const reg = await openReg();
-    const first = await reg.reconcile(conn, sim.url);
-    const results: ReconcileResult[] = [];
-    const stop = await watchBackups(reg, conn, sim.url, { onResult: (r) => results.push(r) });
-    try {
-      const before = (await reg.copies(first.instanceId)).length;
-      await generateBackupWithAutomaticSettings(conn);
-      const end = Date.now() + 10000;
-      while (!results.some((r) => r.added > 0) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-      assert.ok(results.some((r) => r.added > 0), "reconciled after the backup completed");
-      const copies = await reg.copies(first.instanceId);
-      assert.ok(copies.length > before);
-      const newest = copies.filter((c) => c.protected).sort((x, y) => y.date.localeCompare(x.date))[0]!;
-      assert.deepEqual([newest.generationId, newest.confidence], [first.active!.id, "observed"]);
-    } finally {
-      await stop();
     }
   });
 });
