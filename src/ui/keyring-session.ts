@@ -14,7 +14,6 @@ import { openRegistry, type Registry } from "../registry/registry.js";
 import { applyOfflineReport, verifyOnline, type VerifyOptions, type VerifySummary } from "../registry/verify.js";
 import { tidyKeyInput } from "../keys/format.js";
 import { Vault, requestPersistentStorage } from "../registry/vault.js";
-import { displayFingerprint } from "../keys/fingerprint.js";
 
 export interface KitContextLike {
   url: string;
@@ -59,7 +58,10 @@ export class KeyringSession {
     if (this.registry) return this.registry;
     this.opening ??= openRegistry(this.dbName).then((r) => {
       this.registry = r;
-      this.unsubscribe = r.onChange(() => void this.refresh());
+      this.unsubscribe = r.onChange(() => {
+        this.changes++;
+        void this.refresh();
+      });
       // Ask once per page that the browser keep the registry under storage pressure.
       void requestPersistentStorage().then((granted) => {
         this.persisted = granted;
@@ -86,12 +88,28 @@ export class KeyringSession {
     if (!snapshot.backup) return;
     const r = await this.db();
     this.currentKey = snapshot.backup.config.create_backup.password;
+    this.changes++;
     const res = await r.fold({ url, locationName: snapshot.core.location_name, password: this.currentKey, info: snapshot.backup.info });
     this.instanceId = res.instanceId;
     await this.refresh();
   }
 
-  async refresh(): Promise<void> {
+  // Every registry write announces itself (onChange) and the action that made it also awaits a
+  // refresh: one read serves both, as long as no change arrived after that read began.
+  private changes = 0;
+  private inFlight: { startedAt: number; done: Promise<void> } | null = null;
+
+  refresh(): Promise<void> {
+    if (this.inFlight && this.inFlight.startedAt === this.changes) return this.inFlight.done;
+    const run = { startedAt: this.changes, done: Promise.resolve() };
+    run.done = this.read().finally(() => {
+      if (this.inFlight === run) this.inFlight = null;
+    });
+    this.inFlight = run;
+    return run.done;
+  }
+
+  private async read(): Promise<void> {
     const r = this.registry;
     const id = this.instanceId;
     if (!r || !id) return;
@@ -123,6 +141,7 @@ export class KeyringSession {
     const r = await this.db();
     const fingerprint = await r.fingerprint(key);
     this.loaded.set(fingerprint, key);
+    this.changes++; // the held keys changed: an earlier read is stale
     await this.refresh();
     const gen = this.facts.generations.find((g) => g.fingerprint === fingerprint);
     return { fingerprint, generation: gen?.number ?? null };
@@ -158,7 +177,7 @@ export class KeyringSession {
       language: ctx.language,
       timeZone: ctx.timeZone,
       haVersion: ctx.haVersion,
-      generation: { number: active.number, fingerprint: displayFingerprint(active.fingerprint), startedAt: active.activatedAt ?? active.firstSeenAt },
+      generation: { number: active.number, fingerprint: active.fingerprint, startedAt: active.activatedAt ?? active.firstSeenAt },
       backups,
       localize: ctx.localize,
     };
@@ -179,9 +198,8 @@ export class KeyringSession {
   }
 
   async importText(text: string): Promise<ImportResult> {
-    const r = await this.db();
-    const result = await importRegistry(r, text);
-    r.changed();
+    const result = await importRegistry(await this.db(), text);
+    await this.refresh();
     return result;
   }
 
@@ -225,6 +243,7 @@ export class KeyringSession {
       this.loaded.set(await r.fingerprint(key), key);
       count++;
     }
+    this.changes++;
     await this.refresh();
     return count;
   }
