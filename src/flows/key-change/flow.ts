@@ -292,7 +292,7 @@ export class KeyChangeFlow {
     try {
       await updateEncryptionKey(conn, newKey);
     } catch (err) {
-      if (isConnectionLost(err)) return this.resolveAfterInterruption();
+      if (isConnectionLost(err)) return this.resolveAfterInterruption(newFingerprint);
       updateError = toHaError(err).message;
     }
 
@@ -302,7 +302,7 @@ export class KeyChangeFlow {
     try {
       confirmed = (await fetchBackupConfig(conn)).config.create_backup.password;
     } catch {
-      return this.resolveAfterInterruption();
+      return this.resolveAfterInterruption(newFingerprint);
     }
     if (confirmed === null || (await registry.fingerprint(confirmed)) !== newFingerprint) {
       await registry.dropPending(instanceId, pending.id, updateError ? "update_failed" : "not_confirmed");
@@ -320,10 +320,9 @@ export class KeyChangeFlow {
    * The connection dropped somewhere between "pending" and "confirmed": we cannot know whether HA
    * applied the key. Reconciliation on the next connection decides, from HA's own answer.
    */
-  private async resolveAfterInterruption(): Promise<void> {
+  private async resolveAfterInterruption(newFingerprint: string): Promise<void> {
     this.set({ step: "unresolved", commitPhase: "reconciling" });
     const instanceId = this._state.instanceId!;
-    const newFingerprint = this.newKey ? await this.ports.registry.fingerprint(this.newKey) : null;
     for (let attempt = 0; attempt < 60; attempt++) {
       try {
         const { active } = await this.ports.registry.reconcile(this.ports.conn);

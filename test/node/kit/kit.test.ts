@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { LANGUAGES, localizeFor } from "../../../src/common/localize.js";
 import { KitParseError, parseEmergencyKit } from "../../../src/kit/parse.js";
-import { emergencyKitFileName, formatKitDate, renderEmergencyKit, type KitFacts } from "../../../src/kit/render.js";
+import { emergencyKitFileName, formatKitDate, renderEmergencyKit } from "../../../src/kit/render.js";
+import { SAMPLE_KEY, sampleKitFacts } from "../../support/kit-facts.js";
 
-const KEY = "AB12-CD34-EF56-GH78-IJ90-KL12-MN34";
+const KEY = SAMPLE_KEY;
 
 // HA's exact English kit (frontend `generateEmergencyKit`, reference §7.2).
 const HA_SAMPLE = [
@@ -47,15 +48,7 @@ const HA_2024_12 = [
   "For more information visit: https://www.home-assistant.io/more-info/backup-emergency-kit",
 ].join("\n");
 
-const facts = (over: Partial<KitFacts> = {}): KitFacts => ({
-  key: KEY,
-  instanceName: "Home",
-  url: "http://homeassistant.local:8123",
-  date: new Date("2025-01-15T14:05:00Z"),
-  language: "en",
-  timeZone: "UTC",
-  ...over,
-});
+const facts = sampleKitFacts;
 
 describe("rendering", () => {
   it("reproduces HA's English kit exactly, then adds our block", () => {

@@ -4,15 +4,10 @@ import { localizeFor } from "../../../src/common/localize.js";
 import { renderPrintableKit } from "../../../src/kit/print.js";
 import { makeKeyQrCode } from "../../../src/kit/qr.js";
 import type { KitFacts } from "../../../src/kit/render.js";
+import { SAMPLE_KEY, sampleKitFacts } from "../../support/kit-facts.js";
 
-const KEY = "AB12-CD34-EF56-GH78-IJ90-KL12-MN34";
-const facts = (over: Partial<KitFacts> = {}): KitFacts => ({
-  key: KEY,
-  instanceName: "Home",
-  url: "http://homeassistant.local:8123",
-  date: new Date("2025-01-15T14:05:00Z"),
-  language: "en",
-  timeZone: "UTC",
+const KEY = SAMPLE_KEY;
+const facts = (over: Partial<KitFacts> = {}): KitFacts => sampleKitFacts({
   generation: { number: 4, fingerprint: "7f3a91c20b5e".padEnd(64, "0"), startedAt: "2026-04-20T10:00:00Z" },
   backups: [{ backup_id: "f3d70b29", date: "2026-05-01T04:45:00+00:00", name: "Automatic backup 2026.5.0", locations: ["hassio.local", "cloud.cloud"] }],
   ...over,
