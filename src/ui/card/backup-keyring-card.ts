@@ -6,7 +6,7 @@ import { property, state } from "lit/decorators.js";
 import { operationEndTracker, subscribeBackupEvents } from "../../data/backup.js";
 import type { HaConnection, UnsubscribeFunc } from "../../data/connection.js";
 import { classifyError, loadInstance, type InstanceSnapshot } from "../../data/instance.js";
-import { downloadTextFile } from "../download.js";
+import { downloadTextFile } from "../../kit/download.js";
 import { KeyringSession } from "../keyring-session.js";
 import { LocalizeController } from "../localize-controller.js";
 import { agentName, formatDateTime } from "../panel/panel-model.js";

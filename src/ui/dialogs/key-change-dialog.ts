@@ -10,7 +10,7 @@ import { KeyChangeFlow, type FlowState } from "../../flows/key-change/flow.js";
 import type { KitContext } from "../../flows/key-change/ports.js";
 import { registryPort } from "../../flows/key-change/registry-port.js";
 import type { Registry } from "../../registry/registry.js";
-import { downloadTextFile } from "../download.js";
+import { downloadTextFile } from "../../kit/download.js";
 import { formatDateTime } from "../panel/panel-model.js";
 import { stageText } from "../backup-stage.js";
 import { haStyles } from "../styles.js";

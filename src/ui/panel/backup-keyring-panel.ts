@@ -17,7 +17,7 @@ import { loadRemembered, rememberConnection, type ConnectRequest } from "./conne
 import { agentName, copyRows, type CopyRow } from "./panel-model.js";
 import { registryRows } from "./keyring-model.js";
 import { KeyringSession } from "../keyring-session.js";
-import { downloadTextFile } from "../download.js";
+import { downloadTextFile } from "../../kit/download.js";
 import "../dialogs/print-kit-dialog.js";
 import type { BkPrintKitDialog } from "../dialogs/print-kit-dialog.js";
 import "../components/reminder-settings.js";
@@ -228,8 +228,8 @@ export class BackupKeyringPanel extends LitElement {
     }
   }
 
-  /** Extension point for the registry: called after every successful load. */
-  protected async afterLoad(snapshot: InstanceSnapshot): Promise<void> {
+  /** After every successful load: fold HA's state into the registry, report an interrupted key change, sync reminders. */
+  private async afterLoad(snapshot: InstanceSnapshot): Promise<void> {
     if (!snapshot.backup) return;
     this.session ??= new KeyringSession(this.registryName, () => this.keyringVersion++);
     try {
@@ -493,8 +493,8 @@ export class BackupKeyringPanel extends LitElement {
     </section>`;
   }
 
-  /** Extension point for kit and key-change actions. */
-  protected renderKeyActions(s: InstanceSnapshot): unknown {
+  /** Kit download/print and the key change, next to the key status. */
+  private renderKeyActions(s: InstanceSnapshot): unknown {
     const t = this.i18n.localize;
     const hasKey = s.backup?.config.create_backup.password != null;
     return html`<div class="actions">
@@ -506,8 +506,8 @@ export class BackupKeyringPanel extends LitElement {
     </div>`;
   }
 
-  /** Extension point for the registry overview. */
-  protected renderOverview(s: InstanceSnapshot): unknown {
+  /** Status sentence, generation, kit and verification facts from the registry. */
+  private renderOverview(s: InstanceSnapshot): unknown {
     const f = this.session?.ready ? this.session.facts : null;
     if (!f) return nothing;
     return html`<bk-keyring-overview .localize=${this.i18n.localize} .language=${this.i18n.language} .timeZone=${s.core.time_zone}
@@ -574,7 +574,7 @@ export class BackupKeyringPanel extends LitElement {
     return rows;
   }
 
-  protected renderBackups(s: InstanceSnapshot) {
+  private renderBackups(s: InstanceSnapshot) {
     const t = this.i18n.localize;
     if (!s.backup) return nothing;
     const errors = Object.entries(s.backup.info.agent_errors);
