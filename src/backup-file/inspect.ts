@@ -6,6 +6,7 @@ import { detectMember, V2_HEADER, V3_HEADER, type MemberFormat } from "../secure
 import { loadV3Deep, parseV3Header, v3RootKeyFor, v3RootKeyOpens } from "../securetar/v3.js";
 import type { StreamDamage } from "../securetar/v3-deep.js";
 import { walkTar, type TarEntry } from "../tar/reader.js";
+import { completenessDamage, type CompletenessCode } from "./completeness.js";
 import { BackupFileError } from "./errors.js";
 
 const MAX_BACKUP_JSON = 1024 * 1024;
@@ -25,9 +26,20 @@ export interface MemberReport {
   openedBy: number | null;
 }
 
-/** `size_mismatch`: member size ≠ what its v2/v3 header promises; `unknown_format`: not gzip,
- * tar or SecureTar; the `stream_*`/tag codes come from the deep v3 check. */
+/** `size_mismatch`: member size ≠ what its v2/v3 header promises, or implausible for a plain
+ * archive; `unknown_format`: not gzip, tar or SecureTar; the `stream_*`/tag codes come from the
+ * deep v3 check. */
 export type MemberDamage = "size_mismatch" | "unknown_format" | StreamDamage;
+
+/** Every reason a backup cannot be restored as it stands (stable codes, translated as
+ * `errors.backup_file.damage.<code>`). */
+export type DamageCode = MemberDamage | CompletenessCode;
+
+export interface DamageItem {
+  /** The inner archive concerned, or null for the backup as a whole. */
+  archive: string | null;
+  code: DamageCode;
+}
 
 export type BackupFormat = "v1" | "v2" | "v3" | "none" | "mixed";
 
@@ -41,12 +53,13 @@ export interface BackupFileReport {
   /** What the bytes say: at least one inner archive is encrypted. */
   encrypted: boolean;
   format: BackupFormat;
-  /** backup.json says protected but an inner archive is plaintext, or the reverse. */
+  /** backup.json (or HA's flag for the location) says protected but an inner archive is
+   * plaintext, or the reverse. Also listed in `damage`. */
   mislabelled: boolean;
-  /** A member is cut short or its header is inconsistent. */
+  /** `damage` is not empty: the backup cannot be restored as it stands. */
   damaged: boolean;
-  /** The first member's damage, for messages. */
-  damage: { code: MemberDamage } | null;
+  /** Every reason, backup-wide ones first, then per archive in file order, then missing archives. */
+  damage: DamageItem[];
   /** 0-based index of the first candidate that opens every encrypted member; null = none. */
   openedBy: number | null;
   /** Every encrypted member is opened by the same candidate. */
@@ -69,8 +82,40 @@ async function readBackupJson(source: ByteSource, entry: TarEntry): Promise<Reco
   }
 }
 
-/** Metadata and per-member formats, no key needed. */
-export async function inspectBackup(source: ByteSource): Promise<BackupFileReport> {
+/** A plain gzip is at least its 10-byte header, an empty deflate block and the 8-byte trailer;
+ * a plain tar is whole 512-byte blocks. */
+function implausiblePlainSize(format: MemberFormat, size: number): boolean {
+  return (format === "plain-gzip" && size < 20) || (format === "plain-tar" && (size % 512 !== 0 || size < 1024));
+}
+
+const isEncrypted = (m: MemberReport) => m.format === "v1" || m.format === "v2" || m.format === "v3";
+const isPlain = (m: MemberReport) => m.format === "plain-gzip" || m.format === "plain-tar";
+
+/** Recomputes the report's damage list from its members and the completeness check. */
+function collectDamage(report: BackupFileReport, expectProtected: boolean | undefined): void {
+  const completeness = completenessDamage(
+    report.backupJson,
+    report.members.map((m) => ({ name: m.name, encrypted: isEncrypted(m), plain: isPlain(m) })),
+    expectProtected,
+  );
+  const items: DamageItem[] = completeness.filter((c) => c.archive === null);
+  for (const m of report.members) {
+    if (m.damage) items.push({ archive: m.name, code: m.damage.code });
+    items.push(...completeness.filter((c) => c.archive === m.name && c.code !== "missing"));
+  }
+  items.push(...completeness.filter((c) => c.code === "missing"));
+  report.damage = items;
+  report.damaged = items.length > 0;
+  report.mislabelled = items.some((i) => i.code === "not_encrypted" || i.code === "unexpectedly_encrypted");
+}
+
+export interface InspectOptions {
+  /** HA's `protected` flag for the location this file came from, when known. */
+  expectProtected?: boolean;
+}
+
+/** Metadata, per-member formats and completeness against backup.json; no key needed. */
+export async function inspectBackup(source: ByteSource, options: InspectOptions = {}): Promise<BackupFileReport> {
   let backupJson: Record<string, unknown> | null = null;
   const members: MemberReport[] = [];
   const heads = new Map<MemberReport, Uint8Array>();
@@ -83,7 +128,8 @@ export async function inspectBackup(source: ByteSource): Promise<BackupFileRepor
     if (!INNER_ARCHIVE.test(entry.name)) continue;
     const head = await source.read(entry.dataOffset, Math.min(HEAD_BYTES, entry.size));
     const detected = detectMember(head, entry.size);
-    const damage: MemberDamage | null = detected.sizeMismatch ? "size_mismatch" : detected.format === "unknown" ? "unknown_format" : null;
+    const damage: MemberDamage | null =
+      detected.sizeMismatch || implausiblePlainSize(detected.format, entry.size) ? "size_mismatch" : detected.format === "unknown" ? "unknown_format" : null;
     const report: MemberReport = {
       name: entry.name,
       offset: entry.dataOffset,
@@ -97,7 +143,8 @@ export async function inspectBackup(source: ByteSource): Promise<BackupFileRepor
     members.push(report);
     heads.set(report, head);
   }
-  // A bare SecureTar archive (no backup.json) is still worth checking; random tars are not.
+  // A bare SecureTar archive (no backup.json) is still worth a key check, but it is not a backup
+  // HA can restore (damage `no_backup_json`); a tar with neither is not a backup at all.
   if (!backupJson && members.length === 0) throw new BackupFileError("no_backup_json");
   const encryptedMembers = members.filter((m) => m.format === "v1" || m.format === "v2" || m.format === "v3");
   const versions = new Set(encryptedMembers.map((m) => m.format as "v1" | "v2" | "v3"));
@@ -112,21 +159,22 @@ export async function inspectBackup(source: ByteSource): Promise<BackupFileRepor
     protectedFlag,
     encrypted,
     format: !encrypted ? "none" : versions.size > 1 || hasPlain ? "mixed" : [...versions][0]!,
-    mislabelled: (protectedFlag === true && hasPlain) || (protectedFlag === false && encrypted),
-    damaged: members.some((m) => m.damaged),
-    damage: members.find((m) => m.damage)?.damage ?? null,
+    mislabelled: false,
+    damaged: false,
+    damage: [],
     openedBy: null,
     membersAgree: true,
     members,
     backupJson,
   };
+  collectDamage(report, options.expectProtected);
   headsOf.set(report, heads);
   return report;
 }
 
 const headsOf = new WeakMap<BackupFileReport, Map<MemberReport, Uint8Array>>();
 
-export interface CheckOptions {
+export interface CheckOptions extends InspectOptions {
   signal?: AbortSignal;
   /** v3: also decrypt and authenticate every chunk of each opened member (reads the whole member). */
   deep?: boolean;
@@ -137,7 +185,7 @@ export interface CheckOptions {
  * member and candidate. v3: one Argon2id per candidate and root salt (members of one backup share it).
  */
 export async function checkBackupKeys(source: ByteSource, candidates: readonly string[], options: CheckOptions = {}): Promise<BackupFileReport> {
-  const report = await inspectBackup(source);
+  const report = await inspectBackup(source, options);
   const heads = headsOf.get(report)!;
   const aesKeys = new Map<number, Uint8Array>();
   const v3Roots = new Map<string, Uint8Array>();
@@ -184,8 +232,7 @@ export async function checkBackupKeys(source: ByteSource, candidates: readonly s
   }
   const encrypted = report.members.filter((m) => m.format === "v1" || m.format === "v2" || m.format === "v3");
   const openers = new Set(encrypted.map((m) => m.openedBy));
-  report.damaged = report.members.some((m) => m.damaged);
-  report.damage = report.members.find((m) => m.damage)?.damage ?? null;
+  collectDamage(report, options.expectProtected);
   report.membersAgree = openers.size <= 1;
   report.openedBy = encrypted.length > 0 && openers.size === 1 ? (encrypted[0]!.openedBy ?? null) : null;
   return report;

@@ -1,12 +1,13 @@
 // `backup-keyring`: the same checks as the panel, in a terminal (e.g. a cron job on a NAS).
-import { readFile } from "node:fs/promises";
+import { basename } from "node:path";
 import { BackupFileError } from "../backup-file/errors.js";
 import { checkBackupKeys, inspectBackup, type BackupFileReport } from "../backup-file/inspect.js";
 import { localizeEnglish as t } from "../common/localize.js";
 import { openFileSource } from "../common/node-file-source.js";
 import { tidyKeyInput } from "../keys/format.js";
 import { generateEncryptionKey } from "../keys/generate.js";
-import { KitParseError, parseEmergencyKit } from "../kit/parse.js";
+import { KitParseError, kitKeyCandidates } from "../kit/parse.js";
+import { addCandidate, mayBeKey, readKitFile, type Candidate } from "./candidates.js";
 import { renderEmergencyKit } from "../kit/render.js";
 
 export const EXIT_OK = 0;
@@ -24,8 +25,15 @@ Usage:
 verify   Checks every backup against the candidate keys, in the order given.
          Exit 0: every backup is unencrypted or opened by a candidate.
          Exit 3: some backup is encrypted and no candidate opens it.
-         Exit 2: a file cannot be read, is damaged, or is not a Home Assistant backup / SecureTar archive.
-         --deep also decrypts every SecureTar v3 chunk (reads the whole backup) to prove it is intact.
+         Exit 2: a file cannot be read, is not a Home Assistant backup, or is damaged: an archive that
+                 backup.json promises is missing, cut short, extra, or encrypted when the backup
+                 says it is not (or the reverse). One reason per archive is printed.
+         --deep also reads every archive to its end (SecureTar v2 padding and gzip check, v3
+         authentication, the inner tar's end) to prove it is intact.
+         Each key is tried exactly as given, and also tidied when it looks like a generated key typed
+         loosely. Text output names the key's source (kit file and generation, --key #n, …); in
+         --json, "opened_by" is the 0-based position in the candidate list and "opened_by_source"
+         names it.
 inspect  Shows backup.json facts and each inner archive's format; needs no key.
 kit      Prints an emergency kit in Home Assistant's layout (a new key unless --key is given).
 
@@ -39,6 +47,9 @@ Keys are never printed.
 interface Args {
   command: string | null;
   files: string[];
+  /** 1-based argv position of each file argument, to name one that must not be printed. */
+  filePositions: number[];
+  kitPositions: number[];
   keys: string[];
   kits: string[];
   keyEnv: string | null;
@@ -54,7 +65,7 @@ interface Args {
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { command: null, files: [], keys: [], kits: [], keyEnv: null, keysStdin: false, json: false, deep: false, instance: null, url: null, lang: "en", help: false };
+  const a: Args = { command: null, files: [], filePositions: [], kitPositions: [], keys: [], kits: [], keyEnv: null, keysStdin: false, json: false, deep: false, instance: null, url: null, lang: "en", help: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -64,7 +75,10 @@ function parseArgs(argv: string[]): Args {
     };
     if (arg === "--help" || arg === "-h") a.help = true;
     else if (arg === "--key") a.keys.push(value());
-    else if (arg === "--kit") a.kits.push(value());
+    else if (arg === "--kit") {
+      a.kits.push(value());
+      a.kitPositions.push(i + 1);
+    }
     else if (arg === "--key-env") a.keyEnv = value();
     else if (arg === "--keys-stdin") a.keysStdin = true;
     else if (arg === "--json") a.json = true;
@@ -72,9 +86,14 @@ function parseArgs(argv: string[]): Args {
     else if (arg === "--instance") a.instance = value();
     else if (arg === "--url") a.url = value();
     else if (arg === "--lang") a.lang = value();
-    else if (arg.startsWith("-")) throw new UsageError(`unknown option ${arg}`);
+    // Name an unknown option without its value (`--key=…` carries a key), and not at all when it
+    // does not look like an option name.
+    else if (arg.startsWith("-")) throw new UsageError(/^--?[a-z][a-z-]*(=|$)/.test(arg) ? `unknown option ${arg.split("=")[0]}` : `unknown option (argument ${i + 1}, not shown)`);
     else if (a.command === null) a.command = arg;
-    else a.files.push(arg);
+    else {
+      a.files.push(arg);
+      a.filePositions.push(i + 1);
+    }
   }
   return a;
 }
@@ -85,27 +104,51 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** Candidates in the order given: --key, then kits, then the environment, then stdin. */
-async function collectCandidates(a: Args, out: (s: string) => void): Promise<string[] | null> {
-  const keys = a.keys.map(tidyKeyInput);
-  for (const kit of a.kits) {
+/**
+ * Candidates in the order given: --key, then kits, then the environment, then stdin. Each is
+ * tried exactly as given, then tidied if it looks like a loosely typed generated key.
+ */
+async function collectLabelledCandidates(a: Args, out: (s: string) => void): Promise<Candidate[] | null> {
+  const list: Candidate[] = [];
+  a.keys.forEach((k, i) => addCandidate(list, k, t("cli.source.key", { n: i + 1 })));
+  for (const [k, kit] of a.kits.entries()) {
+    const shown = mayBeKey(kit) ? t("cli.argument_hidden", { n: a.kitPositions[k]! }) : kit;
     try {
-      keys.push(parseEmergencyKit(await readFile(kit, "utf8")).key);
+      const parsed = await readKitFile(kit);
+      const label = parsed.generation !== undefined ? t("cli.source.kit_generation", { file: basename(kit), generation: parsed.generation }) : t("cli.source.kit", { file: basename(kit) });
+      for (const key of kitKeyCandidates(parsed)) addCandidate(list, key, label);
     } catch (err) {
-      const code = err instanceof KitParseError ? err.code : "unreadable";
-      out(`${kit}: ${t(err instanceof KitParseError ? `errors.kit.${code}` : "errors.backup_file.unreadable")}\n`);
+      out(`${shown}: ${err instanceof KitParseError ? t(`errors.kit.${err.code}`) : errorText(err).message}\n`);
       return null;
     }
   }
   const envName = a.keyEnv ?? "BACKUP_KEYRING_KEYS";
   const fromEnv = process.env[envName];
-  if (fromEnv) keys.push(...fromEnv.split(/[\n,]/).map((k) => k.trim()).filter(Boolean).map(tidyKeyInput));
-  if (a.keysStdin) keys.push(...(await readStdin()).split("\n").map((k) => k.replace(/\r$/, "")).filter((k) => k.trim() !== "").map(tidyKeyInput));
-  return keys;
+  if (fromEnv) fromEnv.split(/[\n,]/).map((k) => k.trim()).filter(Boolean).forEach((k, i) => addCandidate(list, k, t("cli.source.env", { name: envName, n: i + 1 })));
+  if (a.keysStdin) (await readStdin()).split("\n").map((k) => k.replace(/\r$/, "")).filter((k) => k.trim() !== "").forEach((k, i) => addCandidate(list, k, t("cli.source.stdin", { n: i + 1 })));
+  return list;
 }
 
-function memberJson(r: BackupFileReport) {
-  return r.members.map((m) => ({ name: m.name, size: m.size, format: m.format, damaged: m.damaged, damage: m.damage?.code ?? null, opened_by: m.openedBy }));
+/** The candidate keys alone, in order (for commands that need no labels). */
+export async function collectCandidates(a: Args, out: (s: string) => void): Promise<string[] | null> {
+  return (await collectLabelledCandidates(a, out))?.map((c) => c.key) ?? null;
+}
+
+function memberJson(r: BackupFileReport, candidates: Candidate[] | null) {
+  return r.members.map((m) => ({
+    name: m.name,
+    size: m.size,
+    format: m.format,
+    damaged: m.damaged,
+    damage: m.damage?.code ?? null,
+    opened_by: m.openedBy,
+    ...(candidates ? { opened_by_source: m.openedBy !== null ? candidates[m.openedBy]!.label : null } : {}),
+  }));
+}
+
+/** One line per reason: "<archive>: <reason>", or the reason alone for the backup as a whole. */
+function damageLines(r: BackupFileReport): string[] {
+  return r.damage.map((d) => `${d.archive !== null ? `${d.archive}: ` : ""}${t(`errors.backup_file.damage.${d.code}`)}`);
 }
 
 function errorText(err: unknown): { code: string; message: string } {
@@ -116,16 +159,22 @@ function errorText(err: unknown): { code: string; message: string } {
   return { code: "unreadable", message: t("errors.backup_file.unreadable") };
 }
 
-async function runOnFiles(a: Args, candidates: string[] | null, out: (s: string) => void): Promise<number> {
+async function runOnFiles(a: Args, candidates: Candidate[] | null, out: (s: string) => void): Promise<number> {
   if (a.files.length === 0) throw new UsageError("name at least one backup file");
   let exit = EXIT_OK;
   const results: unknown[] = [];
-  for (const file of a.files) {
+  for (const [index, path] of a.files.entries()) {
+    // A file name is printed as given, unless the file does not exist and the argument could be a
+    // key typed in the wrong place.
+    let file = path;
     try {
-      const source = await openFileSource(file);
+      const source = await openFileSource(path).catch((err: unknown) => {
+        if ((err as { code?: string }).code === "ENOENT" && mayBeKey(path)) file = t("cli.argument_hidden", { n: a.filePositions[index]! });
+        throw err;
+      });
       let r: BackupFileReport;
       try {
-        r = candidates ? await checkBackupKeys(source, candidates, { deep: a.deep }) : await inspectBackup(source);
+        r = candidates ? await checkBackupKeys(source, candidates.map((c) => c.key), { deep: a.deep }) : await inspectBackup(source);
       } finally {
         await source.close();
       }
@@ -133,21 +182,36 @@ async function runOnFiles(a: Args, candidates: string[] | null, out: (s: string)
       if (notOpened && exit === EXIT_OK) exit = EXIT_NOT_OPENED;
       // A damaged archive (cut short, broken stream) cannot be restored even with the right key.
       if (r.damaged) exit = EXIT_UNREADABLE;
-      results.push({ file, backup_id: r.backupId, name: r.name, date: r.date, encrypted: r.encrypted, format: r.format, ...(candidates ? { opened_by: r.openedBy } : {}), protected: r.protectedFlag, mislabelled: r.mislabelled, damaged: r.damaged, damage: r.damage?.code ?? null, members: memberJson(r) });
+      results.push({
+        file,
+        backup_id: r.backupId,
+        name: r.name,
+        date: r.date,
+        encrypted: r.encrypted,
+        format: r.format,
+        ...(candidates ? { opened_by: r.openedBy, opened_by_source: r.openedBy !== null ? candidates[r.openedBy]!.label : null } : {}),
+        protected: r.protectedFlag,
+        mislabelled: r.mislabelled,
+        damaged: r.damaged,
+        damage: r.damage.map((d) => ({ archive: d.archive, code: d.code })),
+        members: memberJson(r, candidates),
+      });
       if (!a.json) {
         const what = !r.encrypted
           ? t("cli.unencrypted")
           : candidates === null
             ? t("cli.encrypted", { format: r.format })
             : r.openedBy !== null
-              ? t("cli.opened_by", { n: r.openedBy + 1, format: r.format })
+              ? t("cli.opened_with", { source: candidates[r.openedBy]!.label, format: r.format })
               : t("cli.not_opened", { format: r.format });
         // Bare SecureTar archives (no backup.json) have no name, ID or date to show.
         const label = r.backupJson ? `${r.name ?? "?"} (${r.backupId ?? "?"}, ${r.date ?? "?"}) — ` : "";
         out(`${file}: ${label}${what}\n`);
-        if (r.mislabelled) out(`  ${t("cli.mislabelled")}\n`);
-        if (r.damage) out(`  ${t("cli.damaged", { reason: t(`errors.backup_file.damage.${r.damage.code}`) })}\n`);
-        if (candidates === null || !r.membersAgree) for (const m of r.members) out(`  ${m.name}: ${m.format}${m.openedBy !== null ? ` (${t("cli.opened_by_short", { n: m.openedBy + 1 })})` : ""}\n`);
+        if (r.damaged) {
+          out(`  ${t("cli.damaged_heading")}\n`);
+          for (const line of damageLines(r)) out(`    ${line}\n`);
+        }
+        if (candidates === null || !r.membersAgree) for (const m of r.members) out(`  ${m.name}: ${m.format}${m.openedBy !== null ? ` (${candidates![m.openedBy]!.label})` : ""}\n`);
       }
     } catch (err) {
       exit = EXIT_UNREADABLE;
@@ -171,7 +235,7 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
     }
     switch (a.command) {
       case "verify": {
-        const candidates = await collectCandidates(a, err);
+        const candidates = await collectLabelledCandidates(a, err);
         if (candidates === null) return EXIT_UNREADABLE;
         if (candidates.length === 0) throw new UsageError("give at least one key (--kit, --key, --key-env or --keys-stdin)");
         return await runOnFiles(a, candidates, out);
@@ -181,12 +245,13 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
       case "kit": {
         if (!a.instance || !a.url) throw new UsageError("kit needs --instance and --url");
         const { localizeFor } = await import("../common/localize.js");
-        const key = a.keys[0] ?? generateEncryptionKey();
+        // HA's format for a generated key however it was typed; a legacy password stays exact.
+        const key = a.keys[0] !== undefined ? tidyKeyInput(a.keys[0]) : generateEncryptionKey();
         out(`${renderEmergencyKit({ key, instanceName: a.instance, url: a.url, date: new Date(), language: a.lang, localize: await localizeFor(a.lang) })}\n`);
         return EXIT_OK;
       }
       default:
-        throw new UsageError(`unknown command ${a.command}`);
+        throw new UsageError(mayBeKey(a.command) && !/^[a-z]+$/.test(a.command) ? "unknown command (not shown)" : `unknown command ${a.command}`);
     }
   } catch (e) {
     if (e instanceof UsageError) {

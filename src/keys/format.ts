@@ -13,3 +13,13 @@ export function tidyKeyInput(input: string): string {
   if (shaped && /^[A-Z0-9]{28}$/.test(compact)) return compact.match(/.{4}/g)!.join("-");
   return input;
 }
+
+/**
+ * What to try for one key as given: the exact string first (a legacy password can have any
+ * shape, even 28 letters and digits), then, only when it is shaped like a loosely typed generated
+ * key (spaces, lower case, no dashes), the tidied form as well.
+ */
+export function keyCandidates(input: string): string[] {
+  const tidied = tidyKeyInput(input);
+  return tidied === input ? [input] : [input, tidied];
+}

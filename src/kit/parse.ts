@@ -1,10 +1,10 @@
 // Reads an emergency kit back: HA's layout in any language (found by its shape and the fixed
 // documentation link, not by translated labels), the 2024-12 English layout, our own block,
 // or a bare generated key. Errors name what is wrong and never repeat the text.
-import { tidyKeyInput, looksLikeGeneratedKey } from "../keys/format.js";
+import { keyCandidates, tidyKeyInput, looksLikeGeneratedKey } from "../keys/format.js";
 import { KIT_BLOCK_MARKER, KIT_DOC_PATH, type KitBackup } from "./render.js";
 
-export type KitParseErrorCode = "empty" | "too_large" | "binary" | "no_key" | "not_a_kit" | "multiple_keys";
+export type KitParseErrorCode = "empty" | "too_large" | "binary" | "no_key" | "not_a_kit" | "multiple_keys" | "is_backup";
 
 export class KitParseError extends Error {
   constructor(readonly code: KitParseErrorCode) {
@@ -14,8 +14,12 @@ export class KitParseError extends Error {
 }
 
 export interface ParsedKit {
+  /** The key: exactly as written in a kit or as a legacy password; tidied for a bare generated key. */
   key: string;
-  source: "ha" | "backup-keyring" | "bare-key";
+  /** A bare generated key as typed, when tidying changed it (a legacy password may look like one). */
+  typed?: string;
+  /** `legacy`: a one-line password that is not in the generated format (parseKitOrKey only). */
+  source: "ha" | "backup-keyring" | "bare-key" | "legacy";
   instanceName?: string;
   url?: string;
   dateText?: string;
@@ -52,22 +56,36 @@ function parseOurBlock(lines: string[], start: number): Pick<ParsedKit, "generat
   return out;
 }
 
+/** A tar header ("ustar" magic at 257): a backup file given where a kit belongs. */
+function looksLikeTar(input: string): boolean {
+  return input.slice(257, 262) === "ustar" || /\u0000ustar[\u0000 ]/.test(input.slice(0, 1024));
+}
+
+/** HA's layout around the documentation line: blank line above it, the key above that, the label above the key. */
+function isLayoutLink(lines: string[], i: number): boolean {
+  return lines[i - 1]?.trim() === "" && !lines[i]!.startsWith("- ");
+}
+
 export function parseEmergencyKit(input: string): ParsedKit {
   if (input.length > MAX_KIT_BYTES) throw new KitParseError("too_large");
+  if (looksLikeTar(input)) throw new KitParseError("is_backup");
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u0008\u000e-\u001f\ufffd]/.test(input)) throw new KitParseError("binary");
   const text = input.replace(/^\ufeff/, "").replace(/\r\n?/g, "\n");
   if (text.trim() === "") throw new KitParseError("empty");
 
   const lines = text.split("\n");
-  const linkLines = lines.map((l, i) => (l.includes(`home-assistant.io${KIT_DOC_PATH}`) ? i : -1)).filter((i) => i >= 0);
+  // Documentation lines in HA's layout. Our block lists backup names ("- id | date | name | …"),
+  // and a name may contain the link: those lines never count, so nothing after the key line can
+  // change which key is read.
+  const linkLines = lines.map((l, i) => (l.includes(`home-assistant.io${KIT_DOC_PATH}`) && isLayoutLink(lines, i) ? i : -1)).filter((i) => i >= 0);
   if (linkLines.length > 1) throw new KitParseError("multiple_keys");
 
   if (linkLines.length === 0) {
     const trimmed = text.trim();
     if (!trimmed.includes("\n")) {
       const key = tidyKeyInput(trimmed);
-      if (looksLikeGeneratedKey(key)) return { key, source: "bare-key" };
+      if (looksLikeGeneratedKey(key)) return key === trimmed ? { key, source: "bare-key" } : { key, typed: trimmed, source: "bare-key" };
     }
     // Several keys pasted at once: say so rather than guess which one is meant.
     if (lines.filter((l) => looksLikeGeneratedKey(tidyKeyInput(l.trim()))).length > 1) throw new KitParseError("multiple_keys");
@@ -79,7 +97,9 @@ export function parseEmergencyKit(input: string): ParsedKit {
   // HA's layout counted back from the documentation line: key 2 lines above, URL 5, instance 8, date 11.
   const link = linkLines[0]!;
   const keyLine = lines[link - 2];
-  if (keyLine === undefined || keyLine.trim() === "" || lines[link - 1]?.trim() !== "") throw new KitParseError("no_key");
+  // The key sits between its label and a blank line. With the key line deleted, the line above
+  // the blank is the label ("Encryption key:", in any language) and above that a blank line.
+  if (keyLine === undefined || keyLine.trim() === "" || lines[link - 1]?.trim() !== "" || !lines[link - 3]?.trim()) throw new KitParseError("no_key");
   const key = keyLine.replace(/[\r\n]+$/, "");
   const parsed: ParsedKit = {
     key,
@@ -91,4 +111,24 @@ export function parseEmergencyKit(input: string): ParsedKit {
   const marker = lines.indexOf(KIT_BLOCK_MARKER, link);
   if (marker >= 0) Object.assign(parsed, { source: "backup-keyring" }, parseOurBlock(lines, marker));
   return parsed;
+}
+
+/**
+ * What the panel's "Load an old kit or key" accepts: a kit or a generated key as above, or else a
+ * single line of text, taken as a legacy password exactly as typed (only the line break a paste
+ * may add at the end is dropped).
+ */
+export function parseKitOrKey(input: string): ParsedKit {
+  try {
+    return parseEmergencyKit(input);
+  } catch (err) {
+    const line = input.replace(/\r?\n$/, "");
+    if (err instanceof KitParseError && err.code === "not_a_kit" && line !== "" && !/[\r\n]/.test(line)) return { key: line, source: "legacy" };
+    throw err;
+  }
+}
+
+/** The strings to try for a parsed kit or key: exactly as written first, then tidied. */
+export function kitKeyCandidates(kit: ParsedKit): string[] {
+  return keyCandidates(kit.typed ?? kit.key);
 }

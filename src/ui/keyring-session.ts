@@ -3,16 +3,15 @@
 // session, in memory only). Elements render its fields and call its actions.
 import { blobSource } from "../common/byte-source.js";
 import type { LocalizeFunc } from "../common/localize.js";
-import { checkBackupKeys, type BackupFileReport } from "../backup-file/inspect.js";
+import { checkBackupKeys, inspectBackup, type BackupFileReport } from "../backup-file/inspect.js";
 import type { HaConnection } from "../data/connection.js";
 import type { InstanceSnapshot } from "../data/instance.js";
-import { parseEmergencyKit } from "../kit/parse.js";
+import { kitKeyCandidates, parseKitOrKey } from "../kit/parse.js";
 import { emergencyKitFileName, renderEmergencyKit, type KitFacts } from "../kit/render.js";
 import { exportRegistry, exportReminder, importRegistry, type ImportResult } from "../registry/exchange.js";
 import type { CopyRecord, GenerationRecord, InstanceRecord, JournalEntry } from "../registry/model.js";
 import { openRegistry, type Registry } from "../registry/registry.js";
 import { applyOfflineReport, verifyOnline, type VerifyOptions, type VerifySummary } from "../registry/verify.js";
-import { tidyKeyInput } from "../keys/format.js";
 import { Vault, requestPersistentStorage } from "../registry/vault.js";
 
 export interface KitContextLike {
@@ -134,17 +133,25 @@ export class KeyringSession {
     return [...(this.currentKey !== null ? [this.currentKey] : []), ...[...this.loaded.values()].filter((k) => k !== this.currentKey)];
   }
 
-  /** Loads an old kit (or a bare key) for this session. Throws KitParseError for text that is neither. */
-  async loadKit(text: string): Promise<{ fingerprint: string; generation: number | null }> {
-    const parsed = parseEmergencyKit(text);
-    const key = tidyKeyInput(parsed.key);
+  /**
+   * Loads an old kit, a generated key or a legacy password (one line, used exactly as typed) for
+   * this session. The key is held exactly as written and, if it looks like a loosely typed
+   * generated key, tidied as well. Throws KitParseError for text that is none of these.
+   */
+  async loadKit(text: string): Promise<{ fingerprint: string; generation: number | null; legacy: boolean }> {
+    const parsed = parseKitOrKey(text);
     const r = await this.db();
-    const fingerprint = await r.fingerprint(key);
-    this.loaded.set(fingerprint, key);
+    const fingerprints: string[] = [];
+    for (const key of kitKeyCandidates(parsed)) {
+      const fingerprint = await r.fingerprint(key);
+      this.loaded.set(fingerprint, key);
+      fingerprints.push(fingerprint);
+    }
     this.changes++; // the held keys changed: an earlier read is stale
     await this.refresh();
-    const gen = this.facts.generations.find((g) => g.fingerprint === fingerprint);
-    return { fingerprint, generation: gen?.number ?? null };
+    // The exact form first; the tidied one when only it is a known generation.
+    const known = fingerprints.map((fp) => this.facts.generations.find((g) => g.fingerprint === fp)).find(Boolean);
+    return { fingerprint: known?.fingerprint ?? fingerprints[0]!, generation: known?.number ?? null, legacy: parsed.source === "legacy" };
   }
 
   async verify(conn: HaConnection, options: VerifyOptions = {}): Promise<VerifySummary> {
@@ -157,7 +164,10 @@ export class KeyringSession {
     const r = await this.db();
     if (!this.instanceId) throw new Error("registry not ready");
     const keys = this.keys();
-    const report = await checkBackupKeys(blobSource(file), keys, { signal });
+    // HA's flag for this backup's copies, when they all agree: the file must match it too.
+    const { backupId } = await inspectBackup(blobSource(file));
+    const flags = new Set((await r.copies(this.instanceId)).filter((c) => c.backupId === backupId).map((c) => c.protected));
+    const report = await checkBackupKeys(blobSource(file), keys, { signal, expectProtected: flags.size === 1 ? [...flags][0] : undefined });
     const applied = await applyOfflineReport(r, this.instanceId, report, keys);
     return { report, ...applied };
   }

@@ -5,6 +5,7 @@ export interface FixtureFacts {
   format: "v1" | "v2" | "v3" | "none";
   password: string | null;
   slug: string | null;
+  /** Bare SecureTar archives (no backup.json) are never restorable backups. */
   damaged: boolean;
 }
 
@@ -15,5 +16,5 @@ export const FIXTURES: FixtureFacts[] = [
   { file: "supervisor__backup_example_sec_v3.tar", format: "v3", password: "supervisor", slug: "f92f0339", damaged: false },
   { file: "supervisor__backup_example.tar", format: "none", password: null, slug: "7fed74c8", damaged: false },
   { file: "securetar__backup_empty.tar", format: "v3", password: "hunter2", slug: null, damaged: true },
-  { file: "securetar__backup_no_final_tag.tar", format: "v3", password: "hunter2", slug: null, damaged: false },
+  { file: "securetar__backup_no_final_tag.tar", format: "v3", password: "hunter2", slug: null, damaged: true },
 ];

@@ -46,6 +46,8 @@ export const CHANGE_KEY_EVENT = "backup-keyring-change-key";
 export interface Notice {
   kind: "success" | "warning" | "error" | "info";
   text: string;
+  /** One line each, shown as a list under the text (e.g. a reason per damaged archive). */
+  details?: string[];
 }
 
 /** The part of HA's `hass` object the panel reads. */
@@ -358,10 +360,8 @@ export class BackupKeyringPanel extends LitElement {
       const res = await this.session.loadKit(text);
       dialog?.close();
       this.loadError = "";
-      this.notice = {
-        kind: "success",
-        text: res.generation === null ? t("panel.load.loaded_new") : t("panel.load.loaded", { generation: res.generation }),
-      };
+      const loaded = res.generation === null ? t("panel.load.loaded_new") : t("panel.load.loaded", { generation: res.generation });
+      this.notice = { kind: "success", text: res.legacy ? `${loaded} ${t("panel.load.legacy_note")}` : loaded };
     } catch (err) {
       this.loadError = this.errorText(err);
     }
@@ -375,12 +375,18 @@ export class BackupKeyringPanel extends LitElement {
       const { report, matched, generation } = await this.session.checkFile(file);
       const name = report.name ?? file.name;
       let notice: Notice;
-      if (report.mislabelled) notice = { kind: "error", text: t("panel.offline.mislabelled", { name }) };
-      else if (!report.encrypted) notice = { kind: "info", text: t("panel.offline.unencrypted", { name }) };
+      if (!report.encrypted) notice = { kind: "info", text: t("panel.offline.unencrypted", { name }) };
       else if (report.openedBy === null) notice = { kind: "error", text: t("panel.offline.failed", { name }) };
       else if (generation !== null) notice = { kind: "success", text: t("panel.offline.opened", { name, generation }) };
       else notice = { kind: "success", text: t("panel.offline.opened_unlisted", { name }) };
-      if (report.damage) notice = { kind: "error", text: `${notice.text} ${t(`errors.backup_file.damage.${report.damage.code}`)}` };
+      // Damage outweighs any key result: the backup cannot be restored as it stands.
+      if (report.damaged) {
+        notice = {
+          kind: "error",
+          text: `${notice.text} ${t("panel.offline.damaged", { name })}`,
+          details: report.damage.map((d) => `${d.archive !== null ? `${d.archive}: ` : ""}${t(`errors.backup_file.damage.${d.code}`)}`),
+        };
+      }
       if (matched === 0 && report.encrypted) notice = { ...notice, text: `${notice.text} ${t("panel.offline.not_listed")}` };
       this.notice = notice;
     } catch (err) {
@@ -609,7 +615,7 @@ export class BackupKeyringPanel extends LitElement {
         ${this.status === "connecting" || (this.status === "loading" && !s) ? html`<p class="secondary" role="status">${t("panel.loading")}</p>` : nothing}
         ${this.notice
           ? html`<div class="alert ${this.notice.kind} notice" role=${this.notice.kind === "error" ? "alert" : "status"}>
-              <div class="grow">${this.notice.text}</div>
+              <div class="grow">${this.notice.text}${this.notice.details?.length ? html`<ul>${this.notice.details.map((d) => html`<li>${d}</li>`)}</ul>` : nothing}</div>
               <button class="dismiss" aria-label=${t("common.dismiss")} @click=${() => (this.notice = null)}>✕</button>
             </div>`
           : nothing}

@@ -122,7 +122,7 @@ describe("parsing", () => {
   });
 
   it("reads a bare key with whitespace, tidied to HA's format", () => {
-    assert.deepEqual(parseEmergencyKit(`  ${KEY.toLowerCase()}\n`), { key: KEY, source: "bare-key" });
+    assert.deepEqual(parseEmergencyKit(`  ${KEY.toLowerCase()}\n`), { key: KEY, typed: KEY.toLowerCase(), source: "bare-key" });
   });
 
   for (const lang of LANGUAGES) {

@@ -177,7 +177,7 @@ describe("verification", () => {
     const reg = await openReg();
     const r = await reg.reconcile(conn, sim.url);
     const c = (await reg.copies(r.instanceId)).find((x) => x.protected)!;
-    const res = await applyOfflineReport(reg, r.instanceId, { file: "x.tar", backupId: c.backupId, name: c.name, date: c.date, protectedFlag: true, encrypted: true, format: "v2", mislabelled: false, damaged: false, damage: null, openedBy: 1, membersAgree: true, members: [], backupJson: null }, ["nope", keys[0]!]);
+    const res = await applyOfflineReport(reg, r.instanceId, { file: "x.tar", backupId: c.backupId, name: c.name, date: c.date, protectedFlag: true, encrypted: true, format: "v2", mislabelled: false, damaged: false, damage: [], openedBy: 1, membersAgree: true, members: [], backupJson: null }, ["nope", keys[0]!]);
     assert.ok(res.matched >= 1);
     const after = (await reg.copies(r.instanceId)).filter((x) => x.backupId === c.backupId && x.protected);
     assert.ok(after.every((x) => x.confidence === "verified"));

@@ -13,6 +13,7 @@ import { bytesSource } from "../../../src/common/byte-source.js";
 import type { BackupInfo } from "../../../src/data/backup.js";
 import { startSimulatedHA, type SimHandle } from "../../../src/sim/main.js";
 import { connectHA } from "../../support/ha-client.js";
+import { backupOf } from "./tar-builder.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const fixtures = join(root, "..", "shared", "fixtures", "ha-real");
@@ -130,12 +131,13 @@ describe("CLI", () => {
   });
 
   it("--deep: a v3 backup without its FINAL tag opens (exit 0) but fails the deep check (exit 2)", () => {
-    const file = fx("securetar__backup_no_final_tag.tar");
+    const file = join(tmp, "no-final-tag-backup.tar");
+    writeFileSync(file, backupOf([["core_no_final_tag.tar.gz", readFileSync(fx("securetar__backup_no_final_tag.tar")).subarray(1536, 1536 + 3147748)]], true));
     assert.equal(cli(["verify", "--key", "hunter2", file]).code, 0);
     const deep = cli(["verify", "--deep", "--json", "--key", "hunter2", file]);
     assert.equal(deep.code, 2);
     const b = JSON.parse(deep.out).backups[0];
-    assert.deepEqual({ opened_by: b.opened_by, damaged: b.damaged, damage: b.damage }, { opened_by: 0, damaged: true, damage: "no_final_tag" });
+    assert.deepEqual({ opened_by: b.opened_by, damaged: b.damaged, damage: b.damage }, { opened_by: 0, damaged: true, damage: [{ archive: "core_no_final_tag.tar.gz", code: "no_final_tag" }] });
     const human = cli(["verify", "--deep", "--key", "hunter2", file]);
     assert.match(human.out, /has no end mark/);
     assert.ok(!human.out.includes("hunter2") && !human.err.includes("hunter2"));

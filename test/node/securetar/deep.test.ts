@@ -9,11 +9,14 @@ import { checkBackupKeys } from "../../../src/backup-file/inspect.js";
 import { bytesSource, countingSource } from "../../../src/common/byte-source.js";
 import { SecretStreamPull, TAG_FINAL } from "../../../src/securetar/secretstream.js";
 import { parseV3Header } from "../../../src/securetar/v3.js";
+import { backupOf } from "./tar-builder.js";
 import { v3RootKey, v3Subkey } from "../../../src/securetar/v3-crypto.js";
 
 const dir = join(fileURLToPath(new URL("../../../", import.meta.url)), "..", "shared", "fixtures", "ha-real");
 const load = (name: string) => new Uint8Array(readFileSync(join(dir, name)));
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+/** The upstream fixture's inner archive inside a complete backup (the fixture itself has no backup.json). */
+const noFinalTagBackup = () => backupOf([["core_no_final_tag.tar.gz", load("securetar__backup_no_final_tag.tar").slice(1536, 1536 + 3147748)]], true);
 
 describe("SecureTar v3 stream (secretstream pull)", () => {
   it("derives the documented stream keys and decrypts the first chunk to gzip", async () => {
@@ -46,35 +49,35 @@ describe("SecureTar v3 stream (secretstream pull)", () => {
 
 describe("checkBackupKeys with deep: true", () => {
   it("backup_no_final_tag: the key opens it, the shallow check passes, the deep check finds no FINAL tag", async () => {
-    const file = load("securetar__backup_no_final_tag.tar");
+    const file = noFinalTagBackup();
     const shallow = countingSource(bytesSource(file));
     const quick = await checkBackupKeys(shallow, ["hunter2"]);
     assert.equal(quick.openedBy, 0);
-    assert.equal(quick.damaged, false);
+    assert.deepEqual(quick.damage, []);
     assert.ok(shallow.bytesRead < 8192, `shallow check read ${shallow.bytesRead} bytes`);
     const deep = await checkBackupKeys(bytesSource(file), ["wrong_password", "hunter2"], { deep: true });
     assert.equal(deep.openedBy, 1);
     assert.equal(deep.damaged, true);
-    assert.deepEqual(deep.damage, { code: "no_final_tag" });
+    assert.deepEqual(deep.damage, [{ archive: "core_no_final_tag.tar.gz", code: "no_final_tag" }]);
   });
 
   it("an intact v3 backup passes the deep check; a flipped byte in its stream fails it", async () => {
     const file = load("supervisor__backup_example_sec_v3.tar");
     const ok = await checkBackupKeys(bytesSource(file), ["supervisor"], { deep: true });
     assert.equal(ok.openedBy, 0);
-    assert.equal(ok.damage, null);
+    assert.deepEqual(ok.damage, []);
     const tampered = file.slice();
     tampered[1536 + 136 + 500]! ^= 0x40;
     const bad = await checkBackupKeys(bytesSource(tampered), ["supervisor"], { deep: true });
     assert.equal(bad.openedBy, 0, "the validation key in the header still matches");
-    assert.deepEqual(bad.damage, { code: "stream_auth_failed" });
+    assert.deepEqual(bad.damage, [{ archive: "a0d7b954_example.tar.gz", code: "stream_auth_failed" }]);
   });
 
   it("backup_empty is damaged (header only) with or without deep", async () => {
     for (const deep of [false, true]) {
       const r = await checkBackupKeys(bytesSource(load("securetar__backup_empty.tar")), ["hunter2"], { deep });
       assert.equal(r.damaged, true);
-      assert.deepEqual(r.damage, { code: "size_mismatch" });
+      assert.deepEqual(r.damage, [{ archive: null, code: "no_backup_json" }, { archive: "core_empty.tar.gz", code: "size_mismatch" }]);
     }
   });
 

@@ -55,6 +55,6 @@ describe("backups with several inner archives", () => {
   it("a member whose bytes are no known format is damaged (unknown_format)", async () => {
     const r = await inspectBackup(bytesSource(tarOf([["./backup.json", json(true)], ["homeassistant.tar.gz", new Uint8Array(33).fill(9)]])));
     assert.equal(r.members[0]!.format, "unknown");
-    assert.deepEqual(r.damage, { code: "unknown_format" });
+    assert.deepEqual(r.damage[0], { archive: "homeassistant.tar.gz", code: "unknown_format" });
   });
 });

@@ -55,3 +55,22 @@ export const END_BLOCKS = new Uint8Array(1024);
 export function tarOf(members: [string, Uint8Array][]): Uint8Array {
   return concat(...members.flatMap(([name, data]) => [tarHeader(name, data.length), padded(data)]), END_BLOCKS);
 }
+
+/**
+ * A complete HA-style backup around the given inner archives: backup.json (slug, name, date,
+ * `protected`) listing each archive as an app/add-on, so the completeness check is satisfied.
+ */
+export function backupOf(members: [string, Uint8Array][], protectedFlag: boolean): Uint8Array {
+  const json = {
+    slug: "b4c0ffee",
+    name: "Test backup",
+    date: "2026-11-27T03:00:00+00:00",
+    version: 2,
+    protected: protectedFlag,
+    compressed: true,
+    homeassistant: null,
+    folders: [],
+    addons: members.map(([name]) => ({ slug: name.replace(/\.tar(\.gz)?$/, "") })),
+  };
+  return tarOf([["./backup.json", Buffer.from(JSON.stringify(json))], ...members]);
+}

@@ -84,7 +84,7 @@ describe("tar walker", () => {
     ["a base-256 size beyond 2^53", () => concat(header("a.tar.gz", 2 ** 60, { base256: true }), END), "corrupt_header"],
     ["a non-octal size field", () => { const h = header("a", 0); h.set(Buffer.from("99999999999\0"), 124); h.fill(0x20, 148, 156); let s = 0; for (const b of h) s += b; h.set(Buffer.from(s.toString(8).padStart(6, "0") + "\0 "), 148); return concat(h, END); }, "corrupt_header"],
     ["a PAX size that is not a number", () => { const p = paxRecords({ size: "lots" }); return concat(header("p", p.length, { type: "x" }), padded(p), header("a", 0), END); }, "corrupt_header"],
-    ["a header cut off mid-block", () => concat(header("a", 0), new Uint8Array(100)), "truncated"],
+    ["a header cut off mid-block", () => concat(header("a", 0), header("b", 0).subarray(0, 100)), "truncated"],
   ] as [string, () => Uint8Array, string][]) {
     it(`${what} → ${code}`, async () => {
       await assert.rejects(entries(bytesSource(make())), (e) => e instanceof BackupFileError && e.code === code);
@@ -111,5 +111,80 @@ describe("tar walker", () => {
     const r = await inspectBackup(bytesSource(concat(header("./snapshot.json", json.length), padded(json), header("./homeassistant.tar.gz", 64), padded(plain), END)));
     assert.equal(r.backupId, "0ld5nap");
     assert.equal(r.format, "none");
+  });
+});
+
+/** Rewrites one header field and fixes the checksum, as a hostile or broken writer would. */
+function withField(h: Uint8Array, offset: number, bytes: number[] | string): Uint8Array {
+  const out = Buffer.from(h);
+  if (typeof bytes === "string") out.write(bytes, offset, "latin1");
+  else out.set(bytes, offset);
+  out.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const b of out) sum += b;
+  out.write(sum.toString(8).padStart(6, "0") + "\0 ", 148, "latin1");
+  return out;
+}
+
+describe("tar walker: fields Python's tarfile rejects are never passed", () => {
+  const member = (h: Uint8Array) => concat(header("./backup.json", 2), padded(Buffer.from("{}")), h, new Uint8Array(512), END);
+  for (const [what, make] of [
+    ["a non-octal mode", () => member(withField(header("a.tar.gz", 10), 100, "0009644\0"))],
+    ["a non-octal uid", () => member(withField(header("a.tar.gz", 10), 108, "abc\0"))],
+    ["a non-octal mtime", () => member(withField(header("a.tar.gz", 10), 136, "1e10\0"))],
+    ["a size with a base-256 prefix other than 0x80/0xff", () => member(withField(header("a.tar.gz", 10), 124, [0x81, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10]))],
+    ["a negative base-256 size", () => member(withField(header("a.tar.gz", 10), 124, [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xf6]))],
+    ["a PAX record whose length is wrong", () => { const p = Buffer.from("99 path=a.tar.gz\n"); return concat(header("p", p.length, { type: "x" }), padded(p), header("a.tar.gz", 0), END); }],
+    ["a PAX record without its newline", () => { const p = Buffer.from("16 path=a.tar.gz"); return concat(header("p", p.length, { type: "x" }), padded(p), header("a.tar.gz", 0), END); }],
+    ["a PAX record without '='", () => { const p = Buffer.from("16 pathxa.tar.gz\n"); return concat(header("p", p.length, { type: "x" }), padded(p), header("a.tar.gz", 0), END); }],
+    ["a PAX size written in hex", () => { const p = paxRecords({ size: "0x10" }); return concat(header("p", p.length, { type: "x" }), padded(p), header("a", 0), END); }],
+    ["an empty PAX size", () => { const p = paxRecords({ size: "" }); return concat(header("p", p.length, { type: "x" }), padded(p), header("a", 0), END); }],
+    ["a PAX header with no member after it", () => { const p = paxRecords({ path: "a.tar.gz" }); return concat(header("./backup.json", 2), padded(Buffer.from("{}")), header("p", p.length, { type: "x" }), padded(p), END); }],
+  ] as [string, () => Uint8Array][]) {
+    it(`${what} → corrupt_header`, async () => {
+      await assert.rejects(entries(bytesSource(make())), (e) => e instanceof BackupFileError && e.code === "corrupt_header");
+    });
+  }
+
+  it("a file cut anywhere inside its final zero blocks still lists every member (Python reads it)", async () => {
+    const json = Buffer.from('{"slug":"abc12345"}');
+    const whole = concat(header("./backup.json", json.length), padded(json), header("a.tar.gz", 700), new Uint8Array(1024), END, new Uint8Array(2048));
+    const lastData = 512 + 512 + 512 + 700;
+    for (let cut = lastData; cut <= whole.length; cut += 37) {
+      const list = await entries(bytesSource(whole.subarray(0, cut)));
+      assert.deepEqual(list.map((e) => e.name), ["./backup.json", "a.tar.gz"], `cut at ${cut}`);
+    }
+    // Cut inside the last member's data: that is missing data.
+    await assert.rejects(entries(bytesSource(whole.subarray(0, lastData - 1))), (e) => e instanceof BackupFileError && e.code === "truncated");
+    // A non-zero partial block at the end is a cut-off header, not padding.
+    const cutHeader = concat(whole.subarray(0, 2560), header("b.tar.gz", 10).subarray(0, 300));
+    await assert.rejects(entries(bytesSource(cutHeader)), (e) => e instanceof BackupFileError && e.code === "truncated");
+  });
+});
+
+describe("tar walker: linear in the input, bounded memory", () => {
+  it("thousands of global PAX headers with distinct keys are walked without keeping them all", async () => {
+    // Each `g` header adds a new attribute; a walker that keeps (and copies) the accumulated set
+    // per header does O(n²) work. It must keep only the attributes it uses, however many come.
+    const parts: Uint8Array[] = [];
+    const n = 4000;
+    for (let i = 0; i < n; i++) {
+      const g = paxRecords({ [`comment${i}`]: "x".repeat(100) });
+      parts.push(header("pax_global_header", g.length, { type: "g" }), padded(g));
+    }
+    const json = Buffer.from("{}");
+    parts.push(header("./backup.json", json.length), padded(json), END);
+    const stats = { headers: 0, maxGlobalAttributes: 0 };
+    for await (const e of walkTar(bytesSource(concat(...parts)), { stats })) assert.equal(e.name, "./backup.json");
+    assert.equal(stats.headers, n + 1);
+    assert.ok(stats.maxGlobalAttributes <= 2, `global attributes kept: ${stats.maxGlobalAttributes}`);
+  });
+
+  it("a global PAX header larger than the cap is refused, not buffered", async () => {
+    const big = paxRecords({ comment: "y".repeat(2 * 1024 * 1024) });
+    const tar = concat(header("pax_global_header", big.length, { type: "g" }), padded(big), END);
+    const source = countingSource(bytesSource(tar));
+    await assert.rejects(entries(source), (e) => e instanceof BackupFileError && e.code === "corrupt_header");
+    assert.ok(source.bytesRead < 4096, `read ${source.bytesRead} bytes`);
   });
 });

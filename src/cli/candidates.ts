@@ -1,0 +1,63 @@
+// Candidate keys for the CLI, each with a label that says where it came from (a kit file and its
+// generation, `--key #2`, the environment, stdin) and never contains the key itself. And the rule
+// for arguments that may be keys: they are never printed.
+import { open } from "node:fs/promises";
+import { basename } from "node:path";
+import { keyCandidates, tidyKeyInput } from "../keys/format.js";
+import { KitParseError, MAX_KIT_BYTES, parseEmergencyKit, type ParsedKit } from "../kit/parse.js";
+
+export interface Candidate {
+  key: string;
+  /** Where the key came from, safe to print. */
+  label: string;
+}
+
+/** Adds `input` exactly as given, then its tidied form if it looks like a loosely typed generated key. */
+export function addCandidate(list: Candidate[], input: string, label: string): void {
+  for (const key of keyCandidates(input)) if (!list.some((c) => c.key === key)) list.push({ key, label });
+}
+
+/**
+ * Could this command-line argument be a key rather than a file name or option? A generated key
+ * in any typing, or text with neither a path separator nor a dot (file names almost always have
+ * one of them: `backup.tar`, `./x`). Such arguments are named by position, never printed.
+ */
+export function mayBeKey(arg: string): boolean {
+  if (/^[A-Z0-9]{4}(-[A-Z0-9]{4}){6}$/.test(tidyKeyInput(arg))) return true;
+  return !/[/\\.]/.test(arg);
+}
+
+/** An argument as it may be printed: itself, or its position when it could be a key. */
+export function printableArgument(arg: string, position: number): string {
+  return mayBeKey(arg) ? `argument ${position}` : arg;
+}
+
+/**
+ * Reads a kit file without loading a huge file: at most MAX_KIT_BYTES + 1 bytes. A tar archive (a
+ * backup given by mistake) is `not_a_kit_but_backup`.
+ */
+export async function readKitFile(path: string): Promise<ParsedKit> {
+  const handle = await open(path, "r");
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw Object.assign(new Error("not a regular file"), { code: "EISDIR" });
+    const buf = new Uint8Array(Math.min(stat.size, MAX_KIT_BYTES + 1));
+    let done = 0;
+    while (done < buf.length) {
+      const { bytesRead } = await handle.read(buf, done, buf.length - done, done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    const head = buf.subarray(0, done);
+    if (head.length >= 262 && new TextDecoder().decode(head.subarray(257, 262)) === "ustar") throw new KitParseError("is_backup");
+    if (stat.size > MAX_KIT_BYTES) throw new KitParseError("too_large");
+    return parseEmergencyKit(new TextDecoder().decode(head));
+  } finally {
+    await handle.close();
+  }
+}
+
+/** "kit gen2.txt (generation 2)" — the file's base name, never its contents. */
+export function kitLabel(path: string, kit: ParsedKit): string {
+  return kit.generation !== undefined ? `kit ${basename(path)} (generation ${kit.generation})` : `kit ${basename(path)}`;
+}
