@@ -4,8 +4,10 @@ import type { ByteSource } from "../common/byte-source.js";
 import { aesKeyOpens, passwordToAesKey } from "../securetar/aes.js";
 import { detectMember, V2_HEADER, V3_HEADER, type MemberFormat } from "../securetar/detect.js";
 import { loadV3Deep, parseV3Header, v3RootKeyFor, v3RootKeyOpens } from "../securetar/v3.js";
+import type { V2StreamDamage } from "../securetar/v2-deep.js";
 import type { StreamDamage } from "../securetar/v3-deep.js";
 import { walkTar, type TarEntry } from "../tar/reader.js";
+import { archiveEndSink, type ArchiveEndDamage } from "./archive-end.js";
 import { completenessDamage, type CompletenessCode } from "./completeness.js";
 import { BackupFileError } from "./errors.js";
 
@@ -29,7 +31,7 @@ export interface MemberReport {
 /** `size_mismatch`: member size ≠ what its v2/v3 header promises, or implausible for a plain
  * archive; `unknown_format`: not gzip, tar or SecureTar; the `stream_*`/tag codes come from the
  * deep v3 check. */
-export type MemberDamage = "size_mismatch" | "unknown_format" | StreamDamage;
+export type MemberDamage = "size_mismatch" | "unknown_format" | StreamDamage | V2StreamDamage | ArchiveEndDamage;
 
 /** Every reason a backup cannot be restored as it stands (stable codes, translated as
  * `errors.backup_file.damage.<code>`). */
@@ -176,8 +178,45 @@ const headsOf = new WeakMap<BackupFileReport, Map<MemberReport, Uint8Array>>();
 
 export interface CheckOptions extends InspectOptions {
   signal?: AbortSignal;
-  /** v3: also decrypt and authenticate every chunk of each opened member (reads the whole member). */
+  /**
+   * Read every archive to its end (the whole backup): plain archives are gunzipped (CRC checked)
+   * and their tar followed to its end; opened v2 archives are decrypted (PKCS#7 padding, size),
+   * opened v3 archives authenticated chunk by chunk, then the same gzip and tar checks. v1 is not
+   * read further than its first block: its writer padded every write, so its gzip trailer is
+   * broken even in intact backups. Archives no candidate opens cannot be read.
+   */
   deep?: boolean;
+}
+
+const READ_CHUNK = 1024 * 1024;
+
+/** Reads one member to its end; returns what is wrong with it, or null. */
+async function deepCheckMember(source: ByteSource, member: MemberReport, head: Uint8Array, key: Uint8Array | null, signal?: AbortSignal): Promise<MemberDamage | null> {
+  const compressed = !member.name.endsWith(".tar");
+  if (member.format === "plain-gzip" || member.format === "plain-tar") {
+    const sink = archiveEndSink(member.format === "plain-gzip");
+    for (let at = 0; at < member.size; at += READ_CHUNK) {
+      signal?.throwIfAborted();
+      await sink.write(await source.read(member.offset + at, Math.min(READ_CHUNK, member.size - at)));
+    }
+    return sink.close();
+  }
+  if (key === null) return null;
+  if (member.format === "v2") {
+    const sink = archiveEndSink(compressed);
+    const { checkV2Stream } = await import("../securetar/v2-deep.js");
+    const stream = await checkV2Stream(source, member.offset, member.size, member.plaintextSize ?? 0, key, (b) => sink.write(b), signal);
+    const end = await sink.close();
+    return stream ?? end;
+  }
+  if (member.format === "v3") {
+    const sink = archiveEndSink(compressed);
+    const { checkV3Stream } = await loadV3Deep();
+    const stream = await checkV3Stream(source, member.offset, member.size, member.plaintextSize ?? 0, parseV3Header(head), key, signal, (b) => sink.write(b));
+    const end = await sink.close();
+    return stream.damage ?? end;
+  }
+  return null;
 }
 
 /**
@@ -189,6 +228,8 @@ export async function checkBackupKeys(source: ByteSource, candidates: readonly s
   const heads = headsOf.get(report)!;
   const aesKeys = new Map<number, Uint8Array>();
   const v3Roots = new Map<string, Uint8Array>();
+  /** The AES key (v1/v2) or v3 root key that opened each member, for the deep check. */
+  const keyOf = new Map<MemberReport, Uint8Array>();
   for (const member of report.members) {
     if (member.format !== "v1" && member.format !== "v2" && member.format !== "v3") continue;
     const head = heads.get(member)!;
@@ -207,14 +248,7 @@ export async function checkBackupKeys(source: ByteSource, candidates: readonly s
           v3Roots.set(cacheKey, root);
         }
         opens = await v3RootKeyOpens(root, header);
-        if (opens && options.deep && !member.damaged) {
-          const { checkV3Stream } = await loadV3Deep();
-          const stream = await checkV3Stream(source, member.offset, member.size, member.plaintextSize ?? 0, header, root, options.signal);
-          if (stream.damage) {
-            member.damaged = true;
-            member.damage = { code: stream.damage };
-          }
-        }
+        if (opens) keyOf.set(member, root);
       } else {
         let key = aesKeys.get(i);
         if (!key) {
@@ -223,10 +257,21 @@ export async function checkBackupKeys(source: ByteSource, candidates: readonly s
         }
         const start = member.format === "v2" ? 32 : 0;
         opens = await aesKeyOpens(key, head.subarray(start), member.name.endsWith(".tar"));
+        if (opens) keyOf.set(member, key);
       }
       if (opens) {
         member.openedBy = i;
         break;
+      }
+    }
+  }
+  if (options.deep) {
+    for (const member of report.members) {
+      if (member.damaged) continue;
+      const damage = await deepCheckMember(source, member, heads.get(member)!, keyOf.get(member) ?? null, options.signal);
+      if (damage) {
+        member.damaged = true;
+        member.damage = { code: damage };
       }
     }
   }

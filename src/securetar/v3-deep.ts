@@ -27,6 +27,8 @@ export async function checkV3Stream(
   header: V3Header,
   rootKey: Uint8Array,
   signal?: AbortSignal,
+  /** Receives each chunk's plaintext in order (the inner archive, for the end-of-archive check). */
+  onPlaintext?: (bytes: Uint8Array) => Promise<void> | void,
 ): Promise<StreamCheck> {
   const stream = new SecretStreamPull(v3Subkey(rootKey, header.derivationSalt), header.streamHeader);
   const end = memberOffset + memberSize;
@@ -43,6 +45,7 @@ export async function checkV3Stream(
     if (!pulled) return { damage: "stream_auth_failed", chunks, plaintextBytes };
     chunks++;
     plaintextBytes += pulled.message.length;
+    await onPlaintext?.(pulled.message);
     at += length;
     const last = at >= end;
     if (pulled.tag === TAG_FINAL && !last) return { damage: "final_too_early", chunks, plaintextBytes };

@@ -67,7 +67,7 @@ export function backupOf(members: [string, Uint8Array][], protectedFlag: boolean
     date: "2026-11-27T03:00:00+00:00",
     version: 2,
     protected: protectedFlag,
-    compressed: true,
+    compressed: !members.some(([name]) => name.endsWith(".tar")),
     homeassistant: null,
     folders: [],
     addons: members.map(([name]) => ({ slug: name.replace(/\.tar(\.gz)?$/, "") })),

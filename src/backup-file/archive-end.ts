@@ -1,0 +1,59 @@
+// The last step of a deep check: an inner archive's plaintext, fed in order, must be a complete
+// gzip stream (its CRC-32 and length trailer verified by the platform's DecompressionStream) around
+// a tar that reaches its end. Memory stays at one chunk: nothing is collected.
+import { TarStreamChecker } from "../tar/stream-check.js";
+
+export type ArchiveEndDamage = "gzip_invalid" | "inner_tar_incomplete";
+
+export interface ArchiveEndSink {
+  write(bytes: Uint8Array): Promise<void>;
+  /** Ends the stream and says what is wrong with it, if anything. */
+  close(): Promise<ArchiveEndDamage | null>;
+}
+
+function tarVerdict(tar: TarStreamChecker): ArchiveEndDamage | null {
+  return tar.finish() === "ok" ? null : "inner_tar_incomplete";
+}
+
+export function archiveEndSink(compressed: boolean): ArchiveEndSink {
+  const tar = new TarStreamChecker();
+  if (!compressed) {
+    return {
+      async write(bytes) {
+        tar.push(bytes);
+      },
+      async close() {
+        return tarVerdict(tar);
+      },
+    };
+  }
+  const gunzip = new DecompressionStream("gzip");
+  const writer = gunzip.writable.getWriter();
+  let failed = false;
+  const reading = (async () => {
+    const reader = gunzip.readable.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      tar.push(value);
+    }
+  })().catch(() => {
+    failed = true;
+  });
+  return {
+    async write(bytes) {
+      if (failed) return;
+      // A copy: the caller may reuse its buffer, and the stream keeps what it is given.
+      await writer.write(bytes.slice()).catch(() => {
+        failed = true;
+      });
+    },
+    async close() {
+      await writer.close().catch(() => {
+        failed = true;
+      });
+      await reading;
+      return failed ? "gzip_invalid" : tarVerdict(tar);
+    },
+  };
+}
