@@ -206,7 +206,9 @@ async function runOnFiles(a: Args, candidates: Candidate[] | null, out: (s: stri
               : t("cli.not_opened", { format: r.format });
         // Bare SecureTar archives (no backup.json) have no name, ID or date to show.
         const label = r.backupJson ? `${r.name ?? "?"} (${r.backupId ?? "?"}, ${r.date ?? "?"}) — ` : "";
-        out(`${file}: ${label}${what}\n`);
+        // A protected backup whose archives are gone is not "not encrypted": then only the damage is told.
+        const claim = !r.encrypted && r.damaged && r.protectedFlag === true ? t("cli.damaged_short") : what;
+        out(`${file}: ${label}${claim}\n`);
         if (r.damaged) {
           out(`  ${t("cli.damaged_heading")}\n`);
           for (const line of damageLines(r)) out(`    ${line}\n`);

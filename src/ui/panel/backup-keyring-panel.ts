@@ -381,9 +381,11 @@ export class BackupKeyringPanel extends LitElement {
       else notice = { kind: "success", text: t("panel.offline.opened_unlisted", { name }) };
       // Damage outweighs any key result: the backup cannot be restored as it stands.
       if (report.damaged) {
+        // "Not encrypted" would be wrong for a protected backup whose archives are gone: then only the damage is told.
+        const keyResult = report.encrypted || report.protectedFlag !== true ? `${notice.text} ` : "";
         notice = {
           kind: "error",
-          text: `${notice.text} ${t("panel.offline.damaged", { name })}`,
+          text: `${keyResult}${t("panel.offline.damaged", { name })}`,
           details: report.damage.map((d) => `${d.archive !== null ? `${d.archive}: ` : ""}${t(`errors.backup_file.damage.${d.code}`)}`),
         };
       }

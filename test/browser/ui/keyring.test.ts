@@ -5,6 +5,8 @@ import { axeViolations } from "./a11y.js";
 import "../../../src/main.js";
 import type { BackupKeyringPanel } from "../../../src/ui/panel/backup-keyring-panel.js";
 import { captureDownload, deepText, findButton, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
+import { bytesSource } from "../../../src/common/byte-source.js";
+import { walkTar } from "../../../src/tar/reader.js";
 
 const sims: BrowserSim[] = [];
 let panel: BackupKeyringPanel;
@@ -117,7 +119,8 @@ describe("panel with the registry", () => {
     const dialog = panel.shadowRoot!.querySelector("bk-load-kit-dialog")!;
     await dialog.updateComplete;
     const area = dialog.shadowRoot!.querySelector("textarea")!;
-    area.value = "hunter2-not-a-kit";
+    // Several lines that are no kit (one line would be taken as a legacy password, exactly as typed).
+    area.value = "Dear diary,\nhunter2 is not a kit";
     area.dispatchEvent(new Event("input"));
     await dialog.updateComplete;
     button("Load", dialog.shadowRoot!).click();
@@ -220,6 +223,29 @@ describe("panel with the registry", () => {
     await waitFor(() => text().includes(`${oldest.name} does not open with any key you hold.`), "not opened", 30000);
     // The history records the failed check (the journal refreshes right after the notice).
     await waitFor(() => text().includes(`Backup ${oldest.backup_id.slice(0, 8)}`), "journal entry");
+  });
+
+  it("a dropped backup missing an archive is reported damaged, one reason per archive; a legacy password loads exactly", async () => {
+    const s = await sim();
+    await mount(s);
+    const state = await s.control<{ backups: { backup_id: string; name: string; agents: Record<string, { protected: boolean }> }[] }>({ type: "get_state" });
+    const b = state.backups.filter((x) => x.agents["cloud.cloud"]?.protected).at(-1)!;
+    const res = await fetch(`${s.url}/api/backup/download/${b.backup_id}?agent_id=cloud.cloud`, { headers: { authorization: `Bearer ${s.adminToken}` } });
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    // Cut right after backup.json (written first): every archive it lists is gone.
+    let cut = 0;
+    for await (const e of walkTar(bytesSource(bytes))) {
+      if (e.name.endsWith("backup.json")) cut = e.dataOffset + Math.ceil(e.size / 512) * 512;
+    }
+    const drop = panel.shadowRoot!.querySelector("bk-file-drop")!;
+    drop.dispatchEvent(new CustomEvent("file-picked", { detail: new File([bytes.slice(0, cut)], `${b.backup_id}.tar`) }));
+    await waitFor(() => text().includes(`${b.name} cannot be restored as it is:`), "damaged notice", 30000);
+    expect(text()).to.contain("homeassistant.tar.gz: backup.json lists this archive, but the file does not contain it.");
+    expect(text()).not.to.contain(`${b.name} is not encrypted`);
+
+    // A legacy password (not HA's generated format) is accepted and used exactly as typed.
+    await loadKey("  My old Password 2019 ");
+    expect(text()).to.contain("used exactly as typed");
   });
 
   it("exports the registry (no keys) and imports it back; a bad file changes nothing", async () => {
