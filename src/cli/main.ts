@@ -159,6 +159,16 @@ function errorText(err: unknown): { code: string; message: string } {
   return { code: "unreadable", message: t("errors.backup_file.unreadable") };
 }
 
+/**
+ * The exit code for one readable backup: 2 when it is damaged (it cannot be restored even with the
+ * right key), 3 when keys were given, it is encrypted and none opens it, else 0.
+ */
+export function verifyExit(r: BackupFileReport, withKeys: boolean): number {
+  if (r.damaged) return EXIT_UNREADABLE;
+  if (withKeys && r.encrypted && r.openedBy === null) return EXIT_NOT_OPENED;
+  return EXIT_OK;
+}
+
 async function runOnFiles(a: Args, candidates: Candidate[] | null, out: (s: string) => void): Promise<number> {
   if (a.files.length === 0) throw new UsageError("name at least one backup file");
   let exit = EXIT_OK;
@@ -178,10 +188,8 @@ async function runOnFiles(a: Args, candidates: Candidate[] | null, out: (s: stri
       } finally {
         await source.close();
       }
-      const notOpened = candidates !== null && r.encrypted && r.openedBy === null;
-      if (notOpened && exit === EXIT_OK) exit = EXIT_NOT_OPENED;
-      // A damaged archive (cut short, broken stream) cannot be restored even with the right key.
-      if (r.damaged) exit = EXIT_UNREADABLE;
+      const verdict = verifyExit(r, candidates !== null);
+      if (verdict === EXIT_UNREADABLE || (verdict === EXIT_NOT_OPENED && exit === EXIT_OK)) exit = verdict;
       results.push({
         file,
         backup_id: r.backupId,
