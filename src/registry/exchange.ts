@@ -80,10 +80,15 @@ const hex64: Check = (v, p) => {
   if (typeof v !== "string" || !/^[0-9a-f]{64}$/.test(v)) throw new Invalid("invalid_field", p);
 };
 
+const own = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
+/** Names an object inherits (`constructor`, `toString`, …) and `__proto__`: never a field of ours. */
+const PROTOTYPE_NAMES = new Set(["__proto__", "prototype", ...Object.getOwnPropertyNames(Object.prototype)]);
+
 function record(shape: Record<string, Check>): Check {
   return (v, p) => {
     if (!v || typeof v !== "object" || Array.isArray(v) || Object.getPrototypeOf(v) !== Object.prototype) throw new Invalid("invalid_field", p);
-    for (const key of Object.keys(v)) if (!(key in shape)) throw new Invalid("unknown_field", `${p}.${key}`);
+    // Own properties only: `key in shape` would let inherited names through.
+    for (const key of Object.keys(v)) if (!own(shape, key) || PROTOTYPE_NAMES.has(key)) throw new Invalid("unknown_field", `${p}.${key}`);
     for (const [key, check] of Object.entries(shape)) {
       if (!Object.prototype.hasOwnProperty.call(v, key)) throw new Invalid("missing_field", `${p}.${key}`);
       check((v as Record<string, unknown>)[key], `${p}.${key}`);
@@ -120,7 +125,10 @@ const checkJournal = record({
     if (!v || typeof v !== "object" || Array.isArray(v) || Object.getPrototypeOf(v) !== Object.prototype) throw new Invalid("invalid_field", p);
     const entries = Object.entries(v);
     if (entries.length > 20) throw new Invalid("too_many", p);
-    for (const [k, x] of entries) if (k.length > 50 || !((typeof x === "string" && x.length <= 500) || Number.isSafeInteger(x))) throw new Invalid("invalid_field", `${p}.${k}`);
+    for (const [k, x] of entries) {
+      if (PROTOTYPE_NAMES.has(k)) throw new Invalid("unknown_field", `${p}.${k}`);
+      if (k.length > 50 || !((typeof x === "string" && x.length <= 500) || Number.isSafeInteger(x))) throw new Invalid("invalid_field", `${p}.${k}`);
+    }
   },
 });
 

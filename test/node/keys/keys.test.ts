@@ -68,3 +68,10 @@ test("fingerprints are salted HMACs, not (iterated) SHA-256", async () => {
   assert.equal(await fingerprintKey(key, salt), fp, "stable under one salt");
   assert.match(displayFingerprint(fp), /^[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}$/);
 });
+
+test("keys are tried exactly as given first; a loosely typed generated key is tidied in addition", async () => {
+  const { keyCandidates } = await import("../../../src/keys/format.js");
+  assert.deepEqual(keyCandidates("abcdefghijklmnopqrstuvwxyz12"), ["abcdefghijklmnopqrstuvwxyz12", "ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ12"]);
+  assert.deepEqual(keyCandidates("ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ12"), ["ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ12"]);
+  assert.deepEqual(keyCandidates(" Test "), [" Test "]);
+});

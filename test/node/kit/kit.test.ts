@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { LANGUAGES, localizeFor } from "../../../src/common/localize.js";
-import { KitParseError, parseEmergencyKit } from "../../../src/kit/parse.js";
+import { KitParseError, kitKeyCandidates, parseEmergencyKit, parseKitOrKey } from "../../../src/kit/parse.js";
 import { emergencyKitFileName, formatKitDate, renderEmergencyKit } from "../../../src/kit/render.js";
 import { SAMPLE_KEY, sampleKitFacts } from "../../support/kit-facts.js";
 
@@ -163,6 +163,45 @@ describe("parsing", () => {
       assert.throws(() => parseEmergencyKit(text), (e: unknown) => e instanceof KitParseError && e.code === code && !e.message.includes(KEY));
     });
   }
+});
+
+describe("kit parsing edge cases", () => {
+  for (const lang of LANGUAGES) {
+    it(`${lang}: a kit whose key line was deleted is "no key", never the label read as the key`, async () => {
+      const text = renderEmergencyKit(facts({ language: lang, localize: await localizeFor(lang) }));
+      const withoutKey = text.split("\n").filter((l) => l !== KEY).join("\n");
+      assert.throws(() => parseEmergencyKit(withoutKey), (e: unknown) => e instanceof KitParseError && e.code === "no_key");
+    });
+  }
+
+  it("a backup whose name contains the documentation link does not break the kit that lists it", () => {
+    const text = renderEmergencyKit(facts({
+      generation: { number: 4, fingerprint: "7F3A-91C2-0B5E", startedAt: "2026-01-01T00:00:00Z" },
+      backups: [{ backup_id: "0a1b2c3d", date: "2026-06-01T00:00:00Z", name: "see https://www.home-assistant.io/more-info/backup-emergency-kit", locations: ["hassio.local"] }],
+    }));
+    const p = parseEmergencyKit(text);
+    assert.equal(p.key, KEY);
+    assert.equal(p.generation, 4);
+  });
+
+  it("text after the key line cannot change which key is read", () => {
+    const ours = ["", "== Backup Keyring ==", "Key generation: 2", "- 0a1b2c3d | 2026-06-01 | https://www.home-assistant.io/more-info/backup-emergency-kit | hassio.local", "ZZ99-ZZ99-ZZ99-ZZ99-ZZ99-ZZ99-ZZ99"].join("\n");
+    assert.equal(parseEmergencyKit(HA_SAMPLE + "\n" + ours).key, KEY);
+    // A second whole kit (its own blank line before the link) is still "multiple keys".
+    assert.throws(() => parseEmergencyKit(HA_SAMPLE + "\n\n" + HA_SAMPLE), (e: unknown) => e instanceof KitParseError && e.code === "multiple_keys");
+  });
+
+  it("a backup file given as a kit is recognised as one", () => {
+    const tar = "./backup.json".padEnd(257, "\u0000") + "ustar\u000000" + "\u0000".repeat(200);
+    assert.throws(() => parseEmergencyKit(tar), (e: unknown) => e instanceof KitParseError && e.code === "is_backup");
+  });
+
+  it("the panel's loader takes a one-line legacy password exactly as typed; several lines of other text are refused", () => {
+    assert.deepEqual(parseKitOrKey("  My old Password 2019 \n"), { key: "  My old Password 2019 ", source: "legacy" });
+    assert.deepEqual(kitKeyCandidates(parseKitOrKey(`${KEY.toLowerCase()}\n`)), [KEY.toLowerCase(), KEY]);
+    assert.deepEqual(kitKeyCandidates(parseKitOrKey("abcdefghijklmnopqrstuvwxyz12")), ["abcdefghijklmnopqrstuvwxyz12", "ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ12"]);
+    assert.throws(() => parseKitOrKey("Dear diary,\nnothing here"), (e: unknown) => e instanceof KitParseError && e.code === "not_a_kit");
+  });
 });
 
 describe("file names", () => {

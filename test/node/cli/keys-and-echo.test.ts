@@ -1,0 +1,134 @@
+// The CLI tries every key exactly as given (and tidied only in addition), names where the key
+// that opened a backup came from, and never prints an argument that could be a key.
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, before, describe, it } from "node:test";
+import { main } from "../../../src/cli/main.js";
+import { buildBackup } from "../../../src/sim/backup-archive.js";
+import { seededRng } from "../../../src/sim/random.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "bk-cli-keys-"));
+const fixtures = join(fileURLToPath(new URL("../../../", import.meta.url)), "..", "shared", "fixtures", "ha-real");
+// A legacy password that happens to be 28 letters and digits: shaped like a generated key typed loosely.
+const LEGACY = "abcdefghijklmnopqrstuvwxyz12";
+const GENERATED = "Q7RT-M2KX-9PLA-W4ZC-8NEB-V3HJ-6YDF";
+let legacyFile = "";
+let generatedFile = "";
+
+async function cli(args: string[], env: Record<string, string> = {}) {
+  let out = "";
+  let err = "";
+  const saved = { ...process.env };
+  Object.assign(process.env, { BACKUP_KEYRING_KEYS: "" }, env);
+  try {
+    const code = await main(args, { out: (s) => (out += s), err: (s) => (err += s) });
+    return { code, out, err };
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+}
+
+const haKit = (keyLine: string, tail = "") =>
+  ["Home Assistant Backup Emergency Kit", "", "This emergency kit contains your backup encryption key.", "", "Date: May 1, 2019 at 9:00 AM", "", "Instance:", "Home", "", "URL:", "http://ha.local:8123", "", "Encryption key:", keyLine, "", "For more information, visit https://www.home-assistant.io/more-info/backup-emergency-kit", tail].join("\n");
+
+before(async () => {
+  const meta = (name: string) => ({ backupId: "1e9ac700", name, date: "2025-06-01T03:00:00+00:00", instanceId: "0".repeat(32), haVersion: "2025.6.0", withAutomaticSettings: false, folders: ["share"] });
+  legacyFile = join(tmp, "legacy.tar");
+  writeFileSync(legacyFile, (await buildBackup(meta("Legacy"), LEGACY, seededRng(3))).encrypted!);
+  generatedFile = join(tmp, "generated.tar");
+  writeFileSync(generatedFile, (await buildBackup(meta("Generated"), GENERATED, seededRng(4))).encrypted!);
+});
+after(() => undefined);
+
+describe("keys exactly as given, tidied only in addition", () => {
+  it("a 28-character legacy password opens its backup through --key, the environment and a kit", async () => {
+    assert.equal((await cli(["verify", "--key", LEGACY, legacyFile])).code, 0);
+    assert.equal((await cli(["verify", legacyFile], { BACKUP_KEYRING_KEYS: `wrong,${LEGACY}` })).code, 0);
+    const kit = join(tmp, "legacy-kit.txt");
+    writeFileSync(kit, haKit(LEGACY));
+    assert.equal((await cli(["verify", "--kit", kit, legacyFile])).code, 0);
+    const bare = join(tmp, "legacy-bare.txt");
+    writeFileSync(bare, `${LEGACY}\n`);
+    assert.equal((await cli(["verify", "--kit", bare, legacyFile])).code, 0);
+  });
+
+  it("a generated key typed loosely is still tidied (in addition)", async () => {
+    const loose = GENERATED.toLowerCase().replace(/-/g, " ");
+    const r = await cli(["verify", "--json", "--key", loose, generatedFile]);
+    assert.equal(r.code, 0);
+    assert.ok(!r.out.includes(GENERATED) && !r.out.includes(loose));
+  });
+});
+
+describe("where the opening key came from", () => {
+  it("text names the kit file and its generation; --json keeps the 0-based position and adds the source", async () => {
+    const kitText = (await cli(["kit", "--instance", "Home", "--url", "http://ha.local:8123", "--key", GENERATED])).out;
+    const kit = join(tmp, "home_gen2.txt");
+    writeFileSync(kit, kitText.replace(/\n*$/, "\n\n== Backup Keyring ==\nKey generation: 2\n"));
+    const text = await cli(["verify", "--key", "nope", "--kit", kit, generatedFile]);
+    assert.equal(text.code, 0, text.err);
+    assert.match(text.out, /opens with kit home_gen2\.txt \(generation 2\)/);
+    const json = JSON.parse((await cli(["verify", "--json", "--key", "nope", "--kit", kit, generatedFile])).out);
+    assert.deepEqual([json.backups[0].opened_by, json.backups[0].opened_by_source], [1, "kit home_gen2.txt (generation 2)"]);
+    const byKey = await cli(["verify", "--key", "nope", "--key", GENERATED, generatedFile]);
+    assert.match(byKey.out, /opens with --key #2/);
+  });
+
+  it("kit --key prints the key in HA's format", async () => {
+    const r = await cli(["kit", "--instance", "Home", "--url", "http://ha.local:8123", "--key", GENERATED.toLowerCase().replace(/-/g, "")]);
+    assert.match(r.out, new RegExp(`\\nEncryption key:\\n${GENERATED}\\n`));
+  });
+
+  it("--kit given a backup says it is a backup, not a kit", async () => {
+    const r = await cli(["verify", "--kit", join(fixtures, "supervisor__backup_example.tar"), legacyFile]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /This is a backup file, not an emergency kit/);
+  });
+
+  it("a kit without its key line is 'no key' (exit 2), in any language", async () => {
+    const kit = join(tmp, "no-key.txt");
+    writeFileSync(kit, haKit(LEGACY).replace(`${LEGACY}\n`, ""));
+    const r = await cli(["verify", "--kit", kit, legacyFile]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /encryption key line is missing/);
+  });
+});
+
+describe("arguments that could be keys are never printed", () => {
+  it("--key=VALUE is named without its value", async () => {
+    const r = await cli(["verify", `--key=${LEGACY}`, legacyFile]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /unknown option --key\b/);
+    assert.ok(!r.err.includes(LEGACY) && !r.out.includes(LEGACY));
+  });
+
+  it("an unknown option that is not an option name is not printed at all", async () => {
+    const r = await cli(["verify", `-${LEGACY}`, legacyFile]);
+    assert.equal(r.code, 1);
+    assert.ok(!r.err.includes(LEGACY));
+  });
+
+  it("a key given where a file belongs is reported by position, in text and --json", async () => {
+    for (const arg of [LEGACY, GENERATED, "hunter2"]) {
+      const text = await cli(["verify", "--key", "x", legacyFile, arg]);
+      assert.equal(text.code, 2);
+      assert.ok(!text.out.includes(arg) && !text.err.includes(arg), `text echoes ${arg}`);
+      assert.match(text.out, /argument 5 \(not shown: it could be a key\): There is no such file/);
+      const json = await cli(["verify", "--json", "--key", "x", arg]);
+      assert.ok(!json.out.includes(arg), `--json echoes ${arg}`);
+      assert.equal(JSON.parse(json.out).backups[0].error.code, "not_found");
+    }
+    // A real-looking path is still named, so the user can see the typo.
+    assert.match((await cli(["verify", "--key", "x", join(tmp, "missing.tar")])).out, /missing\.tar: There is no such file/);
+  });
+
+  it("an unknown command that could be a key is not printed", async () => {
+    const r = await cli([GENERATED]);
+    assert.equal(r.code, 1);
+    assert.ok(!r.err.includes(GENERATED));
+  });
+});
