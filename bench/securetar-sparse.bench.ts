@@ -58,7 +58,7 @@ async function memberHead(version: 2 | 3): Promise<Buffer> {
 
 async function makeSparseBackup(path: string, version: 2 | 3): Promise<number> {
   const memberSize = expectedMemberSize(version === 2 ? "v2" : "v3", PLAINTEXT);
-  const backupJson = Buffer.from(JSON.stringify({ slug: "b1g0ne5", name: "Sparse 4 GiB", date: "2026-11-27T00:00:00+00:00", type: "partial", protected: true, compressed: true, version: 2 }));
+  const backupJson = Buffer.from(JSON.stringify({ slug: "b1g0ne5", name: "Sparse 4 GiB", date: "2026-11-27T00:00:00+00:00", type: "partial", protected: true, compressed: true, version: 2, homeassistant: { version: "2026.11.0", exclude_database: false } }));
   const fh = await open(path, "w");
   let at = 0;
   await fh.write(tarHeader("./homeassistant.tar.gz", memberSize), 0, 512, at);
