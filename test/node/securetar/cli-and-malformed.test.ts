@@ -13,6 +13,8 @@ import { bytesSource } from "../../../src/common/byte-source.js";
 import type { BackupInfo } from "../../../src/data/backup.js";
 import { startSimulatedHA, type SimHandle } from "../../../src/sim/main.js";
 import { connectHA } from "../../support/ha-client.js";
+import { buildBackup } from "../../../src/sim/backup-archive.js";
+import { seededRng } from "../../../src/sim/random.js";
 import { backupOf } from "./tar-builder.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
@@ -128,6 +130,17 @@ describe("CLI", () => {
     for (const r of [env, stdin]) {
       for (const secret of ["nope", "wrong"]) assert.ok(!r.out.includes(secret) && !r.err.includes(secret), "no key in output");
     }
+  });
+
+  it("a legacy password shaped like a loosely typed generated key opens its backup from stdin, exactly as given", async () => {
+    const legacy = "abcdefghijklmnopqrstuvwxyz12";
+    const meta = { backupId: "1e9ac701", name: "Legacy", date: "2025-06-01T03:00:00+00:00", instanceId: "0".repeat(32), haVersion: "2025.6.0", withAutomaticSettings: false, folders: [] };
+    const file = join(tmp, "legacy-stdin.tar");
+    writeFileSync(file, (await buildBackup(meta, legacy, seededRng(5))).encrypted!);
+    const r = cli(["verify", "--keys-stdin", file], { input: `${legacy}\n` });
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /opens with key #1 from standard input/);
+    assert.ok(!r.out.includes(legacy) && !r.err.includes(legacy));
   });
 
   it("--deep: a v3 backup without its FINAL tag opens (exit 0) but fails the deep check (exit 2)", () => {
