@@ -88,7 +88,11 @@ function parseArgs(argv: string[]): Args {
     else if (arg === "--lang") a.lang = value();
     // Name an unknown option without its value (`--key=…` carries a key), and not at all when it
     // does not look like an option name.
-    else if (arg.startsWith("-")) throw new UsageError(/^--?[a-z][a-z-]*(=|$)/.test(arg) ? `unknown option ${arg.split("=")[0]}` : `unknown option (argument ${i + 1}, not shown)`);
+    else if (arg.startsWith("-")) {
+      const name = arg.split("=")[0]!;
+      if (!/^--?[a-z][a-z-]*$/.test(name)) throw new UsageError(`unknown option (argument ${i + 1}, not shown)`);
+      throw new UsageError(arg.includes("=") ? `unknown option ${name}=… (value not shown; write "${name} VALUE")` : `unknown option ${name}`);
+    }
     else if (a.command === null) a.command = arg;
     else {
       a.files.push(arg);
