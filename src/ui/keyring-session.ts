@@ -14,6 +14,8 @@ import { openRegistry, type Registry } from "../registry/registry.js";
 import { applyOfflineReport, verifyOnline, type VerifyOptions, type VerifySummary } from "../registry/verify.js";
 import { tidyKeyInput } from "../keys/format.js";
 import { Vault, requestPersistentStorage } from "../registry/vault.js";
+import { judgeDrill, type DrillAnswer, type DrillOutcome } from "../flows/drill.js";
+import { RegistryError } from "../registry/model.js";
 
 export interface KitContextLike {
   url: string;
@@ -246,6 +248,40 @@ export class KeyringSession {
     this.changes++;
     await this.refresh();
     return count;
+  }
+
+  /**
+   * Judges a kit drill for one generation; a pass records "kit proven" (a date, never the key).
+   * A typed group can only be checked against HA's current key. What was entered is not kept.
+   */
+  async drill(generationId: string, answer: DrillAnswer): Promise<DrillOutcome> {
+    const r = await this.db();
+    const target = this.facts.generations.find((g) => g.id === generationId);
+    if (!target || !this.instanceId) throw new RegistryError("unknown_generation");
+    const key = target.status === "active" ? this.currentKey : null;
+    const outcome = await judgeDrill(target, answer, { generations: this.facts.generations, fingerprint: (k) => r.fingerprint(k), key });
+    if (outcome.result === "passed") {
+      await r.markKit(this.instanceId, target.id, "proven");
+      await this.refresh();
+    }
+    return outcome;
+  }
+
+  /** Whether a generation's key can be copied now: HA's current key, a kit loaded this session, or the unlocked vault. */
+  async canCopyKey(generationId: string): Promise<boolean> {
+    return (await this.keyFor(generationId)) !== null;
+  }
+
+  /** A generation's key if it is held now (for the restore guidance's copy button); null otherwise. */
+  async keyFor(generationId: string): Promise<string | null> {
+    const g = this.facts.generations.find((x) => x.id === generationId);
+    if (!g) return null;
+    if (g.status === "active" && this.currentKey !== null) return this.currentKey;
+    const loaded = this.loaded.get(g.fingerprint);
+    if (loaded !== undefined) return loaded;
+    const v = this.vaultInstance;
+    if (v?.unlocked) return v.load(g.id);
+    return null;
   }
 
   /** The open registry, for the key-change dialog (which drives its own flow on it). */
