@@ -46,7 +46,6 @@ test("a due drill posts a reminder with a link; wrong answers change nothing; a 
     await session.fold(snapshot, sim.url);
     const registry = await session.openRegistry();
     const active = session.facts.active!;
-    const instanceId = session.facts.instance!.id;
     // The kit was proven 7 months ago (in Berlin: 2026-04-20 is the local day).
     await registry.db.put("generations", { ...active, kitProvenAt: "2026-04-20T10:00:00Z" });
     await session.refresh();
