@@ -26,7 +26,7 @@ import { KEY_CHANGE_LOCK } from "../../flows/key-change/flow.js";
 import type { FlowCheckpoint } from "../../flows/key-change/ports.js";
 import { applyReminders, loadReminderSettings, saveReminderSettings, DEFAULT_REMINDER_SETTINGS, type ReminderSettings } from "../../flows/reminders.js";
 import { KitParseError } from "../../kit/parse.js";
-import { RegistryError } from "../../registry/model.js";
+import { RegistryError, type CopyRecord, type GenerationRecord } from "../../registry/model.js";
 import { BackupFileError } from "../../backup-file/errors.js";
 import type { VerifyProgress } from "../../registry/verify.js";
 import "../components/keyring-overview.js";
@@ -39,6 +39,10 @@ import type { BkLoadKitDialog } from "../components/load-kit-dialog.js";
 import "../dialogs/key-change-dialog.js";
 import type { BkKeyChangeDialog } from "../dialogs/key-change-dialog.js";
 import type { Registry } from "../../registry/registry.js";
+import "../components/drill-status.js";
+import "../dialogs/drill-dialog.js";
+import type { BkDrillDialog } from "../dialogs/drill-dialog.js";
+import { olderGenerationDrills, type DrillAnswer, type DrillOutcome } from "../../flows/drill.js";
 
 /** Fired (bubbling, composed) when the user asks to change the key; the key-change dialog answers it. */
 export const CHANGE_KEY_EVENT = "backup-keyring-change-key";
@@ -168,6 +172,8 @@ export class BackupKeyringPanel extends LitElement {
     }
     // Navigating away (or to another panel path) hides the key again.
     if (changed.has("route") && changed.get("route") !== undefined) this.keyShown = false;
+    // The reminder's link while the panel is already open.
+    if (changed.has("route") && this.session?.ready) void this.openDrillFromRoute();
   }
 
   /** Standalone connection from the form (or the demo page's URL fragment). */
@@ -236,9 +242,51 @@ export class BackupKeyringPanel extends LitElement {
       await this.session.fold(snapshot, this.hassUrl || location.origin);
       await this.reportInterruptedChange();
       await this.syncReminders();
+      await this.openDrillFromRoute();
     } catch (err) {
       this.showError(err);
     }
+  }
+
+  // --- kit drill ---
+
+  @state() private drillTargetId: string | null = null;
+  /** The route that last opened the drill: the reminder's link opens it once, not on every reload. */
+  private drillRouteHandled: unknown = null;
+
+  /** The reminder's link (`/backup-keyring/drill`) opens the drill of the current key. */
+  private async openDrillFromRoute(): Promise<void> {
+    const route = this.route;
+    if (!route || !/^\/drill\/?$/.test(route.path) || this.drillRouteHandled === route) return;
+    this.drillRouteHandled = route;
+    const active = this.session?.facts.active;
+    if (active) await this.openDrill(active.id);
+  }
+
+  private async openDrill(generationId: string): Promise<void> {
+    this.drillTargetId = generationId;
+    await this.updateComplete;
+    this.renderRoot.querySelector<BkDrillDialog>("bk-drill-dialog")?.open();
+  }
+
+  private readonly judgeDrill = async (answer: DrillAnswer): Promise<DrillOutcome> => {
+    if (!this.session || !this.drillTargetId) throw new Error("no drill");
+    const outcome = await this.session.drill(this.drillTargetId, answer);
+    // A pass dismisses the drill reminder in HA right away.
+    if (outcome.result === "passed") await this.syncReminders().catch((err) => this.showError(err));
+    return outcome;
+  };
+
+  private renderDrill(s: InstanceSnapshot, f: { generations: GenerationRecord[]; copies: CopyRecord[]; active: GenerationRecord | null }): unknown {
+    const t = this.i18n.localize;
+    const target = f.generations.find((g) => g.id === this.drillTargetId) ?? null;
+    const backups = target ? (olderGenerationDrills(f.generations, f.copies).find((o) => o.generation.id === target.id)?.backups ?? 0) : 0;
+    return html`<bk-drill-status .localize=${t} .language=${this.i18n.language} .timeZone=${s.core.time_zone} .generations=${f.generations}
+        .copies=${f.copies} .active=${f.active} .months=${this.reminderSettings.drillMonths} .now=${new Date()}
+        @drill-request=${(e: CustomEvent<string>) => this.openDrill(e.detail)}></bk-drill-status>
+      <bk-drill-dialog .localize=${t} .language=${this.i18n.language} .timeZone=${s.core.time_zone} .generation=${target}
+        ?current=${target !== null && target.status === "active" && s.backup?.config.create_backup.password != null} .backups=${backups}
+        .judge=${this.judgeDrill} .downloadKit=${() => this.downloadKit(false)}></bk-drill-dialog>`;
   }
 
   /**
@@ -511,7 +559,8 @@ export class BackupKeyringPanel extends LitElement {
     const f = this.session?.ready ? this.session.facts : null;
     if (!f) return nothing;
     return html`<bk-keyring-overview .localize=${this.i18n.localize} .language=${this.i18n.language} .timeZone=${s.core.time_zone}
-      .generations=${f.generations} .copies=${f.copies} .held=${f.held} .active=${f.active} .now=${new Date()}></bk-keyring-overview>`;
+      .generations=${f.generations} .copies=${f.copies} .held=${f.held} .active=${f.active} .now=${new Date()}></bk-keyring-overview>
+      ${this.renderDrill(s, f)}`;
   }
 
   private renderKeyring(s: InstanceSnapshot) {
