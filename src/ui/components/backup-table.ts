@@ -36,7 +36,7 @@ export class BkBackupTable extends LitElement {
       .spacer { position: relative; }
       .row {
         position: absolute; left: 0; right: 0; height: ${ROW_HEIGHT}px; box-sizing: border-box;
-        display: grid; grid-template-columns: 12.5em minmax(8em, 2fr) 6em 5.5em 8.5em 13em 6em; align-items: center;
+        display: grid; grid-template-columns: 12.5em minmax(8em, 2fr) 6em 5.5em 8.5em 13em 13em; align-items: center;
         gap: var(--ha-space-2, 8px); padding: 0 var(--ha-space-2, 8px); border-bottom: 1px solid var(--divider-color, #eee);
       }
       .head { position: sticky; top: 0; z-index: 1; background: var(--card-background-color, #fff); font-weight: 500; }
@@ -160,6 +160,10 @@ export class BkBackupTable extends LitElement {
                     ${this.canVerify && row.protectedClaim && !row.deleted
                       ? html`<button @click=${() => this.dispatchEvent(new CustomEvent("verify-copy", { detail: row, bubbles: true, composed: true }))}
                           aria-label=${t("panel.table.verify_one", { name: row.name, location: row.agentName })}>${t("panel.table.verify")}</button>`
+                      : nothing}
+                    ${this.withKeys && !row.deleted
+                      ? html`<button @click=${() => this.dispatchEvent(new CustomEvent("restore-help", { detail: row, bubbles: true, composed: true }))}
+                          aria-label=${t("restore.button_one", { name: row.name })}>${t("restore.button")}</button>`
                       : nothing}
                   </div>
                 </div>`;

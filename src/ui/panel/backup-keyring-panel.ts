@@ -43,6 +43,9 @@ import "../components/drill-status.js";
 import "../dialogs/drill-dialog.js";
 import type { BkDrillDialog } from "../dialogs/drill-dialog.js";
 import { olderGenerationDrills, type DrillAnswer, type DrillOutcome } from "../../flows/drill.js";
+import "../components/restore-guidance-dialog.js";
+import type { BkRestoreGuidanceDialog } from "../components/restore-guidance-dialog.js";
+import { restoreGuidanceFromRegistry, type RestoreGuidance } from "../../flows/restore-guidance.js";
 
 /** Fired (bubbling, composed) when the user asks to change the key; the key-change dialog answers it. */
 export const CHANGE_KEY_EVENT = "backup-keyring-change-key";
@@ -276,6 +279,30 @@ export class BackupKeyringPanel extends LitElement {
     if (outcome.result === "passed") await this.syncReminders().catch((err) => this.showError(err));
     return outcome;
   };
+
+  // --- restore guidance ---
+
+  @state() private restoreHelp: { guidance: RestoreGuidance; copyable: Set<string> } | null = null;
+
+  private async openRestoreHelp(row: CopyRow): Promise<void> {
+    const f = this.session?.ready ? this.session.facts : null;
+    const s = this.snapshot;
+    if (!f || !s || !this.session) return;
+    const guidance = restoreGuidanceFromRegistry(row.backupId, f.copies, f.generations, { instanceName: s.core.location_name });
+    if (!guidance) return;
+    const copyable = new Set<string>();
+    for (const o of guidance.options) if (o.generationId && (await this.session.canCopyKey(o.generationId))) copyable.add(o.generationId);
+    this.restoreHelp = { guidance, copyable };
+    await this.updateComplete;
+    this.renderRoot.querySelector<BkRestoreGuidanceDialog>("bk-restore-guidance-dialog")?.open();
+  }
+
+  private renderRestoreHelp(s: InstanceSnapshot): unknown {
+    const h = this.restoreHelp;
+    return html`<bk-restore-guidance-dialog .localize=${this.i18n.localize} .language=${this.i18n.language} .timeZone=${s.core.time_zone}
+      .guidance=${h?.guidance ?? null} .copyable=${h?.copyable ?? new Set()} .locationName=${(id: string) => agentName(id, s.backup?.agents ?? [])}
+      .copyKey=${(id: string) => this.session?.keyFor(id) ?? Promise.resolve(null)}></bk-restore-guidance-dialog>`;
+  }
 
   private renderDrill(s: InstanceSnapshot, f: { generations: GenerationRecord[]; copies: CopyRecord[]; active: GenerationRecord | null }): unknown {
     const t = this.i18n.localize;
@@ -560,7 +587,7 @@ export class BackupKeyringPanel extends LitElement {
     if (!f) return nothing;
     return html`<bk-keyring-overview .localize=${this.i18n.localize} .language=${this.i18n.language} .timeZone=${s.core.time_zone}
       .generations=${f.generations} .copies=${f.copies} .held=${f.held} .active=${f.active} .now=${new Date()}></bk-keyring-overview>
-      ${this.renderDrill(s, f)}`;
+      ${this.renderDrill(s, f)}${this.renderRestoreHelp(s)}`;
   }
 
   private renderKeyring(s: InstanceSnapshot) {
@@ -634,7 +661,8 @@ export class BackupKeyringPanel extends LitElement {
       <bk-backup-table .rows=${this.tableRows(s)} .localize=${t} .language=${this.i18n.language}
         .timeZone=${s.core.time_zone} ?narrow=${this.narrow || (this.standalone && this.smallScreen)} ?withKeys=${this.session?.ready ?? false}
         ?canVerify=${(this.session?.ready ?? false) && this.verifying === null}
-        @verify-copy=${(e: CustomEvent<CopyRow>) => this.verify(e.detail)}></bk-backup-table>
+        @verify-copy=${(e: CustomEvent<CopyRow>) => this.verify(e.detail)}
+        @restore-help=${(e: CustomEvent<CopyRow>) => this.openRestoreHelp(e.detail)}></bk-backup-table>
     </section>`;
   }
 
