@@ -39,7 +39,7 @@ function time(label: string, runs: number, fn: () => unknown): void {
 console.log(`${BACKUPS} backups, ${copies.length} copies, ${generations.length} generations`);
 time("olderGenerationDrills (per render)", 20, () => olderGenerationDrills(generations, copies));
 time("backupsWithUnprovenKit (per card render)", 20, () => backupsWithUnprovenKit(generations, copies));
-time("drillStatus (per render)", 1000, () => drillStatus(generations[4]!, 6, new Date(), "Europe/Berlin"));
+time("drillStatus of a proven kit (per render)", 1000, () => drillStatus(generations[1]!, 6, new Date(), "Europe/Berlin"));
 time("restoreGuidanceFromRegistry (per click)", 20, () => restoreGuidanceFromRegistry("b5000", copies, generations, { instanceName: "Home" }));
 const kit = renderEmergencyKit({ key: keys[4]!, instanceName: "Home", url: "http://ha.local:8123", date: new Date(), language: "en" });
 const ctx = { generations, fingerprint: (k: string) => fingerprintKey(k, salt), key: keys[4]! };
