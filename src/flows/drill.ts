@@ -25,28 +25,29 @@ interface Day {
   d: number;
 }
 
-function safeZone(timeZone: string | undefined): string {
-  if (!timeZone) return "UTC";
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone });
-    return timeZone;
-  } catch {
-    return "UTC";
+// Building an Intl.DateTimeFormat costs far more than using one: keep one per time zone.
+const formatters = new Map<string, Intl.DateTimeFormat | null>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat | null {
+  if (!formatters.has(timeZone)) {
+    let f: Intl.DateTimeFormat | null = null;
+    try {
+      f = new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric" });
+    } catch {
+      f = null; // an unknown zone name
+    }
+    formatters.set(timeZone, f);
   }
+  return formatters.get(timeZone)!;
+}
+
+function safeZone(timeZone: string | undefined): string {
+  return timeZone && formatterFor(timeZone) ? timeZone : "UTC";
 }
 
 /** Wall-clock fields of an instant in a time zone. */
 function zoned(date: Date, timeZone: string): Day & { h: number; mi: number; s: number } {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "numeric",
-    day: "numeric",
-    hour: "numeric",
-    minute: "numeric",
-    second: "numeric",
-  }).formatToParts(date);
+  const parts = (formatterFor(timeZone) ?? formatterFor("UTC")!).formatToParts(date);
   const n = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
   return { y: n("year"), m: n("month"), d: n("day"), h: n("hour") % 24, mi: n("minute"), s: n("second") };
 }
