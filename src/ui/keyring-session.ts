@@ -115,7 +115,15 @@ export class KeyringSession {
     const r = this.registry;
     const id = this.instanceId;
     if (!r || !id) return;
-    const [instances, generations, copies, journal, reminder] = await Promise.all([r.instances(), r.generations(id), r.copies(id), r.journal(id, 100), exportReminder(r)]);
+    let read;
+    try {
+      read = await Promise.all([r.instances(), r.generations(id), r.copies(id), r.journal(id, 100), exportReminder(r)]);
+    } catch (err) {
+      // Closed while reading (another tab's change arrived as the panel went away): nothing to show.
+      if (this.registry !== r) return;
+      throw err;
+    }
+    const [instances, generations, copies, journal, reminder] = read;
     this.exportDue = reminder.due ? reminder.changesSince : 0;
     const held = new Set(this.loaded.keys());
     if (this.currentKey !== null) held.add(await r.fingerprint(this.currentKey));

@@ -120,3 +120,32 @@ test("the drill's message grows with the months: the notification is replaced, n
     session.close();
   }
 });
+
+test("a drill passed in another browser counts here after an import (the later proof wins)", async () => {
+  const { exportRegistry, importRegistry } = await import("../../../src/registry/exchange.js");
+  const a = new KeyringSession(`drill-a-${process.pid}`, () => undefined);
+  const b = new KeyringSession(`drill-b-${process.pid}`, () => undefined);
+  try {
+    const snapshot = await loadInstance(conn);
+    const key = snapshot.backup!.config.create_backup.password!;
+    await a.fold(snapshot, sim.url);
+    const ra = await a.openRegistry();
+    await ra.db.put("generations", { ...a.facts.active!, kitProvenAt: "2026-01-01T00:00:00Z" });
+    const rb = await b.openRegistry();
+    await importRegistry(rb, await exportRegistry(ra));
+    const id = a.facts.active!.id;
+    assert.equal((await rb.db.get("generations", id))!.kitProvenAt, "2026-01-01T00:00:00Z");
+    await a.refresh();
+    assert.equal((await a.drill(id, { method: "file", text: key })).result, "passed");
+    const proven = (await ra.db.get("generations", id))!.kitProvenAt!;
+    await importRegistry(rb, await exportRegistry(ra));
+    assert.equal((await rb.db.get("generations", id))!.kitProvenAt, proven);
+    // An older proof from elsewhere does not turn the clock back.
+    await ra.db.put("generations", { ...(await ra.db.get("generations", id))!, kitProvenAt: "2025-06-01T00:00:00Z" });
+    await importRegistry(rb, await exportRegistry(ra));
+    assert.equal((await rb.db.get("generations", id))!.kitProvenAt, proven);
+  } finally {
+    a.close();
+    b.close();
+  }
+});
