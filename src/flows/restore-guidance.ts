@@ -19,8 +19,8 @@ export interface GuidanceGeneration {
   current: boolean;
   kitDownloadedAt: string | null;
   kitProvenAt: string | null;
-  /** When the generation began (HA's kit has no generation, only its download date). */
-  startedAt: string;
+  /** When the generation began, if known (our own key change); HA's kit carries only its download date. */
+  startedAt: string | null;
 }
 
 /** One copy of the backup (a location, or a file on the recovery page). */
@@ -90,7 +90,8 @@ function optionFor(locations: string[], gen: GuidanceGeneration | null, verified
   lines.push(verified ? { key: "restore.opens.proven", params: { generation: n } } : { key: "restore.opens.probably", params: { generation: n } });
   if (kitState === "proven") lines.push({ key: "restore.kit.proven", params: { generation: n, date: gen.kitProvenAt! } });
   else if (kitState === "downloaded") lines.push({ key: "restore.kit.downloaded", params: { generation: n, date: gen.kitDownloadedAt! } });
-  else lines.push({ key: "restore.kit.none", params: { generation: n, date: gen.startedAt } });
+  else if (gen.startedAt) lines.push({ key: "restore.kit.none", params: { generation: n, date: gen.startedAt } });
+  else lines.push({ key: "restore.kit.none_undated", params: { generation: n } });
   const file = fileName ?? "home_assistant_backup_emergency_kit_….txt";
   if (gen.current) {
     lines.push({ key: "restore.steps.current", params: { generation: n } });
@@ -147,7 +148,8 @@ export function restoreGuidanceFromRegistry(backupId: string, copies: CopyRecord
     current: g.status === "active",
     kitDownloadedAt: g.kitDownloadedAt,
     kitProvenAt: g.kitProvenAt,
-    startedAt: g.activatedAt ?? g.firstSeenAt,
+    // Only a change made through our flow dates the key; otherwise we only know when we first saw it.
+    startedAt: g.origin === "flow" ? g.activatedAt : null,
   });
   return restoreGuidance(
     {

@@ -30,6 +30,8 @@ export class BkRestoreGuidanceDialog extends LitElement {
   static override styles = [
     haStyles,
     css`
+      /* No box of its own: a closed dialog must not add a gap to the panel's grid. */
+      :host { display: contents; }
       dialog {
         border: none; border-radius: var(--ha-dialog-border-radius, 24px); padding: var(--ha-space-6, 24px);
         background: var(--card-background-color, #fff); color: var(--primary-text-color, #141414); width: min(40rem, 92vw);

@@ -160,7 +160,7 @@ describe("restore guidance in the panel", () => {
     await waitFor(() => /copies checked|copy checked/.test(text()), "verify summary", 60000);
 
     const table = panel.shadowRoot!.querySelector("bk-backup-table")!;
-    const restoreButtons = () => [...table.shadowRoot!.querySelectorAll<HTMLButtonElement>("button")].filter((b) => b.textContent!.trim() === "How to restore");
+    const restoreButtons = () => [...table.shadowRoot!.querySelectorAll<HTMLButtonElement>("button")].filter((b) => b.getAttribute("aria-label")?.startsWith("How to restore "));
     await waitFor(() => restoreButtons().length > 0, "restore buttons");
     const dialog = panel.shadowRoot!.querySelector("bk-restore-guidance-dialog")!;
     // Rows are newest first: the newest backup is under the current key (generation 1).

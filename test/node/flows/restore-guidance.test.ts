@@ -64,6 +64,9 @@ describe("restore guidance", () => {
     assert.equal(o.kit?.state, "none");
     assert.equal(o.kit?.fileName, null);
     assert.match(text(o.lines), /home_assistant_backup_emergency_kit_…\.txt/);
+    assert.doesNotMatch(text(o.lines), /from around/, "a key first seen already in place has no known start date");
+    const viaFlow = restoreGuidanceFromRegistry("c", [copy("c", "backup.local", "g4")], [{ ...g0, origin: "flow" }], ctx)!.options[0]!;
+    assert.match(text(viaFlow.lines), /from around 2025-04-01T00:00:00Z/);
     assert.equal(kitFileNameFor({ number: 4, kitDownloadedAt: null }, "x"), null);
   });
 
