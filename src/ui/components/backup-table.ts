@@ -50,13 +50,16 @@ export class BkBackupTable extends LitElement {
       .badge.bad { background: var(--error-color, #b3261e); color: var(--text-primary-color, #fff); }
       .badge.good { background: var(--success-color, #1b6e20); color: var(--text-primary-color, #fff); }
       :host([narrow]) .row {
-        grid-template-columns: minmax(0, 1fr) auto; grid-template-areas: "name loc" "date loc"; row-gap: 0; align-content: center;
+        grid-template-columns: minmax(0, 1fr) auto auto; grid-template-areas: "name loc act" "date loc act"; row-gap: 0; align-content: center;
       }
       :host([narrow]) .row > :nth-child(1) { grid-area: date; font-size: 0.85em; color: var(--secondary-text-color, #5e5e5e); }
       :host([narrow]) .row > :nth-child(2) { grid-area: name; }
       :host([narrow]) .row > :nth-child(3) { grid-area: loc; }
       :host([narrow]) .name small { display: none; }
       :host([narrow]) .wide { display: none; }
+      /* On a phone the restore help stays reachable: the actions cell keeps only its icon button. */
+      :host([narrow]) .row > .actions:nth-child(7) { display: flex; grid-area: act; }
+      :host([narrow]) .actions button:not(.icon) { display: none; }
       .empty { padding: var(--ha-space-4, 16px); }
       .actions { display: flex; gap: var(--ha-space-1, 4px); align-items: center; }
       button.icon { padding: 6px; min-width: 36px; display: inline-flex; align-items: center; justify-content: center; }

@@ -34,9 +34,11 @@ export class BkRestoreGuidanceDialog extends LitElement {
       :host { display: contents; }
       dialog {
         border: none; border-radius: var(--ha-dialog-border-radius, 24px); padding: var(--ha-space-6, 24px);
+        box-sizing: border-box; max-height: 92vh; overflow-y: auto;
         background: var(--card-background-color, #fff); color: var(--primary-text-color, #141414); width: min(40rem, 92vw);
       }
       dialog::backdrop { background: rgba(0, 0, 0, 0.4); }
+      input[type="file"] { max-width: 100%; }
       section { border-top: 1px solid var(--divider-color, #ddd); padding-top: var(--ha-space-3, 12px); margin-top: var(--ha-space-3, 12px); }
       ol { padding-inline-start: 1.2em; margin: var(--ha-space-2, 8px) 0; display: grid; gap: 6px; }
       .buttons { display: flex; gap: var(--ha-space-2, 8px); justify-content: flex-end; margin-top: var(--ha-space-4, 16px); flex-wrap: wrap; }
