@@ -1,7 +1,9 @@
 // Reminders in Home Assistant's own notification area (persistent_notification through
-// call_service): one when the current key's kit is not proven saved, one when the newest backup
-// has not been verified for N days. Each is dismissed as soon as its reason is gone.
+// call_service): one when the current key's kit is not proven saved, one when the kit drill is due
+// ("kit not proven for N months", with a link to the drill), one when the newest backup has not
+// been verified for N days. Each is dismissed as soon as its reason is gone.
 import { callService } from "../data/auth.js";
+import { DEFAULT_DRILL_MONTHS, drillStatus, validDrillMonths } from "./drill.js";
 import type { HaConnection } from "../data/connection.js";
 import type { LocalizeFunc } from "../common/localize.js";
 import type { CopyRecord, GenerationRecord } from "../registry/model.js";
@@ -10,12 +12,16 @@ export interface ReminderSettings {
   enabled: boolean;
   /** Remind when the newest backup was not verified within this many days. */
   maxDaysUnverified: number;
+  /** Months between kit drills (one of DRILL_INTERVALS); 0 = no drills. */
+  drillMonths: number;
 }
 
-export const DEFAULT_REMINDER_SETTINGS: ReminderSettings = { enabled: true, maxDaysUnverified: 7 };
+export const DEFAULT_REMINDER_SETTINGS: ReminderSettings = { enabled: true, maxDaysUnverified: 7, drillMonths: DEFAULT_DRILL_MONTHS };
+/** Where the panel's drill opens (the integration registers the panel at /backup-keyring). */
+export const DEFAULT_DRILL_LINK = "/backup-keyring/drill";
 export const REMINDER_SETTINGS_KEY = "reminders";
 
-export type ReminderId = "backup_keyring_kit_not_proven" | "backup_keyring_backup_unverified";
+export type ReminderId = "backup_keyring_kit_not_proven" | "backup_keyring_kit_drill" | "backup_keyring_backup_unverified";
 
 export interface Reminder {
   id: ReminderId;
@@ -25,12 +31,18 @@ export interface Reminder {
 
 const DAY = 86_400_000;
 
+export interface ReminderFacts {
+  active: GenerationRecord | null;
+  copies: CopyRecord[];
+  now: Date;
+  /** The instance's time zone: drill due dates are calendar days there (UTC when not given). */
+  timeZone?: string;
+  /** The drill's address in HA (markdown link in the notification); DEFAULT_DRILL_LINK when not given. */
+  drillLink?: string;
+}
+
 /** Pure: which reminders should be showing for these facts. */
-export function wantedReminders(
-  facts: { active: GenerationRecord | null; copies: CopyRecord[]; now: Date },
-  settings: ReminderSettings,
-  t: LocalizeFunc,
-): Reminder[] {
+export function wantedReminders(facts: ReminderFacts, settings: ReminderSettings, t: LocalizeFunc): Reminder[] {
   if (!settings.enabled) return [];
   const out: Reminder[] = [];
   if (facts.active && !facts.active.kitProvenAt) {
@@ -38,6 +50,14 @@ export function wantedReminders(
       id: "backup_keyring_kit_not_proven",
       title: t("reminders.kit.title"),
       message: t("reminders.kit.message", { generation: facts.active.number }),
+    });
+  }
+  const drill = facts.active ? drillStatus(facts.active, validDrillMonths(settings.drillMonths ?? DEFAULT_DRILL_MONTHS), facts.now, facts.timeZone) : null;
+  if (facts.active && drill?.state === "due") {
+    out.push({
+      id: "backup_keyring_kit_drill",
+      title: t("reminders.drill.title"),
+      message: t("reminders.drill.message", { generation: facts.active.number, months: drill.monthsSince ?? 0, link: facts.drillLink ?? DEFAULT_DRILL_LINK }),
     });
   }
   const encrypted = facts.copies.filter((c) => c.protected && !c.deleted);
@@ -62,11 +82,14 @@ export function wantedReminders(
 /**
  * Creates the wanted notifications and dismisses the others. `shown` is what this browser created
  * before (stored in the registry), so a reminder whose reason is gone is dismissed exactly once.
+ * `shownText` (id → message) lets a reminder whose text changed ("for 7 months") be replaced:
+ * HA's create with the same notification_id overwrites the old one.
  */
-export async function syncReminders(conn: HaConnection, wanted: Reminder[], shown: ReminderId[]): Promise<ReminderId[]> {
+export async function syncReminders(conn: HaConnection, wanted: Reminder[], shown: ReminderId[], shownText: Partial<Record<ReminderId, string>> = {}): Promise<ReminderId[]> {
   const ids = new Set(wanted.map((r) => r.id));
   for (const r of wanted) {
-    if (!shown.includes(r.id)) await callService(conn, "persistent_notification", "create", { notification_id: r.id, title: r.title, message: r.message });
+    const stale = shownText[r.id] !== undefined && shownText[r.id] !== r.message;
+    if (!shown.includes(r.id) || stale) await callService(conn, "persistent_notification", "create", { notification_id: r.id, title: r.title, message: r.message });
   }
   for (const id of shown) if (!ids.has(id)) await callService(conn, "persistent_notification", "dismiss", { notification_id: id });
   return [...ids];
@@ -74,6 +97,7 @@ export async function syncReminders(conn: HaConnection, wanted: Reminder[], show
 
 /** Where the panel keeps the reminder settings and what it has shown (registry meta, per browser). */
 const SHOWN_KEY = "reminders_shown";
+const SHOWN_TEXT_KEY = "reminders_shown_text";
 
 interface MetaStore {
   getMeta<T>(key: string): Promise<T | null>;
@@ -81,23 +105,26 @@ interface MetaStore {
 }
 
 export async function loadReminderSettings(store: MetaStore): Promise<ReminderSettings> {
-  return { ...DEFAULT_REMINDER_SETTINGS, ...((await store.getMeta<Partial<ReminderSettings>>(REMINDER_SETTINGS_KEY)) ?? {}) };
+  const stored = { ...DEFAULT_REMINDER_SETTINGS, ...((await store.getMeta<Partial<ReminderSettings>>(REMINDER_SETTINGS_KEY)) ?? {}) };
+  return { ...stored, drillMonths: validDrillMonths(stored.drillMonths) };
 }
 
 export async function saveReminderSettings(store: MetaStore, settings: ReminderSettings): Promise<void> {
   const days = Number.isInteger(settings.maxDaysUnverified) && settings.maxDaysUnverified >= 1 ? settings.maxDaysUnverified : DEFAULT_REMINDER_SETTINGS.maxDaysUnverified;
-  await store.setMeta(REMINDER_SETTINGS_KEY, { enabled: settings.enabled, maxDaysUnverified: Math.min(days, 365) });
+  await store.setMeta(REMINDER_SETTINGS_KEY, { enabled: settings.enabled, maxDaysUnverified: Math.min(days, 365), drillMonths: validDrillMonths(settings.drillMonths) });
 }
 
 /** Brings HA's notifications in line with the registry's facts; remembers what it created. */
 export async function applyReminders(
   store: MetaStore,
   conn: HaConnection,
-  facts: { active: GenerationRecord | null; copies: CopyRecord[]; now: Date },
+  facts: ReminderFacts,
   t: LocalizeFunc,
 ): Promise<Reminder[]> {
   const wanted = wantedReminders(facts, await loadReminderSettings(store), t);
   const shown = (await store.getMeta<ReminderId[]>(SHOWN_KEY)) ?? [];
-  await store.setMeta(SHOWN_KEY, await syncReminders(conn, wanted, shown));
+  const shownText = (await store.getMeta<Partial<Record<ReminderId, string>>>(SHOWN_TEXT_KEY)) ?? {};
+  await store.setMeta(SHOWN_KEY, await syncReminders(conn, wanted, shown, shownText));
+  await store.setMeta(SHOWN_TEXT_KEY, Object.fromEntries(wanted.map((r) => [r.id, r.message])));
   return wanted;
 }

@@ -169,6 +169,8 @@ export function parseExport(text: string): RegistryExport {
 
 const newer = (a: string | null, b: string | null) => (a ?? "") >= (b ?? "");
 /** When a generation's status was last established (last seen active, or retired): the later one wins a merge; on a tie the local one stays. */
+/** The later of two ISO dates: a kit drill passed in another browser counts here too. */
+const laterDate = (a: string | null, b: string | null) => (a === null ? b : b === null ? a : b > a ? b : a);
 const lastFact = (g: GenerationRecord) => [g.lastSeenActiveAt ?? "", g.retiredAt ?? "", g.activatedAt ?? "", g.firstSeenAt].reduce((a, b) => (b > a ? b : a));
 
 export interface ImportConflict {
@@ -225,7 +227,7 @@ export async function importRegistry(registry: Registry, text: string): Promise<
       for (const g of doc.generations) {
         const cur = await tx.objectStore("generations").get(g.id);
         const merged = cur
-          ? { ...cur, kitDownloadedAt: cur.kitDownloadedAt ?? g.kitDownloadedAt, kitProvenAt: cur.kitProvenAt ?? g.kitProvenAt, label: cur.label ?? g.label, ...(lastFact(g) > lastFact(cur) ? { status: g.status, retiredAt: g.retiredAt, lastSeenActiveAt: g.lastSeenActiveAt } : {}) }
+          ? { ...cur, kitDownloadedAt: cur.kitDownloadedAt ?? g.kitDownloadedAt, kitProvenAt: laterDate(cur.kitProvenAt, g.kitProvenAt), label: cur.label ?? g.label, ...(lastFact(g) > lastFact(cur) ? { status: g.status, retiredAt: g.retiredAt, lastSeenActiveAt: g.lastSeenActiveAt } : {}) }
           : g;
         if (!cur || JSON.stringify(cur) !== JSON.stringify(merged)) {
           await tx.objectStore("generations").put(merged);

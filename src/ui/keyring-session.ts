@@ -13,6 +13,8 @@ import type { CopyRecord, GenerationRecord, InstanceRecord, JournalEntry } from 
 import { openRegistry, type Registry } from "../registry/registry.js";
 import { applyOfflineReport, verifyOnline, type VerifyOptions, type VerifySummary } from "../registry/verify.js";
 import { Vault, requestPersistentStorage } from "../registry/vault.js";
+import { judgeDrill, type DrillAnswer, type DrillOutcome } from "../flows/drill.js";
+import { RegistryError } from "../registry/model.js";
 
 export interface KitContextLike {
   url: string;
@@ -112,7 +114,15 @@ export class KeyringSession {
     const r = this.registry;
     const id = this.instanceId;
     if (!r || !id) return;
-    const [instances, generations, copies, journal, reminder] = await Promise.all([r.instances(), r.generations(id), r.copies(id), r.journal(id, 100), exportReminder(r)]);
+    let read;
+    try {
+      read = await Promise.all([r.instances(), r.generations(id), r.copies(id), r.journal(id, 100), exportReminder(r)]);
+    } catch (err) {
+      // Closed while reading (another tab's change arrived as the panel went away): nothing to show.
+      if (this.registry !== r) return;
+      throw err;
+    }
+    const [instances, generations, copies, journal, reminder] = read;
     this.exportDue = reminder.due ? reminder.changesSince : 0;
     const held = new Set(this.loaded.keys());
     if (this.currentKey !== null) held.add(await r.fingerprint(this.currentKey));
@@ -256,6 +266,40 @@ export class KeyringSession {
     this.changes++;
     await this.refresh();
     return count;
+  }
+
+  /**
+   * Judges a kit drill for one generation; a pass records "kit proven" (a date, never the key).
+   * A typed group can only be checked against HA's current key. What was entered is not kept.
+   */
+  async drill(generationId: string, answer: DrillAnswer): Promise<DrillOutcome> {
+    const r = await this.db();
+    const target = this.facts.generations.find((g) => g.id === generationId);
+    if (!target || !this.instanceId) throw new RegistryError("unknown_generation");
+    const key = target.status === "active" ? this.currentKey : null;
+    const outcome = await judgeDrill(target, answer, { generations: this.facts.generations, fingerprint: (k) => r.fingerprint(k), key });
+    if (outcome.result === "passed") {
+      await r.markKit(this.instanceId, target.id, "proven");
+      await this.refresh();
+    }
+    return outcome;
+  }
+
+  /** Whether a generation's key can be copied now: HA's current key, a kit loaded this session, or the unlocked vault. */
+  async canCopyKey(generationId: string): Promise<boolean> {
+    return (await this.keyFor(generationId)) !== null;
+  }
+
+  /** A generation's key if it is held now (for the restore guidance's copy button); null otherwise. */
+  async keyFor(generationId: string): Promise<string | null> {
+    const g = this.facts.generations.find((x) => x.id === generationId);
+    if (!g) return null;
+    if (g.status === "active" && this.currentKey !== null) return this.currentKey;
+    const loaded = this.loaded.get(g.fingerprint);
+    if (loaded !== undefined) return loaded;
+    const v = this.vaultInstance;
+    if (v?.unlocked) return v.load(g.id);
+    return null;
   }
 
   /** The open registry, for the key-change dialog (which drives its own flow on it). */

@@ -14,6 +14,8 @@ import type { HassLike } from "../panel/backup-keyring-panel.js";
 import { haStyles } from "../styles.js";
 import { CARD_TYPE, DEFAULT_PANEL_PATH, stubConfig, validateCardConfig, type CardConfig } from "./card-config.js";
 import { cardView } from "./card-model.js";
+import { formatDrillDay } from "../drill-text.js";
+import { loadReminderSettings, DEFAULT_REMINDER_SETTINGS } from "../../flows/reminders.js";
 
 export class BackupKeyringCard extends LitElement {
   @property({ attribute: false }) hass?: HassLike;
@@ -23,6 +25,8 @@ export class BackupKeyringCard extends LitElement {
   @state() snapshot: InstanceSnapshot | null = null;
   @state() errorCode: string | null = null;
   @state() private version = 0;
+  /** Months between kit drills, from the panel's reminder settings (this browser's registry). */
+  @state() private drillMonths = DEFAULT_REMINDER_SETTINGS.drillMonths;
   private readonly i18n = new LocalizeController(this);
   private conn: HaConnection | null = null;
   private session: KeyringSession | null = null;
@@ -99,6 +103,7 @@ export class BackupKeyringCard extends LitElement {
       if (!snapshot.user.is_admin) return;
       this.session ??= new KeyringSession(this.registryName, () => this.version++);
       await this.session.fold(snapshot, this.hass?.auth?.data?.hassUrl ?? location.origin);
+      this.drillMonths = (await loadReminderSettings(await this.session.openRegistry())).drillMonths;
       this.unsub ??= await subscribeBackupEvents(conn, (ev) => {
         if (this.operationEnded(ev)) void this.load();
       });
@@ -125,9 +130,9 @@ export class BackupKeyringCard extends LitElement {
     }
   }
 
-  private openPanel(): void {
+  private openPanel(subPath = ""): void {
     // HA's own navigation: push the path, then tell the app shell the location changed.
-    history.pushState(null, "", this.config.panel_path ?? DEFAULT_PANEL_PATH);
+    history.pushState(null, "", `${(this.config.panel_path ?? DEFAULT_PANEL_PATH).replace(/\/+$/, "")}${subPath}`);
     window.dispatchEvent(new CustomEvent("location-changed", { detail: { replace: false } }));
   }
 
@@ -154,9 +159,13 @@ export class BackupKeyringCard extends LitElement {
       copies: f.copies,
       held: f.held,
       agentErrors: Object.keys(s.backup.info.agent_errors).map((id) => agentName(id, s.backup!.agents)),
+      drill: { months: this.drillMonths, now: new Date(), timeZone: s.core.time_zone },
     });
     const line = (l: { key: string; params?: Record<string, string | number> }) =>
-      t(l.key, l.params && "date" in l.params ? { ...l.params, date: formatDateTime(String(l.params.date), this.i18n.language, s.core.time_zone) } : l.params);
+      t(l.key, l.params && "date" in l.params
+        ? { ...l.params, date: formatDateTime(String(l.params.date), this.i18n.language, s.core.time_zone) }
+        : l.params && "day" in l.params ? { ...l.params, date: formatDrillDay(String(l.params.day), this.i18n.language) } : l.params);
+    const drillDue = view.warnings.some((w) => w.key === "card.status.drill_due");
     return html`<div class="card" role="group" aria-label=${title}>
       <h2><span class="dot ${view.allGood ? "" : "warn"}" aria-hidden="true"></span>${title}</h2>
       <ul data-testid="status">${view.status.map((l) => html`<li>${line(l)}</li>`)}</ul>
@@ -165,6 +174,7 @@ export class BackupKeyringCard extends LitElement {
         ${this.config.show_kit_button !== false && f.active && s.backup.config.create_backup.password !== null
           ? html`<button class="primary" @click=${() => this.downloadKit()}>${t("panel.kit.download")}</button>`
           : nothing}
+        ${this.config.show_panel_button !== false && drillDue ? html`<button @click=${() => this.openPanel("/drill")}>${t("card.drill")}</button>` : nothing}
         ${this.config.show_panel_button !== false ? html`<button @click=${() => this.openPanel()}>${t("card.open_panel")}</button>` : nothing}
       </div>
     </div>`;

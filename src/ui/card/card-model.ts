@@ -2,6 +2,7 @@
 // warnings, worst first. Pure, tested in Node.
 import type { CopyRecord, GenerationRecord } from "../../registry/model.js";
 import { keyringStatus, kitState, newestBackupCheck } from "../panel/keyring-model.js";
+import { backupsWithUnprovenKit, drillStatus } from "../../flows/drill.js";
 
 export interface CardLine {
   key: string;
@@ -21,6 +22,8 @@ export interface CardInput {
   copies: CopyRecord[];
   held: ReadonlySet<string>;
   agentErrors: string[];
+  /** The kit drill: months between drills (0 = off), the clock, the instance's time zone. */
+  drill?: { months: number; now: Date; timeZone?: string };
 }
 
 export function cardView(input: CardInput): CardView {
@@ -32,8 +35,15 @@ export function cardView(input: CardInput): CardView {
   } else if (input.active) {
     status.push({ key: "card.status.key_set", params: { generation: input.active.number } });
     const kit = kitState(input.active);
-    status.push({ key: `card.status.kit_${kit}` });
+    // Proven: say when (`day` params are calendar days, `date` params instants).
+    status.push(kit === "proven" ? { key: "card.status.kit_last_proven", params: { date: input.active.kitProvenAt! } } : { key: `card.status.kit_${kit}` });
     if (kit === "none") warnings.push({ key: "card.warning.kit_missing" });
+    if (input.drill) {
+      const d = drillStatus(input.active, input.drill.months, input.drill.now, input.drill.timeZone);
+      if (d.state === "off") status.push({ key: "card.status.drill_off" });
+      else if (d.state === "ok") status.push({ key: "card.status.drill_next", params: { day: d.dueDay! } });
+      else warnings.push({ key: "card.status.drill_due" });
+    }
   }
   const newest = newestBackupCheck(input.copies);
   if (newest === null) status.push({ key: "card.status.no_backups" });
@@ -44,6 +54,8 @@ export function cardView(input: CardInput): CardView {
   const s = keyringStatus(input.copies, input.generations, input.held);
   for (const n of s.needs) warnings.push({ key: "panel.status.needs", params: { count: n.count, generation: n.generation } });
   if (s.unknown > 0) warnings.push({ key: "panel.status.unknown", params: { count: s.unknown } });
+  const unproven = backupsWithUnprovenKit(input.generations, input.copies);
+  if (unproven > 0) warnings.push({ key: "card.warning.unproven_backups", params: { count: unproven } });
   for (const agent of input.agentErrors) warnings.push({ key: "card.warning.agent_error", params: { location: agent } });
   return { status, warnings, allGood: warnings.length === 0 };
 }

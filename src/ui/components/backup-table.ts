@@ -1,6 +1,6 @@
 // Every backup copy in one table, virtualised: only the rows in view (plus a few) are in the DOM,
 // so 10 000 copies scroll as smoothly as 10. Fixed row height keeps the maths trivial.
-import { LitElement, css, html, nothing, type PropertyValues } from "lit";
+import { LitElement, css, html, nothing, svg, type PropertyValues } from "lit";
 import { property, state } from "lit/decorators.js";
 import type { LocalizeFunc } from "../../common/localize.js";
 import { localizeEnglish } from "../../common/localize.js";
@@ -8,6 +8,8 @@ import { filterRows, formatDateTime, formatSize, sortRows, type CopyRow, type So
 import { haStyles } from "../styles.js";
 
 const ROW_HEIGHT = 56;
+/** Material Design Icons "backup-restore" (Apache-2.0), the icon HA itself uses for restoring. */
+const RESTORE_ICON = svg`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M12,3A9,9 0 0,0 3,12H0L4,16L8,12H5A7,7 0 0,1 12,5A7,7 0 0,1 19,12A7,7 0 0,1 12,19C10.5,19 9.09,18.5 7.94,17.7L6.5,19.14C8.04,20.3 9.94,21 12,21A9,9 0 0,0 21,12A9,9 0 0,0 12,3M14,12A2,2 0 0,0 12,10A2,2 0 0,0 10,12A2,2 0 0,0 12,14A2,2 0 0,0 14,12Z"/></svg>`;
 const OVERSCAN = 6;
 
 export class BkBackupTable extends LitElement {
@@ -36,7 +38,7 @@ export class BkBackupTable extends LitElement {
       .spacer { position: relative; }
       .row {
         position: absolute; left: 0; right: 0; height: ${ROW_HEIGHT}px; box-sizing: border-box;
-        display: grid; grid-template-columns: 12.5em minmax(8em, 2fr) 6em 5.5em 8.5em 13em 6em; align-items: center;
+        display: grid; grid-template-columns: 12.5em minmax(8em, 2fr) 6em 5.5em 8.5em 13em 9em; align-items: center;
         gap: var(--ha-space-2, 8px); padding: 0 var(--ha-space-2, 8px); border-bottom: 1px solid var(--divider-color, #eee);
       }
       .head { position: sticky; top: 0; z-index: 1; background: var(--card-background-color, #fff); font-weight: 500; }
@@ -48,14 +50,20 @@ export class BkBackupTable extends LitElement {
       .badge.bad { background: var(--error-color, #b3261e); color: var(--text-primary-color, #fff); }
       .badge.good { background: var(--success-color, #1b6e20); color: var(--text-primary-color, #fff); }
       :host([narrow]) .row {
-        grid-template-columns: minmax(0, 1fr) auto; grid-template-areas: "name loc" "date loc"; row-gap: 0; align-content: center;
+        grid-template-columns: minmax(0, 1fr) auto auto; grid-template-areas: "name loc act" "date loc act"; row-gap: 0; align-content: center;
       }
       :host([narrow]) .row > :nth-child(1) { grid-area: date; font-size: 0.85em; color: var(--secondary-text-color, #5e5e5e); }
       :host([narrow]) .row > :nth-child(2) { grid-area: name; }
       :host([narrow]) .row > :nth-child(3) { grid-area: loc; }
       :host([narrow]) .name small { display: none; }
       :host([narrow]) .wide { display: none; }
+      /* On a phone the restore help stays reachable: the actions cell keeps only its icon button. */
+      :host([narrow]) .row > .actions:nth-child(7) { display: flex; grid-area: act; }
+      :host([narrow]) .actions button:not(.icon) { display: none; }
       .empty { padding: var(--ha-space-4, 16px); }
+      .actions { display: flex; gap: var(--ha-space-1, 4px); align-items: center; }
+      button.icon { padding: 6px; min-width: 36px; display: inline-flex; align-items: center; justify-content: center; }
+      button.icon svg { width: 20px; height: 20px; fill: currentColor; }
     `,
   ];
 
@@ -156,10 +164,14 @@ export class BkBackupTable extends LitElement {
                   <div class="cell wide" role="cell">${formatSize(row.size, this.language)}</div>
                   <div class="cell wide" role="cell">${this.encryption(row)}</div>
                   <div class="cell wide" role="cell">${this.withKeys ? this.keyCell(row) : nothing}</div>
-                  <div class="cell wide" role="cell">
+                  <div class="cell wide actions" role="cell">
                     ${this.canVerify && row.protectedClaim && !row.deleted
                       ? html`<button @click=${() => this.dispatchEvent(new CustomEvent("verify-copy", { detail: row, bubbles: true, composed: true }))}
                           aria-label=${t("panel.table.verify_one", { name: row.name, location: row.agentName })}>${t("panel.table.verify")}</button>`
+                      : nothing}
+                    ${this.withKeys && !row.deleted
+                      ? html`<button class="icon" @click=${() => this.dispatchEvent(new CustomEvent("restore-help", { detail: row, bubbles: true, composed: true }))}
+                          aria-label=${t("restore.button_one", { name: row.name })} title=${t("restore.button")}>${RESTORE_ICON}</button>`
                       : nothing}
                   </div>
                 </div>`;

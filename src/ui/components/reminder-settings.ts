@@ -4,6 +4,7 @@ import { LitElement, css, html } from "lit";
 import { property } from "lit/decorators.js";
 import { localizeEnglish, type LocalizeFunc } from "../../common/localize.js";
 import { DEFAULT_REMINDER_SETTINGS, type ReminderSettings } from "../../flows/reminders.js";
+import { DRILL_INTERVALS } from "../../flows/drill.js";
 import { haStyles } from "../styles.js";
 
 export class BkReminderSettings extends LitElement {
@@ -34,6 +35,11 @@ export class BkReminderSettings extends LitElement {
         <label>${t("reminders.settings.days")}
           <input type="number" min="1" max="365" .value=${String(s.maxDaysUnverified)} ?disabled=${!s.enabled}
             @change=${(e: Event) => this.emit({ ...s, maxDaysUnverified: Math.max(1, Math.min(365, Number((e.target as HTMLInputElement).value) || 7)) })} />
+        </label>
+        <label>${t("drill.settings.interval")}
+          <select data-testid="drill-months" @change=${(e: Event) => this.emit({ ...s, drillMonths: Number((e.target as HTMLSelectElement).value) })}>
+            ${DRILL_INTERVALS.map((m) => html`<option value=${String(m)} ?selected=${m === s.drillMonths}>${t("drill.settings.months", { count: m })}</option>`)}
+          </select>
         </label>
       </div>
     </section>`;

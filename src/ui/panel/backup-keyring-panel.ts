@@ -26,7 +26,7 @@ import { KEY_CHANGE_LOCK } from "../../flows/key-change/flow.js";
 import type { FlowCheckpoint } from "../../flows/key-change/ports.js";
 import { applyReminders, loadReminderSettings, saveReminderSettings, DEFAULT_REMINDER_SETTINGS, type ReminderSettings } from "../../flows/reminders.js";
 import { KitParseError } from "../../kit/parse.js";
-import { RegistryError } from "../../registry/model.js";
+import { RegistryError, type CopyRecord, type GenerationRecord } from "../../registry/model.js";
 import { BackupFileError } from "../../backup-file/errors.js";
 import type { VerifyProgress } from "../../registry/verify.js";
 import "../components/keyring-overview.js";
@@ -39,6 +39,13 @@ import type { BkLoadKitDialog } from "../components/load-kit-dialog.js";
 import "../dialogs/key-change-dialog.js";
 import type { BkKeyChangeDialog } from "../dialogs/key-change-dialog.js";
 import type { Registry } from "../../registry/registry.js";
+import "../components/drill-status.js";
+import "../dialogs/drill-dialog.js";
+import type { BkDrillDialog } from "../dialogs/drill-dialog.js";
+import { olderGenerationDrills, type DrillAnswer, type DrillOutcome } from "../../flows/drill.js";
+import "../components/restore-guidance-dialog.js";
+import type { BkRestoreGuidanceDialog } from "../components/restore-guidance-dialog.js";
+import { restoreGuidanceFromRegistry, type RestoreGuidance } from "../../flows/restore-guidance.js";
 
 /** Fired (bubbling, composed) when the user asks to change the key; the key-change dialog answers it. */
 export const CHANGE_KEY_EVENT = "backup-keyring-change-key";
@@ -170,6 +177,8 @@ export class BackupKeyringPanel extends LitElement {
     }
     // Navigating away (or to another panel path) hides the key again.
     if (changed.has("route") && changed.get("route") !== undefined) this.keyShown = false;
+    // The reminder's link while the panel is already open.
+    if (changed.has("route") && this.session?.ready) void this.openDrillFromRoute();
   }
 
   /** Standalone connection from the form (or the demo page's URL fragment). */
@@ -238,9 +247,75 @@ export class BackupKeyringPanel extends LitElement {
       await this.session.fold(snapshot, this.hassUrl || location.origin);
       await this.reportInterruptedChange();
       await this.syncReminders();
+      await this.openDrillFromRoute();
     } catch (err) {
       this.showError(err);
     }
+  }
+
+  // --- kit drill ---
+
+  @state() private drillTargetId: string | null = null;
+  /** The route that last opened the drill: the reminder's link opens it once, not on every reload. */
+  private drillRouteHandled: unknown = null;
+
+  /** The reminder's link (`/backup-keyring/drill`) opens the drill of the current key. */
+  private async openDrillFromRoute(): Promise<void> {
+    const route = this.route;
+    if (!route || !/^\/drill\/?$/.test(route.path) || this.drillRouteHandled === route) return;
+    this.drillRouteHandled = route;
+    const active = this.session?.facts.active;
+    if (active) await this.openDrill(active.id);
+  }
+
+  private async openDrill(generationId: string): Promise<void> {
+    this.drillTargetId = generationId;
+    await this.updateComplete;
+    this.renderRoot.querySelector<BkDrillDialog>("bk-drill-dialog")?.open();
+  }
+
+  private readonly judgeDrill = async (answer: DrillAnswer): Promise<DrillOutcome> => {
+    if (!this.session || !this.drillTargetId) throw new Error("no drill");
+    const outcome = await this.session.drill(this.drillTargetId, answer);
+    // A pass dismisses the drill reminder in HA right away.
+    if (outcome.result === "passed") await this.syncReminders().catch((err) => this.showError(err));
+    return outcome;
+  };
+
+  // --- restore guidance ---
+
+  @state() private restoreHelp: { guidance: RestoreGuidance; copyable: Set<string> } | null = null;
+
+  private async openRestoreHelp(row: CopyRow): Promise<void> {
+    const f = this.session?.ready ? this.session.facts : null;
+    const s = this.snapshot;
+    if (!f || !s || !this.session) return;
+    const guidance = restoreGuidanceFromRegistry(row.backupId, f.copies, f.generations, { instanceName: s.core.location_name });
+    if (!guidance) return;
+    const copyable = new Set<string>();
+    for (const o of guidance.options) if (o.generationId && (await this.session.canCopyKey(o.generationId))) copyable.add(o.generationId);
+    this.restoreHelp = { guidance, copyable };
+    await this.updateComplete;
+    this.renderRoot.querySelector<BkRestoreGuidanceDialog>("bk-restore-guidance-dialog")?.open();
+  }
+
+  private renderRestoreHelp(s: InstanceSnapshot): unknown {
+    const h = this.restoreHelp;
+    return html`<bk-restore-guidance-dialog .localize=${this.i18n.localize} .language=${this.i18n.language} .timeZone=${s.core.time_zone}
+      .guidance=${h?.guidance ?? null} .copyable=${h?.copyable ?? new Set()} .locationName=${(id: string) => agentName(id, s.backup?.agents ?? [])}
+      .copyKey=${(id: string) => this.session?.keyFor(id) ?? Promise.resolve(null)}></bk-restore-guidance-dialog>`;
+  }
+
+  private renderDrill(s: InstanceSnapshot, f: { generations: GenerationRecord[]; copies: CopyRecord[]; active: GenerationRecord | null }): unknown {
+    const t = this.i18n.localize;
+    const target = f.generations.find((g) => g.id === this.drillTargetId) ?? null;
+    const backups = target ? (olderGenerationDrills(f.generations, f.copies).find((o) => o.generation.id === target.id)?.backups ?? 0) : 0;
+    return html`<bk-drill-status .localize=${t} .language=${this.i18n.language} .timeZone=${s.core.time_zone} .generations=${f.generations}
+        .copies=${f.copies} .active=${f.active} .months=${this.reminderSettings.drillMonths} .now=${new Date()}
+        @drill-request=${(e: CustomEvent<string>) => this.openDrill(e.detail)}></bk-drill-status>
+      <bk-drill-dialog .localize=${t} .language=${this.i18n.language} .timeZone=${s.core.time_zone} .generation=${target}
+        ?current=${target !== null && target.status === "active" && s.backup?.config.create_backup.password != null} .backups=${backups}
+        .judge=${this.judgeDrill} .downloadKit=${() => this.downloadKit(false)}></bk-drill-dialog>`;
   }
 
   /**
@@ -519,7 +594,8 @@ export class BackupKeyringPanel extends LitElement {
     const f = this.session?.ready ? this.session.facts : null;
     if (!f) return nothing;
     return html`<bk-keyring-overview .localize=${this.i18n.localize} .language=${this.i18n.language} .timeZone=${s.core.time_zone}
-      .generations=${f.generations} .copies=${f.copies} .held=${f.held} .active=${f.active} .now=${new Date()}></bk-keyring-overview>`;
+      .generations=${f.generations} .copies=${f.copies} .held=${f.held} .active=${f.active} .now=${new Date()}></bk-keyring-overview>
+      ${this.renderDrill(s, f)}${this.renderRestoreHelp(s)}`;
   }
 
   private renderKeyring(s: InstanceSnapshot) {
@@ -593,7 +669,8 @@ export class BackupKeyringPanel extends LitElement {
       <bk-backup-table .rows=${this.tableRows(s)} .localize=${t} .language=${this.i18n.language}
         .timeZone=${s.core.time_zone} ?narrow=${this.narrow || (this.standalone && this.smallScreen)} ?withKeys=${this.session?.ready ?? false}
         ?canVerify=${(this.session?.ready ?? false) && this.verifying === null}
-        @verify-copy=${(e: CustomEvent<CopyRow>) => this.verify(e.detail)}></bk-backup-table>
+        @verify-copy=${(e: CustomEvent<CopyRow>) => this.verify(e.detail)}
+        @restore-help=${(e: CustomEvent<CopyRow>) => this.openRestoreHelp(e.detail)}></bk-backup-table>
     </section>`;
   }
 

@@ -103,12 +103,30 @@ describe("card", () => {
   it("warns about a missing kit and backups needing an old kit; all good otherwise", () => {
     const gens = [gen(1, "retired"), gen(2, "active")];
     const v = cardView({ keySet: true, active: gens[1]!, generations: gens, copies: [copy("1", "backup.local", "g1")], held: new Set(["fp2"]), agentErrors: ["Offsite"] });
-    assert.deepEqual(v.warnings.map((w) => w.key), ["card.warning.kit_missing", "panel.status.needs", "card.warning.agent_error"]);
+    assert.deepEqual(v.warnings.map((w) => w.key), ["card.warning.kit_missing", "panel.status.needs", "card.warning.unproven_backups", "card.warning.agent_error"]);
     assert.equal(v.allGood, false);
     const proven = gen(2, "active", { kitDownloadedAt: "x", kitProvenAt: "y" });
     const good = cardView({ keySet: true, active: proven, generations: [proven], copies: [copy("1", "backup.local", "g2")], held: new Set(["fp2"]), agentErrors: [] });
     assert.equal(good.allGood, true);
-    assert.deepEqual(good.status.map((l) => l.key), ["card.status.key_set", "card.status.kit_proven", "card.status.newest_not_verified"]);
+    assert.deepEqual(good.status.map((l) => l.key), ["card.status.key_set", "card.status.kit_last_proven", "card.status.newest_not_verified"]);
+  });
+
+  it("the kit drill at a glance: last proven, next drill due (a day in the instance's zone), due now, off; backups never proven", () => {
+    const proven = gen(2, "active", { kitDownloadedAt: "2026-01-31T23:30:00Z", kitProvenAt: "2026-01-31T23:30:00Z" });
+    const base = { keySet: true, active: proven, generations: [proven], copies: [copy("1", "backup.local", "g2")], held: new Set(["fp2"]), agentErrors: [] };
+    const ok = cardView({ ...base, drill: { months: 6, now: new Date("2026-03-01T00:00:00Z"), timeZone: "Europe/Berlin" } });
+    assert.deepEqual(ok.status[1], { key: "card.status.kit_last_proven", params: { date: "2026-01-31T23:30:00Z" } });
+    assert.deepEqual(ok.status[2], { key: "card.status.drill_next", params: { day: "2026-08-01" } });
+    assert.equal(ok.allGood, true);
+    const due = cardView({ ...base, drill: { months: 6, now: new Date("2026-08-01T00:00:00Z"), timeZone: "Europe/Berlin" } });
+    assert.deepEqual(due.warnings.map((w) => w.key), ["card.status.drill_due"]);
+    assert.equal(due.allGood, false);
+    assert.equal(cardView({ ...base, drill: { months: 0, now: new Date("2030-01-01T00:00:00Z") } }).status[2]!.key, "card.status.drill_off");
+    // A backup under an older generation whose kit was never proven.
+    const old = gen(1, "retired");
+    const v = cardView({ ...base, generations: [old, proven], copies: [copy("1", "backup.local", "g1"), copy("2", "backup.local", "g1"), copy("3", "backup.local", "g2")], held: new Set(["fp1", "fp2"]) });
+    assert.deepEqual(v.warnings, [{ key: "card.warning.unproven_backups", params: { count: 2 } }]);
+    assert.equal(localizeEnglish(v.warnings[0]!.key, v.warnings[0]!.params), "2 backups need keys whose kit was never proven.");
   });
 
   it("no key: says so and warns", () => {

@@ -1,0 +1,230 @@
+// The kit drill and restore guidance in the panel and the card, against the simulated HA: the
+// drill from the overview (wrong group → plain advice and the kit download; the kit → proven,
+// reminder dismissed), the reminder's link opening the drill, an older generation's drill, the
+// card's at-a-glance lines, and "How to restore" for known and unknown generations.
+import { expect } from "@esm-bundle/chai";
+import { createConnection, createLongLivedTokenAuth, type Connection } from "home-assistant-js-websocket";
+import { axeViolations } from "./a11y.js";
+import "../../../src/main.js";
+import type { BackupKeyringPanel } from "../../../src/ui/panel/backup-keyring-panel.js";
+import type { BackupKeyringCard } from "../../../src/ui/card/backup-keyring-card.js";
+import type { BkDrillDialog } from "../../../src/ui/dialogs/drill-dialog.js";
+import { captureDownload, deepText, findButton, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
+
+const sims: BrowserSim[] = [];
+const cleanup: (() => void)[] = [];
+let panel: BackupKeyringPanel;
+let dbCounter = 0;
+
+async function sim(options: Record<string, unknown> = {}) {
+  const s = await startSim({ backups: 6, ...options });
+  sims.push(s);
+  return s;
+}
+
+async function mount(s: BrowserSim, route?: { prefix: string; path: string }): Promise<BackupKeyringPanel> {
+  panel = document.createElement("backup-keyring-panel");
+  panel.standalone = true;
+  panel.registryName = `bk-drill-test-${Date.now()}-${dbCounter++}`;
+  if (route) panel.route = route;
+  document.body.append(panel);
+  cleanup.push(() => panel.remove());
+  await panel.connectStandalone({ url: s.url, token: s.adminToken, remember: false });
+  await waitFor(() => deepText(panel).includes("Key generations"), "registry views");
+  return panel;
+}
+
+const text = () => deepText(panel);
+const button = (label: string | RegExp, root: ParentNode = panel.shadowRoot!) => findButton(root, label);
+const drillDialog = () => panel.shadowRoot!.querySelector<BkDrillDialog>("bk-drill-dialog")!;
+const notificationIds = async (s: BrowserSim) => (await s.control<{ notifications: { notification_id: string }[] }>({ type: "get_state" })).notifications.map((n) => n.notification_id);
+
+async function type(root: ShadowRoot, selector: string, value: string): Promise<void> {
+  const el = root.querySelector<HTMLInputElement | HTMLTextAreaElement>(selector)!;
+  el.value = value;
+  el.dispatchEvent(new Event("input"));
+  await (root.host as BkDrillDialog).updateComplete;
+}
+
+afterEach(async () => {
+  cleanup.splice(0).forEach((c) => c());
+  await Promise.all(sims.splice(0).map((s) => s.stop()));
+});
+
+describe("kit drill", () => {
+  it("from the overview: a wrong group fails with advice and the kit download; the kit file passes and the reminder goes", async () => {
+    const s = await sim();
+    await mount(s);
+    const keys = await s.control<string[]>({ type: "demo_keys" });
+    const key = keys[2]!;
+    await waitFor(() => text().includes("Never proven: drill due"), "drill status");
+    await waitFor(async () => (await notificationIds(s)).includes("backup_keyring_kit_not_proven"), "kit reminder in HA");
+
+    button("Test my kit").click();
+    const dialog = drillDialog();
+    await waitFor(() => dialog.isOpen, "drill dialog open");
+    const root = dialog.shadowRoot!;
+    const group = Number(/Group (\d) of 7/.exec(deepText(dialog))![1]);
+    expect(group).to.be.within(1, 7);
+    // Only the position is shown: no group of the key is on screen.
+    for (const g of key.split("-")) expect(deepText(dialog)).not.to.contain(g);
+
+    const right = key.split("-")[group - 1]!;
+    const wrong = right === "QQQQ" ? "ZZZZ" : "QQQQ";
+    await type(root, "#drill-group", wrong);
+    button("Check the group", root).click();
+    await waitFor(() => deepText(dialog).includes(`That is not group ${group} of the key.`), "wrong group");
+    expect(deepText(dialog)).to.contain("download it again now, while Home Assistant still has this key");
+    expect(deepText(dialog)).not.to.contain(wrong);
+    expect(await axeViolations(dialog)).to.deep.equal([]);
+    const kit = await captureDownload(() => button("Download the kit again", root).click(), "kit download");
+    expect(kit.text).to.contain(key);
+
+    button("Try again", root).click();
+    await dialog.updateComplete;
+    expect((root.querySelector("#drill-group") as HTMLInputElement).value, "the wrong answer is not kept").to.equal("");
+    await type(root, "#drill-text", kit.text);
+    button("Check the kit", root).click();
+    await waitFor(() => deepText(dialog).includes("Kit proven: the kit of generation 1 is where you keep it."), "passed");
+    await waitFor(async () => !(await notificationIds(s)).includes("backup_keyring_kit_not_proven"), "reminder dismissed");
+    button("Close", root).click();
+    await waitFor(() => /Proven .*; next drill/.test(text()), "overview shows the next drill");
+    expect(text()).not.to.contain(key);
+  });
+
+  it("the interval is the user's: turned off, the overview says so and no drill reminder is due", async () => {
+    const s = await sim();
+    await mount(s);
+    await waitFor(() => text().includes("Never proven: drill due"), "drill status");
+    const settings = panel.shadowRoot!.querySelector("bk-reminder-settings")!;
+    const select = settings.shadowRoot!.querySelector<HTMLSelectElement>("[data-testid=drill-months]")!;
+    expect(select.selectedOptions[0]!.textContent!.trim(), "default").to.equal("Every 6 months");
+    select.value = "0";
+    select.dispatchEvent(new Event("change"));
+    await waitFor(() => panel.shadowRoot!.querySelector("bk-drill-status")!.shadowRoot!.querySelector("[data-testid=drill-status]")?.textContent?.trim() === "Off", "drills off");
+    select.value = "12";
+    select.dispatchEvent(new Event("change"));
+    await waitFor(() => text().includes("Never proven: drill due"), "drills on again");
+  });
+
+  it("the reminder's link (/backup-keyring/drill) opens the drill of the current key", async () => {
+    const s = await sim();
+    await mount(s, { prefix: "/backup-keyring", path: "/drill" });
+    await waitFor(() => drillDialog().isOpen, "drill dialog opened by the route");
+    expect(deepText(drillDialog())).to.contain("your current key (generation 1)");
+  });
+
+  it("an older generation's drill on request: its own kit passes, the current key's kit is named as the wrong one", async () => {
+    const s = await sim();
+    await mount(s);
+    const keys = await s.control<string[]>({ type: "demo_keys" });
+    button("Load an old kit or key…").click();
+    const load = panel.shadowRoot!.querySelector("bk-load-kit-dialog")!;
+    await load.updateComplete;
+    const area = load.shadowRoot!.querySelector("textarea")!;
+    area.value = keys[0]!;
+    area.dispatchEvent(new Event("input"));
+    await load.updateComplete;
+    button("Load", load.shadowRoot!).click();
+    await waitFor(() => text().includes("Key loaded for this session"), "key loaded");
+    button("Verify all backups").click();
+    await waitFor(() => /copies checked|copy checked/.test(text()), "verify summary", 60000);
+    const ask = await waitFor(() => /Do you still have generation 2's kit\? \d+ backups? needs? it\./.exec(text()), "older drill offered");
+    expect(ask[0]).to.match(/\d+/);
+
+    button("Check generation 2's kit").click();
+    const dialog = drillDialog();
+    await waitFor(() => dialog.isOpen, "dialog open");
+    const root = dialog.shadowRoot!;
+    expect(root.querySelector("#drill-group"), "no typed group without the key at hand").to.equal(null);
+    await type(root, "#drill-text", keys[2]!);
+    button("Check the kit", root).click();
+    await waitFor(() => deepText(dialog).includes("This is the kit of key generation 1, not of generation 2."), "other generation");
+    expect(deepText(dialog)).to.contain("no longer has this key");
+    expect(() => button("Download the kit again", root)).to.throw();
+    button("Try again", root).click();
+    await dialog.updateComplete;
+    await type(root, "#drill-text", keys[0]!);
+    button("Check the kit", root).click();
+    await waitFor(() => deepText(dialog).includes("Kit proven: the kit of generation 2"), "passed");
+  });
+});
+
+describe("restore guidance in the panel", () => {
+  it("current key: opens with generation 1, HA steps with the kit file name, a copy button; unknown: says so", async () => {
+    const s = await sim();
+    await mount(s);
+    const keys = await s.control<string[]>({ type: "demo_keys" });
+    const kit = await captureDownload(() => button("Download emergency kit").click());
+    button("Verify all backups").click();
+    await waitFor(() => /copies checked|copy checked/.test(text()), "verify summary", 60000);
+
+    const table = panel.shadowRoot!.querySelector("bk-backup-table")!;
+    const restoreButtons = () => [...table.shadowRoot!.querySelectorAll<HTMLButtonElement>("button")].filter((b) => b.getAttribute("aria-label")?.startsWith("How to restore "));
+    await waitFor(() => restoreButtons().length > 0, "restore buttons");
+    const dialog = panel.shadowRoot!.querySelector("bk-restore-guidance-dialog")!;
+    // Rows are newest first: the newest backup is under the current key (generation 1).
+    restoreButtons()[0]!.click();
+    // "Opens" when every copy was opened by a check, "Probably opens" when one could not be checked (e.g. a cloud copy).
+    await waitFor(() => dialog.isOpen && /opens with the key of generation 1 \((proven by a check|by date, not checked)\)/i.test(deepText(dialog)), "guidance for the newest");
+    const known = deepText(dialog);
+    expect(known).to.contain(kit.name);
+    expect(known).to.contain("Home Assistant's current key");
+    expect(known).to.contain("was downloaded on");
+    let copied = "";
+    const clip = navigator.clipboard;
+    const original = clip.writeText.bind(clip);
+    clip.writeText = async (t: string) => void (copied = t);
+    try {
+      button("Copy generation 1's key", dialog.shadowRoot!).click();
+      await waitFor(() => copied, "copied");
+    } finally {
+      clip.writeText = original;
+    }
+    expect(copied).to.equal(keys[2]);
+    for (const k of keys) expect(deepText(dialog)).not.to.contain(k);
+    expect(await axeViolations(dialog)).to.deep.equal([]);
+    button("Close", dialog.shadowRoot!).click();
+
+    // The oldest backups were made under keys nobody loaded: their generation is unknown
+    // (one random copy in the demo cannot be checked through HA, so look from the oldest up).
+    const all = restoreButtons().reverse();
+    let unknown = false;
+    for (const b of all.slice(0, 6)) {
+      b.click();
+      await waitFor(() => dialog.isOpen && /Restore /.test(deepText(dialog)), "guidance");
+      if (deepText(dialog).includes("Which key opens this backup is not known yet.")) {
+        unknown = true;
+        break;
+      }
+      button("Close", dialog.shadowRoot!).click();
+    }
+    expect(unknown, "an old backup's generation is unknown").to.equal(true);
+    expect(deepText(dialog)).to.contain("Load your old emergency kits");
+    expect(() => button(/Copy generation/, dialog.shadowRoot!)).to.throw();
+  });
+});
+
+describe("card at a glance", () => {
+  it("says the drill is due and backups whose kit was never proven; the drill button opens the panel's drill", async () => {
+    const s = await sim();
+    const connection: Connection = await createConnection({ auth: createLongLivedTokenAuth(s.url, s.adminToken) });
+    cleanup.push(() => connection.close());
+    const el = document.createElement("backup-keyring-card") as BackupKeyringCard;
+    el.registryName = `bk-drill-card-${Date.now()}`;
+    el.setConfig({ type: "custom:backup-keyring-card" });
+    document.body.append(el);
+    cleanup.push(() => el.remove());
+    el.hass = { connection, language: "en", user: { is_admin: true }, auth: { data: { hassUrl: s.url } } };
+    await waitFor(() => deepText(el).includes("Kit drill due now"), "drill due");
+    expect(deepText(el)).to.match(/\d+ backups? needs? (a key|keys) whose kit was never proven\./);
+    const original = location.pathname + location.search;
+    try {
+      findButton(el.shadowRoot!, "Test my kit").click();
+      expect(location.pathname).to.equal("/backup-keyring/drill");
+    } finally {
+      history.replaceState(null, "", original);
+    }
+    expect(await axeViolations(el)).to.deep.equal([]);
+  });
+});
