@@ -8,6 +8,7 @@ import { tidyKeyInput } from "../keys/format.js";
 import { generateEncryptionKey } from "../keys/generate.js";
 import { KitParseError, parseEmergencyKit } from "../kit/parse.js";
 import { renderEmergencyKit } from "../kit/render.js";
+import { RECOVERY_HELP, recoveryMain } from "./recovery.js";
 
 export const EXIT_OK = 0;
 export const EXIT_USAGE = 1;
@@ -20,7 +21,7 @@ Usage:
   backup-keyring verify <backup.tar>... [--key KEY]... [--kit FILE]... [--key-env VAR] [--keys-stdin] [--json] [--deep]
   backup-keyring inspect <backup.tar>... [--json]
   backup-keyring kit --instance NAME --url URL [--lang LANG] [--key KEY]
-
+${RECOVERY_HELP}
 verify   Checks every backup against the candidate keys, in the order given.
          Exit 0: every backup is unencrypted or opened by a candidate.
          Exit 3: some backup is encrypted and no candidate opens it.
@@ -163,6 +164,8 @@ async function runOnFiles(a: Args, candidates: string[] | null, out: (s: string)
 export async function main(argv: string[], io: { out?: (s: string) => void; err?: (s: string) => void } = {}): Promise<number> {
   const out = io.out ?? ((s: string) => process.stdout.write(s));
   const err = io.err ?? ((s: string) => process.stderr.write(s));
+  // Offline recovery (decrypt / extract / rekey) has its own options: src/cli/recovery.ts.
+  if (argv[0] === "decrypt" || argv[0] === "extract" || argv[0] === "rekey") return recoveryMain(argv[0], argv.slice(1), { out, err });
   try {
     const a = parseArgs(argv);
     if (a.help || a.command === null) {
