@@ -97,17 +97,18 @@ async function openV2(port: CryptoPort, source: ByteSource, at: MemberLocation, 
   const iv = aesIvSync(port, key, head.subarray(32, 48));
   async function* chunks() {
     let produced = 0;
+    let padSeen = 0;
+    const value = 16 - (plaintextSize % 16);
     for await (const plain of cbcDecrypt(port, source, key, iv, at.offset + V2_HEADER, at.offset + at.size, signal)) {
       const want = Math.min(plain.length, plaintextSize - produced);
-      if (produced + plain.length >= plaintextSize) {
-        // The last piece holds the PKCS#7 pad: all of it must be the pad value.
-        const pad = plain.subarray(want);
-        const value = 16 - (plaintextSize % 16);
-        if (pad.length !== value || pad.some((x) => x !== value)) throw damaged("bad_padding");
-      }
+      // Everything after the plaintext is the PKCS#7 pad (it may start in the next piece).
+      const pad = plain.subarray(want);
+      if (pad.some((x) => x !== value)) throw damaged("bad_padding");
+      padSeen += pad.length;
       produced += want;
       if (want > 0) yield plain.subarray(0, want);
     }
+    if (padSeen !== value) throw damaged("bad_padding");
   }
   return { plaintextSize, chunks: chunks() };
 }
