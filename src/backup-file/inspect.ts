@@ -130,6 +130,8 @@ export interface CheckOptions {
   signal?: AbortSignal;
   /** v3: also decrypt and authenticate every chunk of each opened member (reads the whole member). */
   deep?: boolean;
+  /** v3 root keys found during the check, by `<candidate index>:<root salt>`; pass a map to reuse them (decrypt does). */
+  v3RootKeys?: Map<string, Uint8Array>;
 }
 
 /**
@@ -140,7 +142,7 @@ export async function checkBackupKeys(source: ByteSource, candidates: readonly s
   const report = await inspectBackup(source);
   const heads = headsOf.get(report)!;
   const aesKeys = new Map<number, Uint8Array>();
-  const v3Roots = new Map<string, Uint8Array>();
+  const v3Roots = options.v3RootKeys ?? new Map<string, Uint8Array>();
   for (const member of report.members) {
     if (member.format !== "v1" && member.format !== "v2" && member.format !== "v3") continue;
     const head = heads.get(member)!;

@@ -40,18 +40,19 @@ const isBackupJson = (name: string) => /^(\.\/)?(backup|snapshot)\.json$/.test(n
  * with none of the candidates, RecoveryError("damaged") when the file is known damaged.
  */
 export async function planKeys(source: ByteSource, candidates: readonly string[], port: CryptoPort, signal?: AbortSignal): Promise<KeyPlan> {
-  const report = await checkBackupKeys(source, candidates, { signal });
+  // The check's own Argon2id results are reused below: one run per candidate and root salt.
+  const roots = new Map<string, Uint8Array>();
+  const report = await checkBackupKeys(source, candidates, { signal, v3RootKeys: roots });
   const damagedMember = report.members.find((m) => m.damaged);
   if (damagedMember) throw new RecoveryError("damaged", { reason: damagedMember.damage?.code ?? "unknown_format", member: damagedMember.name });
   const keys = new Map<number, MemberKey>();
-  const roots = new Map<string, Uint8Array>();
   for (const m of report.members) {
     if (!isEncrypted(m)) continue;
     if (m.openedBy === null) throw new RecoveryError("no_key", { member: m.name });
     const password = candidates[m.openedBy]!;
     if (m.format === "v3") {
       const header = parseV3Header(await source.read(m.offset, 136));
-      const cacheKey = `${m.openedBy}:${header.rootSalt.join(",")}`;
+      const cacheKey = `${m.openedBy}:${Array.from(header.rootSalt).join(",")}`;
       let root = roots.get(cacheKey);
       if (!root) {
         root = await v3RootKeyFor(password, header);
