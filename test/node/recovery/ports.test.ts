@@ -50,6 +50,16 @@ describe("crypto ports agree", () => {
     });
   }
 
+  it("Argon2id (WASM SIMD build) matches the known answer and libsodium, non-ASCII passwords too", async () => {
+    const { v3RootKey } = await import("../../../src/securetar/v3-crypto.js");
+    const salt = Buffer.from("833979db0ad8ffe9dcbb44455565df5c", "hex");
+    assert.equal(Buffer.from(await v3RootKey("supervisor", salt)).toString("hex"), "a3a37dff0eb46226a6090a4a5244b5c3ca77376653af6f010b306f58f418cc57");
+    for (const password of ["Passwört-ü", "ключ 🔑", ""]) {
+      const expected = (await v3Root(password, salt, randomBytes(16))).rootKey;
+      assert.equal(Buffer.from(await v3RootKey(password, salt)).toString("hex"), Buffer.from(expected).toString("hex"), password);
+    }
+  });
+
   it("decrypts libsodium's secretstream (odd last chunk) with both ports", async () => {
     const plain = randomBytes(3 * 1024 * 1024 + 5);
     const root = await v3Root("pw", randomBytes(16), randomBytes(16));
