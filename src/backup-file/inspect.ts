@@ -27,7 +27,7 @@ export interface MemberReport {
 
 /** `size_mismatch`: member size ≠ what its v2/v3 header promises; `unknown_format`: not gzip,
  * tar or SecureTar; the `stream_*`/tag codes come from the deep v3 check. */
-export type MemberDamage = "size_mismatch" | "unknown_format" | StreamDamage;
+export type MemberDamage = "size_mismatch" | "unknown_format" | StreamDamage | "bad_padding" | "inner_archive";
 
 export type BackupFormat = "v1" | "v2" | "v3" | "none" | "mixed";
 
@@ -130,6 +130,11 @@ export interface CheckOptions {
   signal?: AbortSignal;
   /** v3: also decrypt and authenticate every chunk of each opened member (reads the whole member). */
   deep?: boolean;
+  /**
+   * v1/v2 deep check (decrypt the whole member, padding, gzip CRC), used with `deep`; injected by
+   * the caller (src/recovery/deep-aes.ts) so this layer does not import the recovery one.
+   */
+  deepAes?: (source: ByteSource, member: { offset: number; size: number; format: "v1" | "v2"; name: string }, aesKey: Uint8Array, signal?: AbortSignal) => Promise<MemberDamage | null>;
   /** v3 root keys found during the check, by `<candidate index>:<root salt>`; pass a map to reuse them (decrypt does). */
   v3RootKeys?: Map<string, Uint8Array>;
 }
@@ -177,6 +182,13 @@ export async function checkBackupKeys(source: ByteSource, candidates: readonly s
         }
         const start = member.format === "v2" ? 32 : 0;
         opens = await aesKeyOpens(key, head.subarray(start), member.name.endsWith(".tar"));
+        if (opens && options.deep && options.deepAes && !member.damaged) {
+          const damage = await options.deepAes(source, { offset: member.offset, size: member.size, format: member.format, name: member.name }, key, options.signal);
+          if (damage) {
+            member.damaged = true;
+            member.damage = { code: damage };
+          }
+        }
       }
       if (opens) {
         member.openedBy = i;

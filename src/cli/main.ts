@@ -8,6 +8,8 @@ import { tidyKeyInput } from "../keys/format.js";
 import { generateEncryptionKey } from "../keys/generate.js";
 import { KitParseError, parseEmergencyKit } from "../kit/parse.js";
 import { renderEmergencyKit } from "../kit/render.js";
+import { aesDeepCheck } from "../recovery/deep-aes.js";
+import { nodeCryptoPort } from "../recovery/node-crypto-port.js";
 import { RECOVERY_HELP, recoveryMain } from "./recovery.js";
 
 export const EXIT_OK = 0;
@@ -26,7 +28,8 @@ verify   Checks every backup against the candidate keys, in the order given.
          Exit 0: every backup is unencrypted or opened by a candidate.
          Exit 3: some backup is encrypted and no candidate opens it.
          Exit 2: a file cannot be read, is damaged, or is not a Home Assistant backup / SecureTar archive.
-         --deep also decrypts every SecureTar v3 chunk (reads the whole backup) to prove it is intact.
+         --deep also decrypts every inner archive (reads the whole backup) to prove it is intact:
+         every SecureTar v3 chunk authenticates; v1/v2 padding and the gzip CRC are right.
 inspect  Shows backup.json facts and each inner archive's format; needs no key.
 kit      Prints an emergency kit in Home Assistant's layout (a new key unless --key is given).
 
@@ -126,7 +129,7 @@ async function runOnFiles(a: Args, candidates: string[] | null, out: (s: string)
       const source = await openFileSource(file);
       let r: BackupFileReport;
       try {
-        r = candidates ? await checkBackupKeys(source, candidates, { deep: a.deep }) : await inspectBackup(source);
+        r = candidates ? await checkBackupKeys(source, candidates, { deep: a.deep, deepAes: aesDeepCheck(nodeCryptoPort) }) : await inspectBackup(source);
       } finally {
         await source.close();
       }

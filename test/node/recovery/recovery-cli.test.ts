@@ -211,3 +211,28 @@ describe("decrypt / rekey: generated v1, v2, v3 and mixed backups", () => {
     assert.equal(wrong.code, 3);
   });
 });
+
+describe("verify --deep on v1/v2", () => {
+  it("decrypts the whole member: a flipped byte late in a v2 member is found, the intact file passes", async () => {
+    const backup = await generateBackup({ "homeassistant.tar.gz": "v2" }, "pw", { bigBytes: 300_000 });
+    const intact = save("deep-intact.tar", backup.tar);
+    const ok = await cli("verify", intact, "--key", "pw", "--deep");
+    assert.equal(ok.code, 0, ok.out + ok.err);
+    const bytes = Buffer.from(backup.tar);
+    const src = bytesSource(bytes);
+    let member = { offset: 0, size: 0 };
+    for await (const e of walkTar(src)) if (e.name === "homeassistant.tar.gz") member = { offset: e.dataOffset, size: e.size };
+    bytes[member.offset + Math.floor(member.size / 2)] ^= 0x40; // deep inside: the first-block key check cannot see it
+    const damaged = save("deep-damaged.tar", bytes);
+    assert.equal((await cli("verify", damaged, "--key", "pw")).code, 0, "without --deep only the first block is read");
+    const deep = await cli("verify", damaged, "--key", "pw", "--deep");
+    assert.equal(deep.code, 2);
+    assert.match(deep.out, /not a valid gzip or tar archive/);
+  });
+
+  it("v1 members pass the deep check once their per-write padding is removed (gzip CRC intact)", async () => {
+    const backup = await generateBackup({ "homeassistant.tar.gz": "v1" }, "pw", { bigBytes: 50_000 });
+    const r = await cli("verify", save("deep-v1.tar", backup.tar), "--key", "pw", "--deep");
+    assert.equal(r.code, 0, r.out + r.err);
+  });
+});
