@@ -10,10 +10,10 @@
 // plaintext, writing its output next to it (fsync'd, as the CLI does); native does the same job
 // (derive the key, decrypt the member, write and sync the output). Temp files are deleted.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync, closeSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, openSync, readFileSync, readSync, writeFileSync, rmSync, writeSync, closeSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { passwordToAesKeySync, aesIvSync } from "../src/recovery/crypto-port.js";
 import { encryptMember, v3RootContext, encryptedSize } from "../src/recovery/member-encrypt.js";
@@ -113,6 +113,49 @@ async function chromiumArgon2(): Promise<Record<string, number>> {
       }
       return out;
     })(${params})`)) as Record<string, number>;
+  } finally {
+    await browser.close();
+  }
+}
+
+// ---- The browser's figure (informative): the same member decrypt code with the WebCrypto/noble port
+async function chromiumStreams(sizeMb: number): Promise<Record<string, number>> {
+  const { chromium } = await import("playwright-core");
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--no-sandbox"] });
+  try {
+    const page = await browser.newPage();
+    // WebCrypto needs a secure context: a file:// page is one, about:blank is not.
+    const blank = join(tmpdir(), "bk-crypto-bench-blank.html");
+    writeFileSync(blank, "<!doctype html><title>bench</title>");
+    await page.goto(pathToFileURL(blank).href);
+    const bundle = await build({
+      stdin: {
+        contents: `import { bytesSource } from "./src/common/byte-source.ts"; import { passwordToAesKeySync } from "./src/recovery/crypto-port.ts"; import { encryptMember, v3RootContext } from "./src/recovery/member-encrypt.ts"; import { openMember } from "./src/recovery/member-decrypt.ts"; import { webCryptoPort } from "./src/recovery/web-crypto-port.ts"; window.__st = { bytesSource, passwordToAesKeySync, encryptMember, v3RootContext, openMember, webCryptoPort };`,
+        resolveDir: root,
+      },
+      bundle: true, format: "esm", platform: "browser", write: false, logLevel: "silent",
+    });
+    await page.addScriptTag({ content: bundle.outputFiles[0]!.text, type: "module" });
+    await page.waitForFunction(() => (window as unknown as { __st?: unknown }).__st !== undefined);
+    return (await page.evaluate(`(async (sizeMb) => {
+      const S = window.__st, port = S.webCryptoPort, size = sizeMb * 1024 * 1024;
+      const block = port.random(1024 * 1024);
+      async function* plain() { for (let i = 0; i < sizeMb; i++) yield block; }
+      const collect = async (it) => { const parts = []; for await (const p of it) parts.push(p); return new Uint8Array(await new Blob(parts).arrayBuffer()); };
+      const rootKey = port.random(32);
+      const targets = { v2: { format: "v2", aesKey: S.passwordToAesKeySync(port, "pw") }, v3: { format: "v3", root: S.v3RootContext(rootKey, port.random(16), port.random(16)) } };
+      const keys = { v2: { format: "v2", aesKey: targets.v2.aesKey }, v3: { format: "v3", rootKey } };
+      const out = {};
+      for (const f of ["v2", "v3"]) {
+        const member = await collect(S.encryptMember(port, targets[f], size, plain()));
+        const t0 = performance.now();
+        const opened = await S.openMember(port, S.bytesSource(member), { offset: 0, size: member.length }, keys[f]);
+        let n = 0; for await (const p of opened.chunks) n += p.length;
+        if (n !== size) throw new Error("size");
+        out[f] = sizeMb / ((performance.now() - t0) / 1000);
+      }
+      return out;
+    })(${sizeMb})`)) as Record<string, number>;
   } finally {
     await browser.close();
   }
@@ -259,6 +302,12 @@ console.log(`crypto: argon2id_ms=${browserArgon[SHIPPED]?.toFixed(1) ?? "n/a"} a
 const base = process.env.BENCH_CRYPTO_DIR ?? (existsSync("/dev/shm") ? "/dev/shm" : tmpdir());
 console.log(`generating ${SIZE_MB} MiB backups in ${base}…`);
 const dir = mkdtempSync(join(base, "bk-crypto-bench-"));
+try {
+  const browserRates = await chromiumStreams(64);
+  for (const [f, rate] of Object.entries(browserRates)) console.log(`  Chromium (WebCrypto / @noble), in memory: decrypt format=${f} size_mb=64 mb_per_s=${rate.toFixed(0)}`);
+} catch (err) {
+  console.log(`  Chromium stream run failed: ${(err as Error).message.split("\n")[0]}`);
+}
 try {
   for (const format of ["v2", "v3"] as const) {
     const g = await generate(dir, format);

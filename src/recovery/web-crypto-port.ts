@@ -42,5 +42,10 @@ export const webCryptoPort: CryptoPort = {
     for (const p of parts) mac.update(p);
     return mac.digest();
   },
-  random: (length) => crypto.getRandomValues(new Uint8Array(length)),
+  random(length) {
+    const out = new Uint8Array(length);
+    // getRandomValues fills at most 65536 bytes per call.
+    for (let at = 0; at < length; at += 65536) crypto.getRandomValues(out.subarray(at, Math.min(length, at + 65536)));
+    return out;
+  },
 };
