@@ -5,7 +5,7 @@
 // (extract) a path that is in no inner archive. On any failure no output file is left behind.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Readable } from "node:stream";
+import { pipeline, Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { BackupFileError } from "../backup-file/errors.js";
 import { localizeEnglish as t } from "../common/localize.js";
@@ -143,10 +143,11 @@ function failure(err: unknown): { exit: number; message: string } {
 /** zlib as a stream transform; a broken gzip becomes a "damaged" error. */
 const nodeGunzip: Gunzip = (input) => {
   const gz = createGunzip();
-  const out = Readable.from(input).pipe(gz);
+  // pipeline, not pipe: an error in the decrypted input (a damaged chunk) must end the gunzip too.
+  pipeline(Readable.from(input), gz, () => undefined);
   return (async function* () {
     try {
-      for await (const piece of out) yield new Uint8Array((piece as Buffer).buffer, (piece as Buffer).byteOffset, (piece as Buffer).length);
+      for await (const piece of gz) yield new Uint8Array((piece as Buffer).buffer, (piece as Buffer).byteOffset, (piece as Buffer).length);
     } catch (e) {
       if (e instanceof RecoveryError || (e as Error).name === "AbortError") throw e;
       throw new RecoveryError("damaged", { reason: "inner_archive" });

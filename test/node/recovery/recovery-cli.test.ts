@@ -181,6 +181,11 @@ describe("decrypt / rekey: generated v1, v2, v3 and mixed backups", () => {
     assert.equal(r.code, 2);
     assert.ok(!existsSync(out));
     noLeftovers();
+    // extract stops with the same verdict instead of waiting for the rest of the stream
+    const target = join(dir, "from-damaged");
+    const x = await cli("extract", path, "share/big.bin", "--key", "old-password", "-C", target);
+    assert.equal(x.code, 2);
+    assert.ok(!existsSync(join(target, "share/big.bin")));
   });
 
   it("an existing output file is kept without --force and replaced with it", async () => {
