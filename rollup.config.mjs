@@ -20,6 +20,34 @@ const cleanChunks = () => ({
     }
   },
 });
+// The offline recovery page: the entry chunk (every dynamic import inlined) wrapped into one HTML
+// file, so it works opened from disk (file://) with no network and no second file.
+const inlineIntoHtml = (fileName) => ({
+  name: "inline-into-html",
+  generateBundle(_options, bundle) {
+    const entry = Object.values(bundle).find((c) => c.type === "chunk" && c.isEntry);
+    for (const key of Object.keys(bundle)) delete bundle[key];
+    // "</script" inside the code would end the element early; "<\/script" means the same in JS.
+    const code = entry.code.replace(/<\/script/gi, "<\\/script");
+    const page = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'unsafe-inline'; img-src blob: data:; connect-src blob:">
+<title>Backup Keyring — offline recovery</title>
+<style>body{margin:0;font-family:Roboto,"Noto Sans",system-ui,sans-serif;background:#fafafa;color:#141414}@media (prefers-color-scheme:dark){body{background:#111;color:#e1e1e1;--card-background-color:#1c1c1c;--primary-text-color:#e1e1e1;--secondary-text-color:#9b9b9b;--divider-color:rgba(225,225,225,.2);--primary-color:#4fc3f7}}</style>
+</head>
+<body>
+<noscript>This page needs JavaScript.</noscript>
+<script type="module">${code}</script>
+</body>
+</html>
+`;
+    this.emitFile({ type: "asset", fileName, source: page });
+  },
+});
+
 const nodeBuiltins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
 export default [
@@ -40,6 +68,17 @@ export default [
       json({ preferConst: true }),
       esbuild({ target: "es2022", tsconfig }),
       terser({ format: { comments: false } }),
+    ],
+  },
+  {
+    input: "src/recovery-page/main.ts",
+    output: ["dist", "custom_components/backup_keyring/frontend"].map((dir) => ({ dir, format: "es", inlineDynamicImports: true, entryFileNames: "recovery-page.js" })),
+    plugins: [
+      nodeResolve({ browser: true }),
+      json({ preferConst: true }),
+      esbuild({ target: "es2022", tsconfig }),
+      terser({ format: { comments: false } }),
+      inlineIntoHtml("backup-keyring-recovery.html"),
     ],
   },
   {

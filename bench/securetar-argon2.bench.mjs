@@ -130,7 +130,7 @@ console.log("Lazy v3 chunk size (esbuild, minified):");
 for (const [name, contents] of [
   ["hash-wasm argon2id + @noble/hashes blake2b", `export { argon2id } from "hash-wasm"; export { blake2b } from "@noble/hashes/blake2.js";`],
   ["@noble/hashes argon2id + blake2b", `export { argon2id } from "@noble/hashes/argon2.js"; export { blake2b } from "@noble/hashes/blake2.js";`],
-  ["libsodium-wrappers-sumo argon2id + @noble/hashes blake2b (chosen)", `export { default } from "libsodium-wrappers-sumo"; export { blake2b } from "@noble/hashes/blake2.js";`],
+  ["libsodium-wrappers-sumo argon2id + @noble/hashes blake2b", `export { default } from "libsodium-wrappers-sumo"; export { blake2b } from "@noble/hashes/blake2.js";`],
 ]) {
   try {
     const out = await build({ stdin: { contents, resolveDir: process.cwd() }, bundle: true, minify: true, format: "esm", write: false, platform: "browser", logLevel: "silent" });

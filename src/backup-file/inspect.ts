@@ -30,8 +30,11 @@ export interface MemberReport {
 
 /** `size_mismatch`: member size ≠ what its v2/v3 header promises, or implausible for a plain
  * archive; `unknown_format`: not gzip, tar or SecureTar; the `stream_*`/tag codes come from the
- * deep v3 check. */
-export type MemberDamage = "size_mismatch" | "unknown_format" | StreamDamage | V2StreamDamage | ArchiveEndDamage;
+ * deep v3 check; `bad_padding`/`inner_archive` from the v1 deep check. */
+export type MemberDamage = "size_mismatch" | "unknown_format" | StreamDamage | V2StreamDamage | ArchiveEndDamage | AesDeepDamage;
+
+/** What the injected v1 deep check reports (src/recovery/deep-aes.ts has the same union). */
+export type AesDeepDamage = "bad_padding" | "inner_archive" | "size_mismatch";
 
 /** Every reason a backup cannot be restored as it stands (stable codes, translated as
  * `errors.backup_file.damage.<code>`). */
@@ -186,12 +189,21 @@ export interface CheckOptions extends InspectOptions {
    * broken even in intact backups. Archives no candidate opens cannot be read.
    */
   deep?: boolean;
+  /**
+   * v1 deep check (decrypt the whole member, undo its per-write padding, gzip CRC), used with
+   * `deep`; injected by the caller (src/recovery/deep-aes.ts) so this layer does not import the
+   * recovery one. v2 is checked here (src/securetar/v2-deep.ts).
+   */
+  deepAes?: (source: ByteSource, member: { offset: number; size: number; format: "v1" | "v2"; name: string }, aesKey: Uint8Array, signal?: AbortSignal) => Promise<AesDeepDamage | null>;
+  /** v3 root keys found during the check, by `<candidate index>:<root salt>`; pass a map to reuse them (decrypt does). */
+  v3RootKeys?: Map<string, Uint8Array>;
 }
 
 const READ_CHUNK = 1024 * 1024;
 
 /** Reads one member to its end; returns what is wrong with it, or null. */
-async function deepCheckMember(source: ByteSource, member: MemberReport, head: Uint8Array, key: Uint8Array | null, signal?: AbortSignal): Promise<MemberDamage | null> {
+async function deepCheckMember(source: ByteSource, member: MemberReport, head: Uint8Array, key: Uint8Array | null, options: CheckOptions): Promise<MemberDamage | null> {
+  const signal = options.signal;
   const compressed = !member.name.endsWith(".tar");
   if (member.format === "plain-gzip" || member.format === "plain-tar") {
     const sink = archiveEndSink(member.format === "plain-gzip");
@@ -202,6 +214,10 @@ async function deepCheckMember(source: ByteSource, member: MemberReport, head: U
     return sink.close();
   }
   if (key === null) return null;
+  if (member.format === "v1") {
+    // v1's writer padded every write: only the injected recovery check can undo that.
+    return options.deepAes ? options.deepAes(source, { offset: member.offset, size: member.size, format: "v1", name: member.name }, key, signal) : null;
+  }
   if (member.format === "v2") {
     const sink = archiveEndSink(compressed);
     const { checkV2Stream } = await import("../securetar/v2-deep.js");
@@ -227,7 +243,7 @@ export async function checkBackupKeys(source: ByteSource, candidates: readonly s
   const report = await inspectBackup(source, options);
   const heads = headsOf.get(report)!;
   const aesKeys = new Map<number, Uint8Array>();
-  const v3Roots = new Map<string, Uint8Array>();
+  const v3Roots = options.v3RootKeys ?? new Map<string, Uint8Array>();
   /** The AES key (v1/v2) or v3 root key that opened each member, for the deep check. */
   const keyOf = new Map<MemberReport, Uint8Array>();
   for (const member of report.members) {
@@ -268,7 +284,7 @@ export async function checkBackupKeys(source: ByteSource, candidates: readonly s
   if (options.deep) {
     for (const member of report.members) {
       if (member.damaged) continue;
-      const damage = await deepCheckMember(source, member, heads.get(member)!, keyOf.get(member) ?? null, options.signal);
+      const damage = await deepCheckMember(source, member, heads.get(member)!, keyOf.get(member) ?? null, options);
       if (damage) {
         member.damaged = true;
         member.damage = { code: damage };

@@ -9,6 +9,9 @@ import { generateEncryptionKey } from "../keys/generate.js";
 import { KitParseError, kitKeyCandidates } from "../kit/parse.js";
 import { addCandidate, mayBeKey, readKitFile, type Candidate } from "./candidates.js";
 import { renderEmergencyKit } from "../kit/render.js";
+import { aesDeepCheck } from "../recovery/deep-aes.js";
+import { nodeCryptoPort } from "../recovery/node-crypto-port.js";
+import { RECOVERY_HELP, recoveryMain } from "./recovery.js";
 
 export const EXIT_OK = 0;
 export const EXIT_USAGE = 1;
@@ -21,15 +24,15 @@ Usage:
   backup-keyring verify <backup.tar>... [--key KEY]... [--kit FILE]... [--key-env VAR] [--keys-stdin] [--json] [--deep]
   backup-keyring inspect <backup.tar>... [--json]
   backup-keyring kit --instance NAME --url URL [--lang LANG] [--key KEY]
-
+${RECOVERY_HELP}
 verify   Checks every backup against the candidate keys, in the order given.
          Exit 0: every backup is unencrypted or opened by a candidate.
          Exit 3: some backup is encrypted and no candidate opens it.
          Exit 2: a file cannot be read, is not a Home Assistant backup, or is damaged: an archive that
                  backup.json promises is missing, cut short, extra, or encrypted when the backup
                  says it is not (or the reverse). One reason per archive is printed.
-         --deep also reads every archive to its end (SecureTar v2 padding and gzip check, v3
-         authentication, the inner tar's end) to prove it is intact.
+         --deep also reads every archive to its end (v1/v2 decrypted with padding and gzip CRC checked,
+         v3 authentication, the inner tar's end) to prove it is intact.
          Each key is tried exactly as given, and also tidied when it looks like a generated key typed
          loosely. Text output names the key's source (kit file and generation, --key #n, …); in
          --json, "opened_by" is the 0-based position in the candidate list and "opened_by_source"
@@ -188,7 +191,7 @@ async function runOnFiles(a: Args, candidates: Candidate[] | null, out: (s: stri
       });
       let r: BackupFileReport;
       try {
-        r = candidates ? await checkBackupKeys(source, candidates.map((c) => c.key), { deep: a.deep }) : await inspectBackup(source);
+        r = candidates ? await checkBackupKeys(source, candidates.map((c) => c.key), { deep: a.deep, deepAes: aesDeepCheck(nodeCryptoPort) }) : await inspectBackup(source);
       } finally {
         await source.close();
       }
@@ -241,6 +244,8 @@ async function runOnFiles(a: Args, candidates: Candidate[] | null, out: (s: stri
 export async function main(argv: string[], io: { out?: (s: string) => void; err?: (s: string) => void } = {}): Promise<number> {
   const out = io.out ?? ((s: string) => process.stdout.write(s));
   const err = io.err ?? ((s: string) => process.stderr.write(s));
+  // Offline recovery (decrypt / extract / rekey) has its own options: src/cli/recovery.ts.
+  if (argv[0] === "decrypt" || argv[0] === "extract" || argv[0] === "rekey") return recoveryMain(argv[0], argv.slice(1), { out, err });
   try {
     const a = parseArgs(argv);
     if (a.help || a.command === null) {

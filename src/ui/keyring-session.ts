@@ -170,6 +170,16 @@ export class KeyringSession {
     return verifyOnline(r, conn, this.instanceId, this.keys(), options);
   }
 
+  /** Keys a decrypt may try: the current key first, then loaded kits and keys taken from the vault. */
+  recoveryKeys(): string[] {
+    return this.keys();
+  }
+
+  /** The key a re-key encrypts with: HA's current key (null when none is set). */
+  rekeyKey(): string | null {
+    return this.currentKey;
+  }
+
   async checkFile(file: File, signal?: AbortSignal): Promise<{ report: BackupFileReport; matched: number; generation: number | null }> {
     const r = await this.db();
     if (!this.instanceId) throw new Error("registry not ready");

@@ -93,6 +93,8 @@ export class BackupKeyringPanel extends LitElement {
   private readonly onSmallChange = () => (this.smallScreen = this.smallQuery?.matches ?? false);
   @state() verifying: VerifyProgress | null = null;
   @state() checkingFile = false;
+  /** The last backup file checked: offered for decrypt / re-key / extract (src/ui/components/recovery-tools.ts). */
+  @state() private recoveryFile: File | null = null;
   @state() private keyringVersion = 0;
   @state() private loadError = "";
   private verifyAbort: AbortController | null = null;
@@ -448,6 +450,9 @@ export class BackupKeyringPanel extends LitElement {
     this.checkingFile = true;
     try {
       const { report, matched, generation } = await this.session.checkFile(file);
+      // Lazy: the streaming decrypt code loads only once a backup file is dropped.
+      await import("../components/recovery-tools.js");
+      this.recoveryFile = file;
       const name = report.name ?? file.name;
       let notice: Notice;
       if (!report.encrypted) notice = { kind: "info", text: t("panel.offline.unencrypted", { name }) };
@@ -620,6 +625,11 @@ export class BackupKeyringPanel extends LitElement {
         <p class="secondary">${t("panel.offline.description")}</p>
         <bk-file-drop .label=${this.checkingFile ? t("panel.offline.checking") : t("panel.offline.drop")} accept=".tar"
           ?disabled=${this.checkingFile} @file-picked=${(e: CustomEvent<File>) => this.checkFile(e.detail)}></bk-file-drop>
+        ${this.recoveryFile && this.session
+          ? html`<bk-recovery-tools .localize=${t} .file=${this.recoveryFile} .keys=${this.session.recoveryKeys()} .newKey=${this.session.rekeyKey()}></bk-recovery-tools>`
+          : nothing}
+        <p class="secondary"><a href=${new URL("backup-keyring-recovery.html", import.meta.url).href} download="backup-keyring-recovery.html">${t("recovery.page_download")}</a>
+          — ${t("recovery.page_note")}</p>
       </section>
       <bk-reminder-settings .localize=${t} .settings=${this.reminderSettings}
         @settings-changed=${(e: CustomEvent<ReminderSettings>) => this.changeReminders(e.detail)}></bk-reminder-settings>

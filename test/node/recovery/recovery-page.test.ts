@@ -1,0 +1,98 @@
+// The offline recovery page (dist/backup-keyring-recovery.html) in Chromium, opened from file://
+// with the network off: load a kit, drop backups, see which key opens which, decrypt to a download
+// and pull one file out. Every request that is not the page itself fails and is recorded.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { after, before, describe, it } from "node:test";
+import type { Browser } from "playwright-core";
+import { bytesSource } from "../../../src/common/byte-source.js";
+import { generateEncryptionKey } from "../../../src/keys/generate.js";
+import { renderEmergencyKit } from "../../../src/kit/render.js";
+import { walkTar } from "../../../src/tar/reader.js";
+import { launchChromium } from "../../support/chromium.js";
+import { sampleKitFacts } from "../../support/kit-facts.js";
+import { generateBackup } from "../../support/recovery-backups.js";
+
+const root = fileURLToPath(new URL("../../../", import.meta.url));
+const page = join(root, "dist", "backup-keyring-recovery.html");
+let dir: string;
+let browser: Browser;
+
+async function members(bytes: Uint8Array): Promise<Map<string, Uint8Array>> {
+  const src = bytesSource(bytes);
+  const out = new Map<string, Uint8Array>();
+  for await (const e of walkTar(src)) out.set(e.name, (await src.read(e.dataOffset, e.size)).slice());
+  return out;
+}
+
+before(async () => {
+  if (!existsSync(page)) {
+    const r = spawnSync("npx", ["rollup", "-c", "rollup.config.mjs", "--silent"], { cwd: root, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+  }
+  dir = mkdtempSync(join(tmpdir(), "bk-recovery-page-"));
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("offline recovery page", () => {
+  it("opens from file:// offline: kit → which key opens which → decrypt and extract, no request leaves", async () => {
+    const key = generateEncryptionKey();
+    const kitPath = join(dir, "kit.txt");
+    writeFileSync(kitPath, renderEmergencyKit(sampleKitFacts({ key })));
+    const mine = await generateBackup({ "homeassistant.tar.gz": "v3", "share.tar.gz": "v3" }, key, { bigBytes: 1024 * 1024 + 77 });
+    const minePath = join(dir, "mine.tar");
+    writeFileSync(minePath, mine.tar);
+    const otherPath = join(dir, "other.tar");
+    writeFileSync(otherPath, (await generateBackup({ "homeassistant.tar.gz": "v2" }, "someone else's", { bigBytes: 1000 })).tar);
+
+    const context = await browser.newContext({ offline: true, acceptDownloads: true });
+    const external: string[] = [];
+    await context.route("**/*", (route) => {
+      const url = route.request().url();
+      if (url.startsWith("file:")) return route.continue();
+      external.push(url);
+      return route.abort();
+    });
+    // Force the Blob download path: the native save dialog cannot be driven headless.
+    await context.addInitScript(() => delete (window as { showSaveFilePicker?: unknown }).showSaveFilePicker);
+    try {
+      const tab = await context.newPage();
+      await tab.goto(pathToFileURL(page).href);
+      await tab.locator("[data-testid=kits]").setInputFiles(kitPath);
+      await tab.getByText("1 key loaded").waitFor();
+      await tab.locator("[data-testid=backups]").setInputFiles([minePath, otherPath]);
+      await tab.getByText("opens with key 1 (kit.txt)").waitFor();
+      await tab.getByText("none of the loaded keys opens it").waitFor();
+
+      await tab.getByRole("listitem").filter({ hasText: "mine.tar" }).getByRole("button", { name: "Open this backup" }).click();
+      const [download] = await Promise.all([tab.waitForEvent("download"), tab.getByRole("button", { name: "Decrypt and save…" }).click()]);
+      assert.equal(download.suggestedFilename(), "mine-decrypted.tar");
+      const saved = join(dir, "saved.tar");
+      await download.saveAs(saved);
+      await tab.getByText(/Saved an unencrypted copy: mine-decrypted\.tar/).waitFor();
+      const got = await members(readFileSync(saved));
+      assert.equal(JSON.parse(Buffer.from(got.get("./backup.json")!).toString()).protected, false);
+      for (const [name, plain] of mine.plain) assert.ok(Buffer.from(plain).equals(Buffer.from(got.get(name)!)), name);
+
+      await tab.getByRole("button", { name: "Show files inside" }).click();
+      const row = tab.getByRole("listitem").filter({ hasText: "homeassistant/data/configuration.yaml" });
+      const [file] = await Promise.all([tab.waitForEvent("download"), row.getByRole("button", { name: "Save" }).click()]);
+      assert.equal(file.suggestedFilename(), "configuration.yaml");
+      const fileOut = join(dir, "configuration.yaml");
+      await file.saveAs(fileOut);
+      assert.deepEqual(readFileSync(fileOut), Buffer.from(mine.files.get("configuration.yaml")!));
+      assert.deepEqual(external, []);
+    } finally {
+      await context.close();
+    }
+  });
+});
