@@ -22,6 +22,8 @@ export interface KitContextLike {
   timeZone?: string;
   haVersion?: string;
   localize?: LocalizeFunc;
+  /** Agent id → the location's name as HA shows it, for the kit's lists. */
+  locationNames?: Record<string, string>;
 }
 
 export interface KeyringFacts {
@@ -168,7 +170,7 @@ export class KeyringSession {
     const active = this.facts.active;
     if (this.currentKey === null || !this.instanceId || !active) throw new Error("no current key");
     const date = new Date();
-    const backups = await r.backupsOpenedBy(this.instanceId, active.id);
+    const { proven, guessed } = await r.backupsOpenedBy(this.instanceId, active.id, ctx.locationNames);
     return {
       key: this.currentKey,
       instanceName: ctx.instanceName,
@@ -178,7 +180,8 @@ export class KeyringSession {
       timeZone: ctx.timeZone,
       haVersion: ctx.haVersion,
       generation: { number: active.number, fingerprint: active.fingerprint, startedAt: active.activatedAt ?? active.firstSeenAt },
-      backups,
+      backups: proven,
+      guessed,
       localize: ctx.localize,
     };
   }

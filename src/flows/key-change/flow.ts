@@ -50,7 +50,10 @@ export interface FlowState {
   problem: FlowProblem | null;
   instanceId: string | null;
   oldGeneration: GenerationSummary | null;
+  /** Backups the old key is proven (verified) or observed to open: the old kit's `- ` lines. */
   oldBackups: BackupSummary[];
+  /** Backups the old key only probably opens (by date, not checked): the old kit's `? ` lines. */
+  oldGuessed: BackupSummary[];
   oldKitDownloaded: boolean;
   oldKitAcknowledged: boolean;
   newKitDownloaded: boolean;
@@ -63,8 +66,8 @@ export interface FlowState {
   after: AfterBackupState | null;
 }
 
-/** One key change per instance at a time, across tabs: `${KEY_CHANGE_LOCK}:<instance id>`. */
-export const KEY_CHANGE_LOCK = "backup-keyring-key-change";
+import { KEY_CHANGE_LOCK } from "../../common/locks.js";
+export { KEY_CHANGE_LOCK };
 
 export class KeyChangeFlow {
   private _state: FlowState;
@@ -83,6 +86,7 @@ export class KeyChangeFlow {
       instanceId: null,
       oldGeneration: null,
       oldBackups: [],
+      oldGuessed: [],
       oldKitDownloaded: false,
       oldKitAcknowledged: false,
       newKitDownloaded: false,
@@ -187,14 +191,14 @@ export class KeyChangeFlow {
       return;
     }
     const active = reconciled.active;
-    const oldBackups = active ? await registry.backupsOpenedBy(instanceId, active.id) : [];
-    this.set({ step: "old_key", mode: "change", oldGeneration: active, oldBackups, challengeGroup });
+    const lists = active ? await registry.backupsOpenedBy(instanceId, active.id, this.ports.kit.locationNames) : { proven: [], guessed: [] };
+    this.set({ step: "old_key", mode: "change", oldGeneration: active, oldBackups: lists.proven, oldGuessed: lists.guessed, challengeGroup });
   }
 
   downloadOldKit(): void {
     if (this.step !== "old_key" || this.oldKey === null) return;
     const gen = this._state.oldGeneration;
-    this.saveKit(this.oldKey, gen, this._state.oldBackups);
+    this.saveKit(this.oldKey, gen, this._state.oldBackups, this._state.oldGuessed);
     this.set({ oldKitDownloaded: true });
     if (gen && this._state.instanceId) void this.ports.registry.markKitDownloaded(this._state.instanceId, gen.id);
   }
@@ -224,7 +228,7 @@ export class KeyChangeFlow {
       kitDownloadedAt: null,
       kitProvenAt: null,
     };
-    this.saveKit(key, upcoming, []);
+    this.saveKit(key, upcoming, [], []);
     this.set({ newKitDownloaded: true });
   }
 
@@ -445,7 +449,7 @@ export class KeyChangeFlow {
     this.finish();
   }
 
-  private saveKit(key: string, generation: GenerationSummary | null, backups: BackupSummary[]): void {
+  private saveKit(key: string, generation: GenerationSummary | null, backups: BackupSummary[], guessed: BackupSummary[]): void {
     const date = this.ports.now();
     const { kit } = this.ports;
     const text = renderEmergencyKit({
@@ -460,6 +464,7 @@ export class KeyChangeFlow {
         ? { number: generation.number, fingerprint: generation.fingerprint, startedAt: generation.startedAt }
         : undefined,
       backups,
+      guessed,
     });
     this.ports.download(emergencyKitFileName({ instanceName: kit.instanceName, date, generation: generation?.number }), text);
   }

@@ -13,7 +13,8 @@ export interface KeyChangeRegistry {
   /** Folds HA's current state in (this also resolves a pending generation left by an interrupted commit). */
   reconcile(conn: HaConnection): Promise<{ instanceId: string; active: GenerationSummary | null }>;
   fingerprint(key: string): Promise<string>;
-  backupsOpenedBy(instanceId: string, generationId: string): Promise<BackupSummary[]>;
+  /** Proven (verified or observed) and only guessed backups of a generation, locations named as HA shows them. */
+  backupsOpenedBy(instanceId: string, generationId: string, locationNames?: Record<string, string>): Promise<{ proven: BackupSummary[]; guessed: BackupSummary[] }>;
   markKitDownloaded(instanceId: string, generationId: string): Promise<void>;
   beginPending(
     instanceId: string,
@@ -40,6 +41,8 @@ export interface KitContext {
   language: string;
   timeZone?: string;
   haVersion?: string;
+  /** Agent id → the location's name as HA shows it (Local, Cloud, NAS), for the kit's lists. */
+  locationNames?: Record<string, string>;
 }
 
 export interface KeyChangePorts {

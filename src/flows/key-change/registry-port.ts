@@ -10,7 +10,7 @@ export function registryPort(registry: Registry, url: string): KeyChangeRegistry
       return { instanceId: r.instanceId, active: r.active };
     },
     fingerprint: (key) => registry.fingerprint(key),
-    backupsOpenedBy: (instanceId, generationId) => registry.backupsOpenedBy(instanceId, generationId),
+    backupsOpenedBy: (instanceId, generationId, locationNames) => registry.backupsOpenedBy(instanceId, generationId, locationNames),
     markKitDownloaded: (instanceId, generationId) => registry.markKit(instanceId, generationId, "downloaded"),
     beginPending: (instanceId, fingerprint, facts) => registry.beginPending(instanceId, fingerprint, facts),
     activatePending: (instanceId, pendingId) => registry.activatePending(instanceId, pendingId),

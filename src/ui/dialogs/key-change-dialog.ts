@@ -136,6 +136,7 @@ export class BkKeyChangeDialog extends LitElement {
         <p>${t("flow.old.description")}</p>
         <p>${t("flow.old.backups", { count: s.oldBackups.length, generation: gen?.number ?? 1 })}</p>
         ${s.oldBackups.length ? html`<ul>${s.oldBackups.map((b) => html`<li>${formatDateTime(b.date, this.language)} · ${b.name}</li>`)}</ul>` : nothing}
+        ${s.oldGuessed.length ? html`<p data-testid="old-guessed">${t("flow.old.guessed", { count: s.oldGuessed.length })}</p>` : nothing}
         ${gen?.kitProvenAt ? html`<p class="ok">${t("flow.old.already_proven", { date: formatDateTime(gen.kitProvenAt, this.language) })}</p>` : nothing}
         <div class="row"><button @click=${() => this.flow?.downloadOldKit()}>${t("flow.old.download")}</button>
           ${s.oldKitDownloaded ? html`<span class="ok">${t("flow.downloaded")}</span>` : nothing}</div>

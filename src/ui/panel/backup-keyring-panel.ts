@@ -14,7 +14,7 @@ import { LocalizeController } from "../localize-controller.js";
 import { haStyles } from "../styles.js";
 import "./connect-form.js";
 import { loadRemembered, rememberConnection, type ConnectRequest } from "./connect-form.js";
-import { agentName, copyRows, type CopyRow } from "./panel-model.js";
+import { agentName, copyRows, locationNames, type CopyRow } from "./panel-model.js";
 import { registryRows } from "./keyring-model.js";
 import { KeyringSession } from "../keyring-session.js";
 import { downloadTextFile } from "../../kit/download.js";
@@ -292,6 +292,7 @@ export class BackupKeyringPanel extends LitElement {
       timeZone: s.core.time_zone,
       haVersion: s.core.version,
       localize: this.i18n.localize,
+      locationNames: locationNames(s.backup?.agents ?? []),
     };
     try {
       if (print) {
@@ -341,7 +342,7 @@ export class BackupKeyringPanel extends LitElement {
         onProgress: (p) => (this.verifying = p),
       });
       const kind = sum.failed > 0 || sum.mismatches > 0 ? "warning" : "success";
-      this.notice = { kind, text: t("panel.verify.summary", { checked: sum.checked, opened: sum.opened, failed: sum.failed, not_supported: sum.notSupported, mismatches: sum.mismatches }) };
+      this.notice = { kind, text: t("panel.verify.summary", { checked: sum.checked, opened: sum.opened, failed: sum.failed, other_key: sum.otherKey, not_supported: sum.notSupported, mismatches: sum.mismatches }) };
     } catch (err) {
       this.showError(err);
     } finally {
@@ -439,7 +440,7 @@ export class BackupKeyringPanel extends LitElement {
   private renderKeyChangeDialog(s: InstanceSnapshot) {
     if (!this.dialogRegistry || !this.conn) return nothing;
     return html`<bk-key-change-dialog .conn=${this.conn} .registry=${this.dialogRegistry} .localize=${this.i18n.localize} .language=${this.i18n.language}
-      .kit=${{ instanceName: s.core.location_name, url: this.hassUrl || location.origin, language: this.i18n.language, timeZone: s.core.time_zone, haVersion: s.core.version }}
+      .kit=${{ instanceName: s.core.location_name, url: this.hassUrl || location.origin, language: this.i18n.language, timeZone: s.core.time_zone, haVersion: s.core.version, locationNames: locationNames(s.backup?.agents ?? []) }}
       @closed=${() => void this.reload()}></bk-key-change-dialog>`;
   }
 

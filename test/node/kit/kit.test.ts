@@ -87,7 +87,7 @@ describe("our block", () => {
       "Key generation: 2",
       "Key fingerprint: ABAB-ABAB-ABAB",
       "In use since: 2026-01-02",
-      "No backups made with this key yet.",
+      "No backup is known to open with this key yet.",
     ]);
     assert.equal(lines.length, 23);
   });
