@@ -16,7 +16,7 @@ import { generateEncryptionKey } from "../../keys/generate.js";
 import { emergencyKitFileName, renderEmergencyKit } from "../../kit/render.js";
 import type { ReleaseLock } from "../../common/locks.js";
 import { checkLoadedKit, checkTypedGroup, pickGroup } from "./challenge.js";
-import type { BackupSummary, GenerationSummary, KeyChangePorts } from "./ports.js";
+import type { BackupSummary, CopyToProve, GenerationSummary, KeyChangePorts } from "./ports.js";
 
 export type FlowStep =
   | "preflight"
@@ -44,6 +44,21 @@ export interface AfterBackupState {
   problem: FlowProblem | null;
 }
 
+/**
+ * Proving the old key before HA forgets it: local copies are checked on their own when the
+ * old-key step opens; remote ones (HA downloads each to check it) only when the user asks.
+ */
+export interface ProveState {
+  phase: "idle" | "checking" | "done" | "cancelled" | "failed";
+  scope: "local" | "remote" | null;
+  done: number;
+  total: number;
+  /** Copies not proven yet, on this device / elsewhere (with the bytes HA would download). */
+  localLeft: number;
+  remoteLeft: { count: number; bytes: number };
+  problem: FlowProblem | null;
+}
+
 export interface FlowState {
   step: FlowStep;
   mode: "change" | "set_first";
@@ -55,6 +70,9 @@ export interface FlowState {
   /** Backups the old key only probably opens (by date, not checked): the old kit's `? ` lines. */
   oldGuessed: BackupSummary[];
   oldKitDownloaded: boolean;
+  /** More backups were proven since the old kit was downloaded: it is worth downloading again. */
+  oldKitOutdated: boolean;
+  prove: ProveState;
   oldKitAcknowledged: boolean;
   newKitDownloaded: boolean;
   /** 1-based group of the new key the user is asked to type as proof. */
@@ -77,6 +95,7 @@ export class KeyChangeFlow {
   private startFingerprint: string | null = null;
   private release: ReleaseLock | null = null;
   private idleWaiter: { cancel(): void } | null = null;
+  private proving: { scope: "local" | "remote"; run: Promise<void>; abort: AbortController } | null = null;
 
   constructor(private readonly ports: KeyChangePorts) {
     this._state = {
@@ -88,6 +107,8 @@ export class KeyChangeFlow {
       oldBackups: [],
       oldGuessed: [],
       oldKitDownloaded: false,
+      oldKitOutdated: false,
+      prove: { phase: "idle", scope: null, done: 0, total: 0, localLeft: 0, remoteLeft: { count: 0, bytes: 0 }, problem: null },
       oldKitAcknowledged: false,
       newKitDownloaded: false,
       challengeGroup: 1,
@@ -148,6 +169,7 @@ export class KeyChangeFlow {
   }
 
   private finish(): void {
+    this.proving?.abort.abort();
     this.idleWaiter?.cancel();
     this.idleWaiter = null;
     this.release?.();
@@ -191,15 +213,73 @@ export class KeyChangeFlow {
       return;
     }
     const active = reconciled.active;
+    this.set({ step: "old_key", mode: "change", oldGeneration: active, challengeGroup });
+    await this.refreshOld();
+    void this.proveOldKey("local");
+  }
+
+  /** Re-reads what the old key is proven to open, and what is left to check. */
+  private async refreshOld(): Promise<CopyToProve[]> {
+    const { registry } = this.ports;
+    const instanceId = this._state.instanceId!;
+    const active = this._state.oldGeneration;
     const lists = active ? await registry.backupsOpenedBy(instanceId, active.id, this.ports.kit.locationNames) : { proven: [], guessed: [] };
-    this.set({ step: "old_key", mode: "change", oldGeneration: active, oldBackups: lists.proven, oldGuessed: lists.guessed, challengeGroup });
+    const left = (await registry.encryptedCopies(instanceId)).filter((c) => !c.settled);
+    const remote = left.filter((c) => !c.local);
+    const grew = lists.proven.length > this._state.oldBackups.length;
+    this.set({
+      oldBackups: lists.proven,
+      oldGuessed: lists.guessed,
+      oldKitOutdated: this._state.oldKitOutdated || (grew && this._state.oldKitDownloaded),
+      prove: { ...this._state.prove, localLeft: left.length - remote.length, remoteLeft: { count: remote.length, bytes: remote.reduce((n, c) => n + c.size, 0) } },
+    });
+    return left;
+  }
+
+  /**
+   * Checks the copies not proven yet with the old key while HA (and this flow) still hold it:
+   * `local` ones first (on its own), `remote` ones when the user chooses to (HA downloads each).
+   * Cancellable (`stopProving`); what was checked stays recorded.
+   */
+  proveOldKey(scope: "local" | "remote"): Promise<void> {
+    if (this.step !== "old_key" || this.oldKey === null) return Promise.resolve();
+    if (this.proving) return this.proving.scope === scope ? this.proving.run : Promise.resolve();
+    const key = this.oldKey;
+    const abort = new AbortController();
+    this.set({ prove: { ...this._state.prove, phase: "checking", scope, done: 0, total: 0, problem: null } });
+    const run = (async () => {
+      try {
+        const todo = (await this.refreshOld()).filter((c) => c.local === (scope === "local"));
+        this.set({ prove: { ...this._state.prove, total: todo.length } });
+        if (todo.length > 0) {
+          await this.ports.registry.proveKey(this.ports.conn, this._state.instanceId!, key, todo, {
+            signal: abort.signal,
+            onProgress: (done, total) => this.set({ prove: { ...this._state.prove, done, total } }),
+          });
+        }
+        this.set({ prove: { ...this._state.prove, phase: "done" } });
+      } catch (err) {
+        if (abort.signal.aborted) this.set({ prove: { ...this._state.prove, phase: "cancelled" } });
+        else this.set({ prove: { ...this._state.prove, phase: "failed", problem: { code: isConnectionLost(err) ? "connection_lost_before_commit" : "ha_error", params: { message: toHaError(err).message } } } });
+      } finally {
+        this.proving = null;
+        if (this.step === "old_key" || this.step === "new_key") await this.refreshOld().catch(() => undefined);
+      }
+    })();
+    this.proving = { scope, run, abort };
+    return run;
+  }
+
+  /** Stops the old key's check; what it proved so far is kept. */
+  stopProving(): void {
+    this.proving?.abort.abort();
   }
 
   downloadOldKit(): void {
     if (this.step !== "old_key" || this.oldKey === null) return;
     const gen = this._state.oldGeneration;
     this.saveKit(this.oldKey, gen, this._state.oldBackups, this._state.oldGuessed);
-    this.set({ oldKitDownloaded: true });
+    this.set({ oldKitDownloaded: true, oldKitOutdated: false });
     if (gen && this._state.instanceId) void this.ports.registry.markKitDownloaded(this._state.instanceId, gen.id);
   }
 
@@ -261,7 +341,9 @@ export class KeyChangeFlow {
     const instanceId = this._state.instanceId;
     const newKey = this.newKey;
 
-    // 1. HA must still hold the key we started from, and no backup may be running.
+    // 1. HA must still hold the key we started from, and no backup may be running. A check of the
+    // old key still running stops here (what it proved is recorded; the kit was saved before).
+    this.proving?.abort.abort();
     this.set({ step: "committing", commitPhase: "checking", problem: null });
     try {
       const current = (await fetchBackupConfig(conn)).config.create_backup.password;

@@ -24,9 +24,26 @@ export interface KeyChangeRegistry {
   activatePending(instanceId: string, pendingId: string): Promise<GenerationSummary>;
   dropPending(instanceId: string, pendingId: string, reason: string): Promise<void>;
   markVerified(instanceId: string, backupId: string, agentId: string, generationId: string): Promise<void>;
+  /** Encrypted copies HA lists now, for the old key's check before the commit. */
+  encryptedCopies(instanceId: string): Promise<CopyToProve[]>;
+  /**
+   * Checks these copies with `key` through `backup/can_decrypt_on_download` and records what it
+   * proves (copies already proven or already known not to open with it are skipped).
+   */
+  proveKey(conn: HaConnection, instanceId: string, key: string, copies: CopyToProve[], options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void }): Promise<{ opened: number; checked: number }>;
   /** A note that survives the panel being recreated: which step an unfinished flow reached. */
   saveCheckpoint(instanceId: string, checkpoint: FlowCheckpoint | null): Promise<void>;
   loadCheckpoint(instanceId: string): Promise<FlowCheckpoint | null>;
+}
+
+export interface CopyToProve {
+  backupId: string;
+  agentId: string;
+  size: number;
+  /** On this device (HA reads it from disk); otherwise HA downloads the whole backup to check it. */
+  local: boolean;
+  /** Nothing left to learn online: proven, known not to open with the current key, or not checkable online. */
+  settled: boolean;
 }
 
 export interface FlowCheckpoint {
