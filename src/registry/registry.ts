@@ -229,9 +229,14 @@ export class Registry {
           await put(active);
         } else {
           const known = gens.find((g) => g.fingerprint === fingerprint && g.status !== "pending" && g.status !== "abandoned");
+          // A key our own flow generated (its kit proven) that HA applied only after the flow gave
+          // up on it (the update arrived late): the user's own change, not one made elsewhere.
+          const late = known ? undefined : gens.find((g) => g.fingerprint === fingerprint && g.status === "abandoned" && g.origin === "flow");
           await retire(active);
           const firstLook = gens.filter((g) => g.status !== "abandoned").length === 0;
-          if (known) {
+          if (late) {
+            active = { ...late, status: "active", activatedAt: now, lastSeenActiveAt: now, retiredAt: null };
+          } else if (known) {
             // The same key again (HA put back on it): a second active period; the first one, and
             // the backups dated in it, stay as they were.
             const earlierPeriods = known.activatedAt === null ? known.earlierPeriods : [...(known.earlierPeriods ?? []), { from: known.activatedAt, to: known.lastSeenActiveAt ?? known.activatedAt }];
@@ -256,8 +261,8 @@ export class Registry {
             created = active;
           }
           await put(active);
-          changedElsewhere = !firstLook;
-          note(firstLook ? "generation_observed" : known ? "generation_reactivated" : "key_changed_elsewhere", { generation: active.number });
+          changedElsewhere = !firstLook && !late;
+          note(late ? "key_changed" : firstLook ? "generation_observed" : known ? "generation_reactivated" : "key_changed_elsewhere", { generation: active.number });
         }
       }
 

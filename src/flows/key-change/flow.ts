@@ -87,6 +87,11 @@ export interface FlowState {
 import { KEY_CHANGE_LOCK } from "../../common/locks.js";
 export { KEY_CHANGE_LOCK };
 
+/** A registry write that failed, in words the UI can translate (never the browser's own text). */
+function storageReason(err: unknown): string {
+  return (err as { code?: unknown })?.code === "storage_full" ? "storage_full" : "storage_error";
+}
+
 export class KeyChangeFlow {
   private _state: FlowState;
   private readonly listeners = new Set<(s: FlowState) => void>();
@@ -366,11 +371,25 @@ export class KeyChangeFlow {
     this.set({ commitPhase: "pending" });
     const newFingerprint = await registry.fingerprint(newKey);
     const nowIso = this.ports.now().toISOString();
-    const pending = await registry.beginPending(instanceId, newFingerprint, {
-      kitDownloadedAt: nowIso,
-      kitProvenAt: nowIso,
-    });
-    await registry.saveCheckpoint(instanceId, { startedAt: nowIso, step: "committing", pendingId: pending.id });
+    let pending: GenerationSummary;
+    try {
+      pending = await registry.beginPending(instanceId, newFingerprint, {
+        kitDownloadedAt: nowIso,
+        kitProvenAt: nowIso,
+      });
+    } catch (err) {
+      // Nothing was sent: HA keeps the old key. The lock is released; a half-made checkpoint is
+      // resolved by the next reconciliation.
+      return this.abort("storage_failed_before_update", { reason: storageReason(err) });
+    }
+    try {
+      await registry.saveCheckpoint(instanceId, { startedAt: nowIso, step: "committing", pendingId: pending.id });
+    } catch (err) {
+      // Without the checkpoint a cut-off commit could not be explained later: do not send. The
+      // pending generation is abandoned by the next reconciliation (HA never got its key).
+      await registry.dropPending(instanceId, pending.id, "storage_failed").catch(() => undefined);
+      return this.abort("storage_failed_before_update", { reason: storageReason(err) });
+    }
 
     // 3. Send the minimal update. Whatever HA answers, step 4 asks HA what it really has.
     this.set({ commitPhase: "sending" });
@@ -391,13 +410,24 @@ export class KeyChangeFlow {
       return this.resolveAfterInterruption(newFingerprint);
     }
     if (confirmed === null || (await registry.fingerprint(confirmed)) !== newFingerprint) {
-      await registry.dropPending(instanceId, pending.id, updateError ? "update_failed" : "not_confirmed");
-      await registry.saveCheckpoint(instanceId, null);
+      // HA kept the old key. If these writes fail too, the next reconciliation abandons the pending
+      // generation (HA does not hold its key) and the checkpoint tells the panel.
+      await registry.dropPending(instanceId, pending.id, updateError ? "update_failed" : "not_confirmed").catch(() => undefined);
+      await registry.saveCheckpoint(instanceId, null).catch(() => undefined);
       return updateError ? this.abort("update_failed", { message: updateError }) : this.abort("not_confirmed");
     }
     // HA has the new key (even if it answered with an error after applying it).
-    const active = await registry.activatePending(instanceId, pending.id);
-    await registry.saveCheckpoint(instanceId, null);
+    let active: GenerationSummary;
+    try {
+      active = await registry.activatePending(instanceId, pending.id);
+    } catch (err) {
+      // HA holds the new key and the user holds its proven kit; only our record lags. The pending
+      // generation and the checkpoint stay, and the next reconciliation activates it.
+      this.set({ step: "unresolved", commitPhase: null, problem: { code: "storage_failed_after_update", params: { reason: storageReason(err) } } });
+      this.finish();
+      return;
+    }
+    await registry.saveCheckpoint(instanceId, null).catch(() => undefined);
     this.set({ step: "done", commitPhase: null, newGeneration: active });
     this.finish();
   }
@@ -412,12 +442,17 @@ export class KeyChangeFlow {
     for (let attempt = 0; attempt < 60; attempt++) {
       try {
         const { active } = await this.ports.registry.reconcile(this.ports.conn);
-        await this.ports.registry.saveCheckpoint(instanceId, null);
+        await this.ports.registry.saveCheckpoint(instanceId, null).catch(() => undefined);
         if (active && active.fingerprint === newFingerprint) {
           this.set({ step: "done", commitPhase: null, newGeneration: active });
           this.finish();
-        } else {
+        } else if (active && active.fingerprint === this.startFingerprint) {
           this.abort("not_applied");
+        } else if (active) {
+          // Say what HA holds now, from its own answer: a key set elsewhere meanwhile.
+          this.abort("not_applied_other", { generation: active.number });
+        } else {
+          this.abort("not_applied_no_key");
         }
         return;
       } catch (err) {

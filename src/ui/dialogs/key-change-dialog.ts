@@ -78,7 +78,8 @@ export class BkKeyChangeDialog extends LitElement {
 
   private get closable(): boolean {
     const step = this.flowState?.step;
-    return step !== "committing" && step !== "unresolved";
+    // "unresolved" with no phase left: HA has the new key, only the registry record waits.
+    return step !== "committing" && !(step === "unresolved" && this.flowState?.commitPhase !== null);
   }
 
   private async cancel(): Promise<void> {
@@ -243,6 +244,10 @@ export class BkKeyChangeDialog extends LitElement {
         return html`${this.problem(s)}${this.renderNewKey(s)}`;
       case "committing":
       case "unresolved":
+        if (s.commitPhase === null) {
+          return html`<div class="body"><h2 id="title">${t("flow.title")}</h2>${this.problem(s)}</div>
+            <div class="actions"><button class="primary" @click=${() => this.close()}>${t("flow.close")}</button></div>`;
+        }
         return html`<div class="body"><h2 id="title">${t("flow.title")}</h2><p role="status">${t(`flow.commit_phase.${s.commitPhase ?? "checking"}`)}</p></div>`;
       case "waiting_for_idle":
         return html`<div class="body"><h2 id="title">${t("flow.title")}</h2><p role="status">${t("flow.waiting")}</p></div>
