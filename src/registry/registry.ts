@@ -46,6 +46,22 @@ export interface ReconcileInput {
 
 const newId = () => crypto.randomUUID();
 
+/**
+ * This instance's `instance_id`, from backups HA marks as its own: HA lists backups uploaded from
+ * other instances too, but sets `with_automatic_settings: true` only on this instance's automatic
+ * backups. The id most of them carry wins; none = recognise the instance by URL and location name.
+ */
+export function ownInstanceId(info: BackupInfo): string | null {
+  const counts = new Map<string, number>();
+  for (const b of info.backups) {
+    const id = b.extra_metadata?.instance_id;
+    if (b.with_automatic_settings === true && typeof id === "string") counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  let best: string | null = null;
+  for (const [id, n] of counts) if (best === null || n > counts.get(best)!) best = id;
+  return best;
+}
+
 function wrapStorageError(err: unknown): never {
   const name = (err as { name?: string })?.name;
   if (name === "QuotaExceededError") throw new RegistryError("storage_full");
@@ -168,7 +184,7 @@ export class Registry {
 
   private async foldLocked(input: ReconcileInput, fingerprint: string | null): Promise<ReconcileResult> {
     const now = (input.now ?? new Date()).toISOString();
-    const haInstanceId = input.info.backups.map((b) => b.extra_metadata?.instance_id).find((id): id is string => typeof id === "string") ?? null;
+    const haInstanceId = ownInstanceId(input.info);
     const urlKey = `${input.url.replace(/\/+$/, "")}|${input.locationName}`;
     // Asked before the transaction: awaiting a lock inside it would let IndexedDB commit it early.
     const stored = (haInstanceId ? await this.db.getFromIndex("instances", "byHaInstanceId", haInstanceId) : undefined) ?? (await this.db.getFromIndex("instances", "byUrlKey", urlKey));

@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { Connection } from "home-assistant-js-websocket";
-import { canDecryptOnDownload } from "../../../src/data/backup.js";
+import { canDecryptOnDownload, fetchBackupConfig, fetchBackupInfo } from "../../../src/data/backup.js";
+import { fetchCoreConfig } from "../../../src/data/auth.js";
 import { Registry } from "../../../src/registry/registry.js";
 import { verifyOnline } from "../../../src/registry/verify.js";
 import type { SimHandle } from "../../../src/sim/main.js";
@@ -145,5 +146,32 @@ describe("a key HA is put back on", () => {
       await sim.control({ type: "delete_backup", backup_id: a.backup_id });
       if (b) await sim.control({ type: "delete_backup", backup_id: b.backup_id });
     }
+  });
+});
+
+describe("instance identity", () => {
+  it("a foreign backup listed first creates no second instance and moves no history", async () => {
+    const reg = await env.openReg();
+    const r = await reg.reconcile(conn, sim.url);
+    const [info, config, core] = await Promise.all([fetchBackupInfo(conn), fetchBackupConfig(conn), fetchCoreConfig(conn)]);
+    const ownId = (await reg.instances())[0]!.haInstanceId;
+    assert.ok(ownId);
+    // Uploaded from another instance to a shared location: its extra_metadata says "automatic",
+    // but HA sets the top-level flag only for this instance's own automatic backups.
+    const foreign = { ...info.backups[0]!, backup_id: "f0reign1", extra_metadata: { instance_id: "f".repeat(32), with_automatic_settings: true }, with_automatic_settings: false };
+    const password = config.config.create_backup.password;
+    const res = await reg.fold({ url: sim.url, locationName: core.location_name, password, info: { ...info, backups: [foreign, ...info.backups] } });
+    assert.equal(res.instanceId, r.instanceId);
+    let instances = await reg.instances();
+    assert.deepEqual(instances.map((i) => i.haInstanceId), [ownId]);
+    // Only foreign backups listed (ours deleted): still this instance, found by URL and name.
+    const alone = await reg.fold({ url: sim.url, locationName: core.location_name, password, info: { ...info, backups: [foreign] } });
+    assert.equal(alone.instanceId, r.instanceId);
+    // Reached through another URL: recognised by its own backups.
+    const elsewhere = await reg.fold({ url: "http://homeassistant.local:8123", locationName: core.location_name, password, info });
+    assert.equal(elsewhere.instanceId, r.instanceId);
+    instances = await reg.instances();
+    assert.equal(instances.length, 1);
+    assert.equal((await reg.generations(r.instanceId)).length, 1, "no history moved to a new instance");
   });
 });
