@@ -15,6 +15,9 @@ import { applyOfflineReport, verifyOnline, type VerifyOptions, type VerifySummar
 import { tidyKeyInput } from "../keys/format.js";
 import { Vault, requestPersistentStorage } from "../registry/vault.js";
 
+/** HA's local agents: their copies are on this instance's own disk. */
+const LOCAL_AGENTS = new Set(["hassio.local", "backup.local"]);
+
 export interface KitContextLike {
   url: string;
   instanceName: string;
@@ -136,9 +139,13 @@ export class KeyringSession {
     return [...(this.currentKey !== null ? [this.currentKey] : []), ...[...this.loaded.values()].filter((k) => k !== this.currentKey)];
   }
 
-  /** Loads an old kit (or a bare key) for this session. Throws KitParseError for text that is neither. */
-  async loadKit(text: string): Promise<{ fingerprint: string; generation: number | null }> {
+  /**
+   * Loads an old kit (or a bare key) for this session. Throws KitParseError for text that is
+   * neither. `listed`: the backups the kit names (facts and guesses), the first candidates to prove.
+   */
+  async loadKit(text: string): Promise<{ fingerprint: string; generation: number | null; listed: string[] }> {
     const parsed = parseEmergencyKit(text);
+    const listed = [...(parsed.backups ?? []), ...(parsed.guessed ?? [])].map((b) => b.backup_id);
     const key = tidyKeyInput(parsed.key);
     const r = await this.db();
     const fingerprint = await r.fingerprint(key);
@@ -146,13 +153,76 @@ export class KeyringSession {
     this.changes++; // the held keys changed: an earlier read is stale
     await this.refresh();
     const gen = this.facts.generations.find((g) => g.fingerprint === fingerprint);
-    return { fingerprint, generation: gen?.number ?? null };
+    return { fingerprint, generation: gen?.number ?? null, listed };
   }
 
-  async verify(conn: HaConnection, options: VerifyOptions = {}): Promise<VerifySummary> {
+  /**
+   * Checks copies online with the keys held now. `fingerprints` narrows it to some of them (a kit
+   * just loaded); `scope: "local"` to copies on this instance's own disk (HA reads them, nothing is
+   * downloaded), `"candidates"` to those plus every copy of `backups` (the ones a kit names).
+   */
+  async verify(conn: HaConnection, options: VerifyOptions & { fingerprints?: string[]; scope?: "all" | "local" | "candidates"; backups?: string[] } = {}): Promise<VerifySummary> {
     const r = await this.db();
     if (!this.instanceId) throw new Error("registry not ready");
-    return verifyOnline(r, conn, this.instanceId, this.keys(), options);
+    let keys = this.keys();
+    if (options.fingerprints) {
+      const wanted = new Set(options.fingerprints);
+      const pairs = await Promise.all(keys.map(async (k) => [k, await r.fingerprint(k)] as const));
+      keys = pairs.filter(([, fp]) => wanted.has(fp)).map(([k]) => k);
+    }
+    let only = options.only;
+    if (!only && options.scope && options.scope !== "all") {
+      const named = new Set(options.backups ?? []);
+      only = new Set(
+        this.facts.copies
+          .filter((c) => c.protected && !c.deleted && c.confidence !== "verified" && (LOCAL_AGENTS.has(c.agentId) || (options.scope === "candidates" && named.has(c.backupId))))
+          .map((c) => `${c.backupId}|${c.agentId}`),
+      );
+      // `only` checks named copies again; leave out those every given key already failed.
+      const genOf = new Map(this.facts.generations.map((g) => [g.fingerprint, g.id]));
+      const fps = await Promise.all(keys.map((k) => r.fingerprint(k)));
+      for (const c of this.facts.copies) {
+        if (only.has(`${c.backupId}|${c.agentId}`) && fps.every((fp) => (c.ruledOut ?? []).includes(genOf.get(fp) ?? ""))) only.delete(`${c.backupId}|${c.agentId}`);
+      }
+    }
+    if (keys.length === 0 || only?.size === 0) return { checked: 0, opened: 0, failed: 0, otherKey: 0, notSupported: 0, mismatches: 0, skipped: 0 };
+    const summary = await verifyOnline(r, conn, this.instanceId, keys, { ...options, only });
+    this.changes++; // the caller reads the facts next: not from a read that began before the checks
+    await this.refresh();
+    return summary;
+  }
+
+  /** Encrypted copies on this instance's own disk that no check has settled yet (a fresh registry). */
+  unsettledLocalCopies(): number {
+    const active = this.facts.active;
+    return this.facts.copies.filter(
+      (c) => c.protected && !c.deleted && LOCAL_AGENTS.has(c.agentId) && c.confidence !== "verified" && c.lastCheck === null && !(active && (c.ruledOut ?? []).includes(active.id)),
+    ).length;
+  }
+
+  /** The kit of an older generation whose key was loaded this session, listing what it is proven to open. */
+  async generationKit(generationId: string, ctx: KitContextLike): Promise<{ fileName: string; text: string }> {
+    const r = await this.db();
+    const g = this.facts.generations.find((x) => x.id === generationId);
+    const key = g ? (this.loaded.get(g.fingerprint) ?? (g.status === "active" ? this.currentKey : null)) : null;
+    if (!g || !key || !this.instanceId) throw new Error("key not held");
+    const { proven, guessed } = await r.backupsOpenedBy(this.instanceId, g.id, ctx.locationNames);
+    const date = new Date();
+    const text = renderEmergencyKit({
+      key,
+      instanceName: ctx.instanceName,
+      url: ctx.url,
+      date,
+      language: ctx.language,
+      timeZone: ctx.timeZone,
+      haVersion: ctx.haVersion,
+      generation: { number: g.number, fingerprint: g.fingerprint, startedAt: g.activatedAt ?? g.firstSeenAt },
+      backups: proven,
+      guessed,
+      localize: ctx.localize,
+    });
+    await r.markKit(this.instanceId, g.id, "downloaded");
+    return { fileName: emergencyKitFileName({ instanceName: ctx.instanceName, date, generation: g.number, timeZone: ctx.timeZone }), text };
   }
 
   async checkFile(file: File, signal?: AbortSignal): Promise<{ report: BackupFileReport; matched: number; generation: number | null }> {

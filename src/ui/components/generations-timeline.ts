@@ -51,6 +51,9 @@ export class BkGenerationsTimeline extends KeyringView {
                   · ${t(`panel.origin.${g.origin}`)}
                 </div>
                 <div class="secondary">${t("common.backups", { count: counts.get(g.id)?.size ?? 0 })} · ${t(`panel.kit_state.${kitState(g)}`)}</div>
+                ${g.status !== "active" && this.held.has(g.fingerprint)
+                  ? html`<button @click=${() => this.dispatchEvent(new CustomEvent("download-generation-kit", { detail: g.id, bubbles: true, composed: true }))}>${t("panel.timeline.download_kit", { n: g.number })}</button>`
+                  : nothing}
               </li>`,
             )}
           </ol>`}
