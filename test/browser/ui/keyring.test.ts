@@ -86,6 +86,13 @@ describe("panel with the registry", () => {
     expect(text()).to.match(/Key generation 2 is loaded for this session; [1-9]\d* backups? (is|are) proven to open with it/);
     await verifyAll();
     await waitFor(() => text().includes("Generation 2"), "generation 2 from the loaded key");
+    // Its kit again, now with the list of what it is proven to open (facts only, HA's location names).
+    const oldKit = (await captureDownload(() => button("Download the kit of generation 2").click(), "old kit")).text;
+    expect(oldKit).to.contain(keys[0]);
+    const facts = oldKit.split("\n").filter((l) => l.startsWith("- "));
+    expect(facts.length).to.be.greaterThan(0);
+    expect(oldKit).not.to.match(/^\? /m, "nothing is guessed for a key loaded after the fact");
+    for (const l of facts) expect(l).to.match(/\| (Local|Cloud)(, (Local|Cloud))*$/);
     // The middle key is still missing for the middle third.
     expect(text()).to.match(/encrypted with a key of unknown generation/);
     await loadKey(keys[1]!);
