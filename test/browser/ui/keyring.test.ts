@@ -39,6 +39,10 @@ const buttonSoon = (label: string, root: ParentNode) =>
 
 const text = () => deepText(panel);
 
+/** The automatic check of the local copies with the current key (it writes to the registry) has finished. */
+const backgroundChecked = () =>
+  waitFor(() => /Generation 1 proven/.test(text()) && !text().includes("Checking the copies on Home Assistant's own disk"), "background check of the local copies", 30000);
+
 async function verifyAll() {
   button("Verify all backups").click();
   await waitFor(() => /copies checked|copy checked/.test(text()), "verify summary", 60000);
@@ -236,6 +240,7 @@ describe("panel with the registry", () => {
     const s = await sim();
     await mount(s);
     const keys = await s.control<string[]>({ type: "demo_keys" });
+    await backgroundChecked();
     // The registry lives only in this browser: until exported, the panel reminds.
     await waitFor(() => /not been exported yet/.test(text()), "export reminder");
     expect(text()).to.contain("Keep this export private");
