@@ -219,7 +219,7 @@ export class KeyChangeFlow {
     }
     const active = reconciled.active;
     this.set({ step: "old_key", mode: "change", oldGeneration: active, challengeGroup });
-    await this.refreshOld();
+    // The check reads the lists first, so the step never shows a choice that is about to vanish.
     void this.proveOldKey("local");
   }
 
