@@ -105,6 +105,38 @@ describe("another tab reconciles mid-commit", () => {
     assert.equal(types.filter((t) => t === "key_changed").length, 1);
   });
 
+  it("a key set elsewhere between our check and our commit is recorded as its own generation, with its backups", async () => {
+    let made: { backup_id: string } | null = null;
+    const h = await harness((port, reg) => ({
+      ...port,
+      async beginPending(...args) {
+        const pending = await port.beginPending(...args);
+        // HA's settings page saves another key, a backup is made with it, and a tab reconciles.
+        await sim.control({ type: "set_password", password: demoKeys[0] });
+        await reg.reconcile(conn, sim.url);
+        made = (await sim.control({ type: "create_backup", name: "Made with a key set elsewhere", agent_ids: ["hassio.local"] })) as { backup_id: string };
+        await reg.reconcile(conn, sim.url);
+        return pending;
+      },
+    }));
+    try {
+      await toCommit(h.flow, h.downloads);
+      await h.flow.commit();
+      assert.equal(h.flow.state.step, "done", JSON.stringify(h.flow.state.problem));
+      const id = h.flow.state.instanceId!;
+      const gens = await h.reg.generations(id);
+      const elsewhere = gens.find((g) => g.origin === "elsewhere");
+      assert.ok(elsewhere, "the key set elsewhere is a generation of its own");
+      assert.equal(elsewhere.fingerprint, await h.reg.fingerprint(demoKeys[0]!));
+      assert.equal(elsewhere.status, "retired");
+      assert.equal(gens.find((g) => g.status === "active")?.origin, "flow");
+      const copy = (await h.reg.copies(id)).find((c) => c.backupId === made!.backup_id)!;
+      assert.deepEqual([copy.generationId, copy.confidence], [elsewhere.id, "observed"], "its backup stays with it");
+    } finally {
+      if (made) await sim.control({ type: "delete_backup", backup_id: (made as { backup_id: string }).backup_id });
+    }
+  });
+
   it("between HA's confirmation and our activation: one generation, one History entry", async () => {
     const h = await harness((port, reg) => ({
       ...port,
