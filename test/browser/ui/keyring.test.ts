@@ -294,3 +294,24 @@ describe("panel with the registry", () => {
     expect(await axeViolations(panel)).to.deep.equal([]);
   });
 });
+
+describe("key generations timeline", () => {
+  it("a generation HA was put back on shows both active periods", async () => {
+    const el = document.createElement("bk-generations-timeline");
+    const g = {
+      id: "g1", instanceId: "i", number: 1, fingerprint: "a".repeat(64), status: "active" as const, origin: "observed" as const,
+      firstSeenAt: "2026-01-01T00:00:00Z", activatedAt: "2026-03-01T00:00:00Z", lastSeenActiveAt: "2026-03-02T00:00:00Z", retiredAt: null,
+      kitDownloadedAt: null, kitProvenAt: null, label: null, earlierPeriods: [{ from: "2026-01-01T00:00:00Z", to: "2026-01-20T00:00:00Z" }],
+    };
+    el.generations = [g];
+    el.timeZone = "UTC";
+    document.body.append(el);
+    try {
+      await el.updateComplete;
+      const t = deepText(el);
+      expect(t).to.match(/Jan 1, 2026.*–.*Jan 20, 2026.*Mar 1, 2026.*– now/);
+    } finally {
+      el.remove();
+    }
+  });
+});
