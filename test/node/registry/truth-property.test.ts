@@ -87,8 +87,7 @@ async function history(seed: number): Promise<{ kits: number; listed: number; gu
       } else if (what === 7 && looked && !changedSinceLook && haKey !== null && instanceId) {
         // Our own flow: it re-reads HA's key just before the commit, then commits and confirms.
         const next = `${keys[rand(keys.length)]}-flow${i}`;
-        const pending = await reg.beginPending(instanceId, await reg.fingerprint(next), { kitDownloadedAt: null, kitProvenAt: null });
-        void pending;
+        await reg.beginPending(instanceId, await reg.fingerprint(next), { kitDownloadedAt: null, kitProvenAt: null });
         haKey = next;
         await observe();
       } else if (what >= 8 && instanceId) {
@@ -96,12 +95,10 @@ async function history(seed: number): Promise<{ kits: number; listed: number; gu
         if (copies.length === 0) continue;
         const c = copies[rand(copies.length)]!;
         const truth = backups.find((b) => b.id === c.backupId)!.key!;
-        const gens = await reg.generations(instanceId);
         const candidates = [...new Set([...keys, truth, ...(haKey ? [haKey] : [])])];
         const tried = candidates[rand(candidates.length)]!;
         if (tried === truth) await reg.recordCheck(instanceId, c.backupId, c.agentId, { fingerprint: await reg.fingerprint(tried) });
         else await reg.recordCheck(instanceId, c.backupId, c.agentId, { result: "failed", tried: [await reg.fingerprint(tried)] });
-        void gens;
       }
     }
     await observe();
