@@ -3,6 +3,9 @@
 // starting the key change is told, not queued).
 export type ReleaseLock = () => void;
 
+/** One key change per instance at a time, across tabs: `${KEY_CHANGE_LOCK}:<instance id>`. */
+export const KEY_CHANGE_LOCK = "backup-keyring-key-change";
+
 export interface LockPort {
   tryLock(name: string): Promise<ReleaseLock | null>;
   withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;

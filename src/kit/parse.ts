@@ -26,6 +26,8 @@ export interface ParsedKit {
   generation?: number;
   fingerprint?: string;
   backups?: KitBackup[];
+  /** `? ` lines: backups the kit says this key only probably opens (never read as facts). */
+  guessed?: KitBackup[];
 }
 
 export const MAX_KIT_BYTES = 64 * 1024;
@@ -36,16 +38,16 @@ function afterLabel(line: string | undefined): string | undefined {
   return i >= 0 ? line.slice(i + 2).trim() : line.trim();
 }
 
-function parseOurBlock(lines: string[], start: number): Pick<ParsedKit, "generation" | "fingerprint" | "backups"> {
-  const out: Pick<ParsedKit, "generation" | "fingerprint" | "backups"> = {};
+function parseOurBlock(lines: string[], start: number): Pick<ParsedKit, "generation" | "fingerprint" | "backups" | "guessed"> {
+  const out: Pick<ParsedKit, "generation" | "fingerprint" | "backups" | "guessed"> = {};
   for (const line of lines.slice(start + 1)) {
-    const backup = /^- ([^|]+?) \| ([^|]+?) \| (.*) \| (.*)$/.exec(line);
+    const backup = /^([-?]) ([^|]+?) \| ([^|]+?) \| (.*) \| (.*)$/.exec(line);
     if (backup) {
-      (out.backups ??= []).push({
-        backup_id: backup[1]!.trim(),
-        date: backup[2]!.trim(),
-        name: backup[3]!.trim(),
-        locations: backup[4]!.split(",").map((s) => s.trim()).filter(Boolean),
+      (backup[1] === "-" ? (out.backups ??= []) : (out.guessed ??= [])).push({
+        backup_id: backup[2]!.trim(),
+        date: backup[3]!.trim(),
+        name: backup[4]!.trim(),
+        locations: backup[5]!.split(",").map((s) => s.trim()).filter(Boolean),
       });
       continue;
     }

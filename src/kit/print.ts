@@ -49,14 +49,15 @@ export async function renderPrintableKit(facts: KitFacts, options: PrintableKitO
     ours.push(row(t("kit.generation_started"), isoDay(facts.generation.startedAt, facts.timeZone)));
   }
   let backups: string;
+  const table = (list: NonNullable<KitFacts["backups"]>) =>
+    `<table class="backups"><tbody>${list
+      .map((b) => `<tr><td class="mono">${esc(b.backup_id)}</td><td>${esc(isoDay(b.date, facts.timeZone))}</td><td>${esc(b.name)}</td><td>${esc(b.locations.join(", "))}</td></tr>`)
+      .join("")}</tbody></table>`;
   if (facts.backups === undefined) backups = `<p>${esc(t("kit.backups_unknown"))}</p>`;
   else if (facts.backups.length === 0) backups = `<p>${esc(t("kit.backups_none"))}</p>`;
-  else {
-    const items = facts.backups
-      .map((b) => `<tr><td class="mono">${esc(b.backup_id)}</td><td>${esc(isoDay(b.date, facts.timeZone))}</td><td>${esc(b.name)}</td><td>${esc(b.locations.join(", "))}</td></tr>`)
-      .join("");
-    backups = `<p>${esc(t("kit.backups_heading", { count: facts.backups.length }))}</p><table class="backups"><tbody>${items}</tbody></table>`;
-  }
+  else backups = `<p>${esc(t("kit.backups_heading", { count: facts.backups.length }))}</p>${table(facts.backups)}`;
+  // Guesses apart, under their own heading, as in the text kit.
+  if (facts.guessed?.length) backups += `<p>${esc(t("kit.backups_guessed_heading", { count: facts.guessed.length }))}</p>${table(facts.guessed)}`;
 
   let qr = "";
   if (options.includeQrCode) {

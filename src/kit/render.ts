@@ -24,8 +24,13 @@ export interface KitFacts {
   haVersion?: string;
   /** `fingerprint`: the registry's hex HMAC (shown in its short form) or an already short form. */
   generation?: { number: number; fingerprint: string; startedAt: string };
-  /** The backups this key opens when the kit is made; omitted = not known. */
+  /**
+   * The backups this key is proven (verified) or observed to open when the kit is made, listed as
+   * `- ` lines; omitted = not known.
+   */
   backups?: KitBackup[];
+  /** Backups this key only probably opens (guessed by date, not checked), listed as `? ` lines. */
+  guessed?: KitBackup[];
   localize?: LocalizeFunc;
 }
 
@@ -93,15 +98,21 @@ export function renderEmergencyKit(facts: KitFacts): string {
     ours.push(`${t("kit.fingerprint")}: ${/^[0-9a-f]{64}$/.test(fp) ? displayFingerprint(fp) : fp}`);
     ours.push(`${t("kit.generation_started")}: ${shortDate(facts.generation.startedAt, facts.timeZone)}`);
   }
+  // `- ` lines state facts only; a guess gets its own heading and `? ` lines, so no reader (or
+  // parser) can take it for a fact.
+  const line = (mark: string, b: KitBackup) => `${mark} ${b.backup_id} | ${shortDate(b.date, facts.timeZone)} | ${b.name.replace(/[|\n\r]/g, " ")} | ${b.locations.join(", ")}`;
+  const guessed = facts.guessed ?? [];
   if (facts.backups === undefined) {
     ours.push(t("kit.backups_unknown"));
   } else if (facts.backups.length === 0) {
     ours.push(t("kit.backups_none"));
   } else {
     ours.push(`${t("kit.backups_heading", { count: facts.backups.length })}:`);
-    for (const b of facts.backups) {
-      ours.push(`- ${b.backup_id} | ${shortDate(b.date, facts.timeZone)} | ${b.name.replace(/[|\n\r]/g, " ")} | ${b.locations.join(", ")}`);
-    }
+    for (const b of facts.backups) ours.push(line("-", b));
+  }
+  if (guessed.length > 0) {
+    ours.push(`${t("kit.backups_guessed_heading", { count: guessed.length })}:`);
+    for (const b of guessed) ours.push(line("?", b));
   }
   return [...ha, ...ours].join("\n");
 }

@@ -1,33 +1,65 @@
-// Which generation a copy belongs to when no check has proved it, and how sure we are:
-//  - observed: created while we watched that generation active (between its activation and the
-//    last reconciliation that still found it active);
-//  - inferred: by date, where no key change can have happened in between (before we first looked,
-//    or across a change made through our own flow, whose time we know exactly);
-//  - unknown: in a gap in which the key was changed elsewhere at a time we do not know.
-// A verified copy keeps what the check proved; an unprotected copy is "unencrypted".
+// Which generation a copy belongs to when no check has proved it, and how sure we are. Every
+// active period of a generation runs from one observation of its key (a reconciliation, or the
+// confirmed commit of our own flow) to the last observation that still found it:
+//  - observed: dated inside such a period (we saw the same key before and after it was made), or
+//    after the last observation of the generation that is active right now (listed by it);
+//  - inferred: dated between the last observation of a key and our own flow's commit that
+//    replaced it (the flow re-read HA's key just before the commit, so nothing unseen lies in
+//    between, but no reconciliation saw the backup's key either): a guess, labelled as one;
+//  - unknown: before the first observation of the instance, or in a gap in which the key was
+//    changed elsewhere at a time we do not know.
+// A verified copy keeps what the check proved; a generation whose own key failed to open the copy
+// is never assigned to it again; an unprotected copy is "unencrypted".
+// Assumption (docs in README): HA's key does not go away and come back between two consecutive
+// reconciliations; the panel and the card reconcile when they open and after every backup.
 import type { CopyRecord, GenerationRecord } from "./model.js";
 
-export function assignCopy(copy: CopyRecord, generations: GenerationRecord[]): CopyRecord {
-  if (!copy.protected) return { ...copy, generationId: null, confidence: "unencrypted" };
-  if (copy.confidence === "verified" && copy.generationId !== null) return copy;
-  const timeline = generations
-    .filter((g) => g.activatedAt !== null && g.status !== "pending" && g.status !== "abandoned")
-    .sort((a, b) => a.activatedAt!.localeCompare(b.activatedAt!));
-  if (timeline.length === 0) return { ...copy, generationId: null, confidence: "unknown" };
-  const t = new Date(copy.date).getTime();
-  const at = (iso: string | null) => (iso === null ? Number.NaN : new Date(iso).getTime());
+interface Period {
+  gen: GenerationRecord;
+  from: number;
+  to: number;
+  /** The generation's first active period (a flow-made generation began with our commit). */
+  first: boolean;
+  /** The period of the generation active now. */
+  current: boolean;
+}
 
-  if (t < at(timeline[0]!.activatedAt)) return { ...copy, generationId: timeline[0]!.id, confidence: "inferred" };
-  for (let i = 0; i < timeline.length; i++) {
-    const g = timeline[i]!;
-    const next = timeline[i + 1];
-    const from = at(g.activatedAt);
-    const watchedUntil = at(g.lastSeenActiveAt ?? g.activatedAt);
-    if (t >= from && t <= watchedUntil) return { ...copy, generationId: g.id, confidence: "observed" };
-    if (t > watchedUntil && (!next || t < at(next.activatedAt))) {
-      if (!next) return { ...copy, generationId: g.id, confidence: "inferred" };
-      return next.origin === "flow" ? { ...copy, generationId: g.id, confidence: "inferred" } : { ...copy, generationId: null, confidence: "unknown" };
+const at = (iso: string) => new Date(iso).getTime();
+
+/** Every active period of every generation that was ever active, oldest first. */
+export function activePeriods(generations: GenerationRecord[]): Period[] {
+  const periods: Period[] = [];
+  for (const g of generations) {
+    if (g.activatedAt === null || g.status === "pending" || g.status === "abandoned") continue;
+    const earlier = g.earlierPeriods ?? [];
+    earlier.forEach((p, i) => periods.push({ gen: g, from: at(p.from), to: at(p.to), first: i === 0, current: false }));
+    periods.push({ gen: g, from: at(g.activatedAt), to: at(g.lastSeenActiveAt ?? g.activatedAt), first: earlier.length === 0, current: g.status === "active" });
+  }
+  return periods.sort((a, b) => a.from - b.from);
+}
+
+function dated(copy: CopyRecord, periods: Period[]): { gen: GenerationRecord | null; confidence: "observed" | "inferred" | "unknown" } {
+  const t = at(copy.date);
+  if (Number.isNaN(t) || periods.length === 0 || t < periods[0]!.from) return { gen: null, confidence: "unknown" };
+  for (let i = 0; i < periods.length; i++) {
+    const p = periods[i]!;
+    const next = periods[i + 1];
+    if (t >= p.from && t <= p.to) return { gen: p.gen, confidence: "observed" };
+    if (t > p.to && (!next || t < next.from)) {
+      // After the last observation of the key HA holds now: the reconciliation that just saw the
+      // key also listed this backup (dates after it are HA's clock running ahead of ours).
+      if (!next) return p.current ? { gen: p.gen, confidence: "observed" } : { gen: null, confidence: "unknown" };
+      if (next.first && next.gen.origin === "flow") return { gen: p.gen, confidence: "inferred" };
+      return { gen: null, confidence: "unknown" };
     }
   }
-  return { ...copy, generationId: null, confidence: "unknown" };
+  return { gen: null, confidence: "unknown" };
+}
+
+export function assignCopy(copy: CopyRecord, generations: GenerationRecord[], periods = activePeriods(generations)): CopyRecord {
+  if (!copy.protected) return { ...copy, generationId: null, confidence: "unencrypted" };
+  if (copy.confidence === "verified" && copy.generationId !== null) return copy;
+  const { gen, confidence } = dated(copy, periods);
+  if (gen === null || (copy.ruledOut ?? []).includes(gen.id)) return { ...copy, generationId: null, confidence: "unknown" };
+  return { ...copy, generationId: gen.id, confidence };
 }

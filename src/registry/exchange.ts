@@ -83,6 +83,8 @@ const hex64: Check = (v, p) => {
 const own = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
 /** Names an object inherits (`constructor`, `toString`, …) and `__proto__`: never a field of ours. */
 const PROTOTYPE_NAMES = new Set(["__proto__", "prototype", ...Object.getOwnPropertyNames(Object.prototype)]);
+/** A field newer registries write and older exports lack. */
+const optional = (check: Check): Check => Object.assign((v: unknown, p: string) => check(v, p), { optional: true });
 
 function record(shape: Record<string, Check>): Check {
   return (v, p) => {
@@ -90,7 +92,10 @@ function record(shape: Record<string, Check>): Check {
     // Own properties only: `key in shape` would let inherited names through.
     for (const key of Object.keys(v)) if (!own(shape, key) || PROTOTYPE_NAMES.has(key)) throw new Invalid("unknown_field", `${p}.${key}`);
     for (const [key, check] of Object.entries(shape)) {
-      if (!Object.prototype.hasOwnProperty.call(v, key)) throw new Invalid("missing_field", `${p}.${key}`);
+      if (!Object.prototype.hasOwnProperty.call(v, key)) {
+        if ((check as { optional?: boolean }).optional) continue;
+        throw new Invalid("missing_field", `${p}.${key}`);
+      }
       check((v as Record<string, unknown>)[key], `${p}.${key}`);
     }
   };
@@ -105,22 +110,24 @@ function list(item: Check, max: number): Check {
 }
 
 const checkInstance = record({ id, haInstanceId: strOrNull(100), urlKey: str(1000), name: str(500), url: str(1000), firstSeenAt: date, lastReconciledAt: dateOrNull, noKey: bool });
+const period = record({ from: date, to: date });
 const checkGeneration = record({
   id, instanceId: id, number: int(1, 100000), fingerprint: hex64,
   status: oneOf("pending", "active", "retired", "abandoned"), origin: oneOf("flow", "observed", "elsewhere", "imported"),
   firstSeenAt: date, activatedAt: dateOrNull, lastSeenActiveAt: dateOrNull, retiredAt: dateOrNull,
   kitDownloadedAt: dateOrNull, kitProvenAt: dateOrNull, label: strOrNull(200),
+  earlierPeriods: optional(list(period, 1000)),
 });
 const checkCopy = record({
   instanceId: id, backupId: id, agentId: id, name: str(500), date, size: int(0, Number.MAX_SAFE_INTEGER),
   protected: bool, generationId: (v, p) => { if (v !== null) id(v, p); }, confidence: oneOf("verified", "observed", "inferred", "unknown", "unencrypted"),
   lastCheck: (v, p) => {
-    if (v !== null) record({ result: oneOf("ok", "failed", "not_supported", "mislabelled", "error"), at: date })(v, p);
+    if (v !== null) record({ result: oneOf("ok", "failed", "other_key", "not_supported", "mislabelled", "error"), at: date })(v, p);
   },
-  deleted: bool, deletedAt: dateOrNull, mismatch: bool,
+  deleted: bool, deletedAt: dateOrNull, mismatch: bool, ruledOut: optional(list(id, 1000)),
 });
 const checkJournal = record({
-  instanceId: (v, p) => { if (v !== null) id(v, p); }, at: date, type: oneOf("generation_observed", "key_changed", "key_changed_elsewhere", "key_removed", "change_abandoned", "kit_downloaded", "kit_proven", "check_passed", "check_failed", "mismatch", "backup_deleted", "imported", "generation_imported", "exported"),
+  instanceId: (v, p) => { if (v !== null) id(v, p); }, at: date, type: oneOf("generation_observed", "key_changed", "key_changed_elsewhere", "generation_reactivated", "key_removed", "change_abandoned", "kit_downloaded", "kit_proven", "check_passed", "check_failed", "mismatch", "backup_deleted", "imported", "generation_imported", "exported"),
   params: (v, p) => {
     if (!v || typeof v !== "object" || Array.isArray(v) || Object.getPrototypeOf(v) !== Object.prototype) throw new Invalid("invalid_field", p);
     const entries = Object.entries(v);

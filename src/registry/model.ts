@@ -3,7 +3,11 @@ export type GenerationStatus = "pending" | "active" | "retired" | "abandoned";
 /** How a generation came to be: our change flow, already in place when first seen, changed outside our flow, or from an import/old kit. */
 export type GenerationOrigin = "flow" | "observed" | "elsewhere" | "imported";
 export type Confidence = "verified" | "observed" | "inferred" | "unknown" | "unencrypted";
-export type CheckResult = "ok" | "failed" | "not_supported" | "mislabelled" | "error";
+/**
+ * `other_key`: it did not open with the keys tried, none of which is the key of the generation it
+ * is believed (or known) to need: evidence, not a failure.
+ */
+export type CheckResult = "ok" | "failed" | "other_key" | "not_supported" | "mislabelled" | "error";
 
 export interface InstanceRecord {
   id: string;
@@ -34,6 +38,11 @@ export interface GenerationRecord {
   kitDownloadedAt: string | null;
   kitProvenAt: string | null;
   label: string | null;
+  /**
+   * Earlier active periods of a key seen again later (HA put back on an older key): each from its
+   * activation to its last observation. Absent when the generation was active only once.
+   */
+  earlierPeriods?: { from: string; to: string }[];
 }
 
 export interface CopyRecord {
@@ -51,12 +60,15 @@ export interface CopyRecord {
   deletedAt: string | null;
   /** A check proved another generation than the registry had recorded. */
   mismatch: boolean;
+  /** Generations whose own key was tried on this copy and did not open it (absent = none). */
+  ruledOut?: string[];
 }
 
 export type JournalType =
   | "generation_observed"
   | "key_changed"
   | "key_changed_elsewhere"
+  | "generation_reactivated"
   | "key_removed"
   | "change_abandoned"
   | "kit_downloaded"

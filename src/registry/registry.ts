@@ -4,9 +4,9 @@
 import { fetchBackupConfig, fetchBackupInfo, type BackupInfo } from "../data/backup.js";
 import { fetchCoreConfig } from "../data/auth.js";
 import type { HaConnection } from "../data/connection.js";
-import { defaultLocks, type LockPort } from "../common/locks.js";
+import { defaultLocks, KEY_CHANGE_LOCK, type LockPort } from "../common/locks.js";
 import { fingerprintKey, newFingerprintSalt } from "../keys/fingerprint.js";
-import { assignCopy } from "./assign.js";
+import { activePeriods, assignCopy } from "./assign.js";
 import {
   RegistryError,
   summarize,
@@ -19,6 +19,7 @@ import {
   type JournalType,
 } from "./model.js";
 import { DEFAULT_DB_NAME, openRegistryDB, type RegistryDB } from "./schema.js";
+import type { KitBackup } from "../kit/render.js";
 
 export const REGISTRY_LOCK = "backup-keyring-registry";
 export const REGISTRY_CHANNEL = "backup-keyring-registry";
@@ -44,6 +45,22 @@ export interface ReconcileInput {
 }
 
 const newId = () => crypto.randomUUID();
+
+/**
+ * This instance's `instance_id`, from backups HA marks as its own: HA lists backups uploaded from
+ * other instances too, but sets `with_automatic_settings: true` only on this instance's automatic
+ * backups. The id most of them carry wins; none = recognise the instance by URL and location name.
+ */
+export function ownInstanceId(info: BackupInfo): string | null {
+  const counts = new Map<string, number>();
+  for (const b of info.backups) {
+    const id = b.extra_metadata?.instance_id;
+    if (b.with_automatic_settings === true && typeof id === "string") counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  let best: string | null = null;
+  for (const [id, n] of counts) if (best === null || n > counts.get(best)!) best = id;
+  return best;
+}
 
 function wrapStorageError(err: unknown): never {
   const name = (err as { name?: string })?.name;
@@ -128,15 +145,26 @@ export class Registry {
     return (await this.generations(instanceId)).find((g) => g.status === "active") ?? null;
   }
 
-  async backupsOpenedBy(instanceId: string, generationId: string) {
+  /**
+   * What a kit of this generation may say: `proven`, the backups whose every listed copy of this
+   * generation is verified or observed; `guessed`, those only inferred by date. Locations are
+   * named as HA shows them (`locationNames`: agent id → name) and listed for proven copies only.
+   */
+  async backupsOpenedBy(instanceId: string, generationId: string, locationNames: Record<string, string> = {}): Promise<{ proven: KitBackup[]; guessed: KitBackup[] }> {
     const copies = (await this.copies(instanceId)).filter((c) => c.generationId === generationId && !c.deleted);
-    const byBackup = new Map<string, { backup_id: string; name: string; date: string; locations: string[] }>();
+    const proven = new Map<string, KitBackup>();
+    const guessed = new Map<string, KitBackup>();
     for (const c of copies) {
-      const b = byBackup.get(c.backupId) ?? { backup_id: c.backupId, name: c.name, date: c.date, locations: [] };
-      b.locations.push(c.agentId);
-      byBackup.set(c.backupId, b);
+      const fact = c.confidence === "verified" || c.confidence === "observed";
+      const into = fact ? proven : guessed;
+      const b = into.get(c.backupId) ?? { backup_id: c.backupId, name: c.name, date: c.date, locations: [] };
+      b.locations.push(locationNames[c.agentId] ?? c.agentId);
+      into.set(c.backupId, b);
     }
-    return [...byBackup.values()].sort((a, b) => a.date.localeCompare(b.date));
+    const sorted = (m: Map<string, KitBackup>) => [...m.values()].sort((a, b) => a.date.localeCompare(b.date));
+    // A backup with a proven copy is listed once, as a fact, with the locations where it is proven.
+    for (const id of proven.keys()) guessed.delete(id);
+    return { proven: sorted(proven), guessed: sorted(guessed) };
   }
 
   // --- reconciliation ---
@@ -156,8 +184,11 @@ export class Registry {
 
   private async foldLocked(input: ReconcileInput, fingerprint: string | null): Promise<ReconcileResult> {
     const now = (input.now ?? new Date()).toISOString();
-    const haInstanceId = input.info.backups.map((b) => b.extra_metadata?.instance_id).find((id): id is string => typeof id === "string") ?? null;
+    const haInstanceId = ownInstanceId(input.info);
     const urlKey = `${input.url.replace(/\/+$/, "")}|${input.locationName}`;
+    // Asked before the transaction: awaiting a lock inside it would let IndexedDB commit it early.
+    const stored = (haInstanceId ? await this.db.getFromIndex("instances", "byHaInstanceId", haInstanceId) : undefined) ?? (await this.db.getFromIndex("instances", "byUrlKey", urlKey));
+    const flowLiveFor = stored && !(await this.keyChangeFree(stored.id)) ? stored.id : null;
     const tx = this.db.transaction(["instances", "generations", "copies", "journal"], "readwrite");
     const journal: Omit<JournalEntry, "instanceId">[] = [];
     const note = (type: JournalType, params: Record<string, string | number> = {}) => journal.push({ at: now, type, params });
@@ -192,13 +223,16 @@ export class Registry {
         if (g && g.status === "active") await put({ ...g, status: "retired", retiredAt: now });
       };
 
+      // A key change in flight (its tab holds the key-change lock) keeps its pending generation
+      // until it decides itself: HA may not have received the update yet.
+      const pendingInFlight = pending !== null && flowLiveFor === instanceId;
       if (pending && fingerprint !== null && pending.fingerprint === fingerprint) {
         await retire(active);
         active = { ...pending, status: "active", activatedAt: pending.activatedAt ?? now, lastSeenActiveAt: now };
         await put(active);
         note("key_changed", { generation: active.number });
       } else {
-        if (pending) {
+        if (pending && !pendingInFlight) {
           await put({ ...pending, status: "abandoned", retiredAt: now });
           note("change_abandoned", { generation: pending.number });
         }
@@ -211,10 +245,18 @@ export class Registry {
           await put(active);
         } else {
           const known = gens.find((g) => g.fingerprint === fingerprint && g.status !== "pending" && g.status !== "abandoned");
+          // A key our own flow generated (its kit proven) that HA applied only after the flow gave
+          // up on it (the update arrived late): the user's own change, not one made elsewhere.
+          const late = known ? undefined : gens.find((g) => g.fingerprint === fingerprint && g.status === "abandoned" && g.origin === "flow");
           await retire(active);
           const firstLook = gens.filter((g) => g.status !== "abandoned").length === 0;
-          if (known) {
-            active = { ...known, status: "active", activatedAt: now, lastSeenActiveAt: now, retiredAt: null };
+          if (late) {
+            active = { ...late, status: "active", activatedAt: now, lastSeenActiveAt: now, retiredAt: null };
+          } else if (known) {
+            // The same key again (HA put back on it): a second active period; the first one, and
+            // the backups dated in it, stay as they were.
+            const earlierPeriods = known.activatedAt === null ? known.earlierPeriods : [...(known.earlierPeriods ?? []), { from: known.activatedAt, to: known.lastSeenActiveAt ?? known.activatedAt }];
+            active = { ...known, status: "active", activatedAt: now, lastSeenActiveAt: now, retiredAt: null, ...(earlierPeriods ? { earlierPeriods } : {}) };
           } else {
             const number = Math.max(0, ...gens.map((g) => g.number)) + 1;
             active = {
@@ -235,8 +277,8 @@ export class Registry {
             created = active;
           }
           await put(active);
-          changedElsewhere = !firstLook;
-          note(firstLook ? "generation_observed" : "key_changed_elsewhere", { generation: active.number });
+          changedElsewhere = !firstLook && !late;
+          note(late ? "key_changed" : firstLook ? "generation_observed" : known ? "generation_reactivated" : "key_changed_elsewhere", { generation: active.number });
         }
       }
 
@@ -247,6 +289,7 @@ export class Registry {
       }
 
       // 3. Copies.
+      const periods = activePeriods(gens);
       const copyStore = tx.objectStore("copies");
       const existing = new Map((await copyStore.index("byInstance").getAll(instanceId)).map((c) => [`${c.backupId}|${c.agentId}`, c]));
       const seen = new Set<string>();
@@ -271,7 +314,7 @@ export class Registry {
             deletedAt: null,
             mismatch: false,
           };
-          const next = assignCopy({ ...base, name: b.name, date: b.date, size: status.size, protected: status.protected, deleted: false, deletedAt: null }, gens);
+          const next = assignCopy({ ...base, name: b.name, date: b.date, size: status.size, protected: status.protected, deleted: false, deletedAt: null }, gens, periods);
           if (!before) added++;
           if (!before || JSON.stringify(before) !== JSON.stringify(next)) await copyStore.put(next);
         }
@@ -308,6 +351,13 @@ export class Registry {
       }
       wrapStorageError(err);
     }
+  }
+
+  /** No key-change flow (in any tab) holds this instance's key-change lock right now. */
+  private async keyChangeFree(instanceId: string): Promise<boolean> {
+    const release = await this.locks.tryLock(`${KEY_CHANGE_LOCK}:${instanceId}`);
+    release?.();
+    return release !== null;
   }
 
   /** One serialised write: a full disk aborts the transaction (nothing half-written) and surfaces as `storage_full`. */
@@ -400,29 +450,50 @@ export class Registry {
   /**
    * Records that `fingerprint`'s key opened (or did not open) a copy. A key the registry does not
    * know yet becomes a retired generation (an old kit the user loaded).
+   *
+   * A copy that does not open with the keys tried keeps what the registry believes about it
+   * unless its believed generation's own key was among them (`other_key`: expected, not a
+   * failure). Only a failure with that own key withdraws the belief (`failed`). The journal
+   * gets an entry only when something changed: a belief proven or withdrawn, a mismatch, a new
+   * problem; repeating a check adds nothing.
    */
-  async recordCheck(instanceId: string, backupId: string, agentId: string, outcome: { fingerprint: string } | { result: Exclude<CheckResult, "ok">; tried?: string[] }): Promise<{ mismatch: boolean; generation: number | null }> {
+  async recordCheck(
+    instanceId: string,
+    backupId: string,
+    agentId: string,
+    outcome: { fingerprint: string } | { result: Exclude<CheckResult, "ok" | "other_key">; tried?: string[] },
+  ): Promise<{ mismatch: boolean; generation: number | null; result: CheckResult; expectedGeneration: number | null }> {
     return this.write(async () => {
       const tx = this.db.transaction(["generations", "copies", "journal"], "readwrite");
       const now = new Date().toISOString();
       const copy = await tx.objectStore("copies").get([instanceId, backupId, agentId]);
       if (!copy) throw new RegistryError("unknown_copy");
       const journal = tx.objectStore("journal");
-      if (!("fingerprint" in outcome)) {
-        // A generation we had only guessed is ruled out when its own key failed to open the copy.
-        const guessed = copy.confidence !== "verified" && copy.generationId !== null ? await tx.objectStore("generations").get(copy.generationId) : undefined;
-        const ruledOut = guessed !== undefined && (outcome.tried ?? []).includes(guessed.fingerprint);
-        await tx.objectStore("copies").put({
-          ...copy,
-          ...(ruledOut ? { generationId: null, confidence: "unknown" as const } : {}),
-          lastCheck: { result: outcome.result, at: now },
-        });
-        await journal.add({ instanceId, at: now, type: "check_failed", params: { backup_id: backupId, agent_id: agentId, result: outcome.result } });
-        await tx.done;
-        return { mismatch: false, generation: null };
-      }
       const genStore = tx.objectStore("generations");
       const gens = await genStore.index("byInstance").getAll(instanceId);
+      if (!("fingerprint" in outcome)) {
+        const tried = new Set(outcome.tried ?? []);
+        const triedIds = gens.filter((g) => tried.has(g.fingerprint)).map((g) => g.id);
+        const believed = copy.generationId === null ? undefined : gens.find((g) => g.id === copy.generationId);
+        let next: CopyRecord;
+        if (outcome.result !== "failed") {
+          next = { ...copy, lastCheck: { result: outcome.result, at: now } };
+        } else if (believed && triedIds.includes(believed.id)) {
+          // Its own key failed: the belief (even a proof, for a copy that changed) is withdrawn.
+          next = { ...copy, generationId: null, confidence: "unknown", lastCheck: { result: "failed", at: now } };
+        } else {
+          next = { ...copy, lastCheck: { result: "other_key", at: now } };
+        }
+        const ruledOut = [...new Set([...(copy.ruledOut ?? []), ...(outcome.result === "failed" ? triedIds : [])])];
+        if (ruledOut.length > 0) next.ruledOut = ruledOut;
+        const result = next.lastCheck!.result;
+        if (result !== "other_key" && (copy.lastCheck?.result !== result || copy.generationId !== next.generationId)) {
+          await journal.add({ instanceId, at: now, type: "check_failed", params: { backup_id: backupId, agent_id: agentId, result } });
+        }
+        await tx.objectStore("copies").put(next);
+        await tx.done;
+        return { mismatch: false, generation: null, result, expectedGeneration: result === "other_key" && believed ? believed.number : null };
+      }
       let gen = gens.find((g) => g.fingerprint === outcome.fingerprint && g.status !== "abandoned");
       if (!gen) {
         gen = {
@@ -444,10 +515,17 @@ export class Registry {
         await journal.add({ instanceId, at: now, type: "generation_imported", params: { generation: gen.number } });
       }
       const mismatch = copy.generationId !== null && copy.generationId !== gen.id && (copy.confidence === "observed" || copy.confidence === "inferred" || copy.confidence === "verified");
-      await tx.objectStore("copies").put({ ...copy, generationId: gen.id, confidence: "verified", lastCheck: { result: "ok", at: now }, mismatch: copy.mismatch || mismatch });
-      await journal.add({ instanceId, at: now, type: mismatch ? "mismatch" : "check_passed", params: { backup_id: backupId, agent_id: agentId, generation: gen.number } });
+      const alreadyProven = copy.confidence === "verified" && copy.generationId === gen.id;
+      const next: CopyRecord = { ...copy, generationId: gen.id, confidence: "verified", lastCheck: { result: "ok", at: now }, mismatch: copy.mismatch || mismatch };
+      const ruledOut = (copy.ruledOut ?? []).filter((id) => id !== gen.id);
+      if (ruledOut.length > 0) next.ruledOut = ruledOut;
+      else delete next.ruledOut;
+      await tx.objectStore("copies").put(next);
+      if (mismatch || !alreadyProven) {
+        await journal.add({ instanceId, at: now, type: mismatch ? "mismatch" : "check_passed", params: { backup_id: backupId, agent_id: agentId, generation: gen.number } });
+      }
       await tx.done;
-      return { mismatch, generation: gen.number };
+      return { mismatch, generation: gen.number, result: "ok", expectedGeneration: null };
     });
   }
 

@@ -15,7 +15,10 @@ export interface VerifyProgress {
 export interface VerifySummary {
   checked: number;
   opened: number;
+  /** Did not open with the key the registry believed it needs: that belief is withdrawn. */
   failed: number;
+  /** Did not open with the keys tried, none of which is the key it is believed to need (expected). */
+  otherKey: number;
   notSupported: number;
   mismatches: number;
   skipped: number;
@@ -53,8 +56,12 @@ export async function verifyOnline(registry: Registry, conn: HaConnection, insta
   const copies = (await registry.copies(instanceId)).filter(
     (c: CopyRecord) => c.protected && !c.deleted && (!options.only || options.only.has(`${c.backupId}|${c.agentId}`)),
   );
-  const todo = copies.filter((c) => options.force || options.only || c.confidence !== "verified");
-  const summary: VerifySummary = { checked: 0, opened: 0, failed: 0, notSupported: 0, mismatches: 0, skipped: copies.length - todo.length };
+  // A copy every given key already failed to open is not sent to HA again (each check makes HA
+  // read and decrypt the whole backup), unless asked for by name or with `force`.
+  const genIdOf = new Map((await registry.generations(instanceId)).map((g) => [g.fingerprint, g.id]));
+  const allRuledOut = (c: CopyRecord) => fingerprints.every((fp) => (c.ruledOut ?? []).includes(genIdOf.get(fp) ?? ""));
+  const todo = copies.filter((c) => options.force || options.only || (c.confidence !== "verified" && !allRuledOut(c)));
+  const summary: VerifySummary = { checked: 0, opened: 0, failed: 0, otherKey: 0, notSupported: 0, mismatches: 0, skipped: copies.length - todo.length };
   for (let i = 0; i < todo.length; i++) {
     const c = todo[i]!;
     options.onProgress?.({ done: i, total: todo.length, current: { backupId: c.backupId, agentId: c.agentId } });
@@ -79,9 +86,10 @@ export async function verifyOnline(registry: Registry, conn: HaConnection, insta
       summary.opened++;
       if ((await registry.recordCheck(instanceId, c.backupId, c.agentId, { fingerprint: opened })).mismatch) summary.mismatches++;
     } else {
-      if (result === "not_supported") summary.notSupported++;
+      const recorded = await registry.recordCheck(instanceId, c.backupId, c.agentId, { result, tried: result === "failed" ? fingerprints : [] });
+      if (recorded.result === "not_supported") summary.notSupported++;
+      else if (recorded.result === "other_key") summary.otherKey++;
       else summary.failed++;
-      await registry.recordCheck(instanceId, c.backupId, c.agentId, { result, tried: result === "failed" ? fingerprints : [] });
     }
     const pause = options.pauseMs ?? DEFAULT_PAUSE_MS;
     if (pause > 0 && i < todo.length - 1) await sleep(pause, options.signal);

@@ -3,6 +3,7 @@
 import { createReadStream, existsSync, statSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { extname, join, normalize, sep } from "node:path";
+import { demoKit } from "./demo-kits.js";
 import { decryptMember, detectStoredFormat, passwordOpensMember } from "./securetar-writer.js";
 import type { SimState } from "./state.js";
 import { tarMembers } from "./tar-members.js";
@@ -84,6 +85,12 @@ export async function handleHttp(ctx: HttpContext, req: IncomingMessage, res: Se
       "access-control-allow-origin": "*",
     });
     res.end(Buffer.from(body.buffer, body.byteOffset, body.length));
+    return;
+  }
+  const kit = req.method === "GET" ? demoKit(ctx.state, url.pathname, `http://${req.headers.host ?? "127.0.0.1"}`) : null;
+  if (kit) {
+    res.writeHead(200, { "content-type": kit.type, "cache-control": "no-cache", ...(kit.attachment ? { "content-disposition": `attachment; filename=${kit.attachment}` } : {}) });
+    res.end(kit.body);
     return;
   }
   if (ctx.serveDir && req.method === "GET") {

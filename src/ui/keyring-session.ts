@@ -16,6 +16,9 @@ import { Vault, requestPersistentStorage } from "../registry/vault.js";
 import { judgeDrill, type DrillAnswer, type DrillOutcome } from "../flows/drill.js";
 import { RegistryError } from "../registry/model.js";
 
+/** HA's local agents: their copies are on this instance's own disk. */
+const LOCAL_AGENTS = new Set(["hassio.local", "backup.local"]);
+
 export interface KitContextLike {
   url: string;
   instanceName: string;
@@ -23,6 +26,8 @@ export interface KitContextLike {
   timeZone?: string;
   haVersion?: string;
   localize?: LocalizeFunc;
+  /** Agent id → the location's name as HA shows it, for the kit's lists. */
+  locationNames?: Record<string, string>;
 }
 
 export interface KeyringFacts {
@@ -147,9 +152,11 @@ export class KeyringSession {
    * Loads an old kit, a generated key or a legacy password (one line, used exactly as typed) for
    * this session. The key is held exactly as written and, if it looks like a loosely typed
    * generated key, tidied as well. Throws KitParseError for text that is none of these.
+   * `listed`: the backups the kit names (facts and guesses), the first candidates to prove.
    */
-  async loadKit(text: string): Promise<{ fingerprint: string; generation: number | null; legacy: boolean }> {
+  async loadKit(text: string): Promise<{ fingerprint: string; generation: number | null; legacy: boolean; listed: string[] }> {
     const parsed = parseKitOrKey(text);
+    const listed = [...(parsed.backups ?? []), ...(parsed.guessed ?? [])].map((b) => b.backup_id);
     const r = await this.db();
     const fingerprints: string[] = [];
     for (const key of kitKeyCandidates(parsed)) {
@@ -161,13 +168,76 @@ export class KeyringSession {
     await this.refresh();
     // The exact form first; the tidied one when only it is a known generation.
     const known = fingerprints.map((fp) => this.facts.generations.find((g) => g.fingerprint === fp)).find(Boolean);
-    return { fingerprint: known?.fingerprint ?? fingerprints[0]!, generation: known?.number ?? null, legacy: parsed.source === "legacy" };
+    return { fingerprint: known?.fingerprint ?? fingerprints[0]!, generation: known?.number ?? null, legacy: parsed.source === "legacy", listed };
   }
 
-  async verify(conn: HaConnection, options: VerifyOptions = {}): Promise<VerifySummary> {
+  /**
+   * Checks copies online with the keys held now. `fingerprints` narrows it to some of them (a kit
+   * just loaded); `scope: "local"` to copies on this instance's own disk (HA reads them, nothing is
+   * downloaded), `"candidates"` to those plus every copy of `backups` (the ones a kit names).
+   */
+  async verify(conn: HaConnection, options: VerifyOptions & { fingerprints?: string[]; scope?: "all" | "local" | "candidates"; backups?: string[] } = {}): Promise<VerifySummary> {
     const r = await this.db();
     if (!this.instanceId) throw new Error("registry not ready");
-    return verifyOnline(r, conn, this.instanceId, this.keys(), options);
+    let keys = this.keys();
+    if (options.fingerprints) {
+      const wanted = new Set(options.fingerprints);
+      const pairs = await Promise.all(keys.map(async (k) => [k, await r.fingerprint(k)] as const));
+      keys = pairs.filter(([, fp]) => wanted.has(fp)).map(([k]) => k);
+    }
+    let only = options.only;
+    if (!only && options.scope && options.scope !== "all") {
+      const named = new Set(options.backups ?? []);
+      only = new Set(
+        this.facts.copies
+          .filter((c) => c.protected && !c.deleted && c.confidence !== "verified" && (LOCAL_AGENTS.has(c.agentId) || (options.scope === "candidates" && named.has(c.backupId))))
+          .map((c) => `${c.backupId}|${c.agentId}`),
+      );
+      // `only` checks named copies again; leave out those every given key already failed.
+      const genOf = new Map(this.facts.generations.map((g) => [g.fingerprint, g.id]));
+      const fps = await Promise.all(keys.map((k) => r.fingerprint(k)));
+      for (const c of this.facts.copies) {
+        if (only.has(`${c.backupId}|${c.agentId}`) && fps.every((fp) => (c.ruledOut ?? []).includes(genOf.get(fp) ?? ""))) only.delete(`${c.backupId}|${c.agentId}`);
+      }
+    }
+    if (keys.length === 0 || only?.size === 0) return { checked: 0, opened: 0, failed: 0, otherKey: 0, notSupported: 0, mismatches: 0, skipped: 0 };
+    const summary = await verifyOnline(r, conn, this.instanceId, keys, { ...options, only });
+    this.changes++; // the caller reads the facts next: not from a read that began before the checks
+    await this.refresh();
+    return summary;
+  }
+
+  /** Encrypted copies on this instance's own disk that no check has settled yet (a fresh registry). */
+  unsettledLocalCopies(): number {
+    const active = this.facts.active;
+    return this.facts.copies.filter(
+      (c) => c.protected && !c.deleted && LOCAL_AGENTS.has(c.agentId) && c.confidence !== "verified" && c.lastCheck === null && !(active && (c.ruledOut ?? []).includes(active.id)),
+    ).length;
+  }
+
+  /** The kit of an older generation whose key was loaded this session, listing what it is proven to open. */
+  async generationKit(generationId: string, ctx: KitContextLike): Promise<{ fileName: string; text: string }> {
+    const r = await this.db();
+    const g = this.facts.generations.find((x) => x.id === generationId);
+    const key = g ? (this.loaded.get(g.fingerprint) ?? (g.status === "active" ? this.currentKey : null)) : null;
+    if (!g || !key || !this.instanceId) throw new Error("key not held");
+    const { proven, guessed } = await r.backupsOpenedBy(this.instanceId, g.id, ctx.locationNames);
+    const date = new Date();
+    const text = renderEmergencyKit({
+      key,
+      instanceName: ctx.instanceName,
+      url: ctx.url,
+      date,
+      language: ctx.language,
+      timeZone: ctx.timeZone,
+      haVersion: ctx.haVersion,
+      generation: { number: g.number, fingerprint: g.fingerprint, startedAt: g.activatedAt ?? g.firstSeenAt },
+      backups: proven,
+      guessed,
+      localize: ctx.localize,
+    });
+    await r.markKit(this.instanceId, g.id, "downloaded");
+    return { fileName: emergencyKitFileName({ instanceName: ctx.instanceName, date, generation: g.number, timeZone: ctx.timeZone }), text };
   }
 
   /** Keys a decrypt may try: the current key first, then loaded kits and keys taken from the vault. */
@@ -198,7 +268,7 @@ export class KeyringSession {
     const active = this.facts.active;
     if (this.currentKey === null || !this.instanceId || !active) throw new Error("no current key");
     const date = new Date();
-    const backups = await r.backupsOpenedBy(this.instanceId, active.id);
+    const { proven, guessed } = await r.backupsOpenedBy(this.instanceId, active.id, ctx.locationNames);
     return {
       key: this.currentKey,
       instanceName: ctx.instanceName,
@@ -208,7 +278,8 @@ export class KeyringSession {
       timeZone: ctx.timeZone,
       haVersion: ctx.haVersion,
       generation: { number: active.number, fingerprint: active.fingerprint, startedAt: active.activatedAt ?? active.firstSeenAt },
-      backups,
+      backups: proven,
+      guessed,
       localize: ctx.localize,
     };
   }

@@ -16,7 +16,7 @@ import { generateEncryptionKey } from "../../keys/generate.js";
 import { emergencyKitFileName, renderEmergencyKit } from "../../kit/render.js";
 import type { ReleaseLock } from "../../common/locks.js";
 import { checkLoadedKit, checkTypedGroup, pickGroup } from "./challenge.js";
-import type { BackupSummary, GenerationSummary, KeyChangePorts } from "./ports.js";
+import type { BackupSummary, CopyToProve, GenerationSummary, KeyChangePorts } from "./ports.js";
 
 export type FlowStep =
   | "preflight"
@@ -44,14 +44,35 @@ export interface AfterBackupState {
   problem: FlowProblem | null;
 }
 
+/**
+ * Proving the old key before HA forgets it: local copies are checked on their own when the
+ * old-key step opens; remote ones (HA downloads each to check it) only when the user asks.
+ */
+export interface ProveState {
+  phase: "idle" | "checking" | "done" | "cancelled" | "failed";
+  scope: "local" | "remote" | null;
+  done: number;
+  total: number;
+  /** Copies not proven yet, on this device / elsewhere (with the bytes HA would download). */
+  localLeft: number;
+  remoteLeft: { count: number; bytes: number };
+  problem: FlowProblem | null;
+}
+
 export interface FlowState {
   step: FlowStep;
   mode: "change" | "set_first";
   problem: FlowProblem | null;
   instanceId: string | null;
   oldGeneration: GenerationSummary | null;
+  /** Backups the old key is proven (verified) or observed to open: the old kit's `- ` lines. */
   oldBackups: BackupSummary[];
+  /** Backups the old key only probably opens (by date, not checked): the old kit's `? ` lines. */
+  oldGuessed: BackupSummary[];
   oldKitDownloaded: boolean;
+  /** More backups were proven since the old kit was downloaded: it is worth downloading again. */
+  oldKitOutdated: boolean;
+  prove: ProveState;
   oldKitAcknowledged: boolean;
   newKitDownloaded: boolean;
   /** 1-based group of the new key the user is asked to type as proof. */
@@ -63,8 +84,13 @@ export interface FlowState {
   after: AfterBackupState | null;
 }
 
-/** One key change per instance at a time, across tabs: `${KEY_CHANGE_LOCK}:<instance id>`. */
-export const KEY_CHANGE_LOCK = "backup-keyring-key-change";
+import { KEY_CHANGE_LOCK } from "../../common/locks.js";
+export { KEY_CHANGE_LOCK };
+
+/** A registry write that failed, in words the UI can translate (never the browser's own text). */
+function storageReason(err: unknown): string {
+  return (err as { code?: unknown })?.code === "storage_full" ? "storage_full" : "storage_error";
+}
 
 export class KeyChangeFlow {
   private _state: FlowState;
@@ -74,6 +100,7 @@ export class KeyChangeFlow {
   private startFingerprint: string | null = null;
   private release: ReleaseLock | null = null;
   private idleWaiter: { cancel(): void } | null = null;
+  private proving: { scope: "local" | "remote"; run: Promise<void>; abort: AbortController } | null = null;
 
   constructor(private readonly ports: KeyChangePorts) {
     this._state = {
@@ -83,7 +110,10 @@ export class KeyChangeFlow {
       instanceId: null,
       oldGeneration: null,
       oldBackups: [],
+      oldGuessed: [],
       oldKitDownloaded: false,
+      oldKitOutdated: false,
+      prove: { phase: "idle", scope: null, done: 0, total: 0, localLeft: 0, remoteLeft: { count: 0, bytes: 0 }, problem: null },
       oldKitAcknowledged: false,
       newKitDownloaded: false,
       challengeGroup: 1,
@@ -144,6 +174,7 @@ export class KeyChangeFlow {
   }
 
   private finish(): void {
+    this.proving?.abort.abort();
     this.idleWaiter?.cancel();
     this.idleWaiter = null;
     this.release?.();
@@ -187,15 +218,73 @@ export class KeyChangeFlow {
       return;
     }
     const active = reconciled.active;
-    const oldBackups = active ? await registry.backupsOpenedBy(instanceId, active.id) : [];
-    this.set({ step: "old_key", mode: "change", oldGeneration: active, oldBackups, challengeGroup });
+    this.set({ step: "old_key", mode: "change", oldGeneration: active, challengeGroup });
+    // The check reads the lists first, so the step never shows a choice that is about to vanish.
+    void this.proveOldKey("local");
+  }
+
+  /** Re-reads what the old key is proven to open, and what is left to check. */
+  private async refreshOld(): Promise<CopyToProve[]> {
+    const { registry } = this.ports;
+    const instanceId = this._state.instanceId!;
+    const active = this._state.oldGeneration;
+    const lists = active ? await registry.backupsOpenedBy(instanceId, active.id, this.ports.kit.locationNames) : { proven: [], guessed: [] };
+    const left = (await registry.encryptedCopies(instanceId)).filter((c) => !c.settled);
+    const remote = left.filter((c) => !c.local);
+    const grew = lists.proven.length > this._state.oldBackups.length;
+    this.set({
+      oldBackups: lists.proven,
+      oldGuessed: lists.guessed,
+      oldKitOutdated: this._state.oldKitOutdated || (grew && this._state.oldKitDownloaded),
+      prove: { ...this._state.prove, localLeft: left.length - remote.length, remoteLeft: { count: remote.length, bytes: remote.reduce((n, c) => n + c.size, 0) } },
+    });
+    return left;
+  }
+
+  /**
+   * Checks the copies not proven yet with the old key while HA (and this flow) still hold it:
+   * `local` ones first (on its own), `remote` ones when the user chooses to (HA downloads each).
+   * Cancellable (`stopProving`); what was checked stays recorded.
+   */
+  proveOldKey(scope: "local" | "remote"): Promise<void> {
+    if (this.step !== "old_key" || this.oldKey === null) return Promise.resolve();
+    if (this.proving) return this.proving.scope === scope ? this.proving.run : Promise.resolve();
+    const key = this.oldKey;
+    const abort = new AbortController();
+    this.set({ prove: { ...this._state.prove, phase: "checking", scope, done: 0, total: 0, problem: null } });
+    const run = (async () => {
+      try {
+        const todo = (await this.refreshOld()).filter((c) => c.local === (scope === "local"));
+        this.set({ prove: { ...this._state.prove, total: todo.length } });
+        if (todo.length > 0) {
+          await this.ports.registry.proveKey(this.ports.conn, this._state.instanceId!, key, todo, {
+            signal: abort.signal,
+            onProgress: (done, total) => this.set({ prove: { ...this._state.prove, done, total } }),
+          });
+        }
+        this.set({ prove: { ...this._state.prove, phase: "done" } });
+      } catch (err) {
+        if (abort.signal.aborted) this.set({ prove: { ...this._state.prove, phase: "cancelled" } });
+        else this.set({ prove: { ...this._state.prove, phase: "failed", problem: { code: isConnectionLost(err) ? "connection_lost_before_commit" : "ha_error", params: { message: toHaError(err).message } } } });
+      } finally {
+        this.proving = null;
+        if (this.step === "old_key" || this.step === "new_key") await this.refreshOld().catch(() => undefined);
+      }
+    })();
+    this.proving = { scope, run, abort };
+    return run;
+  }
+
+  /** Stops the old key's check; what it proved so far is kept. */
+  stopProving(): void {
+    this.proving?.abort.abort();
   }
 
   downloadOldKit(): void {
     if (this.step !== "old_key" || this.oldKey === null) return;
     const gen = this._state.oldGeneration;
-    this.saveKit(this.oldKey, gen, this._state.oldBackups);
-    this.set({ oldKitDownloaded: true });
+    this.saveKit(this.oldKey, gen, this._state.oldBackups, this._state.oldGuessed);
+    this.set({ oldKitDownloaded: true, oldKitOutdated: false });
     if (gen && this._state.instanceId) void this.ports.registry.markKitDownloaded(this._state.instanceId, gen.id);
   }
 
@@ -224,7 +313,7 @@ export class KeyChangeFlow {
       kitDownloadedAt: null,
       kitProvenAt: null,
     };
-    this.saveKit(key, upcoming, []);
+    this.saveKit(key, upcoming, [], []);
     this.set({ newKitDownloaded: true });
   }
 
@@ -257,7 +346,9 @@ export class KeyChangeFlow {
     const instanceId = this._state.instanceId;
     const newKey = this.newKey;
 
-    // 1. HA must still hold the key we started from, and no backup may be running.
+    // 1. HA must still hold the key we started from, and no backup may be running. A check of the
+    // old key still running stops here (what it proved is recorded; the kit was saved before).
+    this.proving?.abort.abort();
     this.set({ step: "committing", commitPhase: "checking", problem: null });
     try {
       const current = (await fetchBackupConfig(conn)).config.create_backup.password;
@@ -280,11 +371,25 @@ export class KeyChangeFlow {
     this.set({ commitPhase: "pending" });
     const newFingerprint = await registry.fingerprint(newKey);
     const nowIso = this.ports.now().toISOString();
-    const pending = await registry.beginPending(instanceId, newFingerprint, {
-      kitDownloadedAt: nowIso,
-      kitProvenAt: nowIso,
-    });
-    await registry.saveCheckpoint(instanceId, { startedAt: nowIso, step: "committing", pendingId: pending.id });
+    let pending: GenerationSummary;
+    try {
+      pending = await registry.beginPending(instanceId, newFingerprint, {
+        kitDownloadedAt: nowIso,
+        kitProvenAt: nowIso,
+      });
+    } catch (err) {
+      // Nothing was sent: HA keeps the old key. The lock is released; a half-made checkpoint is
+      // resolved by the next reconciliation.
+      return this.abort("storage_failed_before_update", { reason: storageReason(err) });
+    }
+    try {
+      await registry.saveCheckpoint(instanceId, { startedAt: nowIso, step: "committing", pendingId: pending.id });
+    } catch (err) {
+      // Without the checkpoint a cut-off commit could not be explained later: do not send. The
+      // pending generation is abandoned by the next reconciliation (HA never got its key).
+      await registry.dropPending(instanceId, pending.id, "storage_failed").catch(() => undefined);
+      return this.abort("storage_failed_before_update", { reason: storageReason(err) });
+    }
 
     // 3. Send the minimal update. Whatever HA answers, step 4 asks HA what it really has.
     this.set({ commitPhase: "sending" });
@@ -305,13 +410,24 @@ export class KeyChangeFlow {
       return this.resolveAfterInterruption(newFingerprint);
     }
     if (confirmed === null || (await registry.fingerprint(confirmed)) !== newFingerprint) {
-      await registry.dropPending(instanceId, pending.id, updateError ? "update_failed" : "not_confirmed");
-      await registry.saveCheckpoint(instanceId, null);
+      // HA kept the old key. If these writes fail too, the next reconciliation abandons the pending
+      // generation (HA does not hold its key) and the checkpoint tells the panel.
+      await registry.dropPending(instanceId, pending.id, updateError ? "update_failed" : "not_confirmed").catch(() => undefined);
+      await registry.saveCheckpoint(instanceId, null).catch(() => undefined);
       return updateError ? this.abort("update_failed", { message: updateError }) : this.abort("not_confirmed");
     }
     // HA has the new key (even if it answered with an error after applying it).
-    const active = await registry.activatePending(instanceId, pending.id);
-    await registry.saveCheckpoint(instanceId, null);
+    let active: GenerationSummary;
+    try {
+      active = await registry.activatePending(instanceId, pending.id);
+    } catch (err) {
+      // HA holds the new key and the user holds its proven kit; only our record lags. The pending
+      // generation and the checkpoint stay, and the next reconciliation activates it.
+      this.set({ step: "unresolved", commitPhase: null, problem: { code: "storage_failed_after_update", params: { reason: storageReason(err) } } });
+      this.finish();
+      return;
+    }
+    await registry.saveCheckpoint(instanceId, null).catch(() => undefined);
     this.set({ step: "done", commitPhase: null, newGeneration: active });
     this.finish();
   }
@@ -326,12 +442,17 @@ export class KeyChangeFlow {
     for (let attempt = 0; attempt < 60; attempt++) {
       try {
         const { active } = await this.ports.registry.reconcile(this.ports.conn);
-        await this.ports.registry.saveCheckpoint(instanceId, null);
+        await this.ports.registry.saveCheckpoint(instanceId, null).catch(() => undefined);
         if (active && active.fingerprint === newFingerprint) {
           this.set({ step: "done", commitPhase: null, newGeneration: active });
           this.finish();
-        } else {
+        } else if (active && active.fingerprint === this.startFingerprint) {
           this.abort("not_applied");
+        } else if (active) {
+          // Say what HA holds now, from its own answer: a key set elsewhere meanwhile.
+          this.abort("not_applied_other", { generation: active.number });
+        } else {
+          this.abort("not_applied_no_key");
         }
         return;
       } catch (err) {
@@ -445,7 +566,7 @@ export class KeyChangeFlow {
     this.finish();
   }
 
-  private saveKit(key: string, generation: GenerationSummary | null, backups: BackupSummary[]): void {
+  private saveKit(key: string, generation: GenerationSummary | null, backups: BackupSummary[], guessed: BackupSummary[]): void {
     const date = this.ports.now();
     const { kit } = this.ports;
     const text = renderEmergencyKit({
@@ -460,6 +581,7 @@ export class KeyChangeFlow {
         ? { number: generation.number, fingerprint: generation.fingerprint, startedAt: generation.startedAt }
         : undefined,
       backups,
+      guessed,
     });
     this.ports.download(emergencyKitFileName({ instanceName: kit.instanceName, date, generation: generation?.number }), text);
   }

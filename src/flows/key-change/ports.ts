@@ -13,7 +13,8 @@ export interface KeyChangeRegistry {
   /** Folds HA's current state in (this also resolves a pending generation left by an interrupted commit). */
   reconcile(conn: HaConnection): Promise<{ instanceId: string; active: GenerationSummary | null }>;
   fingerprint(key: string): Promise<string>;
-  backupsOpenedBy(instanceId: string, generationId: string): Promise<BackupSummary[]>;
+  /** Proven (verified or observed) and only guessed backups of a generation, locations named as HA shows them. */
+  backupsOpenedBy(instanceId: string, generationId: string, locationNames?: Record<string, string>): Promise<{ proven: BackupSummary[]; guessed: BackupSummary[] }>;
   markKitDownloaded(instanceId: string, generationId: string): Promise<void>;
   beginPending(
     instanceId: string,
@@ -23,9 +24,26 @@ export interface KeyChangeRegistry {
   activatePending(instanceId: string, pendingId: string): Promise<GenerationSummary>;
   dropPending(instanceId: string, pendingId: string, reason: string): Promise<void>;
   markVerified(instanceId: string, backupId: string, agentId: string, generationId: string): Promise<void>;
+  /** Encrypted copies HA lists now, for the old key's check before the commit. */
+  encryptedCopies(instanceId: string): Promise<CopyToProve[]>;
+  /**
+   * Checks these copies with `key` through `backup/can_decrypt_on_download` and records what it
+   * proves (copies already proven or already known not to open with it are skipped).
+   */
+  proveKey(conn: HaConnection, instanceId: string, key: string, copies: CopyToProve[], options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void }): Promise<{ opened: number; checked: number }>;
   /** A note that survives the panel being recreated: which step an unfinished flow reached. */
   saveCheckpoint(instanceId: string, checkpoint: FlowCheckpoint | null): Promise<void>;
   loadCheckpoint(instanceId: string): Promise<FlowCheckpoint | null>;
+}
+
+export interface CopyToProve {
+  backupId: string;
+  agentId: string;
+  size: number;
+  /** On this device (HA reads it from disk); otherwise HA downloads the whole backup to check it. */
+  local: boolean;
+  /** Nothing left to learn online: proven, known not to open with the current key, or not checkable online. */
+  settled: boolean;
 }
 
 export interface FlowCheckpoint {
@@ -40,6 +58,8 @@ export interface KitContext {
   language: string;
   timeZone?: string;
   haVersion?: string;
+  /** Agent id → the location's name as HA shows it (Local, Cloud, NAS), for the kit's lists. */
+  locationNames?: Record<string, string>;
 }
 
 export interface KeyChangePorts {

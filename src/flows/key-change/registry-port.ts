@@ -1,7 +1,11 @@
 // Connects the key-change flow to the real registry.
 import type { HaConnection } from "../../data/connection.js";
 import type { Registry } from "../../registry/registry.js";
+import { verifyOnline } from "../../registry/verify.js";
 import type { FlowCheckpoint, KeyChangeRegistry } from "./ports.js";
+
+/** HA's local agents: their copies are read from this device's disk, not downloaded. */
+const LOCAL_AGENTS = new Set(["hassio.local", "backup.local"]);
 
 export function registryPort(registry: Registry, url: string): KeyChangeRegistry {
   return {
@@ -10,7 +14,7 @@ export function registryPort(registry: Registry, url: string): KeyChangeRegistry
       return { instanceId: r.instanceId, active: r.active };
     },
     fingerprint: (key) => registry.fingerprint(key),
-    backupsOpenedBy: (instanceId, generationId) => registry.backupsOpenedBy(instanceId, generationId),
+    backupsOpenedBy: (instanceId, generationId, locationNames) => registry.backupsOpenedBy(instanceId, generationId, locationNames),
     markKitDownloaded: (instanceId, generationId) => registry.markKit(instanceId, generationId, "downloaded"),
     beginPending: (instanceId, fingerprint, facts) => registry.beginPending(instanceId, fingerprint, facts),
     activatePending: (instanceId, pendingId) => registry.activatePending(instanceId, pendingId),
@@ -18,6 +22,28 @@ export function registryPort(registry: Registry, url: string): KeyChangeRegistry
     async markVerified(instanceId, backupId, agentId, generationId) {
       const gen = (await registry.generations(instanceId)).find((g) => g.id === generationId);
       if (gen) await registry.recordCheck(instanceId, backupId, agentId, { fingerprint: gen.fingerprint });
+    },
+    async encryptedCopies(instanceId) {
+      const gens = await registry.generations(instanceId);
+      const active = gens.find((g) => g.status === "active");
+      return (await registry.copies(instanceId))
+        .filter((c) => c.protected && !c.deleted)
+        .map((c) => ({
+          backupId: c.backupId,
+          agentId: c.agentId,
+          size: c.size,
+          local: LOCAL_AGENTS.has(c.agentId),
+          settled:
+            c.confidence === "verified" ||
+            (active !== undefined && (c.ruledOut ?? []).includes(active.id)) ||
+            c.lastCheck?.result === "not_supported" ||
+            c.lastCheck?.result === "mislabelled",
+        }));
+    },
+    async proveKey(conn, instanceId, key, copies, options) {
+      const only = new Set(copies.map((c) => `${c.backupId}|${c.agentId}`));
+      const sum = await verifyOnline(registry, conn, instanceId, [key], { only, signal: options.signal, onProgress: (p) => options.onProgress?.(p.done, p.total) });
+      return { opened: sum.opened, checked: sum.checked };
     },
     saveCheckpoint: (instanceId, checkpoint) => registry.setMeta(`checkpoint:${instanceId}`, checkpoint),
     loadCheckpoint: (instanceId) => registry.getMeta<FlowCheckpoint>(`checkpoint:${instanceId}`),

@@ -9,7 +9,7 @@ import { classifyError, loadInstance, type InstanceSnapshot } from "../../data/i
 import { downloadTextFile } from "../../kit/download.js";
 import { KeyringSession } from "../keyring-session.js";
 import { LocalizeController } from "../localize-controller.js";
-import { agentName, formatDateTime } from "../panel/panel-model.js";
+import { agentName, formatDateTime, locationNames } from "../panel/panel-model.js";
 import type { HassLike } from "../panel/backup-keyring-panel.js";
 import { haStyles } from "../styles.js";
 import { CARD_TYPE, DEFAULT_PANEL_PATH, stubConfig, validateCardConfig, type CardConfig } from "./card-config.js";
@@ -123,6 +123,7 @@ export class BackupKeyringCard extends LitElement {
         timeZone: s.core.time_zone,
         haVersion: s.core.version,
         localize: this.i18n.localize,
+        locationNames: locationNames(s.backup?.agents ?? []),
       });
       downloadTextFile(kit.fileName, kit.text);
     } catch (err) {

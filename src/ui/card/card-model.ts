@@ -52,7 +52,11 @@ export function cardView(input: CardInput): CardView {
   else status.push({ key: "card.status.newest_not_verified" });
 
   const s = keyringStatus(input.copies, input.generations, input.held);
-  for (const n of s.needs) warnings.push({ key: "panel.status.needs", params: { count: n.count, generation: n.generation } });
+  if (s.total > 0) status.push({ key: "panel.status.counts", params: { ...s.counts } });
+  for (const n of s.needs) {
+    if (n.kitSaved) status.push({ key: "panel.status.needs_saved", params: { count: n.count, generation: n.generation } });
+    else warnings.push({ key: "panel.status.needs", params: { count: n.count, generation: n.generation } });
+  }
   if (s.unknown > 0) warnings.push({ key: "panel.status.unknown", params: { count: s.unknown } });
   const unproven = backupsWithUnprovenKit(input.generations, input.copies);
   if (unproven > 0) warnings.push({ key: "card.warning.unproven_backups", params: { count: unproven } });

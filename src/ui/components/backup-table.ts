@@ -125,8 +125,13 @@ export class BkBackupTable extends LitElement {
     const t = this.localize;
     if (row.confidence === "unencrypted") return html`<span class="secondary">—</span>`;
     const gen = row.generation === null ? t("panel.table.generation_unknown") : t("panel.table.generation", { n: row.generation });
+    // Only a failure with the copy's own key is bad news; not opening with another key is expected.
     const cls = row.confidence === "verified" ? "good" : row.check === "failed" ? "bad" : "";
-    return html`<span>${gen}</span> <span class="badge ${cls}">${t(`panel.confidence.${row.confidence}`)}</span>`;
+    const note =
+      row.check !== "other_key"
+        ? nothing
+        : html` <span class="secondary">${row.generation === null ? t("panel.table.other_key_unknown") : t("panel.table.other_key", { generation: row.generation })}</span>`;
+    return html`<span>${gen}</span> <span class="badge ${cls}">${t(`panel.confidence.${row.confidence}`)}</span>${note}`;
   }
 
   protected override render() {

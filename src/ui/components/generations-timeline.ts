@@ -47,10 +47,13 @@ export class BkGenerationsTimeline extends KeyringView {
                   ${this.held.has(g.fingerprint) ? html` · <span>${t("panel.timeline.held")}</span>` : nothing}</div>
                 <div class="secondary">
                   <code>${displayFingerprint(g.fingerprint)}</code> ·
-                  ${g.activatedAt ? t("panel.timeline.span", { from: date(g.activatedAt), to: g.status === "active" ? t("panel.timeline.now") : date(g.retiredAt) }) : t("panel.timeline.loaded", { date: date(g.firstSeenAt) })}
+                  ${(g.earlierPeriods ?? []).map((p) => `${t("panel.timeline.span", { from: date(p.from), to: date(p.to) })}, `)}${g.activatedAt ? t("panel.timeline.span", { from: date(g.activatedAt), to: g.status === "active" ? t("panel.timeline.now") : date(g.retiredAt) }) : t("panel.timeline.loaded", { date: date(g.firstSeenAt) })}
                   · ${t(`panel.origin.${g.origin}`)}
                 </div>
                 <div class="secondary">${t("common.backups", { count: counts.get(g.id)?.size ?? 0 })} · ${t(`panel.kit_state.${kitState(g)}`)}</div>
+                ${g.status !== "active" && this.held.has(g.fingerprint)
+                  ? html`<button @click=${() => this.dispatchEvent(new CustomEvent("download-generation-kit", { detail: g.id, bubbles: true, composed: true }))}>${t("panel.timeline.download_kit", { n: g.number })}</button>`
+                  : nothing}
               </li>`,
             )}
           </ol>`}

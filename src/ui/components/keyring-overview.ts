@@ -31,21 +31,20 @@ export class BkKeyringOverview extends KeyringView {
     const t = this.localize;
     const s = keyringStatus(this.copies, this.generations, this.held);
     if (s.kind === "empty") return [{ kind: "info", text: t("panel.status.empty") }];
+    const counts = { kind: "info" as const, text: t("panel.status.counts", { ...s.counts }) };
     if (s.kind === "all_open") {
       // "Open" is only a promise once every encrypted copy was checked; until then say it is a guess.
       if (s.unverified === 0) return [{ kind: "success", text: t("panel.status.all_open", { count: s.total }) }];
-      return [
-        { kind: "info", text: t("panel.status.probably_open", { count: s.total }) },
-        { kind: "info", text: t("panel.status.unverified", { count: s.unverified }) },
-      ];
+      return [{ kind: "info", text: t("panel.status.probably_open", { count: s.total }) }, counts];
     }
-    const lines: { kind: "warning" | "error"; text: string }[] = s.needs.map((n) => ({
-      kind: "warning",
-      text: t("panel.status.needs", { count: n.count, generation: n.generation }),
+    // A generation whose kit was saved is expected to be needed by its backups: a reminder, not a warning.
+    const lines: { kind: "warning" | "error" | "info"; text: string }[] = s.needs.map((n) => ({
+      kind: n.kitSaved ? "info" : "warning",
+      text: t(n.kitSaved ? "panel.status.needs_saved" : "panel.status.needs", { count: n.count, generation: n.generation }),
     }));
     if (s.unknown > 0) lines.push({ kind: "warning", text: t("panel.status.unknown", { count: s.unknown }) });
-    lines.unshift({ kind: "warning", text: t("panel.status.partial", { open: s.open, count: s.total }) });
-    if (s.unverified > 0) lines.push({ kind: "warning", text: t("panel.status.unverified", { count: s.unverified }) });
+    lines.unshift({ kind: lines.some((l) => l.kind === "warning") ? "warning" : "info", text: t("panel.status.partial", { open: s.open, count: s.total }) });
+    lines.push(counts);
     return lines;
   }
 

@@ -11,7 +11,7 @@ import type { KitContext } from "../../flows/key-change/ports.js";
 import { registryPort } from "../../flows/key-change/registry-port.js";
 import type { Registry } from "../../registry/registry.js";
 import { downloadTextFile } from "../../kit/download.js";
-import { formatDateTime } from "../panel/panel-model.js";
+import { formatDateTime, formatSize } from "../panel/panel-model.js";
 import { stageText } from "../backup-stage.js";
 import { haStyles } from "../styles.js";
 
@@ -78,7 +78,8 @@ export class BkKeyChangeDialog extends LitElement {
 
   private get closable(): boolean {
     const step = this.flowState?.step;
-    return step !== "committing" && step !== "unresolved";
+    // "unresolved" with no phase left: HA has the new key, only the registry record waits.
+    return step !== "committing" && !(step === "unresolved" && this.flowState?.commitPhase !== null);
   }
 
   private async cancel(): Promise<void> {
@@ -136,6 +137,8 @@ export class BkKeyChangeDialog extends LitElement {
         <p>${t("flow.old.description")}</p>
         <p>${t("flow.old.backups", { count: s.oldBackups.length, generation: gen?.number ?? 1 })}</p>
         ${s.oldBackups.length ? html`<ul>${s.oldBackups.map((b) => html`<li>${formatDateTime(b.date, this.language)} · ${b.name}</li>`)}</ul>` : nothing}
+        ${s.oldGuessed.length ? html`<p data-testid="old-guessed">${t("flow.old.guessed", { count: s.oldGuessed.length })}</p>` : nothing}
+        ${this.renderProve(s)}
         ${gen?.kitProvenAt ? html`<p class="ok">${t("flow.old.already_proven", { date: formatDateTime(gen.kitProvenAt, this.language) })}</p>` : nothing}
         <div class="row"><button @click=${() => this.flow?.downloadOldKit()}>${t("flow.old.download")}</button>
           ${s.oldKitDownloaded ? html`<span class="ok">${t("flow.downloaded")}</span>` : nothing}</div>
@@ -146,6 +149,30 @@ export class BkKeyChangeDialog extends LitElement {
         <button @click=${() => this.cancel()}>${t("flow.cancel")}</button>
         <button class="primary" ?disabled=${!(s.oldKitDownloaded && s.oldKitAcknowledged)} @click=${() => this.flow?.next()}>${t("flow.next")}</button>
       </div>`;
+  }
+
+  /** The old key's check before HA forgets it: progress, stop, and the choice to check remote copies. */
+  private renderProve(s: FlowState) {
+    const t = this.localize;
+    const p = s.prove;
+    return html`<div class="prove" data-testid="prove">
+      ${p.phase === "checking"
+        ? html`<div class="row"><progress max=${p.total} .value=${p.done} aria-label=${t("flow.prove.checking", { done: p.done, total: p.total })}></progress>
+            <span role="status">${t("flow.prove.checking", { done: p.done, total: p.total })}</span>
+            <button @click=${() => this.flow?.stopProving()}>${t("flow.prove.stop")}</button></div>`
+        : nothing}
+      ${p.phase === "cancelled" ? html`<p role="status">${t("flow.prove.cancelled")}</p>` : nothing}
+      ${p.phase === "failed" && p.problem ? html`<p class="bad" role="alert">${t(`errors.flow.${p.problem.code}`, p.problem.params)}</p>` : nothing}
+      ${p.phase !== "checking" && p.localLeft > 0
+        ? html`<div class="row"><span>${t("flow.prove.local_left", { count: p.localLeft })}</span>
+            <button @click=${() => void this.flow?.proveOldKey("local")}>${t("flow.prove.local_button")}</button></div>`
+        : nothing}
+      ${p.phase !== "checking" && p.remoteLeft.count > 0
+        ? html`<div class="row"><span>${t("flow.prove.remote", { count: p.remoteLeft.count, size: formatSize(p.remoteLeft.bytes, this.language) })}</span>
+            <button @click=${() => void this.flow?.proveOldKey("remote")}>${t("flow.prove.remote_button")}</button></div>`
+        : nothing}
+      ${s.oldKitOutdated ? html`<p class="warn" role="status">${t("flow.prove.outdated")}</p>` : nothing}
+    </div>`;
   }
 
   private renderNewKey(s: FlowState) {
@@ -217,6 +244,10 @@ export class BkKeyChangeDialog extends LitElement {
         return html`${this.problem(s)}${this.renderNewKey(s)}`;
       case "committing":
       case "unresolved":
+        if (s.commitPhase === null) {
+          return html`<div class="body"><h2 id="title">${t("flow.title")}</h2>${this.problem(s)}</div>
+            <div class="actions"><button class="primary" @click=${() => this.close()}>${t("flow.close")}</button></div>`;
+        }
         return html`<div class="body"><h2 id="title">${t("flow.title")}</h2><p role="status">${t(`flow.commit_phase.${s.commitPhase ?? "checking"}`)}</p></div>`;
       case "waiting_for_idle":
         return html`<div class="body"><h2 id="title">${t("flow.title")}</h2><p role="status">${t("flow.waiting")}</p></div>

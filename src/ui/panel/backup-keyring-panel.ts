@@ -14,7 +14,7 @@ import { LocalizeController } from "../localize-controller.js";
 import { haStyles } from "../styles.js";
 import "./connect-form.js";
 import { loadRemembered, rememberConnection, type ConnectRequest } from "./connect-form.js";
-import { agentName, copyRows, type CopyRow } from "./panel-model.js";
+import { agentName, copyRows, locationNames, type CopyRow } from "./panel-model.js";
 import { registryRows } from "./keyring-model.js";
 import { KeyringSession } from "../keyring-session.js";
 import { downloadTextFile } from "../../kit/download.js";
@@ -98,6 +98,9 @@ export class BackupKeyringPanel extends LitElement {
   @state() private keyringVersion = 0;
   @state() private loadError = "";
   private verifyAbort: AbortController | null = null;
+  /** The automatic check of local copies ran once in this panel's life. */
+  private localChecked = false;
+  @state() private backgroundCheck: { abort: AbortController; done: number; total: number } | null = null;
   protected session: KeyringSession | null = null;
 
   protected readonly i18n = new LocalizeController(this);
@@ -165,6 +168,7 @@ export class BackupKeyringPanel extends LitElement {
     this.ownConnection = null;
     this.keyShown = false;
     this.verifyAbort?.abort();
+    this.backgroundCheck?.abort.abort();
     this.session?.close();
     this.session = null;
   }
@@ -250,6 +254,12 @@ export class BackupKeyringPanel extends LitElement {
       await this.reportInterruptedChange();
       await this.syncReminders();
       await this.openDrillFromRoute();
+      // A fresh registry knows nothing about older backups: check the copies on HA's own disk with
+      // the current key on its own (HA reads them locally; remote ones wait for "Verify all").
+      if (!this.localChecked && this.session.unsettledLocalCopies() > 0) {
+        this.localChecked = true;
+        void this.checkLocalInBackground();
+      }
     } catch (err) {
       this.showError(err);
     }
@@ -371,6 +381,7 @@ export class BackupKeyringPanel extends LitElement {
       timeZone: s.core.time_zone,
       haVersion: s.core.version,
       localize: this.i18n.localize,
+      locationNames: locationNames(s.backup?.agents ?? []),
     };
     try {
       if (print) {
@@ -407,10 +418,61 @@ export class BackupKeyringPanel extends LitElement {
     }
   }
 
-  private async verify(only?: CopyRow): Promise<void> {
+  /**
+   * Checks copies online (progress visible, cancellable). Without arguments: every copy with every
+   * key held. `narrow`: only some keys (a kit just loaded) and candidate copies (local ones, and
+   * those a kit names); `lead` goes before the summary.
+   */
+  /**
+   * The current key on the copies HA keeps on its own disk, in the background: it never blocks
+   * "Verify all backups" (which stops it and checks everything).
+   */
+  private async checkLocalInBackground(): Promise<void> {
+    const conn = this.conn;
+    if (!this.session?.ready || !conn) return;
+    const abort = new AbortController();
+    this.backgroundCheck = { abort, done: 0, total: 0 };
+    try {
+      await this.session.verify(conn, {
+        scope: "local",
+        signal: abort.signal,
+        onProgress: (p) => {
+          if (this.backgroundCheck?.abort === abort) this.backgroundCheck = { abort, done: p.done, total: p.total };
+        },
+      });
+    } catch {
+      // Stopped, or the connection dropped: what was checked is kept; "Verify all" does the rest.
+    } finally {
+      if (this.backgroundCheck?.abort === abort) this.backgroundCheck = null;
+    }
+  }
+
+  /** An older generation's kit, for a key loaded this session: it lists what is now proven. */
+  private async downloadGenerationKit(generationId: string): Promise<void> {
+    const s = this.snapshot;
+    if (!this.session || !s) return;
+    try {
+      const kit = await this.session.generationKit(generationId, {
+        url: this.hassUrl || location.origin,
+        instanceName: s.core.location_name,
+        language: this.i18n.language,
+        timeZone: s.core.time_zone,
+        haVersion: s.core.version,
+        localize: this.i18n.localize,
+        locationNames: locationNames(s.backup?.agents ?? []),
+      });
+      downloadTextFile(kit.fileName, kit.text);
+    } catch (err) {
+      this.showError(err);
+    }
+  }
+
+  private async verify(only?: CopyRow, narrow?: { fingerprints?: string[]; scope: "local" | "candidates"; backups?: string[]; lead?: () => string }): Promise<void> {
     const conn = this.conn;
     if (!this.session?.ready || !conn || this.verifying) return;
     const t = this.i18n.localize;
+    this.backgroundCheck?.abort.abort();
+    this.backgroundCheck = null;
     this.verifyAbort = new AbortController();
     this.verifying = { done: 0, total: 0, current: null };
     try {
@@ -418,9 +480,11 @@ export class BackupKeyringPanel extends LitElement {
         signal: this.verifyAbort.signal,
         only: only ? new Set([only.id]) : undefined,
         onProgress: (p) => (this.verifying = p),
+        ...(narrow ? { fingerprints: narrow.fingerprints, scope: narrow.scope, backups: narrow.backups } : {}),
       });
       const kind = sum.failed > 0 || sum.mismatches > 0 ? "warning" : "success";
-      this.notice = { kind, text: t("panel.verify.summary", { checked: sum.checked, opened: sum.opened, failed: sum.failed, not_supported: sum.notSupported, mismatches: sum.mismatches }) };
+      const summary = t("panel.verify.summary", { checked: sum.checked, opened: sum.opened, failed: sum.failed, other_key: sum.otherKey, not_supported: sum.notSupported, mismatches: sum.mismatches });
+      this.notice = { kind, text: narrow?.lead ? `${narrow.lead()} ${summary}` : summary };
     } catch (err) {
       this.showError(err);
     } finally {
@@ -437,8 +501,21 @@ export class BackupKeyringPanel extends LitElement {
       const res = await this.session.loadKit(text);
       dialog?.close();
       this.loadError = "";
+      const legacyNote = res.legacy ? ` ${t("panel.load.legacy_note")}` : "";
       const loaded = res.generation === null ? t("panel.load.loaded_new") : t("panel.load.loaded", { generation: res.generation });
-      this.notice = { kind: "success", text: res.legacy ? `${loaded} ${t("panel.load.legacy_note")}` : loaded };
+      this.notice = { kind: "success", text: `${loaded}${legacyNote}` };
+      // Prove it online at once: the copies on HA's own disk and every copy the kit names.
+      const session = this.session;
+      await this.verify(undefined, {
+        fingerprints: [res.fingerprint],
+        scope: "candidates",
+        backups: res.listed,
+        lead: () => {
+          const g = session.facts.generations.find((x) => x.fingerprint === res.fingerprint);
+          const proven = g ? new Set(session.facts.copies.filter((c) => c.generationId === g.id && c.confidence === "verified" && !c.deleted).map((c) => c.backupId)).size : 0;
+          return (g ? t("panel.load.proven", { generation: g.number, count: proven }) : t("panel.load.loaded_new")) + legacyNote;
+        },
+      });
     } catch (err) {
       this.loadError = this.errorText(err);
     }
@@ -527,7 +604,7 @@ export class BackupKeyringPanel extends LitElement {
   private renderKeyChangeDialog(s: InstanceSnapshot) {
     if (!this.dialogRegistry || !this.conn) return nothing;
     return html`<bk-key-change-dialog .conn=${this.conn} .registry=${this.dialogRegistry} .localize=${this.i18n.localize} .language=${this.i18n.language}
-      .kit=${{ instanceName: s.core.location_name, url: this.hassUrl || location.origin, language: this.i18n.language, timeZone: s.core.time_zone, haVersion: s.core.version }}
+      .kit=${{ instanceName: s.core.location_name, url: this.hassUrl || location.origin, language: this.i18n.language, timeZone: s.core.time_zone, haVersion: s.core.version, locationNames: locationNames(s.backup?.agents ?? []) }}
       @closed=${() => void this.reload()}></bk-key-change-dialog>`;
   }
 
@@ -609,7 +686,8 @@ export class BackupKeyringPanel extends LitElement {
     const t = this.i18n.localize;
     return html`
       <bk-generations-timeline .localize=${t} .language=${this.i18n.language} .timeZone=${s.core.time_zone}
-        .generations=${f.generations} .copies=${f.copies} .held=${f.held}></bk-generations-timeline>
+        .generations=${f.generations} .copies=${f.copies} .held=${f.held}
+        @download-generation-kit=${(e: CustomEvent<string>) => this.downloadGenerationKit(e.detail)}></bk-generations-timeline>
       <section class="card tools" aria-labelledby="tools-title">
         <h2 id="tools-title">${t("panel.tools.title")}</h2>
         <div class="actions">
@@ -651,6 +729,10 @@ export class BackupKeyringPanel extends LitElement {
             <span role="status">${t("panel.verify.progress", { done: v.done, total: v.total })}</span>
             <button @click=${() => this.verifyAbort?.abort()}>${t("common.cancel")}</button>`
         : html`<button class="primary" @click=${() => this.verify()}>${t("panel.verify.all")}</button>`}
+      ${!v && this.backgroundCheck
+        ? html`<span class="secondary" role="status">${t("panel.verify.background", { done: this.backgroundCheck.done, total: this.backgroundCheck.total })}</span>
+            <button @click=${() => this.backgroundCheck?.abort.abort()}>${t("common.cancel")}</button>`
+        : nothing}
       ${this.creating
         ? html`<span role="status">${t("panel.create.running")}${this.creating.stage ? ` (${stageText(t, this.creating.stage)})` : ""}</span>`
         : html`<button @click=${() => this.createBackup()} ?disabled=${!this.snapshot?.backup?.config.create_backup.password}>${t("panel.create.button")}</button>`}

@@ -30,12 +30,39 @@ export interface KeyringStatus {
   total: number;
   /** Backups that open with a key held now (or are unencrypted). */
   open: number;
-  /** Per generation whose key is not held now: how many backups need it, oldest generation first. */
-  needs: { generation: number; count: number }[];
+  /**
+   * Per generation whose key is not held now: how many backups need it, oldest generation first,
+   * and whether its emergency kit was saved (then it is a reminder, not a warning).
+   */
+  needs: { generation: number; count: number; kitSaved: boolean }[];
   /** Backups whose key generation nobody knows yet. */
   unknown: number;
   /** Encrypted copies whose generation is only assumed (by date), not proven by a check. */
   unverified: number;
+  /** Per backup, the three words every surface uses: proven, probably (not checked), unknown. */
+  counts: ConfidenceCounts;
+}
+
+export interface ConfidenceCounts {
+  /** Every encrypted copy verified (or the backup is not encrypted at all). */
+  proven: number;
+  /** Every encrypted copy assigned to a generation, at least one only by observation or date. */
+  probably: number;
+  /** At least one encrypted copy of no known generation. */
+  unknown: number;
+}
+
+/** One word per backup (not per copy): the weakest of its encrypted copies decides. */
+export function confidenceCounts(copies: CopyRecord[]): ConfidenceCounts {
+  const worst = new Map<string, number>();
+  const rank = { unencrypted: 0, verified: 0, observed: 1, inferred: 1, unknown: 2 } as const;
+  for (const c of copies) {
+    if (c.deleted) continue;
+    worst.set(c.backupId, Math.max(worst.get(c.backupId) ?? 0, rank[c.confidence]));
+  }
+  const out = { proven: 0, probably: 0, unknown: 0 };
+  for (const r of worst.values()) out[r === 0 ? "proven" : r === 1 ? "probably" : "unknown"]++;
+  return out;
 }
 
 /**
@@ -45,6 +72,7 @@ export interface KeyringStatus {
 export function keyringStatus(copies: CopyRecord[], generations: GenerationRecord[], heldFingerprints: ReadonlySet<string>): KeyringStatus {
   const held = new Set(generations.filter((g) => heldFingerprints.has(g.fingerprint)).map((g) => g.id));
   const numberOf = new Map(generations.map((g) => [g.id, g.number]));
+  const kitSaved = new Set(generations.filter((g) => g.kitDownloadedAt !== null || g.kitProvenAt !== null).map((g) => g.number));
   const byBackup = new Map<string, CopyRecord[]>();
   for (const c of copies) {
     if (c.deleted) continue;
@@ -74,7 +102,15 @@ export function keyringStatus(copies: CopyRecord[], generations: GenerationRecor
   }
   const total = byBackup.size;
   const kind: KeyringStatusKind = total === 0 ? "empty" : needs.size > 0 ? "needs_kits" : unknown > 0 ? "unknown_keys" : "all_open";
-  return { kind, total, open, unknown, unverified, needs: [...needs].sort((a, b) => a[0] - b[0]).map(([generation, count]) => ({ generation, count })) };
+  return {
+    kind,
+    total,
+    open,
+    unknown,
+    unverified,
+    counts: confidenceCounts(copies),
+    needs: [...needs].sort((a, b) => a[0] - b[0]).map(([generation, count]) => ({ generation, count, kitSaved: kitSaved.has(generation) })),
+  };
 }
 
 /** The newest backup HA lists and when one of its copies was last proven to open. */

@@ -36,6 +36,11 @@ export function agentName(agentId: string, agents: BackupAgent[]): string {
   return agent.name.charAt(0).toUpperCase() + agent.name.slice(1);
 }
 
+/** Agent id → name as HA shows it, for the emergency kit's lists. */
+export function locationNames(agents: BackupAgent[]): Record<string, string> {
+  return Object.fromEntries(agents.map((a) => [a.agent_id, agentName(a.agent_id, agents)]));
+}
+
 export function copyRows(info: BackupInfo, agents: BackupAgent[]): CopyRow[] {
   const rows: CopyRow[] = [];
   for (const b of info.backups) {

@@ -50,6 +50,27 @@ describe("key-change dialog in the panel", () => {
     expect(after).to.equal(before);
   });
 
+  it("proves the old key before HA forgets it: local copies on their own, remote ones on request with their size", async () => {
+    const s = await startSim({ backups: 6 });
+    sims.push(s);
+    const panel = await mount(s, `bk-dialog-${Date.now()}-p`);
+    findButton(panel.shadowRoot!, "Change encryption key…").click();
+    await waitFor(() => dialogSays(panel, "Save current encryption key"), "old-key step");
+    const dialog = dialogOf(panel)!;
+    // The local check finishes on its own; the remote copies wait, their download size shown.
+    await waitFor(
+      () => /copies? on other locations (is|are) not checked yet\. To check them, Home Assistant downloads them \(\d/.test(deepText(dialog)) && !/on this device|Checking which backups/.test(deepText(dialog)),
+      "local copies checked, remote choice shown",
+      30000,
+    );
+    expect(deepText(dialog)).to.match(/[1-9]\d* backups? (is|are) proven to open with key generation 1/);
+    findButton(dialog.shadowRoot!, "Check them too").click();
+    await waitFor(() => !/on other locations (is|are) not checked yet/.test(deepText(dialog)) && !/Checking which backups/.test(deepText(dialog)), "remote copies checked", 30000);
+    // Expected outcomes are not failures: nothing in the dialog is an error.
+    expect(dialog.shadowRoot!.querySelector(".bad, [role=alert]")).to.equal(null);
+    dialog.shadowRoot!.querySelector("dialog")!.dispatchEvent(new Event("cancel", { cancelable: true }));
+  });
+
   it("a panel recreated mid-flow (before the commit) says nothing was changed", async () => {
     const s = await startSim({ backups: 4 });
     sims.push(s);

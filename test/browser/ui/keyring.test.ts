@@ -41,6 +41,10 @@ const buttonSoon = (label: string, root: ParentNode) =>
 
 const text = () => deepText(panel);
 
+/** The automatic check of the local copies with the current key (it writes to the registry) has finished. */
+const backgroundChecked = () =>
+  waitFor(() => /Generation 1 proven/.test(text()) && !text().includes("Checking the copies on Home Assistant's own disk"), "background check of the local copies", 30000);
+
 async function verifyAll() {
   button("Verify all backups").click();
   await waitFor(() => /copies checked|copy checked/.test(text()), "verify summary", 60000);
@@ -55,7 +59,9 @@ async function loadKey(key: string) {
   area.dispatchEvent(new Event("input"));
   await dialog.updateComplete;
   button("Load", dialog.shadowRoot!).click();
-  await waitFor(() => text().includes("Key loaded for this session"), "key loaded");
+  // Loading proves the key online at once; the notice names the generation and what it opens.
+  await waitFor(() => /is loaded for this session|matches no known generation yet.*cop(y|ies) checked/.test(text()), "key loaded and proven", 60000);
+  await waitFor(() => text().includes("Verify all backups"), "the check finished");
 }
 
 afterEach(async () => {
@@ -64,34 +70,42 @@ afterEach(async () => {
 });
 
 describe("panel with the registry", () => {
-  it("first look, verify online, load old keys: the status tells which backups need which key", async () => {
+  it("first look, background check, verify online, load old keys: the status says what is proven and what is unknown", async () => {
     const s = await sim();
     await mount(s);
     const keys = await s.control<string[]>({ type: "demo_keys" });
-    // First look: generation 1 is the current key and every older backup is assumed to be under it.
+    // First look: generation 1 is the current key; nothing made before the first look is guessed.
     expect(text()).to.contain("Generation 1");
-    // …which is a guess by date, and the overview says so.
-    expect(text()).to.match(/All \d+ backups should open with keys you hold, judging by dates only/);
-    expect(text()).not.to.match(/All \d+ backups open with keys you hold/);
+    expect(text()).not.to.match(/should open|probably open/);
     expect(text()).to.contain("Not downloaded");
+    // The copies on HA's own disk are checked with the current key on their own.
+    await waitFor(() => /Generation 1 proven/.test(text()), "background check of the local copies", 30000);
+    expect(text()).to.match(/encrypted with a key of unknown generation/);
 
-    // Checking through HA shows the older backups do not open with the current key.
+    // Checking through HA: older backups do not open with the current key, which is no failure.
     await verifyAll();
-    await waitFor(() => /encrypted with a key of unknown generation/.test(text()), "unknown status");
-    expect(text()).to.contain("verified");
+    expect(text()).to.match(/ 0 did not open with the key they were believed to need/);
+    expect(text()).to.contain("proven");
 
-    // The oldest key, loaded from an "old kit", opens some of them: they become generation 2.
+    // The oldest key, loaded from an "old kit", is proven at once on the copies it can open: generation 2.
     await loadKey(keys[0]!);
+    expect(text()).to.match(/Key generation 2 is loaded for this session; [1-9]\d* backups? (is|are) proven to open with it/);
     await verifyAll();
     await waitFor(() => text().includes("Generation 2"), "generation 2 from the loaded key");
-    // The last key is still missing for the middle third.
+    // Its kit again, now with the list of what it is proven to open (facts only, HA's location names).
+    const oldKit = (await captureDownload(() => button("Download the kit of generation 2").click(), "old kit")).text;
+    expect(oldKit).to.contain(keys[0]);
+    const facts = oldKit.split("\n").filter((l) => l.startsWith("- "));
+    expect(facts.length).to.be.greaterThan(0);
+    expect(oldKit).not.to.match(/^\? /m, "nothing is guessed for a key loaded after the fact");
+    for (const l of facts) expect(l).to.match(/\| (Local|Cloud)(, (Local|Cloud))*$/);
+    // The middle key is still missing for the middle third.
     expect(text()).to.match(/encrypted with a key of unknown generation/);
     await loadKey(keys[1]!);
     await verifyAll();
-    // Everything HA can check now opens; the one mislabelled copy (plaintext inside, "protected" outside)
-    // cannot be checked through HA, so the overview still calls the result a judgement by date.
-    await waitFor(() => /All \d+ backups should open with keys you hold/.test(text()), "all open", 30000);
-    expect(text()).to.contain("1 encrypted copy is assigned by date only");
+    // Everything HA can check is proven; the one mislabelled copy (plaintext inside, "protected"
+    // outside) cannot be checked through HA, so its backup stays unknown rather than guessed.
+    await waitFor(() => /Backups: \d+ proven, 0 probably \(not checked\), 1 unknown/.test(text()), "all proven but one", 30000);
     // No key is ever shown without "Show".
     for (const k of keys) expect(text()).not.to.contain(k);
     expect(text()).to.contain("Backup");
@@ -221,8 +235,8 @@ describe("panel with the registry", () => {
     const oldest = onCloud[0]!;
     drop.dispatchEvent(new CustomEvent("file-picked", { detail: await file(oldest) }));
     await waitFor(() => text().includes(`${oldest.name} does not open with any key you hold.`), "not opened", 30000);
-    // The history records the failed check (the journal refreshes right after the notice).
-    await waitFor(() => text().includes(`Backup ${oldest.backup_id.slice(0, 8)}`), "journal entry");
+    // Not opening with the keys held is no failure of anything the registry believed: no History entry.
+    expect(text()).not.to.contain(`Backup ${oldest.backup_id.slice(0, 8)} on cloud.cloud could not be opened`);
   });
 
   it("a dropped backup missing an archive is reported damaged, one reason per archive; a legacy password loads exactly", async () => {
@@ -252,6 +266,7 @@ describe("panel with the registry", () => {
     const s = await sim();
     await mount(s);
     const keys = await s.control<string[]>({ type: "demo_keys" });
+    await backgroundChecked();
     // The registry lives only in this browser: until exported, the panel reminds.
     await waitFor(() => /not been exported yet/.test(text()), "export reminder");
     expect(text()).to.contain("Keep this export private");
@@ -303,5 +318,26 @@ describe("panel with the registry", () => {
     button("Load an old kit or key…").click();
     await panel.shadowRoot!.querySelector("bk-load-kit-dialog")!.updateComplete;
     expect(await axeViolations(panel)).to.deep.equal([]);
+  });
+});
+
+describe("key generations timeline", () => {
+  it("a generation HA was put back on shows both active periods", async () => {
+    const el = document.createElement("bk-generations-timeline");
+    const g = {
+      id: "g1", instanceId: "i", number: 1, fingerprint: "a".repeat(64), status: "active" as const, origin: "observed" as const,
+      firstSeenAt: "2026-01-01T00:00:00Z", activatedAt: "2026-03-01T00:00:00Z", lastSeenActiveAt: "2026-03-02T00:00:00Z", retiredAt: null,
+      kitDownloadedAt: null, kitProvenAt: null, label: null, earlierPeriods: [{ from: "2026-01-01T00:00:00Z", to: "2026-01-20T00:00:00Z" }],
+    };
+    el.generations = [g];
+    el.timeZone = "UTC";
+    document.body.append(el);
+    try {
+      await el.updateComplete;
+      const t = deepText(el);
+      expect(t).to.match(/Jan 1, 2026.*–.*Jan 20, 2026.*Mar 1, 2026.*– now/);
+    } finally {
+      el.remove();
+    }
   });
 });

@@ -47,7 +47,7 @@ async function harness(registry?: Registry, connection: Connection = conn): Prom
     conn: connection,
     registry: registryPort(reg, sim.url),
     locks,
-    kit: { instanceName: "Home", url: sim.url, language: "en", timeZone: "UTC" },
+    kit: { instanceName: "Home", url: sim.url, language: "en", timeZone: "UTC", locationNames: { "hassio.local": "Local", "cloud.cloud": "Cloud", "hassio.nas": "NAS" } },
     download: (name, text) => downloads.push({ name, text }),
     randomBytes: (k) => new Uint8Array(randomBytes(k)),
     now: () => new Date(),
@@ -88,12 +88,26 @@ describe("the whole flow", () => {
     const h = await harness();
     const oldKey = await haKey();
     await h.flow.start();
-    assert.ok(h.flow.state.oldBackups.length > 0, "shows which backups need the old key");
+    // A fresh registry has proven nothing: the local copies are checked with the old key on their own.
+    assert.equal(h.flow.state.prove.scope, "local");
+    await h.flow.proveOldKey("local");
+    assert.equal(h.flow.state.prove.phase, "done");
+    assert.equal(h.flow.state.prove.localLeft, 0, "every local copy was checked (proven, or known to need another key)");
+    assert.ok(h.flow.state.oldBackups.length > 0, "shows which backups the old key is proven to open");
+    assert.ok(h.flow.state.prove.remoteLeft.count > 0 && h.flow.state.prove.remoteLeft.bytes > 0, "remote copies wait for the user's choice, with their size");
     h.flow.downloadOldKit();
     const oldKit = parseEmergencyKit(h.downloads[0]!.text);
     assert.equal(oldKit.key, oldKey);
     assert.equal(oldKit.generation, 1);
     assert.equal(oldKit.backups?.length, h.flow.state.oldBackups.length, "the old kit lists the backups it opens");
+    for (const b of oldKit.backups!) {
+      assert.deepEqual(b.locations, ["Local"], "locations named as HA shows them");
+      await conn.sendMessagePromise({ type: "backup/can_decrypt_on_download", backup_id: b.backup_id, agent_id: "hassio.local", password: oldKey });
+    }
+    // Checking the remote copies too keeps the list proven, and may only grow it.
+    await h.flow.proveOldKey("remote");
+    assert.equal(h.flow.state.prove.remoteLeft.count, 0);
+    assert.ok(h.flow.state.oldBackups.length >= oldKit.backups!.length);
     h.flow.next();
     assert.equal(h.flow.state.step, "old_key", "cannot go on without acknowledging the old kit is stored");
     h.flow.acknowledgeOldKit(true);

@@ -87,12 +87,32 @@ describe("our block", () => {
       "Key generation: 2",
       "Key fingerprint: ABAB-ABAB-ABAB",
       "In use since: 2026-01-02",
-      "No backups made with this key yet.",
+      "No backup is known to open with this key yet.",
     ]);
     assert.equal(lines.length, 23);
   });
   it("says when the backups are not known", () => {
     assert.match(renderEmergencyKit(facts()), /Which backups this key opens is not known yet\.$/);
+  });
+  it("lists facts as '- ' lines and guesses apart as '? ' lines under their own heading; the parser keeps them apart", async () => {
+    const localize = await localizeFor("en");
+    const proven = [{ backup_id: "aaaa1111", date: "2026-02-01T03:00:00Z", name: "Automatic backup", locations: ["Local", "Cloud"] }];
+    const guessed = [{ backup_id: "bbbb2222", date: "2026-01-20T03:00:00Z", name: "Before upgrading | 2026.1", locations: ["NAS"] }];
+    const text = renderEmergencyKit(facts({ localize, backups: proven, guessed }));
+    const ours = text.split("\n").slice(text.split("\n").indexOf("== Backup Keyring =="));
+    assert.deepEqual(ours.slice(2), [
+      "The backup this key opens: proven by a check, or made while Backup Keyring saw this key in use (id | date | name | locations):",
+      "- aaaa1111 | 2026-02-01 | Automatic backup | Local, Cloud",
+      "Probably also opens (not checked, guessed by date): 1 backup (id | date | name | locations):",
+      "? bbbb2222 | 2026-01-20 | Before upgrading   2026.1 | NAS",
+    ]);
+    const parsed = parseEmergencyKit(text);
+    assert.deepEqual(parsed.backups?.map((b) => b.backup_id), ["aaaa1111"]);
+    assert.deepEqual(parsed.guessed?.map((b) => [b.backup_id, b.locations]), [["bbbb2222", ["NAS"]]]);
+    // Only guesses: no fact line at all.
+    const onlyGuessed = renderEmergencyKit(facts({ localize, backups: [], guessed }));
+    assert.ok(!onlyGuessed.split("\n").some((l) => l.startsWith("- ")));
+    assert.equal(parseEmergencyKit(onlyGuessed).backups, undefined);
   });
 });
 

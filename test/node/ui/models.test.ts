@@ -59,12 +59,16 @@ describe("keyring status", () => {
     const copies = [copy("1", "backup.local", "g1"), copy("1", "cloud.cloud", "g1"), copy("2", "backup.local", "g1"), copy("3", "backup.local", "g2"), copy("4", "backup.local", null)];
     const s = keyringStatus(copies, gens, new Set(["fp2"]));
     assert.equal(s.kind, "needs_kits");
-    assert.deepEqual(s.needs, [{ generation: 1, count: 2 }]);
+    assert.deepEqual(s.needs, [{ generation: 1, count: 2, kitSaved: false }]);
     assert.equal(s.unknown, 1);
     assert.equal(s.open, 1);
     // An unencrypted copy elsewhere does not make an encrypted copy under an old key open.
     assert.equal(keyringStatus([copy("9", "backup.local", "g1"), copy("9", "hassio.nas", null, { protected: false, confidence: "unencrypted" })], gens, new Set(["fp2"])).kind, "needs_kits");
-    assert.equal(localizeEnglish("panel.status.needs", s.needs[0]), "2 backups need key generation 1: load its kit.");
+    assert.equal(localizeEnglish("panel.status.needs", { count: 2, generation: 1 }), "2 backups need key generation 1: load its kit.");
+    // Its kit was saved (the key change asked for it): a reminder that says so, not a warning.
+    const saved = keyringStatus(copies, gens.map((g) => (g.id === "g1" ? { ...g, kitDownloadedAt: "2026-01-01T00:00:00Z" } : g)), new Set(["fp2"]));
+    assert.deepEqual(saved.needs, [{ generation: 1, count: 2, kitSaved: true }]);
+    assert.deepEqual(s.counts, { proven: 0, probably: 3, unknown: 1 });
     // Loading generation 1's kit makes them open.
     assert.deepEqual(keyringStatus(copies, gens, new Set(["fp1", "fp2"])).needs, []);
   });
@@ -108,7 +112,7 @@ describe("card", () => {
     const proven = gen(2, "active", { kitDownloadedAt: "x", kitProvenAt: "y" });
     const good = cardView({ keySet: true, active: proven, generations: [proven], copies: [copy("1", "backup.local", "g2")], held: new Set(["fp2"]), agentErrors: [] });
     assert.equal(good.allGood, true);
-    assert.deepEqual(good.status.map((l) => l.key), ["card.status.key_set", "card.status.kit_last_proven", "card.status.newest_not_verified"]);
+    assert.deepEqual(good.status.map((l) => l.key), ["card.status.key_set", "card.status.kit_last_proven", "card.status.newest_not_verified", "panel.status.counts"]);
   });
 
   it("the kit drill at a glance: last proven, next drill due (a day in the instance's zone), due now, off; backups never proven", () => {
