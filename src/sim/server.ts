@@ -35,7 +35,7 @@ export interface SimOptions {
 export type SimControlAction =
   | { type: "get_state" }
   | { type: "set_password"; password: string | null }
-  | { type: "create_backup"; date?: string; name?: string; agent_ids?: string[] }
+  | { type: "create_backup"; date?: string; name?: string; agent_ids?: string[]; empty?: boolean }
   | { type: "delete_backup"; backup_id: string }
   | { type: "set_agent_error"; agent_id: string; message: string | null }
   | { type: "set_manager_state"; state: ManagerStateEvent }
@@ -148,7 +148,15 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
 
   const server = createServer((req, res) => {
     handleHttp(
-      { state, adminTokens: [adminToken], verifySigned: (u) => verifySignedPath(secret, u), serveDir: options.serve ?? null },
+      {
+        state,
+        adminTokens: [adminToken],
+        signedByAdmin: (u) => {
+          const userId = verifySignedPath(secret, u);
+          return users.some((x) => x.id === userId && x.is_admin);
+        },
+        serveDir: options.serve ?? null,
+      },
       req,
       res,
     ).catch(() => {
@@ -200,6 +208,7 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
             agentIds: action.agent_ids ?? state.config.create_backup.agent_ids,
             password: state.config.create_backup.password,
             withAutomaticSettings: true,
+            empty: action.empty,
           },
           rng,
         );
