@@ -2,6 +2,7 @@
 // event frames, subscriptions, ping/pong and message coalescing after `supported_features`.
 import type { WebSocket } from "ws";
 import type { ManagerStateEvent } from "../data/backup.js";
+import { backupFeatures } from "../data/ha-version.js";
 import { backupCommandAvailable, backupHandlers, type BackupHost } from "./backup-commands.js";
 import type { Faults } from "./faults.js";
 import { WsError, validate } from "./validate.js";
@@ -22,6 +23,10 @@ export interface ServerContext extends BackupHost {
   getConfig(): Record<string, unknown>;
   /** Received commands, for tests that check what a client did (or did not) send. */
   log: { type: string; user: string }[];
+  /** "starting": HA restarted and the backup integration is not loaded yet. */
+  phase(): "running" | "starting" | "blocked";
+  /** Resolves when the backup integration has loaded (at once when it is). */
+  backupLoaded(): Promise<void>;
 }
 
 type Frame = Record<string, unknown>;
@@ -149,6 +154,17 @@ export class SimConnection {
         return null;
       case "get_config":
         return this.ctx.getConfig();
+      case "integration/wait": {
+        // Core `websocket_api/commands.py` `handle_integration_wait`: waits for the domain's
+        // setup to finish, then says whether it loaded.
+        const p = validate(msg, { domain: { type: "str", required: true } });
+        const components = this.ctx.getConfig().components as string[];
+        if (p.domain === "backup") {
+          await this.ctx.backupLoaded();
+          return { integration_loaded: true };
+        }
+        return { integration_loaded: components.includes(p.domain as string) };
+      }
       case "auth/current_user":
         return {
           id: user.id,
@@ -192,10 +208,14 @@ export class SimConnection {
       }
       case "backup/subscribe_events": {
         if (!backupCommandAvailable(this.ctx.state.haVersion, type)) throw new WsError("unknown_command", "Unknown command.");
+        // basic_websocket.py is registered at bootstrap (helpers/backup.py async_initialize_backup,
+        // HA 2025.2+), before the integration loads; 2025.1 had it only once the integration was up.
+        const starting = this.ctx.phase() === "starting";
+        if (starting && !backupFeatures(this.ctx.state.haVersion).canDecryptOnDownload) throw new WsError("unknown_command", "Unknown command.");
         if (!user.is_admin) throw new WsError("unauthorized", "Unauthorized");
         validate(msg, {});
-        // The current state goes out before the result frame, as core does.
-        this.send({ id, type: "event", event: this.ctx.state.managerEvent });
+        // The current state goes out before the result frame, as core does, once the manager exists.
+        if (!starting) this.send({ id, type: "event", event: this.ctx.state.managerEvent });
         const listener = (ev: ManagerStateEvent) => this.send({ id, type: "event", event: ev });
         this.backupSubscribers.add(listener);
         this.subscriptions.set(id, () => this.backupSubscribers.delete(listener));
@@ -204,6 +224,8 @@ export class SimConnection {
     }
     const handler = backupHandlers[type];
     if (!handler || !backupCommandAvailable(this.ctx.state.haVersion, type)) throw new WsError("unknown_command", "Unknown command.");
+    // Until the backup integration has loaded after a restart, its commands are not registered.
+    if (this.ctx.phase() === "starting") throw new WsError("unknown_command", "Unknown command.");
     if (!user.is_admin) throw new WsError("unauthorized", "Unauthorized");
     if (type === "backup/config/update") {
       const mode = this.ctx.faults.takeConfigUpdateFault();
