@@ -128,7 +128,8 @@ export const generateBackupWithAutomaticSettings = (conn: HaConnection) =>
 export const subscribeBackupEvents = (
   conn: HaConnection,
   callback: (event: ManagerStateEvent) => void,
-): Promise<UnsubscribeFunc> => conn.subscribeMessage<ManagerStateEvent>(callback, { type: "backup/subscribe_events" });
+  options?: { resubscribe?: boolean },
+): Promise<UnsubscribeFunc> => conn.subscribeMessage<ManagerStateEvent>(callback, { type: "backup/subscribe_events" }, options);
 
 export const signPath = (conn: HaConnection, path: string, expires = 30) =>
   conn.sendMessagePromise<{ path: string }>({ type: "auth/sign_path", path, expires });

@@ -6,8 +6,9 @@ import { LitElement, css, html, nothing, type PropertyValues } from "lit";
 import { property, state } from "lit/decorators.js";
 import { createConnection, createLongLivedTokenAuth, type Connection } from "home-assistant-js-websocket";
 import { stageText } from "../backup-stage.js";
-import { generateBackupWithAutomaticSettings, operationEndTracker, subscribeBackupEvents, type ManagerStateEvent } from "../../data/backup.js";
-import type { HaConnection, UnsubscribeFunc } from "../../data/connection.js";
+import { generateBackupWithAutomaticSettings, operationEndTracker, type ManagerStateEvent } from "../../data/backup.js";
+import { followBackup, type BackupFollower } from "../../data/backup-follow.js";
+import type { HaConnection } from "../../data/connection.js";
 import { InstanceError, classifyError, loadInstance, type InstanceSnapshot } from "../../data/instance.js";
 import "../components/backup-table.js";
 import { LocalizeController } from "../localize-controller.js";
@@ -92,15 +93,8 @@ export class BackupKeyringPanel extends LitElement {
   protected readonly i18n = new LocalizeController(this);
   protected conn: HaConnection | null = null;
   private ownConnection: Connection | null = null;
-  private unsubBackupEvents: UnsubscribeFunc | null = null;
+  private follower: BackupFollower | null = null;
   private readonly operationEnded = operationEndTracker();
-  private readonly onDisconnected = () => {
-    this.reconnecting = true;
-  };
-  private readonly onReady = () => {
-    this.reconnecting = false;
-    void this.reload();
-  };
 
   static override styles = [
     haStyles,
@@ -187,19 +181,25 @@ export class BackupKeyringPanel extends LitElement {
     }
   }
 
+  /** Follows the connection: load once HA's backup integration is up (again), then its events. */
   private attach(conn: HaConnection): void {
     this.detach();
     this.conn = conn;
-    conn.addEventListener?.("disconnected", this.onDisconnected);
-    conn.addEventListener?.("ready", this.onReady);
-    void this.reload();
+    if (this.status !== "ready") this.status = "loading";
+    this.follower = followBackup(conn, {
+      onEvent: (ev) => this.onManagerEvent(ev),
+      onAvailable: async () => {
+        this.reconnecting = false;
+        await this.reload();
+        return conn === this.conn && this.status === "ready" && (this.snapshot?.user.is_admin ?? false);
+      },
+      onUnavailable: () => (this.reconnecting = true),
+    });
   }
 
   private detach(): void {
-    void this.unsubBackupEvents?.().catch(() => undefined);
-    this.unsubBackupEvents = null;
-    this.conn?.removeEventListener?.("disconnected", this.onDisconnected);
-    this.conn?.removeEventListener?.("ready", this.onReady);
+    this.follower?.close();
+    this.follower = null;
     this.conn = null;
   }
 
@@ -208,7 +208,7 @@ export class BackupKeyringPanel extends LitElement {
     this.errorCode = err.code;
   }
 
-  /** Loads everything again; called on connect, on reconnect and when a backup operation ends. */
+  /** Loads everything again; called once HA's backup integration is up (connect, reconnect) and when a backup operation ends. */
   async reload(): Promise<void> {
     const conn = this.conn;
     if (!conn) return;
@@ -219,9 +219,6 @@ export class BackupKeyringPanel extends LitElement {
       this.snapshot = snapshot;
       this.errorCode = snapshot.user.is_admin ? null : "not_admin";
       this.status = "ready";
-      if (snapshot.user.is_admin && !this.unsubBackupEvents) {
-        this.unsubBackupEvents = await subscribeBackupEvents(conn, (ev) => this.onManagerEvent(ev));
-      }
       await this.afterLoad(snapshot);
     } catch (err) {
       this.fail(classifyError(err));
