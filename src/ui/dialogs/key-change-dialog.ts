@@ -192,6 +192,7 @@ export class BkKeyChangeDialog extends LitElement {
     return html`<div class="body">
         <h2 id="title">${t("flow.done.title")}</h2>
         <p>${t("flow.done.description", { generation: s.newGeneration?.number ?? "" })}</p>
+        <p>${t("flow.done.close_other_tabs")}</p>
         ${after === null
           ? html`<p>${t("flow.done.offer_backup")}</p>`
           : after.phase === "creating" || after.phase === "verifying"

@@ -8,6 +8,8 @@ import { createConnection, createLongLivedTokenAuth, type Connection } from "hom
 import { stageText } from "../backup-stage.js";
 import { generateBackupWithAutomaticSettings, operationEndTracker, type ManagerStateEvent } from "../../data/backup.js";
 import { followBackup, type BackupFollower } from "../../data/backup-follow.js";
+import { backupFeatures } from "../../data/ha-version.js";
+import { keyRestoredAfterChange } from "../../flows/key-restored.js";
 import type { HaConnection } from "../../data/connection.js";
 import { InstanceError, classifyError, loadInstance, type InstanceSnapshot } from "../../data/instance.js";
 import "../components/backup-table.js";
@@ -479,6 +481,7 @@ export class BackupKeyringPanel extends LitElement {
       <div class="grow">
         <h2 id="key-title">${t("panel.key.title")}</h2>
         <div class="secondary">${key === null ? t("panel.key.not_set") : t("panel.key.set")}</div>
+        ${this.renderKeyRestored()}
         ${key !== null && this.keyShown ? html`<p><code data-testid="key">${key}</code></p>` : nothing}
       </div>
       ${key !== null
@@ -488,6 +491,14 @@ export class BackupKeyringPanel extends LitElement {
         : nothing}
       ${this.renderKeyActions(s)}
     </section>`;
+  }
+
+  /** HA's own settings page (another tab) put the old key back right after our change. */
+  private renderKeyRestored(): unknown {
+    const f = this.session?.ready ? this.session.facts : null;
+    const restored = f ? keyRestoredAfterChange(f.journal, f.active) : null;
+    if (!restored) return nothing;
+    return html`<div class="alert warning" role="alert" data-testid="key-restored"><div>${this.i18n.localize("panel.key_restored", { generation: restored.restored })}</div></div>`;
   }
 
   /** Kit download/print and the key change, next to the key status. */
@@ -544,12 +555,21 @@ export class BackupKeyringPanel extends LitElement {
     `;
   }
 
+  /** What this HA version's backup API offers (from the connection's `ha_version`). */
+  private features() {
+    return backupFeatures(this.conn?.haVersion ?? this.snapshot?.core.version ?? "");
+  }
+
   private renderVerifyBar() {
     const t = this.i18n.localize;
     const v = this.verifying;
     if (!this.session?.ready) return nothing;
+    // Before 2025.2 HA cannot check a key against a stored backup (no can_decrypt_on_download).
+    const online = this.features().canDecryptOnDownload;
     return html`<div class="actions verify">
-      ${v
+      ${!online
+        ? html`<span role="note">${t("panel.verify.needs_newer_ha")}</span>`
+        : v
         ? html`<progress max=${v.total || 1} value=${v.done} aria-label=${t("panel.verify.progress", { done: v.done, total: v.total })}></progress>
             <span role="status">${t("panel.verify.progress", { done: v.done, total: v.total })}</span>
             <button @click=${() => this.verifyAbort?.abort()}>${t("common.cancel")}</button>`
@@ -581,7 +601,7 @@ export class BackupKeyringPanel extends LitElement {
       ${this.renderVerifyBar()}
       <bk-backup-table .rows=${this.tableRows(s)} .localize=${t} .language=${this.i18n.language}
         .timeZone=${s.core.time_zone} ?narrow=${this.narrow || (this.standalone && this.smallScreen)} ?withKeys=${this.session?.ready ?? false}
-        ?canVerify=${(this.session?.ready ?? false) && this.verifying === null}
+        ?canVerify=${(this.session?.ready ?? false) && this.verifying === null && this.features().canDecryptOnDownload}
         @verify-copy=${(e: CustomEvent<CopyRow>) => this.verify(e.detail)}></bk-backup-table>
     </section>`;
   }
