@@ -7,7 +7,7 @@ import { WebSocketServer } from "ws";
 import type { ManagerStateEvent } from "../data/backup.js";
 import { backupHandlers } from "./backup-commands.js";
 import { createDemoState } from "./demo-data.js";
-import { Faults, type ConfigUpdateFault, type DropPoint } from "./faults.js";
+import { Faults, type ConfigUpdateFault, type DropPoint, type RestartTiming } from "./faults.js";
 import { handleHttp } from "./http.js";
 import { systemRng } from "./random.js";
 import { signPath, verifySignedPath } from "./signed-path.js";
@@ -34,13 +34,7 @@ export interface SimOptions {
   restartAfter?: number;
 }
 
-/** How long each part of a restart lasts (ms); `hold` stays "starting" until `finish_start`. */
-export interface RestartTiming {
-  down_ms?: number;
-  starting_ms?: number;
-  blocked_ms?: number;
-  hold?: boolean;
-}
+export type { RestartTiming };
 
 export type SimControlAction =
   | { type: "get_state" }
@@ -49,7 +43,7 @@ export type SimControlAction =
   | { type: "delete_backup"; backup_id: string }
   | { type: "set_agent_error"; agent_id: string; message: string | null }
   | { type: "set_manager_state"; state: ManagerStateEvent }
-  | { type: "fault"; drop?: { command: string; when: DropPoint; times?: number; skip?: number }; delay_ms?: number; config_update?: ConfigUpdateFault | null }
+  | { type: "fault"; drop?: { command: string; when: DropPoint; times?: number; skip?: number; restart?: RestartTiming }; delay_ms?: number; config_update?: ConfigUpdateFault | null }
   | { type: "clear_faults" }
   | { type: "drop_connections" }
   | ({ type: "restart" } & RestartTiming)
@@ -117,6 +111,7 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
     faults,
     log: [],
     phase: () => (phase === "down" ? "starting" : phase),
+    restart: (t) => void restart(t),
     backupLoaded: () => loaded?.promise ?? Promise.resolve(),
     stageDelayMs: options.stageDelayMs ?? 150,
     persist,

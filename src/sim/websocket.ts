@@ -4,7 +4,7 @@ import type { WebSocket } from "ws";
 import type { ManagerStateEvent } from "../data/backup.js";
 import { backupFeatures } from "../data/ha-version.js";
 import { backupCommandAvailable, backupHandlers, type BackupHost } from "./backup-commands.js";
-import type { Faults } from "./faults.js";
+import type { DropRule, Faults, RestartTiming } from "./faults.js";
 import { WsError, validate } from "./validate.js";
 
 export interface SimUser {
@@ -27,6 +27,8 @@ export interface ServerContext extends BackupHost {
   phase(): "running" | "starting" | "blocked";
   /** Resolves when the backup integration has loaded (at once when it is). */
   backupLoaded(): Promise<void>;
+  /** Restarts the simulated HA (a fault can do that mid-command). */
+  restart(timing: RestartTiming): void;
 }
 
 type Frame = Record<string, unknown>;
@@ -127,17 +129,23 @@ export class SimConnection {
     this.ctx.log.push({ type, user: this.user!.id });
 
     const faults = this.ctx.faults;
-    if (faults.shouldDrop(type, "before")) return this.drop();
+    // A fired rule drops this connection, or restarts the whole HA (which drops them all).
+    const fire = (rule: DropRule) => (rule.restart ? this.ctx.restart(rule.restart) : this.drop());
+    let rule = faults.shouldDrop(type, "before");
+    if (rule) return fire(rule);
     if (faults.delayMs > 0) await new Promise((r) => setTimeout(r, faults.delayMs));
 
     try {
       const result = await this.dispatch(id, type, msg);
       if (result === NO_REPLY) return;
-      if (faults.shouldDrop(type, "after_handle")) return this.drop();
+      if ((rule = faults.shouldDrop(type, "after_handle"))) return fire(rule);
       this.result(id, result);
-      if (faults.shouldDrop(type, "after_answer")) setTimeout(() => this.drop(), 20);
+      if ((rule = faults.shouldDrop(type, "after_answer"))) {
+        const late = rule;
+        setTimeout(() => fire(late), 20);
+      }
     } catch (err) {
-      if (faults.shouldDrop(type, "after_handle")) return this.drop();
+      if ((rule = faults.shouldDrop(type, "after_handle"))) return fire(rule);
       if (err instanceof WsError) this.error(id, err.code, err.message);
       else this.error(id, "unknown_error", "Unknown error");
     }

@@ -67,6 +67,26 @@ describe("restart", () => {
     }
   });
 
+  it("a fault can restart HA right after it applied a command (e.g. a key change)", async () => {
+    const sim = await startSimulatedHA({ port: 0, backups: 1 });
+    try {
+      const conn = await connectHA(sim.url, sim.adminToken);
+      await sim.control({ type: "fault", drop: { command: "backup/config/update", when: "after_handle", restart: { down_ms: 0, hold: true } } });
+      const ready = new Promise<void>((r) => conn.addEventListener("ready", () => r()));
+      await assert.rejects(conn.sendMessagePromise({ type: "backup/config/update", create_backup: { name: "Nightly" } }));
+      const state = (await sim.control({ type: "get_state" })) as { phase: string; config: { create_backup: { name: string } } };
+      assert.equal(state.config.create_backup.name, "Nightly", "applied before the restart");
+      assert.notEqual(state.phase, "running", "restarting");
+      await ready;
+      assert.equal(((await conn.sendMessagePromise({ type: "backup/info" }).catch((e: unknown) => e)) as { code: string }).code, "unknown_command");
+      await sim.control({ type: "finish_start" });
+      assert.equal((await conn.sendMessagePromise<{ integration_loaded: boolean }>({ type: "integration/wait", domain: "backup" })).integration_loaded, true);
+      conn.close();
+    } finally {
+      await sim.close();
+    }
+  });
+
   it("--restart-after is a documented option", () => {
     assert.deepEqual(parseSimArgs(["--restart-after", "20"]), { restartAfter: 20 });
   });
