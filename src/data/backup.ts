@@ -137,6 +137,13 @@ export const signPath = (conn: HaConnection, path: string, expires = 30) =>
 export const backupDownloadPath = (backupId: string, agentId: string) =>
   `/api/backup/download/${encodeURIComponent(backupId)}?agent_id=${encodeURIComponent(agentId)}`;
 
+/** An upload-progress event (HA 2026.4+: `agent_id`, bytes, no `state`) as a whole percentage. */
+export function uploadProgress(event: ManagerStateEvent): { agentId: string; percent: number } | null {
+  if (typeof event.agent_id !== "string" || typeof event.uploaded_bytes !== "number" || typeof event.total_bytes !== "number") return null;
+  const percent = event.total_bytes > 0 ? Math.floor((100 * Math.min(event.uploaded_bytes, event.total_bytes)) / event.total_bytes) : 100;
+  return { agentId: event.agent_id, percent };
+}
+
 /**
  * Follows `backup/subscribe_events` and says when an operation has just finished: the manager is
  * back to idle after something else. The first frame (the current state) never counts, and

@@ -6,7 +6,7 @@ import { LitElement, css, html, nothing, type PropertyValues } from "lit";
 import { property, state } from "lit/decorators.js";
 import { createConnection, createLongLivedTokenAuth, type Connection } from "home-assistant-js-websocket";
 import { stageText } from "../backup-stage.js";
-import { generateBackupWithAutomaticSettings, operationEndTracker, type ManagerStateEvent } from "../../data/backup.js";
+import { generateBackupWithAutomaticSettings, operationEndTracker, uploadProgress, type ManagerStateEvent } from "../../data/backup.js";
 import { followBackup, type BackupFollower } from "../../data/backup-follow.js";
 import { backupFeatures } from "../../data/ha-version.js";
 import { keyRestoredAfterChange } from "../../flows/key-restored.js";
@@ -444,6 +444,8 @@ export class BackupKeyringPanel extends LitElement {
 
   private onManagerEvent(ev: ManagerStateEvent): void {
     const finished = this.operationEnded(ev);
+    const upload = uploadProgress(ev);
+    if (ev.manager_state === "create_backup" && upload && this.creating) this.creating = { stage: "upload_to_agents", percent: upload.percent };
     if (ev.manager_state === "create_backup" && !("agent_id" in ev)) {
       this.creating = { stage: ev.stage ?? null };
       if (ev.state === "completed") this.notice = { kind: "success", text: this.i18n.localize("panel.create.completed") };
@@ -454,7 +456,7 @@ export class BackupKeyringPanel extends LitElement {
   }
 
   /** A backup now, with the automatic settings (and so the current key), as HA's "Back up now" does. */
-  @state() private creating: { stage: string | null } | null = null;
+  @state() private creating: { stage: string | null; percent?: number } | null = null;
 
   private async createBackup(): Promise<void> {
     if (!this.conn || this.creating) return;
@@ -575,7 +577,7 @@ export class BackupKeyringPanel extends LitElement {
             <button @click=${() => this.verifyAbort?.abort()}>${t("common.cancel")}</button>`
         : html`<button class="primary" @click=${() => this.verify()}>${t("panel.verify.all")}</button>`}
       ${this.creating
-        ? html`<span role="status">${t("panel.create.running")}${this.creating.stage ? ` (${stageText(t, this.creating.stage)})` : ""}</span>`
+        ? html`<span role="status">${t("panel.create.running")}${this.creating.stage ? ` (${stageText(t, this.creating.stage)}${this.creating.percent !== undefined ? ` ${this.creating.percent} %` : ""})` : ""}</span>`
         : html`<button @click=${() => this.createBackup()} ?disabled=${!this.snapshot?.backup?.config.create_backup.password}>${t("panel.create.button")}</button>`}
     </div>`;
   }
