@@ -21,6 +21,9 @@ export interface BackupContent {
   date: string;
   extra_metadata: { instance_id?: string; with_automatic_settings?: boolean; [key: string]: unknown };
   failed_agent_ids: string[];
+  /** HA 2025.6+: add-ons and folders Supervisor could not back up. */
+  failed_addons?: AddonInfo[];
+  failed_folders?: string[];
   folders: string[];
   homeassistant_included: boolean;
   homeassistant_version: string | null;
@@ -47,6 +50,7 @@ export interface BackupInfo {
   last_attempted_automatic_backup: string | null;
   last_completed_automatic_backup: string | null;
   last_completed_automatic_backup_id?: string | null;
+  /** Named `last_non_idle_event` before HA 2025.4; `fetchBackupInfo` gives it this name. */
   last_action_event: ManagerStateEvent | null;
   next_automatic_backup: string | null;
   next_automatic_backup_additional: boolean;
@@ -85,7 +89,12 @@ export interface BackupConfig {
   schedule: { days: string[]; recurrence: "never" | "daily" | "custom_days"; time: string | null };
 }
 
-export const fetchBackupInfo = (conn: HaConnection) => conn.sendMessagePromise<BackupInfo>({ type: "backup/info" });
+/** `backup/info`, with `last_non_idle_event` (HA before 2025.4) under its newer name. */
+export async function fetchBackupInfo(conn: HaConnection): Promise<BackupInfo> {
+  type Answer = Omit<BackupInfo, "last_action_event"> & { last_action_event?: ManagerStateEvent | null; last_non_idle_event?: ManagerStateEvent | null };
+  const { last_non_idle_event, ...info } = await conn.sendMessagePromise<Answer>({ type: "backup/info" });
+  return { ...info, last_action_event: info.last_action_event ?? last_non_idle_event ?? null };
+}
 
 export const fetchBackupDetails = (conn: HaConnection, backupId: string) =>
   conn.sendMessagePromise<{ agent_errors: Record<string, string>; backup: BackupContent | null }>({
@@ -119,13 +128,21 @@ export const generateBackupWithAutomaticSettings = (conn: HaConnection) =>
 export const subscribeBackupEvents = (
   conn: HaConnection,
   callback: (event: ManagerStateEvent) => void,
-): Promise<UnsubscribeFunc> => conn.subscribeMessage<ManagerStateEvent>(callback, { type: "backup/subscribe_events" });
+  options?: { resubscribe?: boolean },
+): Promise<UnsubscribeFunc> => conn.subscribeMessage<ManagerStateEvent>(callback, { type: "backup/subscribe_events" }, options);
 
 export const signPath = (conn: HaConnection, path: string, expires = 30) =>
   conn.sendMessagePromise<{ path: string }>({ type: "auth/sign_path", path, expires });
 
 export const backupDownloadPath = (backupId: string, agentId: string) =>
   `/api/backup/download/${encodeURIComponent(backupId)}?agent_id=${encodeURIComponent(agentId)}`;
+
+/** An upload-progress event (HA 2026.4+: `agent_id`, bytes, no `state`) as a whole percentage. */
+export function uploadProgress(event: ManagerStateEvent): { agentId: string; percent: number } | null {
+  if (typeof event.agent_id !== "string" || typeof event.uploaded_bytes !== "number" || typeof event.total_bytes !== "number") return null;
+  const percent = event.total_bytes > 0 ? Math.floor((100 * Math.min(event.uploaded_bytes, event.total_bytes)) / event.total_bytes) : 100;
+  return { agentId: event.agent_id, percent };
+}
 
 /**
  * Follows `backup/subscribe_events` and says when an operation has just finished: the manager is

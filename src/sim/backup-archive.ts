@@ -2,6 +2,7 @@
 // `homeassistant.tar.gz` (+ a folder archive), each inner archive SecureTar-encrypted or not.
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
+import { backupFeatures } from "../data/ha-version.js";
 import type { Rng } from "./random.js";
 import { encryptV2, encryptV3, v3Root } from "./securetar-writer.js";
 import { writeTar } from "./tar-writer.js";
@@ -14,6 +15,8 @@ export interface ArchiveMeta {
   haVersion: string;
   withAutomaticSettings: boolean;
   folders: string[];
+  /** An archive with backup.json only (no inner archive), as a broken upload can leave. */
+  empty?: boolean;
 }
 
 /** HA/Supervisor backup ids: the first 8 hex of SHA-1 over "<date> - <name>" in lower case. */
@@ -21,9 +24,13 @@ export function backupIdFor(date: string, name: string): string {
   return createHash("sha1").update(`${date} - ${name}`.toLowerCase()).digest("hex").slice(0, 8);
 }
 
-/** SecureTar v3 from HA 2026.4 on; v2 before (core #166272). */
-export function formatForDate(date: string): "v2" | "v3" {
-  return new Date(date).getTime() >= Date.UTC(2026, 3, 1) ? "v3" : "v2";
+/**
+ * The simulated instance is Supervisor-style (`hassio.*` locations): Supervisor picks the SecureTar
+ * version by the core version it backs up (supervisor #6621, `CORE_SECURETAR_V3_MIN_VERSION =
+ * 2026.3.0`), not by the date.
+ */
+export function formatForVersion(haVersion: string): "v2" | "v3" {
+  return backupFeatures(haVersion).secureTarVersion === 3 ? "v3" : "v2";
 }
 
 function innerArchives(meta: ArchiveMeta, rng: Rng): { name: string; data: Uint8Array }[] {
@@ -73,7 +80,7 @@ export interface BuiltBackup {
 }
 
 export async function buildBackup(meta: ArchiveMeta, password: string | null, rng: Rng): Promise<BuiltBackup> {
-  const members = innerArchives(meta, rng);
+  const members = meta.empty ? [] : innerArchives(meta, rng);
   const mtime = Math.floor(new Date(meta.date).getTime() / 1000);
   const pack = (jsonProtected: boolean, inner: { name: string; data: Uint8Array }[]) =>
     writeTar([{ name: "./backup.json", data: backupJson(meta, jsonProtected), mtime }, ...inner.map((m) => ({ ...m, mtime }))]);
@@ -81,7 +88,7 @@ export async function buildBackup(meta: ArchiveMeta, password: string | null, rn
   let encrypted: Uint8Array | null = null;
   if (password !== null) {
     let inner: { name: string; data: Uint8Array }[];
-    if (formatForDate(meta.date) === "v3") {
+    if (formatForVersion(meta.haVersion) === "v3") {
       // One root context (one Argon2id) per backup, shared by its members, as securetar does.
       const root = await v3Root(password, rng.bytes(16), rng.bytes(16));
       inner = [];

@@ -2,6 +2,7 @@
 // locations (the NAS unencrypted), made under three successive keys, one mislabelled copy and
 // one location whose agent errors.
 import type { BackupConfig } from "../data/backup.js";
+import { haVersionAtLeast } from "../data/ha-version.js";
 import { seededRng, simEncryptionKey } from "./random.js";
 import { SimState } from "./state.js";
 
@@ -71,17 +72,17 @@ export async function createDemoState(opts: DemoOptions): Promise<SimState> {
     state.config.create_backup.password = keys[generation]!;
     const automatic = i % 5 !== 4;
     const date = isoDate(t);
-    const version = t < Date.UTC(2026, 3, 1) ? "2026.3.4" : opts.haVersion;
+    // Older backups were made by 2026.2 (SecureTar v2); newer ones by the running version.
+    const version = t < Date.UTC(2026, 3, 1) && haVersionAtLeast(opts.haVersion, "2026.3") ? "2026.2.3" : opts.haVersion;
     const name = automatic ? `Automatic backup ${version}` : `Before upgrading to ${version}`;
     // Cloud keeps only the newer half; the offsite mount (erroring now) held a few.
     const agentIds = ["hassio.local", "hassio.nas"];
     if (i >= count / 2) agentIds.push("cloud.cloud");
     if (i % 7 === 0) agentIds.push("hassio.offsite");
     const backup = await state.createBackup(
-      { name, date, agentIds, password: keys[generation]!, withAutomaticSettings: automatic, mislabelAgent: i === mislabelIndex ? "hassio.local" : undefined },
+      { name, date, agentIds, password: keys[generation]!, withAutomaticSettings: automatic, mislabelAgent: i === mislabelIndex ? "hassio.local" : undefined, haVersion: version },
       rng,
     );
-    backup.homeassistant_version = version;
     if (automatic) {
       state.config.last_attempted_automatic_backup = date;
       state.config.last_completed_automatic_backup = date;

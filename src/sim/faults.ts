@@ -3,9 +3,19 @@
 export type DropPoint = "before" | "after_handle" | "after_answer";
 export type ConfigUpdateFault = "fail_before_apply" | "fail_after_apply" | "apply_then_drop";
 
+/** How long each part of a restart lasts (ms); `hold` stays "starting" until `finish_start`. */
+export interface RestartTiming {
+  down_ms?: number;
+  starting_ms?: number;
+  blocked_ms?: number;
+  hold?: boolean;
+}
+
 export interface DropRule {
   command: string;
   when: DropPoint;
+  /** Restart the whole simulated HA at that point instead of dropping one connection. */
+  restart?: RestartTiming;
   /** How many times it fires (default once). */
   times?: number;
   /** Let this many matching commands through first (e.g. hit the second `backup/config/info`). */
@@ -31,15 +41,16 @@ export class Faults {
     this.configUpdate = null;
   }
 
-  shouldDrop(command: string, when: DropPoint): boolean {
+  /** The rule that fires for this command at this point, if any (it is used up). */
+  shouldDrop(command: string, when: DropPoint): DropRule | null {
     const rule = this.drops.find((r) => r.command === command && r.when === when && (r.times ?? 1) > 0);
-    if (!rule) return false;
+    if (!rule) return null;
     if ((rule.skip ?? 0) > 0) {
       rule.skip!--;
-      return false;
+      return null;
     }
     rule.times = (rule.times ?? 1) - 1;
-    return true;
+    return rule;
   }
 
   takeConfigUpdateFault(): ConfigUpdateFault | null {

@@ -12,7 +12,8 @@ import { writeTar } from "./tar-writer.js";
 export interface HttpContext {
   state: SimState;
   adminTokens: string[];
-  verifySigned(url: URL): boolean;
+  /** Whether a signed URL was signed by an admin (core's view is `require_admin`). */
+  signedByAdmin(url: URL): boolean;
   serveDir: string | null;
 }
 
@@ -34,13 +35,20 @@ function send(res: ServerResponse, status: number, body: string, type = "text/pl
   res.end(body);
 }
 
-/** Core streams a protected copy decrypted when the download carries the right password. */
-async function decryptedBackup(file: Uint8Array, password: string): Promise<Uint8Array | null> {
-  const members = tarMembers(file);
+/**
+ * Core `http.py` `_send_backup_with_password` → `util.py` `decrypt_backup`: members are written as
+ * they are decrypted; a member the password does not open stops the worker, so the response
+ * (already 200) ends early with the members before it and no end-of-archive.
+ */
+async function decryptedBackup(file: Uint8Array, password: string): Promise<{ body: Uint8Array; complete: boolean }> {
   const out = [];
-  for (const m of members) {
+  for (const m of tarMembers(file)) {
     if (/\.(tar|tar\.gz|tgz)$/.test(m.name) && detectStoredFormat(m.data) !== "plain") {
-      if (!(await passwordOpensMember(m.data, password))) return null;
+      if (!(await passwordOpensMember(m.data, password))) {
+        // The members so far, without the zero blocks that would end a complete tar.
+        const partial = writeTar(out);
+        return { body: partial.subarray(0, tarDataEnd(partial)), complete: false };
+      }
       out.push({ name: m.name, data: await decryptMember(m.data, password), mtime: 0 });
     } else if (m.name.endsWith("backup.json")) {
       const json = JSON.parse(new TextDecoder().decode(m.data)) as Record<string, unknown>;
@@ -48,7 +56,17 @@ async function decryptedBackup(file: Uint8Array, password: string): Promise<Uint
       out.push({ name: m.name, data: new TextEncoder().encode(JSON.stringify(json, null, 2)), mtime: 0 });
     } else out.push({ ...m, mtime: 0 });
   }
-  return writeTar(out);
+  return { body: writeTar(out), complete: true };
+}
+
+/** Where a tar's members end (before its zero blocks). */
+function tarDataEnd(tar: Uint8Array): number {
+  let at = 0;
+  while (at + 512 <= tar.length && !tar.subarray(at, at + 512).every((b) => b === 0)) {
+    const size = parseInt(new TextDecoder().decode(tar.subarray(at + 124, at + 136)).replace(/\0.*$/s, "").trim() || "0", 8);
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  return at;
 }
 
 export async function handleHttp(ctx: HttpContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -65,25 +83,23 @@ export async function handleHttp(ctx: HttpContext, req: IncomingMessage, res: Se
   const download = /^\/api\/backup\/download\/([^/]+)$/.exec(url.pathname);
   if (download) {
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
-    if (!(bearer && ctx.adminTokens.includes(bearer)) && !ctx.verifySigned(url)) return send(res, 401, "401: Unauthorized");
+    if (!(bearer && ctx.adminTokens.includes(bearer)) && !ctx.signedByAdmin(url)) return send(res, 401, "401: Unauthorized");
     const agentId = url.searchParams.get("agent_id");
     if (!agentId || !ctx.state.agentIds().includes(agentId)) return send(res, 400, "400: Bad Request");
     const backup = ctx.state.backups.get(decodeURIComponent(download[1]!));
     const copy = backup?.copies.get(agentId);
     if (!backup || !copy) return send(res, 404, "404: Not Found");
-    let body = copy.file;
+    const headers = { "content-type": "application/x-tar", "content-disposition": `attachment; filename=${slugify(backup.name)}.tar`, "access-control-allow-origin": "*" };
     const password = url.searchParams.get("password");
-    if (password !== null && copy.protected) {
-      const plain = await decryptedBackup(copy.file, password);
-      if (!plain) return send(res, 400, "400: Bad Request");
-      body = plain;
+    // `if not password or not backup.protected`: an empty password downloads the copy as stored.
+    if (!password || !copy.protected) {
+      res.writeHead(200, { ...headers, "content-length": String(copy.file.length) });
+      res.end(Buffer.from(copy.file.buffer, copy.file.byteOffset, copy.file.length));
+      return;
     }
-    res.writeHead(200, {
-      "content-type": "application/x-tar",
-      "content-length": String(body.length),
-      "content-disposition": `attachment; filename=${slugify(backup.name)}.tar`,
-      "access-control-allow-origin": "*",
-    });
+    // A decrypted download is streamed: no length is known up front.
+    const { body } = await decryptedBackup(copy.file, password);
+    res.writeHead(200, headers);
     res.end(Buffer.from(body.buffer, body.byteOffset, body.length));
     return;
   }

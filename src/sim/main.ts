@@ -1,5 +1,5 @@
 // `node dist/node/sim.js [--port 8123] [--host 127.0.0.1] [--token T] [--user-token T] [--state FILE]
-//  [--ha-version 2026.11.0] [--seed 1] [--now ISO] [--serve DIR] [--backups N]`
+//  [--ha-version 2026.11.0] [--seed 1] [--now ISO] [--serve DIR] [--backups N] [--restart-after S]`
 // Also the module the tests import: `startSimulatedHA(options)`.
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -19,8 +19,9 @@ const FLAGS: Record<string, keyof SimOptions> = {
   "--now": "now",
   "--serve": "serve",
   "--backups": "backups",
+  "--restart-after": "restartAfter",
 };
-const NUMERIC = new Set<keyof SimOptions>(["port", "seed", "backups"]);
+const NUMERIC = new Set<keyof SimOptions>(["port", "seed", "backups", "restartAfter"]);
 
 export function parseSimArgs(argv: string[]): SimOptions {
   const options: Record<string, unknown> = {};
@@ -54,6 +55,8 @@ const USAGE = `Simulated Home Assistant (WebSocket API, backup commands, real Se
   --seed N          demo data seed (default 1)                   --now ISO       date the demo counts back from
   --serve DIR       serve DIR/panel/index.html at / and DIR/dist at /local/backup-keyring/
   --backups N       number of demo backups (default 30)
+  --restart-after S restart once after S seconds: connections close, backup commands answer
+                    unknown_command while starting, the manager is blocked, then idle again
 `;
 
 if (isMain()) {

@@ -7,7 +7,7 @@ import { WebSocketServer } from "ws";
 import type { ManagerStateEvent } from "../data/backup.js";
 import { backupHandlers } from "./backup-commands.js";
 import { createDemoState } from "./demo-data.js";
-import { Faults, type ConfigUpdateFault, type DropPoint } from "./faults.js";
+import { Faults, type ConfigUpdateFault, type DropPoint, type RestartTiming } from "./faults.js";
 import { handleHttp } from "./http.js";
 import { systemRng } from "./random.js";
 import { signPath, verifySignedPath } from "./signed-path.js";
@@ -30,18 +30,24 @@ export interface SimOptions {
   backups?: number;
   /** Pause between backup stages, in ms. */
   stageDelayMs?: number;
+  /** Restart once, this many seconds after starting (connections closed, then HA starts again). */
+  restartAfter?: number;
 }
+
+export type { RestartTiming };
 
 export type SimControlAction =
   | { type: "get_state" }
   | { type: "set_password"; password: string | null }
-  | { type: "create_backup"; date?: string; name?: string; agent_ids?: string[] }
+  | { type: "create_backup"; date?: string; name?: string; agent_ids?: string[]; empty?: boolean }
   | { type: "delete_backup"; backup_id: string }
   | { type: "set_agent_error"; agent_id: string; message: string | null }
   | { type: "set_manager_state"; state: ManagerStateEvent }
-  | { type: "fault"; drop?: { command: string; when: DropPoint; times?: number; skip?: number }; delay_ms?: number; config_update?: ConfigUpdateFault | null }
+  | { type: "fault"; drop?: { command: string; when: DropPoint; times?: number; skip?: number; restart?: RestartTiming }; delay_ms?: number; config_update?: ConfigUpdateFault | null }
   | { type: "clear_faults" }
   | { type: "drop_connections" }
+  | ({ type: "restart" } & RestartTiming)
+  | { type: "finish_start" }
   | { type: "demo_keys" }
   | { type: "command_log" };
 
@@ -80,6 +86,18 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
   const connections = new Set<SimConnection>();
   const rng = systemRng();
   let port = 0;
+  // A restart: "down" (no WebSocket accepted), "starting" (backup integration not loaded),
+  // "blocked" (manager up, waiting for HA to finish starting), then "running".
+  let phase: "running" | "down" | "starting" | "blocked" = "running";
+  let loaded: { promise: Promise<void>; resolve: () => void } | null = null;
+  const timers = new Set<NodeJS.Timeout>();
+  const later = (ms: number, fn: () => void) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
+    }, ms);
+    timers.add(t);
+  };
 
   const fireEvent = (eventType: string, data: Record<string, unknown>) => {
     const ev = { event_type: eventType, data, origin: "LOCAL", time_fired: new Date().toISOString(), context: { id: rng.hex(26).toUpperCase(), parent_id: null, user_id: null } };
@@ -92,6 +110,9 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
     users,
     faults,
     log: [],
+    phase: () => (phase === "down" ? "starting" : phase),
+    restart: (t) => void restart(t),
+    backupLoaded: () => loaded?.promise ?? Promise.resolve(),
     stageDelayMs: options.stageDelayMs ?? 150,
     persist,
     publish(ev) {
@@ -100,7 +121,7 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
     signPath: (path, expires, user) => signPath(secret, path, expires, user.id),
     getConfig: () => ({
       allowlist_external_dirs: [],
-      components: ["backup", "frontend", "hassio", "http", "panel_custom", "persistent_notification", "websocket_api"],
+      components: [...(phase === "running" || phase === "blocked" ? ["backup"] : []), "frontend", "hassio", "http", "panel_custom", "persistent_notification", "websocket_api"],
       config_dir: "/config",
       config_source: "storage",
       country: "NL",
@@ -115,7 +136,7 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
       radius: 100,
       recovery_mode: false,
       safe_mode: false,
-      state: "RUNNING",
+      state: phase === "running" ? "RUNNING" : "STARTING",
       time_zone: "Europe/Amsterdam",
       unit_system: { length: "km", accumulated_precipitation: "mm", area: "m²", mass: "g", pressure: "Pa", temperature: "°C", volume: "L", wind_speed: "m/s" },
       version: state.haVersion,
@@ -148,7 +169,15 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
 
   const server = createServer((req, res) => {
     handleHttp(
-      { state, adminTokens: [adminToken], verifySigned: (u) => verifySignedPath(secret, u), serveDir: options.serve ?? null },
+      {
+        state,
+        adminTokens: [adminToken],
+        signedByAdmin: (u) => {
+          const userId = verifySignedPath(secret, u);
+          return users.some((x) => x.id === userId && x.is_admin);
+        },
+        serveDir: options.serve ?? null,
+      },
       req,
       res,
     ).catch(() => {
@@ -160,7 +189,7 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
   server.keepAliveTimeout = 75_000;
   const wss = new WebSocketServer({ noServer: true });
   server.on("upgrade", (req, socket, head) => {
-    if (new URL(req.url ?? "/", "http://x").pathname !== "/api/websocket") {
+    if (new URL(req.url ?? "/", "http://x").pathname !== "/api/websocket" || phase === "down") {
       socket.destroy();
       return;
     }
@@ -177,6 +206,42 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
   port = (server.address() as AddressInfo).port;
   const host = options.host ?? "127.0.0.1";
 
+  /** Loads the backup integration: its commands answer again, the manager is blocked, then idle. */
+  const finishStart = (blockedMs: number) => {
+    if (phase !== "starting" && phase !== "down") return;
+    phase = "blocked";
+    state.managerEvent = { manager_state: "blocked" };
+    loaded?.resolve();
+    loaded = null;
+    later(blockedMs, () => {
+      phase = "running";
+      state.managerEvent = { manager_state: "idle" };
+      ctx.publish(state.managerEvent);
+    });
+  };
+
+  let blockedMsOnFinish = 300;
+  const restart = (t: RestartTiming = {}): Promise<void> => {
+    for (const timer of timers) clearTimeout(timer);
+    timers.clear();
+    phase = "down";
+    let resolve!: () => void;
+    loaded = { promise: new Promise<void>((r) => (resolve = r)), resolve: () => resolve() };
+    // Nothing survives in memory but what core keeps in its store (config, backups).
+    state.lastActionEvent = null;
+    state.managerEvent = { manager_state: "blocked" };
+    for (const c of connections) c.drop();
+    blockedMsOnFinish = t.blocked_ms ?? 300;
+    return new Promise<void>((started) =>
+      later(t.down_ms ?? 300, () => {
+        phase = "starting";
+        if (!t.hold) later(t.starting_ms ?? 1000, () => finishStart(blockedMsOnFinish));
+        started();
+      }),
+    );
+  };
+  if (options.restartAfter !== undefined) later(options.restartAfter * 1000, () => void restart());
+
   const control = async (action: SimControlAction): Promise<unknown> => {
     switch (action.type) {
       case "get_state":
@@ -186,6 +251,8 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
           notifications: [...state.notifications.values()],
           manager_state: state.managerEvent,
           faults: faults.describe(),
+          phase,
+          connections: connections.size,
         };
       case "set_password":
         state.config.create_backup.password = action.password;
@@ -200,6 +267,7 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
             agentIds: action.agent_ids ?? state.config.create_backup.agent_ids,
             password: state.config.create_backup.password,
             withAutomaticSettings: true,
+            empty: action.empty,
           },
           rng,
         );
@@ -231,6 +299,15 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
       case "drop_connections":
         for (const c of connections) c.drop();
         return null;
+      case "restart": {
+        // Resolves once HA accepts connections again ("starting").
+        const { type: _type, ...timing } = action;
+        await restart(timing);
+        return null;
+      }
+      case "finish_start":
+        finishStart(blockedMsOnFinish);
+        return null;
       case "demo_keys":
         return [...state.demoKeys];
       case "command_log":
@@ -245,6 +322,8 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
     userToken,
     control,
     async close() {
+      for (const timer of timers) clearTimeout(timer);
+      loaded?.resolve();
       for (const c of connections) c.drop();
       wss.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

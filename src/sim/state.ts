@@ -3,7 +3,8 @@
 import { readFileSync, writeFileSync, mkdirSync, existsSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { BackupConfig, BackupContent, ManagerStateEvent } from "../data/backup.js";
-import { backupIdFor, buildBackup, formatForDate } from "./backup-archive.js";
+import { backupFeatures } from "../data/ha-version.js";
+import { backupIdFor, buildBackup } from "./backup-archive.js";
 import type { Rng } from "./random.js";
 
 export interface SimCopy {
@@ -19,6 +20,8 @@ export interface SimBackup {
   with_automatic_settings: boolean;
   folders: string[];
   copies: Map<string, SimCopy>;
+  /** Locations the upload failed on or that were unavailable (core `KnownBackups.add`). */
+  failed_agent_ids?: string[];
 }
 
 export interface SimAgent {
@@ -84,7 +87,9 @@ export class SimState {
       database_included: true,
       date: b.date,
       extra_metadata: { instance_id: this.instanceId, with_automatic_settings: b.with_automatic_settings },
-      failed_agent_ids: [],
+      failed_agent_ids: [...(b.failed_agent_ids ?? [])],
+      // No add-ons or folders ever fail here (Supervisor fills these when one cannot be backed up).
+      ...(backupFeatures(this.haVersion).failedAddonsFolders ? { failed_addons: [], failed_folders: [] } : {}),
       folders: b.folders,
       homeassistant_included: true,
       homeassistant_version: b.homeassistant_version,
@@ -102,7 +107,17 @@ export class SimState {
 
   /** Makes a real backup file with the current key and stores a copy per location. */
   async createBackup(
-    opts: { name: string; date: string; agentIds: string[]; password: string | null; withAutomaticSettings: boolean; mislabelAgent?: string },
+    opts: {
+      name: string;
+      date: string;
+      agentIds: string[];
+      password: string | null;
+      withAutomaticSettings: boolean;
+      mislabelAgent?: string;
+      /** The core version that made it (default: the instance's); it picks the SecureTar version. */
+      haVersion?: string;
+      empty?: boolean;
+    },
     rng: Rng,
   ): Promise<SimBackup> {
     const backupId = backupIdFor(opts.date, opts.name);
@@ -112,9 +127,10 @@ export class SimState {
         name: opts.name,
         date: opts.date,
         instanceId: this.instanceId,
-        haVersion: this.haVersion,
+        haVersion: opts.haVersion ?? this.haVersion,
         withAutomaticSettings: opts.withAutomaticSettings,
         folders: ["share"],
+        empty: opts.empty,
       },
       opts.password,
       rng,
@@ -129,7 +145,7 @@ export class SimState {
       backup_id: backupId,
       name: opts.name,
       date: opts.date,
-      homeassistant_version: this.haVersion,
+      homeassistant_version: opts.haVersion ?? this.haVersion,
       with_automatic_settings: opts.withAutomaticSettings,
       folders: ["share"],
       copies,
@@ -183,4 +199,3 @@ export class SimState {
   }
 }
 
-export { formatForDate };

@@ -2,8 +2,9 @@
 // event frames, subscriptions, ping/pong and message coalescing after `supported_features`.
 import type { WebSocket } from "ws";
 import type { ManagerStateEvent } from "../data/backup.js";
+import { backupFeatures } from "../data/ha-version.js";
 import { backupCommandAvailable, backupHandlers, type BackupHost } from "./backup-commands.js";
-import type { Faults } from "./faults.js";
+import type { DropRule, Faults, RestartTiming } from "./faults.js";
 import { WsError, validate } from "./validate.js";
 
 export interface SimUser {
@@ -22,6 +23,12 @@ export interface ServerContext extends BackupHost {
   getConfig(): Record<string, unknown>;
   /** Received commands, for tests that check what a client did (or did not) send. */
   log: { type: string; user: string }[];
+  /** "starting": HA restarted and the backup integration is not loaded yet. */
+  phase(): "running" | "starting" | "blocked";
+  /** Resolves when the backup integration has loaded (at once when it is). */
+  backupLoaded(): Promise<void>;
+  /** Restarts the simulated HA (a fault can do that mid-command). */
+  restart(timing: RestartTiming): void;
 }
 
 type Frame = Record<string, unknown>;
@@ -122,17 +129,23 @@ export class SimConnection {
     this.ctx.log.push({ type, user: this.user!.id });
 
     const faults = this.ctx.faults;
-    if (faults.shouldDrop(type, "before")) return this.drop();
+    // A fired rule drops this connection, or restarts the whole HA (which drops them all).
+    const fire = (rule: DropRule) => (rule.restart ? this.ctx.restart(rule.restart) : this.drop());
+    let rule = faults.shouldDrop(type, "before");
+    if (rule) return fire(rule);
     if (faults.delayMs > 0) await new Promise((r) => setTimeout(r, faults.delayMs));
 
     try {
       const result = await this.dispatch(id, type, msg);
       if (result === NO_REPLY) return;
-      if (faults.shouldDrop(type, "after_handle")) return this.drop();
+      if ((rule = faults.shouldDrop(type, "after_handle"))) return fire(rule);
       this.result(id, result);
-      if (faults.shouldDrop(type, "after_answer")) setTimeout(() => this.drop(), 20);
+      if ((rule = faults.shouldDrop(type, "after_answer"))) {
+        const late = rule;
+        setTimeout(() => fire(late), 20);
+      }
     } catch (err) {
-      if (faults.shouldDrop(type, "after_handle")) return this.drop();
+      if ((rule = faults.shouldDrop(type, "after_handle"))) return fire(rule);
       if (err instanceof WsError) this.error(id, err.code, err.message);
       else this.error(id, "unknown_error", "Unknown error");
     }
@@ -149,6 +162,17 @@ export class SimConnection {
         return null;
       case "get_config":
         return this.ctx.getConfig();
+      case "integration/wait": {
+        // Core `websocket_api/commands.py` `handle_integration_wait`: waits for the domain's
+        // setup to finish, then says whether it loaded.
+        const p = validate(msg, { domain: { type: "str", required: true } });
+        const components = this.ctx.getConfig().components as string[];
+        if (p.domain === "backup") {
+          await this.ctx.backupLoaded();
+          return { integration_loaded: true };
+        }
+        return { integration_loaded: components.includes(p.domain as string) };
+      }
       case "auth/current_user":
         return {
           id: user.id,
@@ -192,10 +216,14 @@ export class SimConnection {
       }
       case "backup/subscribe_events": {
         if (!backupCommandAvailable(this.ctx.state.haVersion, type)) throw new WsError("unknown_command", "Unknown command.");
+        // basic_websocket.py is registered at bootstrap (helpers/backup.py async_initialize_backup,
+        // HA 2025.2+), before the integration loads; 2025.1 had it only once the integration was up.
+        const starting = this.ctx.phase() === "starting";
+        if (starting && !backupFeatures(this.ctx.state.haVersion).canDecryptOnDownload) throw new WsError("unknown_command", "Unknown command.");
         if (!user.is_admin) throw new WsError("unauthorized", "Unauthorized");
         validate(msg, {});
-        // The current state goes out before the result frame, as core does.
-        this.send({ id, type: "event", event: this.ctx.state.managerEvent });
+        // The current state goes out before the result frame, as core does, once the manager exists.
+        if (!starting) this.send({ id, type: "event", event: this.ctx.state.managerEvent });
         const listener = (ev: ManagerStateEvent) => this.send({ id, type: "event", event: ev });
         this.backupSubscribers.add(listener);
         this.subscriptions.set(id, () => this.backupSubscribers.delete(listener));
@@ -204,6 +232,8 @@ export class SimConnection {
     }
     const handler = backupHandlers[type];
     if (!handler || !backupCommandAvailable(this.ctx.state.haVersion, type)) throw new WsError("unknown_command", "Unknown command.");
+    // Until the backup integration has loaded after a restart, its commands are not registered.
+    if (this.ctx.phase() === "starting") throw new WsError("unknown_command", "Unknown command.");
     if (!user.is_admin) throw new WsError("unauthorized", "Unauthorized");
     if (type === "backup/config/update") {
       const mode = this.ctx.faults.takeConfigUpdateFault();

@@ -3,8 +3,9 @@
 // a read-only line and the card sends no backup command at all (HA would refuse them anyway).
 import { LitElement, css, html, nothing, type PropertyValues } from "lit";
 import { property, state } from "lit/decorators.js";
-import { operationEndTracker, subscribeBackupEvents } from "../../data/backup.js";
-import type { HaConnection, UnsubscribeFunc } from "../../data/connection.js";
+import { operationEndTracker } from "../../data/backup.js";
+import { followBackup, type BackupFollower } from "../../data/backup-follow.js";
+import type { HaConnection } from "../../data/connection.js";
 import { classifyError, loadInstance, type InstanceSnapshot } from "../../data/instance.js";
 import { downloadTextFile } from "../../kit/download.js";
 import { KeyringSession } from "../keyring-session.js";
@@ -30,7 +31,7 @@ export class BackupKeyringCard extends LitElement {
   private readonly i18n = new LocalizeController(this);
   private conn: HaConnection | null = null;
   private session: KeyringSession | null = null;
-  private unsub: UnsubscribeFunc | null = null;
+  private follower: BackupFollower | null = null;
   private readonly operationEnded = operationEndTracker();
 
   static getConfigElement(): Promise<HTMLElement> {
@@ -69,8 +70,8 @@ export class BackupKeyringCard extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    void this.unsub?.().catch(() => undefined);
-    this.unsub = null;
+    this.follower?.close();
+    this.follower = null;
     this.conn = null;
     this.session?.close();
     this.session = null;
@@ -81,34 +82,40 @@ export class BackupKeyringCard extends LitElement {
     this.i18n.use(this.hass.language ?? this.hass.locale?.language);
     // HA pushes `hass` on every state change: reload only when the connection itself changes.
     if (this.hass.connection !== this.conn) {
-      void this.unsub?.().catch(() => undefined);
-      this.unsub = null;
-      this.conn = this.hass.connection;
+      this.follower?.close();
+      this.follower = null;
+      const conn = (this.conn = this.hass.connection);
       if (this.hass.user && !this.hass.user.is_admin) {
         this.snapshot = null;
         return;
       }
-      void this.load();
+      // Same lifecycle as the panel: wait for HA's backup integration (also after a restart), load, follow events.
+      this.follower = followBackup(conn, {
+        onEvent: (ev) => {
+          if (this.operationEnded(ev)) void this.load();
+        },
+        onAvailable: async () => (await this.load()) && conn === this.conn,
+      });
     }
   }
 
-  private async load(): Promise<void> {
+  /** Loads and folds HA's state; true when the user is an admin and it worked (events are worth following). */
+  private async load(): Promise<boolean> {
     const conn = this.conn;
-    if (!conn) return;
+    if (!conn) return false;
     try {
       const snapshot = await loadInstance(conn);
-      if (conn !== this.conn) return;
+      if (conn !== this.conn) return false;
       this.snapshot = snapshot;
       this.errorCode = null;
-      if (!snapshot.user.is_admin) return;
+      if (!snapshot.user.is_admin) return false;
       this.session ??= new KeyringSession(this.registryName, () => this.version++);
       await this.session.fold(snapshot, this.hass?.auth?.data?.hassUrl ?? location.origin);
       this.drillMonths = (await loadReminderSettings(await this.session.openRegistry())).drillMonths;
-      this.unsub ??= await subscribeBackupEvents(conn, (ev) => {
-        if (this.operationEnded(ev)) void this.load();
-      });
+      return true;
     } catch (err) {
       this.errorCode = classifyError(err).code;
+      return false;
     }
   }
 

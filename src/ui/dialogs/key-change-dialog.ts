@@ -6,6 +6,7 @@ import { property, state } from "lit/decorators.js";
 import { defaultLocks } from "../../common/locks.js";
 import { localizeEnglish, type LocalizeFunc } from "../../common/localize.js";
 import type { HaConnection } from "../../data/connection.js";
+import { backupFeatures } from "../../data/ha-version.js";
 import { KeyChangeFlow, type FlowState } from "../../flows/key-change/flow.js";
 import type { KitContext } from "../../flows/key-change/ports.js";
 import { registryPort } from "../../flows/key-change/registry-port.js";
@@ -69,6 +70,12 @@ export class BkKeyChangeDialog extends LitElement {
     await this.updateComplete;
     this.renderRoot.querySelector("dialog")?.showModal();
     await this.flow.start();
+  }
+
+  /** HA before 2025.2 has no backup/can_decrypt_on_download: no "create and verify" offer. */
+  private canVerifyOnline(): boolean {
+    const version = this.conn?.haVersion;
+    return !version || backupFeatures(version).canDecryptOnDownload;
   }
 
   override disconnectedCallback(): void {
@@ -219,8 +226,9 @@ export class BkKeyChangeDialog extends LitElement {
     return html`<div class="body">
         <h2 id="title">${t("flow.done.title")}</h2>
         <p>${t("flow.done.description", { generation: s.newGeneration?.number ?? "" })}</p>
+        <p>${t("flow.done.close_other_tabs")}</p>
         ${after === null
-          ? html`<p>${t("flow.done.offer_backup")}</p>`
+          ? html`<p>${t(this.canVerifyOnline() ? "flow.done.offer_backup" : "flow.done.verify_needs_newer_ha")}</p>`
           : after.phase === "creating" || after.phase === "verifying"
             ? html`<p role="status">${t(`flow.after.${after.phase}`)}${after.stage ? ` (${stageText(t, after.stage)})` : ""}</p>`
             : after.phase === "verified"
@@ -228,7 +236,7 @@ export class BkKeyChangeDialog extends LitElement {
               : html`<p class="bad" role="alert">${t(`errors.flow.${after.problem?.code ?? "backup_failed"}`, after.problem?.params)}</p>`}
       </div>
       <div class="actions">
-        ${after === null || after.phase === "failed" ? html`<button @click=${() => this.flow?.createAndVerifyBackup()}>${t("flow.done.create_backup")}</button>` : nothing}
+        ${(after === null || after.phase === "failed") && this.canVerifyOnline() ? html`<button @click=${() => this.flow?.createAndVerifyBackup()}>${t("flow.done.create_backup")}</button>` : nothing}
         <button class="primary" @click=${() => this.close()}>${t("flow.done.close")}</button>
       </div>`;
   }

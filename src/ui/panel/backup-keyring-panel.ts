@@ -6,8 +6,11 @@ import { LitElement, css, html, nothing, type PropertyValues } from "lit";
 import { property, state } from "lit/decorators.js";
 import { createConnection, createLongLivedTokenAuth, type Connection } from "home-assistant-js-websocket";
 import { stageText } from "../backup-stage.js";
-import { generateBackupWithAutomaticSettings, operationEndTracker, subscribeBackupEvents, type ManagerStateEvent } from "../../data/backup.js";
-import type { HaConnection, UnsubscribeFunc } from "../../data/connection.js";
+import { generateBackupWithAutomaticSettings, operationEndTracker, uploadProgress, type ManagerStateEvent } from "../../data/backup.js";
+import { followBackup, type BackupFollower } from "../../data/backup-follow.js";
+import { backupFeatures } from "../../data/ha-version.js";
+import { keyRestoredAfterChange } from "../../flows/key-restored.js";
+import type { HaConnection } from "../../data/connection.js";
 import { InstanceError, classifyError, loadInstance, type InstanceSnapshot } from "../../data/instance.js";
 import "../components/backup-table.js";
 import { LocalizeController } from "../localize-controller.js";
@@ -106,15 +109,8 @@ export class BackupKeyringPanel extends LitElement {
   protected readonly i18n = new LocalizeController(this);
   protected conn: HaConnection | null = null;
   private ownConnection: Connection | null = null;
-  private unsubBackupEvents: UnsubscribeFunc | null = null;
+  private follower: BackupFollower | null = null;
   private readonly operationEnded = operationEndTracker();
-  private readonly onDisconnected = () => {
-    this.reconnecting = true;
-  };
-  private readonly onReady = () => {
-    this.reconnecting = false;
-    void this.reload();
-  };
 
   static override styles = [
     haStyles,
@@ -204,19 +200,25 @@ export class BackupKeyringPanel extends LitElement {
     }
   }
 
+  /** Follows the connection: load once HA's backup integration is up (again), then its events. */
   private attach(conn: HaConnection): void {
     this.detach();
     this.conn = conn;
-    conn.addEventListener?.("disconnected", this.onDisconnected);
-    conn.addEventListener?.("ready", this.onReady);
-    void this.reload();
+    if (this.status !== "ready") this.status = "loading";
+    this.follower = followBackup(conn, {
+      onEvent: (ev) => this.onManagerEvent(ev),
+      onAvailable: async () => {
+        this.reconnecting = false;
+        await this.reload();
+        return conn === this.conn && this.status === "ready" && (this.snapshot?.user.is_admin ?? false);
+      },
+      onUnavailable: () => (this.reconnecting = true),
+    });
   }
 
   private detach(): void {
-    void this.unsubBackupEvents?.().catch(() => undefined);
-    this.unsubBackupEvents = null;
-    this.conn?.removeEventListener?.("disconnected", this.onDisconnected);
-    this.conn?.removeEventListener?.("ready", this.onReady);
+    this.follower?.close();
+    this.follower = null;
     this.conn = null;
   }
 
@@ -225,7 +227,7 @@ export class BackupKeyringPanel extends LitElement {
     this.errorCode = err.code;
   }
 
-  /** Loads everything again; called on connect, on reconnect and when a backup operation ends. */
+  /** Loads everything again; called once HA's backup integration is up (connect, reconnect) and when a backup operation ends. */
   async reload(): Promise<void> {
     const conn = this.conn;
     if (!conn) return;
@@ -236,9 +238,6 @@ export class BackupKeyringPanel extends LitElement {
       this.snapshot = snapshot;
       this.errorCode = snapshot.user.is_admin ? null : "not_admin";
       this.status = "ready";
-      if (snapshot.user.is_admin && !this.unsubBackupEvents) {
-        this.unsubBackupEvents = await subscribeBackupEvents(conn, (ev) => this.onManagerEvent(ev));
-      }
       await this.afterLoad(snapshot);
     } catch (err) {
       this.fail(classifyError(err));
@@ -610,6 +609,8 @@ export class BackupKeyringPanel extends LitElement {
 
   private onManagerEvent(ev: ManagerStateEvent): void {
     const finished = this.operationEnded(ev);
+    const upload = uploadProgress(ev);
+    if (ev.manager_state === "create_backup" && upload && this.creating) this.creating = { stage: "upload_to_agents", percent: upload.percent };
     if (ev.manager_state === "create_backup" && !("agent_id" in ev)) {
       this.creating = { stage: ev.stage ?? null };
       if (ev.state === "completed") this.notice = { kind: "success", text: this.i18n.localize("panel.create.completed") };
@@ -620,7 +621,7 @@ export class BackupKeyringPanel extends LitElement {
   }
 
   /** A backup now, with the automatic settings (and so the current key), as HA's "Back up now" does. */
-  @state() private creating: { stage: string | null } | null = null;
+  @state() private creating: { stage: string | null; percent?: number } | null = null;
 
   private async createBackup(): Promise<void> {
     if (!this.conn || this.creating) return;
@@ -647,6 +648,7 @@ export class BackupKeyringPanel extends LitElement {
       <div class="grow">
         <h2 id="key-title">${t("panel.key.title")}</h2>
         <div class="secondary">${key === null ? t("panel.key.not_set") : t("panel.key.set")}</div>
+        ${this.renderKeyRestored()}
         ${key !== null && this.keyShown ? html`<p><code data-testid="key">${key}</code></p>` : nothing}
       </div>
       ${key !== null
@@ -656,6 +658,14 @@ export class BackupKeyringPanel extends LitElement {
         : nothing}
       ${this.renderKeyActions(s)}
     </section>`;
+  }
+
+  /** HA's own settings page (another tab) put the old key back right after our change. */
+  private renderKeyRestored(): unknown {
+    const f = this.session?.ready ? this.session.facts : null;
+    const restored = f ? keyRestoredAfterChange(f.journal, f.active) : null;
+    if (!restored) return nothing;
+    return html`<div class="alert warning" role="alert" data-testid="key-restored"><div>${this.i18n.localize("panel.key_restored", { generation: restored.restored })}</div></div>`;
   }
 
   /** Kit download/print and the key change, next to the key status. */
@@ -719,12 +729,21 @@ export class BackupKeyringPanel extends LitElement {
     `;
   }
 
+  /** What this HA version's backup API offers (from the connection's `ha_version`). */
+  private features() {
+    return backupFeatures(this.conn?.haVersion ?? this.snapshot?.core.version ?? "");
+  }
+
   private renderVerifyBar() {
     const t = this.i18n.localize;
     const v = this.verifying;
     if (!this.session?.ready) return nothing;
+    // Before 2025.2 HA cannot check a key against a stored backup (no can_decrypt_on_download).
+    const online = this.features().canDecryptOnDownload;
     return html`<div class="actions verify">
-      ${v
+      ${!online
+        ? html`<span role="note">${t("panel.verify.needs_newer_ha")}</span>`
+        : v
         ? html`<progress max=${v.total || 1} value=${v.done} aria-label=${t("panel.verify.progress", { done: v.done, total: v.total })}></progress>
             <span role="status">${t("panel.verify.progress", { done: v.done, total: v.total })}</span>
             <button @click=${() => this.verifyAbort?.abort()}>${t("common.cancel")}</button>`
@@ -734,7 +753,7 @@ export class BackupKeyringPanel extends LitElement {
             <button @click=${() => this.backgroundCheck?.abort.abort()}>${t("common.cancel")}</button>`
         : nothing}
       ${this.creating
-        ? html`<span role="status">${t("panel.create.running")}${this.creating.stage ? ` (${stageText(t, this.creating.stage)})` : ""}</span>`
+        ? html`<span role="status">${t("panel.create.running")}${this.creating.stage ? ` (${stageText(t, this.creating.stage)}${this.creating.percent !== undefined ? ` ${this.creating.percent} %` : ""})` : ""}</span>`
         : html`<button @click=${() => this.createBackup()} ?disabled=${!this.snapshot?.backup?.config.create_backup.password}>${t("panel.create.button")}</button>`}
     </div>`;
   }
@@ -760,7 +779,7 @@ export class BackupKeyringPanel extends LitElement {
       ${this.renderVerifyBar()}
       <bk-backup-table .rows=${this.tableRows(s)} .localize=${t} .language=${this.i18n.language}
         .timeZone=${s.core.time_zone} ?narrow=${this.narrow || (this.standalone && this.smallScreen)} ?withKeys=${this.session?.ready ?? false}
-        ?canVerify=${(this.session?.ready ?? false) && this.verifying === null}
+        ?canVerify=${(this.session?.ready ?? false) && this.verifying === null && this.features().canDecryptOnDownload}
         @verify-copy=${(e: CustomEvent<CopyRow>) => this.verify(e.detail)}
         @restore-help=${(e: CustomEvent<CopyRow>) => this.openRestoreHelp(e.detail)}></bk-backup-table>
     </section>`;

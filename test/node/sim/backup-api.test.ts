@@ -28,7 +28,9 @@ const BACKUP_SHAPE: Record<string, Shape> = {
   database_included: "boolean",
   date: "string",
   extra_metadata: "object",
+  failed_addons: "array", // HA 2025.6+
   failed_agent_ids: "array",
+  failed_folders: "array", // HA 2025.6+
   folders: "array",
   homeassistant_included: "boolean",
   homeassistant_version: ["string", "null"],

@@ -126,12 +126,16 @@ describe("subscriptions", () => {
       frames.push(f);
       if (f.type === "event" && f.event?.manager_state === "idle") break;
     }
-    const seq = frames.map((f) => {
-      const fr = f as { type: string; id: number; event?: { stage?: string | null; state?: string }; result?: unknown };
-      return fr.type === "result" ? "result" : `${fr.event?.stage ?? "-"}/${fr.event?.state ?? "idle"}`;
-    });
-    // Core snapshot test_generate: in_progress (no stage) → result → home_assistant → upload_to_agents → completed → idle.
-    assert.deepEqual(seq, ["-/in_progress", "result", "home_assistant/in_progress", "upload_to_agents/in_progress", "-/completed", "-/idle"]);
+    const seq = frames
+      .filter((f) => !(f as { event?: object }).event || !("agent_id" in (f as { event: object }).event)) // upload progress (2026.4+)
+      .map((f) => {
+        const fr = f as { type: string; id: number; event?: { stage?: string | null; state?: string }; result?: unknown };
+        return fr.type === "result" ? "result" : `${fr.event?.stage ?? "-"}/${fr.event?.state ?? "idle"}`;
+      });
+    // Core snapshot test_generate: in_progress (no stage) → result → stages → upload_to_agents → completed → idle;
+    // on Supervisor the stages are Supervisor's (supervisor backups/manager.py), and 2026.4 adds cleaning_up.
+    const supervisor = ["addon_repositories", "docker_config", "home_assistant", "addons", "folders", "finishing_file", "await_addon_restarts"];
+    assert.deepEqual(seq, ["-/in_progress", "result", ...supervisor.map((s) => `${s}/in_progress`), "upload_to_agents/in_progress", "cleaning_up/in_progress", "-/completed", "-/idle"]);
     raw.ws.close();
   });
 

@@ -1,0 +1,108 @@
+// One connection lifecycle for everything that follows HA's backups (panel, card): after
+// connecting and after every reconnect, wait until HA's backup integration is loaded (an HA
+// that just restarted answers `backup/*` with unknown_command for a while), load, then subscribe
+// to backup events afresh. home-assistant-js-websocket re-sends a subscription on reconnect but
+// silently drops it when that fails, so we never let it resubscribe for us.
+import { subscribeBackupEvents, type ManagerStateEvent } from "./backup.js";
+import { isConnectionLost, toHaError, type HaConnection, type UnsubscribeFunc } from "./connection.js";
+
+export interface FollowHandlers {
+  /** Each `backup/subscribe_events` event (the first one of each subscription is the current state). */
+  onEvent(event: ManagerStateEvent): void;
+  /**
+   * The backup integration is available (first connect, or after a reconnect): load everything.
+   * Resolve true to receive backup events (admins only: HA refuses the subscription to others).
+   */
+  onAvailable(): Promise<boolean>;
+  /** The connection dropped (HA restarting, network): show it; onAvailable follows. */
+  onUnavailable?(): void;
+}
+
+export interface FollowOptions {
+  /** First pause before retrying a subscription HA did not know yet (doubles, up to 8×). */
+  retryMs?: number;
+  /** How many times to retry unknown_command before giving up until the next reconnect. */
+  retries?: number;
+}
+
+export interface BackupFollower {
+  /** Stops following: listeners removed, subscription ended. */
+  close(): void;
+}
+
+/**
+ * Waits for HA's backup integration as HA's own frontend does (`integration/wait`). Resolves
+ * false when HA says it did not load (no backup integration), true otherwise (also when HA is
+ * too old to know `integration/wait`: the commands themselves will tell).
+ */
+export async function waitForBackupIntegration(conn: HaConnection): Promise<boolean> {
+  try {
+    const r = await conn.sendMessagePromise<{ integration_loaded: boolean }>({ type: "integration/wait", domain: "backup" });
+    return r.integration_loaded;
+  } catch (err) {
+    if (isConnectionLost(err)) throw err;
+    return true;
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export function followBackup(conn: HaConnection, handlers: FollowHandlers, options: FollowOptions = {}): BackupFollower {
+  const retryMs = options.retryMs ?? 500;
+  const retries = options.retries ?? 8;
+  let round = 0;
+  let closed = false;
+  let unsubscribe: UnsubscribeFunc | null = null;
+
+  const stale = (mine: number) => closed || mine !== round;
+
+  const run = async (): Promise<void> => {
+    const mine = ++round;
+    // A subscription from before a reconnect died with the old socket (resubscribe: false).
+    unsubscribe = null;
+    try {
+      const loaded = await waitForBackupIntegration(conn);
+      if (stale(mine)) return;
+      const wantEvents = await handlers.onAvailable();
+      if (stale(mine) || !wantEvents || !loaded) return;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const unsub = await subscribeBackupEvents(conn, (ev) => {
+            if (!stale(mine)) handlers.onEvent(ev);
+          }, { resubscribe: false });
+          if (stale(mine)) void unsub().catch(() => undefined);
+          else unsubscribe = unsub;
+          return;
+        } catch (err) {
+          if (stale(mine) || isConnectionLost(err)) return;
+          // An integration that has just loaded may register its commands a moment later.
+          if (toHaError(err).code !== "unknown_command" || attempt >= retries) return;
+          await sleep(retryMs * Math.min(2 ** attempt, 8));
+          if (stale(mine)) return;
+        }
+      }
+    } catch {
+      // The connection dropped while waiting: the next "ready" starts over.
+    }
+  };
+
+  const onReady = () => void run();
+  const onDisconnected = () => {
+    round++; // whatever was in flight belongs to the old socket
+    unsubscribe = null;
+    handlers.onUnavailable?.();
+  };
+  conn.addEventListener?.("ready", onReady);
+  conn.addEventListener?.("disconnected", onDisconnected);
+  void run();
+
+  return {
+    close() {
+      closed = true;
+      conn.removeEventListener?.("ready", onReady);
+      conn.removeEventListener?.("disconnected", onDisconnected);
+      void unsubscribe?.().catch(() => undefined);
+      unsubscribe = null;
+    },
+  };
+}
