@@ -156,3 +156,29 @@ export function mergeStates(a: RegistryState, b: RegistryState): RegistryState {
     journal: mergeBy(a.journal, b.journal, (j) => j.key, (x) => x),
   };
 }
+
+const sameTimeNull = (a: { result: string; at: string } | null, b: { result: string; at: string } | null) => (a === null ? b === null : b !== null && a.result === b.result && a.at === b.at);
+
+/** Field-by-field equality of two copies (cheaper than comparing JSON, and blind to key order). */
+export function sameCopy(a: CopyRecord, b: CopyRecord): boolean {
+  return (
+    a.instanceId === b.instanceId && a.backupId === b.backupId && a.agentId === b.agentId && a.name === b.name && a.date === b.date &&
+    a.size === b.size && a.protected === b.protected && a.generationId === b.generationId && a.confidence === b.confidence &&
+    sameTimeNull(a.lastCheck, b.lastCheck) && a.deleted === b.deleted && a.deletedAt === b.deletedAt && a.mismatch === b.mismatch
+  );
+}
+
+export function sameGeneration(a: GenerationRecord, b: GenerationRecord): boolean {
+  return (
+    a.id === b.id && a.instanceId === b.instanceId && a.number === b.number && a.fingerprint === b.fingerprint && a.status === b.status &&
+    a.origin === b.origin && a.firstSeenAt === b.firstSeenAt && a.activatedAt === b.activatedAt && a.lastSeenActiveAt === b.lastSeenActiveAt &&
+    a.retiredAt === b.retiredAt && a.kitDownloadedAt === b.kitDownloadedAt && a.kitProvenAt === b.kitProvenAt && a.label === b.label
+  );
+}
+
+export function sameInstance(a: InstanceRecord, b: InstanceRecord): boolean {
+  return (
+    a.id === b.id && a.haInstanceId === b.haInstanceId && a.urlKey === b.urlKey && a.name === b.name && a.url === b.url &&
+    a.firstSeenAt === b.firstSeenAt && a.lastReconciledAt === b.lastReconciledAt && a.noKey === b.noKey
+  );
+}
