@@ -10,6 +10,7 @@ import { parseEmergencyKit } from "../kit/parse.js";
 import { emergencyKitFileName, renderEmergencyKit, type KitFacts } from "../kit/render.js";
 import { exportRegistry, exportReminder, importRegistry, type ImportResult } from "../registry/exchange.js";
 import type { CopyRecord, GenerationRecord, InstanceRecord, JournalEntry } from "../registry/model.js";
+import { RegistryMirror, type MirrorStatus } from "../registry/mirror.js";
 import { openRegistry, type Registry } from "../registry/registry.js";
 import { applyOfflineReport, verifyOnline, type VerifyOptions, type VerifySummary } from "../registry/verify.js";
 import { tidyKeyInput } from "../keys/format.js";
@@ -73,6 +74,8 @@ export class KeyringSession {
   }
 
   close(): void {
+    this.mirror?.stop();
+    this.mirror = null;
     this.vaultInstance?.lock();
     this.vaultInstance = null;
     this.unsubscribe?.();
@@ -83,10 +86,50 @@ export class KeyringSession {
     this.currentKey = null;
   }
 
+  private mirror: RegistryMirror | null = null;
+  private mirrorConn: HaConnection | null = null;
+  /** Whether the registry is also kept in HA (null until the mirror has been read once). */
+  mirrorStatus: MirrorStatus | null = null;
+
+  /**
+   * Shows what the registry already knows about this instance, before HA's state is folded in:
+   * a page paints from IndexedDB at once, and never waits for a reconciliation to show it.
+   */
+  async showStored(snapshot: InstanceSnapshot, url: string): Promise<void> {
+    if (!snapshot.backup || this.instanceId) return;
+    const r = await this.db();
+    const haInstanceId = snapshot.backup.info.backups.map((b) => b.extra_metadata?.instance_id).find((id): id is string => typeof id === "string");
+    const urlKey = `${url.replace(/\/+$/, "")}|${snapshot.core.location_name}`;
+    const instances = await r.instances();
+    const known = (haInstanceId ? instances.find((i) => i.haInstanceId === haInstanceId) : undefined) ?? instances.find((i) => i.urlKey === urlKey);
+    if (!known || this.instanceId) return;
+    this.instanceId = known.id;
+    this.currentKey = snapshot.backup.config.create_backup.password;
+    await this.refresh();
+  }
+
+  /**
+   * Reads the registry's mirror in HA before the first fold (a new device adopts its salt and
+   * gets every fact back), then keeps both in step. Without `conn` the registry stays local.
+   */
+  private async syncMirror(conn: HaConnection): Promise<void> {
+    if (this.mirror && this.mirrorConn === conn) return this.mirror.refresh();
+    this.mirror?.stop();
+    this.mirrorConn = conn;
+    this.mirror = new RegistryMirror(await this.db(), conn, {
+      onStatus: (status) => {
+        this.mirrorStatus = status;
+        this.onChange();
+      },
+    });
+    await this.mirror.start();
+  }
+
   /** Folds a fresh snapshot of HA into the registry (admins only: it needs the key and the list). */
-  async fold(snapshot: InstanceSnapshot, url: string): Promise<void> {
+  async fold(snapshot: InstanceSnapshot, url: string, conn?: HaConnection): Promise<void> {
     if (!snapshot.backup) return;
     const r = await this.db();
+    if (conn) await this.syncMirror(conn);
     this.currentKey = snapshot.backup.config.create_backup.password;
     this.changes++;
     const res = await r.fold({ url, locationName: snapshot.core.location_name, password: this.currentKey, info: snapshot.backup.info });

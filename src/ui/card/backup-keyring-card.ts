@@ -98,7 +98,10 @@ export class BackupKeyringCard extends LitElement {
       this.errorCode = null;
       if (!snapshot.user.is_admin) return;
       this.session ??= new KeyringSession(this.registryName, () => this.version++);
-      await this.session.fold(snapshot, this.hass?.auth?.data?.hassUrl ?? location.origin);
+      const url = this.hass?.auth?.data?.hassUrl ?? location.origin;
+      // The status shows from what is stored at once; the reconciliation updates it when done.
+      await this.session.showStored(snapshot, url);
+      await this.session.fold(snapshot, url, conn);
       this.unsub ??= await subscribeBackupEvents(conn, (ev) => {
         if (this.operationEnded(ev)) void this.load();
       });
