@@ -7,15 +7,30 @@
 // A verified copy keeps what the check proved; an unprotected copy is "unencrypted".
 import type { CopyRecord, GenerationRecord } from "./model.js";
 
-export function assignCopy(copy: CopyRecord, generations: GenerationRecord[]): CopyRecord {
-  if (!copy.protected) return { ...copy, generationId: null, confidence: "unencrypted" };
-  if (copy.confidence === "verified" && copy.generationId !== null) return copy;
-  const timeline = generations
+/** The generations a copy can belong to, in activation order. A reconciliation builds it once for all its copies. */
+export function sortedTimeline(generations: GenerationRecord[]): GenerationRecord[] {
+  return generations
     .filter((g) => g.activatedAt !== null && g.status !== "pending" && g.status !== "abandoned")
     .sort((a, b) => a.activatedAt!.localeCompare(b.activatedAt!));
+}
+
+// Parsed generation times, shared by every copy of a reconciliation (the same few strings).
+const parsed = new Map<string, number>();
+
+export function assignCopy(copy: CopyRecord, generations: GenerationRecord[], timeline = sortedTimeline(generations)): CopyRecord {
+  if (!copy.protected) return { ...copy, generationId: null, confidence: "unencrypted" };
+  if (copy.confidence === "verified" && copy.generationId !== null) return copy;
   if (timeline.length === 0) return { ...copy, generationId: null, confidence: "unknown" };
   const t = new Date(copy.date).getTime();
-  const at = (iso: string | null) => (iso === null ? Number.NaN : new Date(iso).getTime());
+  const at = (iso: string | null) => {
+    if (iso === null) return Number.NaN;
+    let ms = parsed.get(iso);
+    if (ms === undefined) {
+      if (parsed.size > 10_000) parsed.clear();
+      parsed.set(iso, (ms = new Date(iso).getTime()));
+    }
+    return ms;
+  };
 
   if (t < at(timeline[0]!.activatedAt)) return { ...copy, generationId: timeline[0]!.id, confidence: "inferred" };
   for (let i = 0; i < timeline.length; i++) {

@@ -10,7 +10,7 @@
 import { isConnectionLost, toHaError, type HaConnection, type UnsubscribeFunc } from "../data/connection.js";
 import { journalFact, mergeStates, emptyState, sameCopy, sameGeneration, sameInstance, copyKey, type RegistryState } from "./merge.js";
 import { MIRROR_FORMAT, MIRROR_VERSION, MirrorFormatError, packMirror, toBase64, unpackMirror } from "./mirror-codec.js";
-import { REGISTRY_LOCK, type Registry } from "./registry.js";
+import { REGISTRY_LOCK, dropCopySnapshots, type Registry } from "./registry.js";
 
 export const MIRROR_KEY = "backup_keyring_registry";
 export const DEFAULT_MIRROR_DEBOUNCE_MS = 1500;
@@ -59,7 +59,7 @@ export async function mergeIntoRegistry(registry: Registry, remote: RegistryStat
   const changed = await registry.locks.withLock(REGISTRY_LOCK, async () => {
     const local = await registryState(registry);
     const merged = mergeStates(local, remote);
-    const tx = registry.db.transaction(["instances", "generations", "copies", "journal"], "readwrite");
+    const tx = registry.db.transaction(["meta", "instances", "generations", "copies", "journal"], "readwrite");
     let n = 0;
     // Requests are queued without awaiting each one; a failure aborts the transaction, which
     // `tx.done` reports (the requests' own rejections are that same failure).
@@ -78,10 +78,12 @@ export async function mergeIntoRegistry(registry: Registry, remote: RegistryStat
       if (!cur || !sameGeneration(cur, x)) queue(tx.objectStore("generations").put(x));
     }
     const copies = new Map(local.copies.map((x) => [copyKey(x), x]));
+    const before = n;
     for (const x of merged.copies) {
       const cur = copies.get(copyKey(x));
       if (!cur || !sameCopy(cur, x)) queue(tx.objectStore("copies").put(x));
     }
+    if (n > before) queue(dropCopySnapshots(tx.objectStore("meta")));
     const journal = new Set(local.journal.map((j) => j.key));
     for (const j of merged.journal) {
       if (journal.has(j.key)) continue;

@@ -6,7 +6,8 @@ import { fetchCoreConfig } from "../data/auth.js";
 import type { HaConnection } from "../data/connection.js";
 import { defaultLocks, type LockPort } from "../common/locks.js";
 import { fingerprintKey, newFingerprintSalt } from "../keys/fingerprint.js";
-import { assignCopy } from "./assign.js";
+import { assignCopy, sortedTimeline } from "./assign.js";
+import { sameCopy } from "./merge.js";
 import {
   RegistryError,
   summarize,
@@ -44,6 +45,21 @@ export interface ReconcileInput {
 }
 
 const newId = () => crypto.randomUUID();
+
+/**
+ * Every copy of an instance as one JSON string in `meta`, written by the reconciliation: reading
+ * one value is fast where reading tens of thousands of records is not (the panel paints from it,
+ * and a reconciliation compares against it). The per-copy records stay the source of truth:
+ * every other writer of copies drops the snapshot in its own transaction (`dropCopySnapshots`),
+ * so a snapshot that exists is always current.
+ */
+export const copySnapshotKey = (instanceId: string) => `copies:${instanceId}`;
+const COPY_SNAPSHOTS = () => IDBKeyRange.bound("copies:", "copies:\uffff");
+
+/** Drops every copy snapshot; for writers of copies other than the reconciliation. */
+export function dropCopySnapshots(meta: { delete(key: IDBKeyRange): Promise<unknown> }): Promise<unknown> {
+  return meta.delete(COPY_SNAPSHOTS());
+}
 
 function wrapStorageError(err: unknown): never {
   const name = (err as { name?: string })?.name;
@@ -115,8 +131,12 @@ export class Registry {
     return (await this.db.getAllFromIndex("generations", "byInstance", instanceId)).sort((a, b) => a.number - b.number);
   }
 
-  copies(instanceId: string): Promise<CopyRecord[]> {
-    return this.db.getAllFromIndex("copies", "byInstance", instanceId);
+  async copies(instanceId: string): Promise<CopyRecord[]> {
+    const tx = this.db.transaction(["meta", "copies"]);
+    const snapshot = (await tx.objectStore("meta").get(copySnapshotKey(instanceId)))?.value;
+    const copies = typeof snapshot === "string" ? (JSON.parse(snapshot) as CopyRecord[]) : await tx.objectStore("copies").index("byInstance").getAll(instanceId);
+    await tx.done;
+    return copies;
   }
 
   async journal(instanceId: string | null, limit = 200): Promise<JournalEntry[]> {
@@ -158,7 +178,7 @@ export class Registry {
     const now = (input.now ?? new Date()).toISOString();
     const haInstanceId = input.info.backups.map((b) => b.extra_metadata?.instance_id).find((id): id is string => typeof id === "string") ?? null;
     const urlKey = `${input.url.replace(/\/+$/, "")}|${input.locationName}`;
-    const tx = this.db.transaction(["instances", "generations", "copies", "journal"], "readwrite");
+    const tx = this.db.transaction(["meta", "instances", "generations", "copies", "journal"], "readwrite");
     const journal: Omit<JournalEntry, "instanceId">[] = [];
     const note = (type: JournalType, params: Record<string, string | number> = {}) => journal.push({ at: now, type, params });
     try {
@@ -246,9 +266,23 @@ export class Registry {
         if (g.status === "active" && g.id !== active?.id) await put({ ...g, status: "retired", retiredAt: now });
       }
 
-      // 3. Copies.
+      // 3. Copies. Work in memory and queue only the writes that change something, without
+      // awaiting each request: one transaction, one wait (a failed request aborts it, and
+      // `tx.done` reports that). The generation timeline is built once for every copy.
+      const queue = (request: Promise<unknown>) => void request.catch(() => undefined);
       const copyStore = tx.objectStore("copies");
-      const existing = new Map((await copyStore.index("byInstance").getAll(instanceId)).map((c) => [`${c.backupId}|${c.agentId}`, c]));
+      const meta = tx.objectStore("meta");
+      const snapshot = (await meta.get(copySnapshotKey(instanceId)))?.value;
+      const stored = typeof snapshot === "string" ? (JSON.parse(snapshot) as CopyRecord[]) : await copyStore.index("byInstance").getAll(instanceId);
+      const existing = new Map(stored.map((c) => [`${c.backupId}|${c.agentId}`, c]));
+      const current = new Map(existing);
+      let writes = 0;
+      const write = (key: string, c: CopyRecord) => {
+        queue(copyStore.put(c));
+        current.set(key, c);
+        writes++;
+      };
+      const timeline = sortedTimeline(gens);
       const seen = new Set<string>();
       let added = 0;
       for (const b of input.info.backups) {
@@ -271,9 +305,9 @@ export class Registry {
             deletedAt: null,
             mismatch: false,
           };
-          const next = assignCopy({ ...base, name: b.name, date: b.date, size: status.size, protected: status.protected, deleted: false, deletedAt: null }, gens);
+          const next = assignCopy({ ...base, name: b.name, date: b.date, size: status.size, protected: status.protected, deleted: false, deletedAt: null }, gens, timeline);
           if (!before) added++;
-          if (!before || JSON.stringify(before) !== JSON.stringify(next)) await copyStore.put(next);
+          if (!before || !sameCopy(before, next)) write(key, next);
         }
       }
       let deleted = 0;
@@ -281,14 +315,15 @@ export class Registry {
       const deletedBackups = new Set<string>();
       for (const [key, c] of existing) {
         if (seen.has(key) || c.deleted || erroring.has(c.agentId)) continue;
-        await copyStore.put({ ...c, deleted: true, deletedAt: now });
+        write(key, { ...c, deleted: true, deletedAt: now });
         deleted++;
         deletedBackups.add(c.backupId);
       }
       for (const backupId of deletedBackups) note("backup_deleted", { backup_id: backupId });
 
       const journalStore = tx.objectStore("journal");
-      for (const j of journal) await journalStore.add({ ...j, instanceId });
+      for (const j of journal) queue(journalStore.add({ ...j, instanceId }));
+      if (writes > 0 || typeof snapshot !== "string") queue(meta.put({ key: copySnapshotKey(instanceId), value: JSON.stringify([...current.values()]) }));
       await tx.done;
       return {
         instanceId,
@@ -403,10 +438,11 @@ export class Registry {
    */
   async recordCheck(instanceId: string, backupId: string, agentId: string, outcome: { fingerprint: string } | { result: Exclude<CheckResult, "ok">; tried?: string[] }): Promise<{ mismatch: boolean; generation: number | null }> {
     return this.write(async () => {
-      const tx = this.db.transaction(["generations", "copies", "journal"], "readwrite");
+      const tx = this.db.transaction(["meta", "generations", "copies", "journal"], "readwrite");
       const now = new Date().toISOString();
       const copy = await tx.objectStore("copies").get([instanceId, backupId, agentId]);
       if (!copy) throw new RegistryError("unknown_copy");
+      await dropCopySnapshots(tx.objectStore("meta"));
       const journal = tx.objectStore("journal");
       if (!("fingerprint" in outcome)) {
         // A generation we had only guessed is ruled out when its own key failed to open the copy.
