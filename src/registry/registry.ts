@@ -54,6 +54,8 @@ const newId = () => crypto.randomUUID();
  * so a snapshot that exists is always current.
  */
 export const copySnapshotKey = (instanceId: string) => `copies:${instanceId}`;
+/** A fresh id per snapshot: a registry that parsed that snapshot already keeps using its parse. */
+const copySnapshotIdKey = (instanceId: string) => `copies:${instanceId}#id`;
 const COPY_SNAPSHOTS = () => IDBKeyRange.bound("copies:", "copies:\uffff");
 
 /** Drops every copy snapshot; for writers of copies other than the reconciliation. */
@@ -133,10 +135,27 @@ export class Registry {
 
   async copies(instanceId: string): Promise<CopyRecord[]> {
     const tx = this.db.transaction(["meta", "copies"]);
-    const snapshot = (await tx.objectStore("meta").get(copySnapshotKey(instanceId)))?.value;
-    const copies = typeof snapshot === "string" ? (JSON.parse(snapshot) as CopyRecord[]) : await tx.objectStore("copies").index("byInstance").getAll(instanceId);
+    const { copies } = await this.storedCopies(tx.objectStore("meta"), tx.objectStore("copies"), instanceId);
     await tx.done;
-    return copies;
+    // A new array (the cached one stays as read); the records are never changed in place.
+    return [...copies];
+  }
+
+  /** The last copy snapshot this registry parsed, while it is still the stored one. */
+  private copyCache: { instanceId: string; id: string; copies: CopyRecord[] } | null = null;
+
+  private async storedCopies(
+    meta: { get(key: string): Promise<{ key: string; value: unknown } | undefined> },
+    store: { index(name: "byInstance"): { getAll(key: string): Promise<CopyRecord[]> } },
+    instanceId: string,
+  ): Promise<{ copies: CopyRecord[]; fromSnapshot: boolean }> {
+    const id = (await meta.get(copySnapshotIdKey(instanceId)))?.value;
+    if (typeof id === "string" && this.copyCache?.instanceId === instanceId && this.copyCache.id === id) return { copies: this.copyCache.copies, fromSnapshot: true };
+    const snapshot = typeof id === "string" ? (await meta.get(copySnapshotKey(instanceId)))?.value : undefined;
+    if (typeof id !== "string" || typeof snapshot !== "string") return { copies: await store.index("byInstance").getAll(instanceId), fromSnapshot: false };
+    const copies = JSON.parse(snapshot) as CopyRecord[];
+    this.copyCache = { instanceId, id, copies };
+    return { copies, fromSnapshot: true };
   }
 
   async journal(instanceId: string | null, limit = 200): Promise<JournalEntry[]> {
@@ -272,8 +291,7 @@ export class Registry {
       const queue = (request: Promise<unknown>) => void request.catch(() => undefined);
       const copyStore = tx.objectStore("copies");
       const meta = tx.objectStore("meta");
-      const snapshot = (await meta.get(copySnapshotKey(instanceId)))?.value;
-      const stored = typeof snapshot === "string" ? (JSON.parse(snapshot) as CopyRecord[]) : await copyStore.index("byInstance").getAll(instanceId);
+      const { copies: stored, fromSnapshot } = await this.storedCopies(meta, copyStore, instanceId);
       const existing = new Map(stored.map((c) => [`${c.backupId}|${c.agentId}`, c]));
       const current = new Map(existing);
       let writes = 0;
@@ -323,8 +341,14 @@ export class Registry {
 
       const journalStore = tx.objectStore("journal");
       for (const j of journal) queue(journalStore.add({ ...j, instanceId }));
-      if (writes > 0 || typeof snapshot !== "string") queue(meta.put({ key: copySnapshotKey(instanceId), value: JSON.stringify([...current.values()]) }));
+      let snapshotWritten: { id: string; copies: CopyRecord[] } | null = null;
+      if (writes > 0 || !fromSnapshot) {
+        snapshotWritten = { id: newId(), copies: [...current.values()] };
+        queue(meta.put({ key: copySnapshotKey(instanceId), value: JSON.stringify(snapshotWritten.copies) }));
+        queue(meta.put({ key: copySnapshotIdKey(instanceId), value: snapshotWritten.id }));
+      }
       await tx.done;
+      if (snapshotWritten) this.copyCache = { instanceId, ...snapshotWritten };
       return {
         instanceId,
         active: active ? summarize(active) : null,
