@@ -41,8 +41,12 @@ export interface MirrorOptions {
 
 /** Everything in the registry as a merge state (in merge order, so equal registries compare equal). */
 export async function registryState(registry: Registry): Promise<RegistryState> {
-  const dump = await registry.dump();
-  return mergeStates({ instances: dump.instances, generations: dump.generations, copies: dump.copies, journal: dump.journal.map(journalFact) }, emptyState());
+  const tx = registry.db.transaction(["instances", "generations", "journal"]);
+  const [instances, generations, journal] = await Promise.all([tx.objectStore("instances").getAll(), tx.objectStore("generations").getAll(), tx.objectStore("journal").getAll()]);
+  await tx.done;
+  // Copies through `copies()`: its snapshot is one value to read where the records are thousands.
+  const copies = (await Promise.all(instances.map((i) => registry.copies(i.id)))).flat();
+  return mergeStates({ instances, generations, copies, journal: journal.map(journalFact) }, emptyState());
 }
 
 function isManifest(v: unknown): v is MirrorManifest {
