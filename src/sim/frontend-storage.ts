@@ -7,7 +7,7 @@ import { validate } from "./validate.js";
 type Listener = () => void;
 
 class UserStore {
-  readonly data: Record<string, unknown> = {};
+  constructor(readonly data: Record<string, unknown> = {}) {}
   /** Key (or null: every key) → listeners, in subscription order, as core keeps them. */
   private readonly subscriptions = new Map<string | null, Listener[]>();
 
@@ -31,6 +31,17 @@ class UserStore {
 export class FrontendStorage {
   private readonly stores = new Map<string, UserStore>();
 
+  /**
+   * `saved` (user id → that user's object) is what a previous run stored; `onSave` is called after
+   * every set with the same shape, as core saves `.storage/frontend.user_data_<user_id>`.
+   */
+  constructor(
+    saved: Record<string, Record<string, unknown>> = {},
+    private readonly onSave: (all: Record<string, Record<string, unknown>>) => void = () => undefined,
+  ) {
+    for (const [userId, data] of Object.entries(saved)) this.stores.set(userId, new UserStore(data));
+  }
+
   private store(userId: string): UserStore {
     let s = this.stores.get(userId);
     if (!s) this.stores.set(userId, (s = new UserStore()));
@@ -42,6 +53,7 @@ export class FrontendStorage {
     const p = validate(msg, { key: { type: "str", required: true }, value: { type: "any", required: true } });
     // Stored as its JSON text would be read back from `.storage/`: no shared references.
     this.store(userId).set(p.key as string, structuredClone(p.value));
+    this.onSave(Object.fromEntries([...this.stores].map(([id, store]) => [id, store.data])));
     return null;
   }
 

@@ -1,6 +1,6 @@
 // Puts the simulated HA together: state, WebSocket protocol, HTTP, fault injection, test control.
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
@@ -94,7 +94,15 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
     rng,
     users,
     faults,
-    frontend: new FrontendStorage(),
+    // With --state, each user's frontend data is kept next to the state file, as HA keeps it in `.storage/`.
+    frontend: new FrontendStorage(
+      options.state && existsSync(`${options.state}.frontend.json`) ? (JSON.parse(readFileSync(`${options.state}.frontend.json`, "utf8")) as Record<string, Record<string, unknown>>) : {},
+      (all) => {
+        if (!options.state) return;
+        writeFileSync(`${options.state}.frontend.json.tmp`, JSON.stringify(all));
+        renameSync(`${options.state}.frontend.json.tmp`, `${options.state}.frontend.json`);
+      },
+    ),
     log: [],
     stageDelayMs: options.stageDelayMs ?? 150,
     persist,

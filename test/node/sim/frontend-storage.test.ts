@@ -136,3 +136,33 @@ describe("frontend user data", () => {
     }
   });
 });
+
+describe("frontend user data with --state", () => {
+  it("keeps each user's data across a restart, as core keeps .storage/frontend.user_data_<user>", async () => {
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "sim-frontend-"));
+    try {
+      const stateFile = join(dir, "ha.json");
+      let s = await startSimulatedHA({ port: 0, backups: 1, state: stateFile });
+      let conn = await connectHA(s.url, s.adminToken);
+      await conn.sendMessagePromise({ type: "frontend/set_user_data", key: "kept", value: { n: 1 } });
+      conn.close();
+      await s.close();
+      s = await startSimulatedHA({ port: 0, backups: 1, state: stateFile });
+      conn = await connectHA(s.url, s.adminToken);
+      const guest = await connectHA(s.url, s.userToken);
+      try {
+        assert.deepEqual(await conn.sendMessagePromise({ type: "frontend/get_user_data", key: "kept" }), { value: { n: 1 } });
+        assert.deepEqual(await guest.sendMessagePromise({ type: "frontend/get_user_data", key: "kept" }), { value: null });
+      } finally {
+        conn.close();
+        guest.close();
+        await s.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
