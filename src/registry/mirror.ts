@@ -11,6 +11,7 @@ import { isConnectionLost, toHaError, type HaConnection, type UnsubscribeFunc } 
 import { journalFact, mergeStates, emptyState, sameCopy, sameGeneration, sameInstance, copyKey, type RegistryState } from "./merge.js";
 import { MIRROR_FORMAT, MIRROR_VERSION, MirrorFormatError, packMirror, toBase64, unpackMirror } from "./mirror-codec.js";
 import { REGISTRY_LOCK, dropCopySnapshots, type Registry } from "./registry.js";
+import { VAULT_MIRROR_KEY, VAULT_MIRROR_META, decodeVault, encodeVault, mergeVault } from "./vault-mirror.js";
 
 export const MIRROR_KEY = "backup_keyring_registry";
 export const DEFAULT_MIRROR_DEBOUNCE_MS = 1500;
@@ -148,7 +149,50 @@ export class RegistryMirror {
         return;
       }
       await this.pull(manifest);
+      await this.pullVault();
     });
+  }
+
+  /** HA's copy of the vault (present only if some browser of this user opted in): restored or merged in. */
+  private async pullVault(): Promise<void> {
+    let value: unknown;
+    try {
+      value = (await this.conn.sendMessagePromise<{ value: unknown }>({ type: "frontend/get_user_data", key: VAULT_MIRROR_KEY })).value;
+    } catch {
+      return; // the registry mirror's status already says what HA can do
+    }
+    const remote = decodeVault(value);
+    if (!remote) return;
+    const tx = this.registry.db.transaction(["meta", "vault"], "readwrite");
+    const local = await tx.objectStore("vault").get("vault");
+    const merged = mergeVault(local, remote);
+    if (merged) {
+      await tx.objectStore("vault").put(merged);
+      // A vault restored from HA stays mirrored: its owner opted in for this HA user.
+      if (!local) await tx.objectStore("meta").put({ key: VAULT_MIRROR_META, value: true });
+    }
+    await tx.done;
+    this.vaultSent = JSON.stringify(value);
+  }
+
+  /** Turns the vault's copy in HA on or off (off removes it from HA). */
+  async setVaultMirrored(on: boolean): Promise<void> {
+    await this.registry.setMeta(VAULT_MIRROR_META, on);
+    await this.run(() => this.pushVault(!on));
+  }
+
+  /** What was last written to (or read from) HA's vault copy, as JSON. */
+  private vaultSent: string | null = null;
+
+  private async pushVault(remove = false): Promise<void> {
+    const on = (await this.registry.getMeta<boolean>(VAULT_MIRROR_META)) === true;
+    const local = on ? await this.registry.db.get("vault", "vault") : undefined;
+    const value = local ? encodeVault(local) : null;
+    if (!local && !remove) return;
+    const text = JSON.stringify(value);
+    if (text === this.vaultSent) return;
+    await this.conn.sendMessagePromise({ type: "frontend/set_user_data", key: VAULT_MIRROR_KEY, value });
+    this.vaultSent = text;
   }
 
   stop(): void {
@@ -234,6 +278,7 @@ export class RegistryMirror {
 
   private async push(): Promise<void> {
     if (this.status.state === "local_only" && this.status.reason !== "refused") return;
+    await this.pushVault().catch(() => undefined);
     const local = await registryState(this.registry);
     const merged = this.remote ? mergeStates(local, this.remote.state) : local;
     const packed = await packMirror(merged, this.registry.salt);

@@ -11,6 +11,7 @@ import { emergencyKitFileName, renderEmergencyKit, type KitFacts } from "../kit/
 import { exportRegistry, exportReminder, importRegistry, type ImportResult } from "../registry/exchange.js";
 import type { CopyRecord, GenerationRecord, InstanceRecord, JournalEntry } from "../registry/model.js";
 import { RegistryMirror, type MirrorStatus } from "../registry/mirror.js";
+import { VAULT_MIRROR_META } from "../registry/vault-mirror.js";
 import { openRegistry, type Registry } from "../registry/registry.js";
 import { applyOfflineReport, verifyOnline, type VerifyOptions, type VerifySummary } from "../registry/verify.js";
 import { tidyKeyInput } from "../keys/format.js";
@@ -259,9 +260,30 @@ export class KeyringSession {
     return this.vaultInstance;
   }
 
+  /** Whether the vault may be mirrored: only while the registry mirror works. */
+  get canMirrorVault(): boolean {
+    return this.mirror !== null && this.mirrorStatus?.state === "synced";
+  }
+
+  async vaultMirrored(): Promise<boolean> {
+    return (await (await this.db()).getMeta<boolean>(VAULT_MIRROR_META)) === true;
+  }
+
+  /** The separate opt-in: keep the (passphrase-encrypted) vault in HA too, or remove it from there. */
+  async setVaultMirrored(on: boolean): Promise<void> {
+    if (!this.mirror) throw new Error("no mirror");
+    await this.mirror.setVaultMirrored(on);
+  }
+
+  /** A changed vault goes to HA now (if mirrored), not at the next registry change. */
+  private vaultChanged(): void {
+    void this.mirror?.flush().catch(() => undefined);
+  }
+
   async createVault(passphrase: string): Promise<void> {
     const v = await this.vault();
     await v.create(passphrase);
+    this.vaultChanged();
     // A vault the browser may evict under storage pressure would be a false sense of safety.
     await requestPersistentStorage().catch(() => false);
   }
@@ -272,6 +294,7 @@ export class KeyringSession {
     const active = this.facts.active;
     if (this.currentKey === null || !active) throw new Error("no current key");
     await v.store(active.id, this.currentKey);
+    this.vaultChanged();
     return active.number;
   }
 

@@ -217,3 +217,42 @@ describe("mirror encoding", () => {
     assert.equal(back.state.copies.length, 30_000);
   });
 });
+
+describe("vault in the mirror (separate opt-in)", () => {
+  it("stays out of HA until opted in; then a new browser gets it back and opens it with the passphrase; opting out removes it", async () => {
+    const { Vault } = await import("../../../src/registry/vault.js");
+    const { VAULT_MIRROR_KEY } = await import("../../../src/registry/vault-mirror.js");
+    const vaultInHa = async () => (await conn.sendMessagePromise<{ value: unknown }>({ type: "frontend/get_user_data", key: VAULT_MIRROR_KEY })).value;
+    await clearMirror(conn);
+    await conn.sendMessagePromise({ type: "frontend/set_user_data", key: VAULT_MIRROR_KEY, value: null });
+    const a = await env.openReg();
+    const { instanceId } = await a.reconcile(conn, env.sim.url);
+    const active = (await a.generations(instanceId)).find((g) => g.status === "active")!;
+    const vault = new Vault(a);
+    await vault.create("a long vault passphrase");
+    await vault.store(active.id, keys[2]!);
+    const mirrorA = new RegistryMirror(a, conn, { debounceMs: 10_000 });
+    try {
+      await mirrorA.start();
+      await mirrorA.flush();
+      assert.equal(await vaultInHa(), null, "not mirrored without the opt-in");
+      await mirrorA.setVaultMirrored(true);
+      const stored = JSON.stringify(await vaultInHa());
+      assert.ok(!stored.includes(keys[2]!), "only ciphertext goes to HA");
+
+      const b = await env.openReg();
+      const mirrorB = new RegistryMirror(b, conn, { debounceMs: 10_000 });
+      await mirrorB.start();
+      mirrorB.stop();
+      const restored = new Vault(b);
+      await assert.rejects(restored.unlock("a wrong passphrase!"));
+      await restored.unlock("a long vault passphrase");
+      assert.equal(await restored.load(active.id), keys[2]);
+
+      await mirrorA.setVaultMirrored(false);
+      assert.equal(await vaultInHa(), null, "opting out removes the copy from HA");
+    } finally {
+      mirrorA.stop();
+    }
+  });
+});
