@@ -24,7 +24,16 @@ interface Period {
   current: boolean;
 }
 
-const at = (iso: string) => new Date(iso).getTime();
+// Parsed times, shared by every copy of a reconciliation (the same few generation strings; copies' dates repeat per location).
+const parsed = new Map<string, number>();
+const at = (iso: string) => {
+  let ms = parsed.get(iso);
+  if (ms === undefined) {
+    if (parsed.size > 50_000) parsed.clear();
+    parsed.set(iso, (ms = new Date(iso).getTime()));
+  }
+  return ms;
+};
 
 /** Every active period of every generation that was ever active, oldest first. */
 export function activePeriods(generations: GenerationRecord[]): Period[] {

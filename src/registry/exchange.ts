@@ -1,7 +1,7 @@
 // Export and import of the whole registry as versioned JSON (never keys). Import validates every
 // field before touching the store, then merges in one transaction: a bad file changes nothing.
 import { RegistryError, type CopyRecord, type GenerationRecord, type InstanceRecord, type JournalEntry } from "./model.js";
-import { REGISTRY_LOCK, type Registry } from "./registry.js";
+import { REGISTRY_LOCK, dropCopySnapshots, type Registry } from "./registry.js";
 
 export const EXPORT_FORMAT = "backup-keyring-registry";
 export const EXPORT_VERSION = 1;
@@ -241,6 +241,7 @@ export async function importRegistry(registry: Registry, text: string): Promise<
           result.generations++;
         }
       }
+      await dropCopySnapshots(tx.objectStore("meta"));
       const rank = { verified: 3, observed: 2, inferred: 1, unknown: 0, unencrypted: 3 } as const;
       for (const c of doc.copies) {
         const cur = await tx.objectStore("copies").get([c.instanceId, c.backupId, c.agentId]);

@@ -7,6 +7,7 @@ import type { HaConnection } from "../data/connection.js";
 import { defaultLocks, KEY_CHANGE_LOCK, type LockPort } from "../common/locks.js";
 import { fingerprintKey, newFingerprintSalt } from "../keys/fingerprint.js";
 import { activePeriods, assignCopy } from "./assign.js";
+import { sameCopy } from "./merge.js";
 import {
   RegistryError,
   summarize,
@@ -60,6 +61,23 @@ export function ownInstanceId(info: BackupInfo): string | null {
   let best: string | null = null;
   for (const [id, n] of counts) if (best === null || n > counts.get(best)!) best = id;
   return best;
+}
+
+/**
+ * Every copy of an instance as one JSON string in `meta`, written by the reconciliation: reading
+ * one value is fast where reading tens of thousands of records is not (the panel paints from it,
+ * and a reconciliation compares against it). The per-copy records stay the source of truth:
+ * every other writer of copies drops the snapshot in its own transaction (`dropCopySnapshots`),
+ * so a snapshot that exists is always current.
+ */
+export const copySnapshotKey = (instanceId: string) => `copies:${instanceId}`;
+/** A fresh id per snapshot: a registry that parsed that snapshot already keeps using its parse. */
+const copySnapshotIdKey = (instanceId: string) => `copies:${instanceId}#id`;
+const COPY_SNAPSHOTS = () => IDBKeyRange.bound("copies:", "copies:\uffff");
+
+/** Drops every copy snapshot; for writers of copies other than the reconciliation. */
+export function dropCopySnapshots(meta: { delete(key: IDBKeyRange): Promise<unknown> }): Promise<unknown> {
+  return meta.delete(COPY_SNAPSHOTS());
 }
 
 function wrapStorageError(err: unknown): never {
@@ -132,8 +150,29 @@ export class Registry {
     return (await this.db.getAllFromIndex("generations", "byInstance", instanceId)).sort((a, b) => a.number - b.number);
   }
 
-  copies(instanceId: string): Promise<CopyRecord[]> {
-    return this.db.getAllFromIndex("copies", "byInstance", instanceId);
+  async copies(instanceId: string): Promise<CopyRecord[]> {
+    const tx = this.db.transaction(["meta", "copies"]);
+    const { copies } = await this.storedCopies(tx.objectStore("meta"), tx.objectStore("copies"), instanceId);
+    await tx.done;
+    // A new array (the cached one stays as read); the records are never changed in place.
+    return [...copies];
+  }
+
+  /** The last copy snapshot this registry parsed, while it is still the stored one. */
+  private copyCache: { instanceId: string; id: string; copies: CopyRecord[] } | null = null;
+
+  private async storedCopies(
+    meta: { get(key: string): Promise<{ key: string; value: unknown } | undefined> },
+    store: { index(name: "byInstance"): { getAll(key: string): Promise<CopyRecord[]> } },
+    instanceId: string,
+  ): Promise<{ copies: CopyRecord[]; fromSnapshot: boolean }> {
+    const id = (await meta.get(copySnapshotIdKey(instanceId)))?.value;
+    if (typeof id === "string" && this.copyCache?.instanceId === instanceId && this.copyCache.id === id) return { copies: this.copyCache.copies, fromSnapshot: true };
+    const snapshot = typeof id === "string" ? (await meta.get(copySnapshotKey(instanceId)))?.value : undefined;
+    if (typeof id !== "string" || typeof snapshot !== "string") return { copies: await store.index("byInstance").getAll(instanceId), fromSnapshot: false };
+    const copies = JSON.parse(snapshot) as CopyRecord[];
+    this.copyCache = { instanceId, id, copies };
+    return { copies, fromSnapshot: true };
   }
 
   async journal(instanceId: string | null, limit = 200): Promise<JournalEntry[]> {
@@ -189,7 +228,7 @@ export class Registry {
     // Asked before the transaction: awaiting a lock inside it would let IndexedDB commit it early.
     const stored = (haInstanceId ? await this.db.getFromIndex("instances", "byHaInstanceId", haInstanceId) : undefined) ?? (await this.db.getFromIndex("instances", "byUrlKey", urlKey));
     const flowLiveFor = stored && !(await this.keyChangeFree(stored.id)) ? stored.id : null;
-    const tx = this.db.transaction(["instances", "generations", "copies", "journal"], "readwrite");
+    const tx = this.db.transaction(["meta", "instances", "generations", "copies", "journal"], "readwrite");
     const journal: Omit<JournalEntry, "instanceId">[] = [];
     const note = (type: JournalType, params: Record<string, string | number> = {}) => journal.push({ at: now, type, params });
     try {
@@ -288,10 +327,22 @@ export class Registry {
         if (g.status === "active" && g.id !== active?.id) await put({ ...g, status: "retired", retiredAt: now });
       }
 
-      // 3. Copies.
+      // 3. Copies. Work in memory and queue only the writes that change something, without
+      // awaiting each request: one transaction, one wait (a failed request aborts it, and
+      // `tx.done` reports that). The generation timeline is built once for every copy.
+      const queue = (request: Promise<unknown>) => void request.catch(() => undefined);
       const periods = activePeriods(gens);
       const copyStore = tx.objectStore("copies");
-      const existing = new Map((await copyStore.index("byInstance").getAll(instanceId)).map((c) => [`${c.backupId}|${c.agentId}`, c]));
+      const meta = tx.objectStore("meta");
+      const { copies: stored, fromSnapshot } = await this.storedCopies(meta, copyStore, instanceId);
+      const existing = new Map(stored.map((c) => [`${c.backupId}|${c.agentId}`, c]));
+      const current = new Map(existing);
+      let writes = 0;
+      const write = (key: string, c: CopyRecord) => {
+        queue(copyStore.put(c));
+        current.set(key, c);
+        writes++;
+      };
       const seen = new Set<string>();
       let added = 0;
       for (const b of input.info.backups) {
@@ -316,7 +367,7 @@ export class Registry {
           };
           const next = assignCopy({ ...base, name: b.name, date: b.date, size: status.size, protected: status.protected, deleted: false, deletedAt: null }, gens, periods);
           if (!before) added++;
-          if (!before || JSON.stringify(before) !== JSON.stringify(next)) await copyStore.put(next);
+          if (!before || !sameCopy(before, next)) write(key, next);
         }
       }
       let deleted = 0;
@@ -324,15 +375,22 @@ export class Registry {
       const deletedBackups = new Set<string>();
       for (const [key, c] of existing) {
         if (seen.has(key) || c.deleted || erroring.has(c.agentId)) continue;
-        await copyStore.put({ ...c, deleted: true, deletedAt: now });
+        write(key, { ...c, deleted: true, deletedAt: now });
         deleted++;
         deletedBackups.add(c.backupId);
       }
       for (const backupId of deletedBackups) note("backup_deleted", { backup_id: backupId });
 
       const journalStore = tx.objectStore("journal");
-      for (const j of journal) await journalStore.add({ ...j, instanceId });
+      for (const j of journal) queue(journalStore.add({ ...j, instanceId }));
+      let snapshotWritten: { id: string; copies: CopyRecord[] } | null = null;
+      if (writes > 0 || !fromSnapshot) {
+        snapshotWritten = { id: newId(), copies: [...current.values()] };
+        queue(meta.put({ key: copySnapshotKey(instanceId), value: JSON.stringify(snapshotWritten.copies) }));
+        queue(meta.put({ key: copySnapshotIdKey(instanceId), value: snapshotWritten.id }));
+      }
       await tx.done;
+      if (snapshotWritten) this.copyCache = { instanceId, ...snapshotWritten };
       return {
         instanceId,
         active: active ? summarize(active) : null,
@@ -464,10 +522,11 @@ export class Registry {
     outcome: { fingerprint: string } | { result: Exclude<CheckResult, "ok" | "other_key">; tried?: string[] },
   ): Promise<{ mismatch: boolean; generation: number | null; result: CheckResult; expectedGeneration: number | null }> {
     return this.write(async () => {
-      const tx = this.db.transaction(["generations", "copies", "journal"], "readwrite");
+      const tx = this.db.transaction(["meta", "generations", "copies", "journal"], "readwrite");
       const now = new Date().toISOString();
       const copy = await tx.objectStore("copies").get([instanceId, backupId, agentId]);
       if (!copy) throw new RegistryError("unknown_copy");
+      await dropCopySnapshots(tx.objectStore("meta"));
       const journal = tx.objectStore("journal");
       const genStore = tx.objectStore("generations");
       const gens = await genStore.index("byInstance").getAll(instanceId);

@@ -1,12 +1,13 @@
 // Puts the simulated HA together: state, WebSocket protocol, HTTP, fault injection, test control.
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
 import type { ManagerStateEvent } from "../data/backup.js";
 import { backupHandlers } from "./backup-commands.js";
 import { createDemoState } from "./demo-data.js";
+import { FrontendStorage } from "./frontend-storage.js";
 import { Faults, type ConfigUpdateFault, type DropPoint, type RestartTiming } from "./faults.js";
 import { handleHttp } from "./http.js";
 import { systemRng } from "./random.js";
@@ -14,6 +15,8 @@ import { signPath, verifySignedPath } from "./signed-path.js";
 import { SimState } from "./state.js";
 import { SimConnection, type ServerContext, type SimUser } from "./websocket.js";
 import { WsError } from "./validate.js";
+
+export const WS_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 export interface SimOptions {
   port?: number;
@@ -109,6 +112,15 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
     rng,
     users,
     faults,
+    // With --state, each user's frontend data is kept next to the state file, as HA keeps it in `.storage/`.
+    frontend: new FrontendStorage(
+      options.state && existsSync(`${options.state}.frontend.json`) ? (JSON.parse(readFileSync(`${options.state}.frontend.json`, "utf8")) as Record<string, Record<string, unknown>>) : {},
+      (all) => {
+        if (!options.state) return;
+        writeFileSync(`${options.state}.frontend.json.tmp`, JSON.stringify(all));
+        renameSync(`${options.state}.frontend.json.tmp`, `${options.state}.frontend.json`);
+      },
+    ),
     log: [],
     phase: () => (phase === "down" ? "starting" : phase),
     restart: (t) => void restart(t),
@@ -187,7 +199,9 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
   });
   // aiohttp (HA's web server) keeps idle connections for 75 s; Node's default of 5 s races clients.
   server.keepAliveTimeout = 75_000;
-  const wss = new WebSocketServer({ noServer: true });
+  // aiohttp's default limit for a received WebSocket message is 4 MiB; a larger one closes the
+  // connection with 1009 (message too big), as HA does.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_MESSAGE_BYTES });
   server.on("upgrade", (req, socket, head) => {
     if (new URL(req.url ?? "/", "http://x").pathname !== "/api/websocket" || phase === "down") {
       socket.destroy();
@@ -197,6 +211,8 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
       const conn = new SimConnection(ws, ctx, backupSubscribers, eventSubscribers);
       connections.add(conn);
       ws.on("close", () => connections.delete(conn));
+      // A protocol error (such as a message over the size limit) closes the socket; the close is what counts.
+      ws.on("error", () => undefined);
     });
   });
   await new Promise<void>((resolve, reject) => {

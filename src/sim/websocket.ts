@@ -5,6 +5,7 @@ import type { ManagerStateEvent } from "../data/backup.js";
 import { backupFeatures } from "../data/ha-version.js";
 import { backupCommandAvailable, backupHandlers, type BackupHost } from "./backup-commands.js";
 import type { DropRule, Faults, RestartTiming } from "./faults.js";
+import type { FrontendStorage } from "./frontend-storage.js";
 import { WsError, validate } from "./validate.js";
 
 export interface SimUser {
@@ -18,6 +19,8 @@ export interface SimUser {
 export interface ServerContext extends BackupHost {
   users: SimUser[];
   faults: Faults;
+  /** Per-user frontend storage (`frontend/*_user_data`). */
+  frontend: FrontendStorage;
   signPath(path: string, expires: number, user: SimUser): string;
   callService(domain: string, service: string, data: Record<string, unknown>, user: SimUser): Promise<void>;
   getConfig(): Record<string, unknown>;
@@ -212,6 +215,17 @@ export class SimConnection {
         if (!unsub) throw new WsError("not_found", "Subscription not found.");
         unsub();
         this.subscriptions.delete(p.subscription as number);
+        return null;
+      }
+      // Per-user storage: any user, admin or not, reads and writes only their own.
+      case "frontend/set_user_data":
+        return this.ctx.frontend.set(user.id, msg);
+      case "frontend/get_user_data":
+        return this.ctx.frontend.get(user.id, msg);
+      case "frontend/subscribe_user_data": {
+        // The current value goes out as an event before the result frame, as core does.
+        const unsub = this.ctx.frontend.subscribe(user.id, msg, (event) => this.send({ id, type: "event", event }));
+        this.subscriptions.set(id, unsub);
         return null;
       }
       case "backup/subscribe_events": {

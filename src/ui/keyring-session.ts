@@ -10,6 +10,8 @@ import { kitKeyCandidates, parseKitOrKey } from "../kit/parse.js";
 import { emergencyKitFileName, renderEmergencyKit, type KitFacts } from "../kit/render.js";
 import { exportRegistry, exportReminder, importRegistry, type ImportResult } from "../registry/exchange.js";
 import type { CopyRecord, GenerationRecord, InstanceRecord, JournalEntry } from "../registry/model.js";
+import { RegistryMirror, type MirrorStatus } from "../registry/mirror.js";
+import { VAULT_MIRROR_META } from "../registry/vault-mirror.js";
 import { openRegistry, type Registry } from "../registry/registry.js";
 import { applyOfflineReport, verifyOnline, type VerifyOptions, type VerifySummary } from "../registry/verify.js";
 import { Vault, requestPersistentStorage } from "../registry/vault.js";
@@ -79,6 +81,8 @@ export class KeyringSession {
   }
 
   close(): void {
+    this.mirror?.stop();
+    this.mirror = null;
     this.vaultInstance?.lock();
     this.vaultInstance = null;
     this.unsubscribe?.();
@@ -89,10 +93,50 @@ export class KeyringSession {
     this.currentKey = null;
   }
 
+  private mirror: RegistryMirror | null = null;
+  private mirrorConn: HaConnection | null = null;
+  /** Whether the registry is also kept in HA (null until the mirror has been read once). */
+  mirrorStatus: MirrorStatus | null = null;
+
+  /**
+   * Shows what the registry already knows about this instance, before HA's state is folded in:
+   * a page paints from IndexedDB at once, and never waits for a reconciliation to show it.
+   */
+  async showStored(snapshot: InstanceSnapshot, url: string): Promise<void> {
+    if (!snapshot.backup || this.instanceId) return;
+    const r = await this.db();
+    const haInstanceId = snapshot.backup.info.backups.map((b) => b.extra_metadata?.instance_id).find((id): id is string => typeof id === "string");
+    const urlKey = `${url.replace(/\/+$/, "")}|${snapshot.core.location_name}`;
+    const instances = await r.instances();
+    const known = (haInstanceId ? instances.find((i) => i.haInstanceId === haInstanceId) : undefined) ?? instances.find((i) => i.urlKey === urlKey);
+    if (!known || this.instanceId) return;
+    this.instanceId = known.id;
+    this.currentKey = snapshot.backup.config.create_backup.password;
+    await this.refresh();
+  }
+
+  /**
+   * Reads the registry's mirror in HA before the first fold (a new device adopts its salt and
+   * gets every fact back), then keeps both in step. Without `conn` the registry stays local.
+   */
+  private async syncMirror(conn: HaConnection): Promise<void> {
+    if (this.mirror && this.mirrorConn === conn) return this.mirror.refresh();
+    this.mirror?.stop();
+    this.mirrorConn = conn;
+    this.mirror = new RegistryMirror(await this.db(), conn, {
+      onStatus: (status) => {
+        this.mirrorStatus = status;
+        this.onChange();
+      },
+    });
+    await this.mirror.start();
+  }
+
   /** Folds a fresh snapshot of HA into the registry (admins only: it needs the key and the list). */
-  async fold(snapshot: InstanceSnapshot, url: string): Promise<void> {
+  async fold(snapshot: InstanceSnapshot, url: string, conn?: HaConnection): Promise<void> {
     if (!snapshot.backup) return;
     const r = await this.db();
+    if (conn) await this.syncMirror(conn);
     this.currentKey = snapshot.backup.config.create_backup.password;
     this.changes++;
     const res = await r.fold({ url, locationName: snapshot.core.location_name, password: this.currentKey, info: snapshot.backup.info });
@@ -317,9 +361,30 @@ export class KeyringSession {
     return this.vaultInstance;
   }
 
+  /** Whether the vault may be mirrored: only while the registry mirror works. */
+  get canMirrorVault(): boolean {
+    return this.mirror !== null && this.mirrorStatus?.state === "synced";
+  }
+
+  async vaultMirrored(): Promise<boolean> {
+    return (await (await this.db()).getMeta<boolean>(VAULT_MIRROR_META)) === true;
+  }
+
+  /** The separate opt-in: keep the (passphrase-encrypted) vault in HA too, or remove it from there. */
+  async setVaultMirrored(on: boolean): Promise<void> {
+    if (!this.mirror) throw new Error("no mirror");
+    await this.mirror.setVaultMirrored(on);
+  }
+
+  /** A changed vault goes to HA now (if mirrored), not at the next registry change. */
+  private vaultChanged(): void {
+    void this.mirror?.flush().catch(() => undefined);
+  }
+
   async createVault(passphrase: string): Promise<void> {
     const v = await this.vault();
     await v.create(passphrase);
+    this.vaultChanged();
     // A vault the browser may evict under storage pressure would be a false sense of safety.
     await requestPersistentStorage().catch(() => false);
   }
@@ -330,6 +395,7 @@ export class KeyringSession {
     const active = this.facts.active;
     if (this.currentKey === null || !active) throw new Error("no current key");
     await v.store(active.id, this.currentKey);
+    this.vaultChanged();
     return active.number;
   }
 

@@ -110,8 +110,11 @@ export class BackupKeyringCard extends LitElement {
       this.errorCode = null;
       if (!snapshot.user.is_admin) return false;
       this.session ??= new KeyringSession(this.registryName, () => this.version++);
-      await this.session.fold(snapshot, this.hass?.auth?.data?.hassUrl ?? location.origin);
+      const url = this.hass?.auth?.data?.hassUrl ?? location.origin;
+      // The status shows from what is stored at once; the reconciliation updates it when done.
+      await this.session.showStored(snapshot, url);
       this.drillMonths = (await loadReminderSettings(await this.session.openRegistry())).drillMonths;
+      await this.session.fold(snapshot, url, conn);
       return true;
     } catch (err) {
       this.errorCode = classifyError(err).code;

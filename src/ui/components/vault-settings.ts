@@ -21,6 +21,8 @@ export class BkVaultSettings extends LitElement {
   @state() private message: { kind: "success" | "error"; text: string } | null = null;
   @state() private passphrase = "";
   @state() private confirm = "";
+  /** The vault is also kept in HA (separate opt-in), or null when that is not possible here. */
+  @state() private mirrored: boolean | null = null;
 
   static override styles = [
     haStyles,
@@ -30,6 +32,7 @@ export class BkVaultSettings extends LitElement {
       label { display: grid; gap: 4px; }
       .actions { display: flex; gap: var(--ha-space-2, 8px); flex-wrap: wrap; }
       .alert { margin: var(--ha-space-2, 8px) 0 0; }
+      label.mirror { display: flex; gap: var(--ha-space-2, 8px); align-items: center; margin-top: var(--ha-space-3, 12px); }
     `,
   ];
 
@@ -43,6 +46,17 @@ export class BkVaultSettings extends LitElement {
     if (!v) return;
     this.view = !(await v.exists()) ? "none" : v.unlocked ? "unlocked" : "locked";
     this.stored = (await v.storedGenerations()).length;
+    this.mirrored = this.session?.canMirrorVault ? await this.session.vaultMirrored() : null;
+  }
+
+  private toggleMirror(on: boolean): void {
+    const s = this.session;
+    if (!s) return;
+    const t = this.localize;
+    void this.run(async () => {
+      await s.setVaultMirrored(on);
+      return t(on ? "panel.vault.mirror_on" : "panel.vault.mirror_off");
+    });
   }
 
   private async run(action: () => Promise<string>): Promise<void> {
@@ -113,6 +127,11 @@ export class BkVaultSettings extends LitElement {
               <button ?disabled=${this.busy || this.stored === 0} @click=${() => this.run(async () => t("panel.vault.used", { count: await s.useVaultKeys() }))}>${t("panel.vault.use")}</button>
               <button ?disabled=${this.busy} @click=${() => this.run(async () => { (await s.vault()).lock(); return t("panel.vault.locked"); })}>${t("panel.vault.lock")}</button>
             </div>`
+        : nothing}
+      ${this.view !== "none" && this.view !== "loading" && this.mirrored !== null
+        ? html`<label class="mirror"><input type="checkbox" .checked=${this.mirrored} ?disabled=${this.busy}
+              @change=${(e: Event) => this.toggleMirror((e.target as HTMLInputElement).checked)} />${t("panel.vault.mirror")}</label>
+            <p class="secondary">${t("panel.vault.mirror_risk")}</p>`
         : nothing}
       ${this.message ? html`<div class="alert ${this.message.kind}" role=${this.message.kind === "error" ? "alert" : "status"}><div>${this.message.text}</div></div>` : nothing}
     </section>`;

@@ -249,7 +249,9 @@ export class BackupKeyringPanel extends LitElement {
     if (!snapshot.backup) return;
     this.session ??= new KeyringSession(this.registryName, () => this.keyringVersion++);
     try {
-      await this.session.fold(snapshot, this.hassUrl || location.origin);
+      // Paint what the registry already knows, then reconcile (mirror first, then HA's state).
+      await this.session.showStored(snapshot, this.hassUrl || location.origin);
+      await this.session.fold(snapshot, this.hassUrl || location.origin, this.conn ?? undefined);
       await this.reportInterruptedChange();
       await this.syncReminders();
       await this.openDrillFromRoute();
@@ -709,6 +711,7 @@ export class BackupKeyringPanel extends LitElement {
         ${this.session && this.session.exportDue > 0 ? html`<div class="alert info" role="status"><div>${t("registry.export.due", { count: this.session.exportDue })}</div></div>` : nothing}
         ${this.session?.persisted === false ? html`<p class="secondary">${t("registry.storage.not_persisted")}</p>` : nothing}
         ${this.session?.persisted === true ? html`<p class="secondary">${t("registry.storage.persisted")}</p>` : nothing}
+        ${this.renderMirrorStatus()}
         <h3>${t("panel.offline.title")}</h3>
         <p class="secondary">${t("panel.offline.description")}</p>
         <bk-file-drop .label=${this.checkingFile ? t("panel.offline.checking") : t("panel.offline.drop")} accept=".tar"
@@ -732,6 +735,15 @@ export class BackupKeyringPanel extends LitElement {
   /** What this HA version's backup API offers (from the connection's `ha_version`). */
   private features() {
     return backupFeatures(this.conn?.haVersion ?? this.snapshot?.core.version ?? "");
+  }
+
+  /** Whether the registry is also in HA, or only in this browser (and why). */
+  private renderMirrorStatus() {
+    const m = this.session?.mirrorStatus;
+    if (!m || m.state === "starting") return nothing;
+    const t = this.i18n.localize;
+    if (m.state === "synced") return html`<p class="secondary" data-testid="mirror">${t("registry.mirror.synced")}</p>`;
+    return html`<div class="alert warning" role="status" data-testid="mirror"><div>${t(`registry.mirror.${m.reason}`)}</div></div>`;
   }
 
   private renderVerifyBar() {

@@ -40,3 +40,43 @@ test("a fold reads the registry once, and a loaded key is in the next facts", as
     session.close();
   }
 });
+
+test("a page shows what is stored before reconciling: the facts are there while the reconciliation still waits on HA", async () => {
+  const name = `session-stored-${process.pid}`;
+  const snapshot = await loadInstance(conn);
+  const first = new KeyringSession(name, () => undefined);
+  try {
+    await first.fold(snapshot, sim.url, conn);
+  } finally {
+    first.close();
+  }
+  // A second page whose HA answers the mirror read only when we say so: its reconciliation waits.
+  let answer!: () => void;
+  const held = new Promise<void>((resolve) => (answer = resolve));
+  const slow = {
+    haVersion: conn.haVersion,
+    sendMessagePromise: async <T>(m: { type: string }) => {
+      if (m.type === "frontend/get_user_data") await held;
+      return conn.sendMessagePromise<T>(m);
+    },
+    subscribeMessage: conn.subscribeMessage.bind(conn),
+  };
+  const page = new KeyringSession(name, () => undefined);
+  try {
+    await page.showStored(snapshot, sim.url);
+    assert.equal(page.ready, true);
+    const stored = page.facts.copies.length;
+    assert.ok(stored > 0 && page.facts.active !== null, "copies and the current generation show from IndexedDB");
+    let folded = false;
+    const reconciling = page.fold(snapshot, sim.url, slow).then(() => (folded = true));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(folded, false, "the reconciliation is still waiting on HA");
+    assert.equal(page.facts.copies.length, stored);
+    answer();
+    await reconciling;
+    assert.equal(page.mirrorStatus?.state, "synced");
+  } finally {
+    answer();
+    page.close();
+  }
+});
