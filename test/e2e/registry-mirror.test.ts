@@ -33,7 +33,7 @@ const checksSent = async () => ((await sim.control({ type: "command_log" })) as 
 const badges = (page: Page) =>
   page.evaluate(() => {
     const table = document.querySelector("backup-keyring-panel")?.shadowRoot?.querySelector("bk-backup-table");
-    return Array.from(table?.shadowRoot?.querySelectorAll(".badge") ?? [], (b) => b.textContent!.trim() === "verified");
+    return Array.from(table?.shadowRoot?.querySelectorAll(".badge") ?? [], (b) => b.textContent!.trim() === "proven");
   });
 
 async function mirrorSha(): Promise<string | null> {
@@ -99,7 +99,7 @@ test("what one browser proves, another shows without verifying; a deleted Indexe
     await b.waitForFunction(
       (n) => {
         const table = document.querySelector("backup-keyring-panel")?.shadowRoot?.querySelector("bk-backup-table");
-        return Array.from(table?.shadowRoot?.querySelectorAll(".badge") ?? []).filter((x) => x.textContent!.trim() === "verified").length === n;
+        return Array.from(table?.shadowRoot?.querySelectorAll(".badge") ?? []).filter((x) => x.textContent!.trim() === "proven").length === n;
       },
       proven,
       { timeout: 15_000 },
@@ -121,7 +121,7 @@ test("what one browser proves, another shows without verifying; a deleted Indexe
     await a.waitForFunction(
       (n) => {
         const table = document.querySelector("backup-keyring-panel")?.shadowRoot?.querySelector("bk-backup-table");
-        return Array.from(table?.shadowRoot?.querySelectorAll(".badge") ?? []).filter((x) => x.textContent!.trim() === "verified").length === n;
+        return Array.from(table?.shadowRoot?.querySelectorAll(".badge") ?? []).filter((x) => x.textContent!.trim() === "proven").length === n;
       },
       proven,
       { timeout: 15_000 },
