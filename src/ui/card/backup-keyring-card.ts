@@ -12,7 +12,7 @@ import { LocalizeController } from "../localize-controller.js";
 import { agentName, formatDateTime } from "../panel/panel-model.js";
 import type { HassLike } from "../panel/backup-keyring-panel.js";
 import { haStyles } from "../styles.js";
-import { CARD_TYPE, DEFAULT_PANEL_PATH, stubConfig, validateCardConfig, type CardConfig } from "./card-config.js";
+import { CARD_TYPE, DEFAULT_PANEL_PATH, stubConfig, validateCardConfig, type CardConfig, type GridOptions } from "./card-config.js";
 import { cardView } from "./card-model.js";
 
 export class BackupKeyringCard extends LitElement {
@@ -59,8 +59,9 @@ export class BackupKeyringCard extends LitElement {
     return 3;
   }
 
-  getGridOptions() {
-    return { columns: 6, rows: "auto" as const, min_columns: 4, min_rows: 2 };
+  /** Sections dashboards: half a section wide by default; the height follows the content. */
+  getGridOptions(): GridOptions {
+    return { columns: 6, rows: "auto", min_columns: 4, min_rows: 2 };
   }
 
   override disconnectedCallback(): void {
