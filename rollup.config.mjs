@@ -32,6 +32,8 @@ export default [
       entryFileNames: "backup-keyring.js",
       // Flat names: HACS installs release assets side by side in one folder.
       chunkFileNames: "backup-keyring-[name]-[hash].js",
+      // The WebSocket client is only needed standalone (inside HA the panel uses hass.connection).
+      manualChunks: (id) => (id.includes("/node_modules/home-assistant-js-websocket/") ? "haws" : undefined),
       sourcemap: false,
     })),
     plugins: [

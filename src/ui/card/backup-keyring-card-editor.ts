@@ -55,6 +55,7 @@ export class BackupKeyringCardEditor extends LitElement {
   }
 
   protected override render() {
+    if (!this.i18n.ready) return nothing;
     const t = this.i18n.localize;
     const c = this.config;
     const pathInvalid = this.pathProblem || this.problems.some((p) => p.option === "panel_path");

@@ -1,13 +1,15 @@
 // The dashboard card: one glance at whether backups can be restored (key set, generation, kit,
 // newest backup verified), warnings, and buttons for the kit and the panel. A non-admin user sees
 // a read-only line and the card sends no backup command at all (HA would refuse them anyway).
+// HA loads this card on every dashboard: it is in the main module, and what it needs only after
+// HA has answered (the registry session, kit rendering) is imported on first use.
 import { LitElement, css, html, nothing, type PropertyValues } from "lit";
 import { property, state } from "lit/decorators.js";
 import { operationEndTracker, subscribeBackupEvents } from "../../data/backup.js";
 import type { HaConnection, UnsubscribeFunc } from "../../data/connection.js";
 import { classifyError, loadInstance, type InstanceSnapshot } from "../../data/instance.js";
 import { downloadTextFile } from "../../kit/download.js";
-import { KeyringSession } from "../keyring-session.js";
+import type { KeyringSession } from "../keyring-session.js";
 import { LocalizeController } from "../localize-controller.js";
 import { agentName, formatDateTime } from "../panel/panel-model.js";
 import type { HassLike } from "../panel/backup-keyring-panel.js";
@@ -98,7 +100,11 @@ export class BackupKeyringCard extends LitElement {
       this.snapshot = snapshot;
       this.errorCode = null;
       if (!snapshot.user.is_admin) return;
-      this.session ??= new KeyringSession(this.registryName, () => this.version++);
+      if (!this.session) {
+        const { KeyringSession } = await import("../keyring-session.js");
+        if (conn !== this.conn) return;
+        this.session ??= new KeyringSession(this.registryName, () => this.version++);
+      }
       await this.session.fold(snapshot, this.hass?.auth?.data?.hassUrl ?? location.origin);
       this.unsub ??= await subscribeBackupEvents(conn, (ev) => {
         if (this.operationEnded(ev)) void this.load();
@@ -133,6 +139,8 @@ export class BackupKeyringCard extends LitElement {
   }
 
   protected override render() {
+    // Strings arrive in a moment (a small chunk); an empty card avoids a flash of raw keys.
+    if (!this.i18n.ready) return html`<div class="card" aria-busy="true"></div>`;
     const t = this.i18n.localize;
     const title = this.config.title ?? t("card.title");
     const isAdmin = this.hass?.user ? this.hass.user.is_admin : (this.snapshot?.user.is_admin ?? true);

@@ -2,7 +2,8 @@
 // how many days an unverified newest backup deserves one.
 import { LitElement, css, html } from "lit";
 import { property } from "lit/decorators.js";
-import { localizeEnglish, type LocalizeFunc } from "../../common/localize.js";
+import type { LocalizeFunc } from "../../common/localize.js";
+import { localizeEnglish } from "../../common/localize-english.js";
 import { DEFAULT_REMINDER_SETTINGS, type ReminderSettings } from "../../flows/reminders.js";
 import { haStyles } from "../styles.js";
 

@@ -4,7 +4,8 @@
 import { LitElement, css, html, nothing } from "lit";
 import { property, state } from "lit/decorators.js";
 import { defaultLocks } from "../../common/locks.js";
-import { localizeEnglish, type LocalizeFunc } from "../../common/localize.js";
+import type { LocalizeFunc } from "../../common/localize.js";
+import { localizeEnglish } from "../../common/localize-english.js";
 import type { HaConnection } from "../../data/connection.js";
 import { KeyChangeFlow, type FlowState } from "../../flows/key-change/flow.js";
 import type { KitContext } from "../../flows/key-change/ports.js";
@@ -14,6 +15,7 @@ import { downloadTextFile } from "../../kit/download.js";
 import { formatDateTime } from "../panel/panel-model.js";
 import { stageText } from "../backup-stage.js";
 import { haStyles } from "../styles.js";
+import type { KeyChangeDialogParams } from "./show-dialog.js";
 
 const CLIPBOARD_CLEAR_MS = 60_000;
 
@@ -50,6 +52,20 @@ export class BkKeyChangeDialog extends LitElement {
       .bad { color: var(--error-color, #b3261e); }
     `,
   ];
+
+  /** For `showKeyChangeDialog`: opens with these inputs; settles with the final step once closed. */
+  async showDialog(params: KeyChangeDialogParams): Promise<string | null> {
+    this.conn = params.conn;
+    this.registry = params.registry;
+    this.kit = params.kit;
+    this.localize = params.localize;
+    this.language = params.language;
+    const closed = new Promise<string | null>((resolve) =>
+      this.addEventListener("closed", (e) => resolve((e as CustomEvent<{ step: string }>).detail.step ?? null), { once: true }),
+    );
+    await this.open();
+    return closed;
+  }
 
   /** Opens the dialog and runs the preflight. */
   async open(): Promise<void> {

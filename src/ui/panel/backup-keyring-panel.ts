@@ -4,7 +4,7 @@
 // that matters lives in IndexedDB (the registry), not in this element.
 import { LitElement, css, html, nothing, type PropertyValues } from "lit";
 import { property, state } from "lit/decorators.js";
-import { createConnection, createLongLivedTokenAuth, type Connection } from "home-assistant-js-websocket";
+import type { Connection } from "home-assistant-js-websocket";
 import { stageText } from "../backup-stage.js";
 import { generateBackupWithAutomaticSettings, operationEndTracker, subscribeBackupEvents, type ManagerStateEvent } from "../../data/backup.js";
 import type { HaConnection, UnsubscribeFunc } from "../../data/connection.js";
@@ -18,8 +18,7 @@ import { agentName, copyRows, type CopyRow } from "./panel-model.js";
 import { registryRows } from "./keyring-model.js";
 import { KeyringSession } from "../keyring-session.js";
 import { downloadTextFile } from "../../kit/download.js";
-import "../dialogs/print-kit-dialog.js";
-import type { BkPrintKitDialog } from "../dialogs/print-kit-dialog.js";
+import { showKeyChangeDialog, showLoadKitDialog, showPrintKitDialog } from "../dialogs/show-dialog.js";
 import "../components/reminder-settings.js";
 import { defaultLocks } from "../../common/locks.js";
 import { KEY_CHANGE_LOCK } from "../../flows/key-change/flow.js";
@@ -32,13 +31,8 @@ import type { VerifyProgress } from "../../registry/verify.js";
 import "../components/keyring-overview.js";
 import "../components/generations-timeline.js";
 import "../components/journal-list.js";
-import "../components/load-kit-dialog.js";
 import "../components/file-drop.js";
 import "../components/vault-settings.js";
-import type { BkLoadKitDialog } from "../components/load-kit-dialog.js";
-import "../dialogs/key-change-dialog.js";
-import type { BkKeyChangeDialog } from "../dialogs/key-change-dialog.js";
-import type { Registry } from "../../registry/registry.js";
 
 /** Fired (bubbling, composed) when the user asks to change the key; the key-change dialog answers it. */
 export const CHANGE_KEY_EVENT = "backup-keyring-change-key";
@@ -85,7 +79,6 @@ export class BackupKeyringPanel extends LitElement {
   @state() verifying: VerifyProgress | null = null;
   @state() checkingFile = false;
   @state() private keyringVersion = 0;
-  @state() private loadError = "";
   private verifyAbort: AbortController | null = null;
   protected session: KeyringSession | null = null;
 
@@ -177,6 +170,8 @@ export class BackupKeyringPanel extends LitElement {
     this.ownConnection?.close();
     this.ownConnection = null;
     try {
+      // Inside HA the panel uses `hass.connection`: the WebSocket client is only loaded standalone.
+      const { createConnection, createLongLivedTokenAuth } = await import("home-assistant-js-websocket");
       const conn = await createConnection({ auth: createLongLivedTokenAuth(req.url, req.token) });
       rememberConnection(req);
       this.ownConnection = conn;
@@ -295,7 +290,7 @@ export class BackupKeyringPanel extends LitElement {
     };
     try {
       if (print) {
-        await this.renderRoot.querySelector<BkPrintKitDialog>("bk-print-kit-dialog")?.open(await this.session.kitFacts(ctx));
+        void showPrintKitDialog(this, { facts: await this.session.kitFacts(ctx), localize: this.i18n.localize }).catch((err) => this.showError(err));
         return;
       }
       const kit = await this.session.currentKit(ctx);
@@ -350,20 +345,19 @@ export class BackupKeyringPanel extends LitElement {
     }
   }
 
-  private async loadKit(text: string): Promise<void> {
-    const dialog = this.renderRoot.querySelector<BkLoadKitDialog>("bk-load-kit-dialog");
-    if (!this.session) return;
+  /** For the load-kit dialog: null when loaded (the dialog closes), else the message it shows. */
+  private async loadKit(text: string): Promise<string | null> {
+    if (!this.session) return null;
     const t = this.i18n.localize;
     try {
       const res = await this.session.loadKit(text);
-      dialog?.close();
-      this.loadError = "";
       this.notice = {
         kind: "success",
         text: res.generation === null ? t("panel.load.loaded_new") : t("panel.load.loaded", { generation: res.generation }),
       };
+      return null;
     } catch (err) {
-      this.loadError = this.errorText(err);
+      return this.errorText(err);
     }
   }
 
@@ -415,8 +409,6 @@ export class BackupKeyringPanel extends LitElement {
     }
   }
 
-  @state() private dialogRegistry: Registry | null = null;
-
   /** Announces the key change (a host may take it over with preventDefault), else opens our dialog. */
   private async requestKeyChange(): Promise<void> {
     const ev = new CustomEvent(CHANGE_KEY_EVENT, {
@@ -425,22 +417,22 @@ export class BackupKeyringPanel extends LitElement {
       cancelable: true,
       detail: { instanceId: this.session?.facts.instance?.id ?? null },
     });
-    if (!this.dispatchEvent(ev) || !this.session || !this.conn) return;
+    const s = this.snapshot;
+    if (!this.dispatchEvent(ev) || !this.session || !this.conn || !s) return;
     try {
-      this.dialogRegistry = await this.session.openRegistry();
-      await this.updateComplete;
-      await this.renderRoot.querySelector<BkKeyChangeDialog>("bk-key-change-dialog")?.open();
+      const closed = showKeyChangeDialog(this, {
+        conn: this.conn,
+        registry: await this.session.openRegistry(),
+        localize: this.i18n.localize,
+        language: this.i18n.language,
+        kit: { instanceName: s.core.location_name, url: this.hassUrl || location.origin, language: this.i18n.language, timeZone: s.core.time_zone, haVersion: s.core.version },
+      });
+      await closed;
+      void this.reload();
     } catch (err) {
       // The panel may have been closed while the dialog's preflight ran; then nobody is listening.
       if (this.isConnected) this.showError(err);
     }
-  }
-
-  private renderKeyChangeDialog(s: InstanceSnapshot) {
-    if (!this.dialogRegistry || !this.conn) return nothing;
-    return html`<bk-key-change-dialog .conn=${this.conn} .registry=${this.dialogRegistry} .localize=${this.i18n.localize} .language=${this.i18n.language}
-      .kit=${{ instanceName: s.core.location_name, url: this.hassUrl || location.origin, language: this.i18n.language, timeZone: s.core.time_zone, haVersion: s.core.version }}
-      @closed=${() => void this.reload()}></bk-key-change-dialog>`;
   }
 
   private onManagerEvent(ev: ManagerStateEvent): void {
@@ -524,7 +516,7 @@ export class BackupKeyringPanel extends LitElement {
       <section class="card tools" aria-labelledby="tools-title">
         <h2 id="tools-title">${t("panel.tools.title")}</h2>
         <div class="actions">
-          <button @click=${() => { this.loadError = ""; this.renderRoot.querySelector<BkLoadKitDialog>("bk-load-kit-dialog")?.open(); }}>${t("panel.load.open")}</button>
+          <button @click=${() => showLoadKitDialog(this, { localize: t, submit: (text) => this.loadKit(text) }).catch((err) => this.showError(err))}>${t("panel.load.open")}</button>
           <button @click=${() => this.exportRegistry()}>${t("panel.export.button")}</button>
           <label class="button-like">${t("panel.import.button")}<input class="sr-only" type="file" accept=".json,application/json" @change=${this.importRegistry} /></label>
         </div>
@@ -541,9 +533,6 @@ export class BackupKeyringPanel extends LitElement {
         @settings-changed=${(e: CustomEvent<ReminderSettings>) => this.changeReminders(e.detail)}></bk-reminder-settings>
       <bk-vault-settings .localize=${t} .session=${this.session} ?hasCurrentKey=${s.backup?.config.create_backup.password != null}></bk-vault-settings>
       <bk-journal-list .localize=${t} .language=${this.i18n.language} .timeZone=${s.core.time_zone} .entries=${f.journal}></bk-journal-list>
-      <bk-load-kit-dialog .localize=${t} .error=${this.loadError} @kit-text=${(e: CustomEvent<string>) => this.loadKit(e.detail)}></bk-load-kit-dialog>
-      ${this.renderKeyChangeDialog(s)}
-      <bk-print-kit-dialog .localize=${t}></bk-print-kit-dialog>
     `;
   }
 
@@ -619,7 +608,13 @@ export class BackupKeyringPanel extends LitElement {
   }
 }
 
-if (!customElements.get("backup-keyring-panel")) customElements.define("backup-keyring-panel", BackupKeyringPanel);
+/**
+ * The tag this class is registered under. The main module's shim (panel-shim.ts) holds the public
+ * tag and nests the real panel under a private one; a page or test that imports this module first
+ * gets the real panel under the public tag itself.
+ */
+export const PANEL_TAG = customElements.get("backup-keyring-panel") ? "bk-keyring-panel-main" : "backup-keyring-panel";
+if (!customElements.get(PANEL_TAG)) customElements.define(PANEL_TAG, BackupKeyringPanel);
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -2,7 +2,8 @@
 // remembered on this device only when the user ticks the box.
 import { LitElement, css, html } from "lit";
 import { property, state } from "lit/decorators.js";
-import { localizeEnglish, type LocalizeFunc } from "../../common/localize.js";
+import type { LocalizeFunc } from "../../common/localize.js";
+import { localizeEnglish } from "../../common/localize-english.js";
 import { haStyles } from "../styles.js";
 
 export interface ConnectRequest {

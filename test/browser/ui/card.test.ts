@@ -66,8 +66,7 @@ describe("dashboard card", () => {
       view_layout: { position: "main" },
       some_future_option: true,
     });
-    await el.updateComplete;
-    expect(deepText(el)).to.contain("Keys");
+    await waitFor(() => deepText(el).includes("Keys"), "title");
     const grid = el.getGridOptions();
     expect(grid.columns).to.be.within(1, 12);
     expect(grid.min_columns).to.be.at.most(grid.columns as number);
@@ -142,7 +141,7 @@ describe("card editor", () => {
     editor.setConfig({ type: "custom:backup-keyring-card" });
     document.body.append(editor);
     elements.push(editor);
-    await editor.updateComplete;
+    await waitFor(() => deepText(editor).includes("Panel path"), "editor strings");
     const configs: Record<string, unknown>[] = [];
     editor.addEventListener("config-changed", (e) => configs.push((e as CustomEvent).detail.config));
     const title = editor.shadowRoot!.querySelector<HTMLInputElement>('input[name="title"]')!;
@@ -180,7 +179,7 @@ describe("card editor", () => {
     editor.setConfig({ type: "custom:backup-keyring-card", panel_path: "no slash", show_kit_button: "yes" });
     document.body.append(editor);
     elements.push(editor);
-    await editor.updateComplete;
+    await waitFor(() => deepText(editor).includes("Panel path"), "editor strings");
     const text = deepText(editor);
     expect(text).to.contain("“show_kit_button” has a value that is not valid");
     expect(text).to.contain("Enter a path that starts with “/”");

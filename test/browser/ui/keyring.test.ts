@@ -2,7 +2,8 @@
 // status, verifying online, loading old keys, the kit download, key-change hand-off, accessibility.
 import { expect } from "@esm-bundle/chai";
 import { axeViolations } from "./a11y.js";
-import "../../../src/main.js";
+// The real panel element under the public tag (src/main.js would give the lazy shim).
+import "../../../src/ui/panel/backup-keyring-panel.js";
 import type { BackupKeyringPanel } from "../../../src/ui/panel/backup-keyring-panel.js";
 import { captureDownload, deepText, findButton, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
 
@@ -46,7 +47,7 @@ async function verifyAll() {
 
 async function loadKey(key: string) {
   button("Load an old kit or key…").click();
-  const dialog = panel.shadowRoot!.querySelector("bk-load-kit-dialog")!;
+  const dialog = await waitFor(() => panel.shadowRoot!.querySelector("bk-load-kit-dialog"), "load-kit dialog (loaded on first use)");
   await dialog.updateComplete;
   const area = dialog.shadowRoot!.querySelector("textarea")!;
   area.value = key;
@@ -114,7 +115,7 @@ describe("panel with the registry", () => {
     const s = await sim();
     await mount(s);
     button("Load an old kit or key…").click();
-    const dialog = panel.shadowRoot!.querySelector("bk-load-kit-dialog")!;
+    const dialog = await waitFor(() => panel.shadowRoot!.querySelector("bk-load-kit-dialog"), "load-kit dialog (loaded on first use)");
     await dialog.updateComplete;
     const area = dialog.shadowRoot!.querySelector("textarea")!;
     area.value = "hunter2-not-a-kit";
@@ -275,7 +276,7 @@ describe("panel with the registry", () => {
     await mount(s);
     expect(await axeViolations(panel)).to.deep.equal([]);
     button("Load an old kit or key…").click();
-    await panel.shadowRoot!.querySelector("bk-load-kit-dialog")!.updateComplete;
+    await (await waitFor(() => panel.shadowRoot!.querySelector("bk-load-kit-dialog"), "load-kit dialog")).updateComplete;
     expect(await axeViolations(panel)).to.deep.equal([]);
   });
 });

@@ -5,7 +5,7 @@ import type { CopyRecord, GenerationRecord } from "../../../src/registry/model.j
 import { cardView } from "../../../src/ui/card/card-model.js";
 import { checkCardConfig, validateCardConfig } from "../../../src/ui/card/card-config.js";
 import { ageInDays, keyringStatus, newestBackupCheck, registryRows, timeline } from "../../../src/ui/panel/keyring-model.js";
-import { localizeEnglish } from "../../../src/common/localize.js";
+import { localizeEnglish } from "../../../src/common/localize-english.js";
 
 const gen = (number: number, status: GenerationRecord["status"], extra: Partial<GenerationRecord> = {}): GenerationRecord => ({
   id: `g${number}`,
