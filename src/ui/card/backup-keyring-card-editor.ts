@@ -22,7 +22,7 @@ export class BackupKeyringCardEditor extends LitElement {
       form { display: grid; gap: var(--ha-space-3, 12px); }
       label { display: grid; gap: 4px; }
       .check { display: flex; gap: 8px; align-items: center; }
-      .field-error { color: var(--error-color, #b3261e); font-size: 0.875rem; margin: 0; }
+      .field-error { color: var(--bk-text-error); font-size: 0.875rem; margin: 0; }
       input[aria-invalid="true"] { border-color: var(--error-color, #b3261e); }
     `,
   ];

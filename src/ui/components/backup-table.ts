@@ -45,8 +45,8 @@ export class BkBackupTable extends LitElement {
       .name small { display: block; color: var(--secondary-text-color, #666); }
       .deleted { opacity: 0.6; }
       .badge { display: inline-block; border-radius: 10px; padding: 1px 8px; font-size: 0.85em; background: var(--secondary-background-color, #eee); }
-      .badge.bad { background: var(--error-color, #b3261e); color: var(--text-primary-color, #fff); }
-      .badge.good { background: var(--success-color, #1b6e20); color: var(--text-primary-color, #fff); }
+      .badge.bad { background: var(--bk-fill-error); color: var(--text-primary-color, #fff); }
+      .badge.good { background: var(--bk-fill-success); color: var(--text-primary-color, #fff); }
       :host([narrow]) .row {
         grid-template-columns: minmax(0, 1fr) auto; grid-template-areas: "name loc" "date loc"; row-gap: 0; align-content: center;
       }

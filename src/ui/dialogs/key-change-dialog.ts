@@ -48,8 +48,8 @@ export class BkKeyChangeDialog extends LitElement {
       ul { margin: 0; padding-left: 1.2em; max-height: 10em; overflow: auto; }
       label.check { display: flex; gap: 8px; align-items: flex-start; }
       .proof { border-top: 1px solid var(--divider-color, #ddd); padding-top: 12px; display: grid; gap: 8px; }
-      .ok { color: var(--success-color, #1b6e20); }
-      .bad { color: var(--error-color, #b3261e); }
+      .ok { color: var(--bk-text-success); }
+      .bad { color: var(--bk-text-error); }
     `,
   ];
 
@@ -150,8 +150,8 @@ export class BkKeyChangeDialog extends LitElement {
     return html`<div class="body">
         <h2 id="title">${t("flow.old.title")}</h2>
         <p>${t("flow.old.description")}</p>
-        <p>${t("flow.old.backups", { count: s.oldBackups.length, generation: gen?.number ?? 1 })}</p>
-        ${s.oldBackups.length ? html`<ul>${s.oldBackups.map((b) => html`<li>${formatDateTime(b.date, this.language)} · ${b.name}</li>`)}</ul>` : nothing}
+        <p id="old-backups">${t("flow.old.backups", { count: s.oldBackups.length, generation: gen?.number ?? 1 })}</p>
+        ${s.oldBackups.length ? html`<ul tabindex="0" aria-labelledby="old-backups">${s.oldBackups.map((b) => html`<li>${formatDateTime(b.date, this.language)} · ${b.name}</li>`)}</ul>` : nothing}
         ${gen?.kitProvenAt ? html`<p class="ok">${t("flow.old.already_proven", { date: formatDateTime(gen.kitProvenAt, this.language) })}</p>` : nothing}
         <div class="row"><button @click=${() => this.flow?.downloadOldKit()}>${t("flow.old.download")}</button>
           ${s.oldKitDownloaded ? html`<span class="ok">${t("flow.downloaded")}</span>` : nothing}</div>

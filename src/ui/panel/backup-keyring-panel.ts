@@ -101,7 +101,9 @@ export class BackupKeyringPanel extends LitElement {
       :host { display: block; min-height: 100%; background: var(--primary-background-color, #fafafa); }
       header {
         display: flex; align-items: center; gap: var(--ha-space-2, 8px); height: var(--header-height, 56px);
-        padding: 0 var(--ha-space-4, 16px); background: var(--app-header-background-color, var(--primary-color, #0277bd));
+        padding: 0 var(--ha-space-4, 16px);
+        /* HA's header colours, darkened enough for its text to keep 4.5:1 (white on #03a9f4 is 2.6:1). */
+        background: color-mix(in srgb, var(--app-header-background-color, var(--primary-color, #03a9f4)) 60%, black);
         color: var(--app-header-text-color, var(--text-primary-color, #fff)); border-bottom: var(--app-header-border-bottom, none);
       }
       header h1 { font-size: 1.25rem; margin: 0; flex: 1; font-weight: 400; }
@@ -121,9 +123,9 @@ export class BackupKeyringPanel extends LitElement {
       .button-like {
         display: inline-flex; align-items: center; min-height: 36px; box-sizing: border-box; padding: 6px 14px; cursor: pointer;
         border-radius: var(--ha-border-radius-md, 8px); border: 1px solid var(--divider-color, rgba(0, 0, 0, 0.2));
-        color: var(--primary-color, #0277bd); background: var(--card-background-color, #fff);
+        color: var(--bk-text-primary); background: var(--card-background-color, #fff);
       }
-      .button-like:focus-within { outline: 2px solid var(--primary-color, #0277bd); outline-offset: 2px; }
+      .button-like:focus-within { outline: 2px solid var(--bk-text-primary); outline-offset: 2px; }
       :host([narrow]) main { padding: var(--ha-space-2, 8px); }
     `,
   ];
