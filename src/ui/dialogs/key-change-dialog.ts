@@ -1,7 +1,7 @@
 // The careful key change, step by step, driving the pure KeyChangeFlow. A native modal <dialog>
 // traps focus; Escape cancels only before the commit (after it, closing would hide a change in
 // progress, so the dialog stays until HA has answered).
-import { LitElement, css, html, nothing } from "lit";
+import { LitElement, css, html, nothing, type PropertyValues } from "lit";
 import { property, state } from "lit/decorators.js";
 import { defaultLocks } from "../../common/locks.js";
 import type { LocalizeFunc } from "../../common/localize.js";
@@ -32,6 +32,8 @@ export class BkKeyChangeDialog extends LitElement {
   private flow: KeyChangeFlow | null = null;
   private unsubscribe: (() => void) | null = null;
   private clipboardTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The step whose first control last got focus: a new step moves focus, a re-render does not. */
+  private focusedStep: string | null = null;
 
   static override styles = [
     haStyles,
@@ -85,6 +87,18 @@ export class BkKeyChangeDialog extends LitElement {
     await this.updateComplete;
     this.renderRoot.querySelector("dialog")?.showModal();
     await this.flow.start();
+  }
+
+  /** Keyboard and screen-reader users land on the new step's first control instead of <body>. */
+  protected override updated(changed: PropertyValues<this>): void {
+    super.updated(changed);
+    const step = this.flowState?.step ?? null;
+    if (step === this.focusedStep) return;
+    this.focusedStep = step;
+    const first = this.renderRoot.querySelector<HTMLElement>(
+      "dialog .body button:not([disabled]), dialog .body input:not([disabled]), dialog .actions button:not([disabled])",
+    );
+    first?.focus();
   }
 
   override disconnectedCallback(): void {
@@ -186,7 +200,13 @@ export class BkKeyChangeDialog extends LitElement {
               <div class="row">
                 <label for="group">${t("flow.proof.type_group", { n: s.challengeGroup })}</label>
                 <input id="group" maxlength="8" autocomplete="off" spellcheck="false" .value=${this.typed}
-                  @input=${(e: Event) => (this.typed = (e.target as HTMLInputElement).value)} />
+                  @input=${(e: Event) => (this.typed = (e.target as HTMLInputElement).value)}
+                  @keydown=${(e: KeyboardEvent) => {
+                    // Enter runs Check, as in a form (and never submits or closes the dialog).
+                    if (e.key !== "Enter") return;
+                    e.preventDefault();
+                    this.flow?.proveWithGroup(this.typed);
+                  }} />
                 <button @click=${() => this.flow?.proveWithGroup(this.typed)}>${t("flow.proof.check")}</button>
               </div>
               ${s.proof !== "none" ? html`<p class="ok" role="status">${t("flow.proof.ok")}</p>` : nothing}
