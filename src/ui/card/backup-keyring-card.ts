@@ -11,7 +11,8 @@ import { classifyError, loadInstance, type InstanceSnapshot } from "../../data/i
 import { downloadTextFile } from "../../kit/download.js";
 import type { KeyringSession } from "../keyring-session.js";
 import { LocalizeController } from "../localize-controller.js";
-import { agentName, formatDateTime } from "../panel/panel-model.js";
+import { dateLanguage, formatDateTime, resolveTimeZone } from "../../common/datetime.js";
+import { agentName } from "../panel/panel-model.js";
 import type { HassLike } from "../panel/backup-keyring-panel.js";
 import { haStyles } from "../styles.js";
 import { CARD_TYPE, DEFAULT_PANEL_PATH, stubConfig, validateCardConfig, type CardConfig, type GridOptions } from "./card-config.js";
@@ -122,7 +123,7 @@ export class BackupKeyringCard extends LitElement {
         url: this.hass?.auth?.data?.hassUrl ?? location.origin,
         instanceName: s.core.location_name,
         language: this.i18n.language,
-        timeZone: s.core.time_zone,
+        timeZone: resolveTimeZone(this.hass?.locale?.time_zone, s.core.time_zone),
         haVersion: s.core.version,
         localize: this.i18n.localize,
       });
@@ -165,7 +166,7 @@ export class BackupKeyringCard extends LitElement {
       agentErrors: Object.keys(s.backup.info.agent_errors).map((id) => agentName(id, s.backup!.agents)),
     });
     const line = (l: { key: string; params?: Record<string, string | number> }) =>
-      t(l.key, l.params && "date" in l.params ? { ...l.params, date: formatDateTime(String(l.params.date), this.i18n.language, s.core.time_zone) } : l.params);
+      t(l.key, l.params && "date" in l.params ? { ...l.params, date: formatDateTime(String(l.params.date), dateLanguage(this.i18n.language, this.hass?.locale), resolveTimeZone(this.hass?.locale?.time_zone, s.core.time_zone)) } : l.params);
     return html`<div class="card" role="group" aria-label=${title}>
       <h2><span class="dot ${view.allGood ? "" : "warn"}" aria-hidden="true"></span>${title}</h2>
       <ul data-testid="status">${view.status.map((l) => html`<li>${line(l)}</li>`)}</ul>

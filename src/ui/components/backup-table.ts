@@ -4,7 +4,8 @@ import { LitElement, css, html, nothing, type PropertyValues } from "lit";
 import { property, state } from "lit/decorators.js";
 import type { LocalizeFunc } from "../../common/localize.js";
 import { localizeEnglish } from "../../common/localize-english.js";
-import { filterRows, formatDateTime, formatSize, sortRows, type CopyRow, type SortKey } from "../panel/panel-model.js";
+import { formatDateTime } from "../../common/datetime.js";
+import { filterRows, formatSize, sortRows, type CopyRow, type SortKey } from "../panel/panel-model.js";
 import { haStyles } from "../styles.js";
 
 const ROW_HEIGHT = 56;

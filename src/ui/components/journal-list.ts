@@ -4,7 +4,7 @@ import { property } from "lit/decorators.js";
 import type { LocalizeFunc } from "../../common/localize.js";
 import { localizeEnglish } from "../../common/localize-english.js";
 import type { JournalEntry } from "../../registry/model.js";
-import { formatDateTime } from "../panel/panel-model.js";
+import { formatDateTime } from "../../common/datetime.js";
 import { haStyles } from "../styles.js";
 
 export class BkJournalList extends LitElement {

@@ -6,7 +6,7 @@ import { property } from "lit/decorators.js";
 import { displayFingerprint } from "../../keys/fingerprint.js";
 import type { GenerationRecord } from "../../registry/model.js";
 import { ageInDays, keyringStatus, kitState, newestBackupCheck } from "../panel/keyring-model.js";
-import { formatDateTime } from "../panel/panel-model.js";
+import { formatDateTime } from "../../common/datetime.js";
 import { haStyles } from "../styles.js";
 import { KeyringView } from "./keyring-view.js";
 

@@ -12,7 +12,7 @@ import type { KitContext } from "../../flows/key-change/ports.js";
 import { registryPort } from "../../flows/key-change/registry-port.js";
 import type { Registry } from "../../registry/registry.js";
 import { downloadTextFile } from "../../kit/download.js";
-import { formatDateTime } from "../panel/panel-model.js";
+import { formatDateTime } from "../../common/datetime.js";
 import { stageText } from "../backup-stage.js";
 import { haStyles } from "../styles.js";
 import type { KeyChangeDialogParams } from "./show-dialog.js";
@@ -24,6 +24,7 @@ export class BkKeyChangeDialog extends LitElement {
   @property({ attribute: false }) registry: Registry | null = null;
   @property({ attribute: false }) kit: KitContext | null = null;
   @property({ attribute: false }) localize: LocalizeFunc = localizeEnglish;
+  /** For dates (may carry HA's 12/24-hour choice); the kit's own language is in `kit`. */
   @property() language = "en";
   @state() private flowState: FlowState | null = null;
   @state() private revealed = false;
@@ -165,8 +166,8 @@ export class BkKeyChangeDialog extends LitElement {
         <h2 id="title">${t("flow.old.title")}</h2>
         <p>${t("flow.old.description")}</p>
         <p id="old-backups">${t("flow.old.backups", { count: s.oldBackups.length, generation: gen?.number ?? 1 })}</p>
-        ${s.oldBackups.length ? html`<ul tabindex="0" aria-labelledby="old-backups">${s.oldBackups.map((b) => html`<li>${formatDateTime(b.date, this.language)} · ${b.name}</li>`)}</ul>` : nothing}
-        ${gen?.kitProvenAt ? html`<p class="ok">${t("flow.old.already_proven", { date: formatDateTime(gen.kitProvenAt, this.language) })}</p>` : nothing}
+        ${s.oldBackups.length ? html`<ul tabindex="0" aria-labelledby="old-backups">${s.oldBackups.map((b) => html`<li>${formatDateTime(b.date, this.language, this.kit?.timeZone)} · ${b.name}</li>`)}</ul>` : nothing}
+        ${gen?.kitProvenAt ? html`<p class="ok">${t("flow.old.already_proven", { date: formatDateTime(gen.kitProvenAt, this.language, this.kit?.timeZone) })}</p>` : nothing}
         <div class="row"><button @click=${() => this.flow?.downloadOldKit()}>${t("flow.old.download")}</button>
           ${s.oldKitDownloaded ? html`<span class="ok">${t("flow.downloaded")}</span>` : nothing}</div>
         <label class="check"><input type="checkbox" ?disabled=${!s.oldKitDownloaded} .checked=${s.oldKitAcknowledged}

@@ -27,10 +27,11 @@ export async function showDialog<P, R>(host: HTMLElement, tag: string, load: () 
 export interface KeyChangeDialogParams {
   conn: HaConnection;
   registry: Registry;
+  /** The kit's facts; its `timeZone` (HA's setting, resolved) is also the dialog's, so both list a backup under the same day. */
   kit: KitContext;
   localize: LocalizeFunc;
+  /** For dates, with HA's 12/24-hour choice (`dateLanguage`). */
   language: string;
-  timeZone?: string;
 }
 
 /** Resolves with the step the flow ended in ("done", "aborted", …) once the dialog is closed. */

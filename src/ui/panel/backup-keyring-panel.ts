@@ -17,6 +17,7 @@ import { loadRemembered, rememberConnection, type ConnectRequest } from "./conne
 import { agentName, copyRows, type CopyRow } from "./panel-model.js";
 import { registryRows } from "./keyring-model.js";
 import { KeyringSession } from "../keyring-session.js";
+import { dateLanguage, resolveTimeZone } from "../../common/datetime.js";
 import { downloadTextFile } from "../../kit/download.js";
 import { showKeyChangeDialog, showLoadKitDialog, showPrintKitDialog } from "../dialogs/show-dialog.js";
 import "../components/reminder-settings.js";
@@ -46,7 +47,8 @@ export interface Notice {
 export interface HassLike {
   connection: HaConnection;
   language?: string;
-  locale?: { language?: string; time_zone?: string };
+  /** HA's FrontendLocaleData: `time_zone` "local" | "server", `time_format` "language" | "system" | "12" | "24". */
+  locale?: { language?: string; time_zone?: string; time_format?: string };
   config?: { time_zone?: string; location_name?: string };
   user?: { is_admin: boolean };
   auth?: { data?: { hassUrl?: string } };
@@ -200,6 +202,16 @@ export class BackupKeyringPanel extends LitElement {
     this.conn = null;
   }
 
+  /** The zone every date is shown in: the user's HA setting (local or server). Kits use it too. */
+  private timeZone(s: InstanceSnapshot): string | undefined {
+    return resolveTimeZone(this.hass?.locale?.time_zone, s.core.time_zone);
+  }
+
+  /** The language for dates and times, with the user's 12/24-hour choice. */
+  private get dateLanguage(): string {
+    return dateLanguage(this.i18n.language, this.hass?.locale);
+  }
+
   private fail(err: InstanceError): void {
     this.status = "error";
     this.errorCode = err.code;
@@ -286,7 +298,7 @@ export class BackupKeyringPanel extends LitElement {
       url: this.hassUrl || location.origin,
       instanceName: s.core.location_name,
       language: this.i18n.language,
-      timeZone: s.core.time_zone,
+      timeZone: this.timeZone(s),
       haVersion: s.core.version,
       localize: this.i18n.localize,
     };
@@ -426,8 +438,8 @@ export class BackupKeyringPanel extends LitElement {
         conn: this.conn,
         registry: await this.session.openRegistry(),
         localize: this.i18n.localize,
-        language: this.i18n.language,
-        kit: { instanceName: s.core.location_name, url: this.hassUrl || location.origin, language: this.i18n.language, timeZone: s.core.time_zone, haVersion: s.core.version },
+        language: this.dateLanguage,
+        kit: { instanceName: s.core.location_name, url: this.hassUrl || location.origin, language: this.i18n.language, timeZone: this.timeZone(s), haVersion: s.core.version },
       });
       await closed;
       void this.reload();
@@ -504,7 +516,7 @@ export class BackupKeyringPanel extends LitElement {
   private renderOverview(s: InstanceSnapshot): unknown {
     const f = this.session?.ready ? this.session.facts : null;
     if (!f) return nothing;
-    return html`<bk-keyring-overview .localize=${this.i18n.localize} .language=${this.i18n.language} .timeZone=${s.core.time_zone}
+    return html`<bk-keyring-overview .localize=${this.i18n.localize} .language=${this.dateLanguage} .timeZone=${this.timeZone(s)}
       .generations=${f.generations} .copies=${f.copies} .held=${f.held} .active=${f.active} .now=${new Date()}></bk-keyring-overview>`;
   }
 
@@ -513,7 +525,7 @@ export class BackupKeyringPanel extends LitElement {
     if (!f) return nothing;
     const t = this.i18n.localize;
     return html`
-      <bk-generations-timeline .localize=${t} .language=${this.i18n.language} .timeZone=${s.core.time_zone}
+      <bk-generations-timeline .localize=${t} .language=${this.dateLanguage} .timeZone=${this.timeZone(s)}
         .generations=${f.generations} .copies=${f.copies} .held=${f.held}></bk-generations-timeline>
       <section class="card tools" aria-labelledby="tools-title">
         <h2 id="tools-title">${t("panel.tools.title")}</h2>
@@ -534,7 +546,7 @@ export class BackupKeyringPanel extends LitElement {
       <bk-reminder-settings .localize=${t} .settings=${this.reminderSettings}
         @settings-changed=${(e: CustomEvent<ReminderSettings>) => this.changeReminders(e.detail)}></bk-reminder-settings>
       <bk-vault-settings .localize=${t} .session=${this.session} ?hasCurrentKey=${s.backup?.config.create_backup.password != null}></bk-vault-settings>
-      <bk-journal-list .localize=${t} .language=${this.i18n.language} .timeZone=${s.core.time_zone} .entries=${f.journal}></bk-journal-list>
+      <bk-journal-list .localize=${t} .language=${this.dateLanguage} .timeZone=${this.timeZone(s)} .entries=${f.journal}></bk-journal-list>
     `;
   }
 
@@ -573,8 +585,8 @@ export class BackupKeyringPanel extends LitElement {
       <h2 id="backups-title">${t("panel.table.title")}</h2>
       ${errors.map(([agentId, message]) => html`<div class="alert warning" role="status"><div>${t("panel.agent_error", { location: agentName(agentId, s.backup!.agents), message })}</div></div>`)}
       ${this.renderVerifyBar()}
-      <bk-backup-table .rows=${this.tableRows(s)} .localize=${t} .language=${this.i18n.language}
-        .timeZone=${s.core.time_zone} ?narrow=${this.narrow || (this.standalone && this.smallScreen)} ?withKeys=${this.session?.ready ?? false}
+      <bk-backup-table .rows=${this.tableRows(s)} .localize=${t} .language=${this.dateLanguage}
+        .timeZone=${this.timeZone(s)} ?narrow=${this.narrow || (this.standalone && this.smallScreen)} ?withKeys=${this.session?.ready ?? false}
         ?canVerify=${(this.session?.ready ?? false) && this.verifying === null}
         @verify-copy=${(e: CustomEvent<CopyRow>) => this.verify(e.detail)}></bk-backup-table>
     </section>`;

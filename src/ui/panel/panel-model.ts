@@ -92,8 +92,5 @@ export function formatSize(bytes: number, language: string): string {
   return `${new Intl.NumberFormat(language, { maximumFractionDigits: u === 0 ? 0 : 1 }).format(v)} ${units[u]}`;
 }
 
-export function formatDateTime(iso: string, language: string, timeZone?: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short", timeZone }).format(d);
-}
+// Dates moved to src/common/datetime.ts (shared by the card, the dialogs and the views).
+export { formatDateTime } from "../../common/datetime.js";
