@@ -13,7 +13,7 @@ import "../components/backup-table.js";
 import { LocalizeController } from "../localize-controller.js";
 import { haStyles } from "../styles.js";
 import "./connect-form.js";
-import { loadRemembered, rememberConnection, type ConnectRequest } from "./connect-form.js";
+import { isHomeAssistantUrl, loadRemembered, rememberConnection, type ConnectRequest } from "./connect-form.js";
 import { agentName, copyRows, type CopyRow } from "./panel-model.js";
 import { registryRows } from "./keyring-model.js";
 import { KeyringSession } from "../keyring-session.js";
@@ -41,6 +41,8 @@ export const CHANGE_KEY_EVENT = "backup-keyring-change-key";
 export interface Notice {
   kind: "success" | "warning" | "error" | "info";
   text: string;
+  /** The connection dropped: the notice goes away once HA answers again. */
+  connection?: boolean;
 }
 
 /** The part of HA's `hass` object the panel reads. */
@@ -169,10 +171,16 @@ export class BackupKeyringPanel extends LitElement {
 
   /** Standalone connection from the form (or the demo page's URL fragment). */
   async connectStandalone(req: ConnectRequest): Promise<void> {
-    this.status = "connecting";
-    this.errorCode = null;
+    // Kept for the form whatever happens next: a wrong token should not cost the typed address.
+    this.hassUrl = req.url;
     this.ownConnection?.close();
     this.ownConnection = null;
+    if (!isHomeAssistantUrl(req.url)) {
+      this.fail(new InstanceError("invalid_url"));
+      return;
+    }
+    this.status = "connecting";
+    this.errorCode = null;
     try {
       // Inside HA the panel uses `hass.connection`: the WebSocket client is only loaded standalone.
       const { createConnection, createLongLivedTokenAuth } = await import("home-assistant-js-websocket");
@@ -226,6 +234,7 @@ export class BackupKeyringPanel extends LitElement {
       const snapshot = await loadInstance(conn);
       if (conn !== this.conn) return;
       this.snapshot = snapshot;
+      if (this.notice?.connection) this.notice = null;
       this.errorCode = snapshot.user.is_admin ? null : "not_admin";
       this.status = "ready";
       if (snapshot.user.is_admin && !this.unsubBackupEvents) {
@@ -288,7 +297,8 @@ export class BackupKeyringPanel extends LitElement {
   }
 
   private showError(err: unknown): void {
-    this.notice = { kind: "error", text: this.errorText(err) };
+    const lost = !(err instanceof KitParseError || err instanceof BackupFileError || err instanceof RegistryError) && classifyError(err).code === "connection_lost";
+    this.notice = { kind: "error", text: this.errorText(err), connection: lost };
   }
 
   private async downloadKit(print: boolean): Promise<void> {

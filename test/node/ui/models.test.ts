@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import type { CopyRecord, GenerationRecord } from "../../../src/registry/model.js";
 import { cardView } from "../../../src/ui/card/card-model.js";
 import { checkCardConfig, validateCardConfig } from "../../../src/ui/card/card-config.js";
-import { ageInDays, keyringStatus, newestBackupCheck, registryRows, timeline } from "../../../src/ui/panel/keyring-model.js";
+import { ageInDays, inUseSince, keyringStatus, newestBackupCheck, registryRows, timeline } from "../../../src/ui/panel/keyring-model.js";
 import { localizeEnglish } from "../../../src/common/localize-english.js";
 
 const gen = (number: number, status: GenerationRecord["status"], extra: Partial<GenerationRecord> = {}): GenerationRecord => ({
@@ -96,6 +96,14 @@ describe("keyring status", () => {
   it("timeline leaves out abandoned changes, newest first; age in whole days", () => {
     assert.deepEqual(timeline([gen(1, "retired"), gen(3, "abandoned"), gen(2, "active")]).map((g) => g.number), [2, 1]);
     assert.equal(ageInDays("2026-01-01T00:00:00Z", new Date("2026-01-15T12:00:00Z")), 14);
+  });
+
+  it("a key is in use since its oldest credited backup when that is older than the registry", () => {
+    const g = gen(1, "active", { firstSeenAt: "2026-11-27T10:00:00Z", activatedAt: null });
+    const copies = [copy("5", "backup.local", "g1", { date: "2025-10-03T03:00:00Z" }), copy("6", "backup.local", "g2", { date: "2024-01-01T00:00:00Z" })];
+    assert.equal(inUseSince(g, copies), "2025-10-03T03:00:00Z", "another generation's backup does not count");
+    assert.equal(inUseSince(g, []), "2026-11-27T10:00:00Z");
+    assert.ok(ageInDays(inUseSince(g, copies), new Date("2026-11-27T12:00:00Z")) > 365);
   });
 });
 
