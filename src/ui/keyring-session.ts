@@ -158,7 +158,7 @@ export class KeyringSession {
     if (!this.instanceId) throw new Error("registry not ready");
     const keys = this.keys();
     const report = await checkBackupKeys(blobSource(file), keys, { signal });
-    const applied = await applyOfflineReport(r, this.instanceId, report, keys);
+    const applied = await applyOfflineReport(r, this.instanceId, report, keys, file.size);
     return { report, ...applied };
   }
 

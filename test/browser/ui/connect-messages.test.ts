@@ -39,7 +39,7 @@ describe("standalone connection messages", () => {
     const p = mount();
     await p.connectStandalone({ url: s.url, token: "wrong", remember: false });
     await waitFor(() => deepText(p).includes("refused the access token"), "token refused");
-    const form = await waitFor(() => p.shadowRoot!.querySelector("bk-connect-form"), "form");
+    const form = await waitFor(() => p.shadowRoot!.querySelector<HTMLElement & { updateComplete: Promise<boolean> }>("bk-connect-form"), "form");
     await form.updateComplete;
     expect(form.shadowRoot!.querySelector<HTMLInputElement>('input[name="url"]')!.value).to.equal(s.url);
   });
