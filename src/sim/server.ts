@@ -79,7 +79,6 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
   const eventSubscribers = new Set<(ev: Record<string, unknown>) => void>();
   const connections = new Set<SimConnection>();
   const rng = systemRng();
-  let port = 0;
 
   const fireEvent = (eventType: string, data: Record<string, unknown>) => {
     const ev = { event_type: eventType, data, origin: "LOCAL", time_fired: new Date().toISOString(), context: { id: rng.hex(26).toUpperCase(), parent_id: null, user_id: null } };
@@ -174,7 +173,7 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
     server.once("error", reject);
     server.listen(options.port ?? 8123, options.host ?? "127.0.0.1", () => resolve());
   });
-  port = (server.address() as AddressInfo).port;
+  const port = (server.address() as AddressInfo).port;
   const host = options.host ?? "127.0.0.1";
 
   const control = async (action: SimControlAction): Promise<unknown> => {
