@@ -41,7 +41,6 @@ export class KeyringSession {
   private currentKey: string | null = null;
   /** Old keys loaded this session: fingerprint → key. Never stored. */
   private readonly loaded = new Map<string, string>();
-  private heldFingerprints = new Set<string>();
   private unsubscribe: (() => void) | null = null;
   facts: KeyringFacts = { instance: null, generations: [], copies: [], journal: [], active: null, held: new Set() };
 
@@ -117,7 +116,6 @@ export class KeyringSession {
     this.exportDue = reminder.due ? reminder.changesSince : 0;
     const held = new Set(this.loaded.keys());
     if (this.currentKey !== null) held.add(await r.fingerprint(this.currentKey));
-    this.heldFingerprints = held;
     this.facts = {
       instance: instances.find((i) => i.id === id) ?? null,
       generations,
@@ -251,9 +249,5 @@ export class KeyringSession {
   /** The open registry, for the key-change dialog (which drives its own flow on it). */
   openRegistry(): Promise<Registry> {
     return this.db();
-  }
-
-  held(): ReadonlySet<string> {
-    return this.heldFingerprints;
   }
 }

@@ -47,7 +47,6 @@ export function rememberConnection(req: ConnectRequest | null): void {
 export class BkConnectForm extends LitElement {
   @property({ attribute: false }) localize: LocalizeFunc = localizeEnglish;
   @property() url = "";
-  @property({ type: Boolean }) busy = false;
   @state() private token = "";
   @state() private remember = false;
 
@@ -81,7 +80,7 @@ export class BkConnectForm extends LitElement {
       </label>
       <label class="check"><input name="remember" type="checkbox" .checked=${this.remember}
           @change=${(e: Event) => (this.remember = (e.target as HTMLInputElement).checked)} />${t("panel.connect.remember")}</label>
-      <div><button class="primary" type="submit" ?disabled=${this.busy}>${t("panel.connect.connect")}</button></div>
+      <div><button class="primary" type="submit">${t("panel.connect.connect")}</button></div>
     </form>`;
   }
 }
