@@ -44,7 +44,15 @@ export class BkKeyChangeDialog extends LitElement {
         background: var(--card-background-color, #fff); color: var(--primary-text-color, #141414);
       }
       dialog::backdrop { background: rgba(0, 0, 0, 0.32); }
-      .body { padding: 24px; display: grid; gap: 12px; }
+      /* One column that may shrink below its content's natural width (a file input is ~300 px wide),
+         so on a 320 px phone text wraps instead of running off the edge. */
+      .body { padding: 24px; display: grid; grid-template-columns: minmax(0, 1fr); gap: 12px; overflow-wrap: anywhere; }
+      .body > *, .proof > * { min-width: 0; }
+      input[type="file"] { max-width: 100%; }
+      @media (max-width: 450px) {
+        .body { padding: 16px; }
+        .actions { padding: 0 16px 16px; }
+      }
       .actions { display: flex; gap: 8px; justify-content: flex-end; flex-wrap: wrap; padding: 0 24px 24px; }
       .key { font-family: var(--ha-font-family-code, monospace); font-size: 1.1rem; letter-spacing: 0.05em; word-break: break-all; }
       .row { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
