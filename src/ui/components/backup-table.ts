@@ -25,6 +25,8 @@ export class BkBackupTable extends LitElement {
   @state() descending = true;
   @state() private scrolled = 0;
   @state() private viewport = 480;
+  /** On a phone: the copy whose detail sheet is open (the narrow table hides its columns). */
+  @state() private detail: CopyRow | null = null;
   private view: CopyRow[] = [];
 
   static override styles = [
@@ -57,6 +59,19 @@ export class BkBackupTable extends LitElement {
       :host([narrow]) .name small { display: none; }
       :host([narrow]) .wide { display: none; }
       .empty { padding: var(--ha-space-4, 16px); }
+      .open { border: none; background: none; padding: 0; min-height: 0; color: inherit; font: inherit; text-align: start;
+        max-width: 100%; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; text-decoration: underline dotted; }
+      /* The detail sheet: HA's bottom sheet on a phone. */
+      dialog.sheet {
+        border: none; padding: var(--ha-space-4, 16px); margin: auto auto 0; width: 100%; max-width: 100%; box-sizing: border-box;
+        border-radius: var(--ha-dialog-border-radius, 24px) var(--ha-dialog-border-radius, 24px) 0 0;
+        background: var(--card-background-color, #fff); color: var(--primary-text-color, #141414); overflow-wrap: anywhere;
+      }
+      dialog.sheet::backdrop { background: rgba(0, 0, 0, 0.32); }
+      .sheet dl { display: grid; grid-template-columns: minmax(0, auto) minmax(0, 1fr); gap: 6px 12px; margin: 0 0 var(--ha-space-4, 16px); }
+      .sheet dt { color: var(--secondary-text-color, #5e5e5e); }
+      .sheet dd { margin: 0; }
+      .sheet .actions { display: flex; gap: var(--ha-space-2, 8px); justify-content: flex-end; flex-wrap: wrap; }
     `,
   ];
 
@@ -122,6 +137,45 @@ export class BkBackupTable extends LitElement {
     return html`<span>${gen}</span> <span class="badge ${cls}">${t(`panel.confidence.${row.confidence}`)}</span>`;
   }
 
+  private async openDetail(row: CopyRow): Promise<void> {
+    this.detail = row;
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLDialogElement>("dialog.sheet")?.showModal();
+  }
+
+  private verifyCopy(row: CopyRow): void {
+    this.dispatchEvent(new CustomEvent("verify-copy", { detail: row, bubbles: true, composed: true }));
+  }
+
+  /** Everything the phone's table leaves out for one copy, and its Verify action. */
+  private renderDetail() {
+    const t = this.localize;
+    const row = this.detail;
+    if (!row) return nothing;
+    const locations = this.rows.filter((r) => r.backupId === row.backupId && !r.deleted).map((r) => r.agentName);
+    const close = () => this.renderRoot.querySelector<HTMLDialogElement>("dialog.sheet")?.close();
+    return html`<dialog class="sheet" aria-labelledby="sheet-title" @close=${() => (this.detail = null)}>
+      <h2 id="sheet-title">${row.name}</h2>
+      <dl>
+        <dt>${t("panel.table.date")}</dt><dd>${formatDateTime(row.date, this.language, this.timeZone)}</dd>
+        <dt>${t("panel.table.location")}</dt><dd>${row.agentName}${row.deleted ? ` · ${t("panel.table.deleted")}` : ""}</dd>
+        <dt>${t("panel.table.size")}</dt><dd>${formatSize(row.size, this.language)}</dd>
+        <dt>${t("panel.table.encryption")}</dt><dd>${this.encryption(row)}</dd>
+        ${this.withKeys ? html`<dt>${t("panel.table.key")}</dt><dd>${this.keyCell(row)}</dd>` : nothing}
+        <dt>${t("panel.table.stored_in")}</dt><dd>${locations.join(", ")}</dd>
+      </dl>
+      <div class="actions">
+        ${this.canVerify && row.protectedClaim && !row.deleted
+          ? html`<button @click=${() => {
+              close();
+              this.verifyCopy(row);
+            }}>${t("panel.table.verify")}</button>`
+          : nothing}
+        <button class="primary" @click=${close}>${t("flow.close")}</button>
+      </div>
+    </dialog>`;
+  }
+
   protected override render() {
     const t = this.localize;
     const total = this.view.length;
@@ -152,14 +206,16 @@ export class BkBackupTable extends LitElement {
                 const index = first + i;
                 return html`<div class="row ${row.deleted ? "deleted" : ""}" role="row" aria-rowindex=${index + 2} style="top:${index * ROW_HEIGHT}px" data-id=${row.id}>
                   <div class="cell" role="cell">${formatDateTime(row.date, this.language, this.timeZone)}</div>
-                  <div class="cell name" role="cell">${row.name}<small>${row.backupId}${row.deleted ? ` · ${t("panel.table.deleted")}` : ""}</small></div>
+                  <div class="cell name" role="cell">${this.narrow
+                    ? html`<button class="open" aria-haspopup="dialog" @click=${() => this.openDetail(row)}>${row.name}</button>`
+                    : row.name}<small>${row.backupId}${row.deleted ? ` · ${t("panel.table.deleted")}` : ""}</small></div>
                   <div class="cell" role="cell">${row.agentName}</div>
                   <div class="cell wide" role="cell">${formatSize(row.size, this.language)}</div>
                   <div class="cell wide" role="cell">${this.encryption(row)}</div>
                   <div class="cell wide" role="cell">${this.withKeys ? this.keyCell(row) : nothing}</div>
                   <div class="cell wide" role="cell">
                     ${this.canVerify && row.protectedClaim && !row.deleted
-                      ? html`<button @click=${() => this.dispatchEvent(new CustomEvent("verify-copy", { detail: row, bubbles: true, composed: true }))}
+                      ? html`<button @click=${() => this.verifyCopy(row)}
                           aria-label=${t("panel.table.verify_one", { name: row.name, location: row.agentName })}>${t("panel.table.verify")}</button>`
                       : nothing}
                   </div>
@@ -167,6 +223,7 @@ export class BkBackupTable extends LitElement {
               })}
             </div>`}
       </div>
+      ${this.renderDetail()}
     `;
   }
 }
