@@ -82,6 +82,8 @@ export class BackupKeyringPanel extends LitElement {
   private readonly onSmallChange = () => (this.smallScreen = this.smallQuery?.matches ?? false);
   @state() verifying: VerifyProgress | null = null;
   @state() checkingFile = false;
+  /** The last offline check's result, shown under the drop zone where the user is looking. */
+  @state() private fileResult: Notice | null = null;
   @state() private keyringVersion = 0;
   private verifyAbort: AbortController | null = null;
   protected session: KeyringSession | null = null;
@@ -124,6 +126,7 @@ export class BackupKeyringPanel extends LitElement {
       .notice { display: flex; align-items: center; gap: var(--ha-space-2, 8px); margin: 0; }
       .notice .dismiss { border: none; background: none; color: inherit; min-height: 0; padding: 4px 8px; }
       .tools h3 { margin-top: var(--ha-space-4, 16px); }
+      .file-result { margin: var(--ha-space-2, 8px) 0 0; }
       .button-like {
         display: inline-flex; align-items: center; min-height: 36px; box-sizing: border-box; padding: 6px 14px; cursor: pointer;
         border-radius: var(--ha-border-radius-md, 8px); border: 1px solid var(--divider-color, rgba(0, 0, 0, 0.2));
@@ -389,6 +392,7 @@ export class BackupKeyringPanel extends LitElement {
     if (!this.session?.ready) return;
     const t = this.i18n.localize;
     this.checkingFile = true;
+    this.fileResult = null;
     try {
       const { report, matched, generation } = await this.session.checkFile(file);
       const name = report.name ?? file.name;
@@ -400,9 +404,9 @@ export class BackupKeyringPanel extends LitElement {
       else notice = { kind: "success", text: t("panel.offline.opened_unlisted", { name }) };
       if (report.damage) notice = { kind: "error", text: `${notice.text} ${t(`errors.backup_file.damage.${report.damage.code}`)}` };
       if (matched === 0 && report.encrypted) notice = { ...notice, text: `${notice.text} ${t("panel.offline.not_listed")}` };
-      this.notice = notice;
+      this.fileResult = notice;
     } catch (err) {
-      this.showError(err);
+      this.fileResult = { kind: "error", text: this.errorText(err) };
     } finally {
       this.checkingFile = false;
     }
@@ -552,6 +556,10 @@ export class BackupKeyringPanel extends LitElement {
         <p class="secondary">${t("panel.offline.description")}</p>
         <bk-file-drop .label=${this.checkingFile ? t("panel.offline.checking") : t("panel.offline.drop")} accept=".tar"
           ?disabled=${this.checkingFile} @file-picked=${(e: CustomEvent<File>) => this.checkFile(e.detail)}></bk-file-drop>
+        ${this.fileResult
+          ? html`<div class="alert ${this.fileResult.kind} file-result" data-testid="file-result" role=${this.fileResult.kind === "error" ? "alert" : "status"}>
+              <div>${this.fileResult.text}</div></div>`
+          : nothing}
       </section>
       <bk-reminder-settings .localize=${t} .settings=${this.reminderSettings}
         @settings-changed=${(e: CustomEvent<ReminderSettings>) => this.changeReminders(e.detail)}></bk-reminder-settings>

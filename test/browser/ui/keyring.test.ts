@@ -216,6 +216,11 @@ describe("panel with the registry", () => {
     const newest = onCloud.at(-1)!;
     drop.dispatchEvent(new CustomEvent("file-picked", { detail: await file(newest) }));
     await waitFor(() => text().includes(`${newest.name} opens with key generation 1.`), "opened", 30000);
+    // Where the user is looking: right under the drop zone, not in a notice far above it.
+    const result = panel.shadowRoot!.querySelector("[data-testid=file-result]")!;
+    expect(deepText(result)).to.contain(`${newest.name} opens with key generation 1.`);
+    const gap = result.getBoundingClientRect().top - drop.getBoundingClientRect().bottom;
+    expect(gap, "the result sits right under the drop zone").to.be.within(0, 48);
     const oldest = onCloud[0]!;
     drop.dispatchEvent(new CustomEvent("file-picked", { detail: await file(oldest) }));
     await waitFor(() => text().includes(`${oldest.name} does not open with any key you hold.`), "not opened", 30000);
