@@ -7,6 +7,7 @@ import { LocalizeController } from "../localize-controller.js";
 import type { HassLike } from "../panel/backup-keyring-panel.js";
 import { haStyles } from "../styles.js";
 import { DEFAULT_PANEL_PATH, checkCardConfig, isValidPanelPath, stubConfig, type CardConfig, type CardProblem } from "./card-config.js";
+import { fireEvent } from "../../common/fire-event.js";
 
 export class BackupKeyringCardEditor extends LitElement {
   @property({ attribute: false }) hass?: HassLike;
@@ -51,7 +52,7 @@ export class BackupKeyringCardEditor extends LitElement {
     if (value === defaults[key] || value === "") delete next[key];
     else (next as unknown as Record<string, unknown>)[key] = value;
     this.config = next;
-    this.dispatchEvent(new CustomEvent("config-changed", { detail: { config: next }, bubbles: true, composed: true }));
+    fireEvent(this, "config-changed", { config: next });
   }
 
   protected override render() {
@@ -87,5 +88,12 @@ if (!customElements.get("backup-keyring-card-editor")) customElements.define("ba
 declare global {
   interface HTMLElementTagNameMap {
     "backup-keyring-card-editor": BackupKeyringCardEditor;
+  }
+}
+
+declare global {
+  interface BkDomEvents {
+    /** HA's card editor contract: the new config, sent on every valid change. */
+    "config-changed": { config: CardConfig };
   }
 }

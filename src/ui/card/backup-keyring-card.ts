@@ -17,6 +17,7 @@ import type { HassLike } from "../panel/backup-keyring-panel.js";
 import { haStyles } from "../styles.js";
 import { CARD_TYPE, DEFAULT_PANEL_PATH, stubConfig, validateCardConfig, type CardConfig, type GridOptions } from "./card-config.js";
 import { cardView } from "./card-model.js";
+import { fireEvent } from "../../common/fire-event.js";
 
 export class BackupKeyringCard extends LitElement {
   @property({ attribute: false }) hass?: HassLike;
@@ -136,7 +137,7 @@ export class BackupKeyringCard extends LitElement {
   private openPanel(): void {
     // HA's own navigation: push the path, then tell the app shell the location changed.
     history.pushState(null, "", this.config.panel_path ?? DEFAULT_PANEL_PATH);
-    window.dispatchEvent(new CustomEvent("location-changed", { detail: { replace: false } }));
+    fireEvent(window, "location-changed", { replace: false });
   }
 
   protected override render() {
@@ -206,5 +207,12 @@ if (!w.customCards.some((c) => c.type === CARD_TYPE)) {
 declare global {
   interface HTMLElementTagNameMap {
     "backup-keyring-card": BackupKeyringCard;
+  }
+}
+
+declare global {
+  interface BkDomEvents {
+    /** HA's own: the app shell re-reads `location` (HA's `navigate`). */
+    "location-changed": { replace: boolean };
   }
 }

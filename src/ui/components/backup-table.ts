@@ -7,6 +7,7 @@ import { localizeEnglish } from "../../common/localize-english.js";
 import { formatDateTime } from "../../common/datetime.js";
 import { filterRows, formatSize, sortRows, type CopyRow, type SortKey } from "../panel/panel-model.js";
 import { haStyles } from "../styles.js";
+import { fireEvent } from "../../common/fire-event.js";
 
 const ROW_HEIGHT = 56;
 const OVERSCAN = 6;
@@ -144,7 +145,7 @@ export class BkBackupTable extends LitElement {
   }
 
   private verifyCopy(row: CopyRow): void {
-    this.dispatchEvent(new CustomEvent("verify-copy", { detail: row, bubbles: true, composed: true }));
+    fireEvent(this, "verify-copy", row);
   }
 
   /** Everything the phone's table leaves out for one copy, and its Verify action. */
@@ -233,5 +234,12 @@ if (!customElements.get("bk-backup-table")) customElements.define("bk-backup-tab
 declare global {
   interface HTMLElementTagNameMap {
     "bk-backup-table": BkBackupTable;
+  }
+}
+
+declare global {
+  interface BkDomEvents {
+    /** Verify this one copy now (the panel runs it). */
+    "verify-copy": CopyRow;
   }
 }

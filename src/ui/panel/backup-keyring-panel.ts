@@ -34,6 +34,7 @@ import "../components/generations-timeline.js";
 import "../components/journal-list.js";
 import "../components/file-drop.js";
 import "../components/vault-settings.js";
+import { fireEvent } from "../../common/fire-event.js";
 
 /** Fired (bubbling, composed) when the user asks to change the key; the key-change dialog answers it. */
 export const CHANGE_KEY_EVENT = "backup-keyring-change-key";
@@ -617,7 +618,7 @@ export class BackupKeyringPanel extends LitElement {
     return html`
       <header>
         ${showMenu
-          ? html`<button class="menu" aria-label=${t("panel.menu")} @click=${() => this.dispatchEvent(new Event("hass-toggle-menu", { bubbles: true, composed: true }))}>☰</button>`
+          ? html`<button class="menu" aria-label=${t("panel.menu")} @click=${() => fireEvent(this, "hass-toggle-menu", undefined)}>☰</button>`
           : nothing}
         <h1>${t("panel.title")}${s ? html` · <span data-testid="instance">${s.core.location_name}</span>` : nothing}</h1>
       </header>
@@ -651,5 +652,12 @@ if (!customElements.get(PANEL_TAG)) customElements.define(PANEL_TAG, BackupKeyri
 declare global {
   interface HTMLElementTagNameMap {
     "backup-keyring-panel": BackupKeyringPanel;
+  }
+}
+
+declare global {
+  interface BkDomEvents {
+    /** HA's own: open or close the sidebar (the hamburger on a narrow screen). */
+    "hass-toggle-menu": undefined;
   }
 }

@@ -5,6 +5,7 @@ import { property, state } from "lit/decorators.js";
 import type { LocalizeFunc } from "../../common/localize.js";
 import { localizeEnglish } from "../../common/localize-english.js";
 import { haStyles } from "../styles.js";
+import { fireEvent } from "../../common/fire-event.js";
 
 export interface ConnectRequest {
   url: string;
@@ -62,7 +63,7 @@ export class BkConnectForm extends LitElement {
   private submit(e: Event): void {
     e.preventDefault();
     const url = this.url.trim().replace(/\/+$/, "");
-    this.dispatchEvent(new CustomEvent<ConnectRequest>("connect-request", { detail: { url, token: this.token.trim(), remember: this.remember } }));
+    fireEvent(this, "connect-request", { url, token: this.token.trim(), remember: this.remember }, { bubbles: false, composed: false });
   }
 
   protected override render() {
@@ -86,3 +87,9 @@ export class BkConnectForm extends LitElement {
 }
 
 if (!customElements.get("bk-connect-form")) customElements.define("bk-connect-form", BkConnectForm);
+
+declare global {
+  interface BkDomEvents {
+    "connect-request": ConnectRequest;
+  }
+}
