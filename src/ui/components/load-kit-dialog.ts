@@ -6,7 +6,13 @@ import type { LocalizeFunc } from "../../common/localize.js";
 import { localizeEnglish } from "../../common/localize-english.js";
 import { MAX_KIT_BYTES } from "../../kit/parse.js";
 import { haStyles } from "../styles.js";
-import type { LoadKitDialogParams } from "../dialogs/show-dialog.js";
+
+/** For `showLoadKitDialog` (src/ui/dialogs/show-dialog.ts). */
+export interface LoadKitDialogParams {
+  localize: LocalizeFunc;
+  /** Loads the text; resolves with a translated error to show, or null when done (the dialog then closes). */
+  submit: (text: string) => Promise<string | null>;
+}
 
 export class BkLoadKitDialog extends LitElement {
   @property({ attribute: false }) localize: LocalizeFunc = localizeEnglish;

@@ -7,6 +7,7 @@ import type { HaConnection } from "../../data/connection.js";
 import type { KitContext } from "../../flows/key-change/ports.js";
 import type { KitFacts } from "../../kit/render.js";
 import type { Registry } from "../../registry/registry.js";
+import type { LoadKitDialogParams } from "../components/load-kit-dialog.js";
 
 /** What a lazily shown dialog element offers: open with parameters, settle with a result on close. */
 export interface ShowableDialog<P, R> extends HTMLElement {
@@ -45,12 +46,6 @@ export interface PrintKitDialogParams {
 
 export const showPrintKitDialog = (host: HTMLElement, params: PrintKitDialogParams): Promise<void> =>
   showDialog(host, "bk-print-kit-dialog", () => import("./print-kit-dialog.js"), params);
-
-export interface LoadKitDialogParams {
-  localize: LocalizeFunc;
-  /** Loads the text; resolves with a translated error to show, or null when done (the dialog then closes). */
-  submit: (text: string) => Promise<string | null>;
-}
 
 export const showLoadKitDialog = (host: HTMLElement, params: LoadKitDialogParams): Promise<void> =>
   showDialog(host, "bk-load-kit-dialog", () => import("../components/load-kit-dialog.js"), params);
