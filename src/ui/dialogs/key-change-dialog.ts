@@ -107,7 +107,8 @@ export class BkKeyChangeDialog extends LitElement {
     const first = this.renderRoot.querySelector<HTMLElement>(
       "dialog .body button:not([disabled]), dialog .body input:not([disabled]), dialog .actions button:not([disabled])",
     );
-    first?.focus();
+    // A step without controls (preflight, committing): the dialog itself holds focus, never <body>.
+    (first ?? this.renderRoot.querySelector<HTMLElement>("dialog"))?.focus();
   }
 
   override disconnectedCallback(): void {
@@ -279,7 +280,7 @@ export class BkKeyChangeDialog extends LitElement {
 
   protected override render() {
     const s = this.flowState;
-    return html`<dialog aria-labelledby="title" @cancel=${(e: Event) => {
+    return html`<dialog aria-labelledby="title" tabindex="-1" @cancel=${(e: Event) => {
       e.preventDefault();
       void this.cancel();
     }}>${s ? this.renderBody(s) : nothing}</dialog>`;
