@@ -17,6 +17,8 @@ export class BkBackupTable extends LitElement {
   @property({ attribute: false }) localize: LocalizeFunc = localizeEnglish;
   @property() language = "en";
   @property() timeZone?: string;
+  /** For sizes: HA's number format (`numberLanguage`); unset = `language`. */
+  @property({ attribute: false }) numberLanguage?: string;
   /** Show the key generation and confidence columns (once the registry knows them). */
   @property({ type: Boolean }) withKeys = false;
   @property({ type: Boolean }) canVerify = false;
@@ -160,7 +162,7 @@ export class BkBackupTable extends LitElement {
       <dl>
         <dt>${t("panel.table.date")}</dt><dd>${formatDateTime(row.date, this.language, this.timeZone)}</dd>
         <dt>${t("panel.table.location")}</dt><dd>${row.agentName}${row.deleted ? ` · ${t("panel.table.deleted")}` : ""}</dd>
-        <dt>${t("panel.table.size")}</dt><dd>${formatSize(row.size, this.language)}</dd>
+        <dt>${t("panel.table.size")}</dt><dd>${formatSize(row.size, this.numberLanguage ?? this.language)}</dd>
         <dt>${t("panel.table.encryption")}</dt><dd>${this.encryption(row)}</dd>
         ${this.withKeys ? html`<dt>${t("panel.table.key")}</dt><dd>${this.keyCell(row)}</dd>` : nothing}
         <dt>${t("panel.table.stored_in")}</dt><dd>${locations.join(", ")}</dd>
@@ -211,7 +213,7 @@ export class BkBackupTable extends LitElement {
                     ? html`<button class="open" aria-haspopup="dialog" @click=${() => this.openDetail(row)}>${row.name}</button>`
                     : row.name}<small>${row.backupId}${row.deleted ? ` · ${t("panel.table.deleted")}` : ""}</small></div>
                   <div class="cell" role="cell">${row.agentName}</div>
-                  <div class="cell wide" role="cell">${formatSize(row.size, this.language)}</div>
+                  <div class="cell wide" role="cell">${formatSize(row.size, this.numberLanguage ?? this.language)}</div>
                   <div class="cell wide" role="cell">${this.encryption(row)}</div>
                   <div class="cell wide" role="cell">${this.withKeys ? this.keyCell(row) : nothing}</div>
                   <div class="cell wide" role="cell">

@@ -18,6 +18,7 @@ import { agentName, copyRows, type CopyRow } from "./panel-model.js";
 import { registryRows } from "./keyring-model.js";
 import { KeyringSession } from "../keyring-session.js";
 import { dateLanguage, resolveTimeZone } from "../../common/datetime.js";
+import { numberLanguage } from "../../common/number.js";
 import { downloadTextFile } from "../../kit/download.js";
 import { showKeyChangeDialog, showLoadKitDialog, showPrintKitDialog } from "../dialogs/show-dialog.js";
 import "../components/reminder-settings.js";
@@ -51,7 +52,7 @@ export interface HassLike {
   connection: HaConnection;
   language?: string;
   /** HA's FrontendLocaleData: `time_zone` "local" | "server", `time_format` "language" | "system" | "12" | "24". */
-  locale?: { language?: string; time_zone?: string; time_format?: string };
+  locale?: { language?: string; time_zone?: string; time_format?: string; number_format?: string };
   config?: { time_zone?: string; location_name?: string };
   user?: { is_admin: boolean };
   auth?: { data?: { hassUrl?: string } };
@@ -604,7 +605,7 @@ export class BackupKeyringPanel extends LitElement {
       <h2 id="backups-title">${t("panel.table.title")}</h2>
       ${errors.map(([agentId, message]) => html`<div class="alert warning" role="status"><div>${t("panel.agent_error", { location: agentName(agentId, s.backup!.agents), message })}</div></div>`)}
       ${this.renderVerifyBar()}
-      <bk-backup-table .rows=${this.tableRows(s)} .localize=${t} .language=${this.dateLanguage}
+      <bk-backup-table .rows=${this.tableRows(s)} .localize=${t} .language=${this.dateLanguage} .numberLanguage=${numberLanguage(this.i18n.language, this.hass?.locale)}
         .timeZone=${this.timeZone(s)} ?narrow=${this.narrow || (this.standalone && this.smallScreen)} ?withKeys=${this.session?.ready ?? false}
         ?canVerify=${(this.session?.ready ?? false) && this.verifying === null}
         @verify-copy=${(e: CustomEvent<CopyRow>) => this.verify(e.detail)}></bk-backup-table>

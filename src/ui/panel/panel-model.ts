@@ -81,7 +81,7 @@ export function sortRows(rows: CopyRow[], key: SortKey, descending: boolean): Co
   return descending ? sorted.reverse() : sorted;
 }
 
-export function formatSize(bytes: number, language: string): string {
+export function formatSize(bytes: number, language: string | undefined): string {
   const units = ["B", "kB", "MB", "GB", "TB"];
   let v = bytes;
   let u = 0;

@@ -1,6 +1,6 @@
 // Dates follow the user's HA setting (hass.locale.time_zone: "local" = the browser's zone,
 // "server" = HA's), the same in the table, the key-change dialog and the emergency kit: a backup
-// made just before midnight is listed under the same day everywhere.
+// made just before midnight is listed under the same day everywhere. Sizes follow number_format.
 import { expect } from "@esm-bundle/chai";
 import { createConnection, createLongLivedTokenAuth, type Connection } from "home-assistant-js-websocket";
 import "../../../src/ui/panel/backup-keyring-panel.js";
@@ -63,4 +63,14 @@ it("time_format 24 shows a 24-hour clock in an English UI", async () => {
   // 23:30 UTC is 00:30 in Amsterdam: "00:30" on a 24-hour clock, "12:30 AM" on a 12-hour one.
   await waitFor(() => deepText(table).includes("00:30"), "24-hour time");
   expect(deepText(table)).not.to.contain("12:30 AM");
+});
+
+it("number_format decimal_comma shows sizes with a decimal comma in an English UI", async () => {
+  panel = document.createElement("backup-keyring-panel");
+  panel.registryName = `bk-numbers-${Date.now()}`;
+  panel.hass = { connection, language: "en", locale: { language: "en", time_zone: "server", number_format: "decimal_comma" }, user: { is_admin: true }, auth: { data: { hassUrl: s.url } } };
+  document.body.append(panel);
+  const table = await waitFor(() => panel!.shadowRoot!.querySelector("bk-backup-table"), "table", 30000);
+  await waitFor(() => /\d,\d (kB|MB)/.test(deepText(table)), "a size with a decimal comma");
+  expect(deepText(table)).not.to.match(/\d\.\d (kB|MB)/);
 });
