@@ -10,13 +10,16 @@ import esbuild from "rollup-plugin-esbuild";
 
 const tsconfig = "tsconfig.json";
 
-// Old hashed chunks would pile up in dist/ (and HACS copies every .js there): start clean.
+// Old hashed chunks would pile up in dist/ (and HACS copies every .js there): after writing, remove
+// the chunks this build did not produce. Not before the build: a page that is open (the demo, an
+// end-to-end test, HA itself) loads chunks lazily and must never find them missing mid-rebuild.
 const cleanChunks = () => ({
   name: "clean-chunks",
-  buildStart() {
-    for (const dir of ["dist", "custom_components/backup_keyring/frontend"]) {
-      if (!existsSync(dir)) continue;
-      for (const f of readdirSync(dir)) if (/^backup-keyring-.*\.js$/.test(f) || f === "chunks") rmSync(join(dir, f), { recursive: true, force: true });
+  writeBundle(options, bundle) {
+    const dir = options.dir;
+    if (!dir || !existsSync(dir)) return;
+    for (const f of readdirSync(dir)) {
+      if ((/^backup-keyring-.*\.js$/.test(f) && !(f in bundle)) || f === "chunks") rmSync(join(dir, f), { recursive: true, force: true });
     }
   },
 });
@@ -60,6 +63,8 @@ export default [
       entryFileNames: "backup-keyring.js",
       // Flat names: HACS installs release assets side by side in one folder.
       chunkFileNames: "backup-keyring-[name]-[hash].js",
+      // The WebSocket client is only needed standalone (inside HA the panel uses hass.connection).
+      manualChunks: (id) => (id.includes("/node_modules/home-assistant-js-websocket/") ? "haws" : undefined),
       sourcemap: false,
     })),
     plugins: [

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: set-up, build, type-check, Node tests (node:test via tsx) and browser tests
+// `npm test`: set-up, build, type-check, lint, Node tests (node:test via tsx) and browser tests
 // (@web/test-runner in system Chromium), then one summary line "N passed, N failed".
 // Options: --node / --browser  run only that half;  any other argument filters test files by substring.
 import { spawnSync } from "node:child_process";
@@ -59,6 +59,15 @@ if (filters.length === 0) {
   if (run("npx", ["tsc", "-p", "tsconfig.json", "--noEmit"]) === 0) passed++;
   else {
     console.error("type-check failed");
+    failed++;
+  }
+}
+
+if (filters.length === 0) {
+  console.log("\n== lint (eslint + eslint-plugin-lit, lit-analyzer) ==");
+  if (run("node", ["scripts/lint.mjs"]) === 0) passed++;
+  else {
+    console.error("lint failed");
     failed++;
   }
 }

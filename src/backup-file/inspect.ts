@@ -251,7 +251,7 @@ export async function checkBackupKeys(source: ByteSource, candidates: readonly s
     const head = heads.get(member)!;
     for (let i = 0; i < candidates.length; i++) {
       options.signal?.throwIfAborted();
-      let opens = false;
+      let opens: boolean;
       if (member.format === "v3") {
         if (head.length < V3_HEADER) break;
         // HA treats an empty password as "no password", so it never encrypts with one.

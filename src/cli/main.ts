@@ -2,7 +2,7 @@
 import { basename } from "node:path";
 import { BackupFileError } from "../backup-file/errors.js";
 import { checkBackupKeys, inspectBackup, type BackupFileReport } from "../backup-file/inspect.js";
-import { localizeEnglish as t } from "../common/localize.js";
+import { localizeEnglish as t } from "../common/localize-english.js";
 import { openFileSource } from "../common/node-file-source.js";
 import { tidyKeyInput } from "../keys/format.js";
 import { generateEncryptionKey } from "../keys/generate.js";

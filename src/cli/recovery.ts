@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { pipeline, Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { BackupFileError } from "../backup-file/errors.js";
-import { localizeEnglish as t } from "../common/localize.js";
+import { localizeEnglish as t } from "../common/localize-english.js";
 import { openFileSource, type NodeFileSource } from "../common/node-file-source.js";
 import { tidyKeyInput } from "../keys/format.js";
 import { KitParseError, parseEmergencyKit } from "../kit/parse.js";

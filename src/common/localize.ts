@@ -1,6 +1,8 @@
 // Our own strings (HA's `hass.localize` only knows HA's keys). Messages are flat-keyed by dotted
 // path and use `{name}` placeholders plus ICU-style plurals: `{count, plural, one {# backup} other {# backups}}`.
-import en from "../../translations/en.json";
+// Every language, English included, is its own lazy chunk: the module HA loads on every dashboard
+// carries no strings. Code that needs English synchronously (CLI, Node tests, kit defaults) imports
+// `localize-english.ts` instead.
 
 export type Messages = { [key: string]: string | Messages };
 export type LocalizeFunc = (key: string, params?: Record<string, string | number>) => string;
@@ -8,8 +10,8 @@ export type LocalizeFunc = (key: string, params?: Record<string, string | number
 export const LANGUAGES = ["en", "de", "fr", "nl", "es", "it", "pl", "sv", "pt-BR", "da"] as const;
 export type Language = (typeof LANGUAGES)[number];
 
-// Each non-English language is its own lazy chunk; English is always in the main bundle as the fallback.
-const loaders: Record<Exclude<Language, "en">, () => Promise<{ default: Messages }>> = {
+const loaders: Record<Language, () => Promise<{ default: Messages }>> = {
+  en: () => import("../../translations/en.json"),
   de: () => import("../../translations/de.json"),
   fr: () => import("../../translations/fr.json"),
   nl: () => import("../../translations/nl.json"),
@@ -39,15 +41,16 @@ export function flatten(messages: Messages, prefix = "", out: Record<string, str
   return out;
 }
 
-const englishFlat = flatten(en as Messages);
-const cache = new Map<Language, Record<string, string>>([["en", englishFlat]]);
+const cache = new Map<Language, Promise<Record<string, string>>>();
 
-export async function loadMessages(language: Language): Promise<Record<string, string>> {
-  const cached = cache.get(language);
-  if (cached) return cached;
-  const mod = await loaders[language as Exclude<Language, "en">]();
-  const flat = flatten(mod.default);
-  cache.set(language, flat);
+export function loadMessages(language: Language): Promise<Record<string, string>> {
+  let flat = cache.get(language);
+  if (!flat) {
+    flat = loaders[language]().then((mod) => flatten(mod.default));
+    // A failed chunk load (offline, HA restarted with a new build) may be retried later.
+    flat.catch(() => cache.delete(language));
+    cache.set(language, flat);
+  }
   return flat;
 }
 
@@ -106,9 +109,10 @@ export function formatMessage(template: string, params: Record<string, string | 
   return out;
 }
 
-export function createLocalize(messages: Record<string, string>, language: string): LocalizeFunc {
+/** `fallback` (English) is used for keys a translation does not have yet. */
+export function createLocalize(messages: Record<string, string>, language: string, fallback: Record<string, string> = {}): LocalizeFunc {
   return (key, params) => {
-    const template = messages[key] ?? englishFlat[key];
+    const template = messages[key] ?? fallback[key];
     // A missing key shows itself, so a test (and a user) can spot it instead of a blank.
     return template === undefined ? key : formatMessage(template, params, language);
   };
@@ -116,8 +120,9 @@ export function createLocalize(messages: Record<string, string>, language: strin
 
 export async function localizeFor(languageTag: string | undefined | null): Promise<LocalizeFunc> {
   const language = resolveLanguage(languageTag);
-  return createLocalize(await loadMessages(language), language);
+  const [messages, english] = await Promise.all([loadMessages(language), loadMessages("en")]);
+  return createLocalize(messages, language, english);
 }
 
-/** English only, synchronous: for the CLI and for code that has no language yet. */
-export const localizeEnglish: LocalizeFunc = createLocalize(englishFlat, "en");
+/** Before a language's strings have arrived: renders nothing rather than raw keys (as HA's own `localize`). */
+export const localizePending: LocalizeFunc = () => "";

@@ -11,7 +11,8 @@ export interface InstanceSnapshot {
   backup: { config: BackupConfig; info: BackupInfo; agents: BackupAgent[] } | null;
 }
 
-export type InstanceErrorCode = "cannot_connect" | "invalid_auth" | "connection_lost" | "no_backup_api" | "not_admin" | "ha_error";
+/** `invalid_url`: the standalone address is empty or not an http(s) URL (nothing was tried). */
+export type InstanceErrorCode = "cannot_connect" | "invalid_url" | "invalid_auth" | "connection_lost" | "no_backup_api" | "not_admin" | "ha_error";
 
 export class InstanceError extends Error {
   constructor(

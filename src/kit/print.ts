@@ -1,7 +1,7 @@
 // The printable emergency kit: one self-contained HTML document (inline CSS, no scripts, no network)
 // with the same facts as the text kit, blanks to fill in by hand, and — only when asked — the key as
 // a QR code with a warning. Every piece of text is escaped.
-import { localizeEnglish } from "../common/localize.js";
+import { localizeEnglish } from "../common/localize-english.js";
 import { displayFingerprint } from "../keys/fingerprint.js";
 import { haKitStrings } from "./ha-kit-strings.js";
 import { escapeHtml as esc } from "./html.js";

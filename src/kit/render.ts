@@ -1,6 +1,7 @@
 // The emergency kit text: HA's block exactly as HA's frontend writes it (same lines, same order,
 // LF, no trailing newline), then our block naming the key generation and the backups it opens.
-import { localizeEnglish, type LocalizeFunc } from "../common/localize.js";
+import type { LocalizeFunc } from "../common/localize.js";
+import { localizeEnglish } from "../common/localize-english.js";
 import { displayFingerprint } from "../keys/fingerprint.js";
 import { haKitStrings } from "./ha-kit-strings.js";
 

@@ -104,9 +104,19 @@ export async function verifyOnline(registry: Registry, conn: HaConnection, insta
  * applies to every copy of that backup whose `protected` flag matches what the file's
  * backup.json says (a file downloaded from HA carries the copy's own backup.json).
  */
-export async function applyOfflineReport(registry: Registry, instanceId: string, report: BackupFileReport, keys: string[]): Promise<{ matched: number; generation: number | null }> {
+/** HA's location order: local storage first, then network storage, then the rest by id. */
+const locationRank = (agentId: string) => (agentId === "backup.local" || agentId === "hassio.local" ? 0 : agentId.startsWith("hassio.") ? 1 : 2);
+
+/**
+ * A checked file is one copy's bytes: its result is recorded for one copy only — the one whose
+ * size HA reported equal to the file's, local storage first when several are (a file downloaded
+ * from Local says nothing about the Cloud copy). `fileSize` unknown: local storage first.
+ */
+export async function applyOfflineReport(registry: Registry, instanceId: string, report: BackupFileReport, keys: string[], fileSize?: number): Promise<{ matched: number; generation: number | null }> {
   if (!report.backupId) return { matched: 0, generation: null };
-  const copies = (await registry.copies(instanceId)).filter((c) => c.backupId === report.backupId && (report.protectedFlag === null || c.protected === report.protectedFlag));
+  const same = (await registry.copies(instanceId)).filter((c) => c.backupId === report.backupId && (report.protectedFlag === null || c.protected === report.protectedFlag));
+  const sized = fileSize === undefined ? [] : same.filter((c) => c.size === fileSize);
+  const copies = (sized.length > 0 ? sized : same).sort((a, b) => locationRank(a.agentId) - locationRank(b.agentId) || a.agentId.localeCompare(b.agentId)).slice(0, 1);
   let generation: number | null = null;
   for (const c of copies) {
     if (report.mislabelled) {

@@ -49,7 +49,6 @@ export class KeyringSession {
   private currentKey: string | null = null;
   /** Old keys loaded this session: fingerprint → key. Never stored. */
   private readonly loaded = new Map<string, string>();
-  private heldFingerprints = new Set<string>();
   private unsubscribe: (() => void) | null = null;
   facts: KeyringFacts = { instance: null, generations: [], copies: [], journal: [], active: null, held: new Set() };
 
@@ -175,7 +174,6 @@ export class KeyringSession {
     this.exportDue = reminder.due ? reminder.changesSince : 0;
     const held = new Set(this.loaded.keys());
     if (this.currentKey !== null) held.add(await r.fingerprint(this.currentKey));
-    this.heldFingerprints = held;
     this.facts = {
       instance: instances.find((i) => i.id === id) ?? null,
       generations,
@@ -302,7 +300,7 @@ export class KeyringSession {
     const { backupId } = await inspectBackup(blobSource(file));
     const flags = new Set((await r.copies(this.instanceId)).filter((c) => c.backupId === backupId).map((c) => c.protected));
     const report = await checkBackupKeys(blobSource(file), keys, { signal, expectProtected: flags.size === 1 ? [...flags][0] : undefined });
-    const applied = await applyOfflineReport(r, this.instanceId, report, keys);
+    const applied = await applyOfflineReport(r, this.instanceId, report, keys, file.size);
     return { report, ...applied };
   }
 
@@ -452,9 +450,5 @@ export class KeyringSession {
   /** The open registry, for the key-change dialog (which drives its own flow on it). */
   openRegistry(): Promise<Registry> {
     return this.db();
-  }
-
-  held(): ReadonlySet<string> {
-    return this.heldFingerprints;
   }
 }

@@ -1,13 +1,39 @@
 // Shared look: HA's CSS variables (inherited through shadow DOM inside HA; the demo page sets
 // the same names), with fallbacks so the elements also look right on a bare page.
-import { css } from "lit";
+//
+// Contrast: HA's default `--primary-color` (#03a9f4) as text on white, or white text on it, is 2.6:1,
+// and status colours as text or fills fare no better. As HA's own newer components do, text and
+// fills are derived from the theme's pairs instead of used raw: coloured text is the theme colour
+// mixed with `--primary-text-color` (so it darkens in light themes and lightens in dark ones), and
+// fills behind `--text-primary-color` are the theme colour darkened. Both keep ≥ 4.5:1 for HA's
+// default, dark and common custom primaries (checked by axe in the browser tests).
+import { css, unsafeCSS } from "lit";
+
+const icon = (body: string) =>
+  unsafeCSS(
+    `url("data:image/svg+xml,${encodeURIComponent(
+      `<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 24 24' fill='none' stroke='black' stroke-width='2' stroke-linecap='round' stroke-linejoin='round'>${body}</svg>`,
+    )}")`,
+  );
+// Outline icons in the spirit of HA's alert icons (info, alert, alert-circle, check-circle).
+const ICON_INFO = icon("<circle cx='12' cy='12' r='9'/><path d='M12 11v6M12 7.5v.01'/>");
+const ICON_WARNING = icon("<path d='M12 3.5 2.5 20h19z'/><path d='M12 10v4.5M12 17.3v.01'/>");
+const ICON_ERROR = icon("<circle cx='12' cy='12' r='9'/><path d='M12 7v6.5M12 16.5v.01'/>");
+const ICON_SUCCESS = icon("<circle cx='12' cy='12' r='9'/><path d='m8 12.5 3 3 5-6'/>");
 
 export const haStyles = css`
   :host {
     font-family: var(--ha-font-family-body, Roboto, "Noto Sans", system-ui, sans-serif);
     color: var(--primary-text-color, #141414);
     -webkit-font-smoothing: antialiased;
+    --bk-text-primary: color-mix(in srgb, var(--primary-color, #03a9f4) 45%, var(--primary-text-color, #141414));
+    --bk-text-error: color-mix(in srgb, var(--error-color, #db4437) 45%, var(--primary-text-color, #141414));
+    --bk-text-success: color-mix(in srgb, var(--success-color, #43a047) 45%, var(--primary-text-color, #141414));
+    --bk-fill-primary: color-mix(in srgb, var(--primary-color, #03a9f4) 60%, black);
+    --bk-fill-error: color-mix(in srgb, var(--error-color, #db4437) 60%, black);
+    --bk-fill-success: color-mix(in srgb, var(--success-color, #43a047) 60%, black);
   }
+  a { color: var(--bk-text-primary); }
   .card {
     background: var(--ha-card-background, var(--card-background-color, #fff));
     border-radius: var(--ha-card-border-radius, 12px);
@@ -27,24 +53,24 @@ export const haStyles = css`
     border-radius: var(--ha-border-radius-md, 8px);
     border: 1px solid var(--divider-color, rgba(0, 0, 0, 0.2));
     background: var(--card-background-color, #fff);
-    color: var(--primary-color, #0277bd);
+    color: var(--bk-text-primary);
     padding: 6px 14px;
     cursor: pointer;
     min-height: 36px;
   }
   button.primary {
-    background: var(--primary-color, #0277bd);
-    border-color: var(--primary-color, #0277bd);
+    background: var(--bk-fill-primary);
+    border-color: var(--bk-fill-primary);
     color: var(--text-primary-color, #fff);
   }
   button.danger {
-    background: var(--error-color, #db4437);
-    border-color: var(--error-color, #db4437);
+    background: var(--bk-fill-error);
+    border-color: var(--bk-fill-error);
     color: var(--text-primary-color, #fff);
   }
   button:disabled { opacity: 0.5; cursor: default; }
   button:focus-visible, input:focus-visible, select:focus-visible, a:focus-visible {
-    outline: 2px solid var(--primary-color, #0277bd);
+    outline: 2px solid var(--bk-text-primary);
     outline-offset: 2px;
   }
   input, select {
@@ -57,18 +83,35 @@ export const haStyles = css`
     min-height: 36px;
     box-sizing: border-box;
   }
+  /* HA's ha-alert: a tinted box with the status icon in the status colour, text in the normal colour. */
   .alert {
-    border-radius: var(--ha-border-radius-md, 8px);
-    padding: var(--ha-space-3, 12px) var(--ha-space-4, 16px);
+    --bk-alert-color: var(--info-color, #039be5);
+    display: flex;
+    align-items: flex-start;
+    gap: var(--ha-space-3, 12px);
+    border-radius: var(--ha-border-radius-sm, 4px);
+    padding: var(--ha-space-2, 8px) var(--ha-space-3, 12px);
     margin: 0 0 var(--ha-space-4, 16px);
-    border-left: 4px solid currentColor;
-    background: var(--secondary-background-color, #f5f5f5);
+    background: color-mix(in srgb, var(--bk-alert-color) 12%, var(--card-background-color, #fff));
+    color: var(--primary-text-color, #141414);
+    overflow-wrap: anywhere;
   }
-  .alert.error { color: var(--error-color, #b3261e); }
-  .alert.warning { color: var(--warning-color, #8a5300); }
-  .alert.success { color: var(--success-color, #1b6e20); }
-  .alert.info { color: var(--info-color, #0b5394); }
-  .alert > * { color: var(--primary-text-color, #141414); }
+  .alert::before {
+    content: "";
+    flex: none;
+    width: 24px;
+    height: 24px;
+    background: var(--bk-alert-color);
+    -webkit-mask: ${ICON_INFO} center / contain no-repeat;
+    mask: ${ICON_INFO} center / contain no-repeat;
+  }
+  .alert > * { flex: 1; min-width: 0; align-self: center; }
+  .alert.error { --bk-alert-color: var(--error-color, #db4437); }
+  .alert.error::before { -webkit-mask-image: ${ICON_ERROR}; mask-image: ${ICON_ERROR}; }
+  .alert.warning { --bk-alert-color: var(--warning-color, #ffa600); }
+  .alert.warning::before { -webkit-mask-image: ${ICON_WARNING}; mask-image: ${ICON_WARNING}; }
+  .alert.success { --bk-alert-color: var(--success-color, #43a047); }
+  .alert.success::before { -webkit-mask-image: ${ICON_SUCCESS}; mask-image: ${ICON_SUCCESS}; }
   .sr-only {
     position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap;
   }

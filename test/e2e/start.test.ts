@@ -28,12 +28,24 @@ test("npm start serves a working demo and stops on SIGINT", { timeout: 120_000 }
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
+    // Every request the demo makes is answered (a 404, e.g. for /favicon.ico, looks like a fault).
+    const missing: string[] = [];
+    page.on("response", (r) => {
+      if (r.status() >= 400) missing.push(`${r.status()} ${r.url()}`);
+    });
     await page.goto(url);
     await page.locator("backup-keyring-panel [data-testid=instance]").waitFor({ timeout: 30_000 });
     assert.equal(await page.locator("backup-keyring-panel [data-testid=instance]").textContent(), "Home");
     assert.equal(new URL(page.url()).hash, "", "the token is removed from the address bar");
     await page.getByText(/\d+ copies/).waitFor();
     assert.ok(await page.getByText("Unencrypted").first().isVisible());
+    assert.deepEqual(missing, []);
+    // Headless Chromium asks for no favicon, a desktop browser does: the page must declare one that loads.
+    const icon = await page.evaluate(async () => {
+      const href = document.querySelector<HTMLLinkElement>('link[rel~="icon"]')?.href;
+      return href ? ((await fetch(href)).ok ? "ok" : "missing") : "none";
+    });
+    assert.equal(icon, "ok");
   } finally {
     await browser.close();
   }

@@ -1,6 +1,8 @@
 // The dashboard card: one glance at whether backups can be restored (key set, generation, kit,
 // newest backup verified), warnings, and buttons for the kit and the panel. A non-admin user sees
 // a read-only line and the card sends no backup command at all (HA would refuse them anyway).
+// HA loads this card on every dashboard: it is in the main module, and what it needs only after
+// HA has answered (the registry session, kit rendering) is imported on first use.
 import { LitElement, css, html, nothing, type PropertyValues } from "lit";
 import { property, state } from "lit/decorators.js";
 import { operationEndTracker } from "../../data/backup.js";
@@ -8,15 +10,17 @@ import { followBackup, type BackupFollower } from "../../data/backup-follow.js";
 import type { HaConnection } from "../../data/connection.js";
 import { classifyError, loadInstance, type InstanceSnapshot } from "../../data/instance.js";
 import { downloadTextFile } from "../../kit/download.js";
-import { KeyringSession } from "../keyring-session.js";
+import type { KeyringSession } from "../keyring-session.js";
 import { LocalizeController } from "../localize-controller.js";
-import { agentName, formatDateTime, locationNames } from "../panel/panel-model.js";
+import { dateLanguage, formatDateTime, resolveTimeZone } from "../../common/datetime.js";
+import { agentName, locationNames } from "../panel/panel-model.js";
 import type { HassLike } from "../panel/backup-keyring-panel.js";
 import { haStyles } from "../styles.js";
-import { CARD_TYPE, DEFAULT_PANEL_PATH, stubConfig, validateCardConfig, type CardConfig } from "./card-config.js";
+import { CARD_TYPE, DEFAULT_PANEL_PATH, stubConfig, validateCardConfig, type CardConfig, type GridOptions } from "./card-config.js";
 import { cardView } from "./card-model.js";
 import { formatDrillDay } from "../drill-text.js";
 import { loadReminderSettings, DEFAULT_REMINDER_SETTINGS } from "../../flows/reminders.js";
+import { fireEvent } from "../../common/fire-event.js";
 
 export class BackupKeyringCard extends LitElement {
   @property({ attribute: false }) hass?: HassLike;
@@ -64,8 +68,9 @@ export class BackupKeyringCard extends LitElement {
     return 3;
   }
 
-  getGridOptions() {
-    return { columns: 6, rows: "auto" as const, min_columns: 4, min_rows: 2 };
+  /** Sections dashboards: half a section wide by default; the height follows the content. */
+  getGridOptions(): GridOptions {
+    return { columns: 6, rows: "auto", min_columns: 4, min_rows: 2 };
   }
 
   override disconnectedCallback(): void {
@@ -109,7 +114,11 @@ export class BackupKeyringCard extends LitElement {
       this.snapshot = snapshot;
       this.errorCode = null;
       if (!snapshot.user.is_admin) return false;
-      this.session ??= new KeyringSession(this.registryName, () => this.version++);
+      if (!this.session) {
+        const { KeyringSession } = await import("../keyring-session.js");
+        if (conn !== this.conn) return false;
+        this.session ??= new KeyringSession(this.registryName, () => this.version++);
+      }
       const url = this.hass?.auth?.data?.hassUrl ?? location.origin;
       // The status shows from what is stored at once; the reconciliation updates it when done.
       await this.session.showStored(snapshot, url);
@@ -130,7 +139,7 @@ export class BackupKeyringCard extends LitElement {
         url: this.hass?.auth?.data?.hassUrl ?? location.origin,
         instanceName: s.core.location_name,
         language: this.i18n.language,
-        timeZone: s.core.time_zone,
+        timeZone: resolveTimeZone(this.hass?.locale?.time_zone, s.core.time_zone),
         haVersion: s.core.version,
         localize: this.i18n.localize,
         locationNames: locationNames(s.backup?.agents ?? []),
@@ -144,10 +153,12 @@ export class BackupKeyringCard extends LitElement {
   private openPanel(subPath = ""): void {
     // HA's own navigation: push the path, then tell the app shell the location changed.
     history.pushState(null, "", `${(this.config.panel_path ?? DEFAULT_PANEL_PATH).replace(/\/+$/, "")}${subPath}`);
-    window.dispatchEvent(new CustomEvent("location-changed", { detail: { replace: false } }));
+    fireEvent(window, "location-changed", { replace: false });
   }
 
   protected override render() {
+    // Strings arrive in a moment (a small chunk); an empty card avoids a flash of raw keys.
+    if (!this.i18n.ready) return html`<div class="card" aria-busy="true"></div>`;
     const t = this.i18n.localize;
     const title = this.config.title ?? t("card.title");
     const isAdmin = this.hass?.user ? this.hass.user.is_admin : (this.snapshot?.user.is_admin ?? true);
@@ -174,7 +185,7 @@ export class BackupKeyringCard extends LitElement {
     });
     const line = (l: { key: string; params?: Record<string, string | number> }) =>
       t(l.key, l.params && "date" in l.params
-        ? { ...l.params, date: formatDateTime(String(l.params.date), this.i18n.language, s.core.time_zone) }
+        ? { ...l.params, date: formatDateTime(String(l.params.date), dateLanguage(this.i18n.language, this.hass?.locale), resolveTimeZone(this.hass?.locale?.time_zone, s.core.time_zone)) }
         : l.params && "day" in l.params ? { ...l.params, date: formatDrillDay(String(l.params.day), this.i18n.language) } : l.params);
     const drillDue = view.warnings.some((w) => w.key === "card.status.drill_due");
     return html`<div class="card" role="group" aria-label=${title}>
@@ -217,5 +228,12 @@ if (!w.customCards.some((c) => c.type === CARD_TYPE)) {
 declare global {
   interface HTMLElementTagNameMap {
     "backup-keyring-card": BackupKeyringCard;
+  }
+}
+
+declare global {
+  interface BkDomEvents {
+    /** HA's own: the app shell re-reads `location` (HA's `navigate`). */
+    "location-changed": { replace: boolean };
   }
 }

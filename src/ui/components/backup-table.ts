@@ -3,9 +3,11 @@
 import { LitElement, css, html, nothing, svg, type PropertyValues } from "lit";
 import { property, state } from "lit/decorators.js";
 import type { LocalizeFunc } from "../../common/localize.js";
-import { localizeEnglish } from "../../common/localize.js";
-import { filterRows, formatDateTime, formatSize, sortRows, type CopyRow, type SortKey } from "../panel/panel-model.js";
+import { localizeEnglish } from "../../common/localize-english.js";
+import { formatDateTime } from "../../common/datetime.js";
+import { filterRows, formatSize, sortRows, type CopyRow, type SortKey } from "../panel/panel-model.js";
 import { haStyles } from "../styles.js";
+import { fireEvent } from "../../common/fire-event.js";
 
 const ROW_HEIGHT = 56;
 /** Material Design Icons "backup-restore" (Apache-2.0), the icon HA itself uses for restoring. */
@@ -17,6 +19,8 @@ export class BkBackupTable extends LitElement {
   @property({ attribute: false }) localize: LocalizeFunc = localizeEnglish;
   @property() language = "en";
   @property() timeZone?: string;
+  /** For sizes: HA's number format (`numberLanguage`); unset = `language`. */
+  @property({ attribute: false }) numberLanguage?: string;
   /** Show the key generation and confidence columns (once the registry knows them). */
   @property({ type: Boolean }) withKeys = false;
   @property({ type: Boolean }) canVerify = false;
@@ -26,6 +30,8 @@ export class BkBackupTable extends LitElement {
   @state() descending = true;
   @state() private scrolled = 0;
   @state() private viewport = 480;
+  /** On a phone: the copy whose detail sheet is open (the narrow table hides its columns). */
+  @state() private detail: CopyRow | null = null;
   private view: CopyRow[] = [];
 
   static override styles = [
@@ -47,8 +53,8 @@ export class BkBackupTable extends LitElement {
       .name small { display: block; color: var(--secondary-text-color, #666); }
       .deleted { opacity: 0.6; }
       .badge { display: inline-block; border-radius: 10px; padding: 1px 8px; font-size: 0.85em; background: var(--secondary-background-color, #eee); }
-      .badge.bad { background: var(--error-color, #b3261e); color: var(--text-primary-color, #fff); }
-      .badge.good { background: var(--success-color, #1b6e20); color: var(--text-primary-color, #fff); }
+      .badge.bad { background: var(--bk-fill-error); color: var(--text-primary-color, #fff); }
+      .badge.good { background: var(--bk-fill-success); color: var(--text-primary-color, #fff); }
       :host([narrow]) .row {
         grid-template-columns: minmax(0, 1fr) auto auto; grid-template-areas: "name loc act" "date loc act"; row-gap: 0; align-content: center;
       }
@@ -64,6 +70,19 @@ export class BkBackupTable extends LitElement {
       .actions { display: flex; gap: var(--ha-space-1, 4px); align-items: center; }
       button.icon { padding: 6px; min-width: 36px; display: inline-flex; align-items: center; justify-content: center; }
       button.icon svg { width: 20px; height: 20px; fill: currentColor; }
+      .open { border: none; background: none; padding: 0; min-height: 0; color: inherit; font: inherit; text-align: start;
+        max-width: 100%; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; text-decoration: underline dotted; }
+      /* The detail sheet: HA's bottom sheet on a phone. */
+      dialog.sheet {
+        border: none; padding: var(--ha-space-4, 16px); margin: auto auto 0; width: 100%; max-width: 100%; box-sizing: border-box;
+        border-radius: var(--ha-dialog-border-radius, 24px) var(--ha-dialog-border-radius, 24px) 0 0;
+        background: var(--card-background-color, #fff); color: var(--primary-text-color, #141414); overflow-wrap: anywhere;
+      }
+      dialog.sheet::backdrop { background: rgba(0, 0, 0, 0.32); }
+      .sheet dl { display: grid; grid-template-columns: minmax(0, auto) minmax(0, 1fr); gap: 6px 12px; margin: 0 0 var(--ha-space-4, 16px); }
+      .sheet dt { color: var(--secondary-text-color, #5e5e5e); }
+      .sheet dd { margin: 0; }
+      .sheet .actions { display: flex; gap: var(--ha-space-2, 8px); justify-content: flex-end; flex-wrap: wrap; }
     `,
   ];
 
@@ -134,6 +153,45 @@ export class BkBackupTable extends LitElement {
     return html`<span>${gen}</span> <span class="badge ${cls}">${t(`panel.confidence.${row.confidence}`)}</span>${note}`;
   }
 
+  private async openDetail(row: CopyRow): Promise<void> {
+    this.detail = row;
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLDialogElement>("dialog.sheet")?.showModal();
+  }
+
+  private verifyCopy(row: CopyRow): void {
+    fireEvent(this, "verify-copy", row);
+  }
+
+  /** Everything the phone's table leaves out for one copy, and its Verify action. */
+  private renderDetail() {
+    const t = this.localize;
+    const row = this.detail;
+    if (!row) return nothing;
+    const locations = this.rows.filter((r) => r.backupId === row.backupId && !r.deleted).map((r) => r.agentName);
+    const close = () => this.renderRoot.querySelector<HTMLDialogElement>("dialog.sheet")?.close();
+    return html`<dialog class="sheet" aria-labelledby="sheet-title" @close=${() => (this.detail = null)}>
+      <h2 id="sheet-title">${row.name}</h2>
+      <dl>
+        <dt>${t("panel.table.date")}</dt><dd>${formatDateTime(row.date, this.language, this.timeZone)}</dd>
+        <dt>${t("panel.table.location")}</dt><dd>${row.agentName}${row.deleted ? ` · ${t("panel.table.deleted")}` : ""}</dd>
+        <dt>${t("panel.table.size")}</dt><dd>${formatSize(row.size, this.numberLanguage ?? this.language)}</dd>
+        <dt>${t("panel.table.encryption")}</dt><dd>${this.encryption(row)}</dd>
+        ${this.withKeys ? html`<dt>${t("panel.table.key")}</dt><dd>${this.keyCell(row)}</dd>` : nothing}
+        <dt>${t("panel.table.stored_in")}</dt><dd>${locations.join(", ")}</dd>
+      </dl>
+      <div class="actions">
+        ${this.canVerify && row.protectedClaim && !row.deleted
+          ? html`<button @click=${() => {
+              close();
+              this.verifyCopy(row);
+            }}>${t("panel.table.verify")}</button>`
+          : nothing}
+        <button class="primary" @click=${close}>${t("flow.close")}</button>
+      </div>
+    </dialog>`;
+  }
+
   protected override render() {
     const t = this.localize;
     const total = this.view.length;
@@ -164,14 +222,16 @@ export class BkBackupTable extends LitElement {
                 const index = first + i;
                 return html`<div class="row ${row.deleted ? "deleted" : ""}" role="row" aria-rowindex=${index + 2} style="top:${index * ROW_HEIGHT}px" data-id=${row.id}>
                   <div class="cell" role="cell">${formatDateTime(row.date, this.language, this.timeZone)}</div>
-                  <div class="cell name" role="cell">${row.name}<small>${row.backupId}${row.deleted ? ` · ${t("panel.table.deleted")}` : ""}</small></div>
+                  <div class="cell name" role="cell">${this.narrow
+                    ? html`<button class="open" aria-haspopup="dialog" @click=${() => this.openDetail(row)}>${row.name}</button>`
+                    : row.name}<small>${row.backupId}${row.deleted ? ` · ${t("panel.table.deleted")}` : ""}</small></div>
                   <div class="cell" role="cell">${row.agentName}</div>
-                  <div class="cell wide" role="cell">${formatSize(row.size, this.language)}</div>
+                  <div class="cell wide" role="cell">${formatSize(row.size, this.numberLanguage ?? this.language)}</div>
                   <div class="cell wide" role="cell">${this.encryption(row)}</div>
                   <div class="cell wide" role="cell">${this.withKeys ? this.keyCell(row) : nothing}</div>
                   <div class="cell wide actions" role="cell">
                     ${this.canVerify && row.protectedClaim && !row.deleted
-                      ? html`<button @click=${() => this.dispatchEvent(new CustomEvent("verify-copy", { detail: row, bubbles: true, composed: true }))}
+                      ? html`<button @click=${() => this.verifyCopy(row)}
                           aria-label=${t("panel.table.verify_one", { name: row.name, location: row.agentName })}>${t("panel.table.verify")}</button>`
                       : nothing}
                     ${this.withKeys && !row.deleted
@@ -183,6 +243,7 @@ export class BkBackupTable extends LitElement {
               })}
             </div>`}
       </div>
+      ${this.renderDetail()}
     `;
   }
 }
@@ -192,5 +253,12 @@ if (!customElements.get("bk-backup-table")) customElements.define("bk-backup-tab
 declare global {
   interface HTMLElementTagNameMap {
     "bk-backup-table": BkBackupTable;
+  }
+}
+
+declare global {
+  interface BkDomEvents {
+    /** Verify this one copy now (the panel runs it). */
+    "verify-copy": CopyRow;
   }
 }

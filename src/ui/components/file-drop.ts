@@ -3,6 +3,7 @@
 import { LitElement, css, html } from "lit";
 import { property, state } from "lit/decorators.js";
 import { haStyles } from "../styles.js";
+import { fireEvent } from "../../common/fire-event.js";
 
 export class BkFileDrop extends LitElement {
   @property() label = "";
@@ -25,7 +26,7 @@ export class BkFileDrop extends LitElement {
   ];
 
   private emit(file: File | undefined): void {
-    if (file && !this.disabled) this.dispatchEvent(new CustomEvent<File>("file-picked", { detail: file }));
+    if (file && !this.disabled) fireEvent(this, "file-picked", file, { bubbles: false, composed: false });
   }
 
   protected override render() {
@@ -45,5 +46,11 @@ if (!customElements.get("bk-file-drop")) customElements.define("bk-file-drop", B
 declare global {
   interface HTMLElementTagNameMap {
     "bk-file-drop": BkFileDrop;
+  }
+}
+
+declare global {
+  interface BkDomEvents {
+    "file-picked": File;
   }
 }

@@ -3,7 +3,7 @@
 import { css, html, nothing } from "lit";
 import { displayFingerprint } from "../../keys/fingerprint.js";
 import { kitState, timeline } from "../panel/keyring-model.js";
-import { formatDateTime } from "../panel/panel-model.js";
+import { formatDateTime } from "../../common/datetime.js";
 import { haStyles } from "../styles.js";
 import { KeyringView } from "./keyring-view.js";
 

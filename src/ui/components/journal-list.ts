@@ -1,9 +1,10 @@
 // The registry's history for this instance: what changed and when, newest first.
 import { LitElement, css, html } from "lit";
 import { property } from "lit/decorators.js";
-import { localizeEnglish, type LocalizeFunc } from "../../common/localize.js";
+import type { LocalizeFunc } from "../../common/localize.js";
+import { localizeEnglish } from "../../common/localize-english.js";
 import type { JournalEntry } from "../../registry/model.js";
-import { formatDateTime } from "../panel/panel-model.js";
+import { formatDateTime } from "../../common/datetime.js";
 import { haStyles } from "../styles.js";
 
 export class BkJournalList extends LitElement {

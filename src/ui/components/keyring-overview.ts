@@ -5,8 +5,8 @@ import { css, html, nothing } from "lit";
 import { property } from "lit/decorators.js";
 import { displayFingerprint } from "../../keys/fingerprint.js";
 import type { GenerationRecord } from "../../registry/model.js";
-import { ageInDays, keyringStatus, kitState, newestBackupCheck } from "../panel/keyring-model.js";
-import { formatDateTime } from "../panel/panel-model.js";
+import { ageInDays, inUseSince, keyringStatus, kitState, newestBackupCheck } from "../panel/keyring-model.js";
+import { formatDateTime } from "../../common/datetime.js";
 import { haStyles } from "../styles.js";
 import { KeyringView } from "./keyring-view.js";
 
@@ -62,7 +62,7 @@ export class BkKeyringOverview extends KeyringView {
         <div><dt>${t("panel.overview.generation")}</dt><dd>${g ? t("panel.table.generation", { n: g.number }) : t("panel.overview.no_key")}</dd></div>
         ${g
           ? html`<div><dt>${t("panel.overview.fingerprint")}</dt><dd><code>${displayFingerprint(g.fingerprint)}</code></dd></div>
-              <div><dt>${t("panel.overview.age")}</dt><dd>${t("panel.overview.days", { count: ageInDays(g.activatedAt ?? g.firstSeenAt, this.now) })}</dd></div>
+              <div><dt>${t("panel.overview.age")}</dt><dd>${t("panel.overview.days", { count: ageInDays(inUseSince(g, this.copies), this.now) })}</dd></div>
               <div><dt>${t("panel.overview.kit")}</dt><dd class=${kit === "none" ? "warn" : ""}>${t(`panel.kit_state.${kit}`)}</dd></div>`
           : nothing}
         <div><dt>${t("panel.overview.newest")}</dt><dd>${newest === null

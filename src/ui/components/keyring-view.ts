@@ -2,7 +2,8 @@
 // facts for one instance. Views extend this and only render.
 import { LitElement } from "lit";
 import { property } from "lit/decorators.js";
-import { localizeEnglish, type LocalizeFunc } from "../../common/localize.js";
+import type { LocalizeFunc } from "../../common/localize.js";
+import { localizeEnglish } from "../../common/localize-english.js";
 import type { CopyRecord, GenerationRecord } from "../../registry/model.js";
 
 export class KeyringView extends LitElement {

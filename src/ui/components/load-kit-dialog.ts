@@ -2,18 +2,39 @@
 // the browser traps focus, Escape closes it, and focus returns to the button that opened it.
 import { LitElement, css, html, nothing } from "lit";
 import { property, query, state } from "lit/decorators.js";
-import { localizeEnglish, type LocalizeFunc } from "../../common/localize.js";
+import type { LocalizeFunc } from "../../common/localize.js";
+import { localizeEnglish } from "../../common/localize-english.js";
 import { MAX_KIT_BYTES } from "../../kit/parse.js";
 import { haStyles } from "../styles.js";
+
+/** For `showLoadKitDialog` (src/ui/dialogs/show-dialog.ts). */
+export interface LoadKitDialogParams {
+  localize: LocalizeFunc;
+  /** Loads the text; resolves with a translated error to show, or null when done (the dialog then closes). */
+  submit: (text: string) => Promise<string | null>;
+}
 
 export class BkLoadKitDialog extends LitElement {
   @property({ attribute: false }) localize: LocalizeFunc = localizeEnglish;
   /** Set by the owner after a failed load (a translated message, never the text itself). */
   @property() error = "";
-  @property({ type: Boolean }) busy = false;
+  @state() private busy = false;
   @state() private text = "";
   @query("dialog") private dialog!: HTMLDialogElement;
   private opener: HTMLElement | null = null;
+  private params: LoadKitDialogParams | null = null;
+  private settle: (() => void) | null = null;
+
+  /** For `showLoadKitDialog`: the text goes to `params.submit`; settles once the dialog is closed. */
+  async showDialog(params: LoadKitDialogParams): Promise<void> {
+    this.params = params;
+    this.localize = params.localize;
+    this.settle?.();
+    const closed = new Promise<void>((resolve) => (this.settle = resolve));
+    await this.updateComplete;
+    this.open();
+    return closed;
+  }
 
   static override styles = [
     haStyles,
@@ -31,7 +52,10 @@ export class BkLoadKitDialog extends LitElement {
   ];
 
   open(): void {
-    this.opener = (document.activeElement as HTMLElement | null) ?? null;
+    // The opener may sit in a shadow root: follow activeElement down to the real button.
+    let active = document.activeElement;
+    while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+    this.opener = (active as HTMLElement | null) ?? null;
     this.text = "";
     this.error = "";
     this.dialog.showModal();
@@ -57,13 +81,26 @@ export class BkLoadKitDialog extends LitElement {
     this.submitText(await file.text());
   }
 
-  private submitText(text: string): void {
-    this.dispatchEvent(new CustomEvent("kit-text", { detail: text }));
+  private async submitText(text: string): Promise<void> {
+    if (!this.params) return;
+    this.busy = true;
+    try {
+      const error = await this.params.submit(text);
+      if (error === null) this.close();
+      else this.error = error;
+    } finally {
+      this.busy = false;
+    }
   }
 
   protected override render() {
     const t = this.localize;
-    return html`<dialog aria-labelledby="load-title" @close=${() => { this.text = ""; this.opener?.focus(); }}>
+    return html`<dialog aria-labelledby="load-title" @close=${() => {
+      this.text = "";
+      this.opener?.focus();
+      this.settle?.();
+      this.settle = null;
+    }}>
       <h2 id="load-title">${t("panel.load.title")}</h2>
       <p class="secondary">${t("panel.load.description")}</p>
       <label for="kit-file">${t("panel.load.file")}</label>

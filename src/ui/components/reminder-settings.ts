@@ -2,10 +2,12 @@
 // how many days an unverified newest backup deserves one.
 import { LitElement, css, html } from "lit";
 import { property } from "lit/decorators.js";
-import { localizeEnglish, type LocalizeFunc } from "../../common/localize.js";
+import type { LocalizeFunc } from "../../common/localize.js";
+import { localizeEnglish } from "../../common/localize-english.js";
 import { DEFAULT_REMINDER_SETTINGS, type ReminderSettings } from "../../flows/reminders.js";
 import { DRILL_INTERVALS } from "../../flows/drill.js";
 import { haStyles } from "../styles.js";
+import { fireEvent } from "../../common/fire-event.js";
 
 export class BkReminderSettings extends LitElement {
   @property({ attribute: false }) localize: LocalizeFunc = localizeEnglish;
@@ -21,7 +23,7 @@ export class BkReminderSettings extends LitElement {
   ];
 
   private emit(next: ReminderSettings): void {
-    this.dispatchEvent(new CustomEvent<ReminderSettings>("settings-changed", { detail: next }));
+    fireEvent(this, "settings-changed", next, { bubbles: false, composed: false });
   }
 
   protected override render() {
@@ -47,3 +49,9 @@ export class BkReminderSettings extends LitElement {
 }
 
 if (!customElements.get("bk-reminder-settings")) customElements.define("bk-reminder-settings", BkReminderSettings);
+
+declare global {
+  interface BkDomEvents {
+    "settings-changed": ReminderSettings;
+  }
+}

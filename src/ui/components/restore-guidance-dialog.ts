@@ -4,7 +4,8 @@
 // fetched only on click (`copyKey`) and never rendered.
 import { LitElement, css, html, nothing } from "lit";
 import { property, query, state } from "lit/decorators.js";
-import { localizeEnglish, type LocalizeFunc } from "../../common/localize.js";
+import { type LocalizeFunc } from "../../common/localize.js";
+import { localizeEnglish } from "../../common/localize-english.js";
 import type { GuidanceLine, RestoreGuidance } from "../../flows/restore-guidance.js";
 import { formatDateTime } from "../panel/panel-model.js";
 import { haStyles } from "../styles.js";

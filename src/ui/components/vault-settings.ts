@@ -3,7 +3,8 @@
 // when the panel closes.
 import { LitElement, css, html, nothing } from "lit";
 import { property, state } from "lit/decorators.js";
-import { localizeEnglish, type LocalizeFunc } from "../../common/localize.js";
+import type { LocalizeFunc } from "../../common/localize.js";
+import { localizeEnglish } from "../../common/localize-english.js";
 import { RegistryError } from "../../registry/model.js";
 import type { KeyringSession } from "../keyring-session.js";
 import { haStyles } from "../styles.js";

@@ -3,7 +3,8 @@
 // and records a pass; this element keeps nothing it was given once it closes or says "wrong".
 import { LitElement, css, html, nothing } from "lit";
 import { property, query, state } from "lit/decorators.js";
-import { localizeEnglish, type LocalizeFunc } from "../../common/localize.js";
+import { type LocalizeFunc } from "../../common/localize.js";
+import { localizeEnglish } from "../../common/localize-english.js";
 import { chooseDrillGroup, type DrillAnswer, type DrillOutcome } from "../../flows/drill.js";
 import { MAX_KIT_BYTES } from "../../kit/parse.js";
 import type { GenerationRecord } from "../../registry/model.js";

@@ -1,10 +1,11 @@
 // The careful key change, step by step, driving the pure KeyChangeFlow. A native modal <dialog>
 // traps focus; Escape cancels only before the commit (after it, closing would hide a change in
 // progress, so the dialog stays until HA has answered).
-import { LitElement, css, html, nothing } from "lit";
+import { LitElement, css, html, nothing, type PropertyValues } from "lit";
 import { property, state } from "lit/decorators.js";
 import { defaultLocks } from "../../common/locks.js";
-import { localizeEnglish, type LocalizeFunc } from "../../common/localize.js";
+import type { LocalizeFunc } from "../../common/localize.js";
+import { localizeEnglish } from "../../common/localize-english.js";
 import type { HaConnection } from "../../data/connection.js";
 import { backupFeatures } from "../../data/ha-version.js";
 import { KeyChangeFlow, type FlowState } from "../../flows/key-change/flow.js";
@@ -12,9 +13,11 @@ import type { KitContext } from "../../flows/key-change/ports.js";
 import { registryPort } from "../../flows/key-change/registry-port.js";
 import type { Registry } from "../../registry/registry.js";
 import { downloadTextFile } from "../../kit/download.js";
-import { formatDateTime, formatSize } from "../panel/panel-model.js";
+import { formatDateTime } from "../../common/datetime.js";
+import { formatSize } from "../panel/panel-model.js";
 import { stageText } from "../backup-stage.js";
 import { haStyles } from "../styles.js";
+import type { KeyChangeDialogParams } from "./show-dialog.js";
 
 const CLIPBOARD_CLEAR_MS = 60_000;
 
@@ -23,6 +26,7 @@ export class BkKeyChangeDialog extends LitElement {
   @property({ attribute: false }) registry: Registry | null = null;
   @property({ attribute: false }) kit: KitContext | null = null;
   @property({ attribute: false }) localize: LocalizeFunc = localizeEnglish;
+  /** For dates (may carry HA's 12/24-hour choice); the kit's own language is in `kit`. */
   @property() language = "en";
   @state() private flowState: FlowState | null = null;
   @state() private revealed = false;
@@ -31,6 +35,8 @@ export class BkKeyChangeDialog extends LitElement {
   private flow: KeyChangeFlow | null = null;
   private unsubscribe: (() => void) | null = null;
   private clipboardTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The step whose first control last got focus: a new step moves focus, a re-render does not. */
+  private focusedStep: string | null = null;
 
   static override styles = [
     haStyles,
@@ -40,17 +46,39 @@ export class BkKeyChangeDialog extends LitElement {
         background: var(--card-background-color, #fff); color: var(--primary-text-color, #141414);
       }
       dialog::backdrop { background: rgba(0, 0, 0, 0.32); }
-      .body { padding: 24px; display: grid; gap: 12px; }
+      /* One column that may shrink below its content's natural width (a file input is ~300 px wide),
+         so on a 320 px phone text wraps instead of running off the edge. */
+      .body { padding: 24px; display: grid; grid-template-columns: minmax(0, 1fr); gap: 12px; overflow-wrap: anywhere; }
+      .body > *, .proof > * { min-width: 0; }
+      input[type="file"] { max-width: 100%; }
+      @media (max-width: 450px) {
+        .body { padding: 16px; }
+        .actions { padding: 0 16px 16px; }
+      }
       .actions { display: flex; gap: 8px; justify-content: flex-end; flex-wrap: wrap; padding: 0 24px 24px; }
       .key { font-family: var(--ha-font-family-code, monospace); font-size: 1.1rem; letter-spacing: 0.05em; word-break: break-all; }
       .row { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
       ul { margin: 0; padding-left: 1.2em; max-height: 10em; overflow: auto; }
       label.check { display: flex; gap: 8px; align-items: flex-start; }
       .proof { border-top: 1px solid var(--divider-color, #ddd); padding-top: 12px; display: grid; gap: 8px; }
-      .ok { color: var(--success-color, #1b6e20); }
-      .bad { color: var(--error-color, #b3261e); }
+      .ok { color: var(--bk-text-success); }
+      .bad { color: var(--bk-text-error); }
     `,
   ];
+
+  /** For `showKeyChangeDialog`: opens with these inputs; settles with the final step once closed. */
+  async showDialog(params: KeyChangeDialogParams): Promise<string | null> {
+    this.conn = params.conn;
+    this.registry = params.registry;
+    this.kit = params.kit;
+    this.localize = params.localize;
+    this.language = params.language;
+    const closed = new Promise<string | null>((resolve) =>
+      this.addEventListener("closed", (e) => resolve((e as CustomEvent<{ step: string }>).detail.step ?? null), { once: true }),
+    );
+    await this.open();
+    return closed;
+  }
 
   /** Opens the dialog and runs the preflight. */
   async open(): Promise<void> {
@@ -76,6 +104,19 @@ export class BkKeyChangeDialog extends LitElement {
   private canVerifyOnline(): boolean {
     const version = this.conn?.haVersion;
     return !version || backupFeatures(version).canDecryptOnDownload;
+  }
+
+  /** Keyboard and screen-reader users land on the new step's first control instead of <body>. */
+  protected override updated(changed: PropertyValues<this>): void {
+    super.updated(changed);
+    const step = this.flowState?.step ?? null;
+    if (step === this.focusedStep) return;
+    this.focusedStep = step;
+    const first = this.renderRoot.querySelector<HTMLElement>(
+      "dialog .body button:not([disabled]), dialog .body input:not([disabled]), dialog .actions button:not([disabled])",
+    );
+    // A step without controls (preflight, committing): the dialog itself holds focus, never <body>.
+    (first ?? this.renderRoot.querySelector<HTMLElement>("dialog"))?.focus();
   }
 
   override disconnectedCallback(): void {
@@ -142,11 +183,11 @@ export class BkKeyChangeDialog extends LitElement {
     return html`<div class="body">
         <h2 id="title">${t("flow.old.title")}</h2>
         <p>${t("flow.old.description")}</p>
-        <p>${t("flow.old.backups", { count: s.oldBackups.length, generation: gen?.number ?? 1 })}</p>
-        ${s.oldBackups.length ? html`<ul>${s.oldBackups.map((b) => html`<li>${formatDateTime(b.date, this.language)} · ${b.name}</li>`)}</ul>` : nothing}
+        <p id="old-backups">${t("flow.old.backups", { count: s.oldBackups.length, generation: gen?.number ?? 1 })}</p>
+        ${s.oldBackups.length ? html`<ul tabindex="0" aria-labelledby="old-backups">${s.oldBackups.map((b) => html`<li>${formatDateTime(b.date, this.language, this.kit?.timeZone)} · ${b.name}</li>`)}</ul>` : nothing}
         ${s.oldGuessed.length ? html`<p data-testid="old-guessed">${t("flow.old.guessed", { count: s.oldGuessed.length })}</p>` : nothing}
         ${this.renderProve(s)}
-        ${gen?.kitProvenAt ? html`<p class="ok">${t("flow.old.already_proven", { date: formatDateTime(gen.kitProvenAt, this.language) })}</p>` : nothing}
+        ${gen?.kitProvenAt ? html`<p class="ok">${t("flow.old.already_proven", { date: formatDateTime(gen.kitProvenAt, this.language, this.kit?.timeZone) })}</p>` : nothing}
         <div class="row"><button @click=${() => this.flow?.downloadOldKit()}>${t("flow.old.download")}</button>
           ${s.oldKitDownloaded ? html`<span class="ok">${t("flow.downloaded")}</span>` : nothing}</div>
         <label class="check"><input type="checkbox" ?disabled=${!s.oldKitDownloaded} .checked=${s.oldKitAcknowledged}
@@ -204,7 +245,13 @@ export class BkKeyChangeDialog extends LitElement {
               <div class="row">
                 <label for="group">${t("flow.proof.type_group", { n: s.challengeGroup })}</label>
                 <input id="group" maxlength="8" autocomplete="off" spellcheck="false" .value=${this.typed}
-                  @input=${(e: Event) => (this.typed = (e.target as HTMLInputElement).value)} />
+                  @input=${(e: Event) => (this.typed = (e.target as HTMLInputElement).value)}
+                  @keydown=${(e: KeyboardEvent) => {
+                    // Enter runs Check, as in a form (and never submits or closes the dialog).
+                    if (e.key !== "Enter") return;
+                    e.preventDefault();
+                    this.flow?.proveWithGroup(this.typed);
+                  }} />
                 <button @click=${() => this.flow?.proveWithGroup(this.typed)}>${t("flow.proof.check")}</button>
               </div>
               ${s.proof !== "none" ? html`<p class="ok" role="status">${t("flow.proof.ok")}</p>` : nothing}
@@ -273,7 +320,7 @@ export class BkKeyChangeDialog extends LitElement {
 
   protected override render() {
     const s = this.flowState;
-    return html`<dialog aria-labelledby="title" @cancel=${(e: Event) => {
+    return html`<dialog aria-labelledby="title" tabindex="-1" @cancel=${(e: Event) => {
       e.preventDefault();
       void this.cancel();
     }}>${s ? this.renderBody(s) : nothing}</dialog>`;

@@ -2,17 +2,20 @@
 // the warning next to it). The page goes to the browser's print dialog, which can save a PDF.
 import { LitElement, css, html } from "lit";
 import { property, state } from "lit/decorators.js";
-import { localizeEnglish, type LocalizeFunc } from "../../common/localize.js";
+import type { LocalizeFunc } from "../../common/localize.js";
+import { localizeEnglish } from "../../common/localize-english.js";
 import { openPrintableKit } from "../../kit/print-window.js";
 import { renderPrintableKit, type PaperSize } from "../../kit/print.js";
 import type { KitFacts } from "../../kit/render.js";
 import { haStyles } from "../styles.js";
+import type { PrintKitDialogParams } from "./show-dialog.js";
 
 export class BkPrintKitDialog extends LitElement {
   @property({ attribute: false }) localize: LocalizeFunc = localizeEnglish;
   @state() private paper: PaperSize = "a4";
   @state() private qr = false;
   private facts: KitFacts | null = null;
+  private settle: (() => void) | null = null;
 
   static override styles = [
     haStyles,
@@ -25,6 +28,15 @@ export class BkPrintKitDialog extends LitElement {
       .actions { display: flex; justify-content: flex-end; gap: 8px; }
     `,
   ];
+
+  /** For `showPrintKitDialog`: settles once the dialog is closed (printed or cancelled). */
+  async showDialog(params: PrintKitDialogParams): Promise<void> {
+    this.localize = params.localize;
+    this.settle?.();
+    const closed = new Promise<void>((resolve) => (this.settle = resolve));
+    await this.open(params.facts);
+    return closed;
+  }
 
   /** Opens the options for this kit; the key is held only until the dialog closes. */
   async open(facts: KitFacts): Promise<void> {
@@ -49,7 +61,11 @@ export class BkPrintKitDialog extends LitElement {
 
   protected override render() {
     const t = this.localize;
-    return html`<dialog aria-labelledby="print-title" @close=${() => (this.facts = null)}>
+    return html`<dialog aria-labelledby="print-title" @close=${() => {
+      this.facts = null;
+      this.settle?.();
+      this.settle = null;
+    }}>
       <form @submit=${this.print}>
         <h2 id="print-title">${t("kit.print.action")}</h2>
         <label>${t("kit.print.paper")}

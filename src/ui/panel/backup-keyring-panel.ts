@@ -4,7 +4,7 @@
 // that matters lives in IndexedDB (the registry), not in this element.
 import { LitElement, css, html, nothing, type PropertyValues } from "lit";
 import { property, state } from "lit/decorators.js";
-import { createConnection, createLongLivedTokenAuth, type Connection } from "home-assistant-js-websocket";
+import type { Connection } from "home-assistant-js-websocket";
 import { stageText } from "../backup-stage.js";
 import { generateBackupWithAutomaticSettings, operationEndTracker, uploadProgress, type ManagerStateEvent } from "../../data/backup.js";
 import { followBackup, type BackupFollower } from "../../data/backup-follow.js";
@@ -16,13 +16,14 @@ import "../components/backup-table.js";
 import { LocalizeController } from "../localize-controller.js";
 import { haStyles } from "../styles.js";
 import "./connect-form.js";
-import { loadRemembered, rememberConnection, type ConnectRequest } from "./connect-form.js";
+import { isHomeAssistantUrl, loadRemembered, rememberConnection, type ConnectRequest } from "./connect-form.js";
 import { agentName, copyRows, locationNames, type CopyRow } from "./panel-model.js";
 import { registryRows } from "./keyring-model.js";
 import { KeyringSession } from "../keyring-session.js";
+import { dateLanguage, resolveTimeZone } from "../../common/datetime.js";
+import { numberLanguage } from "../../common/number.js";
 import { downloadTextFile } from "../../kit/download.js";
-import "../dialogs/print-kit-dialog.js";
-import type { BkPrintKitDialog } from "../dialogs/print-kit-dialog.js";
+import { showKeyChangeDialog, showLoadKitDialog, showPrintKitDialog } from "../dialogs/show-dialog.js";
 import "../components/reminder-settings.js";
 import { defaultLocks } from "../../common/locks.js";
 import { KEY_CHANGE_LOCK } from "../../flows/key-change/flow.js";
@@ -35,13 +36,8 @@ import type { VerifyProgress } from "../../registry/verify.js";
 import "../components/keyring-overview.js";
 import "../components/generations-timeline.js";
 import "../components/journal-list.js";
-import "../components/load-kit-dialog.js";
 import "../components/file-drop.js";
 import "../components/vault-settings.js";
-import type { BkLoadKitDialog } from "../components/load-kit-dialog.js";
-import "../dialogs/key-change-dialog.js";
-import type { BkKeyChangeDialog } from "../dialogs/key-change-dialog.js";
-import type { Registry } from "../../registry/registry.js";
 import "../components/drill-status.js";
 import "../dialogs/drill-dialog.js";
 import type { BkDrillDialog } from "../dialogs/drill-dialog.js";
@@ -49,6 +45,7 @@ import { olderGenerationDrills, type DrillAnswer, type DrillOutcome } from "../.
 import "../components/restore-guidance-dialog.js";
 import type { BkRestoreGuidanceDialog } from "../components/restore-guidance-dialog.js";
 import { restoreGuidanceFromRegistry, type RestoreGuidance } from "../../flows/restore-guidance.js";
+import { fireEvent } from "../../common/fire-event.js";
 
 /** Fired (bubbling, composed) when the user asks to change the key; the key-change dialog answers it. */
 export const CHANGE_KEY_EVENT = "backup-keyring-change-key";
@@ -58,13 +55,16 @@ export interface Notice {
   text: string;
   /** One line each, shown as a list under the text (e.g. a reason per damaged archive). */
   details?: string[];
+  /** The connection dropped: the notice goes away once HA answers again. */
+  connection?: boolean;
 }
 
 /** The part of HA's `hass` object the panel reads. */
 export interface HassLike {
   connection: HaConnection;
   language?: string;
-  locale?: { language?: string; time_zone?: string };
+  /** HA's FrontendLocaleData: `time_zone` "local" | "server", `time_format` "language" | "system" | "12" | "24". */
+  locale?: { language?: string; time_zone?: string; time_format?: string; number_format?: string };
   config?: { time_zone?: string; location_name?: string };
   user?: { is_admin: boolean };
   auth?: { data?: { hassUrl?: string } };
@@ -98,8 +98,9 @@ export class BackupKeyringPanel extends LitElement {
   @state() checkingFile = false;
   /** The last backup file checked: offered for decrypt / re-key / extract (src/ui/components/recovery-tools.ts). */
   @state() private recoveryFile: File | null = null;
+  /** The last offline check's result, shown under the drop zone where the user is looking. */
+  @state() private fileResult: Notice | null = null;
   @state() private keyringVersion = 0;
-  @state() private loadError = "";
   private verifyAbort: AbortController | null = null;
   /** The automatic check of local copies ran once in this panel's life. */
   private localChecked = false;
@@ -118,7 +119,9 @@ export class BackupKeyringPanel extends LitElement {
       :host { display: block; min-height: 100%; background: var(--primary-background-color, #fafafa); }
       header {
         display: flex; align-items: center; gap: var(--ha-space-2, 8px); height: var(--header-height, 56px);
-        padding: 0 var(--ha-space-4, 16px); background: var(--app-header-background-color, var(--primary-color, #0277bd));
+        padding: 0 var(--ha-space-4, 16px);
+        /* HA's header colours, darkened enough for its text to keep 4.5:1 (white on #03a9f4 is 2.6:1). */
+        background: color-mix(in srgb, var(--app-header-background-color, var(--primary-color, #03a9f4)) 60%, black);
         color: var(--app-header-text-color, var(--text-primary-color, #fff)); border-bottom: var(--app-header-border-bottom, none);
       }
       header h1 { font-size: 1.25rem; margin: 0; flex: 1; font-weight: 400; }
@@ -135,12 +138,13 @@ export class BackupKeyringPanel extends LitElement {
       .notice { display: flex; align-items: center; gap: var(--ha-space-2, 8px); margin: 0; }
       .notice .dismiss { border: none; background: none; color: inherit; min-height: 0; padding: 4px 8px; }
       .tools h3 { margin-top: var(--ha-space-4, 16px); }
+      .file-result { margin: var(--ha-space-2, 8px) 0 0; }
       .button-like {
         display: inline-flex; align-items: center; min-height: 36px; box-sizing: border-box; padding: 6px 14px; cursor: pointer;
         border-radius: var(--ha-border-radius-md, 8px); border: 1px solid var(--divider-color, rgba(0, 0, 0, 0.2));
-        color: var(--primary-color, #0277bd); background: var(--card-background-color, #fff);
+        color: var(--bk-text-primary); background: var(--card-background-color, #fff);
       }
-      .button-like:focus-within { outline: 2px solid var(--primary-color, #0277bd); outline-offset: 2px; }
+      .button-like:focus-within { outline: 2px solid var(--bk-text-primary); outline-offset: 2px; }
       :host([narrow]) main { padding: var(--ha-space-2, 8px); }
     `,
   ];
@@ -185,11 +189,19 @@ export class BackupKeyringPanel extends LitElement {
 
   /** Standalone connection from the form (or the demo page's URL fragment). */
   async connectStandalone(req: ConnectRequest): Promise<void> {
-    this.status = "connecting";
-    this.errorCode = null;
+    // Kept for the form whatever happens next: a wrong token should not cost the typed address.
+    this.hassUrl = req.url;
     this.ownConnection?.close();
     this.ownConnection = null;
+    if (!isHomeAssistantUrl(req.url)) {
+      this.fail(new InstanceError("invalid_url"));
+      return;
+    }
+    this.status = "connecting";
+    this.errorCode = null;
     try {
+      // Inside HA the panel uses `hass.connection`: the WebSocket client is only loaded standalone.
+      const { createConnection, createLongLivedTokenAuth } = await import("home-assistant-js-websocket");
       const conn = await createConnection({ auth: createLongLivedTokenAuth(req.url, req.token) });
       rememberConnection(req);
       this.ownConnection = conn;
@@ -222,6 +234,16 @@ export class BackupKeyringPanel extends LitElement {
     this.conn = null;
   }
 
+  /** The zone every date is shown in: the user's HA setting (local or server). Kits use it too. */
+  private timeZone(s: InstanceSnapshot): string | undefined {
+    return resolveTimeZone(this.hass?.locale?.time_zone, s.core.time_zone);
+  }
+
+  /** The language for dates and times, with the user's 12/24-hour choice. */
+  private get dateLanguage(): string {
+    return dateLanguage(this.i18n.language, this.hass?.locale);
+  }
+
   private fail(err: InstanceError): void {
     this.status = "error";
     this.errorCode = err.code;
@@ -236,6 +258,7 @@ export class BackupKeyringPanel extends LitElement {
       const snapshot = await loadInstance(conn);
       if (conn !== this.conn) return;
       this.snapshot = snapshot;
+      if (this.notice?.connection) this.notice = null;
       this.errorCode = snapshot.user.is_admin ? null : "not_admin";
       this.status = "ready";
       await this.afterLoad(snapshot);
@@ -314,7 +337,7 @@ export class BackupKeyringPanel extends LitElement {
 
   private renderRestoreHelp(s: InstanceSnapshot): unknown {
     const h = this.restoreHelp;
-    return html`<bk-restore-guidance-dialog .localize=${this.i18n.localize} .language=${this.i18n.language} .timeZone=${s.core.time_zone}
+    return html`<bk-restore-guidance-dialog .localize=${this.i18n.localize} .language=${this.dateLanguage} .timeZone=${this.timeZone(s)}
       .guidance=${h?.guidance ?? null} .copyable=${h?.copyable ?? new Set()} .locationName=${(id: string) => agentName(id, s.backup?.agents ?? [])}
       .copyKey=${(id: string) => this.session?.keyFor(id) ?? Promise.resolve(null)}></bk-restore-guidance-dialog>`;
   }
@@ -323,10 +346,10 @@ export class BackupKeyringPanel extends LitElement {
     const t = this.i18n.localize;
     const target = f.generations.find((g) => g.id === this.drillTargetId) ?? null;
     const backups = target ? (olderGenerationDrills(f.generations, f.copies).find((o) => o.generation.id === target.id)?.backups ?? 0) : 0;
-    return html`<bk-drill-status .localize=${t} .language=${this.i18n.language} .timeZone=${s.core.time_zone} .generations=${f.generations}
+    return html`<bk-drill-status .localize=${t} .language=${this.dateLanguage} .timeZone=${this.timeZone(s)} .generations=${f.generations}
         .copies=${f.copies} .active=${f.active} .months=${this.reminderSettings.drillMonths} .now=${new Date()}
         @drill-request=${(e: CustomEvent<string>) => this.openDrill(e.detail)}></bk-drill-status>
-      <bk-drill-dialog .localize=${t} .language=${this.i18n.language} .timeZone=${s.core.time_zone} .generation=${target}
+      <bk-drill-dialog .localize=${t} .language=${this.dateLanguage} .timeZone=${this.timeZone(s)} .generation=${target}
         ?current=${target !== null && target.status === "active" && s.backup?.config.create_backup.password != null} .backups=${backups}
         .judge=${this.judgeDrill} .downloadKit=${() => this.downloadKit(false)}></bk-drill-dialog>`;
   }
@@ -369,7 +392,8 @@ export class BackupKeyringPanel extends LitElement {
   }
 
   private showError(err: unknown): void {
-    this.notice = { kind: "error", text: this.errorText(err) };
+    const lost = !(err instanceof KitParseError || err instanceof BackupFileError || err instanceof RegistryError) && classifyError(err).code === "connection_lost";
+    this.notice = { kind: "error", text: this.errorText(err), connection: lost };
   }
 
   private async downloadKit(print: boolean): Promise<void> {
@@ -379,14 +403,14 @@ export class BackupKeyringPanel extends LitElement {
       url: this.hassUrl || location.origin,
       instanceName: s.core.location_name,
       language: this.i18n.language,
-      timeZone: s.core.time_zone,
+      timeZone: this.timeZone(s),
       haVersion: s.core.version,
       localize: this.i18n.localize,
       locationNames: locationNames(s.backup?.agents ?? []),
     };
     try {
       if (print) {
-        await this.renderRoot.querySelector<BkPrintKitDialog>("bk-print-kit-dialog")?.open(await this.session.kitFacts(ctx));
+        void showPrintKitDialog(this, { facts: await this.session.kitFacts(ctx), localize: this.i18n.localize }).catch((err) => this.showError(err));
         return;
       }
       const kit = await this.session.currentKit(ctx);
@@ -494,20 +518,18 @@ export class BackupKeyringPanel extends LitElement {
     }
   }
 
-  private async loadKit(text: string): Promise<void> {
-    const dialog = this.renderRoot.querySelector<BkLoadKitDialog>("bk-load-kit-dialog");
-    if (!this.session) return;
+  /** For the load-kit dialog: null when loaded (the dialog closes), else the message it shows. */
+  private async loadKit(text: string): Promise<string | null> {
+    if (!this.session) return null;
     const t = this.i18n.localize;
     try {
       const res = await this.session.loadKit(text);
-      dialog?.close();
-      this.loadError = "";
       const legacyNote = res.legacy ? ` ${t("panel.load.legacy_note")}` : "";
       const loaded = res.generation === null ? t("panel.load.loaded_new") : t("panel.load.loaded", { generation: res.generation });
       this.notice = { kind: "success", text: `${loaded}${legacyNote}` };
       // Prove it online at once: the copies on HA's own disk and every copy the kit names.
       const session = this.session;
-      await this.verify(undefined, {
+      void this.verify(undefined, {
         fingerprints: [res.fingerprint],
         scope: "candidates",
         backups: res.listed,
@@ -517,8 +539,9 @@ export class BackupKeyringPanel extends LitElement {
           return (g ? t("panel.load.proven", { generation: g.number, count: proven }) : t("panel.load.loaded_new")) + legacyNote;
         },
       });
+      return null;
     } catch (err) {
-      this.loadError = this.errorText(err);
+      return this.errorText(err);
     }
   }
 
@@ -526,6 +549,7 @@ export class BackupKeyringPanel extends LitElement {
     if (!this.session?.ready) return;
     const t = this.i18n.localize;
     this.checkingFile = true;
+    this.fileResult = null;
     try {
       const { report, matched, generation } = await this.session.checkFile(file);
       // Lazy: the streaming decrypt code loads only once a backup file is dropped.
@@ -548,9 +572,9 @@ export class BackupKeyringPanel extends LitElement {
         };
       }
       if (matched === 0 && report.encrypted) notice = { ...notice, text: `${notice.text} ${t("panel.offline.not_listed")}` };
-      this.notice = notice;
+      this.fileResult = notice;
     } catch (err) {
-      this.showError(err);
+      this.fileResult = { kind: "error", text: this.errorText(err) };
     } finally {
       this.checkingFile = false;
     }
@@ -581,8 +605,6 @@ export class BackupKeyringPanel extends LitElement {
     }
   }
 
-  @state() private dialogRegistry: Registry | null = null;
-
   /** Announces the key change (a host may take it over with preventDefault), else opens our dialog. */
   private async requestKeyChange(): Promise<void> {
     const ev = new CustomEvent(CHANGE_KEY_EVENT, {
@@ -591,22 +613,22 @@ export class BackupKeyringPanel extends LitElement {
       cancelable: true,
       detail: { instanceId: this.session?.facts.instance?.id ?? null },
     });
-    if (!this.dispatchEvent(ev) || !this.session || !this.conn) return;
+    const s = this.snapshot;
+    if (!this.dispatchEvent(ev) || !this.session || !this.conn || !s) return;
     try {
-      this.dialogRegistry = await this.session.openRegistry();
-      await this.updateComplete;
-      await this.renderRoot.querySelector<BkKeyChangeDialog>("bk-key-change-dialog")?.open();
+      const closed = showKeyChangeDialog(this, {
+        conn: this.conn,
+        registry: await this.session.openRegistry(),
+        localize: this.i18n.localize,
+        language: this.dateLanguage,
+        kit: { instanceName: s.core.location_name, url: this.hassUrl || location.origin, language: this.i18n.language, timeZone: this.timeZone(s), haVersion: s.core.version, locationNames: locationNames(s.backup?.agents ?? []) },
+      });
+      await closed;
+      void this.reload();
     } catch (err) {
       // The panel may have been closed while the dialog's preflight ran; then nobody is listening.
       if (this.isConnected) this.showError(err);
     }
-  }
-
-  private renderKeyChangeDialog(s: InstanceSnapshot) {
-    if (!this.dialogRegistry || !this.conn) return nothing;
-    return html`<bk-key-change-dialog .conn=${this.conn} .registry=${this.dialogRegistry} .localize=${this.i18n.localize} .language=${this.i18n.language}
-      .kit=${{ instanceName: s.core.location_name, url: this.hassUrl || location.origin, language: this.i18n.language, timeZone: s.core.time_zone, haVersion: s.core.version, locationNames: locationNames(s.backup?.agents ?? []) }}
-      @closed=${() => void this.reload()}></bk-key-change-dialog>`;
   }
 
   private onManagerEvent(ev: ManagerStateEvent): void {
@@ -687,7 +709,7 @@ export class BackupKeyringPanel extends LitElement {
   private renderOverview(s: InstanceSnapshot): unknown {
     const f = this.session?.ready ? this.session.facts : null;
     if (!f) return nothing;
-    return html`<bk-keyring-overview .localize=${this.i18n.localize} .language=${this.i18n.language} .timeZone=${s.core.time_zone}
+    return html`<bk-keyring-overview .localize=${this.i18n.localize} .language=${this.dateLanguage} .timeZone=${this.timeZone(s)}
       .generations=${f.generations} .copies=${f.copies} .held=${f.held} .active=${f.active} .now=${new Date()}></bk-keyring-overview>
       ${this.renderDrill(s, f)}${this.renderRestoreHelp(s)}`;
   }
@@ -697,13 +719,13 @@ export class BackupKeyringPanel extends LitElement {
     if (!f) return nothing;
     const t = this.i18n.localize;
     return html`
-      <bk-generations-timeline .localize=${t} .language=${this.i18n.language} .timeZone=${s.core.time_zone}
+      <bk-generations-timeline .localize=${t} .language=${this.dateLanguage} .timeZone=${this.timeZone(s)}
         .generations=${f.generations} .copies=${f.copies} .held=${f.held}
         @download-generation-kit=${(e: CustomEvent<string>) => this.downloadGenerationKit(e.detail)}></bk-generations-timeline>
       <section class="card tools" aria-labelledby="tools-title">
         <h2 id="tools-title">${t("panel.tools.title")}</h2>
         <div class="actions">
-          <button @click=${() => { this.loadError = ""; this.renderRoot.querySelector<BkLoadKitDialog>("bk-load-kit-dialog")?.open(); }}>${t("panel.load.open")}</button>
+          <button @click=${() => showLoadKitDialog(this, { localize: t, submit: (text) => this.loadKit(text) }).catch((err) => this.showError(err))}>${t("panel.load.open")}</button>
           <button @click=${() => this.exportRegistry()}>${t("panel.export.button")}</button>
           <label class="button-like">${t("panel.import.button")}<input class="sr-only" type="file" accept=".json,application/json" @change=${this.importRegistry} /></label>
         </div>
@@ -716,6 +738,10 @@ export class BackupKeyringPanel extends LitElement {
         <p class="secondary">${t("panel.offline.description")}</p>
         <bk-file-drop .label=${this.checkingFile ? t("panel.offline.checking") : t("panel.offline.drop")} accept=".tar"
           ?disabled=${this.checkingFile} @file-picked=${(e: CustomEvent<File>) => this.checkFile(e.detail)}></bk-file-drop>
+        ${this.fileResult
+          ? html`<div class="alert ${this.fileResult.kind} file-result" data-testid="file-result" role=${this.fileResult.kind === "error" ? "alert" : "status"}>
+              <div>${this.fileResult.text}${this.fileResult.details?.length ? html`<ul>${this.fileResult.details.map((d) => html`<li>${d}</li>`)}</ul>` : nothing}</div></div>`
+          : nothing}
         ${this.recoveryFile && this.session
           ? html`<bk-recovery-tools .localize=${t} .file=${this.recoveryFile} .keys=${this.session.recoveryKeys()} .newKey=${this.session.rekeyKey()}></bk-recovery-tools>`
           : nothing}
@@ -725,10 +751,7 @@ export class BackupKeyringPanel extends LitElement {
       <bk-reminder-settings .localize=${t} .settings=${this.reminderSettings}
         @settings-changed=${(e: CustomEvent<ReminderSettings>) => this.changeReminders(e.detail)}></bk-reminder-settings>
       <bk-vault-settings .localize=${t} .session=${this.session} ?hasCurrentKey=${s.backup?.config.create_backup.password != null}></bk-vault-settings>
-      <bk-journal-list .localize=${t} .language=${this.i18n.language} .timeZone=${s.core.time_zone} .entries=${f.journal}></bk-journal-list>
-      <bk-load-kit-dialog .localize=${t} .error=${this.loadError} @kit-text=${(e: CustomEvent<string>) => this.loadKit(e.detail)}></bk-load-kit-dialog>
-      ${this.renderKeyChangeDialog(s)}
-      <bk-print-kit-dialog .localize=${t}></bk-print-kit-dialog>
+      <bk-journal-list .localize=${t} .language=${this.dateLanguage} .timeZone=${this.timeZone(s)} .entries=${f.journal}></bk-journal-list>
     `;
   }
 
@@ -789,8 +812,8 @@ export class BackupKeyringPanel extends LitElement {
       <h2 id="backups-title">${t("panel.table.title")}</h2>
       ${errors.map(([agentId, message]) => html`<div class="alert warning" role="status"><div>${t("panel.agent_error", { location: agentName(agentId, s.backup!.agents), message })}</div></div>`)}
       ${this.renderVerifyBar()}
-      <bk-backup-table .rows=${this.tableRows(s)} .localize=${t} .language=${this.i18n.language}
-        .timeZone=${s.core.time_zone} ?narrow=${this.narrow || (this.standalone && this.smallScreen)} ?withKeys=${this.session?.ready ?? false}
+      <bk-backup-table .rows=${this.tableRows(s)} .localize=${t} .language=${this.dateLanguage} .numberLanguage=${numberLanguage(this.i18n.language, this.hass?.locale)}
+        .timeZone=${this.timeZone(s)} ?narrow=${this.narrow || (this.standalone && this.smallScreen)} ?withKeys=${this.session?.ready ?? false}
         ?canVerify=${(this.session?.ready ?? false) && this.verifying === null && this.features().canDecryptOnDownload}
         @verify-copy=${(e: CustomEvent<CopyRow>) => this.verify(e.detail)}
         @restore-help=${(e: CustomEvent<CopyRow>) => this.openRestoreHelp(e.detail)}></bk-backup-table>
@@ -804,7 +827,7 @@ export class BackupKeyringPanel extends LitElement {
     return html`
       <header>
         ${showMenu
-          ? html`<button class="menu" aria-label=${t("panel.menu")} @click=${() => this.dispatchEvent(new Event("hass-toggle-menu", { bubbles: true, composed: true }))}>☰</button>`
+          ? html`<button class="menu" aria-label=${t("panel.menu")} @click=${() => fireEvent(this, "hass-toggle-menu", undefined)}>☰</button>`
           : nothing}
         <h1>${t("panel.title")}${s ? html` · <span data-testid="instance">${s.core.location_name}</span>` : nothing}</h1>
       </header>
@@ -827,10 +850,23 @@ export class BackupKeyringPanel extends LitElement {
   }
 }
 
-if (!customElements.get("backup-keyring-panel")) customElements.define("backup-keyring-panel", BackupKeyringPanel);
+/**
+ * The tag this class is registered under. The main module's shim (panel-shim.ts) holds the public
+ * tag and nests the real panel under a private one; a page or test that imports this module first
+ * gets the real panel under the public tag itself.
+ */
+export const PANEL_TAG = customElements.get("backup-keyring-panel") ? "bk-keyring-panel-main" : "backup-keyring-panel";
+if (!customElements.get(PANEL_TAG)) customElements.define(PANEL_TAG, BackupKeyringPanel);
 
 declare global {
   interface HTMLElementTagNameMap {
     "backup-keyring-panel": BackupKeyringPanel;
+  }
+}
+
+declare global {
+  interface BkDomEvents {
+    /** HA's own: open or close the sidebar (the hamburger on a narrow screen). */
+    "hass-toggle-menu": undefined;
   }
 }

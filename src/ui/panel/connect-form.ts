@@ -2,8 +2,10 @@
 // remembered on this device only when the user ticks the box.
 import { LitElement, css, html } from "lit";
 import { property, state } from "lit/decorators.js";
-import { localizeEnglish, type LocalizeFunc } from "../../common/localize.js";
+import type { LocalizeFunc } from "../../common/localize.js";
+import { localizeEnglish } from "../../common/localize-english.js";
 import { haStyles } from "../styles.js";
+import { fireEvent } from "../../common/fire-event.js";
 
 export interface ConnectRequest {
   url: string;
@@ -12,6 +14,16 @@ export interface ConnectRequest {
 }
 
 export const REMEMBER_KEY = "backup-keyring:standalone";
+
+/** An address worth trying: http(s) with a host. Anything else gets "not an address", not "cannot reach". */
+export function isHomeAssistantUrl(url: string): boolean {
+  try {
+    const u = new URL(url.trim());
+    return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "";
+  } catch {
+    return false;
+  }
+}
 
 export function loadRemembered(): ConnectRequest | null {
   try {
@@ -36,7 +48,6 @@ export function rememberConnection(req: ConnectRequest | null): void {
 export class BkConnectForm extends LitElement {
   @property({ attribute: false }) localize: LocalizeFunc = localizeEnglish;
   @property() url = "";
-  @property({ type: Boolean }) busy = false;
   @state() private token = "";
   @state() private remember = false;
 
@@ -52,7 +63,7 @@ export class BkConnectForm extends LitElement {
   private submit(e: Event): void {
     e.preventDefault();
     const url = this.url.trim().replace(/\/+$/, "");
-    this.dispatchEvent(new CustomEvent<ConnectRequest>("connect-request", { detail: { url, token: this.token.trim(), remember: this.remember } }));
+    fireEvent(this, "connect-request", { url, token: this.token.trim(), remember: this.remember }, { bubbles: false, composed: false });
   }
 
   protected override render() {
@@ -70,9 +81,15 @@ export class BkConnectForm extends LitElement {
       </label>
       <label class="check"><input name="remember" type="checkbox" .checked=${this.remember}
           @change=${(e: Event) => (this.remember = (e.target as HTMLInputElement).checked)} />${t("panel.connect.remember")}</label>
-      <div><button class="primary" type="submit" ?disabled=${this.busy}>${t("panel.connect.connect")}</button></div>
+      <div><button class="primary" type="submit">${t("panel.connect.connect")}</button></div>
     </form>`;
   }
 }
 
 if (!customElements.get("bk-connect-form")) customElements.define("bk-connect-form", BkConnectForm);
+
+declare global {
+  interface BkDomEvents {
+    "connect-request": ConnectRequest;
+  }
+}

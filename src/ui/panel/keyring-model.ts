@@ -134,6 +134,25 @@ export function ageInDays(fromIso: string, now: Date): number {
   return Math.max(0, Math.floor((now.getTime() - t) / 86_400_000));
 }
 
+/**
+ * Since when a key has been in use: its first sighting by this registry, or the date of the oldest
+ * backup credited to it if that is earlier (a registry started today still knows that last year's
+ * backups were made with the key).
+ */
+export function inUseSince(g: Pick<GenerationRecord, "id" | "activatedAt" | "firstSeenAt">, copies: Pick<CopyRecord, "generationId" | "date">[]): string {
+  let since = g.activatedAt ?? g.firstSeenAt;
+  let sinceMs = new Date(since).getTime();
+  for (const c of copies) {
+    if (c.generationId !== g.id) continue;
+    const t = new Date(c.date).getTime();
+    if (!Number.isNaN(t) && (Number.isNaN(sinceMs) || t < sinceMs)) {
+      since = c.date;
+      sinceMs = t;
+    }
+  }
+  return since;
+}
+
 /** The kit's state for one generation, worst first. */
 export type KitState = "none" | "downloaded" | "proven";
 

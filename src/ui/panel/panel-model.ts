@@ -86,7 +86,7 @@ export function sortRows(rows: CopyRow[], key: SortKey, descending: boolean): Co
   return descending ? sorted.reverse() : sorted;
 }
 
-export function formatSize(bytes: number, language: string): string {
+export function formatSize(bytes: number, language: string | undefined): string {
   const units = ["B", "kB", "MB", "GB", "TB"];
   let v = bytes;
   let u = 0;
@@ -97,8 +97,5 @@ export function formatSize(bytes: number, language: string): string {
   return `${new Intl.NumberFormat(language, { maximumFractionDigits: u === 0 ? 0 : 1 }).format(v)} ${units[u]}`;
 }
 
-export function formatDateTime(iso: string, language: string, timeZone?: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short", timeZone }).format(d);
-}
+// Dates moved to src/common/datetime.ts (shared by the card, the dialogs and the views).
+export { formatDateTime } from "../../common/datetime.js";

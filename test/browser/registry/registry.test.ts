@@ -117,7 +117,7 @@ describe("registry in Chromium against the simulated HA", () => {
     const blob = await (await fetch(s.url + signed.path)).blob();
     const report = await checkBackupKeys(blobSource(blob, `${odd.backupId}.tar`), keys);
     expect(report.mislabelled).to.equal(true);
-    await applyOfflineReport(reg, r.instanceId, report, keys);
+    await applyOfflineReport(reg, r.instanceId, report, keys, blob.size);
     const marked = (await reg.copies(r.instanceId)).find((c) => c.backupId === odd.backupId && c.agentId === odd.agentId)!;
     expect(marked.lastCheck?.result).to.equal("mislabelled");
 

@@ -53,8 +53,24 @@ describe("dashboard card", () => {
 
   it("a bad config throws a clear error", () => {
     const el = document.createElement("backup-keyring-card");
-    expect(() => el.setConfig({ type: "custom:backup-keyring-card", show_kit_buton: true })).to.throw(/unknown option "show_kit_buton"/);
+    expect(() => el.setConfig({ type: "custom:backup-keyring-card", show_kit_button: "yes" })).to.throw(/"show_kit_button" must be a boolean/);
     expect(() => el.setConfig("nope")).to.throw(/must be a mapping/);
+  });
+
+  it("takes the options HA adds to a card in a sections dashboard, and sizes itself there", async () => {
+    const el = card({
+      type: "custom:backup-keyring-card",
+      title: "Keys",
+      grid_options: { columns: 12, rows: 3 },
+      visibility: [{ condition: "screen", media_query: "(min-width: 0px)" }],
+      view_layout: { position: "main" },
+      some_future_option: true,
+    });
+    await waitFor(() => deepText(el).includes("Keys"), "title");
+    const grid = el.getGridOptions();
+    expect(grid.columns).to.be.within(1, 12);
+    expect(grid.min_columns).to.be.at.most(grid.columns as number);
+    expect(grid.rows).to.equal("auto");
   });
 
   it("admin: status line, warnings, kit download, open panel", async () => {
@@ -125,7 +141,7 @@ describe("card editor", () => {
     editor.setConfig({ type: "custom:backup-keyring-card" });
     document.body.append(editor);
     elements.push(editor);
-    await editor.updateComplete;
+    await waitFor(() => deepText(editor).includes("Panel path"), "editor strings");
     const configs: Record<string, unknown>[] = [];
     editor.addEventListener("config-changed", (e) => configs.push((e as CustomEvent).detail.config));
     const title = editor.shadowRoot!.querySelector<HTMLInputElement>('input[name="title"]')!;
@@ -137,5 +153,35 @@ describe("card editor", () => {
     kit.click();
     expect(configs.at(-1)).to.deep.equal({ type: "custom:backup-keyring-card", title: "Keys" });
     expect(await axeViolations(editor)).to.deep.equal([]);
+
+    // An invalid panel path is explained next to the field and not sent on.
+    const count = configs.length;
+    const path = editor.shadowRoot!.querySelector<HTMLInputElement>('input[name="panel_path"]')!;
+    path.value = "backup-keyring";
+    path.dispatchEvent(new Event("input"));
+    path.dispatchEvent(new Event("change"));
+    await editor.updateComplete;
+    expect(path.getAttribute("aria-invalid")).to.equal("true");
+    expect(deepText(editor)).to.contain("Enter a path that starts with “/”");
+    expect(configs.length).to.equal(count);
+    expect(await axeViolations(editor)).to.deep.equal([]);
+    path.value = "/keys";
+    path.dispatchEvent(new Event("input"));
+    path.dispatchEvent(new Event("change"));
+    await editor.updateComplete;
+    expect(path.getAttribute("aria-invalid")).to.equal("false");
+    expect(configs.at(-1)).to.deep.equal({ type: "custom:backup-keyring-card", title: "Keys", panel_path: "/keys" });
+  });
+
+  it("the editor shows a problem in a YAML config instead of throwing", async () => {
+    const cls = customElements.get("backup-keyring-card") as unknown as typeof BackupKeyringCard;
+    const editor = (await cls.getConfigElement()) as HTMLElement & { setConfig(c: unknown): void; updateComplete: Promise<boolean> };
+    editor.setConfig({ type: "custom:backup-keyring-card", panel_path: "no slash", show_kit_button: "yes" });
+    document.body.append(editor);
+    elements.push(editor);
+    await waitFor(() => deepText(editor).includes("Panel path"), "editor strings");
+    const text = deepText(editor);
+    expect(text).to.contain("“show_kit_button” has a value that is not valid");
+    expect(text).to.contain("Enter a path that starts with “/”");
   });
 });

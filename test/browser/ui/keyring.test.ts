@@ -2,7 +2,8 @@
 // status, verifying online, loading old keys, the kit download, key-change hand-off, accessibility.
 import { expect } from "@esm-bundle/chai";
 import { axeViolations } from "./a11y.js";
-import "../../../src/main.js";
+// The real panel element under the public tag (src/main.js would give the lazy shim).
+import "../../../src/ui/panel/backup-keyring-panel.js";
 import type { BackupKeyringPanel } from "../../../src/ui/panel/backup-keyring-panel.js";
 import { captureDownload, deepText, findButton, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
 import { bytesSource } from "../../../src/common/byte-source.js";
@@ -52,7 +53,7 @@ async function verifyAll() {
 
 async function loadKey(key: string) {
   button("Load an old kit or key…").click();
-  const dialog = panel.shadowRoot!.querySelector("bk-load-kit-dialog")!;
+  const dialog = await waitFor(() => panel.shadowRoot!.querySelector("bk-load-kit-dialog"), "load-kit dialog (loaded on first use)");
   await dialog.updateComplete;
   const area = dialog.shadowRoot!.querySelector("textarea")!;
   area.value = key;
@@ -130,7 +131,7 @@ describe("panel with the registry", () => {
     const s = await sim();
     await mount(s);
     button("Load an old kit or key…").click();
-    const dialog = panel.shadowRoot!.querySelector("bk-load-kit-dialog")!;
+    const dialog = await waitFor(() => panel.shadowRoot!.querySelector("bk-load-kit-dialog"), "load-kit dialog (loaded on first use)");
     await dialog.updateComplete;
     const area = dialog.shadowRoot!.querySelector("textarea")!;
     // Several lines that are no kit (one line would be taken as a legacy password, exactly as typed).
@@ -232,6 +233,11 @@ describe("panel with the registry", () => {
     const newest = onCloud.at(-1)!;
     drop.dispatchEvent(new CustomEvent("file-picked", { detail: await file(newest) }));
     await waitFor(() => text().includes(`${newest.name} opens with key generation 1.`), "opened", 30000);
+    // Where the user is looking: right under the drop zone, not in a notice far above it.
+    const result = panel.shadowRoot!.querySelector("[data-testid=file-result]")!;
+    expect(deepText(result)).to.contain(`${newest.name} opens with key generation 1.`);
+    const gap = result.getBoundingClientRect().top - drop.getBoundingClientRect().bottom;
+    expect(gap, "the result sits right under the drop zone").to.be.within(0, 48);
     const oldest = onCloud[0]!;
     drop.dispatchEvent(new CustomEvent("file-picked", { detail: await file(oldest) }));
     await waitFor(() => text().includes(`${oldest.name} does not open with any key you hold.`), "not opened", 30000);
@@ -316,7 +322,7 @@ describe("panel with the registry", () => {
     await mount(s);
     expect(await axeViolations(panel)).to.deep.equal([]);
     button("Load an old kit or key…").click();
-    await panel.shadowRoot!.querySelector("bk-load-kit-dialog")!.updateComplete;
+    await (await waitFor(() => panel.shadowRoot!.querySelector("bk-load-kit-dialog"), "load-kit dialog")).updateComplete;
     expect(await axeViolations(panel)).to.deep.equal([]);
   });
 });

@@ -1,7 +1,8 @@
 // Views a user meets in other settings: no key set, every language, HA's dark theme, a phone.
 import { expect } from "@esm-bundle/chai";
 import { createConnection, createLongLivedTokenAuth, type Connection } from "home-assistant-js-websocket";
-import "../../../src/main.js";
+// The real panel element under the public tag (src/main.js would give the lazy shim).
+import "../../../src/ui/panel/backup-keyring-panel.js";
 import { LANGUAGES } from "../../../src/common/localize.js";
 import type { BackupKeyringPanel } from "../../../src/ui/panel/backup-keyring-panel.js";
 import { deepText, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createLocalize, formatMessage, resolveLanguage } from "../../../src/common/localize.js";
+import { createLocalize, formatMessage, localizeFor, resolveLanguage } from "../../../src/common/localize.js";
+import { englishMessages } from "../../../src/common/localize-english.js";
 
 test("placeholders are filled and unknown ones stay visible", () => {
   assert.equal(formatMessage("Instance {name} at {url}", { name: "Home", url: "http://x" }, "en"), "Instance Home at http://x");
@@ -34,6 +35,15 @@ test("languages resolve to the closest supported one, falling back to English", 
 });
 
 test("a missing key falls back to English, then shows the key itself", () => {
-  const localize = createLocalize({}, "de");
+  const localize = createLocalize({}, "de", englishMessages);
+  assert.equal(localize("common.cancel"), englishMessages["common.cancel"]);
   assert.equal(localize("no.such.key"), "no.such.key");
+});
+
+test("localizeFor loads English as a chunk too and uses it for keys a language lacks", async () => {
+  const de = await localizeFor("de-AT");
+  assert.notEqual(de("common.cancel"), "");
+  assert.notEqual(de("common.cancel"), "common.cancel");
+  const en = await localizeFor("en");
+  assert.equal(en("common.cancel"), englishMessages["common.cancel"]);
 });

@@ -5,7 +5,7 @@ import "fake-indexeddb/auto";
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Connection } from "home-assistant-js-websocket";
-import { localizeEnglish } from "../../../src/common/localize.js";
+import { localizeEnglish } from "../../../src/common/localize-english.js";
 import { loadInstance } from "../../../src/data/instance.js";
 import { applyReminders, saveReminderSettings, DEFAULT_REMINDER_SETTINGS } from "../../../src/flows/reminders.js";
 import { generateEncryptionKey } from "../../../src/keys/generate.js";

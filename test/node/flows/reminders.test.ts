@@ -3,7 +3,7 @@ import "fake-indexeddb/auto";
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Connection } from "home-assistant-js-websocket";
-import { localizeEnglish } from "../../../src/common/localize.js";
+import { localizeEnglish } from "../../../src/common/localize-english.js";
 import { DEFAULT_REMINDER_SETTINGS, syncReminders, wantedReminders } from "../../../src/flows/reminders.js";
 import { Registry } from "../../../src/registry/registry.js";
 import { verifyOnline } from "../../../src/registry/verify.js";

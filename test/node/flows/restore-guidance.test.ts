@@ -2,7 +2,7 @@
 // steps naming the kit file, and an honest "unknown" that points to loading old kits.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { localizeEnglish } from "../../../src/common/localize.js";
+import { localizeEnglish } from "../../../src/common/localize-english.js";
 import { kitFileNameFor, restoreGuidance, restoreGuidanceFromRegistry } from "../../../src/flows/restore-guidance.js";
 import { emergencyKitFileName } from "../../../src/kit/render.js";
 import type { CopyRecord, GenerationRecord } from "../../../src/registry/model.js";

@@ -184,14 +184,21 @@ describe("verification", () => {
     assert.equal(checked, 2);
   });
 
-  it("an offline report marks the copies of that backup verified", async () => {
+  it("an offline report marks the one copy the file is (by size, local first) verified, not the other locations", async () => {
     const reg = await openReg();
     const r = await reg.reconcile(conn, sim.url);
-    const c = (await reg.copies(r.instanceId)).find((x) => x.protected)!;
-    const res = await applyOfflineReport(reg, r.instanceId, { file: "x.tar", backupId: c.backupId, name: c.name, date: c.date, protectedFlag: true, encrypted: true, format: "v2", mislabelled: false, damaged: false, damage: [], openedBy: 1, membersAgree: true, members: [], backupJson: null }, ["nope", keys[0]!]);
-    assert.ok(res.matched >= 1);
+    const all = await reg.copies(r.instanceId);
+    // A backup stored encrypted in more than one location.
+    const c = all.find((x) => x.protected && all.filter((y) => y.backupId === x.backupId && y.protected).length > 1)!;
+    assert.ok(c, "the simulated HA has a backup with two protected copies");
+    const others = all.filter((y) => y.backupId === c.backupId && y.protected && y.agentId !== c.agentId);
+    const report = { file: "x.tar", backupId: c.backupId, name: c.name, date: c.date, protectedFlag: true, encrypted: true, format: "v2" as const, mislabelled: false, damaged: false, damage: [], openedBy: 1, membersAgree: true, members: [], backupJson: null };
+    const target = others[0]!;
+    const res = await applyOfflineReport(reg, r.instanceId, report, ["nope", keys[0]!], target.size === c.size ? undefined : target.size);
+    assert.equal(res.matched, 1);
     const after = (await reg.copies(r.instanceId)).filter((x) => x.backupId === c.backupId && x.protected);
-    assert.ok(after.every((x) => x.confidence === "verified"));
+    assert.equal(after.filter((x) => x.confidence === "verified").length, 1, "exactly one copy is credited");
+    assert.equal(after.filter((x) => x.lastCheck !== null).length, 1, "no result recorded for the other locations");
   });
 });
 

@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { CopyRecord, GenerationRecord } from "../../../src/registry/model.js";
 import { cardView } from "../../../src/ui/card/card-model.js";
-import { validateCardConfig } from "../../../src/ui/card/card-config.js";
-import { ageInDays, keyringStatus, newestBackupCheck, registryRows, timeline } from "../../../src/ui/panel/keyring-model.js";
-import { localizeEnglish } from "../../../src/common/localize.js";
+import { checkCardConfig, validateCardConfig } from "../../../src/ui/card/card-config.js";
+import { ageInDays, inUseSince, keyringStatus, newestBackupCheck, registryRows, timeline } from "../../../src/ui/panel/keyring-model.js";
+import { localizeEnglish } from "../../../src/common/localize-english.js";
 
 const gen = (number: number, status: GenerationRecord["status"], extra: Partial<GenerationRecord> = {}): GenerationRecord => ({
   id: `g${number}`,
@@ -101,6 +101,14 @@ describe("keyring status", () => {
     assert.deepEqual(timeline([gen(1, "retired"), gen(3, "abandoned"), gen(2, "active")]).map((g) => g.number), [2, 1]);
     assert.equal(ageInDays("2026-01-01T00:00:00Z", new Date("2026-01-15T12:00:00Z")), 14);
   });
+
+  it("a key is in use since its oldest credited backup when that is older than the registry", () => {
+    const g = gen(1, "active", { firstSeenAt: "2026-11-27T10:00:00Z", activatedAt: null });
+    const copies = [copy("5", "backup.local", "g1", { date: "2025-10-03T03:00:00Z" }), copy("6", "backup.local", "g2", { date: "2024-01-01T00:00:00Z" })];
+    assert.equal(inUseSince(g, copies), "2025-10-03T03:00:00Z", "another generation's backup does not count");
+    assert.equal(inUseSince(g, []), "2026-11-27T10:00:00Z");
+    assert.ok(ageInDays(inUseSince(g, copies), new Date("2026-11-27T12:00:00Z")) > 365);
+  });
 });
 
 describe("card", () => {
@@ -142,9 +150,28 @@ describe("card", () => {
   it("config validation: clear errors for bad configs", () => {
     assert.deepEqual(validateCardConfig({ type: "custom:backup-keyring-card", title: "Keys" }), { type: "custom:backup-keyring-card", title: "Keys" });
     assert.throws(() => validateCardConfig(null), /must be a mapping/);
-    assert.throws(() => validateCardConfig({ type: "custom:backup-keyring-card", titel: "x" }), /unknown option "titel"/);
     assert.throws(() => validateCardConfig({ type: "custom:backup-keyring-card", show_kit_button: "yes" }), /"show_kit_button" must be a boolean/);
     assert.throws(() => validateCardConfig({ type: "custom:other-card" }), /"type" must be/);
     assert.throws(() => validateCardConfig({ type: "custom:backup-keyring-card", panel_path: "javascript:alert(1)" }), /panel_path/);
+    assert.throws(() => validateCardConfig({ type: "custom:backup-keyring-card", visibility: { condition: "user" } }), /"visibility" must be a list/);
+  });
+
+  it("config validation: HA's own card options are accepted, unknown future keys kept and noted, not thrown", (t) => {
+    const fromHa = {
+      type: "custom:backup-keyring-card",
+      grid_options: { columns: 12, rows: 4 },
+      layout_options: { grid_columns: 4 },
+      visibility: [{ condition: "user", users: ["abc"] }],
+      view_layout: { position: "sidebar" },
+    };
+    assert.deepEqual(validateCardConfig(fromHa), fromHa);
+    const info = t.mock.method(console, "info", () => undefined);
+    const future = validateCardConfig({ type: "custom:backup-keyring-card", titel: "x", future_option: 1 });
+    assert.equal((future as unknown as Record<string, unknown>).titel, "x", "kept so the editor round-trips it");
+    assert.equal(info.mock.callCount(), 2);
+    assert.match(String(info.mock.calls[0]!.arguments[0]), /ignoring the option "titel"/);
+    // The editor gets the same facts without an exception.
+    assert.deepEqual(checkCardConfig({ type: "custom:backup-keyring-card", panel_path: "no-slash" }).problems, [{ option: "panel_path", code: "panel_path" }]);
+    assert.deepEqual(checkCardConfig({ type: "custom:backup-keyring-card", titel: "x" }).unknown, ["titel"]);
   });
 });

@@ -1,0 +1,57 @@
+// On a phone the backup table shows date, name and location only; tapping a backup opens a sheet
+// with the rest (generation, confidence, every location) and a Verify action.
+import { expect } from "@esm-bundle/chai";
+import { setViewport } from "@web/test-runner-commands";
+import { createConnection, createLongLivedTokenAuth, type Connection } from "home-assistant-js-websocket";
+import "../../../src/ui/panel/backup-keyring-panel.js";
+import { deepText, findButton, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
+import { axeViolations } from "./a11y.js";
+import { cutOff } from "./layout.js";
+import { applyTheme } from "./themes.js";
+
+let sim: BrowserSim;
+let connection: Connection;
+let panel: HTMLElement | null = null;
+before(async () => {
+  sim = await startSim({ backups: 4 });
+  connection = await createConnection({ auth: createLongLivedTokenAuth(sim.url, sim.adminToken) });
+});
+after(async () => {
+  connection.close();
+  await sim.stop();
+  await setViewport({ width: 800, height: 600 });
+  document.documentElement.removeAttribute("style");
+});
+afterEach(() => panel?.remove());
+
+it("390 px: a tapped backup opens its detail sheet, which can verify that copy", async () => {
+  await setViewport({ width: 390, height: 844 });
+  applyTheme("light");
+  const p = document.createElement("backup-keyring-panel");
+  panel = p;
+  p.registryName = `bk-phone-sheet-${Date.now()}`;
+  p.narrow = true;
+  p.hass = { connection, language: "en", locale: { language: "en", time_zone: "server" }, user: { is_admin: true }, auth: { data: { hassUrl: sim.url } } };
+  document.body.append(p);
+  await waitFor(() => deepText(p).includes("Generation 1"), "registry folded in", 30000);
+  const table = await waitFor(() => p.shadowRoot!.querySelector("bk-backup-table"), "table");
+  // An encrypted copy (the narrow table hides the encryption column, but it is in the DOM).
+  const open = await waitFor(
+    () => [...table.shadowRoot!.querySelectorAll(".row:not(.head)")].find((r) => / Encrypted/.test(` ${deepText(r)}`))?.querySelector<HTMLButtonElement>("button.open"),
+    "an encrypted row to tap",
+  );
+  const name = open.textContent!.trim();
+  open.click();
+  const sheet = await waitFor(() => table.shadowRoot!.querySelector<HTMLDialogElement>("dialog.sheet[open]"), "detail sheet");
+  const text = deepText(sheet);
+  expect(text).to.contain(name);
+  expect(text).to.match(/Generation \d/);
+  expect(text).to.contain("Stored in");
+  expect(cutOff(table.shadowRoot!, sheet)).to.deep.equal([]);
+  expect(sheet.getBoundingClientRect().right).to.be.at.most(390);
+  expect(await axeViolations(sheet)).to.deep.equal([]);
+
+  findButton(sheet, "Verify").click();
+  await waitFor(() => !sheet.open, "sheet closed");
+  await waitFor(() => /checked/.test(deepText(p)), "the copy was verified", 30000);
+});
