@@ -30,7 +30,7 @@ const formatters = new Map<string, Intl.DateTimeFormat | null>();
 
 function formatterFor(timeZone: string): Intl.DateTimeFormat | null {
   if (!formatters.has(timeZone)) {
-    let f: Intl.DateTimeFormat | null = null;
+    let f: Intl.DateTimeFormat | null;
     try {
       f = new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric" });
     } catch {

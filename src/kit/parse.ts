@@ -60,7 +60,8 @@ function parseOurBlock(lines: string[], start: number): Pick<ParsedKit, "generat
 
 /** A tar header ("ustar" magic at 257): a backup file given where a kit belongs. */
 function looksLikeTar(input: string): boolean {
-  return input.slice(257, 262) === "ustar" || /\u0000ustar[\u0000 ]/.test(input.slice(0, 1024));
+  const head = input.slice(0, 1024);
+  return input.slice(257, 262) === "ustar" || head.includes("\u0000ustar\u0000") || head.includes("\u0000ustar ");
 }
 
 /** HA's layout around the documentation line: blank line above it, the key above that, the label above the key. */

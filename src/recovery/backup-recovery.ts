@@ -107,7 +107,7 @@ async function rewriteBackup(
     const member = membersByOffset.get(entry.dataOffset);
     let output: MemberOutput | null = null;
     if (entry.type === "file" && isBackupJson(entry.name) && entry.size <= 1024 * 1024) {
-      let json: Record<string, unknown> | null = null;
+      let json: Record<string, unknown> | null;
       try {
         json = JSON.parse(new TextDecoder().decode(await source.read(entry.dataOffset, entry.size))) as Record<string, unknown>;
       } catch {

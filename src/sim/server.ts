@@ -88,7 +88,6 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
   const eventSubscribers = new Set<(ev: Record<string, unknown>) => void>();
   const connections = new Set<SimConnection>();
   const rng = systemRng();
-  let port = 0;
   // A restart: "down" (no WebSocket accepted), "starting" (backup integration not loaded),
   // "blocked" (manager up, waiting for HA to finish starting), then "running".
   let phase: "running" | "down" | "starting" | "blocked" = "running";
@@ -219,7 +218,7 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
     server.once("error", reject);
     server.listen(options.port ?? 8123, options.host ?? "127.0.0.1", () => resolve());
   });
-  port = (server.address() as AddressInfo).port;
+  const port = (server.address() as AddressInfo).port;
   const host = options.host ?? "127.0.0.1";
 
   /** Loads the backup integration: its commands answer again, the manager is blocked, then idle. */

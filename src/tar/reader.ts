@@ -9,6 +9,10 @@
 import type { ByteSource } from "../common/byte-source.js";
 import { BackupFileError } from "../backup-file/errors.js";
 
+// Python's str.strip() whitespace, which includes the ASCII separators \x1c–\x1f.
+// eslint-disable-next-line no-control-regex -- these control characters are exactly what Python strips
+const PY_WHITESPACE_EDGES = /^[ \t\n\r\v\f\x1c-\x1f]+|[ \t\n\r\v\f\x1c-\x1f]+$/g;
+
 const BLOCK = 512;
 const MAX_META = 1024 * 1024; // PAX / long-name records larger than this are not real backups
 
@@ -46,7 +50,7 @@ function parseNumeric(field: Uint8Array): number | null {
   }
   const nul = field.indexOf(0);
   // tarfile decodes ASCII strictly and strips whitespace (including \x1c–\x1f) before int(…, 8).
-  const text = String.fromCharCode(...(nul >= 0 ? field.subarray(0, nul) : field)).replace(/^[ \t\n\r\v\f\x1c-\x1f]+|[ \t\n\r\v\f\x1c-\x1f]+$/g, "");
+  const text = String.fromCharCode(...(nul >= 0 ? field.subarray(0, nul) : field)).replace(PY_WHITESPACE_EDGES, "");
   if (text === "") return 0;
   return /^[0-7]+$/.test(text) ? parseInt(text, 8) : null;
 }
