@@ -14,6 +14,8 @@ const onlyNode = args.includes("--node");
 const onlyBrowser = args.includes("--browser");
 const filters = args.filter((a) => !a.startsWith("--"));
 const started = Date.now();
+/** Node 20 applies --test-timeout to each test file as a whole: a hang ends it, a failure ends it at once. */
+const NODE_FILE_TIMEOUT_MS = 300_000;
 
 ensureDependencies();
 const chromium = ensureChromium();
@@ -72,6 +74,9 @@ if (!onlyBrowser) {
     run("node", [
       "--import", "tsx",
       "--test", "--test-concurrency=2",
+      // Every file has a timeout, and a file whose tests
+      // are done exits even if a failed test left a socket open: a failure reports, never stalls.
+      `--test-timeout=${NODE_FILE_TIMEOUT_MS}`, "--test-force-exit",
       "--test-reporter=spec", "--test-reporter-destination=stdout",
       "--test-reporter=tap", `--test-reporter-destination=${tap}`,
       ...files,

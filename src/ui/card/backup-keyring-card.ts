@@ -84,8 +84,19 @@ export class BackupKeyringCard extends LitElement {
         this.snapshot = null;
         return;
       }
-      void this.load();
+      this.reload();
     }
+  }
+
+  private loads: Promise<void> = Promise.resolve();
+
+  /** Settles when every load started so far (snapshot, registry fold, subscription) is done. */
+  get settled(): Promise<void> {
+    return this.loads;
+  }
+
+  private reload(): void {
+    this.loads = Promise.all([this.loads, this.load()]).then(() => undefined);
   }
 
   private async load(): Promise<void> {
@@ -100,7 +111,7 @@ export class BackupKeyringCard extends LitElement {
       this.session ??= new KeyringSession(this.registryName, () => this.version++);
       await this.session.fold(snapshot, this.hass?.auth?.data?.hassUrl ?? location.origin);
       this.unsub ??= await subscribeBackupEvents(conn, (ev) => {
-        if (this.operationEnded(ev)) void this.load();
+        if (this.operationEnded(ev)) this.reload();
       });
     } catch (err) {
       this.errorCode = classifyError(err).code;

@@ -33,7 +33,8 @@ async function inHA(language: string, narrow = false): Promise<BackupKeyringPane
   mounted.push(panel);
   await waitFor(() => panel.status === "ready", "ready");
   await waitFor(() => deepText(panel).includes("5") && panel.shadowRoot!.querySelector("bk-backup-table") !== null, "table", 30000);
-  await new Promise((r) => setTimeout(r, 300));
+  await panel.settled;
+  await panel.updateComplete;
   return panel;
 }
 
