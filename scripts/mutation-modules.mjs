@@ -2,7 +2,7 @@
 // Tests are the focused ones (no whole-suite runs per mutant); the CLI's process-level tests
 // (cli-and-malformed: it rebuilds with rollup) are left to `npm test`.
 export const MUTATION_MODULES = {
-  keys: { mutate: ["src/keys/**/*.ts"], tests: ["test/node/keys/keys.test.ts", "test/node/kit/kit.test.ts"] },
+  keys: { mutate: ["src/keys/**/*.ts"], tests: ["test/node/keys/keys.test.ts", "test/node/keys/key-shape.test.ts", "test/node/kit/kit.test.ts"] },
   kit: { mutate: ["src/kit/parse.ts", "src/kit/render.ts", "src/kit/ha-kit-strings.ts"], tests: ["test/node/kit/kit.test.ts", "test/node/kit/kit-layout.test.ts", "test/node/kit/print.test.ts"] },
   tar: { mutate: ["src/tar/**/*.ts"], tests: ["test/node/securetar/tar-reader.test.ts", "test/node/securetar/names-and-wrong-keys.test.ts"] },
   securetar: { mutate: ["src/securetar/**/*.ts"], tests: ["test/node/securetar/fixtures.test.ts", "test/node/securetar/deep.test.ts", "test/node/securetar/members.test.ts", "test/node/securetar/names-and-wrong-keys.test.ts"] },
