@@ -9,5 +9,5 @@ export const MUTATION_MODULES = {
   "backup-file": { mutate: ["src/backup-file/**/*.ts"], tests: ["test/node/securetar/fixtures.test.ts", "test/node/securetar/deep.test.ts", "test/node/securetar/members.test.ts", "test/node/securetar/tar-reader.test.ts", "test/node/cli/exit-codes.test.ts"] },
   registry: { mutate: ["src/registry/exchange.ts", "src/registry/assign.ts", "src/registry/verify.ts", "src/registry/model.ts"], tests: ["test/node/registry/registry.test.ts", "test/node/registry/more.test.ts", "test/node/registry/import-offline-vault.test.ts"] },
   flows: { mutate: ["src/flows/**/*.ts"], tests: ["test/node/flows/key-change.test.ts", "test/node/flows/key-change-guards.test.ts", "test/node/flows/reminders.test.ts"] },
-  cli: { mutate: ["src/cli/**/*.ts"], tests: ["test/node/cli/exit-codes.test.ts"] },
+  cli: { mutate: ["src/cli/**/*.ts"], tests: ["test/node/cli/exit-codes.test.ts", "test/node/cli/commands.test.ts"] },
 };
