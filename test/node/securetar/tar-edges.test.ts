@@ -80,6 +80,9 @@ describe("checksums", () => {
     for (const checksum of ["signed", "unsigned"] as const) {
       assert.deepEqual(await names(concat(rawHeader({ name, checksum }), END_BLOCKS)), ["ünïcødé-backup.tar.gz"], checksum);
     }
+    // 0x7f is the last byte that counts the same both ways.
+    const del = Buffer.concat([Buffer.from("del\x7f-", "latin1"), name]);
+    assert.equal((await list(concat(rawHeader({ name: del, checksum: "signed" }), END_BLOCKS))).length, 1);
   });
 
   it("a checksum that is not a number, or wrong, is not a tar on the first header and damage later", async () => {
@@ -96,9 +99,9 @@ describe("names and types", () => {
     assert.deepEqual(await names(concat(rawHeader({ name }), END_BLOCKS)), [name]);
   });
 
-  it("a v7 header (no ustar magic) has no prefix field, whatever bytes are there", async () => {
-    assert.deepEqual(await names(concat(rawHeader({ name: "plain.tar", magic: null, prefix: "junk" }), END_BLOCKS)), ["plain.tar"]);
+  it("a ustar prefix is joined to the name; a v7 header without one reads as its name", async () => {
     assert.deepEqual(await names(concat(rawHeader({ name: "x.tar", prefix: "dir" }), END_BLOCKS)), ["dir/x.tar"]);
+    assert.deepEqual(await names(concat(rawHeader({ name: "plain.tar", magic: null }), END_BLOCKS)), ["plain.tar"]);
   });
 
   it("regular files (0, NUL, 7) are files, 5 is a directory, a symlink is something else", async () => {
