@@ -56,9 +56,9 @@ describe("verify exit codes with several files", () => {
   it("2 when a file is not a backup, and the other files are still checked", async () => {
     const r = await run("verify", notABackup, v2, "--key", "test", "--json");
     assert.equal(r.code, EXIT_UNREADABLE);
-    const doc = JSON.parse(r.out) as { backups: { file: string; error?: { code: string }; opened_by?: number | null }[] };
+    const doc = JSON.parse(r.out) as { backups: { file: string; error?: { code: string; message: string }; opened_by?: number | null }[] };
     assert.equal(doc.backups.length, 2);
-    assert.equal(doc.backups[0]!.error?.code, "not_tar");
+    assert.deepEqual(doc.backups[0]!.error, { code: "not_tar", message: "This is not a Home Assistant backup (not a tar archive)." });
     assert.equal(doc.backups[1]!.opened_by, 0);
   });
 
