@@ -14,6 +14,8 @@ const onlyNode = args.includes("--node");
 const onlyBrowser = args.includes("--browser");
 const filters = args.filter((a) => !a.startsWith("--"));
 const started = Date.now();
+/** Node 20 applies --test-timeout to each test file as a whole: a hang ends it as a failure. */
+const NODE_FILE_TIMEOUT_MS = 300_000;
 
 ensureDependencies();
 const chromium = ensureChromium();
@@ -81,6 +83,9 @@ if (!onlyBrowser) {
     run("node", [
       "--import", "tsx",
       "--test", "--test-concurrency=2",
+      // Every file has a timeout: a hang ends as a failure instead of stalling the suite. (Not
+      // --test-force-exit: it cuts the TAP file short, and the summary below would miss failures.)
+      `--test-timeout=${NODE_FILE_TIMEOUT_MS}`,
       "--test-reporter=spec", "--test-reporter-destination=stdout",
       "--test-reporter=tap", `--test-reporter-destination=${tap}`,
       ...files,
@@ -92,6 +97,11 @@ if (!onlyBrowser) {
       failed++;
     }
     const num = (re) => Number(re.exec(text)?.[1] ?? 0);
+    // A TAP file without its summary means the runner did not finish: that is a failure.
+    if (text !== "" && !/^# pass \d+$/m.test(text)) {
+      console.error("the Node test runner's report is incomplete");
+      failed++;
+    }
     passed += num(/^# pass (\d+)$/m);
     failed += num(/^# fail (\d+)$/m) + num(/^# cancelled (\d+)$/m);
   }

@@ -8,9 +8,11 @@ import { freePort, launchChromium } from "../support/chromium.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
-test("npm start serves a working demo and stops on SIGINT", { timeout: 120_000 }, async () => {
+test("npm start serves a working demo and stops on SIGINT", { timeout: 120_000 }, async (t) => {
   const port = await freePort();
   const child = spawn(process.execPath, ["scripts/start.mjs", "--port", String(port)], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  // A failed assertion must not leave the demo server running (and holding the test file open).
+  t.after(() => void (child.exitCode === null && child.signalCode === null && child.kill("SIGKILL")));
   let output = "";
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no demo URL printed:\n${output}`)), 90_000);

@@ -19,7 +19,8 @@ test("hacs.json uses only keys HACS accepts and names the built file", () => {
   assert.equal(typeof hacs.name, "string");
   assert.match(String(hacs.homeassistant), /^\d{4}\.\d+\.\d+$/);
   assert.equal(hacs.filename, "backup-keyring.js");
-  spawnSync("npx", ["rollup", "-c", "rollup.config.mjs", "--silent"], { cwd: root });
+  const build = spawnSync("npx", ["rollup", "-c", "rollup.config.mjs", "--silent"], { cwd: root, encoding: "utf8" });
+  assert.equal(build.status, 0, `rollup failed: ${build.stderr}`);
   assert.ok(existsSync(join(root, "dist", String(hacs.filename))), "HACS finds the file in dist/");
 });
 

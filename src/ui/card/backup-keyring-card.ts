@@ -97,11 +97,24 @@ export class BackupKeyringCard extends LitElement {
       // Same lifecycle as the panel: wait for HA's backup integration (also after a restart), load, follow events.
       this.follower = followBackup(conn, {
         onEvent: (ev) => {
-          if (this.operationEnded(ev)) void this.load();
+          if (this.operationEnded(ev)) void this.reload();
         },
-        onAvailable: async () => (await this.load()) && conn === this.conn,
+        onAvailable: async () => (await this.reload()) && conn === this.conn,
       });
     }
+  }
+
+  private loads: Promise<void> = Promise.resolve();
+
+  /** Settles when every load started so far (snapshot, registry fold) is done. */
+  get settled(): Promise<void> {
+    return this.loads;
+  }
+
+  private reload(): Promise<boolean> {
+    const load = this.load();
+    this.loads = Promise.all([this.loads, load]).then(() => undefined);
+    return load;
   }
 
   /** Loads and folds HA's state; true when the user is an admin and it worked (events are worth following). */

@@ -249,8 +249,21 @@ export class BackupKeyringPanel extends LitElement {
     this.errorCode = err.code;
   }
 
-  /** Loads everything again; called once HA's backup integration is up (connect, reconnect) and when a backup operation ends. */
-  async reload(): Promise<void> {
+  private loads: Promise<void> = Promise.resolve();
+
+  /** Settles when every load started so far (with its registry fold, interruption report and reminders) is done. */
+  get settled(): Promise<void> {
+    return this.loads;
+  }
+
+  /** Loads everything again; called on connect, on reconnect and when a backup operation ends. */
+  reload(): Promise<void> {
+    const load = this.load();
+    this.loads = Promise.all([this.loads, load]).then(() => undefined);
+    return load;
+  }
+
+  private async load(): Promise<void> {
     const conn = this.conn;
     if (!conn) return;
     if (this.status !== "ready") this.status = "loading";

@@ -5,6 +5,7 @@ import { downloadTextFile } from "../../../src/kit/download.js";
 import { renderPrintableKit } from "../../../src/kit/print.js";
 import { openPrintableKit } from "../../../src/kit/print-window.js";
 import type { KitFacts } from "../../../src/kit/render.js";
+import { waitFor } from "../../support/browser-sim.js";
 
 const KEY = "AB12-CD34-EF56-GH78-IJ90-KL12-MN34";
 const facts: KitFacts = {
@@ -81,7 +82,7 @@ describe("downloading the text kit", () => {
       // The Blob holds the text until revoked.
       expect(await (await fetch(created[0]!)).text()).to.equal(`key ${KEY}`);
       expect(document.querySelector("a[download]")).to.equal(null);
-      await new Promise((r) => setTimeout(r, 20));
+      await waitFor(() => revoked.length > 0, "the blob URL revoked");
       expect(revoked).to.deep.equal(created);
     } finally {
       URL.createObjectURL = origCreate;

@@ -86,7 +86,8 @@ describe("key-change dialog in the panel", () => {
     // Told once: the next load does not repeat it.
     second.remove();
     const third = await mount(s, db);
-    await new Promise((r) => setTimeout(r, 500));
+    await third.settled;
+    await third.updateComplete;
     expect(deepText(third)).not.to.contain("interrupted before anything was sent");
   });
 });

@@ -130,20 +130,14 @@ describe("panel against the simulated HA", () => {
       await waitFor(() => panel.status === "ready", "ready");
       await waitFor(() => deepText(panel).includes("Key generations"), "registry views");
       // Let the first load settle (registry fold, reminders) before counting.
-      const count = async () => (await s.control<unknown[]>({ type: "command_log" })).length;
-      let before = await count();
-      for (let settled = 0; settled < 3; ) {
-        await new Promise((r) => setTimeout(r, 200));
-        const now = await count();
-        settled = now === before ? settled + 1 : 0;
-        before = now;
-      }
+      await panel.settled;
+      const before = (await s.control<unknown[]>({ type: "command_log" })).length;
       // HA replaces `hass` on every state change; the connection stays the same.
       for (let i = 0; i < 5; i++) {
         panel.hass = { ...panel.hass! };
         await panel.updateComplete;
       }
-      await new Promise((r) => setTimeout(r, 200));
+      await panel.settled;
       expect((await s.control<unknown[]>({ type: "command_log" })).length).to.equal(before);
 
       let toggled: Event | null = null;

@@ -25,6 +25,19 @@ afterEach(() => {
   document.documentElement.removeAttribute("style");
 });
 
+async function everyUpdate(root: Element): Promise<void> {
+  const all: Element[] = [];
+  const walk = (r: Element | ShadowRoot) => {
+    for (const el of Array.from(r.querySelectorAll("*"))) {
+      all.push(el);
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  all.push(root);
+  if (root.shadowRoot) walk(root.shadowRoot);
+  await Promise.all(all.map((el) => (el as Partial<{ updateComplete: Promise<unknown> }>).updateComplete));
+}
+
 async function inHA(language: string, narrow = false): Promise<BackupKeyringPanel> {
   const panel = document.createElement("backup-keyring-panel");
   panel.registryName = `bk-views-${Date.now()}-${n++}`;
@@ -34,7 +47,10 @@ async function inHA(language: string, narrow = false): Promise<BackupKeyringPane
   mounted.push(panel);
   await waitFor(() => panel.status === "ready", "ready");
   await waitFor(() => deepText(panel).includes("5") && panel.shadowRoot!.querySelector("bk-backup-table") !== null, "table", 30000);
-  await new Promise((r) => setTimeout(r, 300));
+  await panel.settled;
+  // The language's strings load lazily: wait until they are on screen, then for every element's render.
+  if (language !== "en") await waitFor(() => !deepText(panel).includes("Key generations"), `${language} strings on screen`);
+  await everyUpdate(panel);
   return panel;
 }
 

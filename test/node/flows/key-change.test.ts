@@ -12,7 +12,9 @@ import { displayFingerprint } from "../../../src/keys/fingerprint.js";
 import { parseEmergencyKit } from "../../../src/kit/parse.js";
 import { Registry } from "../../../src/registry/registry.js";
 import { startSimulatedHA, type SimHandle } from "../../../src/sim/main.js";
-import { connectHA } from "../../support/ha-client.js";
+import { closeAfterTest, closeOpened, connectHA } from "../../support/ha-client.js";
+
+afterEach(closeOpened);
 
 let sim: SimHandle;
 let conn: Connection;
@@ -309,7 +311,7 @@ describe("what can go wrong", () => {
     const newKey = await toCommit(h);
     // Hold the answer back, then drop: the old panel's flow never learns the outcome.
     await sim.control({ type: "fault", config_update: "apply_then_drop" });
-    const second = await connectHA(sim.url, sim.adminToken);
+    const second = closeAfterTest(await connectHA(sim.url, sim.adminToken));
     const abandoned = h.flow.commit();
     for (let i = 0; i < 200 && (await haKey()) !== newKey; i++) await new Promise((r) => setTimeout(r, 10));
     // A fresh panel (new element, same IndexedDB) loads: the checkpoint says a commit was under way.

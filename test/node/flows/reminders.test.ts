@@ -1,10 +1,11 @@
 // Reminders appear in HA's notifications (the simulated HA keeps them) and go away when resolved.
 import "fake-indexeddb/auto";
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { after, before, beforeEach, test } from "node:test";
 import type { Connection } from "home-assistant-js-websocket";
 import { localizeEnglish } from "../../../src/common/localize-english.js";
 import { DEFAULT_REMINDER_SETTINGS, syncReminders, wantedReminders } from "../../../src/flows/reminders.js";
+import type { CopyRecord, GenerationRecord } from "../../../src/registry/model.js";
 import { Registry } from "../../../src/registry/registry.js";
 import { verifyOnline } from "../../../src/registry/verify.js";
 import { startSimulatedHA, type SimHandle } from "../../../src/sim/main.js";
@@ -22,6 +23,11 @@ after(async () => {
   registry.close();
   conn.close();
   await sim.close();
+});
+
+// Each test starts with HA's notification area empty, whatever ran before it.
+beforeEach(async () => {
+  for (const n of await notifications()) await conn.sendMessagePromise({ type: "call_service", domain: "persistent_notification", service: "dismiss", service_data: { notification_id: n.notification_id } });
 });
 
 const notifications = async () => ((await sim.control({ type: "get_state" })) as { notifications: { notification_id: string; message: string }[] }).notifications;
@@ -53,9 +59,24 @@ test("kit not proven and newest backup unverified: two notifications, dismissed 
 
 test("turned off: nothing is created, and what was shown is dismissed", async () => {
   const f = await facts();
-  const stale = { ...f, active: f.active ? { ...f.active, kitProvenAt: null } : null };
+  // Only the kit reminder, whatever the registry holds: kit not proven, no backups.
+  const stale = { ...f, active: f.active ? { ...f.active, kitProvenAt: null } : null, copies: [] };
   const shown = await syncReminders(conn, wantedReminders(stale, DEFAULT_REMINDER_SETTINGS, localizeEnglish), []);
   assert.equal((await notifications()).length, 1);
   await syncReminders(conn, wantedReminders(stale, { ...DEFAULT_REMINDER_SETTINGS, enabled: false }, localizeEnglish), shown);
   assert.deepEqual(await notifications(), []);
+});
+
+test("an older backup verified does not silence the reminder for the newest, unverified one", () => {
+  const now = new Date("2026-11-27T12:00:00Z");
+  const active: GenerationRecord = { id: "g1", instanceId: "i", number: 1, fingerprint: "f", status: "active", origin: "flow", firstSeenAt: "2026-01-01T00:00:00Z", activatedAt: "2026-01-01T00:00:00Z", lastSeenActiveAt: null, retiredAt: null, kitDownloadedAt: null, kitProvenAt: "2026-01-02T00:00:00Z", label: null };
+  const copy = (backupId: string, name: string, date: string, lastCheck: CopyRecord["lastCheck"]): CopyRecord => ({ instanceId: "i", backupId, agentId: "hassio.local", name, date, size: 1, protected: true, generationId: "g1", confidence: "inferred", lastCheck, deleted: false, deletedAt: null, mismatch: false });
+  const older = copy("old", "Older backup", "2026-11-01T03:00:00Z", { result: "ok", at: "2026-11-02T00:00:00Z" });
+  const newest = copy("new", "Newest backup", "2026-11-15T03:00:00Z", null);
+  const wanted = wantedReminders({ active, copies: [older, newest], now }, DEFAULT_REMINDER_SETTINGS, localizeEnglish);
+  assert.deepEqual(wanted.map((w) => w.id), ["backup_keyring_backup_unverified"]);
+  assert.match(wanted[0]!.message, /Newest backup/);
+  // Verifying the newest one (one copy is enough) clears it.
+  const verified = { ...newest, agentId: "hassio.nas", lastCheck: { result: "ok" as const, at: "2026-11-16T00:00:00Z" } };
+  assert.deepEqual(wantedReminders({ active, copies: [older, newest, verified], now }, DEFAULT_REMINDER_SETTINGS, localizeEnglish), []);
 });

@@ -3,15 +3,17 @@
 import "fake-indexeddb/auto";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { before, describe, it } from "node:test";
+import { afterEach, before, describe, it } from "node:test";
 import type { Connection } from "home-assistant-js-websocket";
 import { exportRegistry, exportReminder, importRegistry } from "../../../src/registry/exchange.js";
 import { RegistryError } from "../../../src/registry/model.js";
 import { openRegistryDB } from "../../../src/registry/schema.js";
 import { Vault } from "../../../src/registry/vault.js";
 import { startSimulatedHA, type SimHandle } from "../../../src/sim/main.js";
-import { connectHA } from "../../support/ha-client.js";
+import { closeAfterTest, closeOpened, connectHA } from "../../support/ha-client.js";
 import { useRegistryEnv } from "../../support/registry-env.js";
+
+afterEach(closeOpened);
 
 const env = useRegistryEnv("registry-more", { backups: 6 });
 const { openReg, freshName } = env;
@@ -44,8 +46,8 @@ describe("key states and instances", () => {
   });
 
   it("two HA instances in one registry keep separate generations and copies", async () => {
-    const other = await startSimulatedHA({ port: 0, backups: 3, now: "2026-11-27T12:00:00Z", stageDelayMs: 5, seed: 99 });
-    const otherConn = await connectHA(other.url, other.adminToken);
+    const other = closeAfterTest(await startSimulatedHA({ port: 0, backups: 3, now: "2026-11-27T12:00:00Z", stageDelayMs: 5, seed: 99 }));
+    const otherConn = closeAfterTest(await connectHA(other.url, other.adminToken));
     try {
       const reg = await openReg();
       const a = await reg.reconcile(conn, sim.url);

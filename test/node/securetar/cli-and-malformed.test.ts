@@ -6,16 +6,18 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { after, before, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "node:test";
 import { BackupFileError } from "../../../src/backup-file/errors.js";
 import { checkBackupKeys, inspectBackup } from "../../../src/backup-file/inspect.js";
 import { bytesSource } from "../../../src/common/byte-source.js";
 import type { BackupInfo } from "../../../src/data/backup.js";
 import { startSimulatedHA, type SimHandle } from "../../../src/sim/main.js";
-import { connectHA } from "../../support/ha-client.js";
+import { closeAfterTest, closeOpened, connectHA } from "../../support/ha-client.js";
 import { buildBackup } from "../../../src/sim/backup-archive.js";
 import { seededRng } from "../../../src/sim/random.js";
 import { backupOf } from "./tar-builder.js";
+
+afterEach(closeOpened);
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const fixtures = join(root, "..", "shared", "fixtures", "ha-real");
@@ -170,12 +172,14 @@ describe("CLI", () => {
 
 describe("round trips against the simulated HA's files (v2, v3, plaintext, mislabelled)", () => {
   let sim: SimHandle;
+  before(async () => {
+    sim = await startSimulatedHA({ port: 0, backups: 9, now: "2026-11-27T12:00:00Z" });
+  });
   after(() => sim?.close());
 
   it("each downloaded copy opens with exactly the generation that made it", async () => {
-    sim = await startSimulatedHA({ port: 0, backups: 9, now: "2026-11-27T12:00:00Z" });
     const keys = (await sim.control({ type: "demo_keys" })) as string[];
-    const conn = await connectHA(sim.url, sim.adminToken);
+    const conn = closeAfterTest(await connectHA(sim.url, sim.adminToken));
     const info = await conn.sendMessagePromise<BackupInfo>({ type: "backup/info" });
     conn.close();
     const seen = new Set<string>();
@@ -202,7 +206,7 @@ describe("round trips against the simulated HA's files (v2, v3, plaintext, misla
 
   it("cron use: `verify --kit kit.txt` on downloaded files says by exit code whether they all still open", async () => {
     const keys = (await sim.control({ type: "demo_keys" })) as string[];
-    const conn = await connectHA(sim.url, sim.adminToken);
+    const conn = closeAfterTest(await connectHA(sim.url, sim.adminToken));
     const info = await conn.sendMessagePromise<BackupInfo>({ type: "backup/info" });
     conn.close();
     // Every protected, correctly labelled copy that the first generation opens.

@@ -1,11 +1,13 @@
 // The simulated HA's backup API matches HA core: shapes (from core's websocket snapshots),
 // validation, error codes, version differences, downloads and fault injection.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "node:test";
 import type { Connection } from "home-assistant-js-websocket";
 import type { BackupContent, BackupInfo } from "../../../src/data/backup.js";
 import { startSimulatedHA, type SimHandle } from "../../../src/sim/main.js";
-import { connectHA } from "../../support/ha-client.js";
+import { closeAfterTest, closeOpened, connectHA } from "../../support/ha-client.js";
+
+afterEach(closeOpened);
 
 type Shape = "string" | "number" | "boolean" | "null" | "array" | "object" | Shape[];
 
@@ -219,10 +221,10 @@ describe("can_decrypt_on_download checks the real file", () => {
 
 describe("HA versions", () => {
   it("2024.12 has no backup API; 2025.1 lacks can_decrypt_on_download", async () => {
-    const old = await startSimulatedHA({ port: 0, backups: 3, haVersion: "2024.12.0" });
-    const jan = await startSimulatedHA({ port: 0, backups: 3, haVersion: "2025.1.0" });
-    const c1 = await connectHA(old.url, old.adminToken);
-    const c2 = await connectHA(jan.url, jan.adminToken);
+    const old = closeAfterTest(await startSimulatedHA({ port: 0, backups: 3, haVersion: "2024.12.0" }));
+    const jan = closeAfterTest(await startSimulatedHA({ port: 0, backups: 3, haVersion: "2025.1.0" }));
+    const c1 = closeAfterTest(await connectHA(old.url, old.adminToken));
+    const c2 = closeAfterTest(await connectHA(jan.url, jan.adminToken));
     assert.equal((await errorOf(c1.sendMessagePromise({ type: "backup/info" }))).code, "unknown_command");
     assert.equal((await c2.sendMessagePromise<BackupInfo>({ type: "backup/info" })).backups.length, 3);
     const e = await errorOf(c2.sendMessagePromise({ type: "backup/can_decrypt_on_download", backup_id: "x", agent_id: "hassio.local", password: "p" }));
@@ -258,7 +260,7 @@ describe("downloads", () => {
 
 describe("fault injection", () => {
   it("drops the connection before handling, after handling, after answering", async () => {
-    const conn = await connectHA(sim.url, sim.adminToken);
+    const conn = closeAfterTest(await connectHA(sim.url, sim.adminToken));
     await sim.control({ type: "fault", drop: { command: "backup/agents/info", when: "before" } });
     await assert.rejects(conn.sendMessagePromise({ type: "backup/agents/info" }), (e: { error?: { code: number } }) => e.error?.code === 3);
     await new Promise<void>((r) => conn.addEventListener("ready", () => r()));
@@ -267,7 +269,7 @@ describe("fault injection", () => {
   });
 
   it("config/update can fail before applying, fail after applying, or apply and then drop", async () => {
-    const conn = await connectHA(sim.url, sim.adminToken);
+    const conn = closeAfterTest(await connectHA(sim.url, sim.adminToken));
     const current = async () => ((await sim.control({ type: "get_state" })) as { config: { create_backup: { password: string } } }).config.create_backup.password;
     const original = await current();
     await sim.control({ type: "fault", config_update: "fail_before_apply" });

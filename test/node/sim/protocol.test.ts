@@ -1,10 +1,12 @@
 // The simulated HA speaks HA's WebSocket protocol, checked with the real client library and a raw socket.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "node:test";
 import { WebSocket } from "ws";
 import { ERR_INVALID_AUTH } from "home-assistant-js-websocket";
 import { startSimulatedHA, type SimHandle } from "../../../src/sim/main.js";
-import { connectHA, rawSocket } from "../../support/ha-client.js";
+import { closeAfterTest, closeOpened, connectHA, rawSocket } from "../../support/ha-client.js";
+
+afterEach(closeOpened);
 
 let sim: SimHandle;
 before(async () => {
@@ -14,7 +16,7 @@ after(() => sim.close());
 
 describe("auth phase", () => {
   it("accepts the admin token and reports the HA version", async () => {
-    const conn = await connectHA(sim.url, sim.adminToken);
+    const conn = closeAfterTest(await connectHA(sim.url, sim.adminToken));
     assert.equal(conn.haVersion, "2026.11.0");
     conn.close();
   });
@@ -34,7 +36,7 @@ describe("auth phase", () => {
 
 describe("commands", () => {
   it("answers ping with pong and unknown types with unknown_command", async () => {
-    const raw = await rawSocket(sim.url, sim.adminToken);
+    const raw = closeAfterTest(await rawSocket(sim.url, sim.adminToken));
     raw.send({ id: 1, type: "ping" });
     assert.deepEqual(await raw.next(), { id: 1, type: "pong" });
     raw.send({ id: 2, type: "no/such_command" });
@@ -43,7 +45,7 @@ describe("commands", () => {
   });
 
   it("requires strictly increasing ids (id_reuse)", async () => {
-    const raw = await rawSocket(sim.url, sim.adminToken);
+    const raw = closeAfterTest(await rawSocket(sim.url, sim.adminToken));
     raw.send({ id: 5, type: "ping" });
     await raw.next();
     raw.send({ id: 5, type: "ping" });
@@ -54,14 +56,14 @@ describe("commands", () => {
   });
 
   it("rejects a message without id or type as invalid_format", async () => {
-    const raw = await rawSocket(sim.url, sim.adminToken);
+    const raw = closeAfterTest(await rawSocket(sim.url, sim.adminToken));
     raw.send({ type: "ping" });
     assert.equal(((await raw.next()) as { error: { code: string } }).error.code, "invalid_format");
     raw.ws.close();
   });
 
   it("coalesces frames into JSON arrays after supported_features, and the client copes", async () => {
-    const raw = await rawSocket(sim.url, sim.adminToken);
+    const raw = closeAfterTest(await rawSocket(sim.url, sim.adminToken));
     const arrays: unknown[] = [];
     raw.ws.on("message", (m) => {
       const parsed = JSON.parse(String(m));
@@ -77,15 +79,15 @@ describe("commands", () => {
     await raw.next();
     assert.ok(arrays.length > 0, "some frames were batched into an array");
     raw.ws.close();
-    const conn = await connectHA(sim.url, sim.adminToken);
+    const conn = closeAfterTest(await connectHA(sim.url, sim.adminToken));
     const results = await Promise.all([1, 2, 3].map(() => conn.sendMessagePromise({ type: "backup/agents/info" })));
     assert.equal(results.length, 3);
     conn.close();
   });
 
   it("answers get_config and auth/current_user for admin and non-admin users", async () => {
-    const admin = await connectHA(sim.url, sim.adminToken);
-    const user = await connectHA(sim.url, sim.userToken);
+    const admin = closeAfterTest(await connectHA(sim.url, sim.adminToken));
+    const user = closeAfterTest(await connectHA(sim.url, sim.userToken));
     const config = await admin.sendMessagePromise<{ location_name: string; version: string; components: string[] }>({ type: "get_config" });
     assert.equal(config.location_name, "Home");
     assert.ok(config.components.includes("backup"));
@@ -98,7 +100,7 @@ describe("commands", () => {
   });
 
   it("creates and dismisses persistent notifications through call_service", async () => {
-    const conn = await connectHA(sim.url, sim.adminToken);
+    const conn = closeAfterTest(await connectHA(sim.url, sim.adminToken));
     const events: unknown[] = [];
     const unsub = await conn.subscribeEvents((e) => events.push(e), "persistent_notifications_updated");
     await conn.sendMessagePromise({ type: "call_service", domain: "persistent_notification", service: "create", service_data: { message: "Check your kit", title: "Backup Keyring", notification_id: "backup_keyring_kit" } });
@@ -115,7 +117,7 @@ describe("commands", () => {
 
 describe("subscriptions", () => {
   it("sends the current manager state before the result frame, then one event per change", async () => {
-    const raw = await rawSocket(sim.url, sim.adminToken);
+    const raw = closeAfterTest(await rawSocket(sim.url, sim.adminToken));
     raw.send({ id: 1, type: "backup/subscribe_events" });
     assert.deepEqual(await raw.next(), { id: 1, type: "event", event: { manager_state: "idle" } });
     assert.deepEqual(await raw.next(), { id: 1, type: "result", success: true, result: null });
@@ -140,7 +142,7 @@ describe("subscriptions", () => {
   });
 
   it("unsubscribe_events stops events and unknown subscriptions are not_found", async () => {
-    const raw = await rawSocket(sim.url, sim.adminToken);
+    const raw = closeAfterTest(await rawSocket(sim.url, sim.adminToken));
     raw.send({ id: 1, type: "backup/subscribe_events" });
     await raw.next();
     await raw.next();

@@ -4,10 +4,12 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "node:test";
 import type { BackupInfo } from "../../../src/data/backup.js";
 import { parseSimArgs, startSimulatedHA, type SimHandle } from "../../../src/sim/main.js";
-import { connectHA, rawSocket } from "../../support/ha-client.js";
+import { closeAfterTest, closeOpened, connectHA, rawSocket } from "../../support/ha-client.js";
+
+afterEach(closeOpened);
 
 const NOW = "2026-11-27T12:00:00Z";
 let dir: string;
@@ -19,14 +21,14 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 describe("--state", () => {
   it("keeps config, backups and their bytes across a restart", async () => {
     const stateFile = join(dir, "state", "ha.json");
-    let sim = await startSimulatedHA({ port: 0, backups: 4, now: NOW, state: stateFile });
+    let sim = closeAfterTest(await startSimulatedHA({ port: 0, backups: 4, now: NOW, state: stateFile }));
     const made = (await sim.control({ type: "create_backup", name: "Kept", date: "2026-11-26T10:00:00+00:00" })) as { backup_id: string };
     await sim.control({ type: "set_password", password: "KEPT-KEPT-KEPT-KEPT-KEPT-KEPT-KEPT" });
     const bytesBefore = await (await fetch(`${sim.url}/api/backup/download/${made.backup_id}?agent_id=hassio.local`, { headers: { authorization: `Bearer ${sim.adminToken}` } })).arrayBuffer();
     const keys = await sim.control({ type: "demo_keys" });
     await sim.close();
 
-    sim = await startSimulatedHA({ port: 0, backups: 4, now: NOW, state: stateFile, seed: 99 });
+    sim = closeAfterTest(await startSimulatedHA({ port: 0, backups: 4, now: NOW, state: stateFile, seed: 99 }));
     const state = (await sim.control({ type: "get_state" })) as { config: { create_backup: { password: string } }; backups: { backup_id: string }[] };
     assert.equal(state.config.create_backup.password, "KEPT-KEPT-KEPT-KEPT-KEPT-KEPT-KEPT");
     assert.equal(state.backups.length, 5);
@@ -37,9 +39,9 @@ describe("--state", () => {
   });
 
   it("is deterministic per seed without a state file", async () => {
-    const a = await startSimulatedHA({ port: 0, backups: 3, now: NOW, seed: 7 });
-    const b = await startSimulatedHA({ port: 0, backups: 3, now: NOW, seed: 7 });
-    const c = await startSimulatedHA({ port: 0, backups: 3, now: NOW, seed: 8 });
+    const a = closeAfterTest(await startSimulatedHA({ port: 0, backups: 3, now: NOW, seed: 7 }));
+    const b = closeAfterTest(await startSimulatedHA({ port: 0, backups: 3, now: NOW, seed: 7 }));
+    const c = closeAfterTest(await startSimulatedHA({ port: 0, backups: 3, now: NOW, seed: 8 }));
     const ids = async (s: SimHandle) => ((await s.control({ type: "get_state" })) as { backups: { backup_id: string; extra_metadata: unknown }[] }).backups.map((x) => [x.backup_id, x.extra_metadata]);
     assert.deepEqual(await ids(a), await ids(b));
     assert.deepEqual(await a.control({ type: "demo_keys" }), await b.control({ type: "demo_keys" }));
@@ -59,7 +61,7 @@ describe("--serve", () => {
     writeFileSync(join(root, "panel", "index.html"), "<!doctype html><title>demo</title>");
     writeFileSync(join(root, "dist", "backup-keyring.js"), "export const x = 1;");
     writeFileSync(join(dir, "secret.txt"), "outside");
-    const sim = await startSimulatedHA({ port: 0, backups: 1, now: NOW, serve: root });
+    const sim = closeAfterTest(await startSimulatedHA({ port: 0, backups: 1, now: NOW, serve: root }));
     const index = await fetch(`${sim.url}/`);
     assert.equal(index.status, 200);
     assert.match(index.headers.get("content-type") ?? "", /^text\/html/);
@@ -85,7 +87,7 @@ describe("signed paths, faults and controls", () => {
   after(() => sim.close());
 
   it("an expired signature is refused; the signature is a JWT bound to the path", async () => {
-    const conn = await connectHA(sim.url, sim.adminToken);
+    const conn = closeAfterTest(await connectHA(sim.url, sim.adminToken));
     const info = await conn.sendMessagePromise<BackupInfo>({ type: "backup/info" });
     const path = `/api/backup/download/${info.backups[0]!.backup_id}?agent_id=hassio.nas`;
     const expired = await conn.sendMessagePromise<{ path: string }>({ type: "auth/sign_path", path, expires: -5 });
@@ -103,7 +105,7 @@ describe("signed paths, faults and controls", () => {
   });
 
   it("drops after handling (no answer, change applied) and after answering (answer arrives, then the drop)", async () => {
-    let raw = await rawSocket(sim.url, sim.adminToken);
+    let raw = closeAfterTest(await rawSocket(sim.url, sim.adminToken));
     await sim.control({ type: "fault", drop: { command: "call_service", when: "after_handle" } });
     const closed1 = new Promise((r) => raw.ws.once("close", r));
     raw.send({ id: 1, type: "call_service", domain: "persistent_notification", service: "create", service_data: { message: "hi", notification_id: "n1" } });
@@ -111,7 +113,7 @@ describe("signed paths, faults and controls", () => {
     const state = (await sim.control({ type: "get_state" })) as { notifications: { notification_id: string }[] };
     assert.ok(state.notifications.some((n) => n.notification_id === "n1"), "handled before the drop");
 
-    raw = await rawSocket(sim.url, sim.adminToken);
+    raw = closeAfterTest(await rawSocket(sim.url, sim.adminToken));
     await sim.control({ type: "fault", drop: { command: "get_config", when: "after_answer" } });
     const closed2 = new Promise((r) => raw.ws.once("close", r));
     raw.send({ id: 1, type: "get_config" });
@@ -123,22 +125,22 @@ describe("signed paths, faults and controls", () => {
   });
 
   it("delays answers, and clear_faults stops it", async () => {
-    const raw = await rawSocket(sim.url, sim.adminToken);
-    await sim.control({ type: "fault", delay_ms: 300 });
+    const raw = closeAfterTest(await rawSocket(sim.url, sim.adminToken));
+    await sim.control({ type: "fault", delay_ms: 1000 });
     raw.send({ id: 1, type: "ping" });
-    const pong = raw.next();
-    const late = await Promise.race([pong, new Promise((r) => setTimeout(() => r("nothing yet"), 100))]);
-    assert.equal(late, "nothing yet");
-    assert.deepEqual(await pong, { id: 1, type: "pong" });
+    // Once the sim has taken the ping (it is in the command log), clear the fault: a later ping
+    // overtakes the delayed one. Arrival order, not a clock, shows both.
+    const pings = async () => ((await sim.control({ type: "command_log" })) as { type: string }[]).filter((c) => c.type === "ping").length;
+    const before = await pings();
+    while ((await pings()) === before) await new Promise((r) => setImmediate(r));
     await sim.control({ type: "clear_faults" });
     raw.send({ id: 2, type: "ping" });
-    const quick = await Promise.race([raw.next(), new Promise((r) => setTimeout(() => r("nothing yet"), 250))]);
-    assert.deepEqual(quick, { id: 2, type: "pong" });
-    raw.ws.close();
+    assert.deepEqual(await raw.next(), { id: 2, type: "pong" }, "the undelayed answer comes first");
+    assert.deepEqual(await raw.next(), { id: 1, type: "pong" }, "the delayed answer still comes");
   });
 
   it("control: set_password makes new backups with that key; agent errors, deletes and dropped connections", async () => {
-    const conn = await connectHA(sim.url, sim.adminToken);
+    const conn = closeAfterTest(await connectHA(sim.url, sim.adminToken));
     await sim.control({ type: "set_password", password: "NEWK-NEWK-NEWK-NEWK-NEWK-NEWK-NEWK" });
     const { backup_id } = (await sim.control({ type: "create_backup", name: "After change", agent_ids: ["hassio.local", "hassio.nas"] })) as { backup_id: string };
     const check = (password: string) =>

@@ -1,0 +1,74 @@
+// What a kit says in every language, and the details a person reads on it: HA's seven lines with
+// their labels, the documentation host, dates in the instance's time zone, backup names that cannot
+// break the list, and a file name every system accepts.
+import assert from "node:assert/strict";
+import { it } from "node:test";
+import { LANGUAGES, localizeEnglish } from "../../../src/common/localize.js";
+import { HA_KIT_STRINGS_EN, haKitStrings } from "../../../src/kit/ha-kit-strings.js";
+import { parseEmergencyKit } from "../../../src/kit/parse.js";
+import { emergencyKitFileName, kitDocumentationUrl, renderEmergencyKit, type KitFacts } from "../../../src/kit/render.js";
+
+const KEY = "ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ12";
+const facts = (extra: Partial<KitFacts> = {}): KitFacts => ({ key: KEY, instanceName: "Home", url: "http://ha.local:8123", date: new Date("2026-01-01T12:00:00Z"), language: "en", timeZone: "UTC", localize: localizeEnglish, ...extra });
+
+it("every language's kit has HA's lines, each label filled in and the key where HA puts it", () => {
+  const titles = new Set<string>();
+  for (const language of LANGUAGES) {
+    const h = haKitStrings(language);
+    const lines = renderEmergencyKit(facts({ language })).split("\n");
+    assert.equal(lines[0], h.title, language);
+    assert.match(h.title, /Home Assistant/, language);
+    titles.add(h.title);
+    assert.ok(h.description.length > 40, `${language}: description`);
+    assert.equal(lines[2], h.description);
+    for (const [i, label] of [[4, h.date], [6, h.instance], [9, h.url], [12, h.encryption_key]] as const) {
+      assert.match(label, /\S\s?:$/, `${language}: a label ending in ':'`);
+      assert.ok(lines[i]!.startsWith(label), `${language}: line ${i}`);
+    }
+    assert.equal(h.url, "URL:");
+    assert.deepEqual([lines[7], lines[10], lines[13]], ["Home", "http://ha.local:8123", KEY]);
+    assert.match(lines[15]!, /https:\/\/www\.home-assistant\.io\/more-info\/backup-emergency-kit/);
+    assert.equal(parseEmergencyKit(lines.join("\n")).key, KEY, language);
+  }
+  assert.equal(titles.size, LANGUAGES.length, "each language has its own title");
+  assert.equal(haKitStrings("de-AT"), haKitStrings("de"), "a regional variant uses its language");
+  assert.equal(haKitStrings("xx"), HA_KIT_STRINGS_EN);
+});
+
+it("documentation host: rc for betas, next for dev builds, www otherwise", () => {
+  assert.equal(kitDocumentationUrl("2026.12.0b1"), "https://rc.home-assistant.io/more-info/backup-emergency-kit");
+  assert.equal(kitDocumentationUrl("2026.12.0.dev0"), "https://next.home-assistant.io/more-info/backup-emergency-kit");
+  assert.equal(kitDocumentationUrl("2026.11.2"), "https://www.home-assistant.io/more-info/backup-emergency-kit");
+  assert.equal(kitDocumentationUrl(), "https://www.home-assistant.io/more-info/backup-emergency-kit");
+});
+
+it("our block: the fingerprint's short form, dates in the instance's time zone, names that cannot break a line", () => {
+  const text = renderEmergencyKit(facts({
+    timeZone: "Pacific/Auckland",
+    generation: { number: 2, fingerprint: "0123456789abcdef".repeat(4), startedAt: "2026-03-31T20:00:00Z" },
+    backups: [
+      { backup_id: "b1", date: "2026-04-01T20:30:00Z", name: "Before | upgrade\nnow", locations: ["Local", "NAS"] },
+      { backup_id: "b2", date: "not a date", name: "Odd", locations: [] },
+    ],
+  }));
+  assert.match(text, /^Key fingerprint: 0123-4567-89AB$/m);
+  assert.match(text, /: 2026-04-01$/m, "started 2026-03-31 UTC is April 1st in Auckland");
+  assert.match(text, /^The 2 backups this key opens \(id \| date \| name \| locations\):$/m);
+  assert.match(text, /^- b1 \| 2026-04-02 \| Before {3}upgrade now \| Local, NAS$/m);
+  assert.match(text, /^- b2 \| not a date \| Odd \| $/m);
+  const shortForm = renderEmergencyKit(facts({ generation: { number: 1, fingerprint: "7F3A-91C2-0B5E", startedAt: "2026-01-01T00:00:00Z" } }));
+  assert.match(shortForm, /^Key fingerprint: 7F3A-91C2-0B5E$/m);
+  const notHex = renderEmergencyKit(facts({ generation: { number: 1, fingerprint: `x${"0".repeat(64)}`, startedAt: "2026-01-01T00:00:00Z" } }));
+  assert.match(notHex, /^Key fingerprint: x0{64}$/m, "only a whole 64-digit hex value is shortened");
+  const single = renderEmergencyKit(facts({ backups: [{ backup_id: "b1", date: "2026-04-01T20:30:00Z", name: "One", locations: ["Local"] }] }));
+  assert.match(single, /^The backup this key opens \(id \| date \| name \| locations\):$/m);
+});
+
+it("file names: accents dropped, runs of other characters one underscore, none at either end, at most 40", () => {
+  const day = new Date("2026-05-06T23:30:00Z");
+  assert.equal(emergencyKitFileName({ instanceName: "__Maison d'été!!__", date: day }), "home_assistant_backup_emergency_kit_maison_d_ete_2026-05-06.txt");
+  assert.equal(emergencyKitFileName({ instanceName: "***", date: day, generation: 3 }), "home_assistant_backup_emergency_kit_home_2026-05-06_gen3.txt");
+  assert.equal(emergencyKitFileName({ instanceName: "Home", date: day, timeZone: "Europe/Berlin" }), "home_assistant_backup_emergency_kit_home_2026-05-07.txt");
+  const long = emergencyKitFileName({ instanceName: `${"a".repeat(39)} b`, date: day });
+  assert.equal(long, `home_assistant_backup_emergency_kit_${"a".repeat(39)}_2026-05-06.txt`, "cut at 40 without a trailing underscore");
+});
