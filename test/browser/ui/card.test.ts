@@ -50,7 +50,7 @@ describe("dashboard card", () => {
     expect(el.getGridOptions()).to.include({ columns: 6 });
     // Masonry (getCardSize, rows of ~50 px) and sections (grid rows) agree on a card at least min_rows high.
     const size = el.getCardSize();
-    expect(Number.isInteger(size) && size >= el.getGridOptions().min_rows, `card size ${size}`).to.equal(true);
+    expect(Number.isInteger(size) && size >= (el.getGridOptions().min_rows ?? 1), `card size ${size}`).to.equal(true);
   });
 
   it("a bad config throws a clear error", () => {

@@ -2,7 +2,7 @@
 // user would "prove" or verify with a label or a URL and be told the key is wrong.
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { localizeEnglish } from "../../../src/common/localize.js";
+import { localizeEnglish } from "../../../src/common/localize-english.js";
 import { KitParseError, parseEmergencyKit } from "../../../src/kit/parse.js";
 import { renderEmergencyKit } from "../../../src/kit/render.js";
 

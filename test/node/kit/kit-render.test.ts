@@ -3,7 +3,8 @@
 // break the list, and a file name every system accepts.
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { LANGUAGES, localizeEnglish } from "../../../src/common/localize.js";
+import { LANGUAGES } from "../../../src/common/localize.js";
+import { localizeEnglish } from "../../../src/common/localize-english.js";
 import { HA_KIT_STRINGS_EN, haKitStrings } from "../../../src/kit/ha-kit-strings.js";
 import { parseEmergencyKit } from "../../../src/kit/parse.js";
 import { emergencyKitFileName, kitDocumentationUrl, renderEmergencyKit, type KitFacts } from "../../../src/kit/render.js";

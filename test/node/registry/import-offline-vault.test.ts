@@ -74,7 +74,7 @@ describe("offline report", () => {
     assert.ok(backupId, "the sim has a backup with an encrypted and an unencrypted copy");
     const mine = copies.filter((c) => c.backupId === backupId);
     const unprotectedBefore = mine.filter((c) => !c.protected);
-    const report = { file: "x.tar", backupId, name: mine[0]!.name, date: mine[0]!.date, protectedFlag: true, encrypted: true, format: "v2" as const, mislabelled: false, damaged: false, damage: null, openedBy: 0, membersAgree: true, members: [], backupJson: null };
+    const report = { file: "x.tar", backupId, name: mine[0]!.name, date: mine[0]!.date, protectedFlag: true, encrypted: true, format: "v2" as const, mislabelled: false, damaged: false, damage: [], openedBy: 0, membersAgree: true, members: [], backupJson: null };
     // Every demo key, so whichever generation made this backup, the report names it.
     for (let k = 0; k < keys.length; k++) {
       const res = await applyOfflineReport(reg, r.instanceId, { ...report, openedBy: k }, keys);

@@ -2,7 +2,7 @@
 // and named as such (not hidden, not mixed into "needs generation N").
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { localizeEnglish } from "../../../src/common/localize.js";
+import { localizeEnglish } from "../../../src/common/localize-english.js";
 import type { CopyRecord, GenerationRecord } from "../../../src/registry/model.js";
 import { cardView } from "../../../src/ui/card/card-model.js";
 
