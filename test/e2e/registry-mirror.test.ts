@@ -29,12 +29,26 @@ const checksSent = async () => ((await sim.control({ type: "command_log" })) as 
 /**
  * Which rows of the panel's table say "verified" (rows in the table's date order), as the user
  * reads them. Guesses are left out: each browser's reconciliation makes its own by date.
+ * The page's `backup-keyring-panel` is the shim from main.js; the table is in the real panel it nests.
  */
 const badges = (page: Page) =>
   page.evaluate(() => {
-    const table = document.querySelector("backup-keyring-panel")?.shadowRoot?.querySelector("bk-backup-table");
+    const panel = document.querySelector("backup-keyring-panel")?.shadowRoot?.querySelector("bk-keyring-panel-main");
+    const table = panel?.shadowRoot?.querySelector("bk-backup-table");
     return Array.from(table?.shadowRoot?.querySelectorAll(".badge") ?? [], (b) => b.textContent!.trim() === "proven");
   });
+
+/** Resolves when exactly `n` rows of the page's table read "proven". */
+const provenShown = (page: Page, n: number) =>
+  page.waitForFunction(
+    (count) => {
+      const panel = document.querySelector("backup-keyring-panel")?.shadowRoot?.querySelector("bk-keyring-panel-main");
+      const table = panel?.shadowRoot?.querySelector("bk-backup-table");
+      return Array.from(table?.shadowRoot?.querySelectorAll(".badge") ?? []).filter((x) => x.textContent!.trim() === "proven").length === count;
+    },
+    n,
+    { timeout: 15_000 },
+  );
 
 async function mirrorSha(): Promise<string | null> {
   const conn = await connectHA(sim.url, sim.adminToken);
@@ -96,14 +110,7 @@ test("what one browser proves, another shows without verifying; a deleted Indexe
     // Browser two: a fresh profile. It shows the same proofs, and checks nothing itself.
     const b = await second.newPage();
     await openPanel(b);
-    await b.waitForFunction(
-      (n) => {
-        const table = document.querySelector("backup-keyring-panel")?.shadowRoot?.querySelector("bk-backup-table");
-        return Array.from(table?.shadowRoot?.querySelectorAll(".badge") ?? []).filter((x) => x.textContent!.trim() === "proven").length === n;
-      },
-      proven,
-      { timeout: 15_000 },
-    );
+    await provenShown(b, proven);
     assert.deepEqual(await badges(b), await badges(a), "the same copies shown verified in both browsers");
     assert.equal(await checksSent(), checks, "the second browser verified nothing");
 
@@ -118,14 +125,7 @@ test("what one browser proves, another shows without verifying; a deleted Indexe
         }),
     );
     await openPanel(a);
-    await a.waitForFunction(
-      (n) => {
-        const table = document.querySelector("backup-keyring-panel")?.shadowRoot?.querySelector("bk-backup-table");
-        return Array.from(table?.shadowRoot?.querySelectorAll(".badge") ?? []).filter((x) => x.textContent!.trim() === "proven").length === n;
-      },
-      proven,
-      { timeout: 15_000 },
-    );
+    await provenShown(a, proven);
     assert.deepEqual(await badges(a), await badges(b));
     assert.equal(await checksSent(), checks, "nothing was verified again");
   } finally {

@@ -2,7 +2,8 @@
 // off by default, on only when the user ticks it, and HA holds nothing but ciphertext.
 import { expect } from "@esm-bundle/chai";
 import { createConnection, createLongLivedTokenAuth } from "home-assistant-js-websocket";
-import "../../../src/main.js";
+// The real panel element under the public tag (src/main.js would give the lazy shim).
+import "../../../src/ui/panel/backup-keyring-panel.js";
 import type { BackupKeyringPanel } from "../../../src/ui/panel/backup-keyring-panel.js";
 import { deepText, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
 
