@@ -3,7 +3,8 @@
 // plainly what happened and what to do.
 import { expect } from "@esm-bundle/chai";
 import { createConnection, createLongLivedTokenAuth } from "home-assistant-js-websocket";
-import "../../../src/main.js";
+// The real panel element under the public tag (src/main.js would give the lazy shim).
+import "../../../src/ui/panel/backup-keyring-panel.js";
 import type { BackupConfig } from "../../../src/data/backup.js";
 import { generateEncryptionKey } from "../../../src/keys/generate.js";
 import { openRegistry } from "../../../src/registry/registry.js";

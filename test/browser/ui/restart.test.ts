@@ -3,7 +3,8 @@
 // backup made (from elsewhere, e.g. HA's own page) still reaches the registry.
 import { expect } from "@esm-bundle/chai";
 import { createConnection, createLongLivedTokenAuth } from "home-assistant-js-websocket";
-import "../../../src/main.js";
+// The real panel element under the public tag (src/main.js would give the lazy shim).
+import "../../../src/ui/panel/backup-keyring-panel.js";
 import type { BackupKeyringPanel } from "../../../src/ui/panel/backup-keyring-panel.js";
 import { deepText, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
 

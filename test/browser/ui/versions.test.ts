@@ -4,7 +4,8 @@
 // the newest (upload progress, cleaning_up). Each loads, makes a backup that reaches the
 // registry, and offers online verification only where HA has it.
 import { expect } from "@esm-bundle/chai";
-import "../../../src/main.js";
+// The real panel element under the public tag (src/main.js would give the lazy shim).
+import "../../../src/ui/panel/backup-keyring-panel.js";
 import type { BackupKeyringPanel } from "../../../src/ui/panel/backup-keyring-panel.js";
 import { deepText, findButton, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
 
@@ -45,8 +46,8 @@ for (const haVersion of ["2025.1.4", "2025.2.0", "2025.4.0", "2026.3.0", "2026.1
     expect(text().includes("Verify all backups")).to.equal(online);
     if (haVersion === "2025.2.0") {
       findButton(panel.shadowRoot!, "Verify all backups").click();
-      await waitFor(() => / copies checked: \d+ opened/.test(text()), "verification summary", 30000);
-      expect(text()).not.to.contain("0 opened");
+      const summary = await waitFor(() => / copies checked: (\d+) proven/.exec(text()), "verification summary", 30000);
+      expect(Number(summary[1]), "copies proven").to.be.greaterThan(0);
     }
     // No command answered unknown_command along the way.
     expect(text()).not.to.contain("has no backup API");
