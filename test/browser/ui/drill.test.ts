@@ -5,7 +5,9 @@
 import { expect } from "@esm-bundle/chai";
 import { createConnection, createLongLivedTokenAuth, type Connection } from "home-assistant-js-websocket";
 import { axeViolations } from "./a11y.js";
-import "../../../src/main.js";
+// The real panel element under the public tag (src/main.js would give the lazy shim), and the card.
+import "../../../src/ui/panel/backup-keyring-panel.js";
+import "../../../src/ui/card/backup-keyring-card.js";
 import type { BackupKeyringPanel } from "../../../src/ui/panel/backup-keyring-panel.js";
 import type { BackupKeyringCard } from "../../../src/ui/card/backup-keyring-card.js";
 import type { BkDrillDialog } from "../../../src/ui/dialogs/drill-dialog.js";
@@ -119,16 +121,19 @@ describe("kit drill", () => {
     await mount(s);
     const keys = await s.control<string[]>({ type: "demo_keys" });
     button("Load an old kit or key…").click();
-    const load = panel.shadowRoot!.querySelector("bk-load-kit-dialog")!;
+    const load = await waitFor(() => panel.shadowRoot!.querySelector("bk-load-kit-dialog"), "load-kit dialog (loaded on first use)");
     await load.updateComplete;
     const area = load.shadowRoot!.querySelector("textarea")!;
     area.value = keys[0]!;
     area.dispatchEvent(new Event("input"));
     await load.updateComplete;
     button("Load", load.shadowRoot!).click();
-    await waitFor(() => text().includes("Key loaded for this session"), "key loaded");
+    // Loading proves the key online at once (the copies on HA's own disk); then verify every copy.
+    await waitFor(() => /is loaded for this session|matches no known generation yet.*cop(y|ies) checked/.test(text()), "key loaded and proven", 60000);
+    await waitFor(() => text().includes("Verify all backups"), "the check finished");
     button("Verify all backups").click();
-    await waitFor(() => /copies checked|copy checked/.test(text()), "verify summary", 60000);
+    // The summary of this run replaces the load's (which led with the generation it loaded).
+    await waitFor(() => /copies checked|copy checked/.test(text()) && !text().includes("loaded for this session"), "verify summary", 60000);
     const ask = await waitFor(() => /Do you still have generation 2's kit\? \d+ backups? needs? it\./.exec(text()), "older drill offered");
     expect(ask[0]).to.match(/\d+/);
 
@@ -208,10 +213,16 @@ describe("restore guidance in the panel", () => {
 describe("card at a glance", () => {
   it("says the drill is due and backups whose kit was never proven; the drill button opens the panel's drill", async () => {
     const s = await sim();
+    // A fresh registry knows no backup's generation: the panel's background check first proves the
+    // local copies to be generation 1's, a generation whose kit was never proven.
+    await mount(s);
+    await waitFor(() => /Generation 1 proven/.test(text()) && !text().includes("Checking the copies on Home Assistant's own disk"), "background check of the local copies", 30000);
+    const registryName = panel.registryName!;
+    panel.remove();
     const connection: Connection = await createConnection({ auth: createLongLivedTokenAuth(s.url, s.adminToken) });
     cleanup.push(() => connection.close());
     const el = document.createElement("backup-keyring-card") as BackupKeyringCard;
-    el.registryName = `bk-drill-card-${Date.now()}`;
+    el.registryName = registryName;
     el.setConfig({ type: "custom:backup-keyring-card" });
     document.body.append(el);
     cleanup.push(() => el.remove());
