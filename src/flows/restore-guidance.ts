@@ -42,7 +42,8 @@ export interface RestoreOption {
   /** Locations (agent ids) this option applies to. */
   locations: string[];
   confidence: GuidanceConfidence;
-  kit: { state: "proven" | "downloaded" | "none"; provenAt: string | null; downloadedAt: string | null; fileName: string | null } | null;
+  /** `loaded`: the kit file the user loaded on the recovery page (`fileName` is that file). */
+  kit: { state: "proven" | "downloaded" | "none" | "loaded"; provenAt: string | null; downloadedAt: string | null; fileName: string | null } | null;
   /** What to tell the user, in order. */
   lines: GuidanceLine[];
 }
@@ -161,5 +162,66 @@ export function restoreGuidanceFromRegistry(backupId: string, copies: CopyRecord
       }),
     },
     ctx,
+  );
+}
+
+/** A kit (or typed key) loaded on the offline recovery page, in the order its key was tried. */
+export interface LoadedKit {
+  /** The file the user loaded; null for a typed key. */
+  fileName: string | null;
+  /** From our Backup Keyring block; HA's own kit has neither. */
+  generation?: number;
+  fingerprint?: string;
+}
+
+/**
+ * Guidance for a backup file checked against the loaded kits (recovery page). Here the opener is
+ * proven by the check and the kit file is the one the user actually loaded, so its real name is
+ * given (not a recomputed one); an HA kit without our block is named by its file alone.
+ */
+export function restoreGuidanceForFile(
+  report: { file: string; name: string | null; date: string | null; encrypted: boolean; openedBy: number | null },
+  kits: readonly LoadedKit[],
+): RestoreGuidance {
+  const guidance = (o: Omit<RestoreOption, "locations" | "current" | "generationId">, generationId: string | null = null): RestoreGuidance => ({
+    name: report.name ?? report.file,
+    date: report.date ?? "",
+    options: [{ ...o, locations: [report.file], current: false, generationId }],
+  });
+  if (!report.encrypted) return guidance({ generation: null, confidence: "unencrypted", kit: null, lines: [{ key: "restore.unencrypted" }] });
+  const kit = report.openedBy === null ? undefined : kits[report.openedBy];
+  if (!kit) {
+    // No loaded key opens every archive: the same honest "unknown", pointing to this page's kit loader.
+    return guidance({
+      generation: null,
+      confidence: "unknown",
+      kit: null,
+      lines: [{ key: "restore.unknown.what" }, { key: "restore.file.load_kits" }, { key: "restore.unknown.ha" }],
+    });
+  }
+  const file = kit.fileName;
+  const loaded = { state: "loaded" as const, provenAt: null, downloadedAt: null, fileName: file };
+  if (file === null) return guidance({ generation: null, confidence: "proven", kit: null, lines: [{ key: "restore.file.opens_typed" }] });
+  const n = kit.generation;
+  if (n === undefined) {
+    return guidance({
+      generation: null,
+      confidence: "proven",
+      kit: loaded,
+      lines: [{ key: "restore.file.opens_kit", params: { file } }, { key: "restore.file.steps", params: { file } }, { key: "restore.file.new_hardware", params: { file } }],
+    });
+  }
+  return guidance(
+    {
+      generation: n,
+      confidence: "proven",
+      kit: loaded,
+      lines: [
+        { key: "restore.opens.proven", params: { generation: n } },
+        { key: "restore.steps.older", params: { generation: n, file } },
+        { key: "restore.steps.new_hardware", params: { generation: n, file } },
+      ],
+    },
+    kit.fingerprint ?? null,
   );
 }

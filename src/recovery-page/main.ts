@@ -7,16 +7,21 @@ import { checkBackupKeys, type BackupFileReport } from "../backup-file/inspect.j
 import { blobSource } from "../common/byte-source.js";
 import { localizeFor, type LocalizeFunc } from "../common/localize.js";
 import { localizeEnglish } from "../common/localize-english.js";
+import { restoreGuidanceForFile } from "../flows/restore-guidance.js";
 import { tidyKeyInput } from "../keys/format.js";
 import { KitParseError, MAX_KIT_BYTES, parseEmergencyKit } from "../kit/parse.js";
 import { recoveryErrorText } from "../ui/components/recovery-tools.js";
 import "../ui/components/recovery-tools.js";
+import { guidanceLine } from "../ui/components/guidance-line.js";
 import { haStyles } from "../ui/styles.js";
 
 interface LoadedKey {
   key: string;
   /** Where it came from: a kit's file name, or null for a typed key. */
   from: string | null;
+  /** From our Backup Keyring block in the kit, for the restore guidance. */
+  generation?: number;
+  fingerprint?: string;
 }
 
 interface BackupRow {
@@ -47,6 +52,9 @@ export class BkRecoveryPage extends LitElement {
       .ok { color: var(--success-color, #2e7d32); }
       .error { color: var(--error-color, #b00020); }
       input[type="password"] { font: inherit; padding: 6px 8px; border-radius: 4px; border: 1px solid var(--divider-color, #999); min-width: 16rem; }
+      .guidance { flex-basis: 100%; }
+      .guidance ol { margin: 4px 0; padding-inline-start: 1.2em; }
+      code { word-break: break-all; }
       .sr-only { position: absolute; opacity: 0; width: 1px; height: 1px; }
     `,
   ];
@@ -60,9 +68,9 @@ export class BkRecoveryPage extends LitElement {
     });
   }
 
-  private addKey(key: string, from: string | null): void {
+  private addKey(key: string, from: string | null, block: Pick<LoadedKey, "generation" | "fingerprint"> = {}): void {
     if (key === "" || this.keys.some((k) => k.key === key)) return;
-    this.keys = [...this.keys, { key, from }];
+    this.keys = [...this.keys, { key, from, ...block }];
     void this.recheck();
   }
 
@@ -71,7 +79,8 @@ export class BkRecoveryPage extends LitElement {
     for (const file of Array.from(files ?? [])) {
       try {
         if (file.size > MAX_KIT_BYTES) throw new KitParseError("too_large");
-        this.addKey(tidyKeyInput(parseEmergencyKit(await file.text()).key), file.name);
+        const kit = parseEmergencyKit(await file.text());
+        this.addKey(tidyKeyInput(kit.key), file.name, { generation: kit.generation, fingerprint: kit.fingerprint });
       } catch (e) {
         const message = e instanceof KitParseError ? this.t(`errors.kit.${e.code}`) : this.t("errors.backup_file.unreadable");
         errors.push(this.t("recovery.page.kit_error", { file: file.name, message }));
@@ -118,6 +127,16 @@ export class BkRecoveryPage extends LitElement {
     return html`<span class="ok">${t("recovery.page.opens_with", { n: r.openedBy + 1 })}${k?.from ? ` (${k.from})` : ""}</span>${damage}`;
   }
 
+  /** HA's restore steps for this file, naming the loaded kit that opened it. A damaged backup gets
+   * none: HA cannot restore it as it stands (its damage is listed; the tools can still extract). */
+  private guidance(report: BackupFileReport) {
+    if (report.damaged) return nothing;
+    const kits = this.keys.map((k) => ({ fileName: k.from, generation: k.generation, fingerprint: k.fingerprint }));
+    const lines = restoreGuidanceForFile(report, kits).options.flatMap((o) => o.lines);
+    return html`<div class="guidance" data-testid="guidance"><strong>${this.t("restore.button")}</strong>
+      <ol>${lines.map((l) => guidanceLine(l, this.t, navigator.language))}</ol></div>`;
+  }
+
   protected override render() {
     const t = this.t;
     return html`
@@ -152,6 +171,7 @@ export class BkRecoveryPage extends LitElement {
           ${this.backups.map((row) => html`<li class="row">
             <strong>${row.report?.name ?? row.file.name}</strong> <span class="secondary">${row.file.name}</span> — ${this.status(row)}
             ${row.report ? html`<button @click=${() => (this.selected = row.file)} aria-pressed=${this.selected === row.file ? "true" : "false"}>${t("recovery.title")}</button>` : nothing}
+            ${row.report ? this.guidance(row.report) : nothing}
           </li>`)}
         </ul>
         ${this.selected

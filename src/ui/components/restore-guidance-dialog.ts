@@ -9,6 +9,7 @@ import { localizeEnglish } from "../../common/localize-english.js";
 import type { GuidanceLine, RestoreGuidance } from "../../flows/restore-guidance.js";
 import { formatDateTime } from "../panel/panel-model.js";
 import { haStyles } from "../styles.js";
+import { guidanceLine } from "./guidance-line.js";
 
 const CLIPBOARD_CLEAR_MS = 60_000;
 
@@ -88,13 +89,7 @@ export class BkRestoreGuidanceDialog extends LitElement {
   }
 
   private line(l: GuidanceLine) {
-    const p = l.params && "date" in l.params ? { ...l.params, date: formatDateTime(String(l.params.date), this.language, this.timeZone) } : l.params;
-    const text = this.localize(l.key, p);
-    // The kit's file name is shown as code, so it can be searched for exactly.
-    const file = typeof l.params?.file === "string" ? l.params.file : null;
-    if (!file || !text.includes(file)) return html`<li>${text}</li>`;
-    const [before, after] = [text.slice(0, text.indexOf(file)), text.slice(text.indexOf(file) + file.length)];
-    return html`<li>${before}<code>${file}</code>${after}</li>`;
+    return guidanceLine(l, this.localize, this.language, this.timeZone);
   }
 
   protected override render() {

@@ -3,8 +3,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { localizeEnglish } from "../../../src/common/localize-english.js";
-import { kitFileNameFor, restoreGuidance, restoreGuidanceFromRegistry } from "../../../src/flows/restore-guidance.js";
-import { emergencyKitFileName } from "../../../src/kit/render.js";
+import { kitFileNameFor, restoreGuidance, restoreGuidanceForFile, restoreGuidanceFromRegistry } from "../../../src/flows/restore-guidance.js";
+import { parseEmergencyKit } from "../../../src/kit/parse.js";
+import { KIT_BLOCK_MARKER, emergencyKitFileName, renderEmergencyKit } from "../../../src/kit/render.js";
+import { sampleKitFacts } from "../../support/kit-facts.js";
 import type { CopyRecord, GenerationRecord } from "../../../src/registry/model.js";
 
 const gen = (number: number, status: GenerationRecord["status"], extra: Partial<GenerationRecord> = {}): GenerationRecord => ({
@@ -115,6 +117,77 @@ describe("restore guidance", () => {
   it("every line is translated in English (no key shows through)", () => {
     const all = [g1, g2, g3].flatMap((gg) => restoreGuidanceFromRegistry("a", [copy("a", "x", gg.id)], generations, ctx)!.options.flatMap((o) => o.lines));
     all.push(...restoreGuidanceFromRegistry("a", [copy("a", "x", null), copy("a", "y", null, { protected: false })], generations, ctx)!.options.flatMap((o) => o.lines));
+    for (const l of all) assert.notEqual(localizeEnglish(l.key, l.params), l.key, l.key);
+  });
+});
+
+describe("restore guidance on the recovery page (a backup file and the loaded kits)", () => {
+  // Kits as the page reads them: our kit with its block, and HA's own kit (our block cut off).
+  const ours = parseEmergencyKit(renderEmergencyKit(sampleKitFacts({ generation: { number: 3, fingerprint: "ABCD-EF01-2345", startedAt: "2025-01-15T14:05:00Z" } })));
+  const haText = renderEmergencyKit(sampleKitFacts({ key: "ZZ99-YY88-XX77-WW66-VV55-UU44-TT33" }));
+  const bare = parseEmergencyKit(haText.slice(0, haText.indexOf(KIT_BLOCK_MARKER)));
+  const kits = [
+    { fileName: "kit_from_usb_stick.txt", generation: ours.generation, fingerprint: ours.fingerprint },
+    { fileName: "home_assistant_backup_emergency_kit_home_2025-01-15.txt", generation: bare.generation, fingerprint: bare.fingerprint },
+    { fileName: null },
+  ];
+  const report = (openedBy: number | null, encrypted = true) => ({ file: "Nightly.tar", name: "Nightly", date: "2025-04-02T03:00:00Z", encrypted, openedBy });
+
+  it("opened by our kit: proven, generation from its block, HA's steps name the file the user loaded", () => {
+    assert.equal(ours.generation, 3);
+    const g = restoreGuidanceForFile(report(0), kits);
+    assert.equal(g.name, "Nightly");
+    const o = g.options[0]!;
+    assert.equal(o.confidence, "proven");
+    assert.equal(o.generation, 3);
+    assert.equal(o.generationId, "ABCD-EF01-2345");
+    assert.deepEqual(o.kit, { state: "loaded", provenAt: null, downloadedAt: null, fileName: "kit_from_usb_stick.txt" });
+    const t = text(o.lines);
+    assert.match(t, /Opens with the key of generation 3 \(proven by a check\)/);
+    assert.match(t, /another key: use the key from the kit of generation 3, file name kit_from_usb_stick\.txt/);
+    assert.match(t, /On new hardware: .*kit_from_usb_stick\.txt/);
+    assert.doesNotMatch(t, /probably|not known|_gen3/i, "the real file name, not a recomputed one");
+  });
+
+  it("opened by HA's own kit (no generation): the lines name the kit by its file alone", () => {
+    assert.equal(bare.source, "ha");
+    assert.equal(bare.generation, undefined);
+    const o = restoreGuidanceForFile(report(1), kits).options[0]!;
+    assert.equal(o.confidence, "proven");
+    assert.equal(o.generation, null);
+    assert.equal(o.kit?.fileName, "home_assistant_backup_emergency_kit_home_2025-01-15.txt");
+    const t = text(o.lines);
+    assert.match(t, /Opens with the key from the kit home_assistant_backup_emergency_kit_home_2025-01-15\.txt \(proven by a check\)/);
+    assert.match(t, /another key: use the key from the kit home_assistant_backup_emergency_kit_home_2025-01-15\.txt\./);
+    assert.doesNotMatch(t, /generation/i, "no generation is made up");
+  });
+
+  it("opened by a typed key: proven, and says to keep that key", () => {
+    const t = text(restoreGuidanceForFile(report(2), kits).options[0]!.lines);
+    assert.match(t, /key you typed here \(proven by a check\)/);
+  });
+
+  it("no loaded kit opens it: unknown, pointing to loading more kits on this page", () => {
+    for (const g of [restoreGuidanceForFile(report(null), kits), restoreGuidanceForFile(report(null), [])]) {
+      const o = g.options[0]!;
+      assert.equal(o.confidence, "unknown");
+      assert.equal(o.kit, null);
+      const t = text(o.lines);
+      assert.match(t, /not known yet/);
+      assert.match(t, /Load more emergency kits above/);
+      assert.doesNotMatch(t, /Keys and files/, "the panel's menu does not exist on this page");
+    }
+  });
+
+  it("unencrypted: says no key is needed, whatever kits are loaded", () => {
+    const o = restoreGuidanceForFile(report(null, false), kits).options[0]!;
+    assert.equal(o.confidence, "unencrypted");
+    assert.match(text(o.lines), /Not encrypted: no key is needed/);
+  });
+
+  it("a file without backup.json is named by its file; every line is translated", () => {
+    assert.equal(restoreGuidanceForFile({ ...report(0), name: null }, kits).name, "Nightly.tar");
+    const all = [0, 1, 2, null].flatMap((i) => restoreGuidanceForFile(report(i), kits).options.flatMap((o) => o.lines));
     for (const l of all) assert.notEqual(localizeEnglish(l.key, l.params), l.key, l.key);
   });
 });

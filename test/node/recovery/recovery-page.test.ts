@@ -47,7 +47,7 @@ describe("offline recovery page", () => {
   it("opens from file:// offline: kit → which key opens which → decrypt and extract, no request leaves", async () => {
     const key = generateEncryptionKey();
     const kitPath = join(dir, "kit.txt");
-    writeFileSync(kitPath, renderEmergencyKit(sampleKitFacts({ key })));
+    writeFileSync(kitPath, renderEmergencyKit(sampleKitFacts({ key, generation: { number: 2, fingerprint: "ABCD-EF01-2345", startedAt: "2025-01-15T14:05:00Z" } })));
     const mine = await generateBackup({ "homeassistant.tar.gz": "v3", "share.tar.gz": "v3" }, key, { bigBytes: 1024 * 1024 + 77 });
     const minePath = join(dir, "mine.tar");
     writeFileSync(minePath, mine.tar);
@@ -72,6 +72,12 @@ describe("offline recovery page", () => {
       await tab.locator("[data-testid=backups]").setInputFiles([minePath, otherPath]);
       await tab.getByText("opens with key 1 (kit.txt)").waitFor();
       await tab.getByText("none of the loaded keys opens it").waitFor();
+      // How to restore each file: HA's "another key" step names the kit file that opened it.
+      const guidance = (file: string) => tab.getByRole("listitem").filter({ hasText: file }).getByTestId("guidance");
+      await guidance("mine.tar").getByText("another key: use the key from the kit of generation 2, file name kit.txt.").waitFor();
+      assert.equal(await guidance("mine.tar").locator("code").first().textContent(), "kit.txt");
+      await guidance("other.tar").getByText(/not known yet/).waitFor();
+      await guidance("other.tar").getByText(/Load more emergency kits above/).waitFor();
 
       await tab.getByRole("listitem").filter({ hasText: "mine.tar" }).getByRole("button", { name: "Open this backup" }).click();
       const [download] = await Promise.all([tab.waitForEvent("download"), tab.getByRole("button", { name: "Decrypt and save…" }).click()]);
