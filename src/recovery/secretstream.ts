@@ -4,42 +4,18 @@
 // input with `mlen mod 16` zero bytes instead of the AEAD's pad-to-16. The two agree whenever
 // mlen mod 16 is 0 or 8 — every full 1 MiB chunk — so only a stream's last chunk takes the
 // portable path (ChaCha20 + Poly1305 separately).
-import { hchacha } from "@noble/ciphers/chacha.js";
+// The format's constants and the HChaCha20 / MAC-compare helpers are the pull side's (src/securetar).
+import { CHUNK_OVERHEAD, STREAM_HEADER_BYTES, TAG_REKEY, equal16, hchacha20 } from "../securetar/secretstream.js";
 import type { CryptoPort } from "./crypto-port.js";
 
-export const TAG_MESSAGE = 0;
-export const TAG_REKEY = 2;
-export const TAG_FINAL = 3;
-export const STREAM_HEADER_BYTES = 24;
-export const CHUNK_OVERHEAD = 17;
+export { CHUNK_OVERHEAD, STREAM_HEADER_BYTES, TAG_FINAL, TAG_MESSAGE, TAG_REKEY } from "../securetar/secretstream.js";
 
-const SIGMA = new Uint32Array([0x61707865, 0x3320646e, 0x79622d32, 0x6b206574]);
 const ZERO64 = new Uint8Array(64);
-
-function words(bytes: Uint8Array): Uint32Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  return Uint32Array.from({ length: bytes.length / 4 }, (_, i) => view.getUint32(i * 4, true));
-}
-
-function hchacha20(key: Uint8Array, input16: Uint8Array): Uint8Array {
-  const out = new Uint32Array(8);
-  hchacha(SIGMA, words(key), words(input16), out);
-  const bytes = new Uint8Array(32);
-  const view = new DataView(bytes.buffer);
-  out.forEach((w, i) => view.setUint32(i * 4, w, true));
-  return bytes;
-}
 
 function lengths(mlen: number): Uint8Array {
   const b = new Uint8Array(16); // LE64(adlen = 0) ‖ LE64(64 + mlen)
   new DataView(b.buffer).setBigUint64(8, BigInt(64 + mlen), true);
   return b;
-}
-
-function equal16(a: Uint8Array, b: Uint8Array): boolean {
-  let diff = 0;
-  for (let i = 0; i < 16; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
 }
 
 class SecretStreamState {

@@ -17,7 +17,7 @@ function words(bytes: Uint8Array): Uint32Array {
   return Uint32Array.from({ length: bytes.length / 4 }, (_, i) => view.getUint32(i * 4, true));
 }
 
-function hchacha20(key: Uint8Array, input16: Uint8Array): Uint8Array {
+export function hchacha20(key: Uint8Array, input16: Uint8Array): Uint8Array {
   const out = new Uint32Array(8);
   hchacha(SIGMA, words(key), words(input16), out);
   const bytes = new Uint8Array(32);
@@ -32,7 +32,8 @@ function le64(n: number): Uint8Array {
   return b;
 }
 
-function equal16(a: Uint8Array, b: Uint8Array): boolean {
+/** Constant-time comparison of two 16-byte MACs. */
+export function equal16(a: Uint8Array, b: Uint8Array): boolean {
   let diff = 0;
   for (let i = 0; i < 16; i++) diff |= a[i]! ^ b[i]!;
   return diff === 0;
