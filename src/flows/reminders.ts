@@ -3,7 +3,7 @@
 // ("kit not proven for N months", with a link to the drill), one when the newest backup has not
 // been verified for N days. Each is dismissed as soon as its reason is gone.
 import { callService } from "../data/auth.js";
-import { DEFAULT_DRILL_MONTHS, drillStatus, validDrillMonths } from "./drill.js";
+import { DEFAULT_DRILL_MONTHS, drillStatus, validDrillMonths } from "./drill-schedule.js";
 import type { HaConnection } from "../data/connection.js";
 import type { LocalizeFunc } from "../common/localize.js";
 import type { CopyRecord, GenerationRecord } from "../registry/model.js";

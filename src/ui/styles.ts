@@ -29,6 +29,7 @@ export const haStyles = css`
     --bk-text-primary: color-mix(in srgb, var(--primary-color, #03a9f4) 45%, var(--primary-text-color, #141414));
     --bk-text-error: color-mix(in srgb, var(--error-color, #db4437) 45%, var(--primary-text-color, #141414));
     --bk-text-success: color-mix(in srgb, var(--success-color, #43a047) 45%, var(--primary-text-color, #141414));
+    --bk-text-warning: color-mix(in srgb, var(--warning-color, #ffa600) 45%, var(--primary-text-color, #141414));
     --bk-fill-primary: color-mix(in srgb, var(--primary-color, #03a9f4) 60%, black);
     --bk-fill-error: color-mix(in srgb, var(--error-color, #db4437) 60%, black);
     --bk-fill-success: color-mix(in srgb, var(--success-color, #43a047) 60%, black);

@@ -2,7 +2,7 @@
 // warnings, worst first. Pure, tested in Node.
 import type { CopyRecord, GenerationRecord } from "../../registry/model.js";
 import { keyringStatus, kitState, newestBackupCheck } from "../panel/keyring-model.js";
-import { backupsWithUnprovenKit, drillStatus } from "../../flows/drill.js";
+import { backupsWithUnprovenKit, drillStatus } from "../../flows/drill-schedule.js";
 
 export interface CardLine {
   key: string;

@@ -21,7 +21,7 @@ export class BkDrillStatus extends KeyringView {
     haStyles,
     css`
       :host { display: block; }
-      .warn { color: var(--warning-color, #8a5300); font-weight: 500; }
+      .warn { color: var(--bk-text-warning); font-weight: 500; }
       .row { display: flex; gap: var(--ha-space-3, 12px); align-items: center; flex-wrap: wrap; }
       .row p { margin: 0; flex: 1; min-width: 12rem; }
       ul { list-style: none; margin: var(--ha-space-3, 12px) 0 0; padding: 0; display: grid; gap: var(--ha-space-2, 8px); }

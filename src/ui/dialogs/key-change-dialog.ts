@@ -112,9 +112,13 @@ export class BkKeyChangeDialog extends LitElement {
     const step = this.flowState?.step ?? null;
     if (step === this.focusedStep) return;
     this.focusedStep = step;
-    const first = this.renderRoot.querySelector<HTMLElement>(
-      "dialog .body button:not([disabled]), dialog .body input:not([disabled]), dialog .actions button:not([disabled])",
-    );
+    // A step may name its primary action (the old-key step: the kit download, not the Stop button
+    // of the old-key check that runs by itself above it, which Enter would otherwise stop).
+    const first =
+      this.renderRoot.querySelector<HTMLElement>("dialog .body [data-step-focus]:not([disabled])") ??
+      this.renderRoot.querySelector<HTMLElement>(
+        "dialog .body button:not([disabled]), dialog .body input:not([disabled]), dialog .actions button:not([disabled])",
+      );
     // A step without controls (preflight, committing): the dialog itself holds focus, never <body>.
     (first ?? this.renderRoot.querySelector<HTMLElement>("dialog"))?.focus();
   }
@@ -188,7 +192,7 @@ export class BkKeyChangeDialog extends LitElement {
         ${s.oldGuessed.length ? html`<p data-testid="old-guessed">${t("flow.old.guessed", { count: s.oldGuessed.length })}</p>` : nothing}
         ${this.renderProve(s)}
         ${gen?.kitProvenAt ? html`<p class="ok">${t("flow.old.already_proven", { date: formatDateTime(gen.kitProvenAt, this.language, this.kit?.timeZone) })}</p>` : nothing}
-        <div class="row"><button @click=${() => this.flow?.downloadOldKit()}>${t("flow.old.download")}</button>
+        <div class="row"><button data-step-focus @click=${() => this.flow?.downloadOldKit()}>${t("flow.old.download")}</button>
           ${s.oldKitDownloaded ? html`<span class="ok">${t("flow.downloaded")}</span>` : nothing}</div>
         <label class="check"><input type="checkbox" ?disabled=${!s.oldKitDownloaded} .checked=${s.oldKitAcknowledged}
           @change=${(e: Event) => this.flow?.acknowledgeOldKit((e.target as HTMLInputElement).checked)} />${t("flow.old.acknowledge")}</label>

@@ -69,7 +69,8 @@ test("turned off: nothing is created, and what was shown is dismissed", async ()
 
 test("an older backup verified does not silence the reminder for the newest, unverified one", () => {
   const now = new Date("2026-11-27T12:00:00Z");
-  const active: GenerationRecord = { id: "g1", instanceId: "i", number: 1, fingerprint: "f", status: "active", origin: "flow", firstSeenAt: "2026-01-01T00:00:00Z", activatedAt: "2026-01-01T00:00:00Z", lastSeenActiveAt: null, retiredAt: null, kitDownloadedAt: null, kitProvenAt: "2026-01-02T00:00:00Z", label: null };
+  // Kit proven two months ago: no drill is due (6 months by default), only the backup reminder counts.
+  const active: GenerationRecord = { id: "g1", instanceId: "i", number: 1, fingerprint: "f", status: "active", origin: "flow", firstSeenAt: "2026-01-01T00:00:00Z", activatedAt: "2026-01-01T00:00:00Z", lastSeenActiveAt: null, retiredAt: null, kitDownloadedAt: null, kitProvenAt: "2026-10-02T00:00:00Z", label: null };
   const copy = (backupId: string, name: string, date: string, lastCheck: CopyRecord["lastCheck"]): CopyRecord => ({ instanceId: "i", backupId, agentId: "hassio.local", name, date, size: 1, protected: true, generationId: "g1", confidence: "inferred", lastCheck, deleted: false, deletedAt: null, mismatch: false });
   const older = copy("old", "Older backup", "2026-11-01T03:00:00Z", { result: "ok", at: "2026-11-02T00:00:00Z" });
   const newest = copy("new", "Newest backup", "2026-11-15T03:00:00Z", null);
