@@ -22,5 +22,13 @@ it("backups of an unknown generation: one warning with their count, in words", (
 it("a backup with one copy of a known generation is not 'unknown'", () => {
   const copies = [copy("1", "hassio.local", null), copy("1", "hassio.nas", "g2")];
   const v = cardView({ keySet: true, active, generations: [active], copies, held: new Set(), agentErrors: [] });
-  assert.deepEqual(v.warnings.map((w) => w.key), ["panel.status.needs"]);
+  assert.ok(!v.warnings.some((w) => w.key === "panel.status.unknown"), "not counted as unknown");
+  // Generation 2's kit was saved: needing it is information, not a warning.
+  assert.deepEqual(v.warnings, []);
+  assert.ok(v.status.some((l) => l.key === "panel.status.needs_saved" && l.params?.generation === 2), "names the generation the backup needs");
+  // Without a saved kit, needing generation 2's key is a warning.
+  const unsaved = { ...active, kitDownloadedAt: null, kitProvenAt: null };
+  const w = cardView({ keySet: true, active: unsaved, generations: [unsaved], copies, held: new Set(), agentErrors: [] });
+  assert.ok(w.warnings.some((x) => x.key === "panel.status.needs"));
+  assert.ok(!w.warnings.some((x) => x.key === "panel.status.unknown"));
 });
