@@ -41,3 +41,22 @@ export function detectMember(head: Uint8Array, memberSize: number): MemberHead {
   if (memberSize >= 32 && memberSize % 16 === 0) return { format: "v1" };
   return { format: "unknown" };
 }
+
+/** The fields of a SecureTar v3 header (the first 136 bytes of the member). */
+export interface V3Header {
+  rootSalt: Uint8Array;
+  validationSalt: Uint8Array;
+  validationKey: Uint8Array;
+  derivationSalt: Uint8Array;
+  streamHeader: Uint8Array;
+}
+
+export function parseV3Header(head: Uint8Array): V3Header {
+  return {
+    rootSalt: head.slice(32, 48),
+    validationSalt: head.slice(48, 64),
+    validationKey: head.slice(64, 96),
+    derivationSalt: head.slice(96, 112),
+    streamHeader: head.slice(112, 136),
+  };
+}

@@ -2,9 +2,8 @@
 // never the whole member), requires each MAC to verify, FINAL on the last chunk and only there,
 // and the plaintext length the header promises. Loaded lazily, like the rest of v3.
 import type { ByteSource } from "../common/byte-source.js";
-import { V3_CHUNK, V3_HEADER } from "./detect.js";
+import { V3_CHUNK, V3_HEADER, type V3Header } from "./detect.js";
 import { CHUNK_OVERHEAD, SecretStreamPull, TAG_FINAL } from "./secretstream.js";
-import type { V3Header } from "./v3.js";
 import { v3Subkey } from "./v3-crypto.js";
 
 export type StreamDamage = "stream_empty" | "stream_auth_failed" | "final_too_early" | "no_final_tag" | "stream_size_mismatch";

@@ -1,22 +1,8 @@
 // SecureTar v3 key check: the password is right exactly when BLAKE2b(Argon2id(password)) equals
 // the validation key stored in the clear in the 136-byte header. No decryption needed.
-export interface V3Header {
-  rootSalt: Uint8Array;
-  validationSalt: Uint8Array;
-  validationKey: Uint8Array;
-  derivationSalt: Uint8Array;
-  streamHeader: Uint8Array;
-}
-
-export function parseV3Header(head: Uint8Array): V3Header {
-  return {
-    rootSalt: head.slice(32, 48),
-    validationSalt: head.slice(48, 64),
-    validationKey: head.slice(64, 96),
-    derivationSalt: head.slice(96, 112),
-    streamHeader: head.slice(112, 136),
-  };
-}
+// The header's layout lives with the other formats' (detect.ts); re-exported for callers of the key check.
+import type { V3Header } from "./detect.js";
+export { parseV3Header, type V3Header } from "./detect.js";
 
 export const loadV3Crypto = () => import("./v3-crypto.js");
 export const loadV3Deep = () => import("./v3-deep.js");

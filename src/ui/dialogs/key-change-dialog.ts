@@ -17,7 +17,17 @@ import { formatDateTime } from "../../common/datetime.js";
 import { formatSize } from "../panel/panel-model.js";
 import { stageText } from "../backup-stage.js";
 import { haStyles } from "../styles.js";
-import type { KeyChangeDialogParams } from "./show-dialog.js";
+
+/** What `showKeyChangeDialog` (show-dialog.ts) opens the dialog with. */
+export interface KeyChangeDialogParams {
+  conn: HaConnection;
+  registry: Registry;
+  /** The kit's facts; its `timeZone` (HA's setting, resolved) is also the dialog's, so both list a backup under the same day. */
+  kit: KitContext;
+  localize: LocalizeFunc;
+  /** For dates, with HA's 12/24-hour choice (`dateLanguage`). */
+  language: string;
+}
 
 const CLIPBOARD_CLEAR_MS = 60_000;
 

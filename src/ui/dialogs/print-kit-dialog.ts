@@ -8,7 +8,12 @@ import { openPrintableKit } from "../../kit/print-window.js";
 import { renderPrintableKit, type PaperSize } from "../../kit/print.js";
 import type { KitFacts } from "../../kit/render.js";
 import { haStyles } from "../styles.js";
-import type { PrintKitDialogParams } from "./show-dialog.js";
+
+/** What `showPrintKitDialog` (show-dialog.ts) opens the dialog with. */
+export interface PrintKitDialogParams {
+  facts: KitFacts;
+  localize: LocalizeFunc;
+}
 
 export class BkPrintKitDialog extends LitElement {
   @property({ attribute: false }) localize: LocalizeFunc = localizeEnglish;

@@ -2,12 +2,11 @@
 // first use, puts one element of it into the host's shadow root (reused on the next call) and
 // returns a Promise that settles when the dialog closes. So no dialog code is in the module HA
 // loads on every dashboard, nor even in the panel's own chunk.
-import type { LocalizeFunc } from "../../common/localize.js";
-import type { HaConnection } from "../../data/connection.js";
-import type { KitContext } from "../../flows/key-change/ports.js";
-import type { KitFacts } from "../../kit/render.js";
-import type { Registry } from "../../registry/registry.js";
 import type { LoadKitDialogParams } from "../components/load-kit-dialog.js";
+import type { KeyChangeDialogParams } from "./key-change-dialog.js";
+import type { PrintKitDialogParams } from "./print-kit-dialog.js";
+
+export type { KeyChangeDialogParams, PrintKitDialogParams };
 
 /** What a lazily shown dialog element offers: open with parameters, settle with a result on close. */
 export interface ShowableDialog<P, R> extends HTMLElement {
@@ -25,24 +24,11 @@ export async function showDialog<P, R>(host: HTMLElement, tag: string, load: () 
   return dialog.showDialog(params);
 }
 
-export interface KeyChangeDialogParams {
-  conn: HaConnection;
-  registry: Registry;
-  /** The kit's facts; its `timeZone` (HA's setting, resolved) is also the dialog's, so both list a backup under the same day. */
-  kit: KitContext;
-  localize: LocalizeFunc;
-  /** For dates, with HA's 12/24-hour choice (`dateLanguage`). */
-  language: string;
-}
 
 /** Resolves with the step the flow ended in ("done", "aborted", …) once the dialog is closed. */
 export const showKeyChangeDialog = (host: HTMLElement, params: KeyChangeDialogParams): Promise<string | null> =>
   showDialog(host, "bk-key-change-dialog", () => import("./key-change-dialog.js"), params);
 
-export interface PrintKitDialogParams {
-  facts: KitFacts;
-  localize: LocalizeFunc;
-}
 
 export const showPrintKitDialog = (host: HTMLElement, params: PrintKitDialogParams): Promise<void> =>
   showDialog(host, "bk-print-kit-dialog", () => import("./print-kit-dialog.js"), params);
