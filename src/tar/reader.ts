@@ -141,12 +141,15 @@ export async function* walkTar(source: ByteSource, options: { stats?: WalkStats 
     const dataOffset = offset + BLOCK;
     const fromPax = paxSize(pax?.get("size"));
     if (fromPax === null) throw new BackupFileError("corrupt_header", { offset });
-    const effectiveSize = fromPax ?? globalSize ?? size;
+    const meta = typeflag === "x" || typeflag === "g" || typeflag === "L" || typeflag === "K";
+    // As Python's tarfile: PAX sizes (pending or global) apply to the next member, never to a
+    // following PAX or GNU header, which has its own size.
+    const effectiveSize = meta ? size : (fromPax ?? globalSize ?? size);
     if (!Number.isSafeInteger(effectiveSize) || effectiveSize < 0) throw new BackupFileError("corrupt_header", { offset });
     if (dataOffset + effectiveSize > source.size) throw new BackupFileError("truncated", { offset });
     const next = dataOffset + Math.ceil(effectiveSize / BLOCK) * BLOCK;
 
-    if (typeflag === "x" || typeflag === "g" || typeflag === "L" || typeflag === "K") {
+    if (meta) {
       if (effectiveSize > MAX_META) throw new BackupFileError("corrupt_header", { offset });
       const data = await source.read(dataOffset, effectiveSize);
       if (typeflag === "L" || typeflag === "K") {

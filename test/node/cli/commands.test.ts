@@ -45,7 +45,7 @@ interface JsonBackup {
   protected: boolean | null;
   mislabelled: boolean;
   damaged: boolean;
-  damage: string | null;
+  damage: { archive: string | null; code: string }[];
   members: { name: string; size: number; format: string; damaged: boolean; damage: string | null; opened_by: number | null }[];
   error?: { code: string; message: string };
 }
@@ -65,7 +65,7 @@ describe("inspect", () => {
 
   it("--json: the documented fields, and no opened_by without keys", async () => {
     const [b] = json((await run("inspect", v2, "--json")).out);
-    assert.deepEqual({ ...b!, members: undefined, file: undefined }, { file: undefined, backup_id: "93b462f8", name: "Encrypt test", date: "2025-02-03T18:48:28.273501+00:00", encrypted: true, format: "v2", protected: true, mislabelled: false, damaged: false, damage: null, members: undefined });
+    assert.deepEqual({ ...b!, members: undefined, file: undefined }, { file: undefined, backup_id: "93b462f8", name: "Encrypt test", date: "2025-02-03T18:48:28.273501+00:00", encrypted: true, format: "v2", protected: true, mislabelled: false, damaged: false, damage: [], members: undefined });
     assert.deepEqual(b!.members.map((m) => [m.name, m.format, m.damaged, m.damage, m.opened_by]), [["ssl.tar.gz", "v2", false, null, null]]);
     assert.ok(b!.members[0]!.size > 0);
   });
@@ -89,7 +89,9 @@ describe("inspect", () => {
     writeFileSync(file, concat(tarHeader("./backup.json", meta.length), padded(meta), tarHeader("./homeassistant.tar.gz", gz.length), padded(gz), END_BLOCKS));
     const [b] = json((await run("inspect", file, "--json")).out);
     assert.equal(b!.mislabelled, true);
-    assert.match((await run("inspect", file)).out, /backup\.json and the archive disagree about encryption/);
+    assert.equal(b!.damaged, true, "a restore would fail: it is damage, not a warning");
+    assert.ok(b!.damage.some((d) => d.archive === "./homeassistant.tar.gz" && d.code === "not_encrypted"));
+    assert.match((await run("inspect", file)).out, /homeassistant\.tar\.gz: The backup is marked as encrypted, but this archive is not/);
   });
 });
 
@@ -114,7 +116,7 @@ describe("verify", () => {
     writeFileSync(file, kit.out);
     const r = await run("verify", v2, "--kit", file);
     assert.equal(r.code, EXIT_OK, r.out);
-    assert.match(r.out, /opens with key 1/);
+    assert.match(r.out, /opens with kit kit\.txt/, "names the kit file, not an argument position");
   });
 
   it("a --kit that is not a kit: exit 2, says so, and repeats none of its text", async () => {
@@ -135,17 +137,21 @@ describe("verify", () => {
     process.env.MY_KEYS = "a,,\n, test ";
     const r = await run("verify", v2, "--key-env", "MY_KEYS");
     assert.equal(r.code, EXIT_OK);
-    assert.match(r.out, /opens with key 2/, "empty entries are not keys; spaces around a key are not part of it");
+    assert.match(r.out, /opens with key #2 from MY_KEYS/, "empty entries are not keys; spaces around a key are not part of it");
   });
 
   it("--deep finds a v3 archive without its end mark: exit 2 with the reason", async () => {
-    const shallow = await run("verify", noFinal, "--key", "hunter2");
-    assert.equal(shallow.code, EXIT_OK);
+    // securetar's fixture is a bare archive without backup.json: damaged either way, but only
+    // --deep reads the stream to its end and finds the missing end mark.
+    const codes = (out: string) => json(out)[0]!.damage.map((d) => d.code);
+    const shallow = await run("verify", noFinal, "--key", "hunter2", "--json");
+    assert.equal(shallow.code, EXIT_UNREADABLE);
+    assert.deepEqual(codes(shallow.out), ["no_backup_json"]);
     const deep = await run("verify", noFinal, "--key", "hunter2", "--deep");
     assert.equal(deep.code, EXIT_UNREADABLE);
-    assert.match(deep.out, /Warning: An encrypted inner archive has no end mark/);
+    assert.match(deep.out, /core_no_final_tag\.tar\.gz: An encrypted inner archive has no end mark/);
     const [b] = json((await run("verify", noFinal, "--key", "hunter2", "--deep", "--json")).out);
-    assert.equal(b!.damage, "no_final_tag");
+    assert.ok(b!.damage.some((d) => d.archive === "core_no_final_tag.tar.gz" && d.code === "no_final_tag"));
     assert.ok(b!.members.some((m) => m.damage === "no_final_tag"));
   });
 });

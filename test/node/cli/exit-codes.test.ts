@@ -34,7 +34,7 @@ describe("verify exit codes with several files", () => {
   it("0 when the key opens the encrypted one and the other is unencrypted", async () => {
     const r = await run("verify", v2, plain, "--key", "test");
     assert.equal(r.code, EXIT_OK);
-    assert.match(r.out, /opens with key 1/);
+    assert.match(r.out, /opens with --key #1/);
     assert.match(r.out, /not encrypted/);
   });
 

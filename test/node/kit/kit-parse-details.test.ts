@@ -38,7 +38,7 @@ it("a key line of spaces is no key", () => {
 });
 
 it("text that is not a kit: which message it gets", () => {
-  assert.equal(code(LINK), "no_key", "the link alone: a kit without its key");
+  assert.equal(code(LINK), "not_a_kit", "the link alone is not a kit (a kit cut down to its key line says no_key)");
   assert.equal(code("Home Assistant notes\nsomething\nelse"), "no_key", "starts like a kit, no link: cut off");
   assert.equal(code("Home Assistant\nnotes"), "not_a_kit", "too short to be a cut-off kit");
   assert.equal(code(`Notes\n${KEY}\nthanks`), "not_a_kit", "one key among notes is not a kit");

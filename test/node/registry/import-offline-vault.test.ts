@@ -26,7 +26,10 @@ const isRegistryError = (code: string) => (e: unknown) => e instanceof RegistryE
 describe("import", () => {
   it("a copy that names a generation the file does not contain is refused, and nothing is stored", async () => {
     const source = await openReg();
-    await source.reconcile(conn, sim.url);
+    const { instanceId } = await source.reconcile(conn, sim.url);
+    // A fresh registry knows no copy's generation until a check proves one.
+    const encrypted = (await source.copies(instanceId)).find((c) => c.protected)!;
+    await source.recordCheck(instanceId, encrypted.backupId, encrypted.agentId, { fingerprint: await source.fingerprint(keys[0]!) });
     const doc = JSON.parse(await exportRegistry(source)) as { copies: { generationId: string | null }[] };
     const i = doc.copies.findIndex((c) => c.generationId !== null);
     assert.ok(i >= 0, "the sim's backups include encrypted copies");

@@ -130,9 +130,11 @@ describe("PAX records", () => {
     return concat(tarHeader("PaxHeader", bytes.length, { type }), padded(bytes), tarHeader("real.tar", 0), END_BLOCKS);
   };
 
-  it("malformed records are ignored: zero or overlong lengths, no '=', an empty key", async () => {
+  it("malformed records are refused, as Python's tarfile (3.12+) does: zero or overlong lengths, no '=', an empty key", async () => {
+    // tarfile raises "invalid header" on these and, past the first member, silently ends the archive
+    // there: HA's restore would lose everything after it, so the file is not whole.
     for (const bad of ["0 path=evil\n", "99 path=evil\n", "8 pathx\n", "12 =evil.tar\n", "path=evil\n"]) {
-      assert.deepEqual(await names(withPax(bad)), ["real.tar"], JSON.stringify(bad));
+      await fails(withPax(bad), "corrupt_header");
     }
   });
 
@@ -164,6 +166,7 @@ describe("where an archive ends", () => {
 
   it("data cut short reports where the member starts", async () => {
     await fails(concat(tarHeader("a.tar", 0), tarHeader("b.tar", 2000), new Uint8Array(512)), "truncated", 512);
-    await fails(concat(tarHeader("a.tar", 0), new Uint8Array(100)), "truncated", 512);
+    // Cut inside what would be the end blocks: Python reads this as a whole archive, and so do we.
+    assert.deepEqual(await names(concat(tarHeader("a.tar", 0), new Uint8Array(100))), ["a.tar"]);
   });
 });
