@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { BackupFileError } from "../../../src/backup-file/errors.js";
 import { bytesSource } from "../../../src/common/byte-source.js";
-import { walkTar, type TarEntry } from "../../../src/tar/reader.js";
+import { walkTar } from "../../../src/tar/reader.js";
 import { TarStreamChecker, type TarStreamResult } from "../../../src/tar/stream-check.js";
 import { MAX_META_RUN } from "../../../src/tar/tarfile-rules.js";
 import { concat, END_BLOCKS, padded, paxRecords, tarHeader } from "./tar-builder.js";
