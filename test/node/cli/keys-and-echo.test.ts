@@ -51,6 +51,10 @@ describe("keys exactly as given, tidied only in addition", () => {
     const kit = join(tmp, "legacy-kit.txt");
     writeFileSync(kit, haKit(LEGACY));
     assert.equal((await cli(["verify", "--kit", kit, legacyFile])).code, 0);
+    // A note kept after the kit, quoting the documentation link, changes nothing.
+    const noted = join(tmp, "legacy-kit-noted.txt");
+    writeFileSync(noted, haKit(LEGACY, "\nNote: see https://www.home-assistant.io/more-info/backup-emergency-kit"));
+    assert.equal((await cli(["verify", "--kit", noted, legacyFile])).code, 0);
     const bare = join(tmp, "legacy-bare.txt");
     writeFileSync(bare, `${LEGACY}\n`);
     assert.equal((await cli(["verify", "--kit", bare, legacyFile])).code, 0);
