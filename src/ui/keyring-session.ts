@@ -194,9 +194,11 @@ export class KeyringSession {
    * Loads an old kit, a generated key or a legacy password (one line, used exactly as typed) for
    * this session. The key is held exactly as written and, if it looks like a loosely typed
    * generated key, tidied as well. Throws KitParseError for text that is none of these.
+   * `fingerprints`: every form held (exact first), for the online check of what was just loaded;
+   * `fingerprint`/`generation`: the form a known generation has, else the exact one.
    * `listed`: the backups the kit names (facts and guesses), the first candidates to prove.
    */
-  async loadKit(text: string): Promise<{ fingerprint: string; generation: number | null; legacy: boolean; listed: string[] }> {
+  async loadKit(text: string): Promise<{ fingerprint: string; fingerprints: string[]; generation: number | null; legacy: boolean; listed: string[] }> {
     const parsed = parseKitOrKey(text);
     const listed = [...(parsed.backups ?? []), ...(parsed.guessed ?? [])].map((b) => b.backup_id);
     const r = await this.db();
@@ -208,9 +210,13 @@ export class KeyringSession {
     }
     this.changes++; // the held keys changed: an earlier read is stale
     await this.refresh();
-    // The exact form first; the tidied one when only it is a known generation.
-    const known = fingerprints.map((fp) => this.facts.generations.find((g) => g.fingerprint === fp)).find(Boolean);
-    return { fingerprint: known?.fingerprint ?? fingerprints[0]!, generation: known?.number ?? null, legacy: parsed.source === "legacy", listed };
+    const known = this.generationOf(fingerprints);
+    return { fingerprint: known?.fingerprint ?? fingerprints[0]!, fingerprints, generation: known?.number ?? null, legacy: parsed.source === "legacy", listed };
+  }
+
+  /** The known generation of any of these fingerprints (the first that has one). */
+  generationOf(fingerprints: readonly string[]): GenerationRecord | undefined {
+    return fingerprints.map((fp) => this.facts.generations.find((g) => g.fingerprint === fp)).find(Boolean);
   }
 
   /**

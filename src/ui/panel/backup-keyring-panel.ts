@@ -540,14 +540,15 @@ export class BackupKeyringPanel extends LitElement {
       const legacyNote = res.legacy ? ` ${t("panel.load.legacy_note")}` : "";
       const loaded = res.generation === null ? t("panel.load.loaded_new") : t("panel.load.loaded", { generation: res.generation });
       this.notice = { kind: "success", text: `${loaded}${legacyNote}` };
-      // Prove it online at once: the copies on HA's own disk and every copy the kit names.
+      // Prove it online at once: the copies on HA's own disk and every copy the kit names, with
+      // every form of the key loaded (as typed, and tidied when it looks like a generated key).
       const session = this.session;
       void this.verify(undefined, {
-        fingerprints: [res.fingerprint],
+        fingerprints: res.fingerprints,
         scope: "candidates",
         backups: res.listed,
         lead: () => {
-          const g = session.facts.generations.find((x) => x.fingerprint === res.fingerprint);
+          const g = session.generationOf(res.fingerprints);
           const proven = g ? new Set(session.facts.copies.filter((c) => c.generationId === g.id && c.confidence === "verified" && !c.deleted).map((c) => c.backupId)).size : 0;
           return (g ? t("panel.load.proven", { generation: g.number, count: proven }) : t("panel.load.loaded_new")) + legacyNote;
         },

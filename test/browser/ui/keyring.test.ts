@@ -113,6 +113,15 @@ describe("panel with the registry", () => {
     expect(text()).to.contain("opens with generation");
   });
 
+  it("an old generated key typed loosely (lower case, spaces) is checked online in every form and proven at once", async () => {
+    const s = await sim();
+    await mount(s);
+    const keys = await s.control<string[]>({ type: "demo_keys" });
+    await backgroundChecked();
+    await loadKey(keys[0]!.toLowerCase().replace(/-/g, " "));
+    expect(text()).to.match(/Key generation 2 is loaded for this session; [1-9]\d* backups? (is|are) proven to open with it/);
+  });
+
   it("downloads the current kit with HA's layout and our block, and records it", async () => {
     const s = await sim();
     await mount(s);

@@ -80,3 +80,24 @@ test("a page shows what is stored before reconciling: the facts are there while 
     page.close();
   }
 });
+
+test("a generated key of an unknown generation typed loosely is checked online in every form it was loaded in, and opens its backups", async () => {
+  const session = new KeyringSession(`session-loose-${process.pid}`, () => undefined);
+  try {
+    await session.fold(await loadInstance(conn), sim.url);
+    const keys = (await sim.control({ type: "demo_keys" })) as string[];
+    // The oldest demo key, which no generation in this registry has yet, typed in lower case with spaces.
+    const loose = keys[0]!.toLowerCase().replace(/-/g, " ");
+    const res = await session.loadKit(loose);
+    assert.equal(res.generation, null, "no generation knows this key yet");
+    assert.equal(res.fingerprints.length, 2, "held as typed and tidied");
+    const registry = await session.openRegistry();
+    assert.deepEqual(res.fingerprints, [await registry.fingerprint(loose), await registry.fingerprint(keys[0]!)]);
+    // What the panel checks right after loading: every form, not only the first.
+    const summary = await session.verify(conn, { fingerprints: res.fingerprints, scope: "candidates", backups: res.listed });
+    assert.ok(summary.opened > 0, `opened ${summary.opened} of ${summary.checked}`);
+    assert.ok(session.generationOf(res.fingerprints), "the tidied form now has a generation");
+  } finally {
+    session.close();
+  }
+});
