@@ -18,6 +18,7 @@ import { haStyles } from "../styles.js";
 import "./connect-form.js";
 import { isHomeAssistantUrl, loadRemembered, rememberConnection, type ConnectRequest } from "./connect-form.js";
 import { agentName, copyRows, locationNames, type CopyRow } from "./panel-model.js";
+import { offlineCheckNotice } from "./offline-notice.js";
 import { registryRows } from "./keyring-model.js";
 import { KeyringSession } from "../keyring-session.js";
 import { dateLanguage, resolveTimeZone } from "../../common/datetime.js";
@@ -569,24 +570,7 @@ export class BackupKeyringPanel extends LitElement {
       // Lazy: the streaming decrypt code loads only once a backup file is dropped.
       await import("../components/recovery-tools.js");
       this.recoveryFile = file;
-      const name = report.name ?? file.name;
-      let notice: Notice;
-      if (!report.encrypted) notice = { kind: "info", text: t("panel.offline.unencrypted", { name }) };
-      else if (report.openedBy === null) notice = { kind: "error", text: t("panel.offline.failed", { name }) };
-      else if (generation !== null) notice = { kind: "success", text: t("panel.offline.opened", { name, generation }) };
-      else notice = { kind: "success", text: t("panel.offline.opened_unlisted", { name }) };
-      // Damage outweighs any key result: the backup cannot be restored as it stands.
-      if (report.damaged) {
-        // "Not encrypted" would be wrong for a protected backup whose archives are gone: then only the damage is told.
-        const keyResult = report.encrypted || report.protectedFlag !== true ? `${notice.text} ` : "";
-        notice = {
-          kind: "error",
-          text: `${keyResult}${t("panel.offline.damaged", { name })}`,
-          details: report.damage.map((d) => `${d.archive !== null ? `${d.archive}: ` : ""}${t(`errors.backup_file.damage.${d.code}`)}`),
-        };
-      }
-      if (matched === 0 && report.encrypted) notice = { ...notice, text: `${notice.text} ${t("panel.offline.not_listed")}` };
-      this.fileResult = notice;
+      this.fileResult = offlineCheckNotice(report, { matched, generation }, report.name ?? file.name, t);
     } catch (err) {
       this.fileResult = { kind: "error", text: this.errorText(err) };
     } finally {
