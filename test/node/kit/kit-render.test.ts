@@ -48,21 +48,21 @@ it("our block: the fingerprint's short form, dates in the instance's time zone, 
     timeZone: "Pacific/Auckland",
     generation: { number: 2, fingerprint: "0123456789abcdef".repeat(4), startedAt: "2026-03-31T20:00:00Z" },
     backups: [
-      { backup_id: "b1", date: "2026-04-01T20:30:00Z", name: "Before | upgrade\nnow", locations: ["Local", "NAS"] },
+      { backup_id: "b1", date: "2026-04-01T20:30:00Z", name: "Before | upgrade\nnow", locations: ["Local", "NAS"], checked: true },
       { backup_id: "b2", date: "not a date", name: "Odd", locations: [] },
     ],
   }));
   assert.match(text, /^Key fingerprint: 0123-4567-89AB$/m);
   assert.match(text, /: 2026-04-01$/m, "started 2026-03-31 UTC is April 1st in Auckland");
-  assert.match(text, /^The 2 backups this key opens: proven by a check, or made while Backup Keyring saw this key in use \(id \| date \| name \| locations\):$/m);
-  assert.match(text, /^- b1 \| 2026-04-02 \| Before {3}upgrade now \| Local, NAS$/m);
-  assert.match(text, /^- b2 \| not a date \| Odd \| $/m);
+  assert.match(text, /^Proven by a check to open with this key: 1 backup \(id \| date \| name \| locations\):\n- b1 \| 2026-04-02 \| Before upgrade now \| Local, NAS$/m);
+  assert.match(text, /^Made while Backup Keyring saw this key in use, not checked: 1 backup \(id \| date \| name \| locations\):\n- b2 \| not a date \| Odd \| $/m);
   const shortForm = renderEmergencyKit(facts({ generation: { number: 1, fingerprint: "7F3A-91C2-0B5E", startedAt: "2026-01-01T00:00:00Z" } }));
   assert.match(shortForm, /^Key fingerprint: 7F3A-91C2-0B5E$/m);
   const notHex = renderEmergencyKit(facts({ generation: { number: 1, fingerprint: `x${"0".repeat(64)}`, startedAt: "2026-01-01T00:00:00Z" } }));
   assert.match(notHex, /^Key fingerprint: x0{64}$/m, "only a whole 64-digit hex value is shortened");
   const single = renderEmergencyKit(facts({ backups: [{ backup_id: "b1", date: "2026-04-01T20:30:00Z", name: "One", locations: ["Local"] }] }));
-  assert.match(single, /^The backup this key opens: proven by a check, or made while Backup Keyring saw this key in use \(id \| date \| name \| locations\):$/m);
+  assert.match(single, /^Made while Backup Keyring saw this key in use, not checked: 1 backup \(id \| date \| name \| locations\):$/m);
+  assert.ok(!/this key opens/.test(single), "a backup not checked is never said to open with the key");
 });
 
 it("file names: accents dropped, runs of other characters one underscore, none at either end, at most 40", () => {

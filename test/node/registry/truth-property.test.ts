@@ -110,7 +110,7 @@ async function history(seed: number): Promise<{ kits: number; listed: number; gu
     for (const g of await reg.generations(instanceId!)) {
       if (g.status === "pending" || g.status === "abandoned") continue;
       const lists = await reg.backupsOpenedBy(instanceId!, g.id);
-      const text = renderEmergencyKit({ key: "irrelevant", instanceName: "Home", url: "http://ha.test", date: new Date(t), language: "en", generation: { number: g.number, fingerprint: g.fingerprint, startedAt: g.activatedAt ?? g.firstSeenAt }, backups: lists.proven, guessed: lists.guessed });
+      const text = renderEmergencyKit({ key: "irrelevant", instanceName: "Home", url: "http://ha.test", date: new Date(t), language: "en", generation: { number: g.number, fingerprint: g.fingerprint, startedAt: g.activatedAt ?? g.firstSeenAt }, backups: lists.facts, guessed: lists.guessed });
       const parsed = parseEmergencyKit(text.replace("irrelevant", "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG"));
       kits++;
       for (const b of parsed.backups ?? []) {
