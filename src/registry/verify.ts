@@ -38,29 +38,45 @@ export const canCheckOnline = (conn: HaConnection) => backupFeatures(conn.haVers
 type CheckAnswer = "opened" | "password_incorrect" | "not_supported" | "error" | { lost: unknown };
 
 /**
- * Checks in flight, per connection: the panel's background check and the key-change dialog's
- * check of the same copy with the same key share one request instead of asking HA twice (each
- * check makes HA read and decrypt the whole backup).
+ * Checks per connection while any check run on it is going: the panel's background check and the
+ * key-change dialog's check of the same copy with the same key share one request instead of
+ * asking HA twice (each check makes HA read and decrypt the whole backup). Answers are kept only
+ * while some run is active, so a later run asks HA afresh.
  */
-const inFlight = new WeakMap<HaConnection, Map<string, Promise<CheckAnswer>>>();
+const shared = new WeakMap<HaConnection, { runs: number; answers: Map<string, { answer: Promise<CheckAnswer>; settled: boolean }> }>();
 
-function askHA(conn: HaConnection, backupId: string, agentId: string, key: string, fingerprint: string): Promise<CheckAnswer> {
-  let map = inFlight.get(conn);
-  if (!map) inFlight.set(conn, (map = new Map()));
+function joinRun(conn: HaConnection): () => void {
+  let s = shared.get(conn);
+  if (!s) shared.set(conn, (s = { runs: 0, answers: new Map() }));
+  s.runs++;
+  const state = s;
+  return () => {
+    if (--state.runs === 0) state.answers.clear();
+  };
+}
+
+function askHA(conn: HaConnection, backupId: string, agentId: string, key: string, fingerprint: string, fresh: boolean): Promise<CheckAnswer> {
+  const answers = shared.get(conn)!.answers;
   const id = `${backupId}|${agentId}|${fingerprint}`;
-  const running = map.get(id);
-  if (running) return running;
-  const answer: Promise<CheckAnswer> = canDecryptOnDownload(conn, backupId, agentId, key).then(
-    () => "opened",
-    (err: unknown) => {
+  const known = answers.get(id);
+  // `fresh` (checking again on purpose) joins a request in flight but does not reuse an old answer.
+  if (known && (!fresh || !known.settled)) return known.answer;
+  const entry = { settled: false, answer: Promise.resolve<CheckAnswer>("error") };
+  entry.answer = canDecryptOnDownload(conn, backupId, agentId, key).then(
+    (): CheckAnswer => "opened",
+    (err: unknown): CheckAnswer => {
       if (isConnectionLost(err)) return { lost: err };
       const code = toHaError(err).code;
       return code === "password_incorrect" ? "password_incorrect" : code === "decrypt_not_supported" ? "not_supported" : "error";
     },
   );
-  map.set(id, answer);
-  void answer.finally(() => map!.delete(id));
-  return answer;
+  void entry.answer.then((a) => {
+    entry.settled = true;
+    // A lost connection is not an answer about the copy: the next run asks again.
+    if (typeof a === "object" && answers.get(id) === entry) answers.delete(id);
+  });
+  answers.set(id, entry);
+  return entry.answer;
 }
 
 export interface VerifyOptions {
@@ -93,6 +109,15 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 export async function verifyOnline(registry: Registry, conn: HaConnection, instanceId: string, keys: string[], options: VerifyOptions = {}): Promise<VerifySummary> {
   // The one gate: an HA without the command is never asked, and nothing is recorded.
   if (!canCheckOnline(conn)) return { ...emptySummary(), unavailable: true };
+  const leave = joinRun(conn);
+  try {
+    return await checkCopies(registry, conn, instanceId, keys, options);
+  } finally {
+    leave();
+  }
+}
+
+async function checkCopies(registry: Registry, conn: HaConnection, instanceId: string, keys: string[], options: VerifyOptions): Promise<VerifySummary> {
   const fingerprints = await Promise.all(keys.map((k) => registry.fingerprint(k)));
   const copies = (await registry.copies(instanceId)).filter(
     (c: CopyRecord) => c.protected && !c.deleted && (!options.only || options.only.has(`${c.backupId}|${c.agentId}`)),
@@ -110,7 +135,7 @@ export async function verifyOnline(registry: Registry, conn: HaConnection, insta
     let opened: string | null = null;
     let result: "failed" | "not_supported" | "error" = "failed";
     for (let k = 0; k < keys.length; k++) {
-      const answer = await askHA(conn, c.backupId, c.agentId, keys[k]!, fingerprints[k]!);
+      const answer = await askHA(conn, c.backupId, c.agentId, keys[k]!, fingerprints[k]!, options.force === true);
       if (typeof answer === "object") throw answer.lost;
       if (answer === "opened") {
         opened = fingerprints[k]!;
