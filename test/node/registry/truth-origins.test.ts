@@ -94,8 +94,11 @@ describe("our own key's period starts at the commit", () => {
     const reg = await env.openReg();
     const r = await reg.reconcile(env.conn, env.sim.url);
     const pending = await reg.beginPending(r.instanceId, await reg.fingerprint("ANOT-HERK-EY00-0000-0000-0000-0000"), { kitDownloadedAt: null, kitProvenAt: null });
+    // Time passes between the commit and the activation (HA makes a backup meanwhile).
+    await backup({ name: "Between commit and activation", date: new Date() });
     const active = await reg.activatePending(r.instanceId, pending.id);
-    assert.equal(active.startedAt, (await reg.generations(r.instanceId)).find((g) => g.id === pending.id)!.firstSeenAt);
+    const firstSeenAt = (await reg.generations(r.instanceId)).find((g) => g.id === pending.id)!.firstSeenAt;
+    assert.equal(active.startedAt, firstSeenAt, "the period begins with the commit, not with the activation");
   });
 
   it("a key HA applied after our flow gave it up: backups from the time we do not know are unknown, not the old key's", async () => {
