@@ -119,12 +119,14 @@ export class Registry {
     readonly db: RegistryDB,
     private readonly saltBytes: Uint8Array,
     readonly locks: LockPort,
+    /** This browser's clock (a property test replays histories on its own). */
+    private readonly clock: () => Date,
   ) {
     this.channel = typeof BroadcastChannel === "function" ? new BroadcastChannel(REGISTRY_CHANNEL) : null;
     this.channel?.addEventListener("message", () => this.emit(false));
   }
 
-  static async open(name = DEFAULT_DB_NAME, locks: LockPort = defaultLocks()): Promise<Registry> {
+  static async open(name = DEFAULT_DB_NAME, locks: LockPort = defaultLocks(), options: { now?: () => Date } = {}): Promise<Registry> {
     const db = await openRegistryDB(name);
     // Creating the salt is itself a race between tabs: the first writer wins, others read it.
     const tx = db.transaction("meta", "readwrite");
@@ -134,7 +136,7 @@ export class Registry {
       await tx.store.put({ key: "salt", value: salt });
     }
     await tx.done;
-    return new Registry(db, new Uint8Array(salt), locks);
+    return new Registry(db, new Uint8Array(salt), locks, options.now ?? (() => new Date()));
   }
 
   close(): void {
@@ -253,7 +255,7 @@ export class Registry {
   }
 
   private async foldLocked(input: ReconcileInput, fingerprint: string | null, options: FoldOptions): Promise<ReconcileResult> {
-    const now = (input.now ?? new Date()).toISOString();
+    const now = (input.now ?? this.clock()).toISOString();
     const { input: identity, ownListed } = identityInput(input.info, input.url, input.locationName, fingerprint);
     const { ownId, urlKey } = identity;
     // Asked before the transaction: awaiting a lock inside it would let IndexedDB commit it early.
@@ -471,8 +473,8 @@ export class Registry {
     return this.write(async () => {
       const tx = this.db.transaction(["generations", "journal"], "readwrite");
       const gens = await tx.objectStore("generations").index("byInstance").getAll(instanceId);
-      for (const g of gens.filter((x) => x.status === "pending")) await tx.objectStore("generations").put({ ...g, status: "abandoned", retiredAt: new Date().toISOString() });
-      const now = new Date().toISOString();
+      for (const g of gens.filter((x) => x.status === "pending")) await tx.objectStore("generations").put({ ...g, status: "abandoned", retiredAt: this.clock().toISOString() });
+      const now = this.clock().toISOString();
       const g: GenerationRecord = {
         id: newId(),
         instanceId,
@@ -501,7 +503,7 @@ export class Registry {
       const store = tx.objectStore("generations");
       const pending = await store.get(pendingId);
       if (!pending || pending.instanceId !== instanceId) throw new RegistryError("no_pending");
-      const now = new Date().toISOString();
+      const now = this.clock().toISOString();
       if (pending.status === "pending") {
         const gens = await store.index("byInstance").getAll(instanceId);
         for (const g of gens) {
@@ -525,7 +527,7 @@ export class Registry {
       const tx = this.db.transaction(["generations", "journal"], "readwrite");
       const g = await tx.objectStore("generations").get(pendingId);
       if (g && g.instanceId === instanceId && g.status === "pending") {
-        const now = new Date().toISOString();
+        const now = this.clock().toISOString();
         await tx.objectStore("generations").put({ ...g, status: "abandoned", retiredAt: now });
         await tx.objectStore("journal").add({ instanceId, at: now, type: "change_abandoned", params: { generation: g.number, reason } });
       }
@@ -542,7 +544,7 @@ export class Registry {
     const tx = this.db.transaction(["generations", "journal"], "readwrite");
     const g = await tx.objectStore("generations").get(generationId);
     if (!g || g.instanceId !== instanceId) throw new RegistryError("unknown_generation");
-    const now = new Date().toISOString();
+    const now = this.clock().toISOString();
     await tx.objectStore("generations").put(what === "downloaded" ? { ...g, kitDownloadedAt: now } : { ...g, kitDownloadedAt: g.kitDownloadedAt ?? now, kitProvenAt: now });
     await tx.objectStore("journal").add({ instanceId, at: now, type: what === "downloaded" ? "kit_downloaded" : "kit_proven", params: { generation: g.number } });
     await tx.done;
@@ -570,7 +572,7 @@ export class Registry {
   ): Promise<{ mismatch: boolean; generation: number | null; result: CheckResult }> {
     return this.write(async () => {
       const tx = this.db.transaction(["meta", "generations", "copies", "journal"], "readwrite");
-      const now = new Date().toISOString();
+      const now = this.clock().toISOString();
       const copy = await tx.objectStore("copies").get([instanceId, backupId, agentId]);
       if (!copy) throw new RegistryError("unknown_copy");
       await dropCopySnapshots(tx.objectStore("meta"));
