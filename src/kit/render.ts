@@ -81,6 +81,9 @@ export function kitField(value: string): string {
   return value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029|]/g, " ").replace(/\s+/g, " ").trim();
 }
 
+/** A backup id: one word (HA's are 8 hex digits; anything else has its spaces and breaks replaced). */
+const kitId = (id: string) => kitField(id).replace(/\s/g, "_") || "_";
+
 /** A location name inside the comma-separated list. */
 const kitLocation = (name: string) => kitField(name.replace(/,/g, " "));
 
@@ -125,7 +128,7 @@ export function renderEmergencyKit(facts: KitFacts): string {
   // heading and `? ` lines, so no reader (or parser) can take it for a fact. Every field is
   // cleaned: nothing HA reports can start a line of its own.
   const line = (mark: string, b: KitBackup) =>
-    `${mark} ${kitField(b.backup_id)} | ${kitField(shortDate(b.date, facts.timeZone))} | ${kitField(b.name)} | ${b.locations.map(kitLocation).join(", ")}`;
+    `${mark} ${kitId(b.backup_id)} | ${kitField(shortDate(b.date, facts.timeZone))} | ${kitField(b.name)} | ${b.locations.map(kitLocation).join(", ")}`;
   const guessed = facts.guessed ?? [];
   if (facts.backups === undefined) {
     ours.push(t("kit.backups_unknown"));
