@@ -41,16 +41,20 @@ function afterLabel(line: string | undefined): string | undefined {
 function parseOurBlock(lines: string[], start: number): Pick<ParsedKit, "generation" | "fingerprint" | "backups" | "guessed"> {
   const out: Pick<ParsedKit, "generation" | "fingerprint" | "backups" | "guessed"> = {};
   for (const line of lines.slice(start + 1)) {
-    const backup = /^([-?]) ([^|]+?) \| ([^|]+?) \| (.*) \| (.*)$/.exec(line);
-    if (backup) {
-      (backup[1] === "-" ? (out.backups ??= []) : (out.guessed ??= [])).push({
-        backup_id: backup[2]!.trim(),
-        date: backup[3]!.trim(),
-        name: backup[4]!.trim(),
-        locations: backup[5]!.split(",").map((s) => s.trim()).filter(Boolean),
+    // `- id | date | name | locations` (facts) or `? …` (guesses): exactly four fields, an id
+    // without spaces. Anything else in the block (a hand-edited or damaged line) is no backup.
+    const mark = /^([-?]) (.*)$/.exec(line);
+    const fields = mark ? mark[2]!.split(" | ") : [];
+    if (mark && fields.length === 4 && /^[^\s|]+$/.test(fields[0]!.trim()) && fields[1]!.trim() !== "") {
+      (mark[1] === "-" ? (out.backups ??= []) : (out.guessed ??= [])).push({
+        backup_id: fields[0]!.trim(),
+        date: fields[1]!.trim(),
+        name: fields[2]!.trim(),
+        locations: fields[3]!.split(",").map((s) => s.trim()).filter(Boolean),
       });
       continue;
     }
+    if (mark) continue;
     const value = afterLabel(line) ?? "";
     if (out.generation === undefined && /^\d+$/.test(value)) out.generation = Number(value);
     else if (out.fingerprint === undefined && /^[0-9A-F]{4}(-[0-9A-F]{4}){2}$/.test(value)) out.fingerprint = value;

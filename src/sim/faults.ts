@@ -1,7 +1,9 @@
 // Fault injection for tests: drop the connection around a given command, delay answers, make
-// `backup/config/update` fail before or after it applies the change.
+// `backup/config/update` fail before or after it applies the change, or apply it only after the
+// client has reconnected and read the config again (an update still in HA's queue when the
+// connection dropped).
 export type DropPoint = "before" | "after_handle" | "after_answer";
-export type ConfigUpdateFault = "fail_before_apply" | "fail_after_apply" | "apply_then_drop";
+export type ConfigUpdateFault = "fail_before_apply" | "fail_after_apply" | "apply_then_drop" | "apply_after_reconnect";
 
 /** How long each part of a restart lasts (ms); `hold` stays "starting" until `finish_start`. */
 export interface RestartTiming {
@@ -26,6 +28,8 @@ export class Faults {
   delayMs = 0;
   private drops: DropRule[] = [];
   private configUpdate: { mode: ConfigUpdateFault; times: number } | null = null;
+  /** `apply_after_reconnect`: the update held back, and the connection it came on. */
+  lateUpdate: { message: Record<string, unknown>; from: object } | null = null;
 
   addDrop(rule: DropRule): void {
     this.drops.push({ times: 1, ...rule });
@@ -39,6 +43,7 @@ export class Faults {
     this.delayMs = 0;
     this.drops = [];
     this.configUpdate = null;
+    this.lateUpdate = null;
   }
 
   /** The rule that fires for this command at this point, if any (it is used up). */

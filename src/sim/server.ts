@@ -42,7 +42,19 @@ export type { RestartTiming };
 export type SimControlAction =
   | { type: "get_state" }
   | { type: "set_password"; password: string | null }
-  | { type: "create_backup"; date?: string; name?: string; agent_ids?: string[]; empty?: boolean }
+  | {
+      type: "create_backup";
+      date?: string;
+      name?: string;
+      agent_ids?: string[];
+      empty?: boolean;
+      /** false: a manual backup (`backup/generate`), which may carry any password. Default: automatic. */
+      automatic?: boolean;
+      /** The password it is encrypted with (default: the configured key). */
+      password?: string | null;
+      /** Made by another instance and uploaded to a shared location: HA lists it as not its own. */
+      instance_id?: string;
+    }
   | { type: "delete_backup"; backup_id: string }
   | { type: "set_agent_error"; agent_id: string; message: string | null }
   | { type: "set_manager_state"; state: ManagerStateEvent }
@@ -280,9 +292,10 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
             name: action.name ?? `Automatic backup ${state.haVersion}`,
             date,
             agentIds: action.agent_ids ?? state.config.create_backup.agent_ids,
-            password: state.config.create_backup.password,
-            withAutomaticSettings: true,
+            password: action.password !== undefined ? action.password : state.config.create_backup.password,
+            withAutomaticSettings: action.automatic ?? true,
             empty: action.empty,
+            instanceId: action.instance_id,
           },
           rng,
         );

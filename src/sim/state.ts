@@ -22,6 +22,8 @@ export interface SimBackup {
   copies: Map<string, SimCopy>;
   /** Locations the upload failed on or that were unavailable (core `KnownBackups.add`). */
   failed_agent_ids?: string[];
+  /** Another instance's id: a backup it uploaded to a location this instance shares. */
+  instance_id?: string;
 }
 
 export interface SimAgent {
@@ -80,13 +82,15 @@ export class SimState {
       agents[agentId] = { protected: copy.protected, size: copy.file.length };
     }
     if (Object.keys(agents).length === 0) return null;
+    // Core reports the automatic-settings flag only for its own backups (`is_our_automatic_backup`).
+    const own = b.instance_id === undefined || b.instance_id === this.instanceId;
     return {
       addons: [],
       agents,
       backup_id: b.backup_id,
       database_included: true,
       date: b.date,
-      extra_metadata: { instance_id: this.instanceId, with_automatic_settings: b.with_automatic_settings },
+      extra_metadata: { instance_id: b.instance_id ?? this.instanceId, with_automatic_settings: b.with_automatic_settings },
       failed_agent_ids: [...(b.failed_agent_ids ?? [])],
       // No add-ons or folders ever fail here (Supervisor fills these when one cannot be backed up).
       ...(backupFeatures(this.haVersion).failedAddonsFolders ? { failed_addons: [], failed_folders: [] } : {}),
@@ -94,7 +98,7 @@ export class SimState {
       homeassistant_included: true,
       homeassistant_version: b.homeassistant_version,
       name: b.name,
-      with_automatic_settings: b.with_automatic_settings,
+      with_automatic_settings: own ? b.with_automatic_settings : null,
     };
   }
 
@@ -117,6 +121,8 @@ export class SimState {
       /** The core version that made it (default: the instance's); it picks the SecureTar version. */
       haVersion?: string;
       empty?: boolean;
+      /** Made by another instance (default: this one). */
+      instanceId?: string;
     },
     rng: Rng,
   ): Promise<SimBackup> {
@@ -126,7 +132,7 @@ export class SimState {
         backupId,
         name: opts.name,
         date: opts.date,
-        instanceId: this.instanceId,
+        instanceId: opts.instanceId ?? this.instanceId,
         haVersion: opts.haVersion ?? this.haVersion,
         withAutomaticSettings: opts.withAutomaticSettings,
         folders: ["share"],
@@ -149,6 +155,7 @@ export class SimState {
       with_automatic_settings: opts.withAutomaticSettings,
       folders: ["share"],
       copies,
+      ...(opts.instanceId !== undefined && opts.instanceId !== this.instanceId ? { instance_id: opts.instanceId } : {}),
     };
     this.backups.set(backupId, backup);
     return backup;

@@ -143,6 +143,12 @@ export class SimConnection {
       if (result === NO_REPLY) return;
       if ((rule = faults.shouldDrop(type, "after_handle"))) return fire(rule);
       this.result(id, result);
+      // The held-back update lands right after a client that reconnected has read the config.
+      const late = faults.lateUpdate;
+      if (type === "backup/config/info" && late && late.from !== this) {
+        faults.lateUpdate = null;
+        await backupHandlers["backup/config/update"]!(this.ctx, late.message);
+      }
       if ((rule = faults.shouldDrop(type, "after_answer"))) {
         const late = rule;
         setTimeout(() => fire(late), 20);
@@ -252,6 +258,13 @@ export class SimConnection {
     if (type === "backup/config/update") {
       const mode = this.ctx.faults.takeConfigUpdateFault();
       if (mode === "fail_before_apply") throw new WsError("home_assistant_error", "Error saving backup config");
+      if (mode === "apply_after_reconnect") {
+        // Still in HA's queue when the connection dropped: it lands after the client, connected
+        // again, has read the config once more.
+        this.ctx.faults.lateUpdate = { message: msg, from: this };
+        this.drop();
+        return NO_REPLY;
+      }
       const result = await handler(this.ctx, msg);
       if (mode === "fail_after_apply") throw new WsError("home_assistant_error", "Error saving backup config");
       if (mode === "apply_then_drop") {

@@ -13,7 +13,7 @@ import type { CopyRecord, GenerationRecord, InstanceRecord, JournalEntry } from 
 import { RegistryMirror, type MirrorStatus } from "../registry/mirror.js";
 import { VAULT_MIRROR_META } from "../registry/vault-mirror.js";
 import { openRegistry, type Registry } from "../registry/registry.js";
-import { applyOfflineReport, verifyOnline, type VerifyOptions, type VerifySummary } from "../registry/verify.js";
+import { applyOfflineReport, canCheckOnline, emptySummary, verifyOnline, type VerifyOptions, type VerifySummary } from "../registry/verify.js";
 import { Vault, requestPersistentStorage } from "../registry/vault.js";
 import { judgeDrill, type DrillAnswer, type DrillOutcome } from "../flows/drill.js";
 import { RegistryError } from "../registry/model.js";
@@ -104,10 +104,8 @@ export class KeyringSession {
   async showStored(snapshot: InstanceSnapshot, url: string): Promise<void> {
     if (!snapshot.backup || this.instanceId) return;
     const r = await this.db();
-    const haInstanceId = snapshot.backup.info.backups.map((b) => b.extra_metadata?.instance_id).find((id): id is string => typeof id === "string");
-    const urlKey = `${url.replace(/\/+$/, "")}|${snapshot.core.location_name}`;
-    const instances = await r.instances();
-    const known = (haInstanceId ? instances.find((i) => i.haInstanceId === haInstanceId) : undefined) ?? instances.find((i) => i.urlKey === urlKey);
+    // The reconciliation's own rule (identity.ts): a foreign backup listed first changes nothing.
+    const known = await r.findInstance(snapshot.backup.info, url, snapshot.core.location_name, snapshot.backup.config.create_backup.password);
     if (!known || this.instanceId) return;
     this.instanceId = known.id;
     this.currentKey = snapshot.backup.config.create_backup.password;
@@ -248,7 +246,8 @@ export class KeyringSession {
         if (only.has(`${c.backupId}|${c.agentId}`) && fps.every((fp) => (c.ruledOut ?? []).includes(genOf.get(fp) ?? ""))) only.delete(`${c.backupId}|${c.agentId}`);
       }
     }
-    if (keys.length === 0 || only?.size === 0) return { checked: 0, opened: 0, failed: 0, otherKey: 0, notSupported: 0, mismatches: 0, skipped: 0 };
+    if (!canCheckOnline(conn)) return { ...emptySummary(), unavailable: true };
+    if (keys.length === 0 || only?.size === 0) return emptySummary();
     const summary = await verifyOnline(r, conn, this.instanceId, keys, { ...options, only });
     this.changes++; // the caller reads the facts next: not from a read that began before the checks
     await this.refresh();
@@ -269,7 +268,7 @@ export class KeyringSession {
     const g = this.facts.generations.find((x) => x.id === generationId);
     const key = g ? (this.loaded.get(g.fingerprint) ?? (g.status === "active" ? this.currentKey : null)) : null;
     if (!g || !key || !this.instanceId) throw new Error("key not held");
-    const { proven, guessed } = await r.backupsOpenedBy(this.instanceId, g.id, ctx.locationNames);
+    const { facts, guessed } = await r.backupsOpenedBy(this.instanceId, g.id, ctx.locationNames);
     const date = new Date();
     const text = renderEmergencyKit({
       key,
@@ -280,7 +279,7 @@ export class KeyringSession {
       timeZone: ctx.timeZone,
       haVersion: ctx.haVersion,
       generation: { number: g.number, fingerprint: g.fingerprint, startedAt: g.activatedAt ?? g.firstSeenAt },
-      backups: proven,
+      backups: facts,
       guessed,
       localize: ctx.localize,
     });
@@ -316,7 +315,7 @@ export class KeyringSession {
     const active = this.facts.active;
     if (this.currentKey === null || !this.instanceId || !active) throw new Error("no current key");
     const date = new Date();
-    const { proven, guessed } = await r.backupsOpenedBy(this.instanceId, active.id, ctx.locationNames);
+    const { facts, guessed } = await r.backupsOpenedBy(this.instanceId, active.id, ctx.locationNames);
     return {
       key: this.currentKey,
       instanceName: ctx.instanceName,
@@ -326,7 +325,7 @@ export class KeyringSession {
       timeZone: ctx.timeZone,
       haVersion: ctx.haVersion,
       generation: { number: active.number, fingerprint: active.fingerprint, startedAt: active.activatedAt ?? active.firstSeenAt },
-      backups: proven,
+      backups: facts,
       guessed,
       localize: ctx.localize,
     };

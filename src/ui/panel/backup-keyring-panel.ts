@@ -30,7 +30,8 @@ import { defaultLocks } from "../../common/locks.js";
 import { KEY_CHANGE_LOCK } from "../../flows/key-change/flow.js";
 import type { FlowCheckpoint } from "../../flows/key-change/ports.js";
 import { applyReminders, loadReminderSettings, saveReminderSettings, DEFAULT_REMINDER_SETTINGS, type ReminderSettings } from "../../flows/reminders.js";
-import { KitParseError } from "../../kit/parse.js";
+import { KitParseError, kitKeyCandidates, parseKitOrKey } from "../../kit/parse.js";
+import { compareKitClaims } from "../../flows/kit-claims.js";
 import { RegistryError, type CopyRecord, type GenerationRecord } from "../../registry/model.js";
 import { BackupFileError } from "../../backup-file/errors.js";
 import type { VerifyProgress } from "../../registry/verify.js";
@@ -294,7 +295,7 @@ export class BackupKeyringPanel extends LitElement {
       await this.openDrillFromRoute();
       // A fresh registry knows nothing about older backups: check the copies on HA's own disk with
       // the current key on its own (HA reads them locally; remote ones wait for "Verify all").
-      if (!this.localChecked && this.session.unsettledLocalCopies() > 0) {
+      if (!this.localChecked && this.features().canDecryptOnDownload && this.session.unsettledLocalCopies() > 0) {
         this.localChecked = true;
         void this.checkLocalInBackground();
       }
@@ -506,7 +507,7 @@ export class BackupKeyringPanel extends LitElement {
     }
   }
 
-  private async verify(only?: CopyRow, narrow?: { fingerprints?: string[]; scope: "local" | "candidates"; backups?: string[]; lead?: () => string }): Promise<void> {
+  private async verify(only?: CopyRow, narrow?: { fingerprints?: string[]; scope: "local" | "candidates"; backups?: string[]; lead?: () => string; alarm?: boolean }): Promise<void> {
     const conn = this.conn;
     if (!this.session?.ready || !conn || this.verifying) return;
     const t = this.i18n.localize;
@@ -521,8 +522,12 @@ export class BackupKeyringPanel extends LitElement {
         onProgress: (p) => (this.verifying = p),
         ...(narrow ? { fingerprints: narrow.fingerprints, scope: narrow.scope, backups: narrow.backups } : {}),
       });
-      const kind = sum.failed > 0 || sum.mismatches > 0 ? "warning" : "success";
-      const summary = t("panel.verify.summary", { checked: sum.checked, opened: sum.opened, failed: sum.failed, other_key: sum.otherKey, not_supported: sum.notSupported, mismatches: sum.mismatches });
+      // Only a withdrawn belief or a contradicting proof is a warning: an expected outcome, a copy
+      // HA cannot check and an error answer ("could not be checked") are not failures.
+      const kind = narrow?.alarm ? "error" : sum.unavailable ? "info" : sum.failed > 0 || sum.mismatches > 0 ? "warning" : "success";
+      const summary = sum.unavailable
+        ? t("panel.verify.needs_newer_ha")
+        : t("panel.verify.summary", { checked: sum.checked, opened: sum.opened, failed: sum.failed, other_key: sum.otherKey, not_supported: sum.notSupported, errors: sum.errors, mismatches: sum.mismatches });
       this.notice = { kind, text: narrow?.lead ? `${narrow.lead()} ${summary}` : summary };
     } catch (err) {
       this.showError(err);
@@ -532,15 +537,36 @@ export class BackupKeyringPanel extends LitElement {
     }
   }
 
+  /**
+   * What the kit's own block says (generation, fingerprint) against its key: a kit whose block
+   * belongs to another key was edited or mixed up, and the user must hear it.
+   */
+  private async kitClaims(text: string): Promise<{ text: string; alarm: boolean }> {
+    if (!this.session) return { text: "", alarm: false };
+    const t = this.i18n.localize;
+    const parsed = parseKitOrKey(text);
+    const registry = await this.session.openRegistry();
+    const fingerprints = await Promise.all(kitKeyCandidates(parsed).map((k) => registry.fingerprint(k)));
+    const claims = compareKitClaims(parsed, fingerprints, this.session.facts.generations);
+    if (claims.state === "mismatch") {
+      const text = claims.actual === null ? t("panel.load.claims_mismatch_unknown", { claimed: claims.claimed }) : t("panel.load.claims_mismatch", { claimed: claims.claimed, actual: claims.actual });
+      return { text, alarm: true };
+    }
+    if (claims.state === "other_registry") return { text: t("panel.load.claims_other_registry"), alarm: false };
+    return { text: "", alarm: false };
+  }
+
   /** For the load-kit dialog: null when loaded (the dialog closes), else the message it shows. */
   private async loadKit(text: string): Promise<string | null> {
     if (!this.session) return null;
     const t = this.i18n.localize;
     try {
       const res = await this.session.loadKit(text);
+      const claims = await this.kitClaims(text);
       const legacyNote = res.legacy ? ` ${t("panel.load.legacy_note")}` : "";
+      const claimsNote = claims.text ? ` ${claims.text}` : "";
       const loaded = res.generation === null ? t("panel.load.loaded_new") : t("panel.load.loaded", { generation: res.generation });
-      this.notice = { kind: "success", text: `${loaded}${legacyNote}` };
+      this.notice = { kind: claims.alarm ? "error" : "success", text: `${loaded}${claimsNote}${legacyNote}` };
       // Prove it online at once: the copies on HA's own disk and every copy the kit names, with
       // every form of the key loaded (as typed, and tidied when it looks like a generated key).
       const session = this.session;
@@ -548,10 +574,11 @@ export class BackupKeyringPanel extends LitElement {
         fingerprints: res.fingerprints,
         scope: "candidates",
         backups: res.listed,
+        alarm: claims.alarm,
         lead: () => {
           const g = session.generationOf(res.fingerprints);
           const proven = g ? new Set(session.facts.copies.filter((c) => c.generationId === g.id && c.confidence === "verified" && !c.deleted).map((c) => c.backupId)).size : 0;
-          return (g ? t("panel.load.proven", { generation: g.number, count: proven }) : t("panel.load.loaded_new")) + legacyNote;
+          return (g ? t("panel.load.proven", { generation: g.number, count: proven }) : t("panel.load.loaded_new")) + claimsNote + legacyNote;
         },
       });
       return null;
@@ -749,7 +776,8 @@ export class BackupKeyringPanel extends LitElement {
       <bk-reminder-settings .localize=${t} .settings=${this.reminderSettings}
         @settings-changed=${(e: CustomEvent<ReminderSettings>) => this.changeReminders(e.detail)}></bk-reminder-settings>
       <bk-vault-settings .localize=${t} .session=${this.session} ?hasCurrentKey=${s.backup?.config.create_backup.password != null}></bk-vault-settings>
-      <bk-journal-list .localize=${t} .language=${this.dateLanguage} .timeZone=${this.timeZone(s)} .entries=${f.journal}></bk-journal-list>
+      <bk-journal-list .localize=${t} .language=${this.dateLanguage} .timeZone=${this.timeZone(s)} .entries=${f.journal}
+        .locationName=${(id: string) => agentName(id, s.backup?.agents ?? [])}></bk-journal-list>
     `;
   }
 

@@ -109,8 +109,9 @@ describe("panel with the registry", () => {
     await waitFor(() => /Backups: \d+ proven, 0 probably \(not checked\), 1 unknown/.test(text()), "all proven but one", 30000);
     // No key is ever shown without "Show".
     for (const k of keys) expect(text()).not.to.contain(k);
-    expect(text()).to.contain("Backup");
-    expect(text()).to.contain("opens with generation");
+    // History names the locations as HA does and says what was proven, never a raw code.
+    expect(text()).to.match(/Backup \w+ on (Local|Cloud) is proven to open with generation \d/);
+    expect(text()).not.to.match(/on (hassio|cloud)\.\w+|could not be opened/);
   });
 
   it("an old generated key typed loosely (lower case, spaces) is checked online in every form and proven at once", async () => {
@@ -134,6 +135,18 @@ describe("panel with the registry", () => {
     expect(kit).to.contain(s.url);
     await waitFor(() => text().includes("Downloaded"), "kit state in overview");
     expect(text()).to.contain("Emergency kit for generation 1 downloaded");
+  });
+
+  it("a kit whose own block belongs to another key is called out loudly (edited or mixed up)", async () => {
+    const s = await sim();
+    await mount(s);
+    const keys = await s.control<string[]>({ type: "demo_keys" });
+    const current = (await captureDownload(() => button("Download emergency kit").click())).text;
+    // The current kit's block (generation 1, its fingerprint) with the first demo key in it.
+    await loadKey(current.replace(keys[2]!, keys[0]!));
+    await waitFor(() => text().includes("this kit's own block says it is key generation 1, but its key is not that generation's key"), "the mismatch is said");
+    const alert = [...panel.shadowRoot!.querySelectorAll(".notice")].find((n) => n.textContent!.includes("own block says"));
+    expect(alert?.getAttribute("role")).to.equal("alert");
   });
 
   it("a wrong kit is refused with a message that does not repeat it", async () => {

@@ -286,4 +286,41 @@ describe("fault injection", () => {
     await sim.control({ type: "set_password", password: original });
     conn.close();
   });
+
+  it("config/update can stay in HA's queue: the connection drops, and the key lands only after a client read the config again", async () => {
+    const conn = closeAfterTest(await connectHA(sim.url, sim.adminToken));
+    const current = async () => ((await sim.control({ type: "get_state" })) as { config: { create_backup: { password: string } } }).config.create_backup.password;
+    const original = await current();
+    await sim.control({ type: "fault", config_update: "apply_after_reconnect" });
+    await assert.rejects(conn.sendMessagePromise({ type: "backup/config/update", create_backup: { password: "DDDD-DDDD-DDDD-DDDD-DDDD-DDDD-DDDD" } }));
+    assert.equal(await current(), original, "not applied yet");
+    await new Promise<void>((r) => conn.addEventListener("ready", () => r()));
+    const read = await conn.sendMessagePromise<{ config: { create_backup: { password: string } } }>({ type: "backup/config/info" });
+    assert.equal(read.config.create_backup.password, original, "the read after the reconnect still sees the old key");
+    assert.equal(await current(), "DDDD-DDDD-DDDD-DDDD-DDDD-DDDD-DDDD", "then HA applies it");
+    await sim.control({ type: "set_password", password: original });
+    conn.close();
+  });
+});
+
+describe("backups of other instances and manual ones", () => {
+  it("a backup another instance uploaded to a shared location is listed with with_automatic_settings null, as core does", async () => {
+    const other = "a".repeat(32);
+    const made = (await sim.control({ type: "create_backup", name: "From the cabin", agent_ids: ["hassio.nas"], instance_id: other })) as { backup_id: string };
+    const manual = (await sim.control({ type: "create_backup", name: "By hand", agent_ids: ["hassio.local"], automatic: false, password: "Some-other-password" })) as { backup_id: string };
+    try {
+      const info = await admin.sendMessagePromise<BackupInfo>({ type: "backup/info" });
+      const foreign = info.backups.find((b) => b.backup_id === made.backup_id)!;
+      assert.equal(foreign.extra_metadata.instance_id, other);
+      assert.equal(foreign.with_automatic_settings, null);
+      const own = info.backups.find((b) => b.backup_id === manual.backup_id)!;
+      assert.equal(own.with_automatic_settings, false);
+      assert.notEqual(own.extra_metadata.instance_id, other);
+      // The manual one opens with the password it was given, not with the configured key.
+      await admin.sendMessagePromise({ type: "backup/can_decrypt_on_download", backup_id: manual.backup_id, agent_id: "hassio.local", password: "Some-other-password" });
+    } finally {
+      await sim.control({ type: "delete_backup", backup_id: made.backup_id });
+      await sim.control({ type: "delete_backup", backup_id: manual.backup_id });
+    }
+  });
 });
