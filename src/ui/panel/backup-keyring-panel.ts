@@ -222,7 +222,10 @@ export class BackupKeyringPanel extends LitElement {
       onAvailable: async () => {
         this.reconnecting = false;
         await this.reload();
-        return conn === this.conn && this.status === "ready" && (this.snapshot?.user.is_admin ?? false);
+        if (conn !== this.conn) return false;
+        // HA answered with an error (shown as the panel's error): load again after a pause.
+        if (this.status === "error" && this.errorCode === "ha_error") throw new Error("backup load failed");
+        return this.status === "ready" && (this.snapshot?.user.is_admin ?? false);
       },
       onUnavailable: () => (this.reconnecting = true),
     });

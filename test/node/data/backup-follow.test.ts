@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Connection } from "home-assistant-js-websocket";
-import type { BackupInfo, ManagerStateEvent } from "../../../src/data/backup.js";
+import { fetchBackupInfo, type ManagerStateEvent } from "../../../src/data/backup.js";
 import { followBackup } from "../../../src/data/backup-follow.js";
 import { startSimulatedHA, type SimHandle } from "../../../src/sim/main.js";
 import { connectHA } from "../../support/ha-client.js";
@@ -26,7 +26,7 @@ async function backupAfterRestart(sim: SimHandle, conn: Connection, other: Conne
       onEvent: (ev) => listeners.forEach((l) => l(ev)),
       onAvailable: async () => {
         // What a panel would load first; it must never meet an unknown_command.
-        const info = await conn.sendMessagePromise<BackupInfo>({ type: "backup/info" });
+        const info = await fetchBackupInfo(conn);
         loads.push(info.state);
         firstLoad.fn();
         return true;
@@ -48,7 +48,7 @@ async function backupAfterRestart(sim: SimHandle, conn: Connection, other: Conne
     const done = signal<ManagerStateEvent>((ev) => ev.state === "completed");
     listeners.add(done.fn);
     // Wait out "blocked", then make a backup from another connection: its events must reach us.
-    while ((await other.sendMessagePromise<BackupInfo>({ type: "backup/info" })).state !== "idle") await new Promise((r) => setTimeout(r, 10));
+    while ((await fetchBackupInfo(other)).state !== "idle") await new Promise((r) => setTimeout(r, 10));
     await other.sendMessagePromise({ type: "backup/generate", agent_ids: ["hassio.local"], name: "After restart" });
     return await done.when;
   } finally {
