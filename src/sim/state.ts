@@ -71,8 +71,12 @@ export class SimState {
     return Object.fromEntries(this.agents.filter((a) => a.error).map((a) => [a.agent_id, a.error!]));
   }
 
-  /** Whether a location encrypts: its config entry, else "a key is set" (core `_async_upload_backup`). */
+  /**
+   * Whether a location encrypts: its config entry, else "a key is set" (core `_async_upload_backup`).
+   * Before 2025.2 there was no per-location setting: every copy is the one file written.
+   */
   agentProtected(agentId: string): boolean {
+    if (!backupFeatures(this.haVersion).perLocationProtected) return this.config.create_backup.password !== null;
     const entry = this.config.agents[agentId];
     return entry ? entry.protected : this.config.create_backup.password !== null;
   }
