@@ -18,6 +18,13 @@ function signal<T>(test: (v: T) => boolean = () => true): { fn: (v: T) => void; 
   return { fn: (v) => test(v) && resolve(v), when };
 }
 
+/** `p`, or a failure naming `what` when it has not settled within `ms` (a hang would end only at the file's timeout). */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer!: ReturnType<typeof setTimeout>;
+  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms)));
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}
+
 async function backupAfterRestart(sim: SimHandle, conn: Connection, other: Connection) {
   const listeners = new Set<(ev: ManagerStateEvent) => void>();
   const loads: string[] = [];
@@ -109,12 +116,12 @@ describe("followBackup across an HA restart", () => {
     await sim.control({ type: "restart", down_ms: 0, hold: true });
     await sim.control({ type: "fault", fail: { command: "backup/info", times: 2, message: "Agent listing failed" } });
     await sim.control({ type: "finish_start" });
-    await loaded.when;
+    await within(loaded.when, 10_000, "successful load after the failed ones");
     assert.deepEqual(errors, [{ message: "Agent listing failed", retryInMs: 10 }, { message: "Agent listing failed", retryInMs: 20 }], "each failure shown, the pause growing");
     // Subscribed once the load worked: a backup made elsewhere reaches onEvent.
     while ((await fetchBackupInfo(other)).state !== "idle") await new Promise((r) => setTimeout(r, 10));
     await other.sendMessagePromise({ type: "backup/generate", agent_ids: ["hassio.local"], name: "Heard" });
-    assert.equal((await completed.when).state, "completed");
+    assert.equal((await within(completed.when, 10_000, "backup event")).state, "completed");
     follower.close();
   });
 });
