@@ -326,7 +326,8 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
       case "get_state":
         return {
           config: structuredClone(state.config),
-          backups: state.listBackups(),
+          // Always the newest shape (an `agents` map), whatever version is simulated: tests read it.
+          backups: state.listBackups("9999.1.0"),
           notifications: [...state.notifications.values()],
           manager_state: state.managerEvent,
           faults: faults.describe(),

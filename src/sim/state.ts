@@ -87,8 +87,8 @@ export class SimState {
    * `agent_ids` plus the `protected`/`size` of the first location that lists it, and no
    * `extra_metadata` (2025.1 `AgentBackup.as_frontend_json` leaves it out).
    */
-  toContent(b: SimBackup, onlyAgents?: Set<string>): BackupContent | null {
-    const features = backupFeatures(this.haVersion);
+  toContent(b: SimBackup, onlyAgents?: Set<string>, shapeOf = this.haVersion): BackupContent | null {
+    const features = backupFeatures(shapeOf);
     const erroring = new Set(this.agents.filter((a) => a.error).map((a) => a.agent_id));
     const agents: BackupContent["agents"] = {};
     // Core asks its agents in their order; the first one that lists the backup shapes it in 2025.1.
@@ -123,9 +123,10 @@ export class SimState {
     };
   }
 
-  listBackups(): BackupContent[] {
+  /** `backup/info`'s list; `shapeOf` another version's shape (the test control uses the newest's). */
+  listBackups(shapeOf = this.haVersion): BackupContent[] {
     return [...this.backups.values()]
-      .map((b) => this.toContent(b))
+      .map((b) => this.toContent(b, undefined, shapeOf))
       .filter((c): c is BackupContent => c !== null)
       .sort((a, b) => a.date.localeCompare(b.date));
   }
