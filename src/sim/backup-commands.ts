@@ -191,7 +191,11 @@ function startBackup(
       }
     }
     if (!(await pause(host.stageDelayMs, signal))) return;
-    if (features.uploadProgress) stage("cleaning_up");
+    if (features.uploadProgress) {
+      // Cleaning up (deleting backups beyond the retention) takes its time, as in core.
+      stage("cleaning_up");
+      if (!(await pause(host.stageDelayMs, signal))) return;
+    }
     deleteBackupsExceedingCopies(state);
     if (agentErrors.length > 0) {
       set(createEvent(features, "failed", null, "upload_failed"));

@@ -470,7 +470,8 @@ export class BackupKeyringPanel extends LitElement {
    */
   private async checkLocalInBackground(): Promise<void> {
     const conn = this.conn;
-    if (!this.session?.ready || !conn) return;
+    // HA before 2025.2 has no backup/can_decrypt_on_download: nothing to check online.
+    if (!this.session?.ready || !conn || !this.features().canDecryptOnDownload) return;
     const abort = new AbortController();
     this.backgroundCheck = { abort, done: 0, total: 0 };
     try {
