@@ -332,6 +332,8 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
           manager_state: state.managerEvent,
           faults: faults.describe(),
           phase,
+          // A restart step still to come (the end of "down" or of "starting").
+          restart_pending: restartTimers.size > 0,
           connections: connections.size,
         };
       case "set_password":

@@ -98,6 +98,8 @@ describe("restart", () => {
     await sim.control({ type: "finish_start" });
     await restarted;
     assert.equal(await phaseOf(sim), "blocked");
+    // The pending end of "down" is gone: it would put HA back to "starting" a minute from now.
+    assert.equal(((await sim.control({ type: "get_state" })) as { restart_pending: boolean }).restart_pending, false);
     const raw = closeAfterTest(await rawSocket(sim.url, sim.adminToken));
     raw.send({ id: 1, type: "backup/subscribe_events" });
     assert.deepEqual(await raw.next(), { id: 1, type: "event", event: { manager_state: "blocked" } });
