@@ -58,7 +58,7 @@ const USAGE = `Simulated Home Assistant (WebSocket API, backup commands, real Se
   --serve DIR       serve DIR/panel/index.html at / and DIR/dist at /local/backup-keyring/
   --backups N       number of demo backups (default 30)
   --restart-after S restart once after S seconds: connections close, backup commands answer
-                    unknown_command while starting, the manager is blocked, then idle again
+                    unknown_command while starting, the manager is blocked (2025.3+), then idle
   --encrypted-mount NAME  add an encrypted network-storage location hassio.NAME holding every
                     demo backup (HA Cloud holds only the newest one)
 `;
