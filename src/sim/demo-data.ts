@@ -20,7 +20,7 @@ export interface DemoOptions {
   now: Date;
   haVersion: string;
   backups?: number;
-  /** A further encrypted network-storage location `hassio.<name>` holding every backup. */
+  /** Further encrypted network-storage locations `hassio.<name>` (comma-separated names) holding every backup. */
   encryptedMount?: string;
 }
 
@@ -40,17 +40,19 @@ export async function createDemoState(opts: DemoOptions): Promise<SimState> {
   // Keys change a third and two thirds of the way through.
   const changeAt = [start + (end - start) / 3, start + (2 * (end - start)) / 3];
 
-  const mount = opts.encryptedMount ? `hassio.${opts.encryptedMount}` : null;
+  // Several names, comma-separated, make several such locations.
+  const mountNames = (opts.encryptedMount ?? "").split(",").map((n) => n.trim()).filter(Boolean);
+  const mounts = mountNames.map((n) => `hassio.${n}`);
   const config: BackupConfig = {
     agents: {
       "hassio.local": { protected: true, retention: null },
       "cloud.cloud": { protected: true, retention: null },
       "hassio.nas": { protected: false, retention: { copies: 30, days: null } },
-      ...(mount ? { [mount]: { protected: true, retention: null } } : {}),
+      ...Object.fromEntries(mounts.map((m) => [m, { protected: true, retention: null }])),
     },
     automatic_backups_configured: true,
     create_backup: {
-      agent_ids: ["hassio.local", "cloud.cloud", "hassio.nas", ...(mount ? [mount] : [])],
+      agent_ids: ["hassio.local", "cloud.cloud", "hassio.nas", ...mounts],
       include_addons: null,
       include_all_addons: true,
       include_database: true,
@@ -67,7 +69,7 @@ export async function createDemoState(opts: DemoOptions): Promise<SimState> {
     schedule: { days: [], recurrence: "daily", time: null },
   };
   const agents = DEMO_AGENTS.map((a) => ({ ...a }));
-  if (mount) agents.push({ agent_id: mount, name: opts.encryptedMount!, error: null });
+  mountNames.forEach((name, i) => agents.push({ agent_id: mounts[i]!, name, error: null }));
   const state = new SimState({ instanceId, haVersion: opts.haVersion, config, agents });
   state.demoKeys = keys;
 
@@ -86,7 +88,7 @@ export async function createDemoState(opts: DemoOptions): Promise<SimState> {
     const agentIds = ["hassio.local", "hassio.nas"];
     if (i === count - 1) agentIds.push("cloud.cloud");
     if (i % 7 === 0) agentIds.push("hassio.offsite");
-    if (mount) agentIds.push(mount);
+    agentIds.push(...mounts);
     const backup = await state.createBackup(
       { name, date, agentIds, password: keys[generation]!, withAutomaticSettings: automatic, mislabelAgent: i === mislabelIndex ? "hassio.local" : undefined, haVersion: version },
       rng,

@@ -59,8 +59,8 @@ const USAGE = `Simulated Home Assistant (WebSocket API, backup commands, real Se
   --backups N       number of demo backups (default 30)
   --restart-after S restart once after S seconds: connections close, backup commands answer
                     unknown_command while starting, the manager is blocked (2025.3+), then idle
-  --encrypted-mount NAME  add an encrypted network-storage location hassio.NAME holding every
-                    demo backup (HA Cloud holds only the newest one)
+  --encrypted-mount NAME[,NAME2]  add encrypted network-storage locations hassio.NAME holding
+                    every demo backup (HA Cloud holds only the newest one)
 `;
 
 if (isMain()) {

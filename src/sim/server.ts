@@ -38,7 +38,7 @@ export interface SimOptions {
   /** Restart once, this many seconds after starting (connections closed, then HA starts again). */
   restartAfter?: number;
   /**
-   * Adds an encrypted network-storage location `hassio.<name>` that holds every demo backup, as
+   * Adds encrypted network-storage locations `hassio.<name>` (comma-separated names) that hold every demo backup, as
    * `hassio.local` does (for tests and benchmarks that need many copies on a third encrypted
    * location: HA Cloud keeps only the newest backup).
    */

@@ -379,4 +379,12 @@ describe("a third encrypted location for tests and benchmarks (option encryptedM
     assert.ok(agents.some((a) => a.agent_id === "hassio.nas_encrypted" && a.name === "nas_encrypted"));
     assert.equal((await configOf(c)).agents["hassio.nas_encrypted"]?.protected, true);
   });
+
+  it("several names make several: 10 000-backup benchmarks get three encrypted locations holding every backup", async () => {
+    const s = closeAfterTest(await startSimulatedHA({ port: 0, backups: 3, encryptedMount: "nas_a,nas_b", now: "2026-03-01T12:00:00Z" }));
+    const c = closeAfterTest(await connectHA(s.url, s.adminToken));
+    for (const b of (await infoOf(c)).backups) {
+      assert.deepEqual(["hassio.local", "hassio.nas_a", "hassio.nas_b"].map((id) => b.agents[id]?.protected), [true, true, true]);
+    }
+  });
 });
