@@ -1,7 +1,10 @@
 // Fault injection for tests: drop the connection around a given command, delay answers, make
+// Fault injection for tests: drop the connection around a given command, delay answers, make
 // `backup/config/update` fail before or after it applies the change, or apply it only after the
 // client has reconnected and read the config again (an update still in HA's queue when the
-// connection dropped).
+// connection dropped); answer a command with an error; make the next backup unable to save some
+// add-ons or folders.
+import type { AddonInfo } from "../data/backup.js";
 export type DropPoint = "before" | "after_handle" | "after_answer";
 export type ConfigUpdateFault = "fail_before_apply" | "fail_after_apply" | "apply_then_drop" | "apply_after_reconnect";
 
@@ -24,12 +27,84 @@ export interface DropRule {
   skip?: number;
 }
 
+/** Answer a command with an error instead of handling it (e.g. a backup/info that fails once). */
+export interface FailRule {
+  command: string;
+  code?: string;
+  message?: string;
+  times?: number;
+  skip?: number;
+}
+
+/** Hold the answer to a command (matching ones only, `times` of them) until `ms` passed or the faults are cleared. */
+export interface DelayRule {
+  ms: number;
+  command?: string;
+  times?: number;
+}
+
+/** What Supervisor cannot back up in the next backup (add-ons it fails to save, folders it fails to read). */
+export interface BackupFailures {
+  addons?: AddonInfo[];
+  folders?: string[];
+}
+
 export class Faults {
   delayMs = 0;
   private drops: DropRule[] = [];
+  private fails: FailRule[] = [];
+  private delays: DelayRule[] = [];
+  private held = new Set<() => void>();
+  private backupFailures: BackupFailures | null = null;
   private configUpdate: { mode: ConfigUpdateFault; times: number } | null = null;
   /** `apply_after_reconnect`: the update held back, and the connection it came on. */
   lateUpdate: { message: Record<string, unknown>; from: object } | null = null;
+
+  addFail(rule: FailRule): void {
+    this.fails.push({ times: 1, code: "home_assistant_error", message: "Unknown error", ...rule });
+  }
+
+  /** The error to answer this command with, if a rule fires (it is used up). */
+  shouldFail(command: string): { code: string; message: string } | null {
+    const rule = this.fails.find((r) => r.command === command && (r.times ?? 1) > 0);
+    if (!rule) return null;
+    if ((rule.skip ?? 0) > 0) {
+      rule.skip!--;
+      return null;
+    }
+    rule.times = (rule.times ?? 1) - 1;
+    return { code: rule.code!, message: rule.message! };
+  }
+
+  addDelay(rule: DelayRule): void {
+    this.delays.push({ times: 1, ...rule });
+  }
+
+  /** Waits as a matching delay rule says (used up), or not at all; `clear()` ends the wait. */
+  async hold(command: string): Promise<void> {
+    const rule = this.delays.find((r) => (r.command === undefined || r.command === command) && (r.times ?? 1) > 0);
+    if (!rule) return;
+    rule.times = (rule.times ?? 1) - 1;
+    await new Promise<void>((resolve) => {
+      const release = () => {
+        clearTimeout(timer);
+        this.held.delete(release);
+        resolve();
+      };
+      const timer = setTimeout(release, rule.ms);
+      this.held.add(release);
+    });
+  }
+
+  setBackupFailures(f: BackupFailures | null): void {
+    this.backupFailures = f;
+  }
+
+  takeBackupFailures(): { addons: AddonInfo[]; folders: string[] } | null {
+    const f = this.backupFailures;
+    this.backupFailures = null;
+    return f ? { addons: f.addons ?? [], folders: f.folders ?? [] } : null;
+  }
 
   addDrop(rule: DropRule): void {
     this.drops.push({ times: 1, ...rule });
@@ -42,8 +117,12 @@ export class Faults {
   clear(): void {
     this.delayMs = 0;
     this.drops = [];
+    this.fails = [];
+    this.delays = [];
+    this.backupFailures = null;
     this.configUpdate = null;
     this.lateUpdate = null;
+    for (const release of [...this.held]) release();
   }
 
   /** The rule that fires for this command at this point, if any (it is used up). */
@@ -65,6 +144,13 @@ export class Faults {
   }
 
   describe(): unknown {
-    return { delayMs: this.delayMs, drops: this.drops.filter((d) => (d.times ?? 1) > 0), configUpdate: this.configUpdate };
+    return {
+      delayMs: this.delayMs,
+      drops: this.drops.filter((d) => (d.times ?? 1) > 0),
+      fails: this.fails.filter((f) => (f.times ?? 1) > 0),
+      delays: this.delays.filter((d) => (d.times ?? 1) > 0),
+      backupFailures: this.backupFailures,
+      configUpdate: this.configUpdate,
+    };
   }
 }

@@ -8,7 +8,9 @@ import type { ManagerStateEvent } from "../data/backup.js";
 import { backupHandlers } from "./backup-commands.js";
 import { createDemoState } from "./demo-data.js";
 import { FrontendStorage } from "./frontend-storage.js";
-import { Faults, type ConfigUpdateFault, type DropPoint, type RestartTiming } from "./faults.js";
+import { Faults, type BackupFailures, type ConfigUpdateFault, type DropPoint, type DelayRule, type FailRule, type RestartTiming } from "./faults.js";
+import { backupFeatures } from "../data/ha-version.js";
+import type { AddonInfo } from "../data/backup.js";
 import { handleHttp } from "./http.js";
 import { systemRng } from "./random.js";
 import { signPath, verifySignedPath } from "./signed-path.js";
@@ -35,6 +37,12 @@ export interface SimOptions {
   stageDelayMs?: number;
   /** Restart once, this many seconds after starting (connections closed, then HA starts again). */
   restartAfter?: number;
+  /**
+   * Adds encrypted network-storage locations `hassio.<name>` (comma-separated names) that hold every demo backup, as
+   * `hassio.local` does (for tests and benchmarks that need many copies on a third encrypted
+   * location: HA Cloud keeps only the newest backup).
+   */
+  encryptedMount?: string;
 }
 
 export type { RestartTiming };
@@ -54,11 +62,25 @@ export type SimControlAction =
       password?: string | null;
       /** Made by another instance and uploaded to a shared location: HA lists it as not its own. */
       instance_id?: string;
+      /** Write these locations' inner archives as SecureTar v1. */
+      v1_agent_ids?: string[];
+      addons?: AddonInfo[];
     }
   | { type: "delete_backup"; backup_id: string }
   | { type: "set_agent_error"; agent_id: string; message: string | null }
   | { type: "set_manager_state"; state: ManagerStateEvent }
-  | { type: "fault"; drop?: { command: string; when: DropPoint; times?: number; skip?: number; restart?: RestartTiming }; delay_ms?: number; config_update?: ConfigUpdateFault | null }
+  | {
+      type: "fault";
+      drop?: { command: string; when: DropPoint; times?: number; skip?: number; restart?: RestartTiming };
+      delay_ms?: number;
+      config_update?: ConfigUpdateFault | null;
+      /** Answer a command with an error (default home_assistant_error "Unknown error"). */
+      fail?: FailRule;
+      /** Hold matching answers until `ms` passed or the faults are cleared. */
+      delay?: DelayRule;
+      /** The next backup cannot save these add-ons or folders. */
+      backup_failures?: BackupFailures | null;
+    }
   | { type: "clear_faults" }
   | { type: "drop_connections" }
   | ({ type: "restart" } & RestartTiming)
@@ -81,7 +103,7 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
   const state =
     options.state && existsSync(options.state)
       ? SimState.load(options.state)
-      : await createDemoState({ seed, now: options.now ? new Date(options.now) : new Date(), haVersion, backups: options.backups });
+      : await createDemoState({ seed, now: options.now ? new Date(options.now) : new Date(), haVersion, backups: options.backups, encryptedMount: options.encryptedMount });
   state.haVersion = haVersion;
   const persist = () => {
     if (options.state) state.save(options.state);
@@ -94,7 +116,11 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
     { id: "a1b2c3d4e5f60718293a4b5c6d7e8f90", name: "Owner", is_admin: true, is_owner: true, token: adminToken },
     { id: "0f9e8d7c6b5a49382716f5e4d3c2b1a0", name: "Guest", is_admin: false, is_owner: false, token: userToken },
   ];
-  const secret = randomBytes(32);
+  // Core keeps the signing secret in `hass.data` (`http/auth.py` `async_sign_path`): a new one
+  // for every run of the process, so a restart ends every signed URL.
+  let secret = randomBytes(32);
+  // Aborted when the process "ends" (a restart): what ran in it, like a backup job, ends too.
+  let processLife = new AbortController();
   const faults = new Faults();
   const backupSubscribers = new Set<(ev: ManagerStateEvent) => void>();
   const eventSubscribers = new Set<(ev: Record<string, unknown>) => void>();
@@ -138,9 +164,12 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
     backupLoaded: () => loaded?.promise ?? Promise.resolve(),
     stageDelayMs: options.stageDelayMs ?? 150,
     persist,
+    processSignal: () => processLife.signal,
+    takeBackupFailures: () => faults.takeBackupFailures(),
     publish(ev) {
       for (const l of backupSubscribers) l(ev);
     },
+    // Read at call time: a restart replaces the secret.
     signPath: (path, expires, user) => signPath(secret, path, expires, user.id),
     getConfig: () => ({
       allowlist_external_dirs: [],
@@ -195,6 +224,8 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
       {
         state,
         adminTokens: [adminToken],
+        // Until the backup integration has loaded, its HTTP views are not registered (aiohttp: 404).
+        backupViews: () => phase === "running" || phase === "blocked",
         signedByAdmin: (u) => {
           const userId = verifySignedPath(secret, u);
           return users.some((x) => x.id === userId && x.is_admin);
@@ -210,6 +241,10 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
   });
   // aiohttp (HA's web server) keeps idle connections for 75 s; Node's default of 5 s races clients.
   server.keepAliveTimeout = 75_000;
+  // While "down" nothing answers: HA's web server is not running (the connection is cut).
+  server.on("connection", (socket) => {
+    if (phase === "down") socket.destroy();
+  });
   // aiohttp's default limit for a received WebSocket message is 4 MiB; a larger one closes the
   // connection with 1009 (message too big), as HA does.
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_MESSAGE_BYTES });
@@ -233,13 +268,25 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
   const port = (server.address() as AddressInfo).port;
   const host = options.host ?? "127.0.0.1";
 
-  /** Loads the backup integration: its commands answer again, the manager is blocked, then idle. */
+  /**
+   * Loads the backup integration: its commands answer again. From 2025.3 the manager reports
+   * `blocked` until HA has started (core PR #139499: `BlockedEvent` until `async_at_started`
+   * sends `IdleEvent`); before that it was idle from the start.
+   */
   const finishStart = (blockedMs: number) => {
     if (phase !== "starting" && phase !== "down") return;
-    phase = "blocked";
-    state.managerEvent = { manager_state: "blocked" };
+    // Called while still "down" (e.g. `finish_start` right after `restart`): start now.
+    for (const timer of restartTimers) clearTimeout(timer);
+    restartTimers.clear();
     loaded?.resolve();
     loaded = null;
+    if (!backupFeatures(state.haVersion).blockedState) {
+      phase = "running";
+      state.managerEvent = { manager_state: "idle" };
+      return;
+    }
+    phase = "blocked";
+    state.managerEvent = { manager_state: "blocked" };
     later(blockedMs, () => {
       phase = "running";
       state.managerEvent = { manager_state: "idle" };
@@ -247,25 +294,45 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
     });
   };
 
+  const restartTimers = new Set<NodeJS.Timeout>();
+  const laterInRestart = (ms: number, fn: () => void) => {
+    const t = setTimeout(() => {
+      restartTimers.delete(t);
+      timers.delete(t);
+      fn();
+    }, ms);
+    restartTimers.add(t);
+    timers.add(t);
+  };
+
   let blockedMsOnFinish = 300;
+  /** Who waits for HA to accept connections again (the `restart` control resolves then). */
+  const restartWaiters: (() => void)[] = [];
   const restart = (t: RestartTiming = {}): Promise<void> => {
     for (const timer of timers) clearTimeout(timer);
     timers.clear();
+    restartTimers.clear();
     phase = "down";
+    // The old process ends: its running backup job, its signing secret, its manager state.
+    processLife.abort();
+    processLife = new AbortController();
+    secret = randomBytes(32);
     let resolve!: () => void;
     loaded = { promise: new Promise<void>((r) => (resolve = r)), resolve: () => resolve() };
     // Nothing survives in memory but what core keeps in its store (config, backups).
     state.lastActionEvent = null;
-    state.managerEvent = { manager_state: "blocked" };
+    state.managerEvent = { manager_state: backupFeatures(state.haVersion).blockedState ? "blocked" : "idle" };
     for (const c of connections) c.drop();
+    server.closeAllConnections();
     blockedMsOnFinish = t.blocked_ms ?? 300;
-    return new Promise<void>((started) =>
-      later(t.down_ms ?? 300, () => {
+    return new Promise<void>((started) => {
+      restartWaiters.push(started);
+      laterInRestart(t.down_ms ?? 300, () => {
         phase = "starting";
-        if (!t.hold) later(t.starting_ms ?? 1000, () => finishStart(blockedMsOnFinish));
-        started();
-      }),
-    );
+        if (!t.hold) laterInRestart(t.starting_ms ?? 1000, () => finishStart(blockedMsOnFinish));
+        restartWaiters.splice(0).forEach((r) => r());
+      });
+    });
   };
   if (options.restartAfter !== undefined) later(options.restartAfter * 1000, () => void restart());
 
@@ -274,11 +341,14 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
       case "get_state":
         return {
           config: structuredClone(state.config),
-          backups: state.listBackups(),
+          // Always the newest shape (an `agents` map), whatever version is simulated: tests read it.
+          backups: state.listBackups("9999.1.0"),
           notifications: [...state.notifications.values()],
           manager_state: state.managerEvent,
           faults: faults.describe(),
           phase,
+          // A restart step still to come (the end of "down" or of "starting").
+          restart_pending: restartTimers.size > 0,
           connections: connections.size,
         };
       case "set_password":
@@ -296,6 +366,8 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
             withAutomaticSettings: action.automatic ?? true,
             empty: action.empty,
             instanceId: action.instance_id,
+            v1Agents: action.v1_agent_ids,
+            addons: action.addons,
           },
           rng,
         );
@@ -320,6 +392,9 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
         if (action.drop) faults.addDrop(action.drop);
         if (action.delay_ms !== undefined) faults.delayMs = action.delay_ms;
         if (action.config_update !== undefined) faults.setConfigUpdate(action.config_update);
+        if (action.fail) faults.addFail(action.fail);
+        if (action.delay) faults.addDelay(action.delay);
+        if (action.backup_failures !== undefined) faults.setBackupFailures(action.backup_failures);
         return faults.describe();
       case "clear_faults":
         faults.clear();
@@ -333,9 +408,13 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
         await restart(timing);
         return null;
       }
-      case "finish_start":
+      case "finish_start": {
+        // From "down" too: HA comes up at once instead of when the down time runs out.
+        const wasDown = phase === "down";
         finishStart(blockedMsOnFinish);
+        if (wasDown) restartWaiters.splice(0).forEach((r) => r());
         return null;
+      }
       case "demo_keys":
         return [...state.demoKeys];
       case "command_log":

@@ -6,6 +6,7 @@ import { backupFeatures } from "../data/ha-version.js";
 import { backupCommandAvailable, backupHandlers, type BackupHost } from "./backup-commands.js";
 import type { DropRule, Faults, RestartTiming } from "./faults.js";
 import type { FrontendStorage } from "./frontend-storage.js";
+import { parsePythonJson } from "./py-json.js";
 import { WsError, validate } from "./validate.js";
 
 export interface SimUser {
@@ -96,7 +97,8 @@ export class SimConnection {
   private async onMessage(text: string): Promise<void> {
     let msg: Frame;
     try {
-      msg = JSON.parse(text) as Frame;
+      // Core reads frames with orjson: a `3.0` stays a float (and fails an `int` schema).
+      msg = parsePythonJson(text) as Frame;
     } catch {
       this.socket.close(1003);
       return;
@@ -137,6 +139,9 @@ export class SimConnection {
     let rule = faults.shouldDrop(type, "before");
     if (rule) return fire(rule);
     if (faults.delayMs > 0) await new Promise((r) => setTimeout(r, faults.delayMs));
+    await faults.hold(type);
+    const failure = faults.shouldFail(type);
+    if (failure) return this.error(id, failure.code, failure.message);
 
     try {
       const result = await this.dispatch(id, type, msg);
@@ -229,6 +234,8 @@ export class SimConnection {
       case "frontend/get_user_data":
         return this.ctx.frontend.get(user.id, msg);
       case "frontend/subscribe_user_data": {
+        // Core PR #144724 (HA 2025.6); older cores have only get/set.
+        if (!backupFeatures(this.ctx.state.haVersion).subscribeUserData) throw new WsError("unknown_command", "Unknown command.");
         // The current value goes out as an event before the result frame, as core does.
         const unsub = this.ctx.frontend.subscribe(user.id, msg, (event) => this.send({ id, type: "event", event }));
         this.subscriptions.set(id, unsub);

@@ -224,7 +224,10 @@ export class BackupKeyringPanel extends LitElement {
       onAvailable: async () => {
         this.reconnecting = false;
         await this.reload();
-        return conn === this.conn && this.status === "ready" && (this.snapshot?.user.is_admin ?? false);
+        if (conn !== this.conn) return false;
+        // HA answered with an error (shown as the panel's error): load again after a pause.
+        if (this.status === "error" && this.errorCode === "ha_error") throw new Error("backup load failed");
+        return this.status === "ready" && (this.snapshot?.user.is_admin ?? false);
       },
       onUnavailable: () => (this.reconnecting = true),
     });
@@ -469,7 +472,8 @@ export class BackupKeyringPanel extends LitElement {
    */
   private async checkLocalInBackground(): Promise<void> {
     const conn = this.conn;
-    if (!this.session?.ready || !conn) return;
+    // HA before 2025.2 has no backup/can_decrypt_on_download: nothing to check online.
+    if (!this.session?.ready || !conn || !this.features().canDecryptOnDownload) return;
     const abort = new AbortController();
     this.backgroundCheck = { abort, done: 0, total: 0 };
     try {

@@ -246,13 +246,14 @@ describe("panel with the registry", () => {
     await mount(s);
     const state = await s.control<{ backups: { backup_id: string; name: string; agents: Record<string, { protected: boolean }> }[] }>({ type: "get_state" });
     const file = async (b: { backup_id: string; name: string }) => {
-      const res = await fetch(`${s.url}/api/backup/download/${b.backup_id}?agent_id=cloud.cloud`, { headers: { authorization: `Bearer ${s.adminToken}` } });
+      const res = await fetch(`${s.url}/api/backup/download/${b.backup_id}?agent_id=hassio.local`, { headers: { authorization: `Bearer ${s.adminToken}` } });
       expect(res.status).to.equal(200);
       return new File([await res.blob()], `${b.backup_id}.tar`);
     };
-    const onCloud = state.backups.filter((b) => b.agents["cloud.cloud"]?.protected);
+    // This system's disk holds every backup (HA Cloud only the newest).
+    const onLocal = state.backups.filter((b) => b.agents["hassio.local"]?.protected);
     const drop = panel.shadowRoot!.querySelector("bk-file-drop")!;
-    const newest = onCloud.at(-1)!;
+    const newest = onLocal.at(-1)!;
     drop.dispatchEvent(new CustomEvent("file-picked", { detail: await file(newest) }));
     await waitFor(() => text().includes(`${newest.name} opens with key generation 1.`), "opened", 30000);
     // Where the user is looking: right under the drop zone, not in a notice far above it.
@@ -260,11 +261,11 @@ describe("panel with the registry", () => {
     expect(deepText(result)).to.contain(`${newest.name} opens with key generation 1.`);
     const gap = result.getBoundingClientRect().top - drop.getBoundingClientRect().bottom;
     expect(gap, "the result sits right under the drop zone").to.be.within(0, 48);
-    const oldest = onCloud[0]!;
+    const oldest = onLocal[0]!;
     drop.dispatchEvent(new CustomEvent("file-picked", { detail: await file(oldest) }));
     await waitFor(() => text().includes(`${oldest.name} does not open with any key you hold.`), "not opened", 30000);
     // Not opening with the keys held is no failure of anything the registry believed: no History entry.
-    expect(text()).not.to.contain(`Backup ${oldest.backup_id.slice(0, 8)} on cloud.cloud could not be opened`);
+    expect(text()).not.to.contain(`Backup ${oldest.backup_id.slice(0, 8)} on hassio.local could not be opened`);
   });
 
   it("a dropped backup missing an archive is reported damaged, one reason per archive; a legacy password loads exactly", async () => {

@@ -126,14 +126,23 @@ describe("result shapes (core snapshots)", () => {
 
 describe("validation and errors", () => {
   it("missing, extra and mistyped parameters are invalid_format", async () => {
+    // websocket_api/connection.py async_handle_exception: voluptuous humanize_error ("… . Got <repr>").
     let e = await errorOf(admin.sendMessagePromise({ type: "backup/details" }));
-    assert.deepEqual(e, { code: "invalid_format", message: "required key not provided @ data['backup_id']" });
+    assert.deepEqual(e, { code: "invalid_format", message: "required key not provided @ data['backup_id']. Got None" });
     e = await errorOf(admin.sendMessagePromise({ type: "backup/details", backup_id: 12 }));
     assert.equal(e.code, "invalid_format");
     e = await errorOf(admin.sendMessagePromise({ type: "backup/info", surprise: true }));
-    assert.deepEqual(e, { code: "invalid_format", message: "extra keys not allowed @ data['surprise']" });
+    assert.deepEqual(e, { code: "invalid_format", message: "extra keys not allowed @ data['surprise']. Got True" });
     e = await errorOf(admin.sendMessagePromise({ type: "backup/can_decrypt_on_download", backup_id: "x", agent_id: "hassio.local" }));
-    assert.deepEqual(e, { code: "invalid_format", message: "required key not provided @ data['password']" });
+    assert.deepEqual(e, { code: "invalid_format", message: "required key not provided @ data['password']. Got None" });
+    // Several errors: one line each, sorted (humanize_error of a MultipleInvalid).
+    e = await errorOf(admin.sendMessagePromise({ type: "backup/can_decrypt_on_download", agent_id: 5, extra: "x" }));
+    assert.deepEqual(e.message.split("\n"), [
+      "expected str for dictionary value @ data['agent_id']. Got 5",
+      "extra keys not allowed @ data['extra']. Got 'x'",
+      "required key not provided @ data['backup_id']. Got None",
+      "required key not provided @ data['password']. Got None",
+    ]);
     e = await errorOf(admin.sendMessagePromise({ type: "backup/config/update", retention: { copies: 0 } }));
     assert.equal(e.code, "invalid_format");
     e = await errorOf(admin.sendMessagePromise({ type: "backup/config/update", schedule: { recurrence: "hourly" } }));
@@ -151,7 +160,8 @@ describe("validation and errors", () => {
     let e = await errorOf(admin.sendMessagePromise({ type: "backup/generate", agent_ids: ["nope.nope"] }));
     assert.deepEqual(e, { code: "home_assistant_error", message: "At least one available backup agent must be selected, got ['nope.nope']" });
     const first = await admin.sendMessagePromise<{ backup_job_id: string }>({ type: "backup/generate", agent_ids: ["hassio.local"], name: "Manual" });
-    assert.match(first.backup_job_id, /^[0-9a-f]{8}$/);
+    // On Supervisor the job id is Supervisor's job UUID as hex (core hassio/backup.py async_create_backup: backup.job_id.hex).
+    assert.match(first.backup_job_id, /^[0-9a-f]{32}$/);
     e = await errorOf(admin.sendMessagePromise({ type: "backup/generate", agent_ids: ["hassio.local"] }));
     assert.deepEqual(e, { code: "home_assistant_error", message: "Backup manager busy: create_backup" });
     while ((await admin.sendMessagePromise<BackupInfo>({ type: "backup/info" })).state !== "idle") await new Promise((r) => setTimeout(r, 10));
