@@ -5,8 +5,8 @@
 // 2 the backup cannot be read, is damaged or is not a backup HA can restore (the same verdict as
 // `verify`); 1 usage, an existing output (without --force), an output that is the input, a write
 // failure or (extract) a path that is in no inner archive. On any failure no output file is left.
-import { chmod, lstat, mkdir, realpath } from "node:fs/promises";
-import { dirname, join, relative, resolve, sep, isAbsolute } from "node:path";
+import { chmod, lstat, mkdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { pipeline, Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { BackupFileError } from "../backup-file/errors.js";
@@ -161,27 +161,25 @@ function progressPrinter(err: (s: string) => void): ((done: number, total: numbe
   };
 }
 
-/** Is `target` inside `root` (both already resolved through symlinks)? */
-function inside(root: string, target: string): boolean {
-  const rel = relative(root, target);
-  return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel));
-}
-
 /**
  * Where an extracted file goes: under DIR, never outside it — not through `..` or an absolute
- * name (refused by safeRelativePath), nor through a symlink already on disk on the way.
+ * name (refused by safeRelativePath), nor through a symlink already on disk: each folder on the
+ * way is checked (lstat) before it is used or created, and the name itself must not be a link.
  */
 async function extractTarget(dir: string, path: string): Promise<string> {
   if (!safeRelativePath(path)) throw new RecoveryError("unsafe_path");
   const root = resolve(dir);
   await mkdir(root, { recursive: true });
-  const realRoot = await realpath(root);
-  const target = join(realRoot, path);
-  await mkdir(dirname(target), { recursive: true });
-  if (!inside(realRoot, await realpath(dirname(target)))) throw new RecoveryError("unsafe_path");
-  // The name itself must not be a symlink (link() and rename() would not follow it, but be plain).
-  const existing = await lstat(target).catch(() => null);
-  if (existing?.isSymbolicLink()) throw new RecoveryError("unsafe_path");
+  const parts = path.split("/");
+  let at = root;
+  for (const part of parts.slice(0, -1)) {
+    at = join(at, part);
+    const info = await lstat(at).catch(() => null);
+    if (info === null) await mkdir(at);
+    else if (info.isSymbolicLink() || !info.isDirectory()) throw new RecoveryError("unsafe_path");
+  }
+  const target = join(at, parts[parts.length - 1]!);
+  if ((await lstat(target).catch(() => null))?.isSymbolicLink()) throw new RecoveryError("unsafe_path");
   return target;
 }
 
