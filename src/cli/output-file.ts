@@ -76,13 +76,15 @@ export async function writeAtomically(target: string, force: boolean, produce: (
   if (options.input) await assertNotInput(options.input, full);
   await assertWritable(full, force);
   const temp = join(dirname(full), `.${basename(full)}.${randomBytes(6).toString("hex")}.partial`);
+  // Tracked before it exists: a signal between its creation and the first write must remove it too.
+  track(temp);
   let handle;
   try {
     handle = await open(temp, "wx", 0o600);
   } catch {
+    untrack(temp);
     throw new RecoveryError("write_failed", { file: target });
   }
-  track(temp);
   let done = false;
   try {
     const h = handle;
