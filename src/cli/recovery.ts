@@ -202,7 +202,7 @@ async function run(a: RecoveryArgs, out: (s: string) => void, err: (s: string) =
     }
   }
   const keys = (await collectKeySources(a)).map((c) => c.key);
-  let source: NodeFileSource | null = null;
+  let source: NodeFileSource;
   try {
     source = await openFileSource(file);
   } catch (e) {

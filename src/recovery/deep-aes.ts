@@ -1,4 +1,4 @@
-// The deep check of a v1/v2 member (`verify --deep`, and the panel's deep check): decrypt the
+// The deep checks injected into checkBackupKeys by the CLI. v1/v2 (`verify --deep`, and the panel's deep check): decrypt the
 // whole member, require correct PKCS#7 padding (v2) and a gzip stream whose CRC and length match,
 // around a tar that reaches its end. v1 (after removing its per-write padding) is tried under
 // each reading its ending allows (resolveV1Reading): an intact member passes under exactly one.
@@ -8,6 +8,7 @@ import type { ByteSource } from "../common/byte-source.js";
 import type { CryptoPort } from "./crypto-port.js";
 import { RecoveryError } from "./errors.js";
 import { openMember, resolveV1Reading } from "./member-decrypt.js";
+import { SecretStreamPull } from "./secretstream.js";
 
 export type AesDeepDamage = "bad_padding" | "inner_archive" | "size_mismatch";
 
@@ -36,4 +37,12 @@ export function aesDeepCheck(port: CryptoPort): AesDeepCheck {
       throw e;
     }
   };
+}
+
+/**
+ * The v3 deep check's secretstream over a CryptoPort: in the CLI OpenSSL's ChaCha20-Poly1305
+ * (every full chunk's MAC is that AEAD's tag), instead of the pure-JS default.
+ */
+export function v3StreamOpener(port: CryptoPort): (streamKey: Uint8Array, header: Uint8Array) => SecretStreamPull {
+  return (streamKey, header) => new SecretStreamPull(port, streamKey, header);
 }

@@ -59,6 +59,37 @@ describe("v3: authenticated before written", () => {
   });
 });
 
+describe("verify --deep on v3 in the CLI", () => {
+  it("authenticates through the CLI's crypto port (OpenSSL's ChaCha20-Poly1305), and still finds a damaged chunk", async () => {
+    const { main } = await import("../../../src/cli/main.js");
+    const backup = await generateBackup({ "homeassistant.tar.gz": "v3" }, "pw", { bigBytes: 3 * 1024 * 1024 });
+    const path = join(dir, "deep-v3.tar");
+    writeFileSync(path, backup.tar);
+    const original = nodeCryptoPort.aeadOpen!;
+    let calls = 0;
+    nodeCryptoPort.aeadOpen = (...args) => {
+      calls++;
+      return original(...args);
+    };
+    try {
+      let out = "";
+      const code = await main(["verify", path, "--key", "pw", "--deep"], { out: (s) => (out += s), err: (s) => (out += s) });
+      assert.equal(code, 0, out);
+      assert.ok(calls >= 3, `full chunks opened by the port's AEAD: ${calls}`);
+      const bytes = Buffer.from(backup.tar);
+      let offset = 0;
+      for await (const e of walkTar(bytesSource(bytes))) if (e.name === "homeassistant.tar.gz") offset = e.dataOffset;
+      bytes[offset + 136 + 1024 * 1024 + 17 + 10] ^= 1;
+      writeFileSync(path, bytes);
+      out = "";
+      assert.equal(await main(["verify", path, "--key", "pw", "--deep"], { out: (s) => (out += s), err: (s) => (out += s) }), 2);
+      assert.match(out, /fails its integrity check/);
+    } finally {
+      nodeCryptoPort.aeadOpen = original;
+    }
+  });
+});
+
 describe("Ctrl-C and SIGTERM during a decrypt", () => {
   let input: string;
   before(async () => {
