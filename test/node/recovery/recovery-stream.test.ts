@@ -155,3 +155,15 @@ describe("the real v1 fixture (securetar's legacy-format test vector)", () => {
     });
   }
 });
+
+describe("the browser's Blob output", () => {
+  it("refuses up front a backup over the stated limit, and a stream that grows past it", async () => {
+    const { BLOB_LIMIT, blobTarget } = await import("../../../src/recovery/browser-output.js");
+    assert.throws(() => blobTarget("big.tar", BLOB_LIMIT + 1), (e: unknown) => e instanceof RecoveryError && e.code === "too_large");
+    const target = blobTarget("grows.tar", 1024);
+    const piece = new Uint8Array(256 * 1024 * 1024); // the same buffer each time: the parts only reference it
+    for (let i = 0; i < BLOB_LIMIT / piece.length; i++) await target.sink.write(piece);
+    await assert.rejects(target.sink.write(new Uint8Array(1)), (e: unknown) => e instanceof RecoveryError && e.code === "too_large");
+    await target.abort();
+  });
+});
