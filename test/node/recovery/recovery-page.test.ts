@@ -121,4 +121,43 @@ describe("offline recovery page", () => {
       await context.close();
     }
   });
+
+  it("the panel's download works from the .js files alone (a HACS install): its chunk holds the page byte for byte, which runs offline", async () => {
+    const hacs = mkdtempSync(join(tmpdir(), "bk-hacs-"));
+    const saved = mkdtempSync(join(tmpdir(), "bk-downloaded-"));
+    try {
+      for (const f of readdirSync(join(root, "dist")).filter((f) => f.endsWith(".js"))) copyFileSync(join(root, "dist", f), join(hacs, f));
+      const chunks = readdirSync(hacs).filter((f) => f.startsWith("backup-keyring-page-html-"));
+      assert.equal(chunks.length, 1, "one chunk carries the page");
+      const mod = (await import(pathToFileURL(join(hacs, chunks[0]!)).href)) as { RECOVERY_PAGE_FILE: string; RECOVERY_PAGE_HTML: string };
+      assert.equal(mod.RECOVERY_PAGE_FILE, "backup-keyring-recovery.html");
+      // What the panel hands to the download, encoded as the Blob does (UTF-8).
+      const downloaded = Buffer.from(mod.RECOVERY_PAGE_HTML, "utf8");
+      assert.ok(downloaded.equals(readFileSync(built)), "byte-identical to dist/backup-keyring-recovery.html");
+      // The panel's own chunk imports that chunk, not a URL of the .html file.
+      const panelChunk = readdirSync(hacs).find((f) => f.startsWith("backup-keyring-backup-keyring-panel-"))!;
+      assert.match(readFileSync(join(hacs, panelChunk), "utf8"), new RegExp(chunks[0]!.replace(/[.-]/g, "\\$&")));
+      const page = join(saved, mod.RECOVERY_PAGE_FILE);
+      writeFileSync(page, downloaded);
+      const context = await browser.newContext({ offline: true });
+      const external: string[] = [];
+      await context.route("**/*", (route) => {
+        if (route.request().url() === pathToFileURL(page).href) return route.continue();
+        external.push(route.request().url());
+        return route.abort();
+      });
+      try {
+        const tab = await context.newPage();
+        await tab.goto(pathToFileURL(page).href);
+        await tab.getByRole("heading", { name: "Backup Keyring — offline recovery" }).waitFor();
+        await tab.getByText("0 keys loaded").waitFor();
+        assert.deepEqual(external, []);
+      } finally {
+        await context.close();
+      }
+    } finally {
+      rmSync(hacs, { recursive: true, force: true });
+      rmSync(saved, { recursive: true, force: true });
+    }
+  });
 });
