@@ -248,7 +248,7 @@ async function run(a: RecoveryArgs, out: (s: string) => void, err: (s: string) =
     // extract / --list
     const plan = await planKeys(src, keys, nodeCryptoPort);
     const found = new Set<string>();
-    let unsafe = 0;
+    let refused = 0;
     await walkBackupContents(src, plan, nodeCryptoPort, nodeGunzip, async (entry) => {
       if (a.list) {
         out(`${entry.path}${entry.type === "dir" ? "/" : ""}${entry.type === "file" ? `  ${entry.size}` : ""}\n`);
@@ -261,13 +261,21 @@ async function run(a: RecoveryArgs, out: (s: string) => void, err: (s: string) =
         target = await extractTarget(a.dir!, entry.path);
       } catch (e) {
         if (!(e instanceof RecoveryError)) throw e;
-        unsafe++;
+        refused++;
         err(`${entry.path}: ${t("errors.recovery.unsafe_path")}\n`);
         return true;
       }
-      await writeAtomically(target, a.force, async (sink) => {
-        for await (const piece of entry.data) await sink.write(piece);
-      });
+      try {
+        await writeAtomically(target, a.force, async (sink) => {
+          for await (const piece of entry.data) await sink.write(piece);
+        });
+      } catch (e) {
+        // An existing file (without --force) or a failed write: named, the others still extracted.
+        if (!(e instanceof RecoveryError) || (e.code !== "output_exists" && e.code !== "write_failed")) throw e;
+        refused++;
+        err(`${target}: ${t(`errors.recovery.${e.code}`)}\n`);
+        return true;
+      }
       await chmod(target, extractedMode(entry.mode));
       found.add(request);
       out(`${entry.path} → ${target}\n`);
@@ -275,7 +283,7 @@ async function run(a: RecoveryArgs, out: (s: string) => void, err: (s: string) =
     });
     if (!a.list) {
       const missing = a.paths.filter((p) => !found.has(p));
-      if (missing.length > 0 || unsafe > 0) {
+      if (missing.length > 0 || refused > 0) {
         for (const p of missing) err(`${p}: ${t("errors.recovery.not_found")}\n`);
         return EXIT_USAGE;
       }

@@ -390,6 +390,14 @@ describe("extract: modes as tar applies them, never outside -C DIR", () => {
     assert.equal(statSync(join(target, "share/run.sh")).mode & 0o7777, 0o755 & ~mask);
     assert.equal(statSync(join(target, "share/setuid.bin")).mode & 0o7777, 0o777 & ~mask);
     assert.equal(statSync(join(target, "share/private.txt")).mode & 0o7777, 0o600 & ~mask);
+    // Again: the existing files are kept and named (exit 1); --force replaces them.
+    writeFileSync(join(target, "share/run.sh"), "mine");
+    const again = await cli(["extract", path, "share/run.sh", "--key", "pw", "-C", target]);
+    assert.equal(again.code, 1);
+    assert.match(again.err, /share\/run\.sh: The output file already exists; it was kept/);
+    assert.equal(readFileSync(join(target, "share/run.sh"), "utf8"), "mine");
+    assert.equal((await cli(["extract", path, "share/run.sh", "--key", "pw", "-C", target, "--force"])).code, 0);
+    assert.equal(readFileSync(join(target, "share/run.sh"), "utf8"), "#!/bin/sh\n");
   });
 
   it("refuses ../ and absolute names, and a symlink on disk pointing out of DIR", async () => {
