@@ -116,14 +116,14 @@ async function* checkedArchive(chunks: AsyncIterable<Uint8Array>, compressed: bo
 }
 
 /** The plaintext of an inner archive (decrypted with the plan's key, or read as it is), checked unless authenticated or already proven. */
-async function plaintextOf(source: ByteSource, plan: KeyPlan, entry: TarEntry, member: MemberReport, options: RecoveryOptions): Promise<{ size: number; chunks: AsyncIterable<Uint8Array>; encrypted: boolean }> {
+async function plaintextOf(source: ByteSource, plan: KeyPlan, entry: TarEntry, member: MemberReport, options: RecoveryOptions): Promise<{ size: number; chunks: AsyncIterable<Uint8Array> }> {
   const key = plan.keys.get(member.offset);
   const compressed = !entry.name.endsWith(".tar");
-  if (!key) return { size: entry.size, chunks: checkedArchive(readRange(source, entry.dataOffset, entry.dataOffset + entry.size, IO_CHUNK, options.signal), compressed, entry.name), encrypted: false };
+  if (!key) return { size: entry.size, chunks: checkedArchive(readRange(source, entry.dataOffset, entry.dataOffset + entry.size, IO_CHUNK, options.signal), compressed, entry.name) };
   const opened = await openMember(options.port, source, { offset: entry.dataOffset, size: entry.size }, key, options.signal);
   // v3 chunks are authenticated before they are handed on; a proven v1 reading was checked in planKeys.
   const trusted = key.format === "v3" || (key.format === "v1" && key.verified === true);
-  return { size: opened.plaintextSize, chunks: trusted ? opened.chunks : checkedArchive(opened.chunks, compressed, entry.name), encrypted: true };
+  return { size: opened.plaintextSize, chunks: trusted ? opened.chunks : checkedArchive(opened.chunks, compressed, entry.name) };
 }
 
 /** Keeps one write in flight while the next piece is being made. */
@@ -208,10 +208,7 @@ export async function decryptBackup(source: ByteSource, plan: KeyPlan, sink: Byt
     plan,
     sink,
     options,
-    async (entry, member) => {
-      const plain = await plaintextOf(source, plan, entry, member, options);
-      return { size: plain.size, chunks: plain.chunks };
-    },
+    (entry, member) => plaintextOf(source, plan, entry, member, options),
     (json) => decryptedBackupJson(json, options.port, plan.password),
   );
 }
