@@ -591,6 +591,16 @@ export class BackupKeyringPanel extends LitElement {
     }
   }
 
+  /**
+   * The offline recovery page, from a lazily loaded chunk that holds its HTML (byte for byte the
+   * release's backup-keyring-recovery.html): a HACS install has only the .js files, so no link to
+   * the .html file would work there.
+   */
+  private async downloadRecoveryPage(): Promise<void> {
+    const { RECOVERY_PAGE_FILE, RECOVERY_PAGE_HTML } = await import("../../recovery-page/page-html.js");
+    downloadTextFile(RECOVERY_PAGE_FILE, RECOVERY_PAGE_HTML, "text/html;charset=utf-8");
+  }
+
   private async checkFile(file: File): Promise<void> {
     if (!this.session?.ready) return;
     const t = this.i18n.localize;
@@ -774,7 +784,7 @@ export class BackupKeyringPanel extends LitElement {
         ${this.recoveryFile && this.session
           ? html`<bk-recovery-tools .localize=${t} .file=${this.recoveryFile} .keys=${this.session.recoveryKeys()} .newKey=${this.session.rekeyKey()}></bk-recovery-tools>`
           : nothing}
-        <p class="secondary"><a href=${new URL("backup-keyring-recovery.html", import.meta.url).href} download="backup-keyring-recovery.html">${t("recovery.page_download")}</a>
+        <p class="secondary"><button data-testid="recovery-page-download" @click=${() => this.downloadRecoveryPage()}>${t("recovery.page_download")}</button>
           — ${t("recovery.page_note")}</p>
       </section>
       <bk-reminder-settings .localize=${t} .settings=${this.reminderSettings}
