@@ -3,8 +3,8 @@
 //   crypto: argon2id_ms=X argon2id_native_ms=Y
 //   crypto: decrypt format=v2 size_mb=N mb_per_s=X native_mb_per_s=Y peak_rss_mb=Z
 //   crypto: decrypt format=v3 size_mb=N mb_per_s=X native_mb_per_s=Y peak_rss_mb=Z
-// argon2id_ms: what the project ships (src/securetar/argon2.ts: our WASM SIMD build of
-// src/securetar/argon2/argon2id.c), in Chromium, v3's parameters (t=8, m=16 MiB, p=1), median of
+// argon2id_ms: what the project ships (src/securetar/argon2.ts: the reference C code as WASM SIMD,
+// from @phi-ag/argon2, through its raw exports), in Chromium, v3's parameters (t=8, m=16 MiB, p=1), median of
 // 5; every candidate is timed in the same page and printed beside it (argon2-browser, not a
 // dependency, was measured by hand: docs/architecture.md).
 // Native: libsodium's crypto_pwhash and secretstream through python3 ctypes, `openssl enc` for v2.

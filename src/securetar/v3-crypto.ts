@@ -1,10 +1,8 @@
 // The heavy part of SecureTar v3, loaded only when a v3 member is met (dynamic import): Argon2id
 // (WebCrypto has none) and keyed BLAKE2b with salt and personalisation.
-// Argon2id is our own WebAssembly SIMD build (./argon2.ts, ./argon2/argon2id.c), chosen by
-// measurement (`npm run bench -- crypto`, t=8 m=16 MiB; figures in docs/architecture.md): in
-// Chromium as fast as the reference C code's WASM SIMD build (@phi-ag/argon2), faster in Node
-// (the CLI), both well ahead of libsodium-wrappers-sumo, argon2id, hash-wasm, argon2-browser and
-// @noble/hashes (pure JS).
+// Argon2id is the reference C code compiled to WebAssembly with SIMD (./argon2.ts), chosen by
+// measurement (`npm run bench -- crypto`, t=8 m=16 MiB, Chromium): @phi-ag/argon2's build ~1.5×
+// native libsodium, libsodium-wrappers-sumo ~2.3×, the argon2id package ~3×, hash-wasm ~3.8×.
 // BLAKE2b with salt + personal is tiny and synchronous in @noble/hashes.
 import { blake2b } from "@noble/hashes/blake2.js";
 import { argon2idRaw } from "./argon2.js";
