@@ -63,7 +63,14 @@ export class KeyringSession {
 
   private async db(): Promise<Registry> {
     if (this.registry) return this.registry;
+    // A page closed while a load was under way must not reopen the registry (and start a mirror
+    // that nobody stops) when that load goes on.
+    if (this.closed) throw new Error("keyring session closed");
     this.opening ??= openRegistry(this.dbName).then((r) => {
+      if (this.closed) {
+        r.close();
+        throw new Error("keyring session closed");
+      }
       this.registry = r;
       this.unsubscribe = r.onChange(() => {
         this.changes++;
@@ -79,7 +86,10 @@ export class KeyringSession {
     return this.opening;
   }
 
+  private closed = false;
+
   close(): void {
+    this.closed = true;
     this.mirror?.stop();
     this.mirror = null;
     this.vaultInstance?.lock();
@@ -120,7 +130,9 @@ export class KeyringSession {
     if (this.mirror && this.mirrorConn === conn) return this.mirror.refresh();
     this.mirror?.stop();
     this.mirrorConn = conn;
-    this.mirror = new RegistryMirror(await this.db(), conn, {
+    const registry = await this.db();
+    if (this.closed) throw new Error("keyring session closed");
+    this.mirror = new RegistryMirror(registry, conn, {
       onStatus: (status) => {
         this.mirrorStatus = status;
         this.onChange();

@@ -255,10 +255,12 @@ export class BackupKeyringPanel extends LitElement {
   }
 
   private loads: Promise<void> = Promise.resolve();
+  /** The background check of local copies started by a load (it never rejects). */
+  private localCheck: Promise<void> = Promise.resolve();
 
-  /** Settles when every load started so far (with its registry fold, interruption report and reminders) is done. */
+  /** Settles when every load started so far (with its registry fold, interruption report, reminders and background check of local copies) is done. */
   get settled(): Promise<void> {
-    return this.loads;
+    return this.loads.then(() => this.localCheck);
   }
 
   /** Loads everything again; called on connect, on reconnect and when a backup operation ends. */
@@ -300,7 +302,7 @@ export class BackupKeyringPanel extends LitElement {
       // the current key on its own (HA reads them locally; remote ones wait for "Verify all").
       if (!this.localChecked && this.features().canDecryptOnDownload && this.session.unsettledLocalCopies() > 0) {
         this.localChecked = true;
-        void this.checkLocalInBackground();
+        this.localCheck = this.checkLocalInBackground();
       }
     } catch (err) {
       this.showError(err);

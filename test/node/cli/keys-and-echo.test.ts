@@ -60,6 +60,14 @@ describe("keys exactly as given, tidied only in addition", () => {
     assert.equal((await cli(["verify", "--kit", bare, legacyFile])).code, 0);
   });
 
+  it("a dash or a word before or after the groups makes it another password: tried exactly, never tidied into the key", async () => {
+    const loose = GENERATED.toLowerCase();
+    for (const other of [`-${loose}`, `${loose}-`, `x ${loose}`, `${loose} x`]) {
+      const r = await cli(["verify", "--key", other, generatedFile]);
+      assert.equal(r.code, 3, `${other} must not open the backup of ${GENERATED}`);
+    }
+  });
+
   it("a generated key typed loosely is still tidied (in addition)", async () => {
     const loose = GENERATED.toLowerCase().replace(/-/g, " ");
     const r = await cli(["verify", "--json", "--key", loose, generatedFile]);
@@ -86,6 +94,16 @@ describe("where the opening key came from", () => {
     for (const typed of [GENERATED.toLowerCase().replace(/-/g, " "), ` ${GENERATED.toLowerCase()} `, GENERATED]) {
       const r = await cli(["kit", "--instance", "Home", "--url", "http://ha.local:8123", "--key", typed]);
       assert.match(r.out, new RegExp(`\\nEncryption key:\\n${GENERATED}\\n`), typed);
+    }
+  });
+
+  it("kit --key: groups apart by several spaces are the key; a word before or after the groups is a password kept exactly", async () => {
+    const spaced = GENERATED.toLowerCase().split("-").join("   ");
+    const r = await cli(["kit", "--instance", "Home", "--url", "http://ha.local:8123", "--key", spaced]);
+    assert.match(r.out, new RegExp(`\\nEncryption key:\\n${GENERATED}\\n`));
+    for (const other of [`x ${GENERATED.toLowerCase().replace(/-/g, " ")}`, `${GENERATED.toLowerCase().replace(/-/g, " ")} extra`]) {
+      const kit = await cli(["kit", "--instance", "Home", "--url", "http://ha.local:8123", "--key", other]);
+      assert.ok(kit.out.includes(`\nEncryption key:\n${other}\n`), `kit keeps ${other}`);
     }
   });
 

@@ -280,6 +280,8 @@ describe("a registry write fails before the commit", () => {
       assert.equal(h.downloads.length, 1, "the kit file is saved");
       const s = await noted;
       assert.equal(s.notice?.code, "kit_mark_failed");
+      // Not a delay: Node reports unhandled rejections when the microtask queue drains, which it
+      // has done once a macrotask (setImmediate) runs.
       await new Promise((r) => setImmediate(r));
       assert.deepEqual(unhandled, []);
       h.flow.acknowledgeOldKit(true);

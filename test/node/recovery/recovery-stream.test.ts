@@ -109,12 +109,10 @@ describe("Ctrl-C and SIGTERM during a decrypt", () => {
     it(`${signal}: exit ${code}, the hidden temporary file is removed, no output`, async () => {
       const outDir = mkdtempSync(join(dir, `${signal}-`));
       const output = join(outDir, "big.dec.tar");
+      let watcher: ReturnType<typeof watch> | null = null;
       const partialSeen = new Promise<void>((resolve) => {
-        const w = watch(outDir, () => {
-          if (readdirSync(outDir).some((f) => f.endsWith(".partial"))) {
-            w.close();
-            resolve();
-          }
+        watcher = watch(outDir, () => {
+          if (readdirSync(outDir).some((f) => f.endsWith(".partial"))) resolve();
         });
       });
       // The installed command (bin/backup-keyring.mjs → the built CLI), as a user runs it.
@@ -127,6 +125,8 @@ describe("Ctrl-C and SIGTERM during a decrypt", () => {
         assert.equal(r.code, code, `exit ${JSON.stringify(r)}`);
         assert.deepEqual(readdirSync(outDir), [], "no partial file, no output");
       } finally {
+        // Also after a failed assertion: a watcher or a child left open would hold this file open.
+        (watcher as ReturnType<typeof watch> | null)?.close();
         if (child.exitCode === null) child.kill("SIGKILL");
       }
     });

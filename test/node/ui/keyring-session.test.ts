@@ -55,10 +55,15 @@ test("a page shows what is stored before reconciling: the facts are there while 
   // A second page whose HA answers the mirror read only when we say so: its reconciliation waits.
   let answer!: () => void;
   const held = new Promise<void>((resolve) => (answer = resolve));
+  let asked!: () => void;
+  const mirrorRead = new Promise<void>((resolve) => (asked = resolve));
   const slow = {
     haVersion: conn.haVersion,
     sendMessagePromise: async <T>(m: { type: string }) => {
-      if (m.type === "frontend/get_user_data") await held;
+      if (m.type === "frontend/get_user_data") {
+        asked();
+        await held;
+      }
       return conn.sendMessagePromise<T>(m);
     },
     subscribeMessage: conn.subscribeMessage.bind(conn),
@@ -71,7 +76,8 @@ test("a page shows what is stored before reconciling: the facts are there while 
     assert.ok(stored > 0 && page.facts.active !== null, "copies and the current generation show from IndexedDB");
     let folded = false;
     const reconciling = page.fold(snapshot, sim.url, slow).then(() => (folded = true));
-    await new Promise((r) => setImmediate(r));
+    // Waits for the state (the mirror read reached HA and is held there), not for time.
+    await mirrorRead;
     assert.equal(folded, false, "the reconciliation is still waiting on HA");
     assert.equal(page.facts.copies.length, stored);
     answer();
@@ -80,6 +86,34 @@ test("a page shows what is stored before reconciling: the facts are there while 
   } finally {
     answer();
     page.close();
+  }
+});
+
+test("a page closed while its reconciliation is under way asks HA nothing more and keeps no mirror running", async () => {
+  const name = `session-closed-${process.pid}`;
+  const snapshot = await loadInstance(conn);
+  // Every call the closed page would make to HA from now on goes through here.
+  const sent: string[] = [];
+  const watched = {
+    haVersion: conn.haVersion,
+    sendMessagePromise: <T>(m: { type: string }) => {
+      sent.push(m.type);
+      return conn.sendMessagePromise<T>(m);
+    },
+    subscribeMessage: (<T>(cb: (ev: T) => void, m: { type: string }) => {
+      sent.push(m.type);
+      return conn.subscribeMessage<T>(cb, m);
+    }) as Connection["subscribeMessage"],
+  };
+  for (const closeAfter of [0, 1]) {
+    sent.length = 0;
+    const page = new KeyringSession(`${name}-${closeAfter}`, () => undefined);
+    // Closed at once, or once the registry is open (the panel is removed while it loads).
+    if (closeAfter === 1) await page.showStored(snapshot, sim.url);
+    const folding = page.fold(snapshot, sim.url, watched).then(() => "folded", () => "stopped");
+    page.close();
+    assert.equal(await folding, "stopped", "the reconciliation ends with the page");
+    assert.deepEqual(sent, [], "nothing sent to HA after the page closed (no mirror read, no subscription)");
   }
 });
 
