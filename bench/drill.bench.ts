@@ -40,7 +40,7 @@ console.log(`${BACKUPS} backups, ${copies.length} copies, ${generations.length} 
 time("olderGenerationDrills (per render)", 20, () => olderGenerationDrills(generations, copies));
 time("backupsWithUnprovenKit (per card render)", 20, () => backupsWithUnprovenKit(generations, copies));
 time("drillStatus of a proven kit (per render)", 1000, () => drillStatus(generations[1]!, 6, new Date(), "Europe/Berlin"));
-time("restoreGuidanceFromRegistry (per click)", 20, () => restoreGuidanceFromRegistry("b5000", copies, generations, { instanceName: "Home" }));
+time("restoreGuidanceFromRegistry (per click)", 20, () => restoreGuidanceFromRegistry("b5000", copies, generations, { instanceName: "Home", timeZone: "UTC" }));
 const kit = renderEmergencyKit({ key: keys[4]!, instanceName: "Home", url: "http://ha.local:8123", date: new Date(), language: "en" });
 const ctx = { generations, fingerprint: (k: string) => fingerprintKey(k, salt), key: keys[4]! };
 const t0 = performance.now();

@@ -21,10 +21,30 @@ export function localTimeZone(): string | undefined {
 
 /**
  * HA's `resolveTimeZone`: "server" → HA's configured zone; anything else ("local", HA's default for
- * a new profile, or no profile at all, as on the standalone page) → the browser's zone.
+ * a new profile, or no profile at all, as on the standalone page) → the browser's zone, or HA's
+ * zone when the browser cannot name its own.
  */
 export function resolveTimeZone(option: string | undefined, serverTimeZone: string | undefined): string | undefined {
-  return option === "server" && serverTimeZone ? serverTimeZone : localTimeZone();
+  if (option === "server" && serverTimeZone) return serverTimeZone;
+  return localTimeZone() ?? serverTimeZone;
+}
+
+/**
+ * The calendar day (YYYY-MM-DD) of a moment in a time zone: what a date is listed under in a
+ * table, a kit and a file name. No zone: the browser's (as `formatDateTime`); an unknown zone name:
+ * UTC rather than failing.
+ */
+export function calendarDay(date: Date, timeZone: string | undefined): string {
+  if (Number.isNaN(date.getTime())) return "";
+  const opts: Intl.DateTimeFormatOptions = { year: "numeric", month: "2-digit", day: "2-digit", timeZone };
+  let f: Intl.DateTimeFormat;
+  try {
+    f = new Intl.DateTimeFormat("en-CA", opts);
+  } catch {
+    f = new Intl.DateTimeFormat("en-CA", { ...opts, timeZone: "UTC" });
+  }
+  const parts = Object.fromEntries(f.formatToParts(date).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day}`;
 }
 
 /** HA's `useAmPm`: "12"/"24" are explicit, "system" follows the browser; undefined = the language's custom. */

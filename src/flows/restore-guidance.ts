@@ -57,16 +57,19 @@ export interface RestoreGuidance {
 export interface GuidanceContext {
   /** The instance's name as HA reports it (`location_name`): part of our kit file name. */
   instanceName: string;
+  /** The zone the panel shows dates in (HA's setting, resolved): the kit file name's day is in it. */
+  timeZone: string | undefined;
 }
 
 /**
  * The kit file name our panel and key-change flow gave this generation's kit when it was last
- * downloaded (same rule as src/kit: instance, UTC day of the download, generation). null when no
- * kit was downloaded through Backup Keyring (then only HA's own kit file may exist).
+ * downloaded (same rule as src/kit: instance, day of the download in the zone the kit was written
+ * in, generation). null when no kit was downloaded through Backup Keyring (then only HA's own kit
+ * file may exist).
  */
-export function kitFileNameFor(g: Pick<GuidanceGeneration, "number" | "kitDownloadedAt">, instanceName: string): string | null {
+export function kitFileNameFor(g: Pick<GuidanceGeneration, "number" | "kitDownloadedAt">, instanceName: string, timeZone: string | undefined): string | null {
   if (!g.kitDownloadedAt || Number.isNaN(new Date(g.kitDownloadedAt).getTime())) return null;
-  return emergencyKitFileName({ instanceName, date: new Date(g.kitDownloadedAt), generation: g.number });
+  return emergencyKitFileName({ instanceName, date: new Date(g.kitDownloadedAt), generation: g.number, timeZone });
 }
 
 function optionFor(locations: string[], gen: GuidanceGeneration | null, verified: boolean, encrypted: boolean, ctx: GuidanceContext): RestoreOption {
@@ -85,7 +88,7 @@ function optionFor(locations: string[], gen: GuidanceGeneration | null, verified
     };
   }
   const n = gen.number;
-  const fileName = kitFileNameFor(gen, ctx.instanceName);
+  const fileName = kitFileNameFor(gen, ctx.instanceName, ctx.timeZone);
   const kitState = gen.kitProvenAt ? "proven" : gen.kitDownloadedAt ? "downloaded" : "none";
   const lines: GuidanceLine[] = [];
   lines.push(verified ? { key: "restore.opens.proven", params: { generation: n } } : { key: "restore.opens.probably", params: { generation: n } });

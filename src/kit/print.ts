@@ -1,6 +1,7 @@
 // The printable emergency kit: one self-contained HTML document (inline CSS, no scripts, no network)
 // with the same facts as the text kit, blanks to fill in by hand, and — only when asked — the key as
 // a QR code with a warning. Every piece of text is escaped.
+import { calendarDay } from "../common/datetime.js";
 import { localizeEnglish } from "../common/localize-english.js";
 import { displayFingerprint } from "../keys/fingerprint.js";
 import { haKitStrings } from "./ha-kit-strings.js";
@@ -20,9 +21,7 @@ export interface PrintableKitOptions {
 const PAGE_SIZE: Record<PaperSize, string> = { a4: "A4", letter: "letter" };
 
 function isoDay(iso: string, timeZone?: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone }).format(d);
+  return calendarDay(new Date(iso), timeZone) || iso;
 }
 
 function row(label: string, value: string, cls = ""): string {

@@ -2,6 +2,7 @@
 // LF, no trailing newline), then our block naming the key generation and the backups it opens.
 import type { LocalizeFunc } from "../common/localize.js";
 import { localizeEnglish } from "../common/localize-english.js";
+import { calendarDay } from "../common/datetime.js";
 import { displayFingerprint } from "../keys/fingerprint.js";
 import { haKitStrings } from "./ha-kit-strings.js";
 
@@ -66,10 +67,9 @@ export function formatKitDate(date: Date, language: string, timeZone?: string, h
 }
 
 function shortDate(iso: string, timeZone?: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  // ISO-like YYYY-MM-DD in the instance's time zone: unambiguous in every language.
-  return new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone }).format(d);
+  // ISO-like YYYY-MM-DD in the user's zone (HA's setting): unambiguous in every language, and the
+  // same day as the file name and the panel.
+  return calendarDay(new Date(iso), timeZone) || iso;
 }
 
 /**
@@ -156,7 +156,7 @@ export function renderEmergencyKit(facts: KitFacts): string {
  * A file name every OS accepts: no `/ \ : * ? " < > |`, spaces or control characters, bounded
  * length; the fixed prefix rules out reserved Windows device names such as CON.
  */
-export function emergencyKitFileName(opts: { instanceName: string; date: Date; generation?: number; timeZone?: string }): string {
+export function emergencyKitFileName(opts: { instanceName: string; date: Date; generation?: number; timeZone: string | undefined }): string {
   let slug = opts.instanceName
     .normalize("NFKD")
     .replace(/[\u0300-\u036f]/g, "")
@@ -166,8 +166,9 @@ export function emergencyKitFileName(opts: { instanceName: string; date: Date; g
     .slice(0, 40)
     .replace(/_+$/, "");
   if (!slug) slug = "home";
-  // The day in the instance's time zone (UTC when not given), as YYYY-MM-DD.
-  const day = new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone: opts.timeZone ?? "UTC" }).format(opts.date);
+  // The day in the zone the kit's dates are written in (required, so no caller forgets it and
+  // names the file after another day than the kit and the panel show).
+  const day = calendarDay(opts.date, opts.timeZone);
   const gen = opts.generation !== undefined ? `_gen${opts.generation}` : "";
   return `home_assistant_backup_emergency_kit_${slug}_${day}${gen}.txt`;
 }

@@ -30,6 +30,8 @@ export interface SimOptions {
   seed?: number;
   /** ISO date the demo data counts back from (default: now). */
   now?: string;
+  /** HA's configured time zone (`time_zone` in core's config; Europe/Amsterdam by default). */
+  timeZone?: string;
   /** Project root to serve the demo page and the built bundle from. */
   serve?: string | null;
   backups?: number;
@@ -189,7 +191,7 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
       recovery_mode: false,
       safe_mode: false,
       state: phase === "running" ? "RUNNING" : "STARTING",
-      time_zone: "Europe/Amsterdam",
+      time_zone: options.timeZone ?? "Europe/Amsterdam",
       unit_system: { length: "km", accumulated_precipitation: "mm", area: "m²", mass: "g", pressure: "Pa", temperature: "°C", volume: "L", wind_speed: "m/s" },
       version: state.haVersion,
       whitelist_external_dirs: [],

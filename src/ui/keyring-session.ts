@@ -348,7 +348,7 @@ export class KeyringSession {
     const facts = await this.kitFacts(ctx);
     const active = this.facts.active!;
     await (await this.db()).markKit(this.instanceId!, active.id, "downloaded");
-    return { fileName: emergencyKitFileName({ instanceName: ctx.instanceName, date: facts.date, generation: active.number }), text: renderEmergencyKit(facts) };
+    return { fileName: emergencyKitFileName({ instanceName: ctx.instanceName, date: facts.date, generation: active.number, timeZone: ctx.timeZone }), text: renderEmergencyKit(facts) };
   }
 
   async exportText(): Promise<string> {

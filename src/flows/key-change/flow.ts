@@ -673,6 +673,6 @@ export class KeyChangeFlow {
       backups,
       guessed,
     });
-    this.ports.download(emergencyKitFileName({ instanceName: kit.instanceName, date, generation: generation?.number }), text);
+    this.ports.download(emergencyKitFileName({ instanceName: kit.instanceName, date, generation: generation?.number, timeZone: kit.timeZone }), text);
   }
 }

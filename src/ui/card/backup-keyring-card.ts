@@ -199,7 +199,7 @@ export class BackupKeyringCard extends LitElement {
       copies: f.copies,
       held: f.held,
       agentErrors: Object.keys(s.backup.info.agent_errors).map((id) => agentName(id, s.backup!.agents)),
-      drill: { months: this.drillMonths, now: new Date(), timeZone: s.core.time_zone },
+      drill: { months: this.drillMonths, now: new Date(), timeZone: resolveTimeZone(this.hass?.locale?.time_zone, s.core.time_zone) },
     });
     const line = (l: { key: string; params?: Record<string, string | number> }) =>
       t(l.key, l.params && "date" in l.params

@@ -21,7 +21,7 @@ import { agentName, copyRows, locationNames, type CopyRow } from "./panel-model.
 import { offlineCheckNotice } from "./offline-notice.js";
 import { registryRows } from "./keyring-model.js";
 import { KeyringSession } from "../keyring-session.js";
-import { dateLanguage, resolveTimeZone } from "../../common/datetime.js";
+import { calendarDay, dateLanguage, resolveTimeZone } from "../../common/datetime.js";
 import { numberLanguage } from "../../common/number.js";
 import { downloadTextFile } from "../../kit/download.js";
 import { showKeyChangeDialog, showLoadKitDialog, showPrintKitDialog } from "../dialogs/show-dialog.js";
@@ -346,7 +346,7 @@ export class BackupKeyringPanel extends LitElement {
     const f = this.session?.ready ? this.session.facts : null;
     const s = this.snapshot;
     if (!f || !s || !this.session) return;
-    const guidance = restoreGuidanceFromRegistry(row.backupId, f.copies, f.generations, { instanceName: s.core.location_name });
+    const guidance = restoreGuidanceFromRegistry(row.backupId, f.copies, f.generations, { instanceName: s.core.location_name, timeZone: this.timeZone(s) });
     if (!guidance) return;
     const copyable = new Set<string>();
     for (const o of guidance.options) if (o.generationId && (await this.session.canCopyKey(o.generationId))) copyable.add(o.generationId);
@@ -447,10 +447,12 @@ export class BackupKeyringPanel extends LitElement {
   private async syncReminders(): Promise<void> {
     const conn = this.conn;
     const f = this.session?.ready ? this.session.facts : null;
-    if (!conn || !f || !this.session) return;
+    const s = this.snapshot;
+    if (!conn || !f || !this.session || !s) return;
     const registry = await this.session.openRegistry();
     this.reminderSettings = await loadReminderSettings(registry);
-    await applyReminders(registry, conn, { active: f.active, copies: f.copies, now: new Date() }, this.i18n.localize);
+    // The drill's due day in the zone the panel and the card show it in.
+    await applyReminders(registry, conn, { active: f.active, copies: f.copies, now: new Date(), timeZone: this.timeZone(s) }, this.i18n.localize);
   }
 
   private async changeReminders(next: ReminderSettings): Promise<void> {
@@ -502,7 +504,7 @@ export class BackupKeyringPanel extends LitElement {
         url: this.hassUrl || location.origin,
         instanceName: s.core.location_name,
         language: this.i18n.language,
-        timeZone: s.core.time_zone,
+        timeZone: this.timeZone(s),
         haVersion: s.core.version,
         localize: this.i18n.localize,
         locationNames: locationNames(s.backup?.agents ?? []),
@@ -625,7 +627,7 @@ export class BackupKeyringPanel extends LitElement {
     if (!this.session) return;
     try {
       const text = await this.session.exportText();
-      const day = new Date().toISOString().slice(0, 10);
+      const day = calendarDay(new Date(), this.snapshot ? this.timeZone(this.snapshot) : undefined);
       downloadTextFile(`backup_keyring_registry_${day}.json`, text, "application/json");
       this.notice = { kind: "info", text: this.i18n.localize("panel.export.done") };
     } catch (err) {

@@ -5,7 +5,9 @@ import { expect } from "@esm-bundle/chai";
 import { createConnection, createLongLivedTokenAuth, type Connection } from "home-assistant-js-websocket";
 import "../../../src/ui/panel/backup-keyring-panel.js";
 import type { BackupKeyringPanel } from "../../../src/ui/panel/backup-keyring-panel.js";
-import { formatDateTime, localTimeZone } from "../../../src/common/datetime.js";
+import { calendarDay, formatDateTime, localTimeZone } from "../../../src/common/datetime.js";
+import { drillStatus } from "../../../src/flows/drill-schedule.js";
+import { Registry } from "../../../src/registry/registry.js";
 import { captureDownload, deepText, findButton, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
 
 const SERVER_ZONE = "Europe/Amsterdam"; // the simulated HA's configured zone
@@ -73,4 +75,96 @@ it("number_format decimal_comma shows sizes with a decimal comma in an English U
   const table = await waitFor(() => panel!.shadowRoot!.querySelector("bk-backup-table"), "table", 30000);
   await waitFor(() => /\d,\d (kB|MB)/.test(deepText(table)), "a size with a decimal comma");
   expect(deepText(table)).not.to.match(/\d\.\d (kB|MB)/);
+});
+
+// Near midnight somewhere: a zone whose calendar day today is not the browser's (UTC+14 or UTC−12;
+// at any moment one of them is on another day than any zone between them).
+function zoneOnAnotherDay(now: Date): string {
+  const here = calendarDay(now, localTimeZone());
+  const zone = ["Pacific/Kiritimati", "Etc/GMT+12"].find((z) => calendarDay(now, z) !== here);
+  if (!zone) throw new Error("no zone on another day");
+  return zone;
+}
+
+describe("HA's zone far from the browser's", () => {
+  let far: BrowserSim;
+  let farConnection: Connection;
+  const zone = zoneOnAnotherDay(new Date());
+  before(async () => {
+    far = await startSim({ backups: 2, timeZone: zone });
+    farConnection = await createConnection({ auth: createLongLivedTokenAuth(far.url, far.adminToken) });
+  });
+  after(async () => {
+    farConnection.close();
+    await far.stop();
+  });
+
+  async function mountFar(registryName: string): Promise<BackupKeyringPanel> {
+    panel = document.createElement("backup-keyring-panel");
+    panel.registryName = registryName;
+    panel.hass = { connection: farConnection, language: "en", locale: { language: "en", time_zone: "server" }, user: { is_admin: true }, auth: { data: { hassUrl: far.url } } };
+    document.body.append(panel);
+    await waitFor(() => deepText(panel!).includes("Key generations"), "registry views", 30000);
+    return panel;
+  }
+
+  it(`kit, export and restore-guidance file names carry today's day in HA's zone (${zone})`, async () => {
+    const p = await mountFar(`bk-tz-far-${Date.now()}`);
+    const today = calendarDay(new Date(), zone);
+    const kit = await captureDownload(() => findButton(p.shadowRoot!, "Download emergency kit").click(), "kit");
+    expect(kit.name).to.contain(`_${today}`);
+    const exported = await captureDownload(() => findButton(p.shadowRoot!, "Export registry").click(), "export");
+    expect(exported.name).to.equal(`backup_keyring_registry_${today}.json`);
+    // The restore guidance names the kit file under the same name as the one just downloaded.
+    const table = p.shadowRoot!.querySelector("bk-backup-table")!;
+    const restore = await waitFor(() => [...table.shadowRoot!.querySelectorAll<HTMLButtonElement>("button")].find((b) => b.getAttribute("aria-label")?.startsWith("How to restore ")), "restore button");
+    // Only a backup of generation 1 names its kit; the newest is under the current key once checked.
+    findButton(p.shadowRoot!, "Verify all backups").click();
+    await waitFor(() => /copies checked|copy checked/.test(deepText(p)), "verify summary", 60000);
+    restore.click();
+    const dialog = await waitFor(() => p.shadowRoot!.querySelector("bk-restore-guidance-dialog"), "guidance dialog");
+    await waitFor(() => deepText(dialog).includes("generation 1"), "guidance");
+    expect(deepText(dialog)).to.contain(kit.name);
+  });
+
+  it("the drill is due on the same day in the overview and in HA's notifications", async () => {
+    const now = new Date();
+    // A proof time whose drill (6 months) is due today in HA's zone but not yet in the browser's, or the other way round.
+    let proven: Date | null = null;
+    for (let h = -48; h <= 48 && !proven; h++) {
+      const p = new Date(now);
+      p.setUTCMonth(p.getUTCMonth() - 6);
+      p.setTime(p.getTime() + h * 3_600_000);
+      const there = drillStatus({ kitProvenAt: p.toISOString() }, 6, now, zone).state;
+      const here = drillStatus({ kitProvenAt: p.toISOString() }, 6, now, localTimeZone()).state;
+      if (there !== here) proven = p;
+    }
+    expect(proven, "a proof time that tells the zones apart").to.not.equal(null);
+    const dueThere = drillStatus({ kitProvenAt: proven!.toISOString() }, 6, now, zone).state === "due";
+    const name = `bk-tz-drill-${Date.now()}`;
+    let p = await mountFar(name);
+    await waitFor(() => /Generation 1/.test(deepText(p)), "generation 1");
+    p.remove();
+    const registry = await Registry.open(name, undefined, { now: () => proven! });
+    try {
+      const [instance] = await registry.instances();
+      const active = (await registry.generations(instance!.id)).find((g) => g.status === "active")!;
+      await registry.markKit(instance!.id, active.id, "proven");
+    } finally {
+      registry.close();
+    }
+    p = await mountFar(name);
+    const status = () => p.shadowRoot!.querySelector("bk-drill-status")!;
+    await waitFor(() => /Proven .*next drill|Not proven for/.test(deepText(status())), "drill status of the proven kit");
+    await p.settled;
+    const ids = (await far.control<{ notifications: { notification_id: string }[] }>({ type: "get_state" })).notifications.map((n) => n.notification_id);
+    if (dueThere) {
+      expect(deepText(status())).to.match(/due/i);
+      expect(ids).to.include("backup_keyring_kit_drill");
+    } else {
+      // "Proven on <the proof's date>; next drill <day>": the proof's own date, in HA's zone.
+      expect(deepText(status())).to.contain(formatDateTime(proven!.toISOString(), "en", zone));
+      expect(ids).not.to.include("backup_keyring_kit_drill");
+    }
+  });
 });

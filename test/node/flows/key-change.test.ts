@@ -48,7 +48,7 @@ interface Harness {
   downloads: { name: string; text: string }[];
 }
 
-async function harness(registry?: Registry, connection: Connection = conn): Promise<Harness> {
+async function harness(registry?: Registry, connection: Connection = conn, clock: { timeZone: string; now: () => Date } = { timeZone: "UTC", now: () => new Date() }): Promise<Harness> {
   const reg = registry ?? (await Registry.open(`flow-${process.pid}-${++n}`, locks));
   if (!registry) open.push(reg);
   const downloads: { name: string; text: string }[] = [];
@@ -56,10 +56,10 @@ async function harness(registry?: Registry, connection: Connection = conn): Prom
     conn: connection,
     registry: registryPort(reg, sim.url),
     locks,
-    kit: { instanceName: "Home", url: sim.url, language: "en", timeZone: "UTC", locationNames: { "hassio.local": "Local", "cloud.cloud": "Cloud", "hassio.nas": "NAS" } },
+    kit: { instanceName: "Home", url: sim.url, language: "en", timeZone: clock.timeZone, locationNames: { "hassio.local": "Local", "cloud.cloud": "Cloud", "hassio.nas": "NAS" } },
     download: (name, text) => downloads.push({ name, text }),
     randomBytes: (k) => new Uint8Array(randomBytes(k)),
-    now: () => new Date(),
+    now: clock.now,
   });
   return { flow, registry: reg, downloads };
 }
@@ -93,6 +93,20 @@ async function toCommit(h: Harness): Promise<string> {
 }
 
 describe("the whole flow", () => {
+  it("both kits are named after the day in the kit's zone (HA's setting), not UTC's", async () => {
+    // 23:30 UTC on the 26th is already the 27th in Kiritimati (UTC+14).
+    const h = await harness(undefined, conn, { timeZone: "Pacific/Kiritimati", now: () => new Date("2026-11-26T23:30:00Z") });
+    await h.flow.start();
+    assert.equal(h.flow.state.step, "old_key", JSON.stringify(h.flow.state.problem));
+    h.flow.downloadOldKit();
+    h.flow.acknowledgeOldKit(true);
+    h.flow.next();
+    await h.flow.downloadNewKit();
+    assert.equal(h.downloads.length, 2);
+    for (const d of h.downloads) assert.match(d.name, /_2026-11-27_gen\d+\.txt$/, d.name);
+    h.flow.close();
+  });
+
   it("old kit, new key, proof, commit, confirmation, then a fresh backup verified with the new key", async () => {
     const h = await harness();
     const oldKey = await haKey();

@@ -18,7 +18,7 @@ const copy = (backupId: string, agentId: string, generationId: string | null, ex
   instanceId: "i", backupId, agentId, name: `Backup ${backupId}`, date: "2025-04-02T03:00:00Z", size: 1, protected: true, generationId,
   confidence: generationId ? "inferred" : "unknown", lastCheck: null, deleted: false, deletedAt: null, mismatch: false, ...extra,
 });
-const ctx = { instanceName: "Haus am See" };
+const ctx = { instanceName: "Haus am See", timeZone: "UTC" };
 const text = (lines: { key: string; params?: Record<string, string | number> }[]) => lines.map((l) => localizeEnglish(l.key, l.params)).join("\n");
 
 describe("restore guidance", () => {
@@ -38,7 +38,7 @@ describe("restore guidance", () => {
     assert.equal(o.kit?.state, "proven");
     assert.equal(o.kit?.provenAt, "2025-01-04T09:00:00Z");
     // The same rule src/kit uses when the kit is downloaded.
-    assert.equal(o.kit?.fileName, emergencyKitFileName({ instanceName: "Haus am See", date: new Date("2025-01-03T21:00:00Z"), generation: 1 }));
+    assert.equal(o.kit?.fileName, emergencyKitFileName({ instanceName: "Haus am See", date: new Date("2025-01-03T21:00:00Z"), generation: 1, timeZone: "UTC" }));
     assert.equal(o.kit?.fileName, "home_assistant_backup_emergency_kit_haus_am_see_2025-01-03_gen1.txt");
     const t = text(o.lines);
     assert.match(t, /generation 1/);
@@ -69,7 +69,9 @@ describe("restore guidance", () => {
     assert.doesNotMatch(text(o.lines), /from around/, "a key first seen already in place has no known start date");
     const viaFlow = restoreGuidanceFromRegistry("c", [copy("c", "backup.local", "g4")], [{ ...g0, origin: "flow" }], ctx)!.options[0]!;
     assert.match(text(viaFlow.lines), /from around 2025-04-01T00:00:00Z/);
-    assert.equal(kitFileNameFor({ number: 4, kitDownloadedAt: null }, "x"), null);
+    assert.equal(kitFileNameFor({ number: 4, kitDownloadedAt: null }, "x", "UTC"), null);
+    // The day of the download where the user's dates are shown: 21:00 UTC is the next day in UTC+14.
+    assert.equal(kitFileNameFor({ number: 4, kitDownloadedAt: "2025-01-03T21:00:00Z" }, "Home", "Pacific/Kiritimati"), "home_assistant_backup_emergency_kit_home_2025-01-04_gen4.txt");
   });
 
   it("the current key: HA uses it by itself", () => {

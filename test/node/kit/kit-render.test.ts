@@ -67,10 +67,10 @@ it("our block: the fingerprint's short form, dates in the instance's time zone, 
 
 it("file names: accents dropped, runs of other characters one underscore, none at either end, at most 40", () => {
   const day = new Date("2026-05-06T23:30:00Z");
-  assert.equal(emergencyKitFileName({ instanceName: "__Maison d'été!!__", date: day }), "home_assistant_backup_emergency_kit_maison_d_ete_2026-05-06.txt");
-  assert.equal(emergencyKitFileName({ instanceName: "***", date: day, generation: 3 }), "home_assistant_backup_emergency_kit_home_2026-05-06_gen3.txt");
+  assert.equal(emergencyKitFileName({ instanceName: "__Maison d'été!!__", date: day, timeZone: "UTC" }), "home_assistant_backup_emergency_kit_maison_d_ete_2026-05-06.txt");
+  assert.equal(emergencyKitFileName({ instanceName: "***", date: day, generation: 3, timeZone: "UTC" }), "home_assistant_backup_emergency_kit_home_2026-05-06_gen3.txt");
   assert.equal(emergencyKitFileName({ instanceName: "Home", date: day, timeZone: "Europe/Berlin" }), "home_assistant_backup_emergency_kit_home_2026-05-07.txt");
-  const long = emergencyKitFileName({ instanceName: `${"a".repeat(39)} b`, date: day });
+  const long = emergencyKitFileName({ instanceName: `${"a".repeat(39)} b`, date: day, timeZone: "UTC" });
   assert.equal(long, `home_assistant_backup_emergency_kit_${"a".repeat(39)}_2026-05-06.txt`, "cut at 40 without a trailing underscore");
 });
 

@@ -233,11 +233,11 @@ describe("file names", () => {
   it("are safe on every OS", () => {
     const date = new Date("2026-11-27T10:00:00Z");
     for (const name of ["Home/Lake: Cabin", "🏠 Casa", "x".repeat(300), "CON", "", "..", "a\\b*c?d\"e<f>g|h"]) {
-      const f = emergencyKitFileName({ instanceName: name, date, generation: 2 });
+      const f = emergencyKitFileName({ instanceName: name, date, generation: 2, timeZone: "UTC" });
       assert.match(f, /^home_assistant_backup_emergency_kit_[a-z0-9_]+_2026-11-27_gen2\.txt$/, f);
       assert.ok(f.length <= 100);
     }
-    assert.equal(emergencyKitFileName({ instanceName: "Home/Lake: Cabin", date }), "home_assistant_backup_emergency_kit_home_lake_cabin_2026-11-27.txt");
+    assert.equal(emergencyKitFileName({ instanceName: "Home/Lake: Cabin", date, timeZone: "UTC" }), "home_assistant_backup_emergency_kit_home_lake_cabin_2026-11-27.txt");
     // The day where the instance is: 05:00 UTC is still the 26th in Honolulu.
     assert.equal(emergencyKitFileName({ instanceName: "Ferienhaus Müritz", date: new Date("2026-11-27T05:00:00Z"), timeZone: "Pacific/Honolulu" }), "home_assistant_backup_emergency_kit_ferienhaus_muritz_2026-11-26.txt");
   });
