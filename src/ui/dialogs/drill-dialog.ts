@@ -8,8 +8,20 @@ import { localizeEnglish } from "../../common/localize-english.js";
 import { chooseDrillGroup, type DrillAnswer, type DrillOutcome } from "../../flows/drill.js";
 import { MAX_KIT_BYTES } from "../../kit/parse.js";
 import type { GenerationRecord } from "../../registry/model.js";
-import { formatDateTime } from "../panel/panel-model.js";
+import { formatDateTime } from "../../common/datetime.js";
 import { haStyles } from "../styles.js";
+
+/** For `showDrillDialog` (show-dialog.ts). */
+export interface DrillDialogParams {
+  localize: LocalizeFunc;
+  language: string;
+  timeZone: string | undefined;
+  generation: GenerationRecord;
+  current: boolean;
+  backups: number;
+  judge: (answer: DrillAnswer) => Promise<DrillOutcome>;
+  downloadKit: (() => Promise<void>) | null;
+}
 
 export class BkDrillDialog extends LitElement {
   @property({ attribute: false }) localize: LocalizeFunc = localizeEnglish;
@@ -34,6 +46,23 @@ export class BkDrillDialog extends LitElement {
   @state() private passedAt: string | null = null;
   @query("dialog") private dialog!: HTMLDialogElement;
   private opener: HTMLElement | null = null;
+  private settle: (() => void) | null = null;
+
+  /** For `showDrillDialog`: settles once the dialog is closed (also when it could not open). */
+  async showDialog(params: DrillDialogParams): Promise<void> {
+    Object.assign(this, params);
+    this.settle?.();
+    const closed = new Promise<void>((resolve) => (this.settle = resolve));
+    await this.updateComplete;
+    this.open();
+    if (!this.isOpen) this.settled();
+    return closed;
+  }
+
+  private settled(): void {
+    this.settle?.();
+    this.settle = null;
+  }
 
   static override styles = [
     haStyles,
@@ -58,6 +87,8 @@ export class BkDrillDialog extends LitElement {
   ];
 
   open(): void {
+    // No generation to drill, or already open: not opened (showDialog then settles at once).
+    if (!this.generation || !this.dialog || this.dialog.open) return;
     this.opener = (document.activeElement as HTMLElement | null) ?? null;
     this.reset();
     this.group = chooseDrillGroup();
@@ -181,7 +212,7 @@ export class BkDrillDialog extends LitElement {
     const g = this.generation;
     const passed = this.outcome?.result === "passed";
     const failed = this.outcome !== null && !passed;
-    return html`<dialog aria-labelledby="drill-title" @close=${() => { this.reset(); this.opener?.focus(); }}>
+    return html`<dialog aria-labelledby="drill-title" @close=${() => { this.reset(); this.opener?.focus(); this.settled(); }}>
       <h2 id="drill-title">${t("drill.title")}</h2>
       ${g
         ? html`<p>${this.current ? t("drill.intro.current", { generation: g.number }) : t("drill.intro.older", { generation: g.number, count: this.backups })}</p>

@@ -83,16 +83,27 @@ export class BkKeyChangeDialog extends LitElement {
     this.kit = params.kit;
     this.localize = params.localize;
     this.language = params.language;
-    const closed = new Promise<string | null>((resolve) =>
-      this.addEventListener("closed", (e) => resolve((e as CustomEvent<{ step: string }>).detail.step ?? null), { once: true }),
-    );
-    await this.open();
+    this.settle?.(null);
+    const closed = new Promise<string | null>((resolve) => (this.settle = resolve));
+    try {
+      await this.open();
+    } finally {
+      // open() returned without opening (missing inputs, already open) or failed: nothing will close.
+      if (!this.renderRoot.querySelector("dialog")?.open) this.settled(null);
+    }
     return closed;
+  }
+
+  private settle: ((step: string | null) => void) | null = null;
+
+  private settled(step: string | null): void {
+    this.settle?.(step);
+    this.settle = null;
   }
 
   /** Opens the dialog and runs the preflight. */
   async open(): Promise<void> {
-    if (!this.conn || !this.registry || !this.kit) return;
+    if (!this.conn || !this.registry || !this.kit || this.renderRoot.querySelector("dialog")?.open) return;
     this.flow = new KeyChangeFlow({
       conn: this.conn,
       registry: registryPort(this.registry, this.kit.url),
@@ -156,7 +167,7 @@ export class BkKeyChangeDialog extends LitElement {
     this.flow?.close();
     this.flow = null;
     this.renderRoot.querySelector("dialog")?.close();
-    if (this.flowState) this.dispatchEvent(new CustomEvent("closed", { detail: { step: this.flowState.step } }));
+    this.settled(this.flowState?.step ?? null);
     this.flowState = null;
   }
 

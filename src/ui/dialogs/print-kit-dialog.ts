@@ -40,6 +40,10 @@ export class BkPrintKitDialog extends LitElement {
     this.settle?.();
     const closed = new Promise<void>((resolve) => (this.settle = resolve));
     await this.open(params.facts);
+    if (!this.renderRoot.querySelector("dialog")?.open) {
+      this.settle?.();
+      this.settle = null;
+    }
     return closed;
   }
 
@@ -48,7 +52,8 @@ export class BkPrintKitDialog extends LitElement {
     this.facts = facts;
     this.qr = false;
     await this.updateComplete;
-    this.renderRoot.querySelector("dialog")?.showModal();
+    const dialog = this.renderRoot.querySelector("dialog");
+    if (dialog && !dialog.open) dialog.showModal();
   }
 
   private close(): void {

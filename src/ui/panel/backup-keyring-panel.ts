@@ -24,7 +24,7 @@ import { KeyringSession } from "../keyring-session.js";
 import { calendarDay, dateLanguage, resolveTimeZone } from "../../common/datetime.js";
 import { numberLanguage } from "../../common/number.js";
 import { downloadTextFile } from "../../kit/download.js";
-import { showKeyChangeDialog, showLoadKitDialog, showPrintKitDialog } from "../dialogs/show-dialog.js";
+import { showDrillDialog, showKeyChangeDialog, showLoadKitDialog, showPrintKitDialog, showRestoreGuidanceDialog } from "../dialogs/show-dialog.js";
 import "../components/reminder-settings.js";
 import { defaultLocks } from "../../common/locks.js";
 import { KEY_CHANGE_LOCK } from "../../flows/key-change/flow.js";
@@ -41,12 +41,8 @@ import "../components/journal-list.js";
 import "../components/file-drop.js";
 import "../components/vault-settings.js";
 import "../components/drill-status.js";
-import "../dialogs/drill-dialog.js";
-import type { BkDrillDialog } from "../dialogs/drill-dialog.js";
 import { olderGenerationDrills, type DrillAnswer, type DrillOutcome } from "../../flows/drill.js";
-import "../components/restore-guidance-dialog.js";
-import type { BkRestoreGuidanceDialog } from "../components/restore-guidance-dialog.js";
-import { restoreGuidanceFromRegistry, type RestoreGuidance } from "../../flows/restore-guidance.js";
+import { restoreGuidanceFromRegistry } from "../../flows/restore-guidance.js";
 import { fireEvent } from "../../common/fire-event.js";
 
 /** Fired (bubbling, composed) when the user asks to change the key; the key-change dialog answers it. */
@@ -311,7 +307,7 @@ export class BackupKeyringPanel extends LitElement {
 
   // --- kit drill ---
 
-  @state() private drillTargetId: string | null = null;
+  private drillTargetId: string | null = null;
   /** The route that last opened the drill: the reminder's link opens it once, not on every reload. */
   private drillRouteHandled: unknown = null;
 
@@ -325,9 +321,23 @@ export class BackupKeyringPanel extends LitElement {
   }
 
   private async openDrill(generationId: string): Promise<void> {
+    const f = this.session?.ready ? this.session.facts : null;
+    const s = this.snapshot;
+    const target = f?.generations.find((g) => g.id === generationId);
+    if (!f || !s || !target) return;
     this.drillTargetId = generationId;
-    await this.updateComplete;
-    this.renderRoot.querySelector<BkDrillDialog>("bk-drill-dialog")?.open();
+    // Loaded on first use (show-dialog.ts): the drill's code is not in the panel's chunk. Not
+    // awaited: the promise settles when the dialog closes, and a load must not wait for that.
+    void showDrillDialog(this, {
+      localize: this.i18n.localize,
+      language: this.dateLanguage,
+      timeZone: this.timeZone(s),
+      generation: target,
+      current: target.status === "active" && s.backup?.config.create_backup.password != null,
+      backups: olderGenerationDrills(f.generations, f.copies).find((o) => o.generation.id === target.id)?.backups ?? 0,
+      judge: this.judgeDrill,
+      downloadKit: () => this.downloadKit(false),
+    }).catch((err) => this.showError(err));
   }
 
   private readonly judgeDrill = async (answer: DrillAnswer): Promise<DrillOutcome> => {
@@ -340,8 +350,6 @@ export class BackupKeyringPanel extends LitElement {
 
   // --- restore guidance ---
 
-  @state() private restoreHelp: { guidance: RestoreGuidance; copyable: Set<string> } | null = null;
-
   private async openRestoreHelp(row: CopyRow): Promise<void> {
     const f = this.session?.ready ? this.session.facts : null;
     const s = this.snapshot;
@@ -350,28 +358,22 @@ export class BackupKeyringPanel extends LitElement {
     if (!guidance) return;
     const copyable = new Set<string>();
     for (const o of guidance.options) if (o.generationId && (await this.session.canCopyKey(o.generationId))) copyable.add(o.generationId);
-    this.restoreHelp = { guidance, copyable };
-    await this.updateComplete;
-    this.renderRoot.querySelector<BkRestoreGuidanceDialog>("bk-restore-guidance-dialog")?.open();
-  }
-
-  private renderRestoreHelp(s: InstanceSnapshot): unknown {
-    const h = this.restoreHelp;
-    return html`<bk-restore-guidance-dialog .localize=${this.i18n.localize} .language=${this.dateLanguage} .timeZone=${this.timeZone(s)}
-      .guidance=${h?.guidance ?? null} .copyable=${h?.copyable ?? new Set()} .locationName=${(id: string) => agentName(id, s.backup?.agents ?? [])}
-      .copyKey=${(id: string) => this.session?.keyFor(id) ?? Promise.resolve(null)}></bk-restore-guidance-dialog>`;
+    void showRestoreGuidanceDialog(this, {
+      localize: this.i18n.localize,
+      language: this.dateLanguage,
+      timeZone: this.timeZone(s),
+      guidance,
+      copyable,
+      locationName: (id: string) => agentName(id, s.backup?.agents ?? []),
+      copyKey: (id: string) => this.session?.keyFor(id) ?? Promise.resolve(null),
+    }).catch((err) => this.showError(err));
   }
 
   private renderDrill(s: InstanceSnapshot, f: { generations: GenerationRecord[]; copies: CopyRecord[]; active: GenerationRecord | null }): unknown {
     const t = this.i18n.localize;
-    const target = f.generations.find((g) => g.id === this.drillTargetId) ?? null;
-    const backups = target ? (olderGenerationDrills(f.generations, f.copies).find((o) => o.generation.id === target.id)?.backups ?? 0) : 0;
     return html`<bk-drill-status .localize=${t} .language=${this.dateLanguage} .timeZone=${this.timeZone(s)} .generations=${f.generations}
         .copies=${f.copies} .active=${f.active} .months=${this.reminderSettings.drillMonths} .now=${new Date()}
-        @drill-request=${(e: CustomEvent<string>) => this.openDrill(e.detail)}></bk-drill-status>
-      <bk-drill-dialog .localize=${t} .language=${this.dateLanguage} .timeZone=${this.timeZone(s)} .generation=${target}
-        ?current=${target !== null && target.status === "active" && s.backup?.config.create_backup.password != null} .backups=${backups}
-        .judge=${this.judgeDrill} .downloadKit=${() => this.downloadKit(false)}></bk-drill-dialog>`;
+        @drill-request=${(e: CustomEvent<string>) => this.openDrill(e.detail)}></bk-drill-status>`;
   }
 
   /**
@@ -754,7 +756,7 @@ export class BackupKeyringPanel extends LitElement {
     if (!f) return nothing;
     return html`<bk-keyring-overview .localize=${this.i18n.localize} .language=${this.dateLanguage} .timeZone=${this.timeZone(s)}
       .generations=${f.generations} .copies=${f.copies} .held=${f.held} .active=${f.active} .now=${new Date()}></bk-keyring-overview>
-      ${this.renderDrill(s, f)}${this.renderRestoreHelp(s)}`;
+      ${this.renderDrill(s, f)}`;
   }
 
   private renderKeyring(s: InstanceSnapshot) {

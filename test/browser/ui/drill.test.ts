@@ -38,7 +38,9 @@ async function mount(s: BrowserSim, route?: { prefix: string; path: string }): P
 
 const text = () => deepText(panel);
 const button = (label: string | RegExp, root: ParentNode = panel.shadowRoot!) => findButton(root, label);
-const drillDialog = () => panel.shadowRoot!.querySelector<BkDrillDialog>("bk-drill-dialog")!;
+// The dialogs are loaded on first use (show-dialog.ts): they exist once opened.
+const drillDialog = () => waitFor(() => panel.shadowRoot!.querySelector<BkDrillDialog>("bk-drill-dialog"), "drill dialog (loaded on first use)");
+const restoreDialog = () => waitFor(() => panel.shadowRoot!.querySelector("bk-restore-guidance-dialog"), "restore guidance dialog (loaded on first use)");
 const notificationIds = async (s: BrowserSim) => (await s.control<{ notifications: { notification_id: string }[] }>({ type: "get_state" })).notifications.map((n) => n.notification_id);
 
 async function type(root: ShadowRoot, selector: string, value: string): Promise<void> {
@@ -63,7 +65,7 @@ describe("kit drill", () => {
     await waitFor(async () => (await notificationIds(s)).includes("backup_keyring_kit_not_proven"), "kit reminder in HA");
 
     button("Test my kit").click();
-    const dialog = drillDialog();
+    const dialog = await drillDialog();
     await waitFor(() => dialog.isOpen, "drill dialog open");
     const root = dialog.shadowRoot!;
     const group = Number(/Group (\d) of 7/.exec(deepText(dialog))![1]);
@@ -112,8 +114,9 @@ describe("kit drill", () => {
   it("the reminder's link (/backup-keyring/drill) opens the drill of the current key", async () => {
     const s = await sim();
     await mount(s, { prefix: "/backup-keyring", path: "/drill" });
-    await waitFor(() => drillDialog().isOpen, "drill dialog opened by the route");
-    expect(deepText(drillDialog())).to.contain("your current key (generation 1)");
+    const dialog = await drillDialog();
+    await waitFor(() => dialog.isOpen, "drill dialog opened by the route");
+    expect(deepText(dialog)).to.contain("your current key (generation 1)");
   });
 
   it("an older generation's drill on request: its own kit passes, the current key's kit is named as the wrong one", async () => {
@@ -138,7 +141,7 @@ describe("kit drill", () => {
     expect(ask[0]).to.match(/\d+/);
 
     button("Check generation 2's kit").click();
-    const dialog = drillDialog();
+    const dialog = await drillDialog();
     await waitFor(() => dialog.isOpen, "dialog open");
     const root = dialog.shadowRoot!;
     expect(root.querySelector("#drill-group"), "no typed group without the key at hand").to.equal(null);
@@ -167,9 +170,9 @@ describe("restore guidance in the panel", () => {
     const table = panel.shadowRoot!.querySelector("bk-backup-table")!;
     const restoreButtons = () => [...table.shadowRoot!.querySelectorAll<HTMLButtonElement>("button")].filter((b) => b.getAttribute("aria-label")?.startsWith("How to restore "));
     await waitFor(() => restoreButtons().length > 0, "restore buttons");
-    const dialog = panel.shadowRoot!.querySelector("bk-restore-guidance-dialog")!;
     // Rows are newest first: the newest backup is under the current key (generation 1).
     restoreButtons()[0]!.click();
+    const dialog = await restoreDialog();
     // "Opens" when every copy was opened by a check, "Probably opens" when one could not be checked (e.g. a cloud copy).
     await waitFor(() => dialog.isOpen && /opens with the key of generation 1 \((proven by a check|by date, not checked)\)/i.test(deepText(dialog)), "guidance for the newest");
     const known = deepText(dialog);

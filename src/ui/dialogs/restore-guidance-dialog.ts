@@ -7,11 +7,22 @@ import { property, query, state } from "lit/decorators.js";
 import { type LocalizeFunc } from "../../common/localize.js";
 import { localizeEnglish } from "../../common/localize-english.js";
 import type { GuidanceLine, RestoreGuidance } from "../../flows/restore-guidance.js";
-import { formatDateTime } from "../panel/panel-model.js";
+import { formatDateTime } from "../../common/datetime.js";
 import { haStyles } from "../styles.js";
-import { guidanceLine } from "./guidance-line.js";
+import { guidanceLine } from "../components/guidance-line.js";
 
 const CLIPBOARD_CLEAR_MS = 60_000;
+
+/** For `showRestoreGuidanceDialog` (show-dialog.ts). */
+export interface RestoreGuidanceDialogParams {
+  localize: LocalizeFunc;
+  language: string;
+  timeZone: string | undefined;
+  guidance: RestoreGuidance;
+  locationName: (agentId: string) => string;
+  copyable: ReadonlySet<string>;
+  copyKey: (generationId: string) => Promise<string | null>;
+}
 
 export class BkRestoreGuidanceDialog extends LitElement {
   @property({ attribute: false }) localize: LocalizeFunc = localizeEnglish;
@@ -28,6 +39,23 @@ export class BkRestoreGuidanceDialog extends LitElement {
   @query("dialog") private dialog!: HTMLDialogElement;
   private opener: HTMLElement | null = null;
   private clipboardTimer: ReturnType<typeof setTimeout> | null = null;
+  private settle: (() => void) | null = null;
+
+  /** For `showRestoreGuidanceDialog`: settles once the dialog is closed (also when it could not open). */
+  async showDialog(params: RestoreGuidanceDialogParams): Promise<void> {
+    Object.assign(this, params);
+    this.settle?.();
+    const closed = new Promise<void>((resolve) => (this.settle = resolve));
+    await this.updateComplete;
+    this.open();
+    if (!this.isOpen) this.settled();
+    return closed;
+  }
+
+  private settled(): void {
+    this.settle?.();
+    this.settle = null;
+  }
 
   static override styles = [
     haStyles,
@@ -49,6 +77,8 @@ export class BkRestoreGuidanceDialog extends LitElement {
   ];
 
   open(): void {
+    // Nothing to show: not opened (showDialog then settles at once).
+    if (!this.guidance || !this.dialog || this.dialog.open) return;
     this.opener = (document.activeElement as HTMLElement | null) ?? null;
     this.copied = null;
     this.dialog.showModal();
@@ -95,7 +125,7 @@ export class BkRestoreGuidanceDialog extends LitElement {
   protected override render() {
     const t = this.localize;
     const g = this.guidance;
-    return html`<dialog aria-labelledby="restore-title" @close=${() => this.opener?.focus()}>
+    return html`<dialog aria-labelledby="restore-title" @close=${() => { this.opener?.focus(); this.settled(); }}>
       ${g
         ? html`<h2 id="restore-title">${t("restore.title", { name: g.name })}</h2>
             <p class="secondary">${formatDateTime(g.date, this.language, this.timeZone)}</p>

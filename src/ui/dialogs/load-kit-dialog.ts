@@ -33,6 +33,10 @@ export class BkLoadKitDialog extends LitElement {
     const closed = new Promise<void>((resolve) => (this.settle = resolve));
     await this.updateComplete;
     this.open();
+    if (!this.isOpen) {
+      this.settle?.();
+      this.settle = null;
+    }
     return closed;
   }
 
@@ -52,6 +56,7 @@ export class BkLoadKitDialog extends LitElement {
   ];
 
   open(): void {
+    if (!this.dialog || this.dialog.open) return;
     // The opener may sit in a shadow root: follow activeElement down to the real button.
     let active = document.activeElement;
     while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
