@@ -27,6 +27,8 @@ export interface KeyChangeDialogParams {
   localize: LocalizeFunc;
   /** For dates, with HA's 12/24-hour choice (`dateLanguage`). */
   language: string;
+  /** For numbers and sizes: HA's number format (`numberLanguage`); omitted = `language`. */
+  numberLanguage?: string;
 }
 
 const CLIPBOARD_CLEAR_MS = 60_000;
@@ -38,6 +40,7 @@ export class BkKeyChangeDialog extends LitElement {
   @property({ attribute: false }) localize: LocalizeFunc = localizeEnglish;
   /** For dates (may carry HA's 12/24-hour choice); the kit's own language is in `kit`. */
   @property() language = "en";
+  @property({ attribute: false }) numberLanguage: string | undefined = undefined;
   @state() private flowState: FlowState | null = null;
   @state() private revealed = false;
   @state() private typed = "";
@@ -83,6 +86,7 @@ export class BkKeyChangeDialog extends LitElement {
     this.kit = params.kit;
     this.localize = params.localize;
     this.language = params.language;
+    this.numberLanguage = params.numberLanguage;
     this.settle?.(null);
     const closed = new Promise<string | null>((resolve) => (this.settle = resolve));
     try {
@@ -262,7 +266,7 @@ export class BkKeyChangeDialog extends LitElement {
             <button @click=${() => void this.flow?.proveOldKey("local")}>${t("flow.prove.local_button")}</button></div>`
         : nothing}
       ${p.phase !== "checking" && p.remoteLeft.count > 0
-        ? html`<div class="row"><span>${t("flow.prove.remote", { count: p.remoteLeft.count, size: formatSize(p.remoteLeft.bytes, this.language) })}</span>
+        ? html`<div class="row"><span>${t("flow.prove.remote", { count: p.remoteLeft.count, size: formatSize(p.remoteLeft.bytes, this.numberLanguage ?? this.language) })}</span>
             <button @click=${() => void this.flow?.proveOldKey("remote")}>${t("flow.prove.remote_button")}</button></div>`
         : nothing}
       ${s.oldKitOutdated ? html`<p class="warn" role="status" data-testid="old-kit-outdated">${t("flow.prove.outdated")}</p>` : nothing}

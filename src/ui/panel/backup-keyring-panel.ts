@@ -666,6 +666,7 @@ export class BackupKeyringPanel extends LitElement {
         registry: await this.session.openRegistry(),
         localize: this.i18n.localize,
         language: this.dateLanguage,
+        numberLanguage: numberLanguage(this.i18n.language, this.hass?.locale),
         kit: { instanceName: s.core.location_name, url: this.hassUrl || location.origin, language: this.i18n.language, timeZone: this.timeZone(s), haVersion: s.core.version, locationNames: locationNames(s.backup?.agents ?? []) },
       });
       await closed;

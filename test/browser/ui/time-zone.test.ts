@@ -75,6 +75,15 @@ it("number_format decimal_comma shows sizes with a decimal comma in an English U
   const table = await waitFor(() => panel!.shadowRoot!.querySelector("bk-backup-table"), "table", 30000);
   await waitFor(() => /\d,\d (kB|MB)/.test(deepText(table)), "a size with a decimal comma");
   expect(deepText(table)).not.to.match(/\d\.\d (kB|MB)/);
+
+  // The key-change dialog's download size follows the same setting.
+  findButton(panel.shadowRoot!, "Change encryption key…").click();
+  const dialog = await waitFor(() => panel!.shadowRoot!.querySelector("bk-key-change-dialog"), "dialog");
+  const size = await waitFor(() => /Home Assistant downloads them \(([^)]*)\)/.exec(deepText(dialog)), "remote copies' download size", 30000);
+  expect(size[1]).to.match(/^\d+,\d (kB|MB|GB)$/);
+  expect(size[1]).not.to.match(/\./);
+  dialog.shadowRoot!.querySelector("dialog")!.dispatchEvent(new Event("cancel", { cancelable: true }));
+  await waitFor(() => !dialog.shadowRoot!.querySelector("dialog")!.open, "closed");
 });
 
 // Near midnight somewhere: a zone whose calendar day today is not the browser's (UTC+14 or UTC−12;
