@@ -9,7 +9,7 @@ import type { StreamDamage, V3StreamOpener } from "../securetar/v3-deep.js";
 import { walkTar, type TarEntry } from "../tar/reader.js";
 import { archiveEndSink, type ArchiveEndDamage } from "./archive-end.js";
 import { completenessDamage, type CompletenessCode, type CompletenessItem } from "./completeness.js";
-import { BackupFileError } from "./errors.js";
+import { BackupFileError } from "../common/backup-file-errors.js";
 
 const MAX_BACKUP_JSON = 1024 * 1024;
 const HEAD_BYTES = V2_HEADER + 512; // enough for every format's check

@@ -1,6 +1,6 @@
 // `backup-keyring`: the same checks as the panel, in a terminal (e.g. a cron job on a NAS).
 import { basename } from "node:path";
-import { BackupFileError } from "../backup-file/errors.js";
+import { BackupFileError } from "../common/backup-file-errors.js";
 import { checkBackupKeys, inspectBackup, type BackupFileReport } from "../backup-file/inspect.js";
 import { localizeEnglish as t } from "../common/localize-english.js";
 import { openFileSource } from "../common/node-file-source.js";

@@ -9,7 +9,7 @@ import { chmod, lstat, mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { pipeline, Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { BackupFileError } from "../backup-file/errors.js";
+import { BackupFileError } from "../common/backup-file-errors.js";
 import { localizeEnglish as t } from "../common/localize-english.js";
 import { openFileSource, type NodeFileSource } from "../common/node-file-source.js";
 import { tidyKeyInput } from "../keys/format.js";

@@ -1,7 +1,7 @@
 // Reading a byte range in fixed-size pieces with one read always in flight ahead of the consumer,
 // so disk reads overlap decryption; memory stays at two pieces.
 import type { ByteSource } from "../common/byte-source.js";
-import { BackupFileError } from "../backup-file/errors.js";
+import { BackupFileError } from "../common/backup-file-errors.js";
 
 export const IO_CHUNK = 1024 * 1024;
 

@@ -8,7 +8,7 @@
 // linear in the input and memory bounded: each record is capped, and of the global attributes only
 // the two that matter are kept, never the accumulated set.
 import type { ByteSource } from "../common/byte-source.js";
-import { BackupFileError } from "../backup-file/errors.js";
+import { BackupFileError } from "../common/backup-file-errors.js";
 import { BLOCK, blocks, isZeroBlock, MAX_META, parseHeader, TarfileState, type TarWork } from "./tarfile-rules.js";
 
 export interface TarEntry {

@@ -1,6 +1,6 @@
 // How the kit drill's dates and states read (pure, no DOM): shared by the panel and the card.
 import type { DrillStatus } from "../flows/drill.js";
-import { formatDateTime } from "./panel/panel-model.js";
+import { formatDateTime } from "../common/datetime.js";
 
 /** A day (YYYY-MM-DD, a day in the instance's time zone) in the user's language, without a time. */
 export function formatDrillDay(day: string, language: string): string {

@@ -4,7 +4,7 @@
 import { LitElement, css, html, nothing } from "lit";
 import { property, state } from "lit/decorators.js";
 import { LocalizeController } from "../localize-controller.js";
-import type { HassLike } from "../panel/backup-keyring-panel.js";
+import type { HassLike } from "../../data/hass.js";
 import { haStyles } from "../styles.js";
 import { DEFAULT_PANEL_PATH, checkCardConfig, isValidPanelPath, stubConfig, type CardConfig, type CardProblem } from "./card-config.js";
 import { fireEvent } from "../../common/fire-event.js";

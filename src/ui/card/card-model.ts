@@ -1,7 +1,7 @@
 // What the dashboard card says, as translation keys with parameters: the status line and the
 // warnings, worst first. Pure, tested in Node.
 import type { CopyRecord, GenerationRecord } from "../../registry/model.js";
-import { keyringStatus, kitState, newestBackupCheck } from "../panel/keyring-model.js";
+import { keyringStatus, kitState, newestBackupCheck } from "../model/keyring-model.js";
 import { backupsWithUnprovenKit, drillStatus } from "../../flows/drill-schedule.js";
 
 export interface CardLine {

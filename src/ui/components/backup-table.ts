@@ -5,8 +5,8 @@ import { property, state } from "lit/decorators.js";
 import type { LocalizeFunc } from "../../common/localize.js";
 import { localizeEnglish } from "../../common/localize-english.js";
 import { formatDateTime } from "../../common/datetime.js";
-import { filterRows, formatSize, sortRows, type CopyRow, type SortKey } from "../panel/panel-model.js";
-import { checkNote } from "../panel/keyring-model.js";
+import { filterRows, formatSize, sortRows, type CopyRow, type SortKey } from "../model/panel-model.js";
+import { checkNote } from "../model/keyring-model.js";
 import { haStyles } from "../styles.js";
 import { fireEvent } from "../../common/fire-event.js";
 

@@ -7,7 +7,7 @@ import { property } from "lit/decorators.js";
 import { drillStatus, olderGenerationDrills } from "../../flows/drill.js";
 import { drillStatusLine } from "../drill-text.js";
 import type { GenerationRecord } from "../../registry/model.js";
-import { formatDateTime } from "../panel/panel-model.js";
+import { formatDateTime } from "../model/panel-model.js";
 import { haStyles } from "../styles.js";
 import { KeyringView } from "./keyring-view.js";
 

@@ -2,7 +2,7 @@
 // its kit's state and how many backups it opens.
 import { css, html, nothing } from "lit";
 import { displayFingerprint } from "../../keys/fingerprint.js";
-import { kitState, timeline } from "../panel/keyring-model.js";
+import { kitState, timeline } from "../model/keyring-model.js";
 import { formatDateTime } from "../../common/datetime.js";
 import { haStyles } from "../styles.js";
 import { KeyringView } from "./keyring-view.js";

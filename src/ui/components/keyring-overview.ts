@@ -5,7 +5,7 @@ import { css, html, nothing } from "lit";
 import { property } from "lit/decorators.js";
 import { displayFingerprint } from "../../keys/fingerprint.js";
 import type { GenerationRecord } from "../../registry/model.js";
-import { ageInDays, inUseSince, keyringStatus, kitState, newestBackupCheck, overviewLines } from "../panel/keyring-model.js";
+import { ageInDays, inUseSince, keyringStatus, kitState, newestBackupCheck, overviewLines } from "../model/keyring-model.js";
 import { formatDateTime } from "../../common/datetime.js";
 import { haStyles } from "../styles.js";
 import { KeyringView } from "./keyring-view.js";

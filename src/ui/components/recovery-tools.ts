@@ -5,7 +5,7 @@
 // the offline recovery page.
 import { LitElement, css, html, nothing } from "lit";
 import { property, state } from "lit/decorators.js";
-import { BackupFileError } from "../../backup-file/errors.js";
+import { BackupFileError } from "../../common/backup-file-errors.js";
 import { blobSource } from "../../common/byte-source.js";
 import { type LocalizeFunc } from "../../common/localize.js";
 import { localizeEnglish } from "../../common/localize-english.js";

@@ -14,7 +14,7 @@ import { registryPort } from "../../flows/key-change/registry-port.js";
 import type { Registry } from "../../registry/registry.js";
 import { downloadTextFile } from "../../kit/download.js";
 import { formatDateTime } from "../../common/datetime.js";
-import { formatSize } from "../panel/panel-model.js";
+import { formatSize } from "../model/panel-model.js";
 import { stageText } from "../backup-stage.js";
 import { haStyles } from "../styles.js";
 

@@ -2,6 +2,7 @@
 // so we only react when the connection or language changes); standalone it opens its own
 // connection with a long-lived token. HA destroys hidden panels after ~5 minutes, so anything
 // that matters lives in IndexedDB (the registry), not in this element.
+import type { HassLike } from "../../data/hass.js";
 import { LitElement, css, html, nothing, type PropertyValues } from "lit";
 import { property, state } from "lit/decorators.js";
 import type { Connection } from "home-assistant-js-websocket";
@@ -17,9 +18,9 @@ import { LocalizeController } from "../localize-controller.js";
 import { haStyles } from "../styles.js";
 import "./connect-form.js";
 import { isHomeAssistantUrl, loadRemembered, rememberConnection, type ConnectRequest } from "./connect-form.js";
-import { agentName, copyRows, locationNames, type CopyRow } from "./panel-model.js";
+import { agentName, copyRows, locationNames, type CopyRow } from "../model/panel-model.js";
 import { offlineCheckNotice } from "./offline-notice.js";
-import { registryRows } from "./keyring-model.js";
+import { registryRows } from "../model/keyring-model.js";
 import { KeyringSession } from "../keyring-session.js";
 import { calendarDay, dateLanguage, resolveTimeZone } from "../../common/datetime.js";
 import { numberLanguage } from "../../common/number.js";
@@ -33,7 +34,7 @@ import { applyReminders, loadReminderSettings, saveReminderSettings, DEFAULT_REM
 import { KitParseError, kitKeyCandidates, parseKitOrKey } from "../../kit/parse.js";
 import { compareKitClaims } from "../../flows/kit-claims.js";
 import { RegistryError, type CopyRecord, type GenerationRecord } from "../../registry/model.js";
-import { BackupFileError } from "../../backup-file/errors.js";
+import { BackupFileError } from "../../common/backup-file-errors.js";
 import type { VerifyProgress } from "../../registry/verify.js";
 import "../components/keyring-overview.js";
 import "../components/generations-timeline.js";
@@ -57,17 +58,7 @@ export interface Notice {
   connection?: boolean;
 }
 
-/** The part of HA's `hass` object the panel reads. */
-export interface HassLike {
-  connection: HaConnection;
-  language?: string;
-  /** HA's FrontendLocaleData: `time_zone` "local" | "server", `time_format` "language" | "system" | "12" | "24". */
-  locale?: { language?: string; time_zone?: string; time_format?: string; number_format?: string };
-  config?: { time_zone?: string; location_name?: string };
-  user?: { is_admin: boolean };
-  auth?: { data?: { hassUrl?: string } };
-  themes?: { darkMode?: boolean };
-}
+export type { HassLike } from "../../data/hass.js";
 
 export type PanelStatus = "disconnected" | "connecting" | "loading" | "ready" | "error";
 

@@ -3,7 +3,7 @@
 import { expect } from "@esm-bundle/chai";
 import "../../../src/ui/components/backup-table.js";
 import type { BkBackupTable } from "../../../src/ui/components/backup-table.js";
-import type { CopyRow } from "../../../src/ui/panel/panel-model.js";
+import type { CopyRow } from "../../../src/ui/model/panel-model.js";
 import { axeViolations } from "./a11y.js";
 
 function rows(count: number): CopyRow[] {

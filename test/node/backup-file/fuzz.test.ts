@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
-import { BackupFileError } from "../../../src/backup-file/errors.js";
+import { BackupFileError } from "../../../src/common/backup-file-errors.js";
 import { checkBackupKeys } from "../../../src/backup-file/inspect.js";
 import { verifyExit } from "../../../src/cli/main.js";
 import { bytesSource } from "../../../src/common/byte-source.js";

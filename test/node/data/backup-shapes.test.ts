@@ -8,7 +8,7 @@ import { compareHaVersions, backupFeatures, haVersionAtLeast } from "../../../sr
 import { loadInstance } from "../../../src/data/instance.js";
 import { Registry } from "../../../src/registry/registry.js";
 import { startSimulatedHA } from "../../../src/sim/main.js";
-import { copyRows } from "../../../src/ui/panel/panel-model.js";
+import { copyRows } from "../../../src/ui/model/panel-model.js";
 import { closeAfterTest, closeOpened, connectHA } from "../../support/ha-client.js";
 
 afterEach(closeOpened);

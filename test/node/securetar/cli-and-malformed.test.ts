@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, afterEach, before, describe, it } from "node:test";
-import { BackupFileError } from "../../../src/backup-file/errors.js";
+import { BackupFileError } from "../../../src/common/backup-file-errors.js";
 import { checkBackupKeys, inspectBackup } from "../../../src/backup-file/inspect.js";
 import { bytesSource } from "../../../src/common/byte-source.js";
 import type { BackupInfo } from "../../../src/data/backup.js";

@@ -3,7 +3,7 @@
 // without end blocks. Each case is something a real backup can contain or a damaged one can show.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { BackupFileError } from "../../../src/backup-file/errors.js";
+import { BackupFileError } from "../../../src/common/backup-file-errors.js";
 import { bytesSource, type ByteSource } from "../../../src/common/byte-source.js";
 import { walkTar, type TarEntry } from "../../../src/tar/reader.js";
 import { concat, END_BLOCKS, padded, paxRecords, tarHeader } from "./tar-builder.js";

@@ -2,7 +2,7 @@
 // 8 GiB), PAX `g`, GNU `L` long names, GNU base-256 sizes; and how it fails on bad input.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { BackupFileError } from "../../../src/backup-file/errors.js";
+import { BackupFileError } from "../../../src/common/backup-file-errors.js";
 import { inspectBackup } from "../../../src/backup-file/inspect.js";
 import { bytesSource, countingSource, type ByteSource } from "../../../src/common/byte-source.js";
 import { walkTar, type TarEntry } from "../../../src/tar/reader.js";

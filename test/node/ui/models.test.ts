@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import type { CopyRecord, GenerationRecord } from "../../../src/registry/model.js";
 import { cardView } from "../../../src/ui/card/card-model.js";
 import { checkCardConfig, validateCardConfig } from "../../../src/ui/card/card-config.js";
-import { ageInDays, inUseSince, keyringStatus, newestBackupCheck, registryRows, timeline } from "../../../src/ui/panel/keyring-model.js";
+import { ageInDays, inUseSince, keyringStatus, newestBackupCheck, registryRows, timeline } from "../../../src/ui/model/keyring-model.js";
 import { localizeEnglish } from "../../../src/common/localize-english.js";
 
 const gen = (number: number, status: GenerationRecord["status"], extra: Partial<GenerationRecord> = {}): GenerationRecord => ({

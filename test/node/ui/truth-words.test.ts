@@ -8,7 +8,7 @@ import { oldKeyWords } from "../../../src/flows/key-change/flow.js";
 import type { CopyRecord, GenerationRecord, JournalEntry } from "../../../src/registry/model.js";
 import { cardView } from "../../../src/ui/card/card-model.js";
 import { journalLine } from "../../../src/ui/components/journal-text.js";
-import { checkNote, keyringStatus, overviewLines, registryRows } from "../../../src/ui/panel/keyring-model.js";
+import { checkNote, keyringStatus, overviewLines, registryRows } from "../../../src/ui/model/keyring-model.js";
 
 const gen = (number: number, status: GenerationRecord["status"]): GenerationRecord => ({
   id: `g${number}`, instanceId: "i", number, fingerprint: `fp${number}`, status, origin: "observed", firstSeenAt: "2026-01-01T00:00:00Z",
