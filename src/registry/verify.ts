@@ -188,7 +188,9 @@ export async function applyOfflineReport(registry: Registry, instanceId: string,
       await registry.recordCheck(instanceId, c.backupId, c.agentId, { result: "mislabelled" });
     } else if (report.encrypted && report.openedBy !== null) {
       generation = (await registry.recordCheck(instanceId, c.backupId, c.agentId, { fingerprint: await registry.fingerprint(keys[report.openedBy]!) })).generation;
-    } else if (report.encrypted) {
+    } else if (report.encrypted && report.members.some((m) => m.keyChecked)) {
+      // "Did not open" is evidence only where a key was tried on some archive: a file too damaged
+      // to try any key says nothing about which generation made it.
       await registry.recordCheck(instanceId, c.backupId, c.agentId, { result: "failed", tried: await Promise.all(keys.map((k) => registry.fingerprint(k))) });
     }
   }
