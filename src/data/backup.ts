@@ -149,11 +149,6 @@ export async function fetchBackupInfo(conn: HaConnection): Promise<BackupInfo> {
   };
 }
 
-export async function fetchBackupDetails(conn: HaConnection, backupId: string): Promise<{ agent_errors: Record<string, string>; backup: BackupContent | null }> {
-  const r = await conn.sendMessagePromise<{ agent_errors: Record<string, string>; backup: BackupContent | null }>({ type: "backup/details", backup_id: backupId });
-  return { ...r, backup: r.backup ? normalizeBackup(r.backup) : null };
-}
-
 /** `backup/agents/info`; HA 2025.1 gave no `name`: HA names an agent by its id's last part ("hassio.nas" → "nas"). */
 export async function fetchBackupAgents(conn: HaConnection): Promise<{ agents: BackupAgent[] }> {
   const r = await conn.sendMessagePromise<{ agents: (Omit<BackupAgent, "name"> & { name?: string })[] }>({ type: "backup/agents/info" });
