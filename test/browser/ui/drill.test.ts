@@ -155,6 +155,34 @@ describe("kit drill", () => {
     await type(root, "#drill-text", keys[0]!);
     button("Check the kit", root).click();
     await waitFor(() => deepText(dialog).includes("Kit proven: the kit of generation 2"), "passed");
+    button("Close", root).click();
+
+    // Restore guidance for a backup of generation 2: the key loaded from its kit this session can be copied.
+    const table = panel.shadowRoot!.querySelector("bk-backup-table")!;
+    const restoreButtons = [...table.shadowRoot!.querySelectorAll<HTMLButtonElement>("button")].filter((b) => b.getAttribute("aria-label")?.startsWith("How to restore ")).reverse();
+    let copyButton: HTMLButtonElement | null = null;
+    let guidance: Element | null = null;
+    for (const b of restoreButtons) {
+      b.click();
+      guidance = await restoreDialog();
+      await waitFor(() => (guidance as HTMLElement & { isOpen: boolean }).isOpen && /Restore /.test(deepText(guidance!)), "guidance");
+      copyButton = [...guidance.shadowRoot!.querySelectorAll("button")].find((x) => x.textContent?.trim() === "Copy generation 2's key") ?? null;
+      if (copyButton) break;
+      button("Close", guidance.shadowRoot!).click();
+    }
+    expect(copyButton, "a backup of generation 2 offers its key").to.not.equal(null);
+    let copied = "";
+    const clip = navigator.clipboard;
+    const original = clip.writeText.bind(clip);
+    clip.writeText = async (t: string) => void (copied = t);
+    try {
+      copyButton!.click();
+      await waitFor(() => copied, "copied");
+    } finally {
+      clip.writeText = original;
+    }
+    expect(copied, "the loaded kit's key").to.equal(keys[0]);
+    for (const k of keys) expect(deepText(guidance!)).not.to.contain(k);
   });
 });
 
