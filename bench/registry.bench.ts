@@ -48,7 +48,8 @@ try {
   // Painted with key generations: the table's key column is there (it shows only once the registry knows the instance).
   const firstPaint = await panel.waitForFunction(
     () => {
-      const table = document.querySelector("backup-keyring-panel")?.shadowRoot?.querySelector("bk-backup-table");
+      const panel = document.querySelector("backup-keyring-panel")?.shadowRoot?.querySelector("bk-keyring-panel-main");
+      const table = panel?.shadowRoot?.querySelector("bk-backup-table");
       return table?.shadowRoot?.querySelector(".badge") ? performance.now() : false;
     },
     undefined,

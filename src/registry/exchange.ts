@@ -1,7 +1,9 @@
 // Export and import of the whole registry as versioned JSON (never keys). Import validates every
 // field before touching the store, then merges in one transaction: a bad file changes nothing.
+import { bucketOf } from "./copy-store.js";
+import { copyFacts, keepBelief, mergeCopy, sameCopy } from "./merge.js";
 import { RegistryError, type CopyRecord, type GenerationRecord, type InstanceRecord, type JournalEntry } from "./model.js";
-import { REGISTRY_LOCK, dropCopySnapshots, type Registry } from "./registry.js";
+import { REGISTRY_LOCK, type Registry } from "./registry.js";
 
 export const EXPORT_FORMAT = "backup-keyring-registry";
 export const EXPORT_VERSION = 1;
@@ -22,14 +24,25 @@ export interface RegistryExport {
 const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
 const unb64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 
+/**
+ * A copy as exports have always carried it: the check evidence with its times and the "listed
+ * again" mark stay in the browser (and its mirror); an import takes them from the last check,
+ * the ruled-out generations and the deletion flag (`merge.ts`), which say the same.
+ */
+function exportedCopy(c: CopyRecord): CopyRecord {
+  const { evidence: _e, listedAt: _l, ...rest } = c;
+  return { ...rest, deletedAt: c.deleted ? c.deletedAt : null };
+}
+
 export async function exportRegistry(registry: Registry): Promise<string> {
   const dump = await registry.dump();
   const doc: RegistryExport = {
     format: EXPORT_FORMAT,
     version: EXPORT_VERSION,
-    exportedAt: new Date().toISOString(),
-    salt: b64(registry.salt),
+    exportedAt: registry.now().toISOString(),
+    salt: b64(await registry.currentSalt()),
     ...dump,
+    copies: dump.copies.map(exportedCopy),
     journal: dump.journal.map(({ id: _id, ...rest }) => rest),
   };
   const tx = registry.db.transaction(["meta", "journal"], "readwrite");
@@ -206,9 +219,11 @@ export interface ImportResult {
 export async function importRegistry(registry: Registry, text: string): Promise<ImportResult> {
   const doc = parseExport(text);
   return registry.locks.withLock(REGISTRY_LOCK, async () => {
-    const tx = registry.db.transaction(["meta", "instances", "generations", "copies", "journal"], "readwrite");
+    const salt = await registry.currentSalt();
+    const tx = registry.db.transaction(["meta", "instances", "generations", "copyBuckets", "journal"], "readwrite");
+    const commits: (() => void)[] = [];
     try {
-      const sameSalt = doc.salt === b64(registry.salt);
+      const sameSalt = doc.salt === b64(salt);
       if (!sameSalt) {
         if ((await tx.objectStore("generations").count()) > 0) throw new RegistryError("import_other_registry");
         await tx.objectStore("meta").put({ key: "salt", value: unb64(doc.salt) });
@@ -241,19 +256,35 @@ export async function importRegistry(registry: Registry, text: string): Promise<
           result.generations++;
         }
       }
-      await dropCopySnapshots(tx.objectStore("meta"));
-      const rank = { verified: 3, observed: 2, inferred: 1, unknown: 0, unencrypted: 3 } as const;
+      // Copies, bucket by bucket: the buckets the file touches are read once and written once
+      // each. A copy's facts join as the mirror's do (`merge.ts`); a belief by date stays this
+      // browser's where it has one, else the file's, unless the evidence rules it out.
+      const byInstance = new Map<string, Map<number, CopyRecord[]>>();
       for (const c of doc.copies) {
-        const cur = await tx.objectStore("copies").get([c.instanceId, c.backupId, c.agentId]);
-        let merged = c;
-        if (cur) {
-          const better = rank[c.confidence] > rank[cur.confidence] || (rank[c.confidence] === rank[cur.confidence] && newer(c.lastCheck?.at ?? null, cur.lastCheck?.at ?? null));
-          merged = better ? { ...c, mismatch: c.mismatch || cur.mismatch, deleted: c.deleted || cur.deleted, deletedAt: c.deletedAt ?? cur.deletedAt } : { ...cur, mismatch: c.mismatch || cur.mismatch };
+        let buckets = byInstance.get(c.instanceId);
+        if (!buckets) byInstance.set(c.instanceId, (buckets = new Map()));
+        const k = bucketOf(c.backupId);
+        buckets.set(k, [...(buckets.get(k) ?? []), c]);
+      }
+      for (const [instanceId, buckets] of byInstance) {
+        const writer = await registry.copyCache.writer(tx.objectStore("meta"), tx.objectStore("copyBuckets"), instanceId);
+        await writer.load([...buckets.keys()]);
+        for (const [k, incoming] of buckets) {
+          const current = new Map(writer.bucket(k).map((c) => [`${c.backupId}|${c.agentId}`, c]));
+          let changed = 0;
+          for (const c of incoming) {
+            const key = `${c.backupId}|${c.agentId}`;
+            const cur = current.get(key);
+            const merged = cur ? keepBelief(cur, mergeCopy(cur, c)) : keepBelief(c, copyFacts(c));
+            if (cur && sameCopy(cur, merged)) continue;
+            current.set(key, merged);
+            changed++;
+          }
+          if (changed > 0) writer.put(k, [...current.values()]);
+          result.copies += changed;
         }
-        if (!cur || JSON.stringify(cur) !== JSON.stringify(merged)) {
-          await tx.objectStore("copies").put(merged);
-          result.copies++;
-        }
+        writer.finish();
+        commits.push(() => writer.commit());
       }
       // The journal is append-only: add entries not already present (same time, type and params).
       const existing = new Set((await tx.objectStore("journal").getAll()).map((j) => `${j.instanceId}|${j.at}|${j.type}|${JSON.stringify(j.params)}`));
@@ -265,10 +296,11 @@ export async function importRegistry(registry: Registry, text: string): Promise<
         result.journal++;
       }
       if (result.instances + result.generations + result.copies + result.journal > 0) {
-        await tx.objectStore("journal").add({ instanceId: null, at: new Date().toISOString(), type: "imported", params: { copies: result.copies, generations: result.generations, conflicts: result.conflicts.length } });
+        await tx.objectStore("journal").add({ instanceId: null, at: registry.now().toISOString(), type: "imported", params: { copies: result.copies, generations: result.generations, conflicts: result.conflicts.length } });
       }
       await tx.done;
-      if (!sameSalt) (registry.salt as Uint8Array).set(unb64(doc.salt));
+      for (const commit of commits) commit();
+      if (!sameSalt) registry.saltAdopted(unb64(doc.salt));
       registry.changed();
       return result;
     } catch (err) {
@@ -293,10 +325,9 @@ export interface ExportReminder {
   due: boolean;
 }
 
-/** The "remind to export" signal: the registry lives in one browser profile only. */
+/** The "remind to export" signal: journal entries since the last export, counted (not read). */
 export async function exportReminder(registry: Registry): Promise<ExportReminder> {
   const lastExportAt = await registry.getMeta<string>("lastExportAt");
-  const journal = await registry.db.getAll("journal");
-  const changesSince = journal.filter((j) => j.type !== "exported" && (lastExportAt === null || j.at > lastExportAt)).length;
+  const changesSince = await registry.journalCount(lastExportAt, "exported");
   return { lastExportAt, changesSince, due: changesSince > 0 };
 }

@@ -11,7 +11,7 @@ import { emergencyKitFileName, renderEmergencyKit, type KitFacts } from "../kit/
 import { exportRegistry, exportReminder, importRegistry, type ImportResult } from "../registry/exchange.js";
 import type { CopyRecord, GenerationRecord, InstanceRecord, JournalEntry } from "../registry/model.js";
 import { RegistryMirror, type MirrorStatus } from "../registry/mirror.js";
-import { VAULT_MIRROR_META } from "../registry/vault-mirror.js";
+import { VAULT_MIRROR_META, vaultMirrorChoice } from "../registry/vault-mirror.js";
 import { openRegistry, type Registry } from "../registry/registry.js";
 import { applyOfflineReport, verifyOnline, type VerifyOptions, type VerifySummary } from "../registry/verify.js";
 import { Vault, requestPersistentStorage } from "../registry/vault.js";
@@ -365,7 +365,7 @@ export class KeyringSession {
   }
 
   async vaultMirrored(): Promise<boolean> {
-    return (await (await this.db()).getMeta<boolean>(VAULT_MIRROR_META)) === true;
+    return vaultMirrorChoice(await (await this.db()).getMeta(VAULT_MIRROR_META)).on;
   }
 
   /** The separate opt-in: keep the (passphrase-encrypted) vault in HA too, or remove it from there. */
