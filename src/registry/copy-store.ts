@@ -51,21 +51,38 @@ export function bucketOf(backupId: string): number {
 }
 
 /**
- * A 64-bit digest (two independent 32-bit lanes; cyrb53's mixing). Not cryptographic: it only
- * tells "the same listing as last time" from "something changed", over data HA reports.
+ * A 64-bit digest (two independent 32-bit lanes; cyrb53's mixing), fed string by string (no text
+ * is built). Not cryptographic: it only tells "the same listing as last time" from "something
+ * changed", over data HA reports.
  */
-export function digest(s: string): string {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < s.length; i++) {
-    const ch = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
+export class Hasher {
+  private h1 = 0xdeadbeef;
+  private h2 = 0x41c6ce57;
+
+  /** Adds a string and a separator (so "ab","c" and "a","bc" differ). */
+  text(s: string): this {
+    let h1 = this.h1;
+    let h2 = this.h2;
+    for (let i = 0; i < s.length; i++) {
+      const ch = s.charCodeAt(i);
+      h1 = Math.imul(h1 ^ ch, 2654435761);
+      h2 = Math.imul(h2 ^ ch, 1597334677);
+    }
+    this.h1 = Math.imul(h1 ^ 0xffff, 2654435761);
+    this.h2 = Math.imul(h2 ^ 0xffff, 1597334677);
+    return this;
   }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (h2 >>> 0).toString(16).padStart(8, "0") + (h1 >>> 0).toString(16).padStart(8, "0");
+
+  digest(): string {
+    let h1 = this.h1;
+    let h2 = this.h2;
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+    return (h2 >>> 0).toString(16).padStart(8, "0") + (h1 >>> 0).toString(16).padStart(8, "0");
+  }
 }
+
+export const digest = (s: string): string => new Hasher().text(s).digest();
 
 // --- the bucket text ---
 
@@ -199,8 +216,8 @@ export class CopyCache {
     if (!index) return [];
     const c = this.cached(instanceId, index);
     await this.load(store, instanceId, index, c, null);
-    // In key order (backup, then location), as one record per copy used to be read.
-    if (!c.flat) c.flat = c.buckets.flatMap((b) => b ?? []).sort(byCopyKey);
+    // Bucket by bucket, each in key order (backup, then location); no order across buckets.
+    if (!c.flat) c.flat = c.buckets.flatMap((b) => b ?? []);
     return c.flat;
   }
 

@@ -162,10 +162,10 @@ export async function registryState(registry: Registry): Promise<RegistryState> 
 
 /**
  * Merges facts (a header, copies, or both) into the registry in one transaction, reading and
- * writing only the buckets those copies live in. Returns how many records changed (0: the
- * registry already held every fact).
+ * writing only the buckets those copies live in. `facts`: the copies are `copyFacts` already.
+ * Returns how many records changed (0: the registry already held every fact).
  */
-export async function mergeIntoRegistry(registry: Registry, remote: Partial<RegistryState>): Promise<number> {
+export async function mergeIntoRegistry(registry: Registry, remote: Partial<RegistryState>, options: { facts?: boolean } = {}): Promise<number> {
   const changed = await registry.locks.withLock(REGISTRY_LOCK, async () => {
     const tx = registry.db.transaction(["meta", "instances", "generations", "copyBuckets", "journal"], "readwrite");
     let n = 0;
@@ -226,7 +226,8 @@ export async function mergeIntoRegistry(registry: Registry, remote: Partial<Regi
             for (const c of incoming) {
               const key = `${c.backupId}\u0000${c.agentId}`;
               const cur = current.get(key);
-              const merged = cur ? keepBelief(cur, mergeCopy(cur, c)) : copyFacts(c);
+              // (Copies read from the mirror are facts already: `decodeGroup`.)
+              const merged = cur ? keepBelief(cur, mergeCopy(cur, c)) : options.facts ? c : copyFacts(c);
               if (cur && sameCopy(cur, merged)) continue;
               current.set(key, merged);
               changedHere++;
@@ -316,22 +317,35 @@ export class RegistryMirror {
     this.timers = options.timers ?? realTimers;
   }
 
-  /** Reads the mirror and merges it in (restoring a cleared browser), then follows changes both ways. */
+  /**
+   * Reads the mirror and merges it in (restoring a cleared browser), then follows changes both
+   * ways. Resolves once what HA holds now is merged in.
+   */
   async start(): Promise<void> {
-    await this.refresh();
-    if (this.status.state === "local_only" && this.status.reason === "unsupported") return;
+    // The vault's copy is read meanwhile (one round trip instead of two in a row).
+    const vault = this.readVault();
     try {
-      // The first event carries the current value; each later one a newer manifest. Events that
-      // arrive while one is being read are folded into one read of the newest.
+      // The first event carries the current value (before the subscription's result, as core
+      // sends it); each later one a newer manifest. Events that arrive while one is being read
+      // are folded into one read of the newest.
       this.unsubscribe = await this.conn.subscribeMessage<{ value: unknown }>((ev) => this.heard(ev.value), { type: "frontend/subscribe_user_data", key: MIRROR_KEY });
+      await this.queue;
     } catch {
-      // Older HA has get/set but not subscribe: the mirror is read on every connect (`refresh`).
+      // Older HA has get/set but not subscribe (or none of them): the mirror is read on every
+      // connect (`refresh`), and that read says what HA can do.
+      await this.run(async () => {
+        const manifest = await this.readManifest();
+        if (manifest !== undefined) await this.pull(manifest);
+      });
     }
+    await this.run(async () => this.applyVault(await vault));
+    if (this.status.state === "local_only" && this.status.reason === "unsupported") return;
     if (this.stopped) return void this.unsubscribe?.();
     this.offChange = this.registry.onChange(() => this.schedulePush());
     this.watchLifecycle();
-    // Facts recorded before the mirror existed (or while HA was unreachable) go out now.
-    this.schedulePush(0);
+    // Facts recorded before the mirror existed (or while HA was unreachable) go out after the
+    // debounce: the reconciliation that follows a start usually changes something too.
+    this.schedulePush();
   }
 
   private heard(value: unknown): void {
@@ -391,14 +405,21 @@ export class RegistryMirror {
   /** Why the last vault write was not made, when it was refused by the rules. */
   vaultNote: "other_vault" | "off_elsewhere" | null = null;
 
-  /** HA's copy of the vault: restored into a browser that has none, merged into the same vault; never turns this browser's switch on. */
+  /** HA's copy of the vault (undefined: it could not be read; the registry mirror's status says what HA can do). */
+  private readVault(): Promise<unknown> {
+    return this.conn.sendMessagePromise<{ value: unknown }>({ type: "frontend/get_user_data", key: VAULT_MIRROR_KEY }).then(
+      (r) => r.value,
+      () => undefined,
+    );
+  }
+
   private async pullVault(): Promise<void> {
-    let value: unknown;
-    try {
-      value = (await this.conn.sendMessagePromise<{ value: unknown }>({ type: "frontend/get_user_data", key: VAULT_MIRROR_KEY })).value;
-    } catch {
-      return; // the registry mirror's status already says what HA can do
-    }
+    await this.applyVault(await this.readVault());
+  }
+
+  /** HA's copy of the vault: restored into a browser that has none, merged into the same vault; never turns this browser's switch on. */
+  private async applyVault(value: unknown): Promise<void> {
+    if (value === undefined) return;
     const remote = decodeVaultValue(value);
     await this.registry.locks.withLock(REGISTRY_LOCK, async () => {
       const tx = this.registry.db.transaction(["meta", "vault"], "readwrite");
@@ -563,12 +584,14 @@ export class RegistryMirror {
       if (!(err instanceof MirrorFormatError)) throw err;
       return this.setStatus({ state: "local_only", reason: "damaged" });
     }
-    await mergeIntoRegistry(this.registry, { ...(decoded.header ?? {}), copies: decoded.copies });
-    for (const [p, sha] of decoded.parts) this.held.set(p, sha);
+    if (decoded.parts.size > 0) {
+      await mergeIntoRegistry(this.registry, { ...(decoded.header ?? {}), copies: decoded.copies }, { facts: true });
+      for (const [p, sha] of decoded.parts) this.held.set(p, sha);
+      await this.saveHeld(salt);
+    }
     // Parts that stayed inconsistent are rewritten from what this registry holds.
     for (const p of raced) this.repair.add(p);
     this.remote = value;
-    await this.saveHeld(salt);
     this.setStatus({ state: "synced", at: new Date().toISOString() });
     // Whatever this registry holds that HA's copy lacks (a write of ours another device's write
     // replaced) goes out again; `push` writes nothing when the parts are the same.

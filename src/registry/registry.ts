@@ -8,7 +8,7 @@ import type { HaConnection } from "../data/connection.js";
 import { defaultLocks, KEY_CHANGE_LOCK, type LockPort } from "../common/locks.js";
 import { fingerprintKey, newFingerprintSalt } from "../keys/fingerprint.js";
 import { activePeriods, assignCopy } from "./assign.js";
-import { BUCKETS, CopyCache, bucketOf, byCopyKey, decodeBucket, digest, type CopyWriter } from "./copy-store.js";
+import { BUCKETS, CopyCache, Hasher, bucketOf, byCopyKey, decodeBucket, digest, type CopyWriter } from "./copy-store.js";
 import { isLater, laterTime, sameCopy, stampEvidence } from "./merge.js";
 import {
   RegistryError,
@@ -74,25 +74,33 @@ const FOLD_VERSION = 1;
 /** One backup as a reconciliation reads it, and the bucket of its copies. */
 type Listed = BackupInfo["backups"][number];
 
+export interface Listing {
+  backups: Listed[][];
+  digests: string[];
+}
+
 /**
  * HA's listing per bucket, with a digest of what the per-copy reconciliation reads of it (ids,
  * names, dates, sizes, the protected flags, whose backup it is). A bucket whose digest and
  * timeline are those it was settled at would come out unchanged: it is not read at all.
  */
-export function listingDigests(info: BackupInfo): { backups: Listed[][]; digests: string[] } {
+export function listingDigests(info: BackupInfo): Listing {
   const backups: Listed[][] = Array.from({ length: BUCKETS }, () => []);
-  const text: string[] = new Array<string>(BUCKETS).fill("");
+  const hashers = Array.from({ length: BUCKETS }, () => new Hasher());
   for (const b of info.backups) {
     const k = bucketOf(b.backup_id);
     backups[k]!.push(b);
-    let t = `${b.backup_id}\u0001${b.name}\u0001${b.date}\u0001${b.extra_metadata?.instance_id ?? ""}\u0001${String(b.with_automatic_settings)}\u0001${String(b.extra_metadata?.with_automatic_settings)}\u0001${(b.failed_agent_ids ?? []).join(",")}`;
+    const h = hashers[k]!;
+    h.text(b.backup_id).text(b.name).text(b.date).text(String(b.extra_metadata?.instance_id ?? "")).text(String(b.with_automatic_settings)).text(String(b.extra_metadata?.with_automatic_settings));
+    for (const id of b.failed_agent_ids ?? []) h.text(id);
+    h.text("\u0002");
     for (const agentId in b.agents) {
       const a = b.agents[agentId]!;
-      t += `\u0002${agentId}\u0001${a.size}\u0001${a.protected ? 1 : 0}`;
+      h.text(agentId).text(String(a.size)).text(a.protected ? "1" : "0");
     }
-    text[k] += `${t}\u0003`;
+    h.text("\u0003");
   }
-  return { backups, digests: text.map(digest) };
+  return { backups, digests: hashers.map((h) => h.digest()) };
 }
 
 /**

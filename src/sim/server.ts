@@ -35,6 +35,8 @@ export interface SimOptions {
   stageDelayMs?: number;
   /** Restart once, this many seconds after starting (connections closed, then HA starts again). */
   restartAfter?: number;
+  /** A state built by the caller instead of the demo's (the registry benchmark's 10 000 backups). Default: none. */
+  initialState?: SimState;
 }
 
 export type { RestartTiming };
@@ -67,9 +69,10 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
   const haVersion = options.haVersion ?? "2026.11.0";
   const seed = options.seed ?? 1;
   const state =
-    options.state && existsSync(options.state)
+    options.initialState ??
+    (options.state && existsSync(options.state)
       ? SimState.load(options.state)
-      : await createDemoState({ seed, now: options.now ? new Date(options.now) : new Date(), haVersion, backups: options.backups });
+      : await createDemoState({ seed, now: options.now ? new Date(options.now) : new Date(), haVersion, backups: options.backups }));
   state.haVersion = haVersion;
   const persist = () => {
     if (options.state) state.save(options.state);
