@@ -565,7 +565,7 @@ export class RegistryMirror {
     this.other = null;
     await this.loadHeld(salt);
     const wanted = Object.entries(value.parts).filter(([p, ref]) => this.held.get(p) !== ref.sha256 && !cache.has(ref.sha256));
-    let raced: string[] = [];
+    let raced: string[];
     try {
       raced = await this.fetchParts(wanted, cache);
     } catch (err) {

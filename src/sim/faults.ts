@@ -1,5 +1,6 @@
-// Fault injection for tests: drop the connection around a given command, delay answers, make
-// `backup/config/update` fail before or after it applies the change.
+// Fault injection for tests: drop the connection around a given command, delay answers, hold
+// back the answers to one command until released, make `backup/config/update` fail before or
+// after it applies the change.
 export type DropPoint = "before" | "after_handle" | "after_answer";
 export type ConfigUpdateFault = "fail_before_apply" | "fail_after_apply" | "apply_then_drop";
 
@@ -26,6 +27,33 @@ export class Faults {
   delayMs = 0;
   private drops: DropRule[] = [];
   private configUpdate: { mode: ConfigUpdateFault; times: number } | null = null;
+  /** Commands whose answers wait (`hold`) until `release`: a test sees what a page shows meanwhile. */
+  private readonly holds = new Map<string, { released: Promise<void>; release(): void; waiting: number }>();
+
+  hold(command: string): void {
+    if (this.holds.has(command)) return;
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    this.holds.set(command, { released, release, waiting: 0 });
+  }
+
+  release(command: string): void {
+    this.holds.get(command)?.release();
+    this.holds.delete(command);
+  }
+
+  /** Resolves once this command may be answered (at once unless it is held). */
+  async held(command: string): Promise<void> {
+    const h = this.holds.get(command);
+    if (!h) return;
+    h.waiting++;
+    await h.released;
+  }
+
+  /** How many messages of a held command are waiting. */
+  waiting(command: string): number {
+    return this.holds.get(command)?.waiting ?? 0;
+  }
 
   addDrop(rule: DropRule): void {
     this.drops.push({ times: 1, ...rule });
@@ -39,6 +67,7 @@ export class Faults {
     this.delayMs = 0;
     this.drops = [];
     this.configUpdate = null;
+    for (const command of [...this.holds.keys()]) this.release(command);
   }
 
   /** The rule that fires for this command at this point, if any (it is used up). */
@@ -60,6 +89,11 @@ export class Faults {
   }
 
   describe(): unknown {
-    return { delayMs: this.delayMs, drops: this.drops.filter((d) => (d.times ?? 1) > 0), configUpdate: this.configUpdate };
+    return {
+      delayMs: this.delayMs,
+      drops: this.drops.filter((d) => (d.times ?? 1) > 0),
+      configUpdate: this.configUpdate,
+      holds: Object.fromEntries([...this.holds].map(([c, h]) => [c, h.waiting])),
+    };
   }
 }

@@ -48,7 +48,7 @@ export type SimControlAction =
   | { type: "delete_backup"; backup_id: string }
   | { type: "set_agent_error"; agent_id: string; message: string | null }
   | { type: "set_manager_state"; state: ManagerStateEvent }
-  | { type: "fault"; drop?: { command: string; when: DropPoint; times?: number; skip?: number; restart?: RestartTiming }; delay_ms?: number; config_update?: ConfigUpdateFault | null }
+  | { type: "fault"; drop?: { command: string; when: DropPoint; times?: number; skip?: number; restart?: RestartTiming }; delay_ms?: number; config_update?: ConfigUpdateFault | null; hold?: string; release?: string }
   | { type: "clear_faults" }
   | { type: "drop_connections" }
   | ({ type: "restart" } & RestartTiming)
@@ -310,6 +310,8 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
         if (action.drop) faults.addDrop(action.drop);
         if (action.delay_ms !== undefined) faults.delayMs = action.delay_ms;
         if (action.config_update !== undefined) faults.setConfigUpdate(action.config_update);
+        if (action.hold !== undefined) faults.hold(action.hold);
+        if (action.release !== undefined) faults.release(action.release);
         return faults.describe();
       case "clear_faults":
         faults.clear();

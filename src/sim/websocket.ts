@@ -137,6 +137,7 @@ export class SimConnection {
     let rule = faults.shouldDrop(type, "before");
     if (rule) return fire(rule);
     if (faults.delayMs > 0) await new Promise((r) => setTimeout(r, faults.delayMs));
+    await faults.held(type);
 
     try {
       const result = await this.dispatch(id, type, msg);

@@ -4,6 +4,7 @@
 import { blobSource } from "../common/byte-source.js";
 import type { LocalizeFunc } from "../common/localize.js";
 import { checkBackupKeys, inspectBackup, type BackupFileReport } from "../backup-file/inspect.js";
+import type { BackupAgent } from "../data/backup.js";
 import type { HaConnection } from "../data/connection.js";
 import type { InstanceSnapshot } from "../data/instance.js";
 import { kitKeyCandidates, parseKitOrKey } from "../kit/parse.js";
@@ -17,6 +18,9 @@ import { applyOfflineReport, verifyOnline, type VerifyOptions, type VerifySummar
 import { Vault, requestPersistentStorage } from "../registry/vault.js";
 import { judgeDrill, type DrillAnswer, type DrillOutcome } from "../flows/drill.js";
 import { RegistryError } from "../registry/model.js";
+
+/** `meta`: the locations' names of an instance as HA last listed them (for the first paint). */
+const agentsKey = (instanceId: string) => `agents:${instanceId}`;
 
 /** HA's local agents: their copies are on this instance's own disk. */
 const LOCAL_AGENTS = new Set(["hassio.local", "backup.local"]);
@@ -61,6 +65,14 @@ export class KeyringSession {
     return this.instanceId !== null;
   }
 
+  /**
+   * The instance this browser last reconciled at this address, shown before HA has answered
+   * anything (`showRemembered`), with the locations' names as HA last gave them. Null once HA's
+   * answer picked the instance (`ready`), or when there is none.
+   */
+  remembered: { instance: InstanceRecord; agents: BackupAgent[] } | null = null;
+  private rememberedId: string | null = null;
+
   private async db(): Promise<Registry> {
     if (this.registry) return this.registry;
     this.opening ??= openRegistry(this.dbName).then((r) => {
@@ -80,12 +92,15 @@ export class KeyringSession {
   }
 
   close(): void {
-    this.mirror?.stop();
+    // A mirror write still waiting for its debounce goes out first; the database closes after it.
+    const mirror = this.mirror;
+    const registry = this.registry;
     this.mirror = null;
     this.vaultInstance?.lock();
     this.vaultInstance = null;
     this.unsubscribe?.();
-    this.registry?.close();
+    if (mirror) void mirror.close().finally(() => registry?.close());
+    else registry?.close();
     this.registry = null;
     this.opening = null;
     this.loaded.clear();
@@ -115,6 +130,23 @@ export class KeyringSession {
   }
 
   /**
+   * Shows what the registry knows about the instance it last reconciled at `url`, before HA has
+   * said anything (the page paints it at once; admin pages only: the caller knows the user is
+   * one). `showStored` and `fold` then pick the instance from HA's answer. False: nothing known.
+   */
+  async showRemembered(url: string): Promise<boolean> {
+    if (this.instanceId) return false;
+    const r = await this.db();
+    const at = url.replace(/\/+$/, "");
+    const known = (await r.instances()).filter((i) => i.url.replace(/\/+$/, "") === at).sort((a, b) => ((a.lastReconciledAt ?? "") < (b.lastReconciledAt ?? "") ? 1 : -1))[0];
+    if (!known || this.instanceId) return false;
+    this.rememberedId = known.id;
+    this.remembered = { instance: known, agents: (await r.getMeta<BackupAgent[]>(agentsKey(known.id))) ?? [] };
+    await this.refresh();
+    return this.remembered !== null;
+  }
+
+  /**
    * Reads the registry's mirror in HA before the first fold (a new device adopts its salt and
    * gets every fact back), then keeps both in step. Without `conn` the registry stays local.
    */
@@ -141,6 +173,9 @@ export class KeyringSession {
     const res = await r.fold({ url, locationName: snapshot.core.location_name, password: this.currentKey, info: snapshot.backup.info });
     this.instanceId = res.instanceId;
     await this.refresh();
+    // The locations' names, for the next visit's first paint (`showRemembered`).
+    const agents = snapshot.backup.agents.map((a) => ({ agent_id: a.agent_id, name: a.name }));
+    if (JSON.stringify(agents) !== JSON.stringify(await r.getMeta(agentsKey(res.instanceId)))) await r.setMeta(agentsKey(res.instanceId), agents);
   }
 
   // Every registry write announces itself (onChange) and the action that made it also awaits a
@@ -160,7 +195,7 @@ export class KeyringSession {
 
   private async read(): Promise<void> {
     const r = this.registry;
-    const id = this.instanceId;
+    const id = this.instanceId ?? this.rememberedId;
     if (!r || !id) return;
     let read;
     try {
@@ -171,6 +206,9 @@ export class KeyringSession {
       throw err;
     }
     const [instances, generations, copies, journal, reminder] = read;
+    // HA's answer picked another instance meanwhile: read that one instead.
+    if (this.instanceId !== null && this.instanceId !== id) return this.read();
+    if (this.instanceId !== null) this.remembered = null;
     this.exportDue = reminder.due ? reminder.changesSince : 0;
     const held = new Set(this.loaded.keys());
     if (this.currentKey !== null) held.add(await r.fingerprint(this.currentKey));
@@ -357,6 +395,34 @@ export class KeyringSession {
   async vault(): Promise<Vault> {
     this.vaultInstance ??= new Vault(await this.db());
     return this.vaultInstance;
+  }
+
+  /**
+   * HA holds another registry (`other_registry`): use it in this browser instead of this one.
+   * The caller saves this browser's registry as an export first (`exportText`); afterwards the
+   * page loads again (the next fold reads HA's registry under its salt).
+   */
+  async useMirroredRegistry(): Promise<void> {
+    if (!this.mirror) throw new Error("no mirror");
+    await this.mirror.useMirrored();
+    this.instanceId = null;
+    this.rememberedId = null;
+    this.remembered = null;
+    this.loaded.clear();
+    this.facts = { instance: null, generations: [], copies: [], journal: [], active: null, held: new Set() };
+    this.changes++;
+    this.onChange();
+  }
+
+  /** HA holds another registry: keep this browser's and write it over HA's copy (the other browser keeps its own). */
+  async keepThisRegistry(): Promise<void> {
+    if (!this.mirror) throw new Error("no mirror");
+    await this.mirror.replaceMirrored();
+  }
+
+  /** Why the vault's copy in HA is not this browser's (`vault-mirror.ts` rules), if it is not. */
+  get vaultNote(): "other_vault" | "off_elsewhere" | null {
+    return this.mirror?.vaultNote ?? null;
   }
 
   /** Whether the vault may be mirrored: only while the registry mirror works. */

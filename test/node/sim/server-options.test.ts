@@ -139,6 +139,21 @@ describe("signed paths, faults and controls", () => {
     assert.deepEqual(await raw.next(), { id: 1, type: "pong" }, "the delayed answer still comes");
   });
 
+  it("holds back the answers to one command until released; others go on", async () => {
+    const raw = closeAfterTest(await rawSocket(sim.url, sim.adminToken));
+    const held = (await sim.control({ type: "fault", hold: "get_config" })) as { holds: Record<string, number> };
+    assert.deepEqual(held.holds, { get_config: 0 });
+    raw.send({ id: 1, type: "get_config" });
+    // Wait until it reached the gate (counted as waiting), then show another command passes it.
+    while (((await sim.control({ type: "fault" })) as { holds: Record<string, number> }).holds.get_config !== 1) await new Promise((r) => setImmediate(r));
+    raw.send({ id: 2, type: "ping" });
+    assert.deepEqual(await raw.next(), { id: 2, type: "pong" }, "another command is answered while one is held");
+    await sim.control({ type: "fault", release: "get_config" });
+    const answer = (await raw.next()) as { id: number; success: boolean };
+    assert.deepEqual([answer.id, answer.success], [1, true], "the held answer comes once released");
+    assert.deepEqual(((await sim.control({ type: "fault" })) as { holds: Record<string, number> }).holds, {});
+  });
+
   it("control: set_password makes new backups with that key; agent errors, deletes and dropped connections", async () => {
     const conn = closeAfterTest(await connectHA(sim.url, sim.adminToken));
     await sim.control({ type: "set_password", password: "NEWK-NEWK-NEWK-NEWK-NEWK-NEWK-NEWK" });
