@@ -1,6 +1,7 @@
 // Fault injection for tests: drop the connection around a given command, delay answers, hold
-// back the answers to one command until released, make `backup/config/update` fail before or
-// after it applies the change.
+// back the answers to one command until released, answer a command with an error (an HA without
+// it: `unknown_command`; one refusing it), make `backup/config/update` fail before or after it
+// applies the change.
 export type DropPoint = "before" | "after_handle" | "after_answer";
 export type ConfigUpdateFault = "fail_before_apply" | "fail_after_apply" | "apply_then_drop";
 
@@ -29,6 +30,18 @@ export class Faults {
   private configUpdate: { mode: ConfigUpdateFault; times: number } | null = null;
   /** Commands whose answers wait (`hold`) until `release`: a test sees what a page shows meanwhile. */
   private readonly holds = new Map<string, { released: Promise<void>; release(): void; waiting: number }>();
+
+  /** Commands answered with this error instead (`{code, message}`, as HA's error frames). */
+  private readonly failures = new Map<string, { code: string; message: string }>();
+
+  fail(command: string, error: { code: string; message: string } | null): void {
+    if (error) this.failures.set(command, error);
+    else this.failures.delete(command);
+  }
+
+  failure(command: string): { code: string; message: string } | null {
+    return this.failures.get(command) ?? null;
+  }
 
   hold(command: string): void {
     if (this.holds.has(command)) return;
@@ -68,6 +81,7 @@ export class Faults {
     this.drops = [];
     this.configUpdate = null;
     for (const command of [...this.holds.keys()]) this.release(command);
+    this.failures.clear();
   }
 
   /** The rule that fires for this command at this point, if any (it is used up). */
@@ -94,6 +108,7 @@ export class Faults {
       drops: this.drops.filter((d) => (d.times ?? 1) > 0),
       configUpdate: this.configUpdate,
       holds: Object.fromEntries([...this.holds].map(([c, h]) => [c, h.waiting])),
+      failures: Object.fromEntries(this.failures),
     };
   }
 }

@@ -48,7 +48,7 @@ export type SimControlAction =
   | { type: "delete_backup"; backup_id: string }
   | { type: "set_agent_error"; agent_id: string; message: string | null }
   | { type: "set_manager_state"; state: ManagerStateEvent }
-  | { type: "fault"; drop?: { command: string; when: DropPoint; times?: number; skip?: number; restart?: RestartTiming }; delay_ms?: number; config_update?: ConfigUpdateFault | null; hold?: string; release?: string }
+  | { type: "fault"; drop?: { command: string; when: DropPoint; times?: number; skip?: number; restart?: RestartTiming }; delay_ms?: number; config_update?: ConfigUpdateFault | null; hold?: string; release?: string; fail?: { command: string; code?: string; message?: string; clear?: boolean } }
   | { type: "clear_faults" }
   | { type: "drop_connections" }
   | ({ type: "restart" } & RestartTiming)
@@ -312,6 +312,7 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
         if (action.config_update !== undefined) faults.setConfigUpdate(action.config_update);
         if (action.hold !== undefined) faults.hold(action.hold);
         if (action.release !== undefined) faults.release(action.release);
+        if (action.fail !== undefined) faults.fail(action.fail.command, action.fail.clear ? null : { code: action.fail.code ?? "unknown_command", message: action.fail.message ?? "Unknown command." });
         return faults.describe();
       case "clear_faults":
         faults.clear();

@@ -138,6 +138,8 @@ export class SimConnection {
     if (rule) return fire(rule);
     if (faults.delayMs > 0) await new Promise((r) => setTimeout(r, faults.delayMs));
     await faults.held(type);
+    const failure = faults.failure(type);
+    if (failure) return this.error(id, failure.code, failure.message);
 
     try {
       const result = await this.dispatch(id, type, msg);

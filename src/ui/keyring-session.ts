@@ -91,20 +91,24 @@ export class KeyringSession {
     return this.opening;
   }
 
-  close(): void {
-    // A mirror write still waiting for its debounce goes out first; the database closes after it.
+  /**
+   * Closes the session at once for the page; a mirror write still waiting for its debounce goes
+   * out first, and the database closes after it. Resolves when both are done (a page that owns
+   * its connection closes it then).
+   */
+  close(): Promise<void> {
     const mirror = this.mirror;
     const registry = this.registry;
     this.mirror = null;
     this.vaultInstance?.lock();
     this.vaultInstance = null;
     this.unsubscribe?.();
-    if (mirror) void mirror.close().finally(() => registry?.close());
-    else registry?.close();
+    const closed = (mirror ? mirror.close().catch(() => undefined) : Promise.resolve()).finally(() => registry?.close());
     this.registry = null;
     this.opening = null;
     this.loaded.clear();
     this.currentKey = null;
+    return closed;
   }
 
   private mirror: RegistryMirror | null = null;

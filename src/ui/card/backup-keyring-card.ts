@@ -78,7 +78,7 @@ export class BackupKeyringCard extends LitElement {
     this.follower?.close();
     this.follower = null;
     this.conn = null;
-    this.session?.close();
+    void this.session?.close();
     this.session = null;
   }
 

@@ -164,12 +164,14 @@ export class BackupKeyringPanel extends LitElement {
     super.disconnectedCallback();
     this.smallQuery?.removeEventListener("change", this.onSmallChange);
     this.detach();
-    this.ownConnection?.close();
-    this.ownConnection = null;
     this.keyShown = false;
     this.verifyAbort?.abort();
     this.backgroundCheck?.abort.abort();
-    this.session?.close();
+    // The registry's last mirror write (if one waits for its debounce) goes out before our own
+    // connection closes; HA's connection is HA's to close.
+    const own = this.ownConnection;
+    this.ownConnection = null;
+    void (this.session?.close() ?? Promise.resolve()).finally(() => own?.close());
     this.session = null;
   }
 

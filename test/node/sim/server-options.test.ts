@@ -154,6 +154,18 @@ describe("signed paths, faults and controls", () => {
     assert.deepEqual(((await sim.control({ type: "fault" })) as { holds: Record<string, number> }).holds, {});
   });
 
+  it("answers a command with an error on request (an HA without it, or refusing it), until cleared", async () => {
+    const conn = closeAfterTest(await connectHA(sim.url, sim.adminToken));
+    await sim.control({ type: "fault", fail: { command: "frontend/get_user_data" } });
+    await assert.rejects(conn.sendMessagePromise({ type: "frontend/get_user_data", key: "x" }), (e: { code: string }) => e.code === "unknown_command");
+    await sim.control({ type: "fault", fail: { command: "frontend/set_user_data", code: "home_assistant_error", message: "Disk full" } });
+    await assert.rejects(conn.sendMessagePromise({ type: "frontend/set_user_data", key: "x", value: 1 }), (e: { code: string; message: string }) => e.code === "home_assistant_error" && e.message === "Disk full");
+    await sim.control({ type: "fault", fail: { command: "frontend/get_user_data", clear: true } });
+    assert.deepEqual(await conn.sendMessagePromise({ type: "frontend/get_user_data", key: "x" }), { value: null }, "the refused write stored nothing");
+    await sim.control({ type: "clear_faults" });
+    await conn.sendMessagePromise({ type: "frontend/set_user_data", key: "x", value: 1 });
+  });
+
   it("control: set_password makes new backups with that key; agent errors, deletes and dropped connections", async () => {
     const conn = closeAfterTest(await connectHA(sim.url, sim.adminToken));
     await sim.control({ type: "set_password", password: "NEWK-NEWK-NEWK-NEWK-NEWK-NEWK-NEWK" });
