@@ -210,7 +210,7 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new SimConnection(ws, ctx, backupSubscribers, eventSubscribers);
+      const conn = new SimConnection(ws, ctx, backupSubscribers, eventSubscribers, req.headers["user-agent"]);
       connections.add(conn);
       ws.on("close", () => connections.delete(conn));
       // A protocol error (such as a message over the size limit) closes the socket; the close is what counts.

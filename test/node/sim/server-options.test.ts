@@ -1,6 +1,7 @@
 // Options and test controls of the simulated HA: --state persistence, --serve static files,
 // signed-path expiry, the remaining fault injection points and the control actions.
 import assert from "node:assert/strict";
+import { WebSocket } from "ws";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -152,6 +153,19 @@ describe("signed paths, faults and controls", () => {
     const answer = (await raw.next()) as { id: number; success: boolean };
     assert.deepEqual([answer.id, answer.success], [1, true], "the held answer comes once released");
     assert.deepEqual(((await sim.control({ type: "fault" })) as { holds: Record<string, number> }).holds, {});
+  });
+
+  it("names each command's client (the connecting User-Agent) in the command log", async () => {
+    const ws = closeAfterTest(new WebSocket(`${sim.url.replace(/^http/, "ws")}/api/websocket`, { headers: { "user-agent": "test-browser profile-b" } }));
+    const frames: unknown[] = [];
+    const next = () => new Promise<unknown>((r) => ws.once("message", (raw) => r(JSON.parse(String(raw)))));
+    await next(); // auth_required
+    ws.send(JSON.stringify({ type: "auth", access_token: sim.adminToken }));
+    frames.push(await next());
+    ws.send(JSON.stringify({ id: 1, type: "ping" }));
+    frames.push(await next());
+    const log = (await sim.control({ type: "command_log" })) as { type: string; client?: string }[];
+    assert.deepEqual(log.filter((l) => l.client === "test-browser profile-b").map((l) => l.type), ["ping"]);
   });
 
   it("answers a command with an error on request (an HA without it, or refusing it), until cleared", async () => {
