@@ -58,14 +58,15 @@ async function mirrorBytes(conn: Connection): Promise<{ current: number; stored:
 }
 
 /**
- * Profile one, the first device: the key history (`generations` keys changed through our flow,
+ * Profile one, the first device (with `dbName`: only its first reconciliation again, in a
+ * database of that name that is deleted afterwards, HA's mirror left as it is): the key history (`generations` keys changed through our flow,
  * each active over its slice, every other one watched while active), then its first
  * reconciliation (timed), a realistic history of checks (a third of the copies proven with the
  * key that made them, a few ruled out, a History entry per proof), and the mirror written.
  */
-async function seed(url: string, token: string, keys: string[], slices: { from: number; to: number }[]): Promise<SeedResult> {
+async function seed(url: string, token: string, keys: string[], slices: { from: number; to: number }[], dbName?: string): Promise<SeedResult> {
   const conn = await connect(url, token);
-  const registry = await Registry.open();
+  const registry = await Registry.open(dbName);
   try {
     const f0 = performance.now();
     const input = await haAnswer(conn, url);
@@ -95,6 +96,13 @@ async function seed(url: string, token: string, keys: string[], slices: { from: 
     await mirror.start();
     await registry.fold(input);
     const firstDeviceMs = performance.now() - t0;
+    if (dbName) {
+      // A repeat of the first device's reconciliation only: nothing goes to HA, the database goes.
+      mirror.stop();
+      registry.close();
+      await new Promise((resolve) => (indexedDB.deleteDatabase(dbName).onsuccess = resolve));
+      return { backups: 0, copies: 0, generations: 0, firstDeviceMs, firstWriteMs: 0, verified: 0, journal: 0, mirrorBytes: 0, mirrorStoredBytes: 0, fetchMs };
+    }
     const w0 = performance.now();
     await mirror.flush();
     const firstWriteMs = performance.now() - w0;

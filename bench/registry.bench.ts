@@ -2,20 +2,24 @@
 // bundle): 10 000 backups, each on three encrypted locations, made under 50 key generations.
 // Prints one line:
 //   registry: backups=N copies=N generations=N first_reconcile_ms=X incremental_ms=X first_paint_ms=X mirror_bytes=N
-// first_reconcile_ms: the slower of the two first reconciliations a household meets, each with
-//   HA's answer already received (the list's transfer is HA's cost), in a registry just opened
-//   on a fresh page (opening the database is the page's, before it paints), mirror read included: (a) the first device, whose registry knows the 50 generations but no
-//   copy, with an empty mirror; (b) a second browser profile (or a cleared one): empty IndexedDB,
-//   reads the mirror the first wrote (every copy's facts, a third of them proven, History),
-//   adopts its salt, merges it and folds HA's list;
-// incremental_ms: the same on a freshly opened page of the first profile with nothing changed;
+// Each figure is the median of BENCH_REPEAT runs (default 5): the machine is shared.
+// first_reconcile_ms: the first device's first reconciliation, with HA's answer already received
+//   (the list's transfer is HA's cost), in a registry just opened on a fresh page that knows the 50
+//   generations but no copy (opening the database is the page's, before it paints): the mirror
+//   read (HA holds none yet) and the fold of 30 000 new copies;
+// incremental_ms: the same on a freshly opened page of that profile with nothing changed (the
+//   mirror read finds nothing new);
 // first_paint_ms: from navigating to the panel until its table shows key generations, with the
-//   registry already populated (connecting and HA's answers included);
+//   registry already populated, for a returning user (the panel was opened once before in this
+//   profile), connecting and HA's answers included;
 // mirror_bytes: what a reader of the mirror downloads from HA (the JSON values of the manifest
-//   and the parts it names), with the proofs and History above in it.
+//   and the parts it names), with a third of the copies proven and a History entry per proof.
+// With BENCH_VERBOSE, also: a second browser profile's first reconciliation (empty IndexedDB: it
+//   reads that mirror, adopts its salt, merges every fact and folds HA's list), the parts of each
+//   figure, and the paint's timeline.
 // Options (environment): BENCH_BACKUPS (default 10000), BENCH_GENERATIONS (default 50),
-// BENCH_VERBOSE (the parts of each figure on stderr), BENCH_PROFILE=DIR (a Chromium CPU profile
-// of each step, `<step>.cpuprofile`, for DevTools).
+// BENCH_REPEAT, BENCH_VERBOSE, BENCH_PROFILE=DIR (a Chromium CPU profile of each step,
+// `<step>.cpuprofile`, for DevTools).
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -40,7 +44,7 @@ const { state, keys, slices } = await scaleState(backups, generations);
 const sim = await startSimulatedHA({ port: 0, serve: root, now: BENCH_NOW, stageDelayMs: 0, haVersion: "2026.2.3", initialState: state });
 const browser = await launchChromium();
 
-type Bench = { seed(u: string, t: string, k: string[], s: { from: number; to: number }[]): Promise<SeedResult>; reconcile(u: string, t: string): Promise<ReconcileResult> };
+type Bench = { seed(u: string, t: string, k: string[], s: { from: number; to: number }[], db?: string): Promise<SeedResult>; reconcile(u: string, t: string): Promise<ReconcileResult> };
 
 /** A fresh page of the simulated HA's origin (any page of it, here its 404, shares the panel's IndexedDB) with the harness. */
 async function harnessPage(context: BrowserContext) {
@@ -69,46 +73,104 @@ async function step<T>(page: Page, name: string, fn: () => Promise<T>): Promise<
   }
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const repeat = Math.max(1, Number(process.env.BENCH_REPEAT ?? 5));
+
 try {
   const first = await browser.newContext();
-  const second = await browser.newContext();
+  const firstDevice: number[] = [];
+  // The first device's reconciliation, repeated in databases of its own (HA's mirror stays empty).
+  for (let i = 1; i < repeat; i++) {
+    const page = await harnessPage(first);
+    const r = await step(page, `first-device-${i}`, () => page.evaluate(([u, t, k, s, d]) => (window as unknown as { bench: Bench }).bench.seed(u, t, k, s, d), [sim.url, sim.adminToken, keys, slices, `bench-first-${i}`] as const));
+    firstDevice.push(r.firstDeviceMs);
+    await page.close();
+  }
   let page = await harnessPage(first);
   const seedPage = page;
   const seeded = await step(page, "seed", () => seedPage.evaluate(([u, t, k, s]) => (window as unknown as { bench: Bench }).bench.seed(u, t, k, s), [sim.url, sim.adminToken, keys, slices] as const));
   await page.close();
-  verbose(`first device: ${Math.round(seeded.firstDeviceMs)} ms; whole mirror written in ${Math.round(seeded.firstWriteMs)} ms; ${seeded.verified} copies proven, ${seeded.journal} History entries; HA's answer ${Math.round(seeded.fetchMs)} ms; HA stores ${seeded.mirrorStoredBytes} bytes (both slots)`);
+  firstDevice.push(seeded.firstDeviceMs);
+  verbose(`first device: ${firstDevice.map(Math.round).join(", ")} ms; whole mirror written in ${Math.round(seeded.firstWriteMs)} ms; ${seeded.verified} copies proven, ${seeded.journal} History entries; HA's answer ${Math.round(seeded.fetchMs)} ms; HA stores ${seeded.mirrorStoredBytes} bytes (both slots)`);
 
-  page = await harnessPage(second);
-  const clearedPage = page;
-  const cleared = await step(page, "second-profile", () => clearedPage.evaluate(([u, t]) => (window as unknown as { bench: Bench }).bench.reconcile(u, t), [sim.url, sim.adminToken] as const));
-  await page.close();
-  const parts = (r: ReconcileResult) => `mirror ${Math.round(r.parts.mirror)} + fold ${Math.round(r.parts.fold)} ms, after opening the database in ${Math.round(r.parts.open)} ms`;
-  verbose(`second profile: ${Math.round(cleared.ms)} ms (${parts(cleared)}), ${cleared.verified} proven shown, mirror ${cleared.mirrorState}`);
-  if (cleared.verified !== seeded.verified) throw new Error(`the second profile shows ${cleared.verified} proofs, the first ${seeded.verified}`);
+  const parts = (r: ReconcileResult) => `mirror ${Math.round(r.parts.mirror)} + fold ${Math.round(r.parts.fold)} (open ${Math.round(r.parts.open)})`;
+  const second: number[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const context = await browser.newContext();
+    page = await harnessPage(context);
+    const clearedPage = page;
+    const cleared = await step(page, `second-profile-${i}`, () => clearedPage.evaluate(([u, t]) => (window as unknown as { bench: Bench }).bench.reconcile(u, t), [sim.url, sim.adminToken] as const));
+    await context.close();
+    if (cleared.verified !== seeded.verified) throw new Error(`the second profile shows ${cleared.verified} proofs, the first ${seeded.verified}`);
+    second.push(cleared.ms);
+    verbose(`second profile: ${Math.round(cleared.ms)} ms (${parts(cleared)}), ${cleared.verified} proven shown, mirror ${cleared.mirrorState}`);
+  }
 
-  page = await harnessPage(first);
-  const incrementalPage = page;
-  const incremental = await step(page, "incremental", () => incrementalPage.evaluate(([u, t]) => (window as unknown as { bench: Bench }).bench.reconcile(u, t), [sim.url, sim.adminToken] as const));
-  await page.close();
-  verbose(`incremental: ${parts(incremental)}`);
+  const incremental: number[] = [];
+  for (let i = 0; i < repeat; i++) {
+    page = await harnessPage(first);
+    const incrementalPage = page;
+    const r = await step(page, `incremental-${i}`, () => incrementalPage.evaluate(([u, t]) => (window as unknown as { bench: Bench }).bench.reconcile(u, t), [sim.url, sim.adminToken] as const));
+    await page.close();
+    incremental.push(r.ms);
+    verbose(`incremental: ${Math.round(r.ms)} ms (${parts(r)})`);
+  }
 
-  const panel = await first.newPage();
-  await panel.goto(`${sim.url}/#url=${encodeURIComponent(sim.url)}&token=${encodeURIComponent(sim.adminToken)}`);
-  // Painted with key generations: the table's badges (shown once the registry knows the instance).
-  const firstPaint = await panel.waitForFunction(
-    () => {
-      const main = document.querySelector("backup-keyring-panel")?.shadowRoot?.querySelector("bk-keyring-panel-main");
-      return main?.shadowRoot?.querySelector("bk-backup-table")?.shadowRoot?.querySelector(".badge") ? performance.now() : false;
-    },
-    undefined,
-    { polling: "raf", timeout: 120_000 },
-  );
-  const firstPaintMs = (await firstPaint.jsonValue()) as number;
+  // A returning user's visit: the panel was opened once before in this profile (that visit also
+  // reconciles and leaves the browser's caches as any earlier visit would).
+  const firstPaint: number[] = [];
+  for (let i = 0; i <= repeat; i++) {
+    const panel = await first.newPage();
+    if (process.env.BENCH_VERBOSE) {
+      // When each WebSocket message went out or came in, from navigation (for the paint's breakdown).
+      await panel.addInitScript(() => {
+        const log: string[] = ((window as unknown as { __ws: string[] }).__ws = []);
+        const Native = window.WebSocket;
+        window.WebSocket = class extends Native {
+          constructor(...args: ConstructorParameters<typeof WebSocket>) {
+            super(...args);
+            this.addEventListener("message", (e) => log.push(`${Math.round(performance.now())} ms in ${String(e.data).length} B`));
+          }
+          override send(data: string) {
+            log.push(`${Math.round(performance.now())} ms out ${/"type":"([^"]+)"/.exec(String(data))?.[1] ?? "?"}`);
+            super.send(data);
+          }
+        };
+      });
+    }
+    const profile = process.env.BENCH_PROFILE && i > 0 ? await first.newCDPSession(panel) : null;
+    if (profile) {
+      await profile.send("Profiler.enable");
+      await profile.send("Profiler.setSamplingInterval", { interval: 100 });
+      await profile.send("Profiler.start");
+    }
+    await panel.goto(`${sim.url}/#url=${encodeURIComponent(sim.url)}&token=${encodeURIComponent(sim.adminToken)}`);
+    // Painted with key generations: the table's badges (shown once the registry knows the instance).
+    const painted = await panel.waitForFunction(
+      () => {
+        const main = document.querySelector("backup-keyring-panel")?.shadowRoot?.querySelector("bk-keyring-panel-main");
+        return main?.shadowRoot?.querySelector("bk-backup-table")?.shadowRoot?.querySelector(".badge") ? performance.now() : false;
+      },
+      undefined,
+      { polling: "raf", timeout: 120_000 },
+    );
+    const at = (await painted.jsonValue()) as number;
+    if (profile) writeFileSync(`${process.env.BENCH_PROFILE}/first-paint-${i}.cpuprofile`, JSON.stringify((await profile.send("Profiler.stop")).profile));
+    if (process.env.BENCH_VERBOSE) {
+      const resources = await panel.evaluate(() => performance.getEntriesByType("resource").map((e) => `${e.name.split("/").pop()} ${Math.round(e.startTime)}–${Math.round((e as PerformanceResourceTiming).responseEnd)} ms`));
+      verbose(`${i === 0 ? "warm-up visit" : "first paint"} at ${Math.round(at)} ms; loaded: ${resources.join(", ")}`);
+      verbose(`  WebSocket: ${(await panel.evaluate(() => (window as unknown as { __ws: string[] }).__ws)).slice(0, 14).join("; ")}`);
+    }
+    // Each visit ends as a user leaves: after its reconciliation, so the next one starts from a settled registry.
+    await panel.waitForFunction(() => (document.querySelector("backup-keyring-panel")?.shadowRoot?.querySelector("bk-keyring-panel-main") as unknown as { settled?: Promise<void> })?.settled?.then(() => true), undefined, { timeout: 120_000 });
+    await panel.close();
+    if (i > 0) firstPaint.push(at);
+  }
   await first.close();
-  await second.close();
   const ms = (x: number) => Math.round(x);
+  verbose(`medians of ${repeat}: first device ${ms(median(firstDevice))} ms, second profile ${ms(median(second))} ms`);
   console.log(
-    `registry: backups=${seeded.backups} copies=${seeded.copies} generations=${seeded.generations} first_reconcile_ms=${ms(Math.max(seeded.firstDeviceMs, cleared.ms))} incremental_ms=${ms(incremental.ms)} first_paint_ms=${ms(firstPaintMs)} mirror_bytes=${seeded.mirrorBytes}`,
+    `registry: backups=${seeded.backups} copies=${seeded.copies} generations=${seeded.generations} first_reconcile_ms=${ms(median(firstDevice))} incremental_ms=${ms(median(incremental))} first_paint_ms=${ms(median(firstPaint))} mirror_bytes=${seeded.mirrorBytes}`,
   );
 } finally {
   await browser.close();

@@ -6,9 +6,13 @@
 // by every transaction that writes the bucket, so a registry re-reads only buckets another tab
 // (or another writer in this one) changed; and, per bucket, a digest of HA's listing at the last
 // reconciliation that settled it, so a reconciliation with nothing new reads no bucket at all.
+// And the newest copies (`copyTop:<id>`, NEWEST_COPIES of them with the number of all): a page
+// paints its first screen from that one small record while the buckets are still being read.
 import type { CheckResult, Confidence, CopyEvidence, CopyRecord } from "./model.js";
 
 export const BUCKETS = 256;
+/** How many of the newest copies the first screen needs (a table page or two). */
+export const NEWEST_COPIES = 60;
 /** More stale buckets than this: one range read instead of one read per bucket. */
 const RANGE_READ_FROM = 48;
 
@@ -30,13 +34,38 @@ export interface CopyIndex {
   inputs: (string | null)[];
   /** The digest of what the per-copy reconciliation depends on besides the listing (`timelineDigest`). */
   timeline: string | null;
+  /** Copies per bucket (absent in indexes written before it: counted again on the next write of every bucket). */
+  counts?: number[];
+}
+
+/** The newest copies of an instance (by date, then key) and how many it has: the first screen. */
+export interface NewestCopies {
+  copies: CopyRecord[];
+  total: number;
+}
+
+export const newestKey = (instanceId: string) => `copyTop:${instanceId}`;
+
+const newestFirst = (a: CopyRecord, b: CopyRecord) => (a.date !== b.date ? (a.date < b.date ? 1 : -1) : -byCopyKey(a, b));
+
+/** The newest `NEWEST_COPIES` of these copies (kept in order while passing over them once). */
+export function newestOf(copies: Iterable<CopyRecord>): CopyRecord[] {
+  const top: CopyRecord[] = [];
+  for (const c of copies) {
+    if (top.length === NEWEST_COPIES && newestFirst(c, top[top.length - 1]!) >= 0) continue;
+    let i = top.length;
+    while (i > 0 && newestFirst(c, top[i - 1]!) < 0) i--;
+    top.splice(i, 0, c);
+    if (top.length > NEWEST_COPIES) top.pop();
+  }
+  return top;
 }
 
 export const copyIndexKey = (instanceId: string) => `copyIndex:${instanceId}`;
 export const bucketRange = (instanceId: string) => IDBKeyRange.bound([instanceId, 0], [instanceId, BUCKETS]);
 
 export function emptyIndex(): CopyIndex {
-  return { epoch: crypto.randomUUID(), revs: new Array<number>(BUCKETS).fill(0), inputs: new Array<string | null>(BUCKETS).fill(null), timeline: null };
+  return { epoch: crypto.randomUUID(), revs: new Array<number>(BUCKETS).fill(0), inputs: new Array<string | null>(BUCKETS).fill(null), timeline: null, counts: new Array<number>(BUCKETS).fill(0) };
 }
 
 /** FNV-1a over UTF-16 code units. */
@@ -253,8 +282,9 @@ export class CopyCache {
 
   /** Starts writing copies of an instance in a read-write transaction over `meta` and `copyBuckets`. */
   async writer(meta: MetaStore, store: BucketStore, instanceId: string): Promise<CopyWriter> {
-    const index = (await readIndex(meta, instanceId)) ?? emptyIndex();
-    return new CopyWriter(this, meta, store, instanceId, index, this.cached(instanceId, index));
+    const [index, newest] = await Promise.all([readIndex(meta, instanceId), meta.get(newestKey(instanceId))]);
+    const i = index ?? emptyIndex();
+    return new CopyWriter(this, meta, store, instanceId, i, this.cached(instanceId, i), (newest?.value as NewestCopies | undefined) ?? null);
   }
 
   /** After a transaction committed: what it wrote is what this registry has read. */
@@ -294,8 +324,9 @@ export class CopyWriter {
     readonly instanceId: string,
     private readonly index: CopyIndex,
     private readonly cached: Cached,
+    private readonly newest: NewestCopies | null,
   ) {
-    this.next = { ...index, revs: [...index.revs], inputs: [...index.inputs] };
+    this.next = { ...index, revs: [...index.revs], inputs: [...index.inputs], counts: index.counts ? [...index.counts] : undefined };
     if (index.revs.length !== BUCKETS) this.indexChanged = true;
   }
 
@@ -322,6 +353,7 @@ export class CopyWriter {
     queue(this.store.put!({ instanceId: this.instanceId, bucket: k, data: encodeBucket(sorted) }));
     this.written.set(k, sorted);
     this.next.revs[k] = this.next.revs[k]! + 1;
+    if (this.next.counts) this.next.counts[k] = sorted.length;
     this.next.inputs[k] = input;
     this.indexChanged = true;
   }
@@ -348,9 +380,24 @@ export class CopyWriter {
     return this.written.size > 0;
   }
 
-  /** Queues the index write if anything changed; call once, after the last `put`. */
+  /**
+   * Queues the index write if anything changed, and the newest copies: those of the buckets
+   * written now, and the earlier newest of every other bucket (which did not change). Call once,
+   * after the last `put`.
+   */
   finish(): void {
     if (this.indexChanged) queue(this.meta.put!({ key: copyIndexKey(this.instanceId), value: this.next }));
+    if (this.written.size === 0) return;
+    // Without an earlier record (and copies stored before), it is exact only once every bucket was written.
+    const fresh = this.index.revs.every((r) => r === 0);
+    if ((!this.newest && !fresh) || !this.next.counts) {
+      if (this.written.size < BUCKETS) return;
+      this.next.counts = [...Array(BUCKETS).keys()].map((k) => this.written.get(k)!.length);
+      queue(this.meta.put!({ key: copyIndexKey(this.instanceId), value: this.next }));
+    }
+    const kept = (this.newest?.copies ?? []).filter((c) => !this.written.has(bucketOf(c.backupId)));
+    const value: NewestCopies = { copies: newestOf([...kept, ...[...this.written.values()].flat()]), total: this.next.counts.reduce((n, x) => n + x, 0) };
+    queue(this.meta.put!({ key: newestKey(this.instanceId), value }));
   }
 
   /** Call after the transaction committed. */

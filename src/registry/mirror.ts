@@ -12,7 +12,7 @@
 // Work is proportional to what changed: a write sends only parts whose facts changed, a reader
 // fetches only parts whose hash differs from what it already holds.
 import { isConnectionLost, toHaError, type HaConnection, type UnsubscribeFunc } from "../data/connection.js";
-import { BUCKETS, bucketOf, copyIndexKey, type CopyIndex } from "./copy-store.js";
+import { BUCKETS, bucketOf, copyIndexKey, newestKey, type CopyIndex } from "./copy-store.js";
 import { copyFacts, journalFact, journalKey, keepBelief, mergeCopy, mergeGeneration, mergeInstance, mergeStates, emptyState, sameCopy, sameGeneration, sameInstance, type JournalFact, type RegistryState } from "./merge.js";
 import {
   COPY_GROUPS,
@@ -667,7 +667,7 @@ export class RegistryMirror {
           tx.objectStore("generations").clear(),
           tx.objectStore("copyBuckets").clear(),
           tx.objectStore("journal").clear(),
-          ...ids.map((id) => tx.objectStore("meta").delete(copyIndexKey(id))),
+          ...ids.flatMap((id) => [tx.objectStore("meta").delete(copyIndexKey(id)), tx.objectStore("meta").delete(newestKey(id))]),
           tx.objectStore("meta").delete(MIRROR_SYNC_META),
           tx.objectStore("meta").put({ key: "salt", value: fromBase64(other.salt) }),
         ]);

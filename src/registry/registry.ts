@@ -8,7 +8,7 @@ import type { HaConnection } from "../data/connection.js";
 import { defaultLocks, KEY_CHANGE_LOCK, type LockPort } from "../common/locks.js";
 import { fingerprintKey, newFingerprintSalt } from "../keys/fingerprint.js";
 import { activePeriods, assignCopy } from "./assign.js";
-import { BUCKETS, CopyCache, Hasher, bucketOf, byCopyKey, decodeBucket, digest, type CopyWriter } from "./copy-store.js";
+import { BUCKETS, CopyCache, Hasher, bucketOf, byCopyKey, decodeBucket, digest, newestKey, type CopyWriter, type NewestCopies } from "./copy-store.js";
 import { isLater, laterTime, sameCopy, stampEvidence } from "./merge.js";
 import {
   RegistryError,
@@ -305,23 +305,30 @@ export class Registry {
     return [...copies];
   }
 
+  /** The newest copies of an instance and how many there are (one small record: a page's first screen), or null if not known yet. */
+  async newestCopies(instanceId: string): Promise<NewestCopies | null> {
+    return ((await this.db.get("meta", newestKey(instanceId)))?.value as NewestCopies | undefined) ?? null;
+  }
+
   /**
    * The newest `limit` journal entries (of one instance, or of all with `null`), newest first by
    * their time (then by when they were recorded here): entries merged in from another device
    * carry their own times. Reads only those entries.
    */
   async journal(instanceId: string | null, limit = 200): Promise<JournalEntry[]> {
+    if (limit <= 0) return [];
     const tx = this.db.transaction("journal");
+    // The time of the `limit`-th newest entry (one step of a key cursor, not one per entry), then
+    // everything from there on in one read.
+    const lower: IDBValidKey = instanceId === null ? "" : [instanceId, ""];
+    const upper: IDBValidKey = instanceId === null ? "\uffff" : [instanceId, "\uffff"];
     const index = instanceId === null ? tx.store.index("byTime") : tx.store.index("byInstanceTime");
-    const range = instanceId === null ? null : IDBKeyRange.bound([instanceId, ""], [instanceId, "\uffff"]);
-    const out: JournalEntry[] = [];
-    let cursor = await index.openCursor(range, "prev");
-    while (cursor && out.length < limit) {
-      out.push(cursor.value);
-      cursor = await cursor.continue();
-    }
+    let cursor = await index.openKeyCursor(IDBKeyRange.bound(lower, upper), "prev");
+    if (cursor && limit > 1) cursor = await cursor.advance(limit - 1);
+    const from = cursor ? (cursor.key as IDBValidKey) : lower;
+    const entries = await index.getAll(IDBKeyRange.bound(from, upper));
     await tx.done;
-    return out;
+    return entries.reverse().slice(0, limit);
   }
 
   /** How many journal entries are later than `after` (every entry with null), leaving out one type; counted, not read. */

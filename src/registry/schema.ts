@@ -7,7 +7,7 @@
 // carry their own times). Every step runs in the one upgrade transaction: an upgrade that fails
 // leaves the database as it was.
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from "idb";
-import { BUCKETS, bucketOf, byCopyKey, copyIndexKey, emptyIndex, encodeBucket, type CopyBucketRecord, type CopyIndex } from "./copy-store.js";
+import { BUCKETS, bucketOf, byCopyKey, copyIndexKey, emptyIndex, encodeBucket, newestKey, newestOf, type CopyBucketRecord, type CopyIndex, type NewestCopies } from "./copy-store.js";
 import type { CopyRecord, GenerationRecord, InstanceRecord, JournalEntry } from "./model.js";
 import type { VaultRecord } from "./vault-model.js";
 
@@ -90,11 +90,14 @@ async function moveCopiesIntoBuckets(db: IDBPDatabase<RegistrySchema>, tx: Upgra
   for (const [instanceId, lists] of byInstance) {
     const index: CopyIndex = emptyIndex();
     lists.forEach((list, k) => {
+      index.counts![k] = list.length;
       if (list.length === 0) return;
       writes.push(buckets.put({ instanceId, bucket: k, data: encodeBucket(list.sort(byCopyKey)) }));
       index.revs[k] = 1;
     });
     writes.push(meta.put({ key: copyIndexKey(instanceId), value: index }));
+    const newest: NewestCopies = { copies: newestOf(lists.flat()), total: lists.reduce((n, l) => n + l.length, 0) };
+    writes.push(meta.put({ key: newestKey(instanceId), value: newest }));
   }
   // Version 2's copy snapshots (`copies:<instanceId>` and their ids) are superseded by the buckets.
   writes.push(meta.delete(IDBKeyRange.bound("copies:", "copies:\uffff")));

@@ -46,6 +46,30 @@ export interface KeyringFacts {
   held: Set<string>;
 }
 
+/** Registries opened ahead of the session that will use them (`preloadRegistry`), by database name. */
+const preloaded = new Map<string, Promise<Registry>>();
+
+/**
+ * Opens the registry (and reads the first screen of the instance last reconciled at `url`) while the
+ * page's own code is still loading: the panel's shim calls it, and the panel's session takes the
+ * open registry over. Reading is all it does; nothing is shown from it until the page knows the
+ * user is an admin.
+ */
+export function preloadRegistry(dbName: string | undefined, url: string | null): void {
+  const key = dbName ?? "";
+  const opening = preloaded.get(key);
+  if (opening && url === null) return;
+  preloaded.set(
+    key,
+    (opening ?? openRegistry(dbName)).then(async (r) => {
+      const at = url?.replace(/\/+$/, "");
+      const known = at === undefined ? undefined : (await r.instances()).find((i) => i.url.replace(/\/+$/, "") === at);
+      if (known) await Promise.all([r.newestCopies(known.id), r.generations(known.id)]).catch(() => undefined);
+      return r;
+    }),
+  );
+}
+
 export class KeyringSession {
   private registry: Registry | null = null;
   private opening: Promise<Registry> | null = null;
@@ -67,15 +91,18 @@ export class KeyringSession {
 
   /**
    * The instance this browser last reconciled at this address, shown before HA has answered
-   * anything (`showRemembered`), with the locations' names as HA last gave them. Null once HA's
-   * answer picked the instance (`ready`), or when there is none.
+   * anything (`showRemembered`), with the locations' names as HA last gave them, and (while
+   * `facts.copies` holds only the newest) how many copies there are. Null once HA's answer picked
+   * the instance (`ready`), or when there is none.
    */
-  remembered: { instance: InstanceRecord; agents: BackupAgent[] } | null = null;
+  remembered: { instance: InstanceRecord; agents: BackupAgent[]; total: number | null } | null = null;
   private rememberedId: string | null = null;
 
   private async db(): Promise<Registry> {
     if (this.registry) return this.registry;
-    this.opening ??= openRegistry(this.dbName).then((r) => {
+    const ahead = preloaded.get(this.dbName ?? "");
+    preloaded.delete(this.dbName ?? "");
+    this.opening ??= (ahead ?? openRegistry(this.dbName)).then((r) => {
       this.registry = r;
       this.unsubscribe = r.onChange(() => {
         this.changes++;
@@ -145,8 +172,17 @@ export class KeyringSession {
     const known = (await r.instances()).filter((i) => i.url.replace(/\/+$/, "") === at).sort((a, b) => ((a.lastReconciledAt ?? "") < (b.lastReconciledAt ?? "") ? 1 : -1))[0];
     if (!known || this.instanceId) return false;
     this.rememberedId = known.id;
-    this.remembered = { instance: known, agents: (await r.getMeta<BackupAgent[]>(agentsKey(known.id))) ?? [] };
+    const [agents, newest, generations] = await Promise.all([r.getMeta<BackupAgent[]>(agentsKey(known.id)), r.newestCopies(known.id), r.generations(known.id)]);
+    if (this.instanceId) return false;
+    this.remembered = { instance: known, agents: agents ?? [], total: newest?.total ?? null };
+    // The first screen from one small record (the newest copies); every copy follows.
+    if (newest) {
+      this.facts = { instance: known, generations, copies: newest.copies, journal: [], active: generations.find((g) => g.status === "active") ?? null, held: new Set() };
+      this.onChange();
+    }
     await this.refresh();
+    if (this.remembered) this.remembered = { ...this.remembered, total: null };
+    this.onChange();
     return this.remembered !== null;
   }
 

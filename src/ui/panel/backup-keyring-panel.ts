@@ -886,6 +886,14 @@ export class BackupKeyringPanel extends LitElement {
     </section>`;
   }
 
+  private rememberedCache: { version: number; rows: CopyRow[] } | null = null;
+
+  /** The remembered rows, made once per registry change (every render would otherwise remake and re-sort 30 000). */
+  private rememberedRows(f: { copies: CopyRecord[]; generations: GenerationRecord[] }, agents: { agent_id: string; name: string }[]): CopyRow[] {
+    if (this.rememberedCache?.version !== this.keyringVersion) this.rememberedCache = { version: this.keyringVersion, rows: registryRows(f.copies, f.generations, agents) };
+    return this.rememberedCache.rows;
+  }
+
   /**
    * Before HA has answered: the backups as this browser last knew them, with their key
    * generations, said to be that (admins only; HA's answer replaces it).
@@ -898,8 +906,9 @@ export class BackupKeyringPanel extends LitElement {
     return html`<section class="card" aria-labelledby="backups-title" data-testid="remembered">
       <h2 id="backups-title">${t("panel.table.title")}</h2>
       <p class="secondary" role="status">${t("panel.remembered", { name: r.instance.name })}</p>
-      <bk-backup-table .rows=${registryRows(f.copies, f.generations, r.agents)} .localize=${t} .language=${this.dateLanguage} .numberLanguage=${numberLanguage(this.i18n.language, this.hass?.locale)}
-        .timeZone=${resolveTimeZone(this.hass?.locale?.time_zone, this.hass?.config?.time_zone)} ?narrow=${this.narrow || (this.standalone && this.smallScreen)} withKeys></bk-backup-table>
+      <bk-backup-table .rows=${this.rememberedRows(f, r.agents)} .localize=${t} .language=${this.dateLanguage} .numberLanguage=${numberLanguage(this.i18n.language, this.hass?.locale)}
+        .timeZone=${resolveTimeZone(this.hass?.locale?.time_zone, this.hass?.config?.time_zone)} ?narrow=${this.narrow || (this.standalone && this.smallScreen)} withKeys
+        .total=${r.total}></bk-backup-table>
     </section>`;
   }
 

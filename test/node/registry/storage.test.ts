@@ -8,7 +8,7 @@ import { before, describe, it } from "node:test";
 import { openDB } from "idb";
 import type { Connection } from "home-assistant-js-websocket";
 import type { BackupInfo } from "../../../src/data/backup.js";
-import { BUCKETS, bucketOf, copyIndexKey, decodeBucket, encodeBucket, type CopyIndex } from "../../../src/registry/copy-store.js";
+import { BUCKETS, bucketOf, copyIndexKey, decodeBucket, encodeBucket, newestOf, type CopyIndex } from "../../../src/registry/copy-store.js";
 import { exportRegistry, exportReminder, importRegistry } from "../../../src/registry/exchange.js";
 import { journalFact } from "../../../src/registry/merge.js";
 import { mergeIntoRegistry } from "../../../src/registry/mirror.js";
@@ -156,6 +156,7 @@ describe("migration to version 3", () => {
     assert.equal(await reg.getMeta("lastExportAt"), "2026-02-01T00:00:00.000Z");
     assert.deepEqual(await reg.getMeta("reminders"), { drillMonths: 3 });
     assert.equal(await reg.getMeta("copies:i1"), null, "the old snapshot is gone");
+    assert.deepEqual(await reg.newestCopies("i1"), { copies: newestOf(copies), total: 40 }, "the first screen's record is there from the start");
     assert.equal(await reg.getMeta("copies:i1#id"), null);
     assert.equal(await new Vault(reg).exists(), true, "the vault stays");
     // Reads work on the new stores: copies from their buckets, the journal newest first by time.
@@ -242,6 +243,10 @@ describe("skipping unchanged buckets", () => {
         }
         instanceId = (await fold()).instanceId;
         const skipped = JSON.stringify(await reg.dump());
+        // The first screen's record is the newest copies of all, however many writes made it.
+        const all = await reg.copies(instanceId);
+        const newest = await reg.newestCopies(instanceId);
+        if (all.length > 0 || newest) assert.deepEqual(newest, { copies: newestOf(all), total: all.length }, `seed ${seed}, step ${step}: newest copies`);
         // Forget what every bucket was settled at: the next fold looks at all of them.
         const index = (await reg.getMeta<CopyIndex>(copyIndexKey(instanceId)))!;
         await reg.setMeta(copyIndexKey(instanceId), { ...index, inputs: new Array(BUCKETS).fill(null) });
