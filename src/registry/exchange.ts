@@ -1,6 +1,7 @@
 // Export and import of the whole registry as versioned JSON (never keys). Import validates every
 // field before touching the store, then merges in one transaction: a bad file changes nothing.
 import { bucketOf } from "./copy-store.js";
+import { RULES, clipText, isId } from "./mirror-codec.js";
 import { copyFacts, keepBelief, mergeCopy, sameCopy } from "./merge.js";
 import { RegistryError, type CopyRecord, type GenerationRecord, type InstanceRecord, type JournalEntry } from "./model.js";
 import { REGISTRY_LOCK, type Registry } from "./registry.js";
@@ -31,7 +32,8 @@ const unb64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
  */
 function exportedCopy(c: CopyRecord): CopyRecord {
   const { evidence: _e, listedAt: _l, ...rest } = c;
-  return { ...rest, deletedAt: c.deleted ? c.deletedAt : null };
+  // A name longer than any reader takes is cut, as the mirror cuts it.
+  return { ...rest, name: clipText(c.name), deletedAt: c.deleted ? c.deletedAt : null };
 }
 
 export async function exportRegistry(registry: Registry): Promise<string> {
@@ -42,6 +44,7 @@ export async function exportRegistry(registry: Registry): Promise<string> {
     exportedAt: registry.now().toISOString(),
     salt: b64(await registry.currentSalt()),
     ...dump,
+    instances: dump.instances.map((i) => ({ ...i, name: clipText(i.name) })),
     copies: dump.copies.map(exportedCopy),
     journal: dump.journal.map(({ id: _id, ...rest }) => rest),
   };
@@ -68,8 +71,9 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 const str = (max = 500, min = 0): Check => (v, p) => {
   if (typeof v !== "string" || v.length > max || v.length < min) throw new Invalid("invalid_field", p);
 };
+/** Ids as the mirror takes them (`RULES`): HA's location ids and backup ids are free text (`<domain>.<unique_id>`). */
 const id: Check = (v, p) => {
-  if (typeof v !== "string" || !/^[A-Za-z0-9_.:-]{1,100}$/.test(v)) throw new Invalid("invalid_field", p);
+  if (!isId(v)) throw new Invalid("invalid_field", p);
 };
 const strOrNull = (max = 500): Check => (v, p) => {
   if (v !== null) str(max)(v, p);
@@ -122,7 +126,7 @@ function list(item: Check, max: number): Check {
   };
 }
 
-const checkInstance = record({ id, haInstanceId: strOrNull(100), urlKey: str(1000), name: str(500), url: str(1000), firstSeenAt: date, lastReconciledAt: dateOrNull, noKey: bool });
+const checkInstance = record({ id, haInstanceId: strOrNull(RULES.textMax), urlKey: str(RULES.textMax), name: str(RULES.textMax), url: str(RULES.textMax), firstSeenAt: date, lastReconciledAt: dateOrNull, noKey: bool });
 const period = record({ from: date, to: date });
 const checkGeneration = record({
   id, instanceId: id, number: int(1, 100000), fingerprint: hex64,
@@ -132,7 +136,7 @@ const checkGeneration = record({
   earlierPeriods: optional(list(period, 1000)),
 });
 const checkCopy = record({
-  instanceId: id, backupId: id, agentId: id, name: str(500), date, size: int(0, Number.MAX_SAFE_INTEGER),
+  instanceId: id, backupId: id, agentId: id, name: str(RULES.textMax), date, size: int(0, Number.MAX_SAFE_INTEGER),
   protected: bool, generationId: (v, p) => { if (v !== null) id(v, p); }, confidence: oneOf("verified", "observed", "inferred", "unknown", "unencrypted"),
   lastCheck: (v, p) => {
     if (v !== null) record({ result: oneOf("ok", "failed", "other_key", "not_supported", "mislabelled", "error"), at: date })(v, p);
@@ -147,7 +151,7 @@ const checkJournal = record({
     if (entries.length > 20) throw new Invalid("too_many", p);
     for (const [k, x] of entries) {
       if (PROTOTYPE_NAMES.has(k)) throw new Invalid("unknown_field", `${p}.${k}`);
-      if (k.length > 50 || !((typeof x === "string" && x.length <= 500) || Number.isSafeInteger(x))) throw new Invalid("invalid_field", `${p}.${k}`);
+      if (k.length > RULES.paramKeyMax || !((typeof x === "string" && x.length <= RULES.paramTextMax) || Number.isSafeInteger(x))) throw new Invalid("invalid_field", `${p}.${k}`);
     }
   },
 });

@@ -421,6 +421,8 @@ export class RegistryMirror {
   private async applyVault(value: unknown): Promise<void> {
     if (value === undefined) return;
     const remote = decodeVaultValue(value);
+    // No copy in HA (the usual case): nothing to restore or merge, no transaction needed.
+    if (remote.kind === "none") return void (this.vaultSeen = JSON.stringify(value ?? null));
     await this.registry.locks.withLock(REGISTRY_LOCK, async () => {
       const tx = this.registry.db.transaction(["meta", "vault"], "readwrite");
       const local = await tx.objectStore("vault").get("vault");
