@@ -179,4 +179,62 @@ async function reconcile(url: string, token: string): Promise<ReconcileResult> {
   }
 }
 
-(window as unknown as { bench: unknown }).bench = { seed, reconcile };
+/**
+ * Another profile's open page (its mirror following HA with the real debounce): resolves with the
+ * time (Date.now) its registry first shows the copy proven. `window.benchReady` once it follows.
+ */
+async function watch(url: string, token: string, backupId: string, agentId: string): Promise<number> {
+  const conn = await connect(url, token);
+  const input = await haAnswer(conn, url);
+  const registry = await Registry.open();
+  const mirror = new RegistryMirror(registry, conn, { lifecycle: null });
+  try {
+    await mirror.start();
+    const { instanceId } = await registry.fold(input);
+    const proven = async () => (await registry.copies(instanceId)).some((c) => c.backupId === backupId && c.agentId === agentId && c.confidence === "verified");
+    if (await proven()) throw new Error("already proven");
+    return await new Promise<number>((resolve, reject) => {
+      const off = registry.onChange(() =>
+        void proven().then((yes) => {
+          if (!yes) return;
+          off();
+          resolve(Date.now());
+        }, reject),
+      );
+      (window as unknown as { benchReady: boolean }).benchReady = true;
+    });
+  } finally {
+    mirror.stop();
+    registry.close();
+    conn.close();
+  }
+}
+
+/** The first profile proves one copy (as a check does) with its mirror on the real debounce; returns when (Date.now) and which copy. */
+async function proveOne(url: string, token: string): Promise<{ at: number; backupId: string; agentId: string }> {
+  const conn = await connect(url, token);
+  const registry = await Registry.open();
+  let written = () => undefined as void;
+  const write = new Promise<void>((resolve) => (written = resolve));
+  let after = Infinity;
+  // The write after the proof, at the mirror's own debounce.
+  const mirror = new RegistryMirror(registry, conn, { lifecycle: null, onStatus: (st) => st.state === "synced" && Date.parse(st.at) >= after && written() });
+  try {
+    await mirror.start();
+    const instance = (await registry.instances())[0]!;
+    const copy = (await registry.copies(instance.id)).find((c) => c.protected && c.confidence !== "verified" && !c.deleted)!;
+    const gen = (await registry.generations(instance.id)).find((g) => g.id === copy.generationId) ?? (await registry.activeGeneration(instance.id))!;
+    if (!(window as unknown as { benchProveNow?: boolean }).benchProveNow) return { at: 0, backupId: copy.backupId, agentId: copy.agentId };
+    after = Date.now();
+    await registry.recordCheck(instance.id, copy.backupId, copy.agentId, { fingerprint: gen.fingerprint });
+    const at = Date.now();
+    await write;
+    return { at, backupId: copy.backupId, agentId: copy.agentId };
+  } finally {
+    mirror.stop();
+    registry.close();
+    conn.close();
+  }
+}
+
+(window as unknown as { bench: unknown }).bench = { seed, reconcile, watch, proveOne };

@@ -16,7 +16,8 @@
 //   and the parts it names), with a third of the copies proven and a History entry per proof.
 // With BENCH_VERBOSE, also: a second browser profile's first reconciliation (empty IndexedDB: it
 //   reads that mirror, adopts its salt, merges every fact and folds HA's list), the parts of each
-//   figure, and the paint's timeline.
+//   figure, the paint's timeline, and how long a proof in one profile takes to show in another
+//   profile's open page.
 // Options (environment): BENCH_BACKUPS (default 10000), BENCH_GENERATIONS (default 50),
 // BENCH_REPEAT, BENCH_VERBOSE, BENCH_PROFILE=DIR (a Chromium CPU profile of each step,
 // `<step>.cpuprofile`, for DevTools).
@@ -44,7 +45,12 @@ const { state, keys, slices } = await scaleState(backups, generations);
 const sim = await startSimulatedHA({ port: 0, serve: root, now: BENCH_NOW, stageDelayMs: 0, haVersion: "2026.2.3", initialState: state });
 const browser = await launchChromium();
 
-type Bench = { seed(u: string, t: string, k: string[], s: { from: number; to: number }[], db?: string): Promise<SeedResult>; reconcile(u: string, t: string): Promise<ReconcileResult> };
+type Bench = {
+  seed(u: string, t: string, k: string[], s: { from: number; to: number }[], db?: string): Promise<SeedResult>;
+  reconcile(u: string, t: string): Promise<ReconcileResult>;
+  watch(u: string, t: string, backupId: string, agentId: string): Promise<number>;
+  proveOne(u: string, t: string): Promise<{ at: number; backupId: string; agentId: string }>;
+};
 
 /** A fresh page of the simulated HA's origin (any page of it, here its 404, shares the panel's IndexedDB) with the harness. */
 async function harnessPage(context: BrowserContext) {
@@ -165,6 +171,20 @@ try {
     await panel.waitForFunction(() => (document.querySelector("backup-keyring-panel")?.shadowRoot?.querySelector("bk-keyring-panel-main") as unknown as { settled?: Promise<void> })?.settled?.then(() => true), undefined, { timeout: 120_000 });
     await panel.close();
     if (i > 0) firstPaint.push(at);
+  }
+  if (process.env.BENCH_VERBOSE) {
+    // Live: a proof in the first profile, shown by a second profile's open page (real debounce).
+    const a = await harnessPage(first);
+    const target = await a.evaluate(([u, t]) => (window as unknown as { bench: Bench }).bench.proveOne(u, t), [sim.url, sim.adminToken] as const);
+    const context = await browser.newContext();
+    const b = await harnessPage(context);
+    const seen = b.evaluate(([u, t, id, agent]) => (window as unknown as { bench: Bench }).bench.watch(u, t, id, agent), [sim.url, sim.adminToken, target.backupId, target.agentId] as const);
+    await b.waitForFunction(() => (window as unknown as { benchReady?: boolean }).benchReady === true, undefined, { timeout: 120_000 });
+    await a.evaluate(() => ((window as unknown as { benchProveNow: boolean }).benchProveNow = true));
+    const proved = await a.evaluate(([u, t]) => (window as unknown as { bench: Bench }).bench.proveOne(u, t), [sim.url, sim.adminToken] as const);
+    verbose(`a proof in one profile shown by another's open page after ${(await seen) - proved.at} ms`);
+    await context.close();
+    await a.close();
   }
   await first.close();
   const ms = (x: number) => Math.round(x);

@@ -207,7 +207,12 @@ export class KeyringSession {
   async fold(snapshot: InstanceSnapshot, url: string, conn?: HaConnection): Promise<void> {
     if (!snapshot.backup) return;
     const r = await this.db();
-    if (conn) await this.syncMirror(conn);
+    if (conn) {
+      await this.syncMirror(conn);
+      // A browser that knew nothing of this instance has just read it from the mirror: its
+      // proofs show now, not only once the reconciliation below is done.
+      if (!this.instanceId) await this.showStored(snapshot, url);
+    }
     this.currentKey = snapshot.backup.config.create_backup.password;
     this.changes++;
     const res = await r.fold({ url, locationName: snapshot.core.location_name, password: this.currentKey, info: snapshot.backup.info });
