@@ -482,6 +482,7 @@ export class RegistryMirror {
     this.stopped = true;
     if (this.timer !== null) this.timers.clearTimeout(this.timer);
     this.timer = null;
+    this.startPending(Promise.resolve());
     this.offChange?.();
     this.offLifecycle?.();
     void this.unsubscribe?.().catch(() => undefined);
@@ -499,12 +500,42 @@ export class RegistryMirror {
     }
   }
 
+  /**
+   * Resolves once nothing is pending: no write waiting for its debounce, no read or write running
+   * (tests count what reached HA only then). Waits out the debounce; sends nothing early.
+   */
+  async idle(): Promise<void> {
+    for (;;) {
+      if (this.pending) await this.pending.done;
+      await this.queue;
+      if (!this.pending) return;
+    }
+  }
+
+  /** The write the debounce timer will start, while one is scheduled; `started` hands over the write. */
+  private pending: { done: Promise<void>; started(write: Promise<void>): void } | null = null;
+
+  private schedulePending(): void {
+    if (this.pending) return;
+    let finished!: () => void;
+    const done = new Promise<void>((resolve) => (finished = resolve));
+    this.pending = { done, started: (write) => void write.catch(() => undefined).then(finished) };
+  }
+
+  private startPending(write: Promise<void>): void {
+    const p = this.pending;
+    this.pending = null;
+    p?.started(write);
+  }
+
   /** Writes pending changes now instead of after the debounce (tests, the benchmark, page hide). */
   flush(): Promise<void> {
     if (this.timer !== null) this.timers.clearTimeout(this.timer);
     this.timer = null;
     this.firstPendingAt = null;
-    return this.run(() => this.push());
+    const write = this.run(() => this.push());
+    this.startPending(write);
+    return write;
   }
 
   private setStatus(s: MirrorStatus): void {
@@ -526,10 +557,13 @@ export class RegistryMirror {
     this.firstPendingAt ??= now;
     const wait = Math.max(0, Math.min(delay, this.firstPendingAt + this.maxWaitMs - now));
     if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    this.schedulePending();
     this.timer = this.timers.setTimeout(() => {
       this.timer = null;
       this.firstPendingAt = null;
-      void this.run(() => this.push()).catch(() => undefined);
+      const write = this.run(() => this.push());
+      this.startPending(write);
+      void write.catch(() => undefined);
     }, wait);
   }
 

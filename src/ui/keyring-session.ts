@@ -465,6 +465,11 @@ export class KeyringSession {
     await this.mirror.replaceMirrored();
   }
 
+  /** Resolves once the mirror has nothing pending (no write waiting for its debounce, none running). */
+  mirrorIdle(): Promise<void> {
+    return this.mirror?.idle() ?? Promise.resolve();
+  }
+
   /** Why the vault's copy in HA is not this browser's (`vault-mirror.ts` rules), if it is not. */
   get vaultNote(): "other_vault" | "off_elsewhere" | null {
     return this.mirror?.vaultNote ?? null;

@@ -258,9 +258,10 @@ export class BackupKeyringPanel extends LitElement {
 
   private loads: Promise<void> = Promise.resolve();
 
-  /** Settles when every load started so far (with its registry fold, interruption report and reminders) is done. */
+  /** Settles when every load started so far (with its registry fold, interruption report and reminders) is done, and the mirror write they caused. */
   get settled(): Promise<void> {
-    return this.loads;
+    // And the registry's mirror write that the loads caused (sent after its debounce).
+    return this.loads.then(() => this.session?.mirrorIdle());
   }
 
   /** Loads everything again; called on connect, on reconnect and when a backup operation ends. */

@@ -328,6 +328,15 @@ describe("mirror writes: debounce, coalescing, closing", () => {
       timers.run();
       await mirror.flush();
       assert.equal(manifests(), first + 2);
+      // `idle` (what the panel's and the card's `settled` wait for) waits out the debounce and the write.
+      await reg.markKit(instanceId, active!.id, "downloaded");
+      let idle = false;
+      const settled = mirror.idle().then(() => (idle = true));
+      await reg.journal(instanceId, 1); // a round trip: the idle wait has had every chance to end early
+      assert.equal(idle, false, "a write is still waiting for its debounce");
+      timers.run();
+      await settled;
+      assert.equal(manifests(), first + 3, "idle once the write went out");
     } finally {
       mirror.stop();
     }
