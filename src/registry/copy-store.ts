@@ -102,6 +102,15 @@ export class Hasher {
     return this;
   }
 
+  /** Adds a number (a safe integer: both 32-bit halves) without turning it into text. */
+  num(n: number): this {
+    const lo = n % 4294967296;
+    const hi = (n - lo) / 4294967296;
+    this.h1 = Math.imul(Math.imul(this.h1 ^ (lo >>> 0), 2654435761) ^ (hi >>> 0), 2654435761);
+    this.h2 = Math.imul(Math.imul(this.h2 ^ (lo >>> 0), 1597334677) ^ (hi >>> 0), 1597334677);
+    return this;
+  }
+
   digest(): string {
     let h1 = this.h1;
     let h2 = this.h2;

@@ -91,14 +91,18 @@ export function listingDigests(info: BackupInfo): Listing {
     const k = bucketOf(b.backup_id);
     backups[k]!.push(b);
     const h = hashers[k]!;
-    h.text(b.backup_id).text(b.name).text(b.date).text(String(b.extra_metadata?.instance_id ?? "")).text(String(b.with_automatic_settings)).text(String(b.extra_metadata?.with_automatic_settings));
+    const meta = b.extra_metadata;
+    h.text(b.backup_id).text(b.name).text(b.date).text(typeof meta?.instance_id === "string" ? meta.instance_id : "");
+    // Flags as numbers: true 1, false 0, anything else 2.
+    const flag = (v: unknown) => (v === true ? 1 : v === false ? 0 : 2);
+    h.num(flag(b.with_automatic_settings) * 3 + flag(meta?.with_automatic_settings));
     for (const id of b.failed_agent_ids ?? []) h.text(id);
-    h.text("\u0002");
+    h.num(-1);
     for (const agentId in b.agents) {
       const a = b.agents[agentId]!;
-      h.text(agentId).text(String(a.size)).text(a.protected ? "1" : "0");
+      h.text(agentId).num(a.size).num(a.protected ? 1 : 0);
     }
-    h.text("\u0003");
+    h.num(-2);
   }
   return { backups, digests: hashers.map((h) => h.digest()) };
 }
