@@ -3,7 +3,7 @@
 import json from "@rollup/plugin-json";
 import { nodeResolve } from "@rollup/plugin-node-resolve";
 import terser from "@rollup/plugin-terser";
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { builtinModules } from "node:module";
 import esbuild from "rollup-plugin-esbuild";
@@ -51,9 +51,35 @@ const inlineIntoHtml = (fileName) => ({
   },
 });
 
+// The panel offers the recovery page for download from a .js chunk (HACS installs only .js files):
+// `virtual:backup-keyring-recovery-html` is the text of the page built just before (configs run in
+// order, the page first).
+const RECOVERY_PAGE_ID = "virtual:backup-keyring-recovery-html";
+const recoveryPageText = () => ({
+  name: "recovery-page-text",
+  resolveId: (id) => (id === RECOVERY_PAGE_ID ? `\0${RECOVERY_PAGE_ID}` : null),
+  load(id) {
+    if (id !== `\0${RECOVERY_PAGE_ID}`) return null;
+    const page = "dist/backup-keyring-recovery.html";
+    this.addWatchFile(page);
+    return `export default ${JSON.stringify(readFileSync(page, "utf8"))};`;
+  },
+});
+
 const nodeBuiltins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
 export default [
+  {
+    input: "src/recovery-page/main.ts",
+    output: ["dist", "custom_components/backup_keyring/frontend"].map((dir) => ({ dir, format: "es", inlineDynamicImports: true, entryFileNames: "recovery-page.js" })),
+    plugins: [
+      nodeResolve({ browser: true }),
+      json({ preferConst: true }),
+      esbuild({ target: "es2022", tsconfig }),
+      terser({ format: { comments: false } }),
+      inlineIntoHtml("backup-keyring-recovery.html"),
+    ],
+  },
   {
     input: "src/main.ts",
     // Also into the zero-YAML integration's folder, which serves the same files inside HA.
@@ -69,21 +95,11 @@ export default [
     })),
     plugins: [
       cleanChunks(),
+      recoveryPageText(),
       nodeResolve({ browser: true }),
       json({ preferConst: true }),
       esbuild({ target: "es2022", tsconfig }),
       terser({ format: { comments: false } }),
-    ],
-  },
-  {
-    input: "src/recovery-page/main.ts",
-    output: ["dist", "custom_components/backup_keyring/frontend"].map((dir) => ({ dir, format: "es", inlineDynamicImports: true, entryFileNames: "recovery-page.js" })),
-    plugins: [
-      nodeResolve({ browser: true }),
-      json({ preferConst: true }),
-      esbuild({ target: "es2022", tsconfig }),
-      terser({ format: { comments: false } }),
-      inlineIntoHtml("backup-keyring-recovery.html"),
     ],
   },
   {

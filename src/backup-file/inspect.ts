@@ -2,13 +2,13 @@
 // which candidate opens it. Reads headers and the first bytes of each inner archive only.
 import type { ByteSource } from "../common/byte-source.js";
 import { aesKeyOpens, passwordToAesKey } from "../securetar/aes.js";
-import { detectMember, V2_HEADER, V3_HEADER, type MemberFormat } from "../securetar/detect.js";
+import { detectMember, V2_HEADER, V3_HEADER, type MemberFormat, type V3Header } from "../securetar/detect.js";
 import { loadV3Deep, parseV3Header, v3RootKeyFor, v3RootKeyOpens } from "../securetar/v3.js";
 import type { V2StreamDamage } from "../securetar/v2-deep.js";
-import type { StreamDamage } from "../securetar/v3-deep.js";
+import type { StreamDamage, V3StreamOpener } from "../securetar/v3-deep.js";
 import { walkTar, type TarEntry } from "../tar/reader.js";
 import { archiveEndSink, type ArchiveEndDamage } from "./archive-end.js";
-import { completenessDamage, type CompletenessCode } from "./completeness.js";
+import { completenessDamage, type CompletenessCode, type CompletenessItem } from "./completeness.js";
 import { BackupFileError } from "./errors.js";
 
 const MAX_BACKUP_JSON = 1024 * 1024;
@@ -26,12 +26,16 @@ export interface MemberReport {
   damage: { code: MemberDamage } | null;
   /** 0-based index of the first candidate that opens this member; null = none (or not checked). */
   openedBy: number | null;
+  /** The candidates were tried on this member. False for plain archives, and for v3 archives cut
+   * inside their header or over MAX_V3_ROOT_SALTS: there `openedBy: null` proves nothing. */
+  keyChecked: boolean;
 }
 
 /** `size_mismatch`: member size ≠ what its v2/v3 header promises, or implausible for a plain
- * archive; `unknown_format`: not gzip, tar or SecureTar; the `stream_*`/tag codes come from the
- * deep v3 check; `bad_padding`/`inner_archive` from the v1 deep check. */
-export type MemberDamage = "size_mismatch" | "unknown_format" | StreamDamage | V2StreamDamage | ArchiveEndDamage | AesDeepDamage;
+ * archive; `unknown_format`: not gzip, tar or SecureTar; `too_many_key_salts`: a v3 archive over
+ * MAX_V3_ROOT_SALTS, not key-checked; the `stream_*`/tag codes come from the deep v3 check;
+ * `bad_padding`/`inner_archive` from the v1 deep check. */
+export type MemberDamage = "size_mismatch" | "unknown_format" | "too_many_key_salts" | StreamDamage | V2StreamDamage | ArchiveEndDamage | AesDeepDamage;
 
 /** What the injected v1 deep check reports (src/recovery/deep-aes.ts has the same union). */
 export type AesDeepDamage = "bad_padding" | "inner_archive" | "size_mismatch";
@@ -65,7 +69,8 @@ export interface BackupFileReport {
   damaged: boolean;
   /** Every reason, backup-wide ones first, then per archive in file order, then missing archives. */
   damage: DamageItem[];
-  /** 0-based index of the first candidate that opens every encrypted member; null = none. */
+  /** 0-based index of the candidate that opens every key-checked encrypted member; null = none
+   * (or none was checked: see each member's `keyChecked`). */
   openedBy: number | null;
   /** Every encrypted member is opened by the same candidate. */
   membersAgree: boolean;
@@ -96,6 +101,34 @@ function implausiblePlainSize(format: MemberFormat, size: number): boolean {
 const isEncrypted = (m: MemberReport) => m.format === "v1" || m.format === "v2" || m.format === "v3";
 const isPlain = (m: MemberReport) => m.format === "plain-gzip" || m.format === "plain-tar";
 
+/**
+ * The damage list in its documented order: backup-wide items, then per archive in file order (the
+ * archive's own damage, then its completeness items), then missing archives. One pass over each
+ * list (completeness items are grouped by archive first): a file with many archives costs linear
+ * time, never a search of the whole list per archive.
+ */
+export function orderDamage(members: readonly Pick<MemberReport, "name" | "damage">[], completeness: readonly CompletenessItem[]): DamageItem[] {
+  const items: DamageItem[] = [];
+  const missing: DamageItem[] = [];
+  const byArchive = new Map<string, DamageItem[]>();
+  for (const c of completeness) {
+    if (c.archive === null) items.push(c);
+    else if (c.code === "missing") missing.push(c);
+    else {
+      const list = byArchive.get(c.archive);
+      if (list) list.push(c);
+      else byArchive.set(c.archive, [c]);
+    }
+  }
+  for (const m of members) {
+    if (m.damage) items.push({ archive: m.name, code: m.damage.code });
+    const own = byArchive.get(m.name);
+    if (own) for (const c of own) items.push(c);
+  }
+  for (const c of missing) items.push(c);
+  return items;
+}
+
 /** Recomputes the report's damage list from its members and the completeness check. */
 function collectDamage(report: BackupFileReport, expectProtected: boolean | undefined): void {
   const completeness = completenessDamage(
@@ -103,12 +136,7 @@ function collectDamage(report: BackupFileReport, expectProtected: boolean | unde
     report.members.map((m) => ({ name: m.name, encrypted: isEncrypted(m), plain: isPlain(m) })),
     expectProtected,
   );
-  const items: DamageItem[] = completeness.filter((c) => c.archive === null);
-  for (const m of report.members) {
-    if (m.damage) items.push({ archive: m.name, code: m.damage.code });
-    items.push(...completeness.filter((c) => c.archive === m.name && c.code !== "missing"));
-  }
-  items.push(...completeness.filter((c) => c.code === "missing"));
+  const items = orderDamage(report.members, completeness);
   report.damage = items;
   report.damaged = items.length > 0;
   report.mislabelled = items.some((i) => i.code === "not_encrypted" || i.code === "unexpectedly_encrypted");
@@ -144,6 +172,7 @@ export async function inspectBackup(source: ByteSource, options: InspectOptions 
       damaged: damage !== null,
       damage: damage ? { code: damage } : null,
       openedBy: null,
+      keyChecked: false,
     };
     members.push(report);
     heads.set(report, head);
@@ -184,9 +213,10 @@ export interface CheckOptions extends InspectOptions {
   /**
    * Read every archive to its end (the whole backup): plain archives are gunzipped (CRC checked)
    * and their tar followed to its end; opened v2 archives are decrypted (PKCS#7 padding, size),
-   * opened v3 archives authenticated chunk by chunk, then the same gzip and tar checks. v1 is not
-   * read further than its first block: its writer padded every write, so its gzip trailer is
-   * broken even in intact backups. Archives no candidate opens cannot be read.
+   * opened v3 archives authenticated chunk by chunk, then the same gzip and tar checks; opened v1
+   * archives by the injected `deepAes` (without it, v1 is not read past its first block: its
+   * writer padded every write, so a plain gzip check would fail intact backups). Archives no
+   * candidate opens cannot be read.
    */
   deep?: boolean;
   /**
@@ -195,6 +225,8 @@ export interface CheckOptions extends InspectOptions {
    * recovery one. v2 is checked here (src/securetar/v2-deep.ts).
    */
   deepAes?: (source: ByteSource, member: { offset: number; size: number; format: "v1" | "v2"; name: string }, aesKey: Uint8Array, signal?: AbortSignal) => Promise<AesDeepDamage | null>;
+  /** The secretstream used by the v3 deep check (default: @noble, pure JS); the CLI passes OpenSSL's. */
+  v3Stream?: V3StreamOpener;
   /** v3 root keys found during the check, by `<candidate index>:<root salt>`; pass a map to reuse them (decrypt does). */
   v3RootKeys?: Map<string, Uint8Array>;
 }
@@ -228,7 +260,7 @@ async function deepCheckMember(source: ByteSource, member: MemberReport, head: U
   if (member.format === "v3") {
     const sink = archiveEndSink(compressed);
     const { checkV3Stream } = await loadV3Deep();
-    const stream = await checkV3Stream(source, member.offset, member.size, member.plaintextSize ?? 0, parseV3Header(head), key, signal, (b) => sink.write(b));
+    const stream = await checkV3Stream(source, member.offset, member.size, member.plaintextSize ?? 0, parseV3Header(head), key, signal, (b) => sink.write(b), options.v3Stream);
     const end = await sink.close();
     return stream.damage ?? end;
   }
@@ -236,30 +268,65 @@ async function deepCheckMember(source: ByteSource, member: MemberReport, head: U
 }
 
 /**
+ * Distinct SecureTar v3 root salts whose Argon2id runs are paid for in one file. HA (core and
+ * Supervisor) derives every archive of a backup from one root context, so a backup has one; the
+ * second allows for an archive re-encrypted on its own. Archives with further salts are damage
+ * (`too_many_key_salts`) and are not key-checked: a hostile file cannot buy one Argon2id (t = 8,
+ * 16 MiB) per archive and candidate.
+ */
+export const MAX_V3_ROOT_SALTS = 2;
+
+/**
  * Tries the candidate keys (exact strings, never normalised) in order. v1/v2: one AES block per
- * member and candidate. v3: one Argon2id per candidate and root salt (members of one backup share it).
+ * member and candidate. v3: one Argon2id per candidate and root salt (members of one backup share
+ * it). The expensive v3 step is bounded: it runs for the archives backup.json promises that are
+ * not damaged, for at most MAX_V3_ROOT_SALTS salts; other archives (not promised, or damaged) are
+ * tried only with v3 root keys already derived. Only when no promised, intact archive is
+ * encrypted (no backup.json, or all damaged) do the others get the same salt-capped check, so the
+ * file still gets an answer. `openedBy` speaks for the promised archives when there are any.
  */
 export async function checkBackupKeys(source: ByteSource, candidates: readonly string[], options: CheckOptions = {}): Promise<BackupFileReport> {
   const report = await inspectBackup(source, options);
   const heads = headsOf.get(report)!;
   const aesKeys = new Map<number, Uint8Array>();
   const v3Roots = options.v3RootKeys ?? new Map<string, Uint8Array>();
+  const salts = new Set<string>();
   /** The AES key (v1/v2) or v3 root key that opened each member, for the deep check. */
   const keyOf = new Map<MemberReport, Uint8Array>();
-  for (const member of report.members) {
-    if (member.format !== "v1" && member.format !== "v2" && member.format !== "v3") continue;
+  const unexpected = new Set(report.damage.filter((d) => d.code === "unexpected").map((d) => d.archive));
+  const encrypted = report.members.filter(isEncrypted);
+  const promised = encrypted.filter((m) => !m.damaged && !unexpected.has(m.name));
+  const others = encrypted.filter((m) => m.damaged || unexpected.has(m.name));
+  const checkMember = async (member: MemberReport, deriveV3: boolean): Promise<void> => {
     const head = heads.get(member)!;
+    let header: V3Header | null = null;
+    if (member.format === "v3") {
+      if (head.length < V3_HEADER) return;
+      header = parseV3Header(head);
+      const salt = Array.from(header.rootSalt).join(",");
+      if (deriveV3 && !salts.has(salt)) {
+        if (salts.size >= MAX_V3_ROOT_SALTS) {
+          member.damaged = true;
+          member.damage = { code: "too_many_key_salts" };
+          return;
+        }
+        salts.add(salt);
+      }
+    }
+    let tried = true;
     for (let i = 0; i < candidates.length; i++) {
       options.signal?.throwIfAborted();
       let opens: boolean;
-      if (member.format === "v3") {
-        if (head.length < V3_HEADER) break;
+      if (header) {
         // HA treats an empty password as "no password", so it never encrypts with one.
         if (candidates[i] === "") continue;
-        const header = parseV3Header(head);
         const cacheKey = `${i}:${Array.from(header.rootSalt).join(",")}`;
         let root = v3Roots.get(cacheKey);
         if (!root) {
+          if (!deriveV3) {
+            tried = false;
+            continue;
+          }
           root = await v3RootKeyFor(candidates[i]!, header);
           v3Roots.set(cacheKey, root);
         }
@@ -277,13 +344,18 @@ export async function checkBackupKeys(source: ByteSource, candidates: readonly s
       }
       if (opens) {
         member.openedBy = i;
+        tried = true;
         break;
       }
     }
-  }
+    member.keyChecked = tried;
+  };
+  for (const member of promised) await checkMember(member, true);
+  for (const member of others) await checkMember(member, promised.length === 0);
   if (options.deep) {
+    // Damaged and unexpected archives are damage already: reading them adds nothing.
     for (const member of report.members) {
-      if (member.damaged) continue;
+      if (member.damaged || unexpected.has(member.name)) continue;
       const damage = await deepCheckMember(source, member, heads.get(member)!, keyOf.get(member) ?? null, options);
       if (damage) {
         member.damaged = true;
@@ -291,11 +363,12 @@ export async function checkBackupKeys(source: ByteSource, candidates: readonly s
       }
     }
   }
-  const encrypted = report.members.filter((m) => m.format === "v1" || m.format === "v2" || m.format === "v3");
-  const openers = new Set(encrypted.map((m) => m.openedBy));
   collectDamage(report, options.expectProtected);
-  report.membersAgree = openers.size <= 1;
-  report.openedBy = encrypted.length > 0 && openers.size === 1 ? (encrypted[0]!.openedBy ?? null) : null;
+  const checked = encrypted.filter((m) => m.keyChecked);
+  const deciding = promised.some((m) => m.keyChecked) ? promised.filter((m) => m.keyChecked) : checked;
+  const openers = new Set(deciding.map((m) => m.openedBy));
+  report.membersAgree = new Set(checked.map((m) => m.openedBy)).size <= 1;
+  report.openedBy = deciding.length > 0 && openers.size === 1 ? ([...openers][0] ?? null) : null;
   return report;
 }
 

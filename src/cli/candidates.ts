@@ -3,18 +3,21 @@
 // for arguments that may be keys: they are never printed.
 import { open } from "node:fs/promises";
 import { basename } from "node:path";
-import { keyCandidates, tidyKeyInput } from "../keys/format.js";
+import { tidyKeyInput } from "../keys/format.js";
 import { KitParseError, MAX_KIT_BYTES, parseEmergencyKit, type ParsedKit } from "../kit/parse.js";
 
 export interface Candidate {
   key: string;
   /** Where the key came from, safe to print. */
   label: string;
+  /** 0-based position of the key source as the user gave it (each --key, kit, environment entry,
+   * stdin line, in that order); the exact and the tidied form of one input share it. */
+  source: number;
 }
 
-/** Adds `input` exactly as given, then its tidied form if it looks like a loosely typed generated key. */
-export function addCandidate(list: Candidate[], input: string, label: string): void {
-  for (const key of keyCandidates(input)) if (!list.some((c) => c.key === key)) list.push({ key, label });
+/** Adds `forms` of one key source (exact first, then tidied), each string once. */
+export function addCandidate(list: Candidate[], forms: readonly string[], label: string, source: number): void {
+  for (const key of forms) if (!list.some((c) => c.key === key)) list.push({ key, label, source });
 }
 
 /**

@@ -4,12 +4,12 @@ import { BackupFileError } from "../backup-file/errors.js";
 import { checkBackupKeys, inspectBackup, type BackupFileReport } from "../backup-file/inspect.js";
 import { localizeEnglish as t } from "../common/localize-english.js";
 import { openFileSource } from "../common/node-file-source.js";
-import { tidyKeyInput } from "../keys/format.js";
+import { formatTypedGeneratedKey, keyCandidates } from "../keys/format.js";
 import { generateEncryptionKey } from "../keys/generate.js";
 import { KitParseError, kitKeyCandidates } from "../kit/parse.js";
 import { addCandidate, mayBeKey, readKitFile, type Candidate } from "./candidates.js";
 import { renderEmergencyKit } from "../kit/render.js";
-import { aesDeepCheck } from "../recovery/deep-aes.js";
+import { aesDeepCheck, v3StreamOpener } from "../recovery/deep-aes.js";
 import { nodeCryptoPort } from "../recovery/node-crypto-port.js";
 import { RECOVERY_HELP, recoveryMain } from "./recovery.js";
 
@@ -35,10 +35,14 @@ verify   Checks every backup against the candidate keys, in the order given.
          v3 authentication, the inner tar's end) to prove it is intact.
          Each key is tried exactly as given, and also tidied when it looks like a generated key typed
          loosely. Text output names the key's source (kit file and generation, --key #n, …); in
-         --json, "opened_by" is the 0-based position in the candidate list and "opened_by_source"
-         names it.
+         --json, "opened_by" is the 0-based position of that source among the keys as given
+         (each --key, kit, environment entry and stdin line, in that order), whichever form opened
+         it, and "opened_by_source" names it. A file that cannot be read has "error" and also
+         "damaged": true, like every file that makes verify exit 2.
 inspect  Shows backup.json facts and each inner archive's format; needs no key.
-kit      Prints an emergency kit in Home Assistant's layout (a new key unless --key is given).
+kit      Prints an emergency kit in Home Assistant's layout (a new key unless --key is given). A key
+         typed in its seven groups (any case, spaces or dashes) is written in HA's format; anything
+         else, such as a legacy password, exactly as given.
 
 Keys on the command line end up in your shell history. Prefer:
   --kit FILE          an emergency kit (.txt) made by Home Assistant or Backup Keyring
@@ -66,6 +70,8 @@ interface Args {
 }
 
 class UsageError extends Error {}
+
+const COMMANDS = ["verify", "inspect", "kit", "decrypt", "extract", "rekey"];
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { command: null, files: [], filePositions: [], kitPositions: [], keys: [], kits: [], keyEnv: null, keysStdin: false, json: false, deep: false, instance: null, url: null, lang: "en", help: false };
@@ -113,17 +119,19 @@ async function readStdin(): Promise<string> {
 
 /**
  * Candidates in the order given: --key, then kits, then the environment, then stdin. Each is
- * tried exactly as given, then tidied if it looks like a loosely typed generated key.
+ * tried exactly as given, then tidied if it looks like a loosely typed generated key; both forms
+ * carry the position of the source they came from.
  */
 async function collectLabelledCandidates(a: Args, out: (s: string) => void): Promise<Candidate[] | null> {
   const list: Candidate[] = [];
-  a.keys.forEach((k, i) => addCandidate(list, k, t("cli.source.key", { n: i + 1 })));
+  let source = 0;
+  a.keys.forEach((k, i) => addCandidate(list, keyCandidates(k), t("cli.source.key", { n: i + 1 }), source++));
   for (const [k, kit] of a.kits.entries()) {
     const shown = mayBeKey(kit) ? t("cli.argument_hidden", { n: a.kitPositions[k]! }) : kit;
     try {
       const parsed = await readKitFile(kit);
       const label = parsed.generation !== undefined ? t("cli.source.kit_generation", { file: basename(kit), generation: parsed.generation }) : t("cli.source.kit", { file: basename(kit) });
-      for (const key of kitKeyCandidates(parsed)) addCandidate(list, key, label);
+      addCandidate(list, kitKeyCandidates(parsed), label, source++);
     } catch (err) {
       out(`${shown}: ${err instanceof KitParseError ? t(`errors.kit.${err.code}`) : errorText(err).message}\n`);
       return null;
@@ -131,8 +139,8 @@ async function collectLabelledCandidates(a: Args, out: (s: string) => void): Pro
   }
   const envName = a.keyEnv ?? "BACKUP_KEYRING_KEYS";
   const fromEnv = process.env[envName];
-  if (fromEnv) fromEnv.split(/[\n,]/).map((k) => k.trim()).filter(Boolean).forEach((k, i) => addCandidate(list, k, t("cli.source.env", { name: envName, n: i + 1 })));
-  if (a.keysStdin) (await readStdin()).split("\n").map((k) => k.replace(/\r$/, "")).filter((k) => k.trim() !== "").forEach((k, i) => addCandidate(list, k, t("cli.source.stdin", { n: i + 1 })));
+  if (fromEnv) fromEnv.split(/[\n,]/).map((k) => k.trim()).filter(Boolean).forEach((k, i) => addCandidate(list, keyCandidates(k), t("cli.source.env", { name: envName, n: i + 1 }), source++));
+  if (a.keysStdin) (await readStdin()).split("\n").map((k) => k.replace(/\r$/, "")).filter((k) => k.trim() !== "").forEach((k, i) => addCandidate(list, keyCandidates(k), t("cli.source.stdin", { n: i + 1 }), source++));
   return list;
 }
 
@@ -141,6 +149,9 @@ export async function collectCandidates(a: Args, out: (s: string) => void): Prom
   return (await collectLabelledCandidates(a, out))?.map((c) => c.key) ?? null;
 }
 
+/** The user's key source (0-based, as given) behind a candidate index, whichever form opened it. */
+const sourceOf = (candidates: Candidate[], index: number | null) => (index === null ? null : candidates[index]!.source);
+
 function memberJson(r: BackupFileReport, candidates: Candidate[] | null) {
   return r.members.map((m) => ({
     name: m.name,
@@ -148,8 +159,8 @@ function memberJson(r: BackupFileReport, candidates: Candidate[] | null) {
     format: m.format,
     damaged: m.damaged,
     damage: m.damage?.code ?? null,
-    opened_by: m.openedBy,
-    ...(candidates ? { opened_by_source: m.openedBy !== null ? candidates[m.openedBy]!.label : null } : {}),
+    opened_by: candidates ? sourceOf(candidates, m.openedBy) : m.openedBy,
+    ...(candidates ? { opened_by_source: m.openedBy !== null ? candidates[m.openedBy]!.label : null, key_checked: m.keyChecked } : {}),
   }));
 }
 
@@ -191,7 +202,7 @@ async function runOnFiles(a: Args, candidates: Candidate[] | null, out: (s: stri
       });
       let r: BackupFileReport;
       try {
-        r = candidates ? await checkBackupKeys(source, candidates.map((c) => c.key), { deep: a.deep, deepAes: aesDeepCheck(nodeCryptoPort) }) : await inspectBackup(source);
+        r = candidates ? await checkBackupKeys(source, candidates.map((c) => c.key), { deep: a.deep, deepAes: aesDeepCheck(nodeCryptoPort), v3Stream: v3StreamOpener(nodeCryptoPort) }) : await inspectBackup(source);
       } finally {
         await source.close();
       }
@@ -204,7 +215,7 @@ async function runOnFiles(a: Args, candidates: Candidate[] | null, out: (s: stri
         date: r.date,
         encrypted: r.encrypted,
         format: r.format,
-        ...(candidates ? { opened_by: r.openedBy, opened_by_source: r.openedBy !== null ? candidates[r.openedBy]!.label : null } : {}),
+        ...(candidates ? { opened_by: sourceOf(candidates, r.openedBy), opened_by_source: r.openedBy !== null ? candidates[r.openedBy]!.label : null } : {}),
         protected: r.protectedFlag,
         mislabelled: r.mislabelled,
         damaged: r.damaged,
@@ -221,8 +232,10 @@ async function runOnFiles(a: Args, candidates: Candidate[] | null, out: (s: stri
               : t("cli.not_opened", { format: r.format });
         // Bare SecureTar archives (no backup.json) have no name, ID or date to show.
         const label = r.backupJson ? `${r.name ?? "?"} (${r.backupId ?? "?"}, ${r.date ?? "?"}) — ` : "";
-        // A protected backup whose archives are gone is not "not encrypted": then only the damage is told.
-        const claim = !r.encrypted && r.damaged && r.protectedFlag === true ? t("cli.damaged_short") : what;
+        // Only what is proven: a protected backup whose archives are gone is not "not encrypted", and
+        // when no archive could be key-checked (all damaged) "no key opens it" is not known either.
+        const unchecked = r.encrypted && candidates !== null && !r.members.some((m) => m.keyChecked);
+        const claim = r.damaged && ((!r.encrypted && r.protectedFlag === true) || unchecked) ? t("cli.damaged_short") : what;
         out(`${file}: ${label}${claim}\n`);
         if (r.damaged) {
           out(`  ${t("cli.damaged_heading")}\n`);
@@ -233,7 +246,8 @@ async function runOnFiles(a: Args, candidates: Candidate[] | null, out: (s: stri
     } catch (err) {
       exit = EXIT_UNREADABLE;
       const e = errorText(err);
-      results.push({ file, error: e });
+      // Every file that makes verify exit 2 has `damaged: true`, so a filter on it finds this one too.
+      results.push({ file, error: e, damaged: true, damage: [{ archive: null, code: e.code }] });
       if (!a.json) out(`${file}: ${e.message}\n`);
     }
   }
@@ -263,14 +277,22 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
         return await runOnFiles(a, null, out);
       case "kit": {
         if (!a.instance || !a.url) throw new UsageError("kit needs --instance and --url");
+        let language: string;
+        try {
+          language = Intl.getCanonicalLocales(a.lang)[0]!;
+        } catch {
+          throw new UsageError('--lang needs a language tag such as "de" or "pt-BR" (value not shown)');
+        }
         const { localizeFor } = await import("../common/localize.js");
-        // HA's format for a generated key however it was typed; a legacy password stays exact.
-        const key = a.keys[0] !== undefined ? tidyKeyInput(a.keys[0]) : generateEncryptionKey();
-        out(`${renderEmergencyKit({ key, instanceName: a.instance, url: a.url, date: new Date(), language: a.lang, localize: await localizeFor(a.lang) })}\n`);
+        // HA's format for a generated key typed in groups (any case, spaces or dashes); anything
+        // else, a legacy password among it, is written exactly as given.
+        const key = a.keys[0] !== undefined ? (formatTypedGeneratedKey(a.keys[0]) ?? a.keys[0]) : generateEncryptionKey();
+        out(`${renderEmergencyKit({ key, instanceName: a.instance, url: a.url, date: new Date(), language, localize: await localizeFor(language) })}\n`);
         return EXIT_OK;
       }
       default:
-        throw new UsageError(mayBeKey(a.command) && !/^[a-z]+$/.test(a.command) ? "unknown command (not shown)" : `unknown command ${a.command}`);
+        // Never echoed: a key typed first would otherwise be printed.
+        throw new UsageError(`unknown command (not shown); the commands are ${COMMANDS.join(", ")}`);
     }
   } catch (e) {
     if (e instanceof UsageError) {

@@ -12,10 +12,14 @@ export interface FollowHandlers {
   /**
    * The backup integration is available (first connect, or after a reconnect): load everything.
    * Resolve true to receive backup events (admins only: HA refuses the subscription to others).
+   * Throw when loading failed and is worth trying again (HA answered an error): it is retried
+   * with a growing pause, and events are subscribed once it works.
    */
   onAvailable(): Promise<boolean>;
   /** The connection dropped (HA restarting, network): show it; onAvailable follows. */
   onUnavailable?(): void;
+  /** onAvailable failed: show it; it is tried again in `retryInMs`. */
+  onError?(err: unknown, retryInMs: number): void;
 }
 
 export interface FollowOptions {
@@ -23,6 +27,9 @@ export interface FollowOptions {
   retryMs?: number;
   /** How many times to retry unknown_command before giving up until the next reconnect. */
   retries?: number;
+  /** First pause before loading again after onAvailable failed (doubles, up to `loadRetryMaxMs`). */
+  loadRetryMs?: number;
+  loadRetryMaxMs?: number;
 }
 
 export interface BackupFollower {
@@ -45,14 +52,28 @@ export async function waitForBackupIntegration(conn: HaConnection): Promise<bool
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 export function followBackup(conn: HaConnection, handlers: FollowHandlers, options: FollowOptions = {}): BackupFollower {
   const retryMs = options.retryMs ?? 500;
   const retries = options.retries ?? 8;
+  const loadRetryMs = options.loadRetryMs ?? 1000;
+  const loadRetryMaxMs = options.loadRetryMaxMs ?? 30_000;
   let round = 0;
   let closed = false;
   let unsubscribe: UnsubscribeFunc | null = null;
+  // Pauses end early when the round ends (reconnect, close), so nothing waits on a dead round.
+  const pauses = new Set<{ timer: ReturnType<typeof setTimeout>; done: () => void }>();
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const p = { timer: setTimeout(() => (pauses.delete(p), resolve()), ms), done: resolve };
+      pauses.add(p);
+    });
+  const endPauses = () => {
+    for (const p of pauses) {
+      clearTimeout(p.timer);
+      p.done();
+    }
+    pauses.clear();
+  };
 
   const stale = (mine: number) => closed || mine !== round;
 
@@ -63,7 +84,20 @@ export function followBackup(conn: HaConnection, handlers: FollowHandlers, optio
     try {
       const loaded = await waitForBackupIntegration(conn);
       if (stale(mine)) return;
-      const wantEvents = await handlers.onAvailable();
+      let wantEvents = false;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          wantEvents = await handlers.onAvailable();
+          break;
+        } catch (err) {
+          // A dropped connection brings its own "ready"; anything else is tried again here.
+          if (stale(mine) || isConnectionLost(err)) return;
+          const wait = Math.min(loadRetryMs * 2 ** attempt, loadRetryMaxMs);
+          handlers.onError?.(err, wait);
+          await sleep(wait);
+          if (stale(mine)) return;
+        }
+      }
       if (stale(mine) || !wantEvents || !loaded) return;
       for (let attempt = 0; ; attempt++) {
         try {
@@ -89,6 +123,7 @@ export function followBackup(conn: HaConnection, handlers: FollowHandlers, optio
   const onReady = () => void run();
   const onDisconnected = () => {
     round++; // whatever was in flight belongs to the old socket
+    endPauses();
     unsubscribe = null;
     handlers.onUnavailable?.();
   };
@@ -99,6 +134,7 @@ export function followBackup(conn: HaConnection, handlers: FollowHandlers, optio
   return {
     close() {
       closed = true;
+      endPauses();
       conn.removeEventListener?.("ready", onReady);
       conn.removeEventListener?.("disconnected", onDisconnected);
       void unsubscribe?.().catch(() => undefined);

@@ -68,8 +68,10 @@ export interface Retention {
 }
 
 export interface BackupConfig {
+  /** Per-location settings (HA 2025.2+; `{}` before). */
   agents: Record<string, { protected: boolean; retention: Retention | null }>;
-  automatic_backups_configured: boolean;
+  /** HA 2025.3+. */
+  automatic_backups_configured?: boolean;
   create_backup: {
     agent_ids: string[];
     include_addons: string[] | null;
@@ -83,30 +85,110 @@ export interface BackupConfig {
   last_attempted_automatic_backup: string | null;
   last_completed_automatic_backup: string | null;
   last_completed_automatic_backup_id?: string | null;
+  /** HA 2025.2+ (null before: not known). */
   next_automatic_backup: string | null;
   next_automatic_backup_additional: boolean;
   retention: Retention;
   schedule: { days: string[]; recurrence: "never" | "daily" | "custom_days"; time: string | null };
 }
 
-/** `backup/info`, with `last_non_idle_event` (HA before 2025.4) under its newer name. */
-export async function fetchBackupInfo(conn: HaConnection): Promise<BackupInfo> {
-  type Answer = Omit<BackupInfo, "last_action_event"> & { last_action_event?: ManagerStateEvent | null; last_non_idle_event?: ManagerStateEvent | null };
-  const { last_non_idle_event, ...info } = await conn.sendMessagePromise<Answer>({ type: "backup/info" });
-  return { ...info, last_action_event: info.last_action_event ?? last_non_idle_event ?? null };
+// HA's answers change shape across versions (docs/architecture.md "HA versions"); the client
+// sees one shape, made here.
+
+/** A backup as HA 2025.1 listed it: its locations as `agent_ids`, one `protected`/`size`. */
+interface BackupContent2025_1 {
+  agent_ids: string[];
+  protected: boolean;
+  size: number;
 }
 
-export const fetchBackupDetails = (conn: HaConnection, backupId: string) =>
-  conn.sendMessagePromise<{ agent_errors: Record<string, string>; backup: BackupContent | null }>({
-    type: "backup/details",
-    backup_id: backupId,
-  });
+/**
+ * One shape for a backup of any HA version. 2025.1 had `agent_ids` plus the `protected`/`size`
+ * of the first location that listed it (core `manager.py` `async_get_backups`), and no
+ * `extra_metadata`; every location gets that one `protected`/`size` here, as 2025.1 said no more.
+ */
+export function normalizeBackup(raw: BackupContent | (Omit<BackupContent, "agents" | "extra_metadata"> & BackupContent2025_1)): BackupContent {
+  const base = { ...raw, extra_metadata: (raw as Partial<BackupContent>).extra_metadata ?? {}, failed_agent_ids: raw.failed_agent_ids ?? [] };
+  if ("agents" in raw && raw.agents && typeof raw.agents === "object") return base as BackupContent;
+  const { agent_ids, protected: isProtected, size, ...rest } = base as typeof base & BackupContent2025_1;
+  return { ...rest, agents: Object.fromEntries((agent_ids ?? []).map((id) => [id, { protected: isProtected, size }])) } as BackupContent;
+}
 
-export const fetchBackupAgents = (conn: HaConnection) =>
-  conn.sendMessagePromise<{ agents: BackupAgent[] }>({ type: "backup/agents/info" });
+/**
+ * The manager's state when `backup/info` does not say (HA 2025.1): the first event of
+ * `backup/subscribe_events` is the current state (core sends `manager.last_event` first).
+ */
+async function currentManagerState(conn: HaConnection): Promise<ManagerState> {
+  let first: ManagerState | null = null;
+  const unsub = await conn.subscribeMessage<ManagerStateEvent>((ev) => (first ??= ev.manager_state), { type: "backup/subscribe_events" }, { resubscribe: false });
+  void unsub().catch(() => undefined);
+  // Core sends it before the result frame, so it has arrived by now.
+  return first ?? "idle";
+}
 
-export const fetchBackupConfig = (conn: HaConnection) =>
-  conn.sendMessagePromise<{ config: BackupConfig }>({ type: "backup/config/info" });
+/**
+ * `backup/info` in one shape: `last_non_idle_event` (before HA 2025.4) under its newer name,
+ * 2025.1's backups with an `agents` map, and the state, which 2025.1 gave only as an event.
+ */
+export async function fetchBackupInfo(conn: HaConnection): Promise<BackupInfo> {
+  type Answer = Omit<BackupInfo, "last_action_event" | "state" | "next_automatic_backup" | "next_automatic_backup_additional"> & {
+    last_action_event?: ManagerStateEvent | null;
+    last_non_idle_event?: ManagerStateEvent | null;
+    state?: ManagerState;
+    next_automatic_backup?: string | null;
+    next_automatic_backup_additional?: boolean;
+  };
+  const { last_non_idle_event, ...info } = await conn.sendMessagePromise<Answer>({ type: "backup/info" });
+  return {
+    ...info,
+    backups: info.backups.map(normalizeBackup),
+    last_action_event: info.last_action_event ?? last_non_idle_event ?? null,
+    next_automatic_backup: info.next_automatic_backup ?? null,
+    next_automatic_backup_additional: info.next_automatic_backup_additional ?? false,
+    state: info.state ?? (await currentManagerState(conn)),
+  };
+}
+
+export async function fetchBackupDetails(conn: HaConnection, backupId: string): Promise<{ agent_errors: Record<string, string>; backup: BackupContent | null }> {
+  const r = await conn.sendMessagePromise<{ agent_errors: Record<string, string>; backup: BackupContent | null }>({ type: "backup/details", backup_id: backupId });
+  return { ...r, backup: r.backup ? normalizeBackup(r.backup) : null };
+}
+
+/** `backup/agents/info`; HA 2025.1 gave no `name`: HA names an agent by its id's last part ("hassio.nas" → "nas"). */
+export async function fetchBackupAgents(conn: HaConnection): Promise<{ agents: BackupAgent[] }> {
+  const r = await conn.sendMessagePromise<{ agents: (Omit<BackupAgent, "name"> & { name?: string })[] }>({ type: "backup/agents/info" });
+  return { agents: r.agents.map((a) => ({ ...a, name: a.name ?? a.agent_id.slice(a.agent_id.indexOf(".") + 1) })) };
+}
+
+/**
+ * `backup/config/info` in one shape: no `agents` before 2025.2 (`{}`), and 2025.1's schedule
+ * `{state: never | daily | <weekday>}` as `{recurrence, days, time}`.
+ */
+export async function fetchBackupConfig(conn: HaConnection): Promise<{ config: BackupConfig }> {
+  type Answer = Omit<BackupConfig, "agents" | "schedule" | "next_automatic_backup" | "next_automatic_backup_additional"> & {
+    agents?: BackupConfig["agents"];
+    schedule: BackupConfig["schedule"] | { state: string };
+    next_automatic_backup?: string | null;
+    next_automatic_backup_additional?: boolean;
+  };
+  const { config } = await conn.sendMessagePromise<{ config: Answer }>({ type: "backup/config/info" });
+  const s = config.schedule;
+  const schedule: BackupConfig["schedule"] =
+    "state" in s && !("recurrence" in s)
+      ? s.state === "never" || s.state === "daily"
+        ? { days: [], recurrence: s.state, time: null }
+        : { days: [s.state], recurrence: "custom_days", time: null }
+      : (s as BackupConfig["schedule"]);
+  return {
+    config: {
+      ...config,
+      agents: config.agents ?? {},
+      schedule,
+      next_automatic_backup: config.next_automatic_backup ?? null,
+      next_automatic_backup_additional: config.next_automatic_backup_additional ?? false,
+    },
+  };
+}
 
 /** Changes only the encryption key: HA merges `create_backup` field by field. */
 export const updateEncryptionKey = (conn: HaConnection, password: string | null) =>

@@ -4,8 +4,7 @@
 // i.e. HA's current key). A pass is recorded as "kit proven on <date>" (the caller's registry
 // write: a date against a generation, never the key). Wrong answers are judged and forgotten.
 // Pure: no DOM, no registry, no clock of its own; tested in Node.
-import { tidyKeyInput } from "../keys/format.js";
-import { KitParseError, parseEmergencyKit, type KitParseErrorCode } from "../kit/parse.js";
+import { KitParseError, kitKeyCandidates, parseKitOrKey, type KitParseErrorCode } from "../kit/parse.js";
 import type { CopyRecord, GenerationRecord } from "../registry/model.js";
 import { KEY_GROUPS, groupOf, pickGroup } from "./key-change/challenge.js";
 
@@ -57,16 +56,18 @@ export async function judgeDrill(target: GenerationRecord, answer: DrillAnswer, 
     const typed = answer.typed.replace(/[\s-]+/g, "").toUpperCase();
     return sameText(typed, expected) ? { result: "passed", generation: target.number } : { result: "wrong_group", group: answer.group };
   }
-  let key: string;
+  // As "Load an old kit or key" reads it: a kit, a generated key, or a one-line legacy password;
+  // each key exactly as written first, tidied only in addition.
+  let candidates: string[];
   try {
-    key = tidyKeyInput(parseEmergencyKit(answer.text).key);
+    candidates = kitKeyCandidates(parseKitOrKey(answer.text));
   } catch (err) {
     if (err instanceof KitParseError) return { result: "unreadable", code: err.code };
     throw err;
   }
-  const fp = await ctx.fingerprint(key);
-  if (sameText(fp, target.fingerprint)) return { result: "passed", generation: target.number };
-  const other = ctx.generations.find((g) => g.id !== target.id && g.instanceId === target.instanceId && g.status !== "abandoned" && sameText(g.fingerprint, fp));
+  const fps = await Promise.all(candidates.map((k) => ctx.fingerprint(k)));
+  if (fps.some((fp) => sameText(fp, target.fingerprint))) return { result: "passed", generation: target.number };
+  const other = ctx.generations.find((g) => g.id !== target.id && g.instanceId === target.instanceId && g.status !== "abandoned" && fps.some((fp) => sameText(g.fingerprint, fp)));
   return other ? { result: "other_generation", generation: other.number } : { result: "wrong_kit" };
 }
 

@@ -15,6 +15,17 @@ export function tidyKeyInput(input: string): string {
 }
 
 /**
+ * HA's format for a key typed as a generated key in its seven groups of four, in any case, with
+ * spaces or dashes between every group; null for anything else. Used where exactly one key must
+ * be written (a kit): 28 characters run together may just as well be a legacy password, which must
+ * stay exactly as given.
+ */
+export function formatTypedGeneratedKey(input: string): string | null {
+  if (!/^\s*[A-Za-z0-9]{4}(?:(?: +|-)[A-Za-z0-9]{4}){6}\s*$/.test(input)) return null;
+  return input.trim().toUpperCase().split(/ +|-/).join("-");
+}
+
+/**
  * What to try for one key as given: the exact string first (a legacy password can have any
  * shape, even 28 letters and digits), then, only when it is shaped like a loosely typed generated
  * key (spaces, lower case, no dashes), the tidied form as well.

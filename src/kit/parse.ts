@@ -41,16 +41,20 @@ function afterLabel(line: string | undefined): string | undefined {
 function parseOurBlock(lines: string[], start: number): Pick<ParsedKit, "generation" | "fingerprint" | "backups" | "guessed"> {
   const out: Pick<ParsedKit, "generation" | "fingerprint" | "backups" | "guessed"> = {};
   for (const line of lines.slice(start + 1)) {
-    const backup = /^([-?]) ([^|]+?) \| ([^|]+?) \| (.*) \| (.*)$/.exec(line);
-    if (backup) {
-      (backup[1] === "-" ? (out.backups ??= []) : (out.guessed ??= [])).push({
-        backup_id: backup[2]!.trim(),
-        date: backup[3]!.trim(),
-        name: backup[4]!.trim(),
-        locations: backup[5]!.split(",").map((s) => s.trim()).filter(Boolean),
+    // `- id | date | name | locations` (facts) or `? …` (guesses): exactly four fields, an id
+    // without spaces. Anything else in the block (a hand-edited or damaged line) is no backup.
+    const mark = /^([-?]) (.*)$/.exec(line);
+    const fields = mark ? mark[2]!.split(" | ") : [];
+    if (mark && fields.length === 4 && /^[^\s|]+$/.test(fields[0]!.trim()) && fields[1]!.trim() !== "") {
+      (mark[1] === "-" ? (out.backups ??= []) : (out.guessed ??= [])).push({
+        backup_id: fields[0]!.trim(),
+        date: fields[1]!.trim(),
+        name: fields[2]!.trim(),
+        locations: fields[3]!.split(",").map((s) => s.trim()).filter(Boolean),
       });
       continue;
     }
+    if (mark) continue;
     const value = afterLabel(line) ?? "";
     if (out.generation === undefined && /^\d+$/.test(value)) out.generation = Number(value);
     else if (out.fingerprint === undefined && /^[0-9A-F]{4}(-[0-9A-F]{4}){2}$/.test(value)) out.fingerprint = value;
@@ -69,6 +73,17 @@ function isLayoutLink(lines: string[], i: number): boolean {
   return lines[i - 1]?.trim() === "" && !lines[i]!.startsWith("- ");
 }
 
+/**
+ * A documentation line that closes a whole kit in HA's layout, counted up from it: blank, key,
+ * label, blank, URL, label, blank. A note someone added after a kit (even one quoting the link)
+ * does not have it, so it cannot pass for a second kit.
+ */
+function closesWholeKit(lines: string[], i: number): boolean {
+  const blank = (at: number) => lines[at]?.trim() === "";
+  const text = (at: number) => !!lines[at]?.trim();
+  return blank(i - 1) && text(i - 2) && text(i - 3) && blank(i - 4) && text(i - 5) && text(i - 6) && blank(i - 7);
+}
+
 export function parseEmergencyKit(input: string): ParsedKit {
   if (input.length > MAX_KIT_BYTES) throw new KitParseError("too_large");
   if (looksLikeTar(input)) throw new KitParseError("is_backup");
@@ -79,10 +94,12 @@ export function parseEmergencyKit(input: string): ParsedKit {
 
   const lines = text.split("\n");
   // Documentation lines in HA's layout. Our block lists backup names ("- id | date | name | …"),
-  // and a name may contain the link: those lines never count, so nothing after the key line can
-  // change which key is read.
+  // and a name may contain the link: those lines never count. The first whole kit is the one
+  // read; a later link counts only when it closes another whole kit (two kits pasted together),
+  // so a note after the key line cannot change which key is read.
   const linkLines = lines.map((l, i) => (l.includes(`home-assistant.io${KIT_DOC_PATH}`) && isLayoutLink(lines, i) ? i : -1)).filter((i) => i >= 0);
-  if (linkLines.length > 1) throw new KitParseError("multiple_keys");
+  const kitLinks = linkLines.filter((i) => closesWholeKit(lines, i));
+  if (kitLinks.length > 1) throw new KitParseError("multiple_keys");
 
   if (linkLines.length === 0) {
     const trimmed = text.trim();
@@ -98,7 +115,8 @@ export function parseEmergencyKit(input: string): ParsedKit {
   }
 
   // HA's layout counted back from the documentation line: key 2 lines above, URL 5, instance 8, date 11.
-  const link = linkLines[0]!;
+  // Without a whole kit, the first link line (a kit whose key line was deleted: "no key" below).
+  const link = kitLinks[0] ?? linkLines[0]!;
   const keyLine = lines[link - 2];
   // The key sits between its label and a blank line. With the key line deleted, the line above
   // the blank is the label ("Encryption key:", in any language) and above that a blank line.

@@ -6,7 +6,7 @@ import { displayFingerprint } from "../keys/fingerprint.js";
 import { haKitStrings } from "./ha-kit-strings.js";
 import { escapeHtml as esc } from "./html.js";
 import { makeKeyQrCode, qrCodeSvg } from "./qr.js";
-import { formatKitDate, kitDocumentationUrl, type KitFacts } from "./render.js";
+import { formatKitDate, kitBackupGroups, kitDocumentationUrl, type KitFacts } from "./render.js";
 
 export type PaperSize = "a4" | "letter";
 
@@ -55,7 +55,13 @@ export async function renderPrintableKit(facts: KitFacts, options: PrintableKitO
       .join("")}</tbody></table>`;
   if (facts.backups === undefined) backups = `<p>${esc(t("kit.backups_unknown"))}</p>`;
   else if (facts.backups.length === 0) backups = `<p>${esc(t("kit.backups_none"))}</p>`;
-  else backups = `<p>${esc(t("kit.backups_heading", { count: facts.backups.length }))}</p>${table(facts.backups)}`;
+  else {
+    // The same headings as the text kit: proven by a check, made while the key was in use.
+    const { checked, observed } = kitBackupGroups(facts.backups);
+    backups = "";
+    if (checked.length) backups += `<p>${esc(t("kit.backups_heading", { count: checked.length }))}</p>${table(checked)}`;
+    if (observed.length) backups += `<p>${esc(t("kit.backups_observed_heading", { count: observed.length }))}</p>${table(observed)}`;
+  }
   // Guesses apart, under their own heading, as in the text kit.
   if (facts.guessed?.length) backups += `<p>${esc(t("kit.backups_guessed_heading", { count: facts.guessed.length }))}</p>${table(facts.guessed)}`;
 

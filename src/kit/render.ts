@@ -10,6 +10,8 @@ export interface KitBackup {
   date: string;
   name: string;
   locations: string[];
+  /** Proven by a check at every listed location (else: made while the key was seen in use). */
+  checked?: boolean;
 }
 
 export interface KitFacts {
@@ -26,8 +28,8 @@ export interface KitFacts {
   /** `fingerprint`: the registry's hex HMAC (shown in its short form) or an already short form. */
   generation?: { number: number; fingerprint: string; startedAt: string };
   /**
-   * The backups this key is proven (verified) or observed to open when the kit is made, listed as
-   * `- ` lines; omitted = not known.
+   * The backups this key is proven (`checked`) or observed to open when the kit is made, listed as
+   * `- ` lines under a heading each that says which; omitted = not known.
    */
   backups?: KitBackup[];
   /** Backups this key only probably opens (guessed by date, not checked), listed as `? ` lines. */
@@ -70,6 +72,29 @@ function shortDate(iso: string, timeZone?: string): string {
   return new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone }).format(d);
 }
 
+/**
+ * One field of a kit line: no line breaks, control characters or `|` (a backup name or location
+ * from HA must not be able to end its line and start a fake `- ` one), runs of spaces collapsed.
+ */
+export function kitField(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029|]/g, " ").replace(/\s+/g, " ").trim();
+}
+
+/** A backup id: one word (HA's are 8 hex digits; anything else has its spaces and breaks replaced). */
+const kitId = (id: string) => kitField(id).replace(/\s/g, "_") || "_";
+
+/** A location name inside the comma-separated list. */
+const kitLocation = (name: string) => kitField(name.replace(/,/g, " "));
+
+/** HA's own lines hold the instance name and URL as they are, but a line break in one would move every line below it. */
+const oneLine = (value: string) => value.replace(/[\r\n]+/g, " ");
+
+/** Facts first (proven by a check, then made while the key was in use), so a reader sees what is surest first. */
+export function kitBackupGroups(backups: KitBackup[]): { checked: KitBackup[]; observed: KitBackup[] } {
+  return { checked: backups.filter((b) => b.checked === true), observed: backups.filter((b) => b.checked !== true) };
+}
+
 export function renderEmergencyKit(facts: KitFacts): string {
   const t = facts.localize ?? localizeEnglish;
   const h = haKitStrings(facts.language);
@@ -81,10 +106,10 @@ export function renderEmergencyKit(facts: KitFacts): string {
     `${h.date} ${formatKitDate(facts.date, facts.language, facts.timeZone, facts.hour12)}`,
     "",
     h.instance,
-    facts.instanceName,
+    oneLine(facts.instanceName),
     "",
     h.url,
-    facts.url,
+    oneLine(facts.url),
     "",
     h.encryption_key,
     facts.key,
@@ -99,17 +124,26 @@ export function renderEmergencyKit(facts: KitFacts): string {
     ours.push(`${t("kit.fingerprint")}: ${/^[0-9a-f]{64}$/.test(fp) ? displayFingerprint(fp) : fp}`);
     ours.push(`${t("kit.generation_started")}: ${shortDate(facts.generation.startedAt, facts.timeZone)}`);
   }
-  // `- ` lines state facts only; a guess gets its own heading and `? ` lines, so no reader (or
-  // parser) can take it for a fact.
-  const line = (mark: string, b: KitBackup) => `${mark} ${b.backup_id} | ${shortDate(b.date, facts.timeZone)} | ${b.name.replace(/[|\n\r]/g, " ")} | ${b.locations.join(", ")}`;
+  // `- ` lines state facts only, under a heading that says which kind; a guess gets its own
+  // heading and `? ` lines, so no reader (or parser) can take it for a fact. Every field is
+  // cleaned: nothing HA reports can start a line of its own.
+  const line = (mark: string, b: KitBackup) =>
+    `${mark} ${kitId(b.backup_id)} | ${kitField(shortDate(b.date, facts.timeZone))} | ${kitField(b.name)} | ${b.locations.map(kitLocation).join(", ")}`;
   const guessed = facts.guessed ?? [];
   if (facts.backups === undefined) {
     ours.push(t("kit.backups_unknown"));
   } else if (facts.backups.length === 0) {
     ours.push(t("kit.backups_none"));
   } else {
-    ours.push(`${t("kit.backups_heading", { count: facts.backups.length })}:`);
-    for (const b of facts.backups) ours.push(line("-", b));
+    const { checked, observed } = kitBackupGroups(facts.backups);
+    if (checked.length > 0) {
+      ours.push(`${t("kit.backups_heading", { count: checked.length })}:`);
+      for (const b of checked) ours.push(line("-", b));
+    }
+    if (observed.length > 0) {
+      ours.push(`${t("kit.backups_observed_heading", { count: observed.length })}:`);
+      for (const b of observed) ours.push(line("-", b));
+    }
   }
   if (guessed.length > 0) {
     ours.push(`${t("kit.backups_guessed_heading", { count: guessed.length })}:`);

@@ -8,7 +8,7 @@ import { blobSource } from "../common/byte-source.js";
 import { localizeFor, type LocalizeFunc } from "../common/localize.js";
 import { localizeEnglish } from "../common/localize-english.js";
 import { restoreGuidanceForFile } from "../flows/restore-guidance.js";
-import { tidyKeyInput } from "../keys/format.js";
+import { keyCandidates } from "../keys/format.js";
 import { KitParseError, MAX_KIT_BYTES, parseEmergencyKit } from "../kit/parse.js";
 import { recoveryErrorText } from "../ui/components/recovery-tools.js";
 import "../ui/components/recovery-tools.js";
@@ -16,6 +16,7 @@ import { guidanceLine } from "../ui/components/guidance-line.js";
 import { haStyles } from "../ui/styles.js";
 
 interface LoadedKey {
+  /** The key as the kit holds it or as typed: tried exactly, then tidied (keyCandidates). */
   key: string;
   /** Where it came from: a kit's file name, or null for a typed key. */
   from: string | null;
@@ -27,6 +28,8 @@ interface LoadedKey {
 interface BackupRow {
   file: File;
   report: BackupFileReport | null;
+  /** The loaded key that opens it. */
+  opener: LoadedKey | null;
   error: string | null;
 }
 
@@ -80,7 +83,7 @@ export class BkRecoveryPage extends LitElement {
       try {
         if (file.size > MAX_KIT_BYTES) throw new KitParseError("too_large");
         const kit = parseEmergencyKit(await file.text());
-        this.addKey(tidyKeyInput(kit.key), file.name, { generation: kit.generation, fingerprint: kit.fingerprint });
+        this.addKey(kit.typed ?? kit.key, file.name, { generation: kit.generation, fingerprint: kit.fingerprint });
       } catch (e) {
         const message = e instanceof KitParseError ? this.t(`errors.kit.${e.code}`) : this.t("errors.backup_file.unreadable");
         errors.push(this.t("recovery.page.kit_error", { file: file.name, message }));
@@ -89,16 +92,26 @@ export class BkRecoveryPage extends LitElement {
     this.kitErrors = errors;
   }
 
+  /** Every loaded key's candidates in order (exact first, then tidied), each with the key it came from. */
+  private candidates(): { key: string; from: LoadedKey }[] {
+    const out: { key: string; from: LoadedKey }[] = [];
+    for (const k of this.keys) for (const key of keyCandidates(k.key)) if (!out.some((c) => c.key === key)) out.push({ key, from: k });
+    return out;
+  }
+
   private async check(row: BackupRow): Promise<BackupRow> {
     try {
-      return { file: row.file, report: await checkBackupKeys(blobSource(row.file), this.keys.map((k) => k.key)), error: null };
+      const candidates = this.candidates();
+      const report = await checkBackupKeys(blobSource(row.file), candidates.map((c) => c.key));
+      const opener = report.openedBy !== null ? candidates[report.openedBy]!.from : null;
+      return { file: row.file, report, opener, error: null };
     } catch (e) {
-      return { file: row.file, report: null, error: recoveryErrorText(e, this.t) };
+      return { file: row.file, report: null, opener: null, error: recoveryErrorText(e, this.t) };
     }
   }
 
   private async addBackups(files: FileList | File[] | null | undefined): Promise<void> {
-    const fresh = Array.from(files ?? []).map((file) => ({ file, report: null, error: null }));
+    const fresh: BackupRow[] = Array.from(files ?? []).map((file) => ({ file, report: null, opener: null, error: null }));
     this.backups = [...this.backups, ...fresh];
     for (const row of fresh) {
       const checked = await this.check(row);
@@ -122,16 +135,17 @@ export class BkRecoveryPage extends LitElement {
       ? html`<ul class="error">${r.damage.map((d) => html`<li>${d.archive !== null ? `${d.archive}: ` : ""}${t(`errors.backup_file.damage.${d.code}`)}</li>`)}</ul>`
       : nothing;
     if (!r.encrypted) return html`<span class="ok">${t("recovery.page.unencrypted")}</span>${damage}`;
-    if (r.openedBy === null) return html`<span class="error">${t("recovery.page.not_opened")}</span>${damage}`;
-    const k = this.keys[r.openedBy];
-    return html`<span class="ok">${t("recovery.page.opens_with", { n: r.openedBy + 1 })}${k?.from ? ` (${k.from})` : ""}</span>${damage}`;
+    const k = row.opener;
+    if (r.openedBy === null || !k) return html`<span class="error">${t("recovery.page.not_opened")}</span>${damage}`;
+    return html`<span class="ok">${t("recovery.page.opens_with", { n: this.keys.indexOf(k) + 1 })}${k.from ? ` (${k.from})` : ""}</span>${damage}`;
   }
 
   /** HA's restore steps for this file, naming the loaded kit that opened it. A damaged backup gets
    * none: HA cannot restore it as it stands (its damage is listed; the tools can still extract). */
   private guidance(report: BackupFileReport) {
     if (report.damaged) return nothing;
-    const kits = this.keys.map((k) => ({ fileName: k.from, generation: k.generation, fingerprint: k.fingerprint }));
+    // restoreGuidanceForFile names the opener by the report's candidate index.
+    const kits = this.candidates().map(({ from: k }) => ({ fileName: k.from, generation: k.generation, fingerprint: k.fingerprint }));
     const lines = restoreGuidanceForFile(report, kits).options.flatMap((o) => o.lines);
     return html`<div class="guidance" data-testid="guidance"><strong>${this.t("restore.button")}</strong>
       <ol>${lines.map((l) => guidanceLine(l, this.t, navigator.language))}</ol></div>`;
@@ -151,8 +165,8 @@ export class BkRecoveryPage extends LitElement {
         <div class="row">
           <input type="password" autocomplete="off" spellcheck="false" aria-label=${t("recovery.key_label")} placeholder=${t("recovery.key_label")}
             .value=${this.typed} @input=${(e: Event) => (this.typed = (e.target as HTMLInputElement).value)}
-            @keydown=${(e: KeyboardEvent) => { if (e.key === "Enter") { this.addKey(tidyKeyInput(this.typed), null); this.typed = ""; } }} />
-          <button ?disabled=${this.typed.trim() === ""} @click=${() => { this.addKey(tidyKeyInput(this.typed), null); this.typed = ""; }}>${t("recovery.key_add")}</button>
+            @keydown=${(e: KeyboardEvent) => { if (e.key === "Enter") { this.addKey(this.typed, null); this.typed = ""; } }} />
+          <button ?disabled=${this.typed.trim() === ""} @click=${() => { this.addKey(this.typed, null); this.typed = ""; }}>${t("recovery.key_add")}</button>
         </div>
         <p role="status">${t("recovery.page.kits_loaded", { count: this.keys.length })}</p>
         ${this.kitErrors.map((m) => html`<p class="error" role="alert">${m}</p>`)}

@@ -14,12 +14,26 @@ export type RecoveryErrorCode =
   /** A path asked for by extract is in no inner archive. */
   | "not_found"
   /** The user cancelled. */
-  | "cancelled";
+  | "cancelled"
+  /** A re-key was asked for with an empty new key (HA treats an empty password as none). */
+  | "empty_new_key"
+  /** The output would replace the input backup itself (same path, hard link or symlink). */
+  | "output_is_input"
+  /** An extracted path would land outside the target folder (an unsafe name or a symlink on the way). */
+  | "unsafe_path";
+
+/** One reason a backup cannot be restored (the `damage` list of src/backup-file/inspect.ts). */
+export interface RecoveryDamage {
+  archive: string | null;
+  code: string;
+}
 
 export class RecoveryError extends Error {
   constructor(
     readonly code: RecoveryErrorCode,
     readonly params: Record<string, string | number> = {},
+    /** For "damaged": every reason, per archive, as `verify` lists them. */
+    readonly damage: readonly RecoveryDamage[] = [],
   ) {
     super(`recovery: ${code}`);
     this.name = "RecoveryError";

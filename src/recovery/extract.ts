@@ -62,7 +62,7 @@ export async function walkBackupContents(
       signal?.throwIfAborted();
       const inner = tidy(e.name);
       const path = inner && inner !== "." ? `${stemOf(member.name)}/${inner}` : stemOf(member.name);
-      if (!(await visit({ path, member: member.name, type: e.type, size: e.size, data: e.data }))) return;
+      if (!(await visit({ path, member: member.name, type: e.type, size: e.size, mode: e.mode, data: e.data }))) return;
     }
   }
 }

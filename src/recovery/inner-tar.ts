@@ -4,6 +4,8 @@ export interface InnerEntry {
   name: string;
   type: "file" | "dir" | "symlink" | "other";
   size: number;
+  /** Permission bits from the header (e.g. 0o644), as stored. */
+  mode: number;
   /** The file's bytes; must be consumed (or abandoned by returning) before the next entry. */
   data: AsyncGenerator<Uint8Array>;
 }
@@ -108,6 +110,7 @@ export async function* readInnerTar(input: AsyncIterable<Uint8Array>): AsyncGene
       name,
       type: type === "0" || type === "\0" || type === "7" ? "file" : type === "5" ? "dir" : type === "2" ? "symlink" : "other",
       size,
+      mode: numeric(h.subarray(100, 108)),
       data,
     };
     // Whatever the consumer left unread is skipped here.

@@ -6,15 +6,29 @@
 // padded on its own. tarfile's gzip stream writes 10240-byte pieces, then the remainder, then the
 // CRC (4 bytes) and ISIZE (4 bytes) as separate writes. So a v1 member ends with
 // [remainder + pad][CRC + 12×0x0c][ISIZE + 12×0x0c]; dropping those pads gives the valid gzip HA wrote.
+// A remainder that is a multiple of 16 got no pad, and its last bytes may look like one (…0x01):
+// then the member has two readings, and only the gzip itself (its CRC-32 and length, checked by
+// resolveV1Reading) tells which one HA wrote.
 import type { ByteSource } from "../common/byte-source.js";
 import { V2_HEADER, V3_CHUNK, V3_HEADER } from "../securetar/detect.js";
 import { readRange, IO_CHUNK } from "./chunks.js";
 import { aesIvSync, type CryptoPort } from "./crypto-port.js";
+import { archiveEndSink } from "../backup-file/archive-end.js";
 import { RecoveryError } from "./errors.js";
 import { v3SubkeyOf } from "./v3-keys.js";
 import { CHUNK_OVERHEAD, SecretStreamPull, TAG_FINAL } from "./secretstream.js";
 
-export type MemberKey = { format: "v1" | "v2"; aesKey: Uint8Array } | { format: "v3"; rootKey: Uint8Array };
+export type MemberKey =
+  | {
+      format: "v1";
+      aesKey: Uint8Array;
+      /** Which reading of the v1 trailer (index into v1Readings; 0, the likely one, by default). */
+      reading?: number;
+      /** The reading was proven by its gzip CRC and tar end (resolveV1Reading): no second check needed. */
+      verified?: boolean;
+    }
+  | { format: "v2"; aesKey: Uint8Array }
+  | { format: "v3"; rootKey: Uint8Array };
 
 export interface OpenedMember {
   plaintextSize: number;
@@ -55,7 +69,16 @@ async function* cbcDecrypt(port: CryptoPort, source: ByteSource, key: Uint8Array
   }
 }
 
-async function openV1(port: CryptoPort, source: ByteSource, at: MemberLocation, key: Uint8Array, signal?: AbortSignal): Promise<OpenedMember> {
+interface V1Layout {
+  iv: Uint8Array;
+  start: number;
+  bodyEnd: number;
+  bodyBlocks: number;
+  /** The possible decrypted endings, the likely one first (two only when the remainder's pad is ambiguous). */
+  tails: Uint8Array[];
+}
+
+async function v1Layout(port: CryptoPort, source: ByteSource, at: MemberLocation, key: Uint8Array): Promise<V1Layout> {
   if (at.size < 32 || at.size % 16 !== 0) throw damaged("size_mismatch");
   const salt = await source.read(at.offset, 16);
   const iv = aesIvSync(port, key, salt);
@@ -65,28 +88,58 @@ async function openV1(port: CryptoPort, source: ByteSource, at: MemberLocation, 
   const bodyEnd = start + (blocks - tailBlocks) * 16;
   const chain = bodyEnd === start ? iv : await source.read(bodyEnd - 16, 16);
   const tail = await port.aesCbcDecrypt(key, chain, await source.read(bodyEnd, tailBlocks * 16));
-  let tailOut: Uint8Array;
   const b = (i: number) => tail.subarray(i * 16, i * 16 + 16);
+  const tails: Uint8Array[] = [];
   if (tailBlocks === 3 && isTrailerBlock(b(1)) && isTrailerBlock(b(2))) {
-    // Split trailer: remainder (its own pad, if any: 1..15), CRC, ISIZE.
-    const first = b(0);
-    const pad = padLength(first);
-    const keep = pad >= 16 ? 16 : 16 - pad;
-    tailOut = new Uint8Array(keep + 8);
-    tailOut.set(first.subarray(0, keep), 0);
-    tailOut.set(b(1).subarray(0, 4), keep);
-    tailOut.set(b(2).subarray(0, 4), keep + 4);
+    // Split trailer: remainder (with its own pad 1..15, or none when it was a multiple of 16), CRC, ISIZE.
+    const splitTail = (keep: number) => {
+      const out = new Uint8Array(keep + 8);
+      out.set(b(0).subarray(0, keep), 0);
+      out.set(b(1).subarray(0, 4), keep);
+      out.set(b(2).subarray(0, 4), keep + 4);
+      return out;
+    };
+    const pad = padLength(b(0));
+    if (pad > 0 && pad < 16) tails.push(splitTail(16 - pad));
+    tails.push(splitTail(16));
   } else {
     // One pad at the end (the short-lived 2025.1.0–2025.1.2 writer), or none (an uncompressed tar
     // is written in whole 512-byte blocks, so nothing was padded).
-    tailOut = tail.subarray(0, tail.length - padLength(tail.subarray(tail.length - 16)));
+    tails.push(tail.subarray(0, tail.length - padLength(tail.subarray(tail.length - 16))));
   }
-  const plaintextSize = (blocks - tailBlocks) * 16 + tailOut.length;
+  return { iv, start, bodyEnd, bodyBlocks: blocks - tailBlocks, tails };
+}
+
+/** How many readings a v1 member's ending allows (1, or 2 when its last pad is ambiguous). */
+export async function v1Readings(port: CryptoPort, source: ByteSource, at: MemberLocation, key: Uint8Array): Promise<number> {
+  return (await v1Layout(port, source, at, key)).tails.length;
+}
+
+async function openV1(port: CryptoPort, source: ByteSource, at: MemberLocation, key: Uint8Array, reading: number, signal?: AbortSignal): Promise<OpenedMember> {
+  const layout = await v1Layout(port, source, at, key);
+  const tailOut = layout.tails[Math.min(reading, layout.tails.length - 1)]!;
+  const plaintextSize = layout.bodyBlocks * 16 + tailOut.length;
   async function* chunks() {
-    yield* cbcDecrypt(port, source, key, iv, start, bodyEnd, signal);
+    yield* cbcDecrypt(port, source, key, layout.iv, layout.start, layout.bodyEnd, signal);
     yield tailOut;
   }
   return { plaintextSize, chunks: chunks() };
+}
+
+/**
+ * Decrypts a v1 member under each of its readings until one is a whole archive (gzip CRC-32 and
+ * length, then the inner tar's end; a `.tar` member: the tar's end). Returns that reading, or
+ * null when none is (the member is damaged). Reads the whole member once per reading tried.
+ */
+export async function resolveV1Reading(port: CryptoPort, source: ByteSource, at: MemberLocation, key: Uint8Array, compressed: boolean, signal?: AbortSignal): Promise<number | null> {
+  const readings = await v1Readings(port, source, at, key);
+  for (let reading = 0; reading < readings; reading++) {
+    const sink = archiveEndSink(compressed);
+    const opened = await openV1(port, source, at, key, reading, signal);
+    for await (const piece of opened.chunks) await sink.write(piece);
+    if ((await sink.close()) === null) return reading;
+  }
+  return null;
 }
 
 async function openV2(port: CryptoPort, source: ByteSource, at: MemberLocation, key: Uint8Array, signal?: AbortSignal): Promise<OpenedMember> {
@@ -139,5 +192,5 @@ async function openV3(port: CryptoPort, source: ByteSource, at: MemberLocation, 
 
 export function openMember(port: CryptoPort, source: ByteSource, at: MemberLocation, key: MemberKey, signal?: AbortSignal): Promise<OpenedMember> {
   if (key.format === "v3") return openV3(port, source, at, key.rootKey, signal);
-  return key.format === "v1" ? openV1(port, source, at, key.aesKey, signal) : openV2(port, source, at, key.aesKey, signal);
+  return key.format === "v1" ? openV1(port, source, at, key.aesKey, key.reading ?? 0, signal) : openV2(port, source, at, key.aesKey, signal);
 }

@@ -7,7 +7,9 @@ import { fetchCoreConfig } from "../data/auth.js";
 import type { HaConnection } from "../data/connection.js";
 import { defaultLocks, KEY_CHANGE_LOCK, type LockPort } from "../common/locks.js";
 import { fingerprintKey, newFingerprintSalt } from "../keys/fingerprint.js";
-import { activePeriods, assignCopy } from "./assign.js";
+import { activePeriods, assignCopy, commitPeriodStart, lateApplyStart } from "./assign.js";
+import { backupOrigin, identifyInstance, needsOwnBackupCheck, ownInstanceId, urlKeyOf, type Identity, type IdentityInput, type KnownInstance } from "./identity.js";
+import { kitLists, type KitLists } from "./kit-lists.js";
 import { BUCKETS, CopyCache, Hasher, bucketOf, byCopyKey, decodeBucket, digest, newestKey, type CopyWriter, type NewestCopies } from "./copy-store.js";
 import { isLater, laterTime, sameCopy, stampEvidence } from "./merge.js";
 import {
@@ -22,7 +24,6 @@ import {
   type JournalType,
 } from "./model.js";
 import { DEFAULT_DB_NAME, openRegistryDB, type RegistryDB } from "./schema.js";
-import type { KitBackup } from "../kit/render.js";
 
 export const REGISTRY_LOCK = "backup-keyring-registry";
 export const REGISTRY_CHANNEL = "backup-keyring-registry";
@@ -49,27 +50,51 @@ export interface ReconcileInput {
 
 const newId = () => crypto.randomUUID();
 
-/**
- * This instance's `instance_id`, from backups HA marks as its own: HA lists backups uploaded from
- * other instances too, but sets `with_automatic_settings: true` only on this instance's automatic
- * backups. The id most of them carry wins; none = recognise the instance by URL and location name.
- */
-export function ownInstanceId(info: BackupInfo): string | null {
-  const counts = new Map<string, number>();
-  for (const b of info.backups) {
-    const id = b.extra_metadata?.instance_id;
-    if (b.with_automatic_settings === true && typeof id === "string") counts.set(id, (counts.get(id) ?? 0) + 1);
+export interface FoldOptions {
+  /**
+   * The key-change flow holding the lock asks itself: its pending generation is settled by what
+   * HA holds now (activated, or abandoned) instead of being left for the flow.
+   */
+  resolvePending?: boolean;
+  /** This browser's clock for the reconciliation (tests put a look in the past). */
+  now?: Date;
+}
+
+export { ownInstanceId };
+
+/** How a reconciliation finds its instance's records (read inside whatever transaction it runs in). */
+interface InstanceReads {
+  instances(): Promise<InstanceRecord[]>;
+  generations(instanceId: string): Promise<GenerationRecord[]>;
+  backupIds(instanceId: string): Promise<Set<string>>;
+}
+
+/** The facts `identifyInstance` decides from, for one listing. */
+function identityInput(info: BackupInfo, url: string, locationName: string, fingerprint: string | null): { input: IdentityInput; ownListed: string[] } {
+  const ownId = ownInstanceId(info);
+  const ownListed = info.backups.filter((b) => backupOrigin(b, ownId) !== "foreign").map((b) => b.backup_id);
+  return { input: { ownId, urlKey: urlKeyOf(url, locationName), locationName, fingerprint }, ownListed };
+}
+
+async function recognise(read: InstanceReads, input: IdentityInput, ownListed: string[]): Promise<Identity> {
+  const known: KnownInstance[] = [];
+  for (const record of await read.instances()) {
+    const active = (await read.generations(record.id)).find((g) => g.status === "active");
+    known.push({ record, activeFingerprint: active?.fingerprint ?? null });
   }
-  let best: string | null = null;
-  for (const [id, n] of counts) if (best === null || n > counts.get(best)!) best = id;
-  return best;
+  for (const k of known) {
+    if (!needsOwnBackupCheck(k, input)) continue;
+    const ids = await read.backupIds(k.record.id);
+    k.holdsOwnBackups = ownListed.some((id) => ids.has(id));
+  }
+  return identifyInstance(known, input);
 }
 
 /**
  * Bump when the per-copy reconciliation (`foldBucket`, `assignCopy`) starts to depend on anything
  * `listingDigests` and `timelineDigest` do not cover: every bucket is then looked at once more.
  */
-const FOLD_VERSION = 1;
+const FOLD_VERSION = 2;
 
 /** One backup as a reconciliation reads it, and the bucket of its copies. */
 type Listed = BackupInfo["backups"][number];
@@ -92,7 +117,9 @@ export function listingDigests(info: BackupInfo): Listing {
     backups[k]!.push(b);
     const h = hashers[k]!;
     const meta = b.extra_metadata;
-    h.text(b.backup_id).text(b.name).text(b.date).text(typeof meta?.instance_id === "string" ? meta.instance_id : "");
+    h.text(b.backup_id).text(b.name).text(b.date);
+    if (typeof meta?.instance_id === "string") h.num(1).text(meta.instance_id);
+    else h.num(0);
     // Flags as numbers: true 1, false 0, anything else 2.
     const flag = (v: unknown) => (v === true ? 1 : v === false ? 0 : 2);
     h.num(flag(b.with_automatic_settings) * 3 + flag(meta?.with_automatic_settings));
@@ -111,8 +138,10 @@ export function listingDigests(info: BackupInfo): Listing {
  * What else the per-copy reconciliation depends on: every generation field, except the last
  * sighting of the generation active now while its period is the latest (it moves on every
  * reconciliation, and no copy's assignment depends on it: a copy dated after it is one "listed by
- * the reconciliation that sees it active", `assign.ts`); HA's own instance id; the locations in
- * error (their copies are left alone, not marked deleted).
+ * the reconciliation that sees it active", `assign.ts`); the instance's own HA instance id as
+ * recorded (who made each backup, `backupOrigin`, is decided against it; the listing digest has
+ * each backup's id and marks); the locations in error (their copies are left alone, not marked
+ * deleted). The clock margin is a constant: a change of it bumps `FOLD_VERSION`.
  */
 export function timelineDigest(gens: readonly GenerationRecord[], haInstanceId: string | null, erroring: readonly string[]): string {
   const active = gens.find((g) => g.status === "active" && g.activatedAt !== null);
@@ -133,9 +162,9 @@ export function timelineDigest(gens: readonly GenerationRecord[], haInstanceId: 
 function foldBucket(
   stored: readonly CopyRecord[],
   listed: readonly Listed[],
-  ctx: { instanceId: string; now: string; erroring: Set<string>; gens: GenerationRecord[]; periods: ReturnType<typeof activePeriods> },
+  ctx: { instanceId: string; haInstanceId: string | null; now: string; erroring: Set<string>; gens: GenerationRecord[]; periods: ReturnType<typeof activePeriods> },
 ): { copies: CopyRecord[]; changed: boolean; added: number; deleted: number; deletedBackups: string[] } {
-  const { instanceId, now, erroring, gens, periods } = ctx;
+  const { instanceId, haInstanceId, now, erroring, gens, periods } = ctx;
   const existing = new Map(stored.map((c) => [`${c.backupId}|${c.agentId}`, c]));
   const current = new Map(existing);
   let changed = false;
@@ -146,6 +175,8 @@ function foldBucket(
   const seen = new Set<string>();
   let added = 0;
   for (const b of listed) {
+    // Only this instance's own backups can be dated against its key's periods.
+    const origin = backupOrigin(b, haInstanceId);
     for (const [agentId, status] of Object.entries(b.agents)) {
       const key = `${b.backup_id}|${agentId}`;
       seen.add(key);
@@ -165,7 +196,7 @@ function foldBucket(
         deletedAt: null,
         mismatch: false,
       };
-      const next = assignCopy({ ...base, name: b.name, date: b.date, size: status.size, protected: status.protected, ...listedAgain(base, now) }, gens, periods);
+      const next = assignCopy({ ...base, name: b.name, date: b.date, size: status.size, protected: status.protected, ...listedAgain(base, now) }, gens, periods, origin);
       if (!before) added++;
       if (!before || !sameCopy(before, next)) write(key, next);
     }
@@ -349,67 +380,77 @@ export class Registry {
   }
 
   /**
-   * What a kit of this generation may say: `proven`, the backups whose every listed copy of this
-   * generation is verified or observed; `guessed`, those only inferred by date. Locations are
-   * named as HA shows them (`locationNames`: agent id → name) and listed for proven copies only.
+   * What a kit of this generation may say (`kit-lists.ts`): `facts`, the backups with a copy of
+   * this generation that a check proved (`checked`) or that was made while the key was seen in
+   * use; `guessed`, those only inferred. Locations are named as HA shows them (`locationNames`).
    */
-  async backupsOpenedBy(instanceId: string, generationId: string, locationNames: Record<string, string> = {}): Promise<{ proven: KitBackup[]; guessed: KitBackup[] }> {
-    const copies = (await this.copies(instanceId)).filter((c) => c.generationId === generationId && !c.deleted);
-    const proven = new Map<string, KitBackup>();
-    const guessed = new Map<string, KitBackup>();
-    for (const c of copies) {
-      const fact = c.confidence === "verified" || c.confidence === "observed";
-      const into = fact ? proven : guessed;
-      const b = into.get(c.backupId) ?? { backup_id: c.backupId, name: c.name, date: c.date, locations: [] };
-      b.locations.push(locationNames[c.agentId] ?? c.agentId);
-      into.set(c.backupId, b);
-    }
-    const sorted = (m: Map<string, KitBackup>) => [...m.values()].sort((a, b) => a.date.localeCompare(b.date));
-    // A backup with a proven copy is listed once, as a fact, with the locations where it is proven.
-    for (const id of proven.keys()) guessed.delete(id);
-    return { proven: sorted(proven), guessed: sorted(guessed) };
+  async backupsOpenedBy(instanceId: string, generationId: string, locationNames: Record<string, string> = {}): Promise<KitLists> {
+    return kitLists(await this.copies(instanceId), generationId, locationNames);
+  }
+
+  /** The stored instance a listing belongs to, by the reconciliation's own rule (for a first paint before it). */
+  async findInstance(info: BackupInfo, url: string, locationName: string, password: string | null): Promise<InstanceRecord | null> {
+    const fingerprint = password === null ? null : await this.fingerprint(password);
+    const { input, ownListed } = identityInput(info, url, locationName, fingerprint);
+    const tx = this.db.transaction(["meta", "instances", "generations", "copyBuckets"]);
+    const found = await recognise(this.instanceReads(tx), input, ownListed);
+    await tx.done;
+    return found.instance;
+  }
+
+  /** Identity reads inside `tx` (read or read-write over meta, instances, generations, copyBuckets); copies come from the bucket cache. */
+  private instanceReads(tx: { objectStore(name: "instances" | "generations" | "copyBuckets" | "meta"): unknown }): InstanceReads {
+    const t = tx as ReturnType<RegistryDB["transaction"]>;
+    return {
+      instances: () => t.objectStore("instances").getAll(),
+      generations: (id) => t.objectStore("generations").index("byInstance").getAll(id),
+      backupIds: async (id) => new Set((await this.copyCache.all(t.objectStore("meta"), t.objectStore("copyBuckets"), id)).map((c) => c.backupId)),
+    };
   }
 
   // --- reconciliation ---
 
   /** Reads HA's config and backups and folds them in. Safe to run any number of times, in any number of tabs. */
-  async reconcile(conn: HaConnection, url: string): Promise<ReconcileResult> {
+  async reconcile(conn: HaConnection, url: string, options: FoldOptions = {}): Promise<ReconcileResult> {
     const [config, info, core] = await Promise.all([fetchBackupConfig(conn), fetchBackupInfo(conn), fetchCoreConfig(conn)]);
-    return this.fold({ url, locationName: core.location_name, password: config.config.create_backup.password, info });
+    return this.fold({ url, locationName: core.location_name, password: config.config.create_backup.password, info, now: options.now }, options);
   }
 
-  async fold(input: ReconcileInput): Promise<ReconcileResult> {
+  async fold(input: ReconcileInput, options: FoldOptions = {}): Promise<ReconcileResult> {
     const result = await this.locks.withLock(REGISTRY_LOCK, async () => {
       // Under the lock, with the salt as stored now: another registry on this database may have
       // adopted the mirror's salt (salt adoption takes this lock too).
       const fingerprint = input.password === null ? null : await fingerprintKey(input.password, await this.currentSalt());
-      return this.foldLocked(input.now ? input : { ...input, now: this.now() }, fingerprint);
+      return this.foldLocked(input.now ? input : { ...input, now: this.now() }, fingerprint, options);
     });
     this.changed();
     return result;
   }
 
-  private async foldLocked(input: ReconcileInput, fingerprint: string | null): Promise<ReconcileResult> {
-    const now = (input.now ?? new Date()).toISOString();
-    const haInstanceId = ownInstanceId(input.info);
-    const urlKey = `${input.url.replace(/\/+$/, "")}|${input.locationName}`;
+  private async foldLocked(input: ReconcileInput, fingerprint: string | null, options: FoldOptions): Promise<ReconcileResult> {
+    const now = (input.now ?? this.now()).toISOString();
+    const { input: identity, ownListed } = identityInput(input.info, input.url, input.locationName, fingerprint);
+    const { ownId, urlKey } = identity;
     // Asked before the transaction: awaiting a lock inside it would let IndexedDB commit it early.
-    const stored = (haInstanceId ? await this.db.getFromIndex("instances", "byHaInstanceId", haInstanceId) : undefined) ?? (await this.db.getFromIndex("instances", "byUrlKey", urlKey));
-    const flowLiveFor = stored && !(await this.keyChangeFree(stored.id)) ? stored.id : null;
+    const readTx = this.db.transaction(["meta", "instances", "generations", "copyBuckets"]);
+    const stored = (await recognise(this.instanceReads(readTx), identity, ownListed)).instance;
+    await readTx.done;
+    const flowLiveFor = stored && !options.resolvePending && !(await this.keyChangeFree(stored.id)) ? stored.id : null;
     const tx = this.db.transaction(["meta", "instances", "generations", "copyBuckets", "journal"], "readwrite");
     const journal: Omit<JournalEntry, "instanceId">[] = [];
     const note = (type: JournalType, params: Record<string, string | number> = {}) => journal.push({ at: now, type, params });
     try {
-      // 1. The instance.
+      // 1. The instance (identity.ts): its own id, else URL + name, else the same name and key.
       const instances = tx.objectStore("instances");
-      let instance =
-        (haInstanceId ? await instances.index("byHaInstanceId").get(haInstanceId) : undefined) ??
-        (await instances.index("byUrlKey").get(urlKey));
-      if (instance && haInstanceId && instance.haInstanceId && instance.haInstanceId !== haInstanceId) instance = undefined;
+      const found = await recognise(this.instanceReads(tx), identity, ownListed);
+      let instance = found.instance;
       if (!instance) {
-        instance = { id: newId(), haInstanceId, urlKey, name: input.locationName, url: input.url, firstSeenAt: now, lastReconciledAt: null, noKey: false };
+        instance = { id: newId(), haInstanceId: ownId, urlKey, name: input.locationName, url: input.url, firstSeenAt: now, lastReconciledAt: null, noKey: false };
       }
-      instance = { ...instance, haInstanceId: instance.haInstanceId ?? haInstanceId, name: input.locationName, url: input.url, urlKey, lastReconciledAt: now, noKey: fingerprint === null };
+      // A record made under another instance's id (or none) takes the own one; its other records
+      // point at the record's own id, so nothing else moves.
+      const haInstanceId = found.adoptOwnId ? ownId : (instance.haInstanceId ?? ownId);
+      instance = { ...instance, haInstanceId, name: input.locationName, url: input.url, urlKey, lastReconciledAt: now, noKey: fingerprint === null };
       await instances.put(instance);
       const instanceId = instance.id;
 
@@ -435,7 +476,8 @@ export class Registry {
       const pendingInFlight = pending !== null && flowLiveFor === instanceId;
       if (pending && fingerprint !== null && pending.fingerprint === fingerprint) {
         await retire(active);
-        active = { ...pending, status: "active", activatedAt: pending.activatedAt ?? now, lastSeenActiveAt: now };
+        // Its period begins with the commit, not with this (maybe much later) look.
+        active = { ...pending, status: "active", activatedAt: pending.activatedAt ?? commitPeriodStart(pending, gens), lastSeenActiveAt: now };
         await put(active);
         note("key_changed", { generation: active.number });
       } else {
@@ -458,7 +500,7 @@ export class Registry {
           await retire(active);
           const firstLook = gens.filter((g) => g.status !== "abandoned").length === 0;
           if (late) {
-            active = { ...late, status: "active", activatedAt: now, lastSeenActiveAt: now, retiredAt: null };
+            active = { ...late, status: "active", activatedAt: lateApplyStart(late, gens, now), lastSeenActiveAt: now, retiredAt: null };
           } else if (known) {
             // The same key again (HA put back on it): a second active period; the first one, and
             // the backups dated in it, stay as they were.
@@ -485,7 +527,12 @@ export class Registry {
           }
           await put(active);
           changedElsewhere = !firstLook && !late;
-          note(late ? "key_changed" : firstLook ? "generation_observed" : known ? "generation_reactivated" : "key_changed_elsewhere", { generation: active.number });
+          // A key known only from a loaded kit was never in use here: this is its first period.
+          const firstUse = known !== undefined && known.activatedAt === null && !known.earlierPeriods?.length;
+          if (late) note("key_changed", { generation: active.number });
+          else if (firstLook) note("generation_observed", { generation: active.number });
+          else if (known && !firstUse) note("generation_reactivated", { generation: active.number });
+          else note("key_changed_elsewhere", firstUse ? { generation: active.number, from_kit: 1 } : { generation: active.number });
         }
       }
 
@@ -510,7 +557,7 @@ export class Registry {
       let deleted = 0;
       const deletedBackups = new Set<string>();
       for (const k of todo) {
-        const r = foldBucket(copies.bucket(k), listing.backups[k]!, { instanceId, now, erroring, gens, periods });
+        const r = foldBucket(copies.bucket(k), listing.backups[k]!, { instanceId, haInstanceId, now, erroring, gens, periods });
         added += r.added;
         deleted += r.deleted;
         for (const id of r.deletedBackups) deletedBackups.add(id);
@@ -563,8 +610,8 @@ export class Registry {
     return this.write(async () => {
       const tx = this.db.transaction(["generations", "journal"], "readwrite");
       const gens = await tx.objectStore("generations").index("byInstance").getAll(instanceId);
-      for (const g of gens.filter((x) => x.status === "pending")) await tx.objectStore("generations").put({ ...g, status: "abandoned", retiredAt: new Date().toISOString() });
-      const now = new Date().toISOString();
+      for (const g of gens.filter((x) => x.status === "pending")) await tx.objectStore("generations").put({ ...g, status: "abandoned", retiredAt: this.now().toISOString() });
+      const now = this.now().toISOString();
       const g: GenerationRecord = {
         id: newId(),
         instanceId,
@@ -593,12 +640,14 @@ export class Registry {
       const store = tx.objectStore("generations");
       const pending = await store.get(pendingId);
       if (!pending || pending.instanceId !== instanceId) throw new RegistryError("no_pending");
-      const now = new Date().toISOString();
+      const now = this.now().toISOString();
       if (pending.status === "pending") {
-        for (const g of await store.index("byInstance").getAll(instanceId)) {
+        const gens = await store.index("byInstance").getAll(instanceId);
+        for (const g of gens) {
           if (g.status === "active") await store.put({ ...g, status: "retired", retiredAt: now });
         }
-        const active: GenerationRecord = { ...pending, status: "active", activatedAt: now, lastSeenActiveAt: now };
+        // The period begins with the commit: backups HA makes from then on use the new key.
+        const active: GenerationRecord = { ...pending, status: "active", activatedAt: commitPeriodStart(pending, gens), lastSeenActiveAt: now };
         await store.put(active);
         await tx.objectStore("journal").add({ instanceId, at: now, type: "key_changed", params: { generation: active.number } });
         await tx.done;
@@ -615,7 +664,7 @@ export class Registry {
       const tx = this.db.transaction(["generations", "journal"], "readwrite");
       const g = await tx.objectStore("generations").get(pendingId);
       if (g && g.instanceId === instanceId && g.status === "pending") {
-        const now = new Date().toISOString();
+        const now = this.now().toISOString();
         await tx.objectStore("generations").put({ ...g, status: "abandoned", retiredAt: now });
         await tx.objectStore("journal").add({ instanceId, at: now, type: "change_abandoned", params: { generation: g.number, reason } });
       }
@@ -645,19 +694,22 @@ export class Registry {
    *
    * A copy that does not open with the keys tried keeps what the registry believes about it
    * unless its believed generation's own key was among them (`other_key`: expected, not a
-   * failure). Only a failure with that own key withdraws the belief (`failed`). The journal
-   * gets an entry only when something changed: a belief proven or withdrawn, a mismatch, a new
-   * problem; repeating a check adds nothing.
+   * failure). Only a failure with that own key withdraws the belief (`failed`). Every generation
+   * whose key was tried and failed is remembered in `ruledOut` (what the table's note says was
+   * tried). `error` means the copy could not be checked: nothing is learned, nothing goes into
+   * History. The journal gets an entry only when something changed: a belief proven or
+   * withdrawn, a mismatch, a copy found not checkable online or mislabelled; repeating a check
+   * adds nothing.
    */
   async recordCheck(
     instanceId: string,
     backupId: string,
     agentId: string,
     outcome: { fingerprint: string } | { result: Exclude<CheckResult, "ok" | "other_key">; tried?: string[] },
-  ): Promise<{ mismatch: boolean; generation: number | null; result: CheckResult; expectedGeneration: number | null }> {
+  ): Promise<{ mismatch: boolean; generation: number | null; result: CheckResult }> {
     return this.write(async () => {
       const tx = this.db.transaction(["meta", "generations", "copyBuckets", "journal"], "readwrite");
-      const now = new Date().toISOString();
+      const now = this.now().toISOString();
       // The copy's bucket: one record read, one written (`saveCopy`), the cache kept current.
       const bucket = bucketOf(backupId);
       const copies = await this.copyCache.writer(tx.objectStore("meta"), tx.objectStore("copyBuckets"), instanceId);
@@ -684,13 +736,15 @@ export class Registry {
         const ruledOut = [...new Set([...(copy.ruledOut ?? []), ...(outcome.result === "failed" ? triedIds : [])])];
         if (ruledOut.length > 0) next.ruledOut = ruledOut;
         const result = next.lastCheck!.result;
-        if (result !== "other_key" && (copy.lastCheck?.result !== result || copy.generationId !== next.generationId)) {
-          await journal.add({ instanceId, at: now, type: "check_failed", params: { backup_id: backupId, agent_id: agentId, result } });
+        // Worth a History line: a withdrawn belief, or a lasting fact about the copy itself.
+        const finding = result === "failed" || result === "not_supported" || result === "mislabelled";
+        if (finding && (copy.lastCheck?.result !== result || copy.generationId !== next.generationId)) {
+          await journal.add({ instanceId, at: now, type: "check_failed", params: { backup_id: backupId, agent_id: agentId, result, ...(result === "failed" && believed ? { generation: believed.number } : {}) } });
         }
         saveCopy(next);
         await tx.done;
         copies.commit();
-        return { mismatch: false, generation: null, result, expectedGeneration: result === "other_key" && believed ? believed.number : null };
+        return { mismatch: false, generation: null, result };
       }
       let gen = gens.find((g) => g.fingerprint === outcome.fingerprint && g.status !== "abandoned");
       if (!gen) {
@@ -724,7 +778,7 @@ export class Registry {
       }
       await tx.done;
       copies.commit();
-      return { mismatch, generation: gen.number, result: "ok", expectedGeneration: null };
+      return { mismatch, generation: gen.number, result: "ok" };
     });
   }
 

@@ -3,6 +3,7 @@
 import type { BackupFileReport } from "../backup-file/inspect.js";
 import { canDecryptOnDownload } from "../data/backup.js";
 import { isConnectionLost, toHaError, type HaConnection } from "../data/connection.js";
+import { backupFeatures } from "../data/ha-version.js";
 import type { CopyRecord } from "./model.js";
 import type { Registry } from "./registry.js";
 
@@ -20,8 +21,62 @@ export interface VerifySummary {
   /** Did not open with the keys tried, none of which is the key it is believed to need (expected). */
   otherKey: number;
   notSupported: number;
+  /** HA answered with an error: the copy could not be checked (nothing learned, not a failure). */
+  errors: number;
   mismatches: number;
   skipped: number;
+  /** This HA cannot check a key online (before 2025.2): nothing was sent or recorded. */
+  unavailable?: true;
+}
+
+export const emptySummary = (): VerifySummary => ({ checked: 0, opened: 0, failed: 0, otherKey: 0, notSupported: 0, errors: 0, mismatches: 0, skipped: 0 });
+
+/** Whether this connection's HA has `backup/can_decrypt_on_download` (2025.2 and newer). */
+export const canCheckOnline = (conn: HaConnection) => backupFeatures(conn.haVersion).canDecryptOnDownload;
+
+/** What HA answered for one copy and one key. */
+type CheckAnswer = "opened" | "password_incorrect" | "not_supported" | "error" | { lost: unknown };
+
+/**
+ * Checks per connection while any check run on it is going: the panel's background check and the
+ * key-change dialog's check of the same copy with the same key share one request instead of
+ * asking HA twice (each check makes HA read and decrypt the whole backup). Answers are kept only
+ * while some run is active, so a later run asks HA afresh.
+ */
+const shared = new WeakMap<HaConnection, { runs: number; answers: Map<string, { answer: Promise<CheckAnswer>; settled: boolean }> }>();
+
+function joinRun(conn: HaConnection): () => void {
+  let s = shared.get(conn);
+  if (!s) shared.set(conn, (s = { runs: 0, answers: new Map() }));
+  s.runs++;
+  const state = s;
+  return () => {
+    if (--state.runs === 0) state.answers.clear();
+  };
+}
+
+function askHA(conn: HaConnection, backupId: string, agentId: string, key: string, fingerprint: string, fresh: boolean): Promise<CheckAnswer> {
+  const answers = shared.get(conn)!.answers;
+  const id = `${backupId}|${agentId}|${fingerprint}`;
+  const known = answers.get(id);
+  // `fresh` (checking again on purpose) joins a request in flight but does not reuse an old answer.
+  if (known && (!fresh || !known.settled)) return known.answer;
+  const entry = { settled: false, answer: Promise.resolve<CheckAnswer>("error") };
+  entry.answer = canDecryptOnDownload(conn, backupId, agentId, key).then(
+    (): CheckAnswer => "opened",
+    (err: unknown): CheckAnswer => {
+      if (isConnectionLost(err)) return { lost: err };
+      const code = toHaError(err).code;
+      return code === "password_incorrect" ? "password_incorrect" : code === "decrypt_not_supported" ? "not_supported" : "error";
+    },
+  );
+  void entry.answer.then((a) => {
+    entry.settled = true;
+    // A lost connection is not an answer about the copy: the next run asks again.
+    if (typeof a === "object" && answers.get(id) === entry) answers.delete(id);
+  });
+  answers.set(id, entry);
+  return entry.answer;
 }
 
 export interface VerifyOptions {
@@ -52,6 +107,17 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  * are skipped unless `force`. A cancelled run keeps what it already recorded.
  */
 export async function verifyOnline(registry: Registry, conn: HaConnection, instanceId: string, keys: string[], options: VerifyOptions = {}): Promise<VerifySummary> {
+  // The one gate: an HA without the command is never asked, and nothing is recorded.
+  if (!canCheckOnline(conn)) return { ...emptySummary(), unavailable: true };
+  const leave = joinRun(conn);
+  try {
+    return await checkCopies(registry, conn, instanceId, keys, options);
+  } finally {
+    leave();
+  }
+}
+
+async function checkCopies(registry: Registry, conn: HaConnection, instanceId: string, keys: string[], options: VerifyOptions): Promise<VerifySummary> {
   const fingerprints = await Promise.all(keys.map((k) => registry.fingerprint(k)));
   const copies = (await registry.copies(instanceId)).filter(
     (c: CopyRecord) => c.protected && !c.deleted && (!options.only || options.only.has(`${c.backupId}|${c.agentId}`)),
@@ -61,7 +127,7 @@ export async function verifyOnline(registry: Registry, conn: HaConnection, insta
   const genIdOf = new Map((await registry.generations(instanceId)).map((g) => [g.fingerprint, g.id]));
   const allRuledOut = (c: CopyRecord) => fingerprints.every((fp) => (c.ruledOut ?? []).includes(genIdOf.get(fp) ?? ""));
   const todo = copies.filter((c) => options.force || options.only || (c.confidence !== "verified" && !allRuledOut(c)));
-  const summary: VerifySummary = { checked: 0, opened: 0, failed: 0, otherKey: 0, notSupported: 0, mismatches: 0, skipped: copies.length - todo.length };
+  const summary: VerifySummary = { ...emptySummary(), skipped: copies.length - todo.length };
   for (let i = 0; i < todo.length; i++) {
     const c = todo[i]!;
     options.onProgress?.({ done: i, total: todo.length, current: { backupId: c.backupId, agentId: c.agentId } });
@@ -69,17 +135,15 @@ export async function verifyOnline(registry: Registry, conn: HaConnection, insta
     let opened: string | null = null;
     let result: "failed" | "not_supported" | "error" = "failed";
     for (let k = 0; k < keys.length; k++) {
-      try {
-        await canDecryptOnDownload(conn, c.backupId, c.agentId, keys[k]!);
+      const answer = await askHA(conn, c.backupId, c.agentId, keys[k]!, fingerprints[k]!, options.force === true);
+      if (typeof answer === "object") throw answer.lost;
+      if (answer === "opened") {
         opened = fingerprints[k]!;
         break;
-      } catch (err) {
-        if (isConnectionLost(err)) throw err;
-        const code = toHaError(err).code;
-        if (code === "password_incorrect") continue;
-        result = code === "decrypt_not_supported" ? "not_supported" : "error";
-        break;
       }
+      if (answer === "password_incorrect") continue;
+      result = answer;
+      break;
     }
     summary.checked++;
     if (opened) {
@@ -89,6 +153,7 @@ export async function verifyOnline(registry: Registry, conn: HaConnection, insta
       const recorded = await registry.recordCheck(instanceId, c.backupId, c.agentId, { result, tried: result === "failed" ? fingerprints : [] });
       if (recorded.result === "not_supported") summary.notSupported++;
       else if (recorded.result === "other_key") summary.otherKey++;
+      else if (recorded.result === "error") summary.errors++;
       else summary.failed++;
     }
     const pause = options.pauseMs ?? DEFAULT_PAUSE_MS;

@@ -1,23 +1,29 @@
-// SecureTar v1/v2 key check with WebCrypto: AES-128-CBC, key = SHA-256×100(password)[:16],
-// IV = SHA-256×100(key ‖ salt)[:16]. Only the first block(s) are decrypted.
+// SecureTar v1/v2 key check: AES-128-CBC (WebCrypto), key = SHA-256×100(password)[:16],
+// IV = SHA-256×100(key ‖ salt)[:16]. Only the first block(s) are decrypted. The 100 hashes run
+// synchronously (@noble/hashes): measured in Node, key + IV per candidate took 3.6 ms as 200
+// awaited WebCrypto digests and 0.3–0.4 ms synchronously (the inputs are 32 bytes: the awaiting
+// was the cost).
+import { sha256 } from "@noble/hashes/sha2.js";
+
 const enc = new TextEncoder();
 
-async function sha256x100(input: Uint8Array): Promise<Uint8Array> {
+function sha256x100(input: Uint8Array): Uint8Array {
   let d = input;
-  for (let i = 0; i < 100; i++) d = new Uint8Array(await crypto.subtle.digest("SHA-256", d as BufferSource));
+  for (let i = 0; i < 100; i++) d = sha256(d);
   return d;
 }
 
-/** HA's `password_to_key`. */
-export async function passwordToAesKey(password: string): Promise<Uint8Array> {
-  return (await sha256x100(enc.encode(password))).slice(0, 16);
+/** HA's `password_to_key` (synchronous). */
+export function passwordToAesKey(password: string): Uint8Array {
+  return sha256x100(enc.encode(password)).slice(0, 16);
 }
 
-export async function aesIv(rawKey: Uint8Array, salt: Uint8Array): Promise<Uint8Array> {
+/** SecureTar's IV for a member (synchronous). */
+export function aesIv(rawKey: Uint8Array, salt: Uint8Array): Uint8Array {
   const input = new Uint8Array(32);
   input.set(rawKey, 0);
   input.set(salt, 16);
-  return (await sha256x100(input)).slice(0, 16);
+  return sha256x100(input).slice(0, 16);
 }
 
 /**
@@ -50,6 +56,6 @@ export async function aesKeyOpens(rawKey: Uint8Array, saltAndCipher: Uint8Array,
   const blocks = expectTar ? 17 : 1;
   const cipher = saltAndCipher.subarray(16, 16 + blocks * 16);
   if (cipher.length < blocks * 16) return false;
-  const plain = await decryptCbcPrefix(rawKey, await aesIv(rawKey, salt), cipher);
+  const plain = await decryptCbcPrefix(rawKey, aesIv(rawKey, salt), cipher);
   return looksLikeArchive(plain, expectTar);
 }

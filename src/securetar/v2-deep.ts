@@ -23,7 +23,7 @@ export async function checkV2Stream(
   signal?: AbortSignal,
 ): Promise<V2StreamDamage | null> {
   const salt = await source.read(memberOffset + 32, 16);
-  let iv = await aesIv(rawKey, salt);
+  let iv = aesIv(rawKey, salt);
   const end = memberOffset + memberSize;
   let at = memberOffset + V2_HEADER;
   if ((end - at) % 16 !== 0 || end - at < 16) return "padding_invalid";

@@ -4,7 +4,8 @@ import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { backupFeatures } from "../data/ha-version.js";
 import type { Rng } from "./random.js";
-import { encryptV2, encryptV3, v3Root } from "./securetar-writer.js";
+import type { AddonInfo } from "../data/backup.js";
+import { encryptV1, encryptV2, encryptV3, v3Root } from "./securetar-writer.js";
 import { writeTar } from "./tar-writer.js";
 
 export interface ArchiveMeta {
@@ -15,6 +16,8 @@ export interface ArchiveMeta {
   haVersion: string;
   withAutomaticSettings: boolean;
   folders: string[];
+  /** Add-ons in the backup (listed in backup.json; no add-on archive is written). */
+  addons?: AddonInfo[];
   /** An archive with backup.json only (no inner archive), as a broken upload can leave. */
   empty?: boolean;
 }
@@ -64,7 +67,7 @@ function backupJson(meta: ArchiveMeta, protectedFlag: boolean): Uint8Array {
     compressed: true,
     homeassistant: { version: meta.haVersion, exclude_database: false },
     folders: meta.folders,
-    addons: [],
+    addons: (meta.addons ?? []).map((a) => ({ slug: a.slug, name: a.name, version: a.version, size: 0 })),
     extra: { instance_id: meta.instanceId, with_automatic_settings: meta.withAutomaticSettings },
   };
   return new TextEncoder().encode(JSON.stringify(json, null, 2));
@@ -77,15 +80,21 @@ export interface BuiltBackup {
   plain: Uint8Array;
   /** Plaintext members but `protected: true` in backup.json: the HA bug of supervisor#7140. */
   mislabelled: Uint8Array;
+  /** The same backup in SecureTar v1 (null without a password). */
+  v1: Uint8Array | null;
 }
 
-export async function buildBackup(meta: ArchiveMeta, password: string | null, rng: Rng): Promise<BuiltBackup> {
+export async function buildBackup(meta: ArchiveMeta, password: string | null, rng: Rng, extra: { v1?: boolean } = {}): Promise<BuiltBackup> {
   const members = meta.empty ? [] : innerArchives(meta, rng);
   const mtime = Math.floor(new Date(meta.date).getTime() / 1000);
   const pack = (jsonProtected: boolean, inner: { name: string; data: Uint8Array }[]) =>
     writeTar([{ name: "./backup.json", data: backupJson(meta, jsonProtected), mtime }, ...inner.map((m) => ({ ...m, mtime }))]);
 
   let encrypted: Uint8Array | null = null;
+  let v1: Uint8Array | null = null;
+  if (password !== null && extra.v1) {
+    v1 = pack(true, members.map((m) => ({ name: m.name, data: encryptV1(m.data, password, rng.bytes(16)) })));
+  }
   if (password !== null) {
     let inner: { name: string; data: Uint8Array }[];
     if (formatForVersion(meta.haVersion) === "v3") {
@@ -98,5 +107,5 @@ export async function buildBackup(meta: ArchiveMeta, password: string | null, rn
     }
     encrypted = pack(true, inner);
   }
-  return { encrypted, plain: pack(false, members), mislabelled: pack(true, members) };
+  return { encrypted, plain: pack(false, members), mislabelled: pack(true, members), v1 };
 }

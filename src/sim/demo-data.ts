@@ -1,6 +1,6 @@
-// A believable instance, the same for the same seed: ~30 backups over 18 months on three
-// locations (the NAS unencrypted), made under three successive keys, one mislabelled copy and
-// one location whose agent errors.
+// A believable instance, the same for the same seed: ~30 backups over 18 months made under three
+// successive keys, on this system (encrypted) and a NAS (unencrypted); HA Cloud holds only the
+// newest, as real Cloud does; one mislabelled copy and one location whose agent errors.
 import type { BackupConfig } from "../data/backup.js";
 import { haVersionAtLeast } from "../data/ha-version.js";
 import { seededRng, simEncryptionKey } from "./random.js";
@@ -20,6 +20,8 @@ export interface DemoOptions {
   now: Date;
   haVersion: string;
   backups?: number;
+  /** Further encrypted network-storage locations `hassio.<name>` (comma-separated names) holding every backup. */
+  encryptedMount?: string;
 }
 
 function isoDate(t: number): string {
@@ -38,15 +40,19 @@ export async function createDemoState(opts: DemoOptions): Promise<SimState> {
   // Keys change a third and two thirds of the way through.
   const changeAt = [start + (end - start) / 3, start + (2 * (end - start)) / 3];
 
+  // Several names, comma-separated, make several such locations.
+  const mountNames = (opts.encryptedMount ?? "").split(",").map((n) => n.trim()).filter(Boolean);
+  const mounts = mountNames.map((n) => `hassio.${n}`);
   const config: BackupConfig = {
     agents: {
       "hassio.local": { protected: true, retention: null },
       "cloud.cloud": { protected: true, retention: null },
       "hassio.nas": { protected: false, retention: { copies: 30, days: null } },
+      ...Object.fromEntries(mounts.map((m) => [m, { protected: true, retention: null }])),
     },
     automatic_backups_configured: true,
     create_backup: {
-      agent_ids: ["hassio.local", "cloud.cloud", "hassio.nas"],
+      agent_ids: ["hassio.local", "cloud.cloud", "hassio.nas", ...mounts],
       include_addons: null,
       include_all_addons: true,
       include_database: true,
@@ -62,7 +68,9 @@ export async function createDemoState(opts: DemoOptions): Promise<SimState> {
     retention: { copies: 30, days: null },
     schedule: { days: [], recurrence: "daily", time: null },
   };
-  const state = new SimState({ instanceId, haVersion: opts.haVersion, config, agents: DEMO_AGENTS.map((a) => ({ ...a })) });
+  const agents = DEMO_AGENTS.map((a) => ({ ...a }));
+  mountNames.forEach((name, i) => agents.push({ agent_id: mounts[i]!, name, error: null }));
+  const state = new SimState({ instanceId, haVersion: opts.haVersion, config, agents });
   state.demoKeys = keys;
 
   const mislabelIndex = Math.floor(count * 0.8);
@@ -75,10 +83,12 @@ export async function createDemoState(opts: DemoOptions): Promise<SimState> {
     // Older backups were made by 2026.2 (SecureTar v2); newer ones by the running version.
     const version = t < Date.UTC(2026, 3, 1) && haVersionAtLeast(opts.haVersion, "2026.3") ? "2026.2.3" : opts.haVersion;
     const name = automatic ? `Automatic backup ${version}` : `Before upgrading to ${version}`;
-    // Cloud keeps only the newer half; the offsite mount (erroring now) held a few.
+    // HA Cloud keeps one backup per instance (the newest; `cloud/backup.py` uploads
+    // `<instance_id>.tar`); the offsite mount (erroring now) held a few.
     const agentIds = ["hassio.local", "hassio.nas"];
-    if (i >= count / 2) agentIds.push("cloud.cloud");
+    if (i === count - 1) agentIds.push("cloud.cloud");
     if (i % 7 === 0) agentIds.push("hassio.offsite");
+    agentIds.push(...mounts);
     const backup = await state.createBackup(
       { name, date, agentIds, password: keys[generation]!, withAutomaticSettings: automatic, mislabelAgent: i === mislabelIndex ? "hassio.local" : undefined, haVersion: version },
       rng,

@@ -6,6 +6,7 @@ import { extname, join, normalize, sep } from "node:path";
 import { demoKit } from "./demo-kits.js";
 import { decryptMember, detectStoredFormat, passwordOpensMember } from "./securetar-writer.js";
 import type { SimState } from "./state.js";
+import { pyJsonDumps } from "./py-json.js";
 import { tarMembers } from "./tar-members.js";
 import { writeTar } from "./tar-writer.js";
 
@@ -14,6 +15,8 @@ export interface HttpContext {
   adminTokens: string[];
   /** Whether a signed URL was signed by an admin (core's view is `require_admin`). */
   signedByAdmin(url: URL): boolean;
+  /** Whether the backup integration's views are registered (not while HA is starting). */
+  backupViews(): boolean;
   serveDir: string | null;
 }
 
@@ -36,24 +39,46 @@ function send(res: ServerResponse, status: number, body: string, type = "text/pl
 }
 
 /**
- * Core `http.py` `_send_backup_with_password` → `util.py` `decrypt_backup`: members are written as
- * they are decrypted; a member the password does not open stops the worker, so the response
- * (already 200) ends early with the members before it and no end-of-archive.
+ * Core `http.py` `_send_backup_with_password` → `util.py` `decrypt_backup` / `_decrypt_backup`:
+ * members are written as they are decrypted, `backup.json` rewritten with `protected: false`
+ * (`json.dumps`). When an inner archive cannot be decrypted the worker stops and the response
+ * (already 200) ends there, without end-of-archive blocks (tarfile's `__exit__` on an exception
+ * skips `close()`):
+ * - no SecureTar header (plaintext, or v1): `UnsupportedSecureTarVersion` is raised inside
+ *   `istf.decrypt(obj)`, before `output_tar.addfile`, so that member is not begun;
+ * - v2 and a wrong password: `addfile` has written the member's header when the first read fails
+ *   securetar's gzip/tar check (`DecryptInnerTar._validate_inner_tar`), so the header is sent;
+ * - v3 and a wrong password: we stop before the member (where securetar 2026 checks the key is
+ *   not confirmed in its source).
  */
 async function decryptedBackup(file: Uint8Array, password: string): Promise<{ body: Uint8Array; complete: boolean }> {
-  const out = [];
+  const out: { name: string; data: Uint8Array; mtime: number }[] = [];
+  const cut = (extraHeaderFor?: { name: string; size: number }) => {
+    // The members so far, without the zero blocks that would end a complete tar.
+    const partial = writeTar(out);
+    let body = partial.subarray(0, tarDataEnd(partial));
+    if (extraHeaderFor) {
+      // Everything tarfile writes for the member before its data (PAX header and ustar header).
+      const alone = writeTar([{ name: extraHeaderFor.name, data: new Uint8Array(extraHeaderFor.size), mtime: 0 }]);
+      const dataAt = tarMembers(alone)[0]!.data.byteOffset - alone.byteOffset;
+      body = Buffer.concat([body, alone.subarray(0, dataAt)]);
+    }
+    return { body, complete: false };
+  };
   for (const m of tarMembers(file)) {
-    if (/\.(tar|tar\.gz|tgz)$/.test(m.name) && detectStoredFormat(m.data) !== "plain") {
+    if (/\.(tar|tar\.gz|tgz)$/.test(m.name)) {
+      const format = detectStoredFormat(m.data);
+      if (format === "plain") return cut();
       if (!(await passwordOpensMember(m.data, password))) {
-        // The members so far, without the zero blocks that would end a complete tar.
-        const partial = writeTar(out);
-        return { body: partial.subarray(0, tarDataEnd(partial)), complete: false };
+        if (format === "v3") return cut();
+        const plaintextSize = Number(Buffer.from(m.data.subarray(16, 24)).readBigUInt64BE());
+        return cut({ name: m.name, size: plaintextSize });
       }
       out.push({ name: m.name, data: await decryptMember(m.data, password), mtime: 0 });
     } else if (m.name.endsWith("backup.json")) {
       const json = JSON.parse(new TextDecoder().decode(m.data)) as Record<string, unknown>;
       json.protected = false;
-      out.push({ name: m.name, data: new TextEncoder().encode(JSON.stringify(json, null, 2)), mtime: 0 });
+      out.push({ name: m.name, data: new TextEncoder().encode(pyJsonDumps(json)), mtime: 0 });
     } else out.push({ ...m, mtime: 0 });
   }
   return { body: writeTar(out), complete: true };
@@ -81,6 +106,7 @@ export async function handleHttp(ctx: HttpContext, req: IncomingMessage, res: Se
     return;
   }
   const download = /^\/api\/backup\/download\/([^/]+)$/.exec(url.pathname);
+  if (download && !ctx.backupViews()) return send(res, 404, "404: Not Found");
   if (download) {
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
     if (!(bearer && ctx.adminTokens.includes(bearer)) && !ctx.signedByAdmin(url)) return send(res, 401, "401: Unauthorized");

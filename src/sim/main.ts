@@ -1,5 +1,6 @@
 // `node dist/node/sim.js [--port 8123] [--host 127.0.0.1] [--token T] [--user-token T] [--state FILE]
-//  [--ha-version 2026.11.0] [--seed 1] [--now ISO] [--serve DIR] [--backups N] [--restart-after S]`
+//  [--ha-version 2026.11.0] [--seed 1] [--now ISO] [--serve DIR] [--backups N] [--restart-after S]
+//  [--encrypted-mount NAME]`
 // Also the module the tests import: `startSimulatedHA(options)`.
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -20,6 +21,7 @@ const FLAGS: Record<string, keyof SimOptions> = {
   "--serve": "serve",
   "--backups": "backups",
   "--restart-after": "restartAfter",
+  "--encrypted-mount": "encryptedMount",
 };
 const NUMERIC = new Set<keyof SimOptions>(["port", "seed", "backups", "restartAfter"]);
 
@@ -56,7 +58,9 @@ const USAGE = `Simulated Home Assistant (WebSocket API, backup commands, real Se
   --serve DIR       serve DIR/panel/index.html at / and DIR/dist at /local/backup-keyring/
   --backups N       number of demo backups (default 30)
   --restart-after S restart once after S seconds: connections close, backup commands answer
-                    unknown_command while starting, the manager is blocked, then idle again
+                    unknown_command while starting, the manager is blocked (2025.3+), then idle
+  --encrypted-mount NAME[,NAME2]  add encrypted network-storage locations hassio.NAME holding
+                    every demo backup (HA Cloud holds only the newest one)
 `;
 
 if (isMain()) {

@@ -42,6 +42,14 @@ export function encryptV2(plaintext: Uint8Array, password: string, salt: Uint8Ar
   return Buffer.concat([fixedHeader(2, plaintext.length), Buffer.from(salt), body]);
 }
 
+/**
+ * SecureTar v1 (the legacy format): the same AES-128-CBC as v2 but no header, so no plaintext size
+ * and no magic; core cannot stream-decrypt it (`UnsupportedSecureTarVersion`).
+ */
+export function encryptV1(plaintext: Uint8Array, password: string, salt: Uint8Array): Uint8Array {
+  return encryptV2(plaintext, password, salt).subarray(32);
+}
+
 /** Root context of a v3 backup: one Argon2id run, shared by every member of the backup. */
 export interface V3Root {
   rootKey: Uint8Array;
@@ -106,11 +114,14 @@ export async function passwordOpensMember(member: Uint8Array, password: string):
   const key = v2AesKey(password);
   const salt = member.subarray(32, 48);
   const iv = sha256x100(Buffer.concat([key, Buffer.from(salt)])).subarray(0, 16);
-  // Only the first block: no padding check, like HA reading the first bytes of the stream.
+  // The first 512 bytes, no padding check: securetar's `_validate_inner_tar` wants gzip's magic
+  // (1f 8b 08) or tar's "ustar" at offset 257 before it reads on.
   const d = createDecipheriv("aes-128-cbc", key, iv);
   d.setAutoPadding(false);
-  const first = d.update(member.subarray(48, 64));
-  return first[0] === 0x1f && first[1] === 0x8b && first[2] === 0x08;
+  const body = member.subarray(48);
+  const head = d.update(body.subarray(0, Math.min(512, body.length - (body.length % 16))));
+  if (head[0] === 0x1f && head[1] === 0x8b && head[2] === 0x08) return true;
+  return head.length >= 262 && Buffer.from(head.subarray(257, 262)).toString("latin1") === "ustar";
 }
 
 /** Decrypts a whole member (used for HA's decrypt-on-download). */

@@ -8,7 +8,9 @@ import type { ManagerStateEvent } from "../data/backup.js";
 import { backupHandlers } from "./backup-commands.js";
 import { createDemoState } from "./demo-data.js";
 import { FrontendStorage } from "./frontend-storage.js";
-import { Faults, type ConfigUpdateFault, type DropPoint, type RestartTiming } from "./faults.js";
+import { Faults, type BackupFailures, type ConfigUpdateFault, type DropPoint, type DelayRule, type FailRule, type RestartTiming } from "./faults.js";
+import { backupFeatures } from "../data/ha-version.js";
+import type { AddonInfo } from "../data/backup.js";
 import { handleHttp } from "./http.js";
 import { systemRng } from "./random.js";
 import { signPath, verifySignedPath } from "./signed-path.js";
@@ -35,6 +37,12 @@ export interface SimOptions {
   stageDelayMs?: number;
   /** Restart once, this many seconds after starting (connections closed, then HA starts again). */
   restartAfter?: number;
+  /**
+   * Adds encrypted network-storage locations `hassio.<name>` (comma-separated names) that hold every demo backup, as
+   * `hassio.local` does (for tests and benchmarks that need many copies on a third encrypted
+   * location: HA Cloud keeps only the newest backup).
+   */
+  encryptedMount?: string;
   /** A state built by the caller instead of the demo's (the registry benchmark's 10 000 backups). Default: none. */
   initialState?: SimState;
 }
@@ -44,11 +52,40 @@ export type { RestartTiming };
 export type SimControlAction =
   | { type: "get_state" }
   | { type: "set_password"; password: string | null }
-  | { type: "create_backup"; date?: string; name?: string; agent_ids?: string[]; empty?: boolean }
+  | {
+      type: "create_backup";
+      date?: string;
+      name?: string;
+      agent_ids?: string[];
+      empty?: boolean;
+      /** false: a manual backup (`backup/generate`), which may carry any password. Default: automatic. */
+      automatic?: boolean;
+      /** The password it is encrypted with (default: the configured key). */
+      password?: string | null;
+      /** Made by another instance and uploaded to a shared location: HA lists it as not its own. */
+      instance_id?: string;
+      /** Write these locations' inner archives as SecureTar v1. */
+      v1_agent_ids?: string[];
+      addons?: AddonInfo[];
+    }
   | { type: "delete_backup"; backup_id: string }
   | { type: "set_agent_error"; agent_id: string; message: string | null }
   | { type: "set_manager_state"; state: ManagerStateEvent }
-  | { type: "fault"; drop?: { command: string; when: DropPoint; times?: number; skip?: number; restart?: RestartTiming }; delay_ms?: number; config_update?: ConfigUpdateFault | null; hold?: string; release?: string; fail?: { command: string; code?: string; message?: string; clear?: boolean } }
+  | {
+      type: "fault";
+      drop?: { command: string; when: DropPoint; times?: number; skip?: number; restart?: RestartTiming };
+      delay_ms?: number;
+      config_update?: ConfigUpdateFault | null;
+      /** Answer a command with an error (default unknown_command; without `times` until cleared). */
+      fail?: FailRule;
+      /** Hold matching answers until `ms` passed or the faults are cleared. */
+      delay?: DelayRule;
+      /** The next backup cannot save these add-ons or folders. */
+      backup_failures?: BackupFailures | null;
+      /** Hold every answer to this command until `release` names it. */
+      hold?: string;
+      release?: string;
+    }
   | { type: "clear_faults" }
   | { type: "drop_connections" }
   | ({ type: "restart" } & RestartTiming)
@@ -72,7 +109,7 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
     options.initialState ??
     (options.state && existsSync(options.state)
       ? SimState.load(options.state)
-      : await createDemoState({ seed, now: options.now ? new Date(options.now) : new Date(), haVersion, backups: options.backups }));
+       : await createDemoState({ seed, now: options.now ? new Date(options.now) : new Date(), haVersion, backups: options.backups, encryptedMount: options.encryptedMount }));
   state.haVersion = haVersion;
   const persist = () => {
     if (options.state) state.save(options.state);
@@ -85,7 +122,11 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
     { id: "a1b2c3d4e5f60718293a4b5c6d7e8f90", name: "Owner", is_admin: true, is_owner: true, token: adminToken },
     { id: "0f9e8d7c6b5a49382716f5e4d3c2b1a0", name: "Guest", is_admin: false, is_owner: false, token: userToken },
   ];
-  const secret = randomBytes(32);
+  // Core keeps the signing secret in `hass.data` (`http/auth.py` `async_sign_path`): a new one
+  // for every run of the process, so a restart ends every signed URL.
+  let secret = randomBytes(32);
+  // Aborted when the process "ends" (a restart): what ran in it, like a backup job, ends too.
+  let processLife = new AbortController();
   const faults = new Faults();
   const backupSubscribers = new Set<(ev: ManagerStateEvent) => void>();
   const eventSubscribers = new Set<(ev: Record<string, unknown>) => void>();
@@ -129,9 +170,12 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
     backupLoaded: () => loaded?.promise ?? Promise.resolve(),
     stageDelayMs: options.stageDelayMs ?? 150,
     persist,
+    processSignal: () => processLife.signal,
+    takeBackupFailures: () => faults.takeBackupFailures(),
     publish(ev) {
       for (const l of backupSubscribers) l(ev);
     },
+    // Read at call time: a restart replaces the secret.
     signPath: (path, expires, user) => signPath(secret, path, expires, user.id),
     getConfig: () => ({
       allowlist_external_dirs: [],
@@ -186,6 +230,8 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
       {
         state,
         adminTokens: [adminToken],
+        // Until the backup integration has loaded, its HTTP views are not registered (aiohttp: 404).
+        backupViews: () => phase === "running" || phase === "blocked",
         signedByAdmin: (u) => {
           const userId = verifySignedPath(secret, u);
           return users.some((x) => x.id === userId && x.is_admin);
@@ -201,6 +247,10 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
   });
   // aiohttp (HA's web server) keeps idle connections for 75 s; Node's default of 5 s races clients.
   server.keepAliveTimeout = 75_000;
+  // While "down" nothing answers: HA's web server is not running (the connection is cut).
+  server.on("connection", (socket) => {
+    if (phase === "down") socket.destroy();
+  });
   // aiohttp's default limit for a received WebSocket message is 4 MiB; a larger one closes the
   // connection with 1009 (message too big), as HA does.
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_MESSAGE_BYTES });
@@ -224,13 +274,25 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
   const port = (server.address() as AddressInfo).port;
   const host = options.host ?? "127.0.0.1";
 
-  /** Loads the backup integration: its commands answer again, the manager is blocked, then idle. */
+  /**
+   * Loads the backup integration: its commands answer again. From 2025.3 the manager reports
+   * `blocked` until HA has started (core PR #139499: `BlockedEvent` until `async_at_started`
+   * sends `IdleEvent`); before that it was idle from the start.
+   */
   const finishStart = (blockedMs: number) => {
     if (phase !== "starting" && phase !== "down") return;
-    phase = "blocked";
-    state.managerEvent = { manager_state: "blocked" };
+    // Called while still "down" (e.g. `finish_start` right after `restart`): start now.
+    for (const timer of restartTimers) clearTimeout(timer);
+    restartTimers.clear();
     loaded?.resolve();
     loaded = null;
+    if (!backupFeatures(state.haVersion).blockedState) {
+      phase = "running";
+      state.managerEvent = { manager_state: "idle" };
+      return;
+    }
+    phase = "blocked";
+    state.managerEvent = { manager_state: "blocked" };
     later(blockedMs, () => {
       phase = "running";
       state.managerEvent = { manager_state: "idle" };
@@ -238,25 +300,45 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
     });
   };
 
+  const restartTimers = new Set<NodeJS.Timeout>();
+  const laterInRestart = (ms: number, fn: () => void) => {
+    const t = setTimeout(() => {
+      restartTimers.delete(t);
+      timers.delete(t);
+      fn();
+    }, ms);
+    restartTimers.add(t);
+    timers.add(t);
+  };
+
   let blockedMsOnFinish = 300;
+  /** Who waits for HA to accept connections again (the `restart` control resolves then). */
+  const restartWaiters: (() => void)[] = [];
   const restart = (t: RestartTiming = {}): Promise<void> => {
     for (const timer of timers) clearTimeout(timer);
     timers.clear();
+    restartTimers.clear();
     phase = "down";
+    // The old process ends: its running backup job, its signing secret, its manager state.
+    processLife.abort();
+    processLife = new AbortController();
+    secret = randomBytes(32);
     let resolve!: () => void;
     loaded = { promise: new Promise<void>((r) => (resolve = r)), resolve: () => resolve() };
     // Nothing survives in memory but what core keeps in its store (config, backups).
     state.lastActionEvent = null;
-    state.managerEvent = { manager_state: "blocked" };
+    state.managerEvent = { manager_state: backupFeatures(state.haVersion).blockedState ? "blocked" : "idle" };
     for (const c of connections) c.drop();
+    server.closeAllConnections();
     blockedMsOnFinish = t.blocked_ms ?? 300;
-    return new Promise<void>((started) =>
-      later(t.down_ms ?? 300, () => {
+    return new Promise<void>((started) => {
+      restartWaiters.push(started);
+      laterInRestart(t.down_ms ?? 300, () => {
         phase = "starting";
-        if (!t.hold) later(t.starting_ms ?? 1000, () => finishStart(blockedMsOnFinish));
-        started();
-      }),
-    );
+        if (!t.hold) laterInRestart(t.starting_ms ?? 1000, () => finishStart(blockedMsOnFinish));
+        restartWaiters.splice(0).forEach((r) => r());
+      });
+    });
   };
   if (options.restartAfter !== undefined) later(options.restartAfter * 1000, () => void restart());
 
@@ -265,11 +347,14 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
       case "get_state":
         return {
           config: structuredClone(state.config),
-          backups: state.listBackups(),
+          // Always the newest shape (an `agents` map), whatever version is simulated: tests read it.
+          backups: state.listBackups("9999.1.0"),
           notifications: [...state.notifications.values()],
           manager_state: state.managerEvent,
           faults: faults.describe(),
           phase,
+          // A restart step still to come (the end of "down" or of "starting").
+          restart_pending: restartTimers.size > 0,
           connections: connections.size,
         };
       case "set_password":
@@ -283,9 +368,12 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
             name: action.name ?? `Automatic backup ${state.haVersion}`,
             date,
             agentIds: action.agent_ids ?? state.config.create_backup.agent_ids,
-            password: state.config.create_backup.password,
-            withAutomaticSettings: true,
+            password: action.password !== undefined ? action.password : state.config.create_backup.password,
+            withAutomaticSettings: action.automatic ?? true,
             empty: action.empty,
+            instanceId: action.instance_id,
+            v1Agents: action.v1_agent_ids,
+            addons: action.addons,
           },
           rng,
         );
@@ -310,9 +398,11 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
         if (action.drop) faults.addDrop(action.drop);
         if (action.delay_ms !== undefined) faults.delayMs = action.delay_ms;
         if (action.config_update !== undefined) faults.setConfigUpdate(action.config_update);
+        if (action.fail) faults.addFail(action.fail);
+        if (action.delay) faults.addDelay(action.delay);
+        if (action.backup_failures !== undefined) faults.setBackupFailures(action.backup_failures);
         if (action.hold !== undefined) faults.hold(action.hold);
         if (action.release !== undefined) faults.release(action.release);
-        if (action.fail !== undefined) faults.fail(action.fail.command, action.fail.clear ? null : { code: action.fail.code ?? "unknown_command", message: action.fail.message ?? "Unknown command." });
         return faults.describe();
       case "clear_faults":
         faults.clear();
@@ -326,9 +416,13 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
         await restart(timing);
         return null;
       }
-      case "finish_start":
+      case "finish_start": {
+        // From "down" too: HA comes up at once instead of when the down time runs out.
+        const wasDown = phase === "down";
         finishStart(blockedMsOnFinish);
+        if (wasDown) restartWaiters.splice(0).forEach((r) => r());
         return null;
+      }
       case "demo_keys":
         return [...state.demoKeys];
       case "command_log":

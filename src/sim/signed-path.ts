@@ -1,28 +1,79 @@
 // `auth/sign_path`: an HS256 JWT over the path and its query parameters, valid for `expires`
 // seconds (core `http/auth.py` `async_sign_path` / `async_validate_signed_request`). The
 // parameters are signed as a list of pairs in the order given, so none can be added, removed or
-// reordered after signing; the token names who signed it (the download then needs an admin).
+// reordered after signing; `height` and `width` are left out of the signature (and out of the
+// returned path) so they can be added afterwards. Core rebuilds the query with yarl's
+// `url.with_query(params)`, so the returned path is re-encoded (a space becomes "+"), whatever
+// encoding the caller used. The token names who signed it (the download then needs an admin).
 import { createHmac, timingSafeEqual } from "node:crypto";
 
 const b64url = (data: Buffer | string) => Buffer.from(data).toString("base64url");
 
-function signedParams(search: URLSearchParams): [string, string][] {
-  return [...search].filter(([k]) => k !== "authSig");
+/** `SAFE_QUERY_PARAMS` in core `http/auth.py`. */
+const SAFE_QUERY_PARAMS = new Set(["height", "width"]);
+const SIGN_QUERY_PARAM = "authSig";
+
+/** yarl's query reading: pairs split on "&", "+" is a space, %XX decoded. */
+function queryPairs(query: string): [string, string][] {
+  if (!query) return [];
+  const decode = (s: string) => {
+    const plus = s.replace(/\+/g, " ");
+    try {
+      return decodeURIComponent(plus);
+    } catch {
+      return plus;
+    }
+  };
+  return query
+    .split("&")
+    .filter((p) => p !== "")
+    .map((p) => {
+      const i = p.indexOf("=");
+      return i < 0 ? [decode(p), ""] : [decode(p.slice(0, i)), decode(p.slice(i + 1))];
+    });
+}
+
+// yarl `_QUERY_PART_QUOTER` (safe "?/:@", qs=True): unreserved characters, "!$'()*," and the safe
+// ones stay, a space becomes "+", everything else is %XX of its UTF-8 bytes.
+const QUERY_ALLOWED = /[A-Za-z0-9\-._~!$'()*,?/:@]/;
+function quoteQueryPart(s: string): string {
+  let out = "";
+  for (const ch of s) {
+    if (ch === " ") out += "+";
+    else if (QUERY_ALLOWED.test(ch)) out += ch;
+    else for (const b of Buffer.from(ch, "utf8")) out += `%${b.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
+}
+
+function splitPath(path: string): { path: string; query: string } {
+  const noFragment = path.split("#", 1)[0]!;
+  const q = noFragment.indexOf("?");
+  const raw = q < 0 ? noFragment : noFragment.slice(0, q);
+  let decoded = raw;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    // yarl keeps what it cannot decode
+  }
+  return { path: decoded, query: q < 0 ? "" : noFragment.slice(q + 1) };
 }
 
 export function signPath(secret: Buffer, path: string, expiresSeconds: number, issuer: string): string {
-  const url = new URL(path, "http://sim.invalid");
+  const url = splitPath(path);
   const now = Math.floor(Date.now() / 1000);
+  const params = queryPairs(url.query).filter(([k]) => !SAFE_QUERY_PARAMS.has(k));
   const header = b64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
-  const payload = b64url(JSON.stringify({ iss: issuer, path: url.pathname, params: signedParams(url.searchParams), iat: now, exp: now + expiresSeconds }));
+  const payload = b64url(JSON.stringify({ iss: issuer, path: url.path, params, iat: now, exp: now + expiresSeconds }));
   const sig = b64url(createHmac("sha256", secret).update(`${header}.${payload}`).digest());
-  // Appended to the query as given, so the caller's parameters keep their order and encoding.
-  return `${url.pathname}${url.search ? `${url.search}&` : "?"}authSig=${header}.${payload}.${sig}`;
+  const query = [...params, [SIGN_QUERY_PARAM, `${header}.${payload}.${sig}`]].map(([k, v]) => `${quoteQueryPart(k!)}=${quoteQueryPart(v!)}`).join("&");
+  return `${url.path}?${query}`;
 }
 
 /** The id of the user who signed `url`, or null when the signature does not hold. */
 export function verifySignedPath(secret: Buffer, url: URL): string | null {
-  const token = url.searchParams.get("authSig");
+  const all = queryPairs(url.search.slice(1));
+  const token = all.find(([k]) => k === SIGN_QUERY_PARAM)?.[1];
   if (!token) return null;
   const [header, payload, sig] = token.split(".");
   if (!header || !payload || !sig) return null;
@@ -32,8 +83,9 @@ export function verifySignedPath(secret: Buffer, url: URL): string | null {
   try {
     const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { iss: string; path: string; params: [string, string][]; exp: number };
     if (claims.exp < Math.floor(Date.now() / 1000)) return null;
-    if (claims.path !== url.pathname) return null;
-    return JSON.stringify(claims.params) === JSON.stringify(signedParams(url.searchParams)) ? claims.iss : null;
+    if (claims.path !== decodeURIComponent(url.pathname)) return null;
+    const params = all.filter(([k]) => !SAFE_QUERY_PARAMS.has(k) && k !== SIGN_QUERY_PARAM);
+    return JSON.stringify(claims.params) === JSON.stringify(params) ? claims.iss : null;
   } catch {
     return null;
   }

@@ -2,7 +2,7 @@
 // backups with one real file per location, the backup manager's state, notifications.
 import { readFileSync, writeFileSync, mkdirSync, existsSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { BackupConfig, BackupContent, ManagerStateEvent } from "../data/backup.js";
+import type { AddonInfo, BackupConfig, BackupContent, ManagerStateEvent } from "../data/backup.js";
 import { backupFeatures } from "../data/ha-version.js";
 import { backupIdFor, buildBackup } from "./backup-archive.js";
 import type { Rng } from "./random.js";
@@ -20,8 +20,15 @@ export interface SimBackup {
   with_automatic_settings: boolean;
   folders: string[];
   copies: Map<string, SimCopy>;
+  /** The add-ons in the backup (none in the demo). */
+  addons?: AddonInfo[];
   /** Locations the upload failed on or that were unavailable (core `KnownBackups.add`). */
   failed_agent_ids?: string[];
+  /** Another instance's id: a backup it uploaded to a location this instance shares. */
+  instance_id?: string;
+  /** Add-ons and folders Supervisor could not back up (core `WrittenBackup.addon_errors` / `folder_errors`). */
+  failed_addons?: AddonInfo[];
+  failed_folders?: string[];
 }
 
 export interface SimAgent {
@@ -66,41 +73,64 @@ export class SimState {
     return Object.fromEntries(this.agents.filter((a) => a.error).map((a) => [a.agent_id, a.error!]));
   }
 
-  /** Whether a location encrypts: its config entry, else "a key is set" (core `_async_upload_backup`). */
+  /**
+   * Whether a location encrypts: its config entry, else "a key is set" (core `_async_upload_backup`).
+   * Before 2025.2 there was no per-location setting: every copy is the one file written.
+   */
   agentProtected(agentId: string): boolean {
+    if (!backupFeatures(this.haVersion).perLocationProtected) return this.config.create_backup.password !== null;
     const entry = this.config.agents[agentId];
     return entry ? entry.protected : this.config.create_backup.password !== null;
   }
 
-  toContent(b: SimBackup, onlyAgents?: Set<string>): BackupContent | null {
+  /**
+   * A backup as `backup/info` lists it at this core version: from 2025.2 with an `agents` map of
+   * per-copy `protected`/`size` (core `manager.py` `ManagerBackup`, PR #136622); in 2025.1 with
+   * `agent_ids` plus the `protected`/`size` of the first location that lists it, and no
+   * `extra_metadata` (2025.1 `AgentBackup.as_frontend_json` leaves it out).
+   */
+  toContent(b: SimBackup, onlyAgents?: Set<string>, shapeOf = this.haVersion): BackupContent | null {
+    const features = backupFeatures(shapeOf);
     const erroring = new Set(this.agents.filter((a) => a.error).map((a) => a.agent_id));
     const agents: BackupContent["agents"] = {};
-    for (const [agentId, copy] of b.copies) {
-      if (erroring.has(agentId) || (onlyAgents && !onlyAgents.has(agentId))) continue;
+    // Core asks its agents in their order; the first one that lists the backup shapes it in 2025.1.
+    for (const agentId of [...this.agentIds(), ...b.copies.keys()]) {
+      const copy = b.copies.get(agentId);
+      if (!copy || agentId in agents || erroring.has(agentId) || (onlyAgents && !onlyAgents.has(agentId))) continue;
       agents[agentId] = { protected: copy.protected, size: copy.file.length };
     }
-    if (Object.keys(agents).length === 0) return null;
-    return {
-      addons: [],
-      agents,
+    const ids = Object.keys(agents);
+    if (ids.length === 0) return null;
+    // Core reports the automatic-settings flag only for its own backups (`is_our_automatic_backup`).
+    const own = b.instance_id === undefined || b.instance_id === this.instanceId;
+    const base = {
+      addons: [...(b.addons ?? [])],
       backup_id: b.backup_id,
       database_included: true,
       date: b.date,
-      extra_metadata: { instance_id: this.instanceId, with_automatic_settings: b.with_automatic_settings },
       failed_agent_ids: [...(b.failed_agent_ids ?? [])],
-      // No add-ons or folders ever fail here (Supervisor fills these when one cannot be backed up).
-      ...(backupFeatures(this.haVersion).failedAddonsFolders ? { failed_addons: [], failed_folders: [] } : {}),
       folders: b.folders,
       homeassistant_included: true,
       homeassistant_version: b.homeassistant_version,
       name: b.name,
-      with_automatic_settings: b.with_automatic_settings,
+      with_automatic_settings: own ? b.with_automatic_settings : null,
+    };
+    if (!features.backupLocationsMap) {
+      const first = agents[ids[0]!]!;
+      return { ...base, agent_ids: ids, protected: first.protected, size: first.size } as unknown as BackupContent;
+    }
+    return {
+      ...base,
+      agents,
+      extra_metadata: { instance_id: b.instance_id ?? this.instanceId, with_automatic_settings: b.with_automatic_settings },
+      ...(features.failedAddonsFolders ? { failed_addons: structuredClone(b.failed_addons ?? []), failed_folders: [...(b.failed_folders ?? [])] } : {}),
     };
   }
 
-  listBackups(): BackupContent[] {
+  /** `backup/info`'s list; `shapeOf` another version's shape (the test control uses the newest's). */
+  listBackups(shapeOf = this.haVersion): BackupContent[] {
     return [...this.backups.values()]
-      .map((b) => this.toContent(b))
+      .map((b) => this.toContent(b, undefined, shapeOf))
       .filter((c): c is BackupContent => c !== null)
       .sort((a, b) => a.date.localeCompare(b.date));
   }
@@ -117,6 +147,14 @@ export class SimState {
       /** The core version that made it (default: the instance's); it picks the SecureTar version. */
       haVersion?: string;
       empty?: boolean;
+      /** Made by another instance (default: this one). */
+      instanceId?: string;
+      /** Write these locations' inner archives as SecureTar v1 (no header), as very old Supervisors did. */
+      v1Agents?: string[];
+      addons?: AddonInfo[];
+      folders?: string[];
+      failedAddons?: AddonInfo[];
+      failedFolders?: string[];
     },
     rng: Rng,
   ): Promise<SimBackup> {
@@ -126,18 +164,21 @@ export class SimState {
         backupId,
         name: opts.name,
         date: opts.date,
-        instanceId: this.instanceId,
+        instanceId: opts.instanceId ?? this.instanceId,
         haVersion: opts.haVersion ?? this.haVersion,
         withAutomaticSettings: opts.withAutomaticSettings,
-        folders: ["share"],
+        folders: opts.folders ?? ["share"],
+        addons: opts.addons ?? [],
         empty: opts.empty,
       },
       opts.password,
       rng,
+      { v1: (opts.v1Agents?.length ?? 0) > 0 },
     );
     const copies = new Map<string, SimCopy>();
     for (const agentId of opts.agentIds) {
       if (agentId === opts.mislabelAgent) copies.set(agentId, { protected: true, file: built.mislabelled });
+      else if (opts.v1Agents?.includes(agentId) && built.v1) copies.set(agentId, { protected: true, file: built.v1 });
       else if (opts.password !== null && this.agentProtected(agentId)) copies.set(agentId, { protected: true, file: built.encrypted! });
       else copies.set(agentId, { protected: false, file: built.plain });
     }
@@ -147,8 +188,12 @@ export class SimState {
       date: opts.date,
       homeassistant_version: opts.haVersion ?? this.haVersion,
       with_automatic_settings: opts.withAutomaticSettings,
-      folders: ["share"],
+      folders: opts.folders ?? ["share"],
       copies,
+      ...(opts.instanceId !== undefined && opts.instanceId !== this.instanceId ? { instance_id: opts.instanceId } : {}),
+      ...(opts.addons?.length ? { addons: opts.addons } : {}),
+      ...(opts.failedAddons?.length ? { failed_addons: opts.failedAddons } : {}),
+      ...(opts.failedFolders?.length ? { failed_folders: opts.failedFolders } : {}),
     };
     this.backups.set(backupId, backup);
     return backup;

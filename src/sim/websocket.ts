@@ -6,6 +6,7 @@ import { backupFeatures } from "../data/ha-version.js";
 import { backupCommandAvailable, backupHandlers, type BackupHost } from "./backup-commands.js";
 import type { DropRule, Faults, RestartTiming } from "./faults.js";
 import type { FrontendStorage } from "./frontend-storage.js";
+import { parsePythonJson } from "./py-json.js";
 import { WsError, validate } from "./validate.js";
 
 export interface SimUser {
@@ -100,7 +101,8 @@ export class SimConnection {
   private async onMessage(text: string): Promise<void> {
     let msg: Frame;
     try {
-      msg = JSON.parse(text) as Frame;
+      // Core reads frames with orjson: a `3.0` stays a float (and fails an `int` schema).
+      msg = parsePythonJson(text) as Frame;
     } catch {
       this.socket.close(1003);
       return;
@@ -141,8 +143,9 @@ export class SimConnection {
     let rule = faults.shouldDrop(type, "before");
     if (rule) return fire(rule);
     if (faults.delayMs > 0) await new Promise((r) => setTimeout(r, faults.delayMs));
+    await faults.delay(type);
     await faults.held(type);
-    const failure = faults.failure(type);
+    const failure = faults.shouldFail(type);
     if (failure) return this.error(id, failure.code, failure.message);
 
     try {
@@ -150,6 +153,12 @@ export class SimConnection {
       if (result === NO_REPLY) return;
       if ((rule = faults.shouldDrop(type, "after_handle"))) return fire(rule);
       this.result(id, result);
+      // The held-back update lands right after a client that reconnected has read the config.
+      const late = faults.lateUpdate;
+      if (type === "backup/config/info" && late && late.from !== this) {
+        faults.lateUpdate = null;
+        await backupHandlers["backup/config/update"]!(this.ctx, late.message);
+      }
       if ((rule = faults.shouldDrop(type, "after_answer"))) {
         const late = rule;
         setTimeout(() => fire(late), 20);
@@ -230,6 +239,8 @@ export class SimConnection {
       case "frontend/get_user_data":
         return this.ctx.frontend.get(user.id, msg);
       case "frontend/subscribe_user_data": {
+        // Core PR #144724 (HA 2025.6); older cores have only get/set.
+        if (!backupFeatures(this.ctx.state.haVersion).subscribeUserData) throw new WsError("unknown_command", "Unknown command.");
         // The current value goes out as an event before the result frame, as core does.
         const unsub = this.ctx.frontend.subscribe(user.id, msg, (event) => this.send({ id, type: "event", event }));
         this.subscriptions.set(id, unsub);
@@ -259,6 +270,13 @@ export class SimConnection {
     if (type === "backup/config/update") {
       const mode = this.ctx.faults.takeConfigUpdateFault();
       if (mode === "fail_before_apply") throw new WsError("home_assistant_error", "Error saving backup config");
+      if (mode === "apply_after_reconnect") {
+        // Still in HA's queue when the connection dropped: it lands after the client, connected
+        // again, has read the config once more.
+        this.ctx.faults.lateUpdate = { message: msg, from: this };
+        this.drop();
+        return NO_REPLY;
+      }
       const result = await handler(this.ctx, msg);
       if (mode === "fail_after_apply") throw new WsError("home_assistant_error", "Error saving backup config");
       if (mode === "apply_then_drop") {

@@ -14,7 +14,7 @@ import type { CopyRecord, GenerationRecord, InstanceRecord, JournalEntry } from 
 import { RegistryMirror, type MirrorStatus } from "../registry/mirror.js";
 import { VAULT_MIRROR_META, vaultMirrorChoice } from "../registry/vault-mirror.js";
 import { openRegistry, type Registry } from "../registry/registry.js";
-import { applyOfflineReport, verifyOnline, type VerifyOptions, type VerifySummary } from "../registry/verify.js";
+import { applyOfflineReport, canCheckOnline, emptySummary, verifyOnline, type VerifyOptions, type VerifySummary } from "../registry/verify.js";
 import { Vault, requestPersistentStorage } from "../registry/vault.js";
 import { judgeDrill, type DrillAnswer, type DrillOutcome } from "../flows/drill.js";
 import { RegistryError } from "../registry/model.js";
@@ -100,9 +100,16 @@ export class KeyringSession {
 
   private async db(): Promise<Registry> {
     if (this.registry) return this.registry;
+    // A page closed while a load was under way must not reopen the registry (and start a mirror
+    // that nobody stops) when that load goes on.
+    if (this.closed) throw new Error("keyring session closed");
     const ahead = preloaded.get(this.dbName ?? "");
     preloaded.delete(this.dbName ?? "");
     this.opening ??= (ahead ?? openRegistry(this.dbName)).then((r) => {
+      if (this.closed) {
+        r.close();
+        throw new Error("keyring session closed");
+      }
       this.registry = r;
       this.unsubscribe = r.onChange(() => {
         this.changes++;
@@ -118,12 +125,15 @@ export class KeyringSession {
     return this.opening;
   }
 
+  private closed = false;
+
   /**
    * Closes the session at once for the page; a mirror write still waiting for its debounce goes
    * out first, and the database closes after it. Resolves when both are done (a page that owns
    * its connection closes it then).
    */
   close(): Promise<void> {
+    this.closed = true;
     const mirror = this.mirror;
     const registry = this.registry;
     this.mirror = null;
@@ -150,10 +160,8 @@ export class KeyringSession {
   async showStored(snapshot: InstanceSnapshot, url: string): Promise<void> {
     if (!snapshot.backup || this.instanceId) return;
     const r = await this.db();
-    const haInstanceId = snapshot.backup.info.backups.map((b) => b.extra_metadata?.instance_id).find((id): id is string => typeof id === "string");
-    const urlKey = `${url.replace(/\/+$/, "")}|${snapshot.core.location_name}`;
-    const instances = await r.instances();
-    const known = (haInstanceId ? instances.find((i) => i.haInstanceId === haInstanceId) : undefined) ?? instances.find((i) => i.urlKey === urlKey);
+    // The reconciliation's own rule (identity.ts): a foreign backup listed first changes nothing.
+    const known = await r.findInstance(snapshot.backup.info, url, snapshot.core.location_name, snapshot.backup.config.create_backup.password);
     if (!known || this.instanceId) return;
     this.instanceId = known.id;
     this.currentKey = snapshot.backup.config.create_backup.password;
@@ -194,7 +202,9 @@ export class KeyringSession {
     if (this.mirror && this.mirrorConn === conn) return this.mirror.refresh();
     this.mirror?.stop();
     this.mirrorConn = conn;
-    this.mirror = new RegistryMirror(await this.db(), conn, {
+    const registry = await this.db();
+    if (this.closed) throw new Error("keyring session closed");
+    this.mirror = new RegistryMirror(registry, conn, {
       onStatus: (status) => {
         this.mirrorStatus = status;
         this.onChange();
@@ -277,9 +287,11 @@ export class KeyringSession {
    * Loads an old kit, a generated key or a legacy password (one line, used exactly as typed) for
    * this session. The key is held exactly as written and, if it looks like a loosely typed
    * generated key, tidied as well. Throws KitParseError for text that is none of these.
+   * `fingerprints`: every form held (exact first), for the online check of what was just loaded;
+   * `fingerprint`/`generation`: the form a known generation has, else the exact one.
    * `listed`: the backups the kit names (facts and guesses), the first candidates to prove.
    */
-  async loadKit(text: string): Promise<{ fingerprint: string; generation: number | null; legacy: boolean; listed: string[] }> {
+  async loadKit(text: string): Promise<{ fingerprint: string; fingerprints: string[]; generation: number | null; legacy: boolean; listed: string[] }> {
     const parsed = parseKitOrKey(text);
     const listed = [...(parsed.backups ?? []), ...(parsed.guessed ?? [])].map((b) => b.backup_id);
     const r = await this.db();
@@ -291,9 +303,13 @@ export class KeyringSession {
     }
     this.changes++; // the held keys changed: an earlier read is stale
     await this.refresh();
-    // The exact form first; the tidied one when only it is a known generation.
-    const known = fingerprints.map((fp) => this.facts.generations.find((g) => g.fingerprint === fp)).find(Boolean);
-    return { fingerprint: known?.fingerprint ?? fingerprints[0]!, generation: known?.number ?? null, legacy: parsed.source === "legacy", listed };
+    const known = this.generationOf(fingerprints);
+    return { fingerprint: known?.fingerprint ?? fingerprints[0]!, fingerprints, generation: known?.number ?? null, legacy: parsed.source === "legacy", listed };
+  }
+
+  /** The known generation of any of these fingerprints (the first that has one). */
+  generationOf(fingerprints: readonly string[]): GenerationRecord | undefined {
+    return fingerprints.map((fp) => this.facts.generations.find((g) => g.fingerprint === fp)).find(Boolean);
   }
 
   /**
@@ -325,7 +341,8 @@ export class KeyringSession {
         if (only.has(`${c.backupId}|${c.agentId}`) && fps.every((fp) => (c.ruledOut ?? []).includes(genOf.get(fp) ?? ""))) only.delete(`${c.backupId}|${c.agentId}`);
       }
     }
-    if (keys.length === 0 || only?.size === 0) return { checked: 0, opened: 0, failed: 0, otherKey: 0, notSupported: 0, mismatches: 0, skipped: 0 };
+    if (!canCheckOnline(conn)) return { ...emptySummary(), unavailable: true };
+    if (keys.length === 0 || only?.size === 0) return emptySummary();
     const summary = await verifyOnline(r, conn, this.instanceId, keys, { ...options, only });
     this.changes++; // the caller reads the facts next: not from a read that began before the checks
     await this.refresh();
@@ -346,7 +363,7 @@ export class KeyringSession {
     const g = this.facts.generations.find((x) => x.id === generationId);
     const key = g ? (this.loaded.get(g.fingerprint) ?? (g.status === "active" ? this.currentKey : null)) : null;
     if (!g || !key || !this.instanceId) throw new Error("key not held");
-    const { proven, guessed } = await r.backupsOpenedBy(this.instanceId, g.id, ctx.locationNames);
+    const { facts, guessed } = await r.backupsOpenedBy(this.instanceId, g.id, ctx.locationNames);
     const date = new Date();
     const text = renderEmergencyKit({
       key,
@@ -357,7 +374,7 @@ export class KeyringSession {
       timeZone: ctx.timeZone,
       haVersion: ctx.haVersion,
       generation: { number: g.number, fingerprint: g.fingerprint, startedAt: g.activatedAt ?? g.firstSeenAt },
-      backups: proven,
+      backups: facts,
       guessed,
       localize: ctx.localize,
     });
@@ -393,7 +410,7 @@ export class KeyringSession {
     const active = this.facts.active;
     if (this.currentKey === null || !this.instanceId || !active) throw new Error("no current key");
     const date = new Date();
-    const { proven, guessed } = await r.backupsOpenedBy(this.instanceId, active.id, ctx.locationNames);
+    const { facts, guessed } = await r.backupsOpenedBy(this.instanceId, active.id, ctx.locationNames);
     return {
       key: this.currentKey,
       instanceName: ctx.instanceName,
@@ -403,7 +420,7 @@ export class KeyringSession {
       timeZone: ctx.timeZone,
       haVersion: ctx.haVersion,
       generation: { number: active.number, fingerprint: active.fingerprint, startedAt: active.activatedAt ?? active.firstSeenAt },
-      backups: proven,
+      backups: facts,
       guessed,
       localize: ctx.localize,
     };

@@ -25,9 +25,11 @@ after(async () => {
 
 const haKey = async () => ((await sim.control({ type: "get_state" })) as { config: { create_backup: { password: string } } }).config.create_backup.password;
 
-test("change the encryption key through the panel, with both kits downloaded and the new one proven", { timeout: 180_000 }, async () => {
+test("change the encryption key through the panel, with both kits downloaded and the new one proven", { timeout: 180_000 }, async (t) => {
   const oldKey = await haKey();
   const context = await browser.newContext({ acceptDownloads: true });
+  // Closed also after a failed assertion (the browser itself is closed in `after`).
+  t.after(() => context.close().catch(() => undefined));
   const page = await context.newPage();
   const downloads: Download[] = [];
   page.on("download", (d) => downloads.push(d));
@@ -76,5 +78,4 @@ test("change the encryption key through the panel, with both kits downloaded and
   await dialog.getByRole("button", { name: "Create backup and verify" }).click();
   await dialog.getByText("The new backup opens with the new key").waitFor({ timeout: 60_000 });
   await dialog.getByRole("button", { name: "Done" }).click();
-  await context.close();
 });

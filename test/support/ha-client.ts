@@ -26,25 +26,60 @@ export function connectHA(url: string, token: string): Promise<Connection> {
   return createConnection({ auth: createLongLivedTokenAuth(url, token) });
 }
 
-/** A raw socket past the auth phase, for protocol details the client library hides. */
-export async function rawSocket(url: string, token: string): Promise<{ ws: WebSocket; next(): Promise<unknown>; send(m: unknown): void; close(): void }> {
+/**
+ * A raw socket past the auth phase, for protocol details the client library hides. `next()`
+ * gives the next frame; it fails (instead of waiting forever) when none comes within its
+ * deadline or the socket closes first.
+ */
+export async function rawSocket(url: string, token: string): Promise<{ ws: WebSocket; next(timeoutMs?: number): Promise<unknown>; send(m: unknown): void; close(): void }> {
   const ws = new WebSocket(`${url.replace(/^http/, "ws")}/api/websocket`);
   const queue: unknown[] = [];
-  const waiters: ((m: unknown) => void)[] = [];
+  const waiters: { resolve(m: unknown): void; reject(e: Error): void }[] = [];
   ws.on("message", (raw) => {
     const parsed = JSON.parse(String(raw)) as unknown;
     for (const m of Array.isArray(parsed) ? parsed : [parsed]) {
       const w = waiters.shift();
-      if (w) w(m);
+      if (w) w.resolve(m);
       else queue.push(m);
     }
   });
-  await new Promise((r) => ws.once("open", r));
-  const next = () => (queue.length ? Promise.resolve(queue.shift()) : new Promise<unknown>((r) => waiters.push(r)));
+  ws.on("close", () => {
+    for (const w of waiters.splice(0)) w.reject(new Error("socket closed before the next frame"));
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      ws.once("open", () => resolve());
+      ws.once("error", reject);
+    });
+  } catch (err) {
+    ws.terminate();
+    throw err;
+  }
+  const next = (timeoutMs = 30_000) =>
+    queue.length
+      ? Promise.resolve(queue.shift())
+      : new Promise<unknown>((resolve, reject) => {
+          if (ws.readyState !== ws.OPEN) return reject(new Error("socket closed before the next frame"));
+          const w = {
+            resolve: (m: unknown) => (clearTimeout(timer), resolve(m)),
+            reject: (e: Error) => (clearTimeout(timer), reject(e)),
+          };
+          const timer = setTimeout(() => {
+            waiters.splice(waiters.indexOf(w), 1);
+            reject(new Error(`no frame within ${timeoutMs} ms`));
+          }, timeoutMs);
+          waiters.push(w);
+        });
   const send = (m: unknown) => ws.send(JSON.stringify(m));
-  await next(); // auth_required
-  send({ type: "auth", access_token: token });
-  const ok = (await next()) as { type: string };
-  if (ok.type !== "auth_ok") throw new Error(`auth failed: ${ok.type}`);
-  return { ws, next, send, close: () => ws.close() };
+  try {
+    await next(); // auth_required
+    send({ type: "auth", access_token: token });
+    const ok = (await next()) as { type: string };
+    if (ok.type !== "auth_ok") throw new Error(`auth failed: ${ok.type}`);
+  } catch (err) {
+    ws.terminate();
+    throw err;
+  }
+  // terminate, not close: a close handshake the other side never answers would keep the test running.
+  return { ws, next, send, close: () => ws.terminate() };
 }

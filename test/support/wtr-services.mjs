@@ -1,5 +1,7 @@
 // Dev-server routes the browser tests use:
 //   GET  /__fixtures/<file>        real HA backup fixtures, read from ../shared/fixtures/ha-real (never copied)
+//   GET  /__built/<file>           a file of dist/ byte for byte, as text/plain (the dev server would
+//                                  transform an .html file's inline scripts)
 //   POST /__sim/start              starts a simulated Home Assistant (options as JSON body), returns its URL and tokens
 //   POST /__sim/<id>/stop          stops it
 //   POST /__sim/<id>/control       forwards a test-control action to it (fault injection, clock, key change …)
@@ -31,6 +33,14 @@ export function testServicesPlugin() {
         ctx.set("content-length", String(statSync(file).size));
         ctx.body = createReadStream(file);
         ctx.type = "application/x-tar";
+        return undefined;
+      }
+      if (ctx.path.startsWith("/__built/")) {
+        const file = join(root, "dist", basename(ctx.path));
+        if (!existsSync(file)) return { status: 404, body: "not built" };
+        ctx.set("content-length", String(statSync(file).size));
+        ctx.body = createReadStream(file);
+        ctx.type = "text/plain";
         return undefined;
       }
       return undefined;

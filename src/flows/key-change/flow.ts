@@ -11,7 +11,8 @@ import {
   subscribeBackupEvents,
   updateEncryptionKey,
 } from "../../data/backup.js";
-import { isConnectionLost, toHaError } from "../../data/connection.js";
+import { ERR_CANNOT_CONNECT, isConnectionLost, toHaError } from "../../data/connection.js";
+import { backupFeatures } from "../../data/ha-version.js";
 import { generateEncryptionKey } from "../../keys/generate.js";
 import { emergencyKitFileName, renderEmergencyKit } from "../../kit/render.js";
 import type { ReleaseLock } from "../../common/locks.js";
@@ -49,7 +50,8 @@ export interface AfterBackupState {
  * old-key step opens; remote ones (HA downloads each to check it) only when the user asks.
  */
 export interface ProveState {
-  phase: "idle" | "checking" | "done" | "cancelled" | "failed";
+  /** `unavailable`: this HA cannot check a key online (before 2025.2); nothing is sent. */
+  phase: "idle" | "checking" | "done" | "cancelled" | "failed" | "unavailable";
   scope: "local" | "remote" | null;
   done: number;
   total: number;
@@ -65,14 +67,20 @@ export interface FlowState {
   problem: FlowProblem | null;
   instanceId: string | null;
   oldGeneration: GenerationSummary | null;
-  /** Backups the old key is proven (verified) or observed to open: the old kit's `- ` lines. */
+  /**
+   * The old kit's `- ` lines: backups a check proved the old key opens (`checked`, shown as
+   * "proven") or made while the registry saw the key in use ("probably (not checked)").
+   */
   oldBackups: BackupSummary[];
   /** Backups the old key only probably opens (by date, not checked): the old kit's `? ` lines. */
   oldGuessed: BackupSummary[];
+  /** Backups with an encrypted copy of no known key generation ("unknown"): maybe the old key's too. */
+  oldUnknown: number;
   oldKitDownloaded: boolean;
-  /** More backups were proven since the old kit was downloaded: it is worth downloading again. */
+  /** More backups were proven since the old kit was last downloaded: the flow offers it again (until the commit). */
   oldKitOutdated: boolean;
   prove: ProveState;
+  /** The user confirmed that the latest download of the old kit is stored (a new download asks again). */
   oldKitAcknowledged: boolean;
   newKitDownloaded: boolean;
   /** 1-based group of the new key the user is asked to type as proof. */
@@ -82,15 +90,35 @@ export interface FlowState {
   commitPhase: CommitPhase | null;
   newGeneration: GenerationSummary | null;
   after: AfterBackupState | null;
+  /** Something worth saying that stops nothing (a kit download the registry could not record). */
+  notice: FlowProblem | null;
 }
 
 import { KEY_CHANGE_LOCK } from "../../common/locks.js";
 export { KEY_CHANGE_LOCK };
 
+/**
+ * The old-key step in the three words every surface uses: backups a check proved the old key
+ * opens, those it probably (not checked) opens (made while it was seen in use, or guessed by
+ * date), and those of a key nobody knows yet.
+ */
+export function oldKeyWords(s: Pick<FlowState, "oldBackups" | "oldGuessed" | "oldUnknown">): { proven: number; probably: number; unknown: number } {
+  const proven = s.oldBackups.filter((b) => b.checked === true).length;
+  return { proven, probably: s.oldBackups.length - proven + s.oldGuessed.length, unknown: s.oldUnknown };
+}
+
 /** A registry write that failed, in words the UI can translate (never the browser's own text). */
 function storageReason(err: unknown): string {
   return (err as { code?: unknown })?.code === "storage_full" ? "storage_full" : "storage_error";
 }
+
+/** The registry (IndexedDB) failed, not HA: its errors carry our own codes. */
+function isRegistryError(err: unknown): boolean {
+  return (err as { name?: unknown })?.name === "RegistryError";
+}
+
+/** What the old kit listed when it was last downloaded: a backup, and whether it was under "proven by a check". */
+const listedKey = (b: BackupSummary) => `${b.backup_id}|${b.checked === true ? 1 : 0}`;
 
 export class KeyChangeFlow {
   private _state: FlowState;
@@ -101,6 +129,8 @@ export class KeyChangeFlow {
   private release: ReleaseLock | null = null;
   private idleWaiter: { cancel(): void } | null = null;
   private proving: { scope: "local" | "remote"; run: Promise<void>; abort: AbortController } | null = null;
+  /** The old kit's lines at its last download (`listedKey`). */
+  private downloadedLines: Set<string> | null = null;
 
   constructor(private readonly ports: KeyChangePorts) {
     this._state = {
@@ -111,6 +141,7 @@ export class KeyChangeFlow {
       oldGeneration: null,
       oldBackups: [],
       oldGuessed: [],
+      oldUnknown: 0,
       oldKitDownloaded: false,
       oldKitOutdated: false,
       prove: { phase: "idle", scope: null, done: 0, total: 0, localLeft: 0, remoteLeft: { count: 0, bytes: 0 }, problem: null },
@@ -122,6 +153,7 @@ export class KeyChangeFlow {
       commitPhase: null,
       newGeneration: null,
       after: null,
+      notice: null,
     };
   }
 
@@ -196,29 +228,38 @@ export class KeyChangeFlow {
       if (e.code === "unauthorized") return this.block("not_admin");
       return this.block("ha_error", { message: e.message });
     }
-    const reconciled = await registry.reconcile(conn);
-    const instanceId = reconciled.instanceId;
-    this.set({ instanceId });
+    // Nothing is sent to HA and nothing changes before the commit: whatever fails here (the
+    // registry, the connection) ends the preflight with its reason, the lock released.
+    try {
+      const reconciled = await registry.reconcile(conn);
+      const instanceId = reconciled.instanceId;
+      this.set({ instanceId });
 
-    const release = await this.ports.locks.tryLock(`${KEY_CHANGE_LOCK}:${instanceId}`);
-    if (!release) return this.block("another_tab");
-    this.release = release;
+      const release = await this.ports.locks.tryLock(`${KEY_CHANGE_LOCK}:${instanceId}`);
+      if (!release) return this.block("another_tab");
+      this.release = release;
 
-    const info = await fetchBackupInfo(conn);
-    if (info.state !== "idle") return this.block("manager_busy", { state: info.state });
+      const info = await fetchBackupInfo(conn);
+      if (info.state !== "idle") return this.block("manager_busy", { state: info.state });
 
-    this.oldKey = config.create_backup.password;
-    this.startFingerprint = this.oldKey === null ? null : await registry.fingerprint(this.oldKey);
-    this.newKey = generateEncryptionKey((n) => this.ports.randomBytes(n));
-    const challengeGroup = pickGroup((n) => this.ports.randomBytes(n));
-    await registry.saveCheckpoint(instanceId, { startedAt: this.ports.now().toISOString(), step: "started", pendingId: null });
+      this.oldKey = config.create_backup.password;
+      this.startFingerprint = this.oldKey === null ? null : await registry.fingerprint(this.oldKey);
+      this.newKey = generateEncryptionKey((n) => this.ports.randomBytes(n));
+      const challengeGroup = pickGroup((n) => this.ports.randomBytes(n));
+      await registry.saveCheckpoint(instanceId, { startedAt: this.ports.now().toISOString(), step: "started", pendingId: null });
 
-    if (this.oldKey === null) {
-      this.set({ step: "new_key", mode: "set_first", challengeGroup });
-      return;
+      if (this.oldKey === null) {
+        this.set({ step: "new_key", mode: "set_first", challengeGroup });
+        return;
+      }
+      const active = reconciled.active;
+      this.set({ step: "old_key", mode: "change", oldGeneration: active, challengeGroup });
+    } catch (err) {
+      this.oldKey = null;
+      if (isRegistryError(err)) return this.block("storage_failed_preflight", { reason: storageReason(err) });
+      if (isConnectionLost(err)) return this.block("connection_lost_before_commit");
+      return this.block("ha_error", { message: toHaError(err).message });
     }
-    const active = reconciled.active;
-    this.set({ step: "old_key", mode: "change", oldGeneration: active, challengeGroup });
     // The check reads the lists first, so the step never shows a choice that is about to vanish.
     void this.proveOldKey("local");
   }
@@ -228,14 +269,17 @@ export class KeyChangeFlow {
     const { registry } = this.ports;
     const instanceId = this._state.instanceId!;
     const active = this._state.oldGeneration;
-    const lists = active ? await registry.backupsOpenedBy(instanceId, active.id, this.ports.kit.locationNames) : { proven: [], guessed: [] };
-    const left = (await registry.encryptedCopies(instanceId)).filter((c) => !c.settled);
+    const lists = active ? await registry.backupsOpenedBy(instanceId, active.id, this.ports.kit.locationNames) : { facts: [], guessed: [] };
+    const copies = await registry.encryptedCopies(instanceId);
+    const left = copies.filter((c) => !c.settled);
     const remote = left.filter((c) => !c.local);
-    const grew = lists.proven.length > this._state.oldBackups.length;
+    // Outdated: the registry now states more (or more surely) than the last download said.
+    const outdated = this.downloadedLines !== null && lists.facts.some((b) => !this.downloadedLines!.has(listedKey(b)));
     this.set({
-      oldBackups: lists.proven,
+      oldBackups: lists.facts,
       oldGuessed: lists.guessed,
-      oldKitOutdated: this._state.oldKitOutdated || (grew && this._state.oldKitDownloaded),
+      oldUnknown: new Set(copies.filter((c) => c.unknown).map((c) => c.backupId)).size,
+      oldKitOutdated: outdated,
       prove: { ...this._state.prove, localLeft: left.length - remote.length, remoteLeft: { count: remote.length, bytes: remote.reduce((n, c) => n + c.size, 0) } },
     });
     return left;
@@ -247,7 +291,7 @@ export class KeyChangeFlow {
    * Cancellable (`stopProving`); what was checked stays recorded.
    */
   proveOldKey(scope: "local" | "remote"): Promise<void> {
-    if (this.step !== "old_key" || this.oldKey === null) return Promise.resolve();
+    if ((this.step !== "old_key" && this.step !== "new_key") || this.oldKey === null || this._state.prove.phase === "unavailable") return Promise.resolve();
     if (this.proving) return this.proving.scope === scope ? this.proving.run : Promise.resolve();
     const key = this.oldKey;
     const abort = new AbortController();
@@ -256,13 +300,15 @@ export class KeyChangeFlow {
       try {
         const todo = (await this.refreshOld()).filter((c) => c.local === (scope === "local"));
         this.set({ prove: { ...this._state.prove, total: todo.length } });
+        let unavailable = false;
         if (todo.length > 0) {
-          await this.ports.registry.proveKey(this.ports.conn, this._state.instanceId!, key, todo, {
+          const sum = await this.ports.registry.proveKey(this.ports.conn, this._state.instanceId!, key, todo, {
             signal: abort.signal,
             onProgress: (done, total) => this.set({ prove: { ...this._state.prove, done, total } }),
           });
+          unavailable = sum.unavailable === true;
         }
-        this.set({ prove: { ...this._state.prove, phase: "done" } });
+        this.set({ prove: { ...this._state.prove, phase: unavailable ? "unavailable" : "done" } });
       } catch (err) {
         if (abort.signal.aborted) this.set({ prove: { ...this._state.prove, phase: "cancelled" } });
         else this.set({ prove: { ...this._state.prove, phase: "failed", problem: { code: isConnectionLost(err) ? "connection_lost_before_commit" : "ha_error", params: { message: toHaError(err).message } } } });
@@ -280,16 +326,28 @@ export class KeyChangeFlow {
     this.proving?.abort.abort();
   }
 
+  /**
+   * Saves the old kit with what is proven now. Offered again (on the old-key and the new-key step,
+   * until the commit) whenever more was proven since: the check keeps running after "Next".
+   * The acknowledgement belongs to the latest download, so a new download asks for it again.
+   */
   downloadOldKit(): void {
-    if (this.step !== "old_key" || this.oldKey === null) return;
+    if ((this.step !== "old_key" && this.step !== "new_key") || this._state.mode !== "change" || this.oldKey === null) return;
     const gen = this._state.oldGeneration;
     this.saveKit(this.oldKey, gen, this._state.oldBackups, this._state.oldGuessed);
-    this.set({ oldKitDownloaded: true, oldKitOutdated: false });
-    if (gen && this._state.instanceId) void this.ports.registry.markKitDownloaded(this._state.instanceId, gen.id);
+    this.downloadedLines = new Set(this._state.oldBackups.map(listedKey));
+    this.set({ oldKitDownloaded: true, oldKitOutdated: false, oldKitAcknowledged: false });
+    const instanceId = this._state.instanceId;
+    if (gen && instanceId) {
+      // The file is saved whatever happens here; only the registry's note of it may fail.
+      this.ports.registry.markKitDownloaded(instanceId, gen.id).catch((err: unknown) => {
+        this.set({ notice: { code: "kit_mark_failed", params: { reason: storageReason(err) } } });
+      });
+    }
   }
 
   acknowledgeOldKit(stored: boolean): void {
-    if (this.step === "old_key") this.set({ oldKitAcknowledged: stored });
+    if ((this.step === "old_key" || this.step === "new_key") && this._state.oldKitDownloaded) this.set({ oldKitAcknowledged: stored });
   }
 
   /** Moves from the old-key step to the new key; HA keeps one new key while moving back and forth, so do we. */
@@ -434,20 +492,22 @@ export class KeyChangeFlow {
 
   /**
    * The connection dropped somewhere between "pending" and "confirmed": we cannot know whether HA
-   * applied the key. Reconciliation on the next connection decides, from HA's own answer.
+   * applied the key. Once HA answers again, its answer decides: the flow's own reconciliation
+   * settles its pending generation (it holds the lock, so it asks to), and the user is told what
+   * HA holds now. An update that reaches HA later still is recorded as the user's own change.
    */
   private async resolveAfterInterruption(newFingerprint: string): Promise<void> {
     this.set({ step: "unresolved", commitPhase: "reconciling" });
     const instanceId = this._state.instanceId!;
     for (let attempt = 0; attempt < 60; attempt++) {
       try {
-        const { active } = await this.ports.registry.reconcile(this.ports.conn);
+        const { active } = await this.ports.registry.reconcile(this.ports.conn, { resolvePending: true });
         await this.ports.registry.saveCheckpoint(instanceId, null).catch(() => undefined);
         if (active && active.fingerprint === newFingerprint) {
           this.set({ step: "done", commitPhase: null, newGeneration: active });
           this.finish();
         } else if (active && active.fingerprint === this.startFingerprint) {
-          this.abort("not_applied");
+          this.abort("not_applied", { generation: active.number });
         } else if (active) {
           // Say what HA holds now, from its own answer: a key set elsewhere meanwhile.
           this.abort("not_applied_other", { generation: active.number });
@@ -456,7 +516,9 @@ export class KeyChangeFlow {
         }
         return;
       } catch (err) {
-        if (!isConnectionLost(err) && toHaError(err).code !== 1) {
+        if (isRegistryError(err)) return this.afterStorageFailure(newFingerprint, err);
+        const code = toHaError(err).code;
+        if (!isConnectionLost(err) && code !== ERR_CANNOT_CONNECT) {
           // Any answer other than "still disconnected" ends the wait; the panel reconciles again later.
           this.abort("ha_error", { message: toHaError(err).message });
           return;
@@ -465,6 +527,29 @@ export class KeyChangeFlow {
       }
     }
     this.abort("connection_lost_during_commit");
+  }
+
+  /**
+   * The registry could not record the outcome (full disk): ask HA itself what it holds, say so,
+   * release the lock. The pending generation and the checkpoint stay for the next connection.
+   */
+  private async afterStorageFailure(newFingerprint: string, err: unknown): Promise<void> {
+    const reason = storageReason(err);
+    let held: string | null;
+    try {
+      held = (await fetchBackupConfig(this.ports.conn)).config.create_backup.password;
+    } catch {
+      return this.abort("connection_lost_during_commit");
+    }
+    const fp = held === null ? null : await this.ports.registry.fingerprint(held);
+    if (fp === newFingerprint) {
+      this.set({ step: "unresolved", commitPhase: null, problem: { code: "storage_failed_after_update", params: { reason } } });
+      this.finish();
+    } else if (fp !== null && fp === this.startFingerprint) {
+      this.abort("storage_failed_not_applied", { reason });
+    } else {
+      this.abort(fp === null ? "storage_failed_no_key" : "storage_failed_other_key", { reason });
+    }
   }
 
   private waitForIdle(): Promise<boolean> {
@@ -503,6 +588,11 @@ export class KeyChangeFlow {
   async createAndVerifyBackup(): Promise<void> {
     if (this.step !== "done" || this.newKey === null || !this._state.newGeneration || !this._state.instanceId) return;
     const { conn, registry } = this.ports;
+    // Before 2025.2 HA cannot check a key against a backup: nothing is made or sent.
+    if (!backupFeatures(conn.haVersion).canDecryptOnDownload) {
+      this.set({ after: { phase: "failed", stage: null, backupId: null, problem: { code: "online_check_unavailable" } } });
+      return;
+    }
     const key = this.newKey;
     const instanceId = this._state.instanceId;
     const generation = this._state.newGeneration;

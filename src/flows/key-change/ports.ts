@@ -4,17 +4,22 @@ import type { HaConnection } from "../../data/connection.js";
 import type { LockPort } from "../../common/locks.js";
 import type { KitBackup } from "../../kit/render.js";
 import type { GenerationSummary } from "../../registry/model.js";
+import type { KitLists } from "../../registry/kit-lists.js";
 
 export type { GenerationSummary };
 /** A backup as the kit lists it: id, date, name and the locations holding a copy. */
 export type BackupSummary = KitBackup;
 
 export interface KeyChangeRegistry {
-  /** Folds HA's current state in (this also resolves a pending generation left by an interrupted commit). */
-  reconcile(conn: HaConnection): Promise<{ instanceId: string; active: GenerationSummary | null }>;
+  /**
+   * Folds HA's current state in (this also resolves a pending generation left by an interrupted
+   * commit). `resolvePending`: the flow asks for itself, so its own pending generation is settled
+   * by what HA holds now although the flow holds the key-change lock.
+   */
+  reconcile(conn: HaConnection, options?: { resolvePending?: boolean }): Promise<{ instanceId: string; active: GenerationSummary | null }>;
   fingerprint(key: string): Promise<string>;
-  /** Proven (verified or observed) and only guessed backups of a generation, locations named as HA shows them. */
-  backupsOpenedBy(instanceId: string, generationId: string, locationNames?: Record<string, string>): Promise<{ proven: BackupSummary[]; guessed: BackupSummary[] }>;
+  /** A generation's kit lists: facts (`checked` = proven by a check) and guesses, locations named as HA shows them. */
+  backupsOpenedBy(instanceId: string, generationId: string, locationNames?: Record<string, string>): Promise<KitLists>;
   markKitDownloaded(instanceId: string, generationId: string): Promise<void>;
   beginPending(
     instanceId: string,
@@ -30,7 +35,13 @@ export interface KeyChangeRegistry {
    * Checks these copies with `key` through `backup/can_decrypt_on_download` and records what it
    * proves (copies already proven or already known not to open with it are skipped).
    */
-  proveKey(conn: HaConnection, instanceId: string, key: string, copies: CopyToProve[], options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void }): Promise<{ opened: number; checked: number }>;
+  proveKey(
+    conn: HaConnection,
+    instanceId: string,
+    key: string,
+    copies: CopyToProve[],
+    options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void },
+  ): Promise<{ opened: number; checked: number; unavailable?: boolean }>;
   /** A note that survives the panel being recreated: which step an unfinished flow reached. */
   saveCheckpoint(instanceId: string, checkpoint: FlowCheckpoint | null): Promise<void>;
   loadCheckpoint(instanceId: string): Promise<FlowCheckpoint | null>;
@@ -44,6 +55,8 @@ export interface CopyToProve {
   local: boolean;
   /** Nothing left to learn online: proven, known not to open with the current key, or not checkable online. */
   settled: boolean;
+  /** No key generation is known for it. */
+  unknown: boolean;
 }
 
 export interface FlowCheckpoint {

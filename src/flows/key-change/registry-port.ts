@@ -9,8 +9,8 @@ const LOCAL_AGENTS = new Set(["hassio.local", "backup.local"]);
 
 export function registryPort(registry: Registry, url: string): KeyChangeRegistry {
   return {
-    async reconcile(conn: HaConnection) {
-      const r = await registry.reconcile(conn, url);
+    async reconcile(conn: HaConnection, options) {
+      const r = await registry.reconcile(conn, url, options);
       return { instanceId: r.instanceId, active: r.active };
     },
     fingerprint: (key) => registry.fingerprint(key),
@@ -38,12 +38,13 @@ export function registryPort(registry: Registry, url: string): KeyChangeRegistry
             (active !== undefined && (c.ruledOut ?? []).includes(active.id)) ||
             c.lastCheck?.result === "not_supported" ||
             c.lastCheck?.result === "mislabelled",
+          unknown: c.generationId === null,
         }));
     },
     async proveKey(conn, instanceId, key, copies, options) {
       const only = new Set(copies.map((c) => `${c.backupId}|${c.agentId}`));
       const sum = await verifyOnline(registry, conn, instanceId, [key], { only, signal: options.signal, onProgress: (p) => options.onProgress?.(p.done, p.total) });
-      return { opened: sum.opened, checked: sum.checked };
+      return { opened: sum.opened, checked: sum.checked, ...(sum.unavailable ? { unavailable: true } : {}) };
     },
     saveCheckpoint: (instanceId, checkpoint) => registry.setMeta(`checkpoint:${instanceId}`, checkpoint),
     loadCheckpoint: (instanceId) => registry.getMeta<FlowCheckpoint>(`checkpoint:${instanceId}`),

@@ -99,7 +99,12 @@ export class BackupKeyringCard extends LitElement {
         onEvent: (ev) => {
           if (this.operationEnded(ev)) void this.reload();
         },
-        onAvailable: async () => (await this.reload()) && conn === this.conn,
+        onAvailable: async () => {
+          const ok = await this.reload();
+          // HA answered with an error (shown on the card): load again after a pause.
+          if (!ok && conn === this.conn && this.errorCode === "ha_error") throw new Error("backup load failed");
+          return ok && conn === this.conn;
+        },
       });
     }
   }

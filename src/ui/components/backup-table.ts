@@ -6,6 +6,7 @@ import type { LocalizeFunc } from "../../common/localize.js";
 import { localizeEnglish } from "../../common/localize-english.js";
 import { formatDateTime } from "../../common/datetime.js";
 import { filterRows, formatSize, sortRows, type CopyRow, type SortKey } from "../panel/panel-model.js";
+import { checkNote } from "../panel/keyring-model.js";
 import { haStyles } from "../styles.js";
 import { fireEvent } from "../../common/fire-event.js";
 
@@ -148,10 +149,8 @@ export class BkBackupTable extends LitElement {
     const gen = row.generation === null ? t("panel.table.generation_unknown") : t("panel.table.generation", { n: row.generation });
     // Only a failure with the copy's own key is bad news; not opening with another key is expected.
     const cls = row.confidence === "verified" ? "good" : row.check === "failed" ? "bad" : "";
-    const note =
-      row.check !== "other_key"
-        ? nothing
-        : html` <span class="secondary">${row.generation === null ? t("panel.table.other_key_unknown") : t("panel.table.other_key", { generation: row.generation })}</span>`;
+    const text = checkNote(row, t);
+    const note = text === null ? nothing : html` <span class="secondary">${text}</span>`;
     return html`<span>${gen}</span> <span class="badge ${cls}">${t(`panel.confidence.${row.confidence}`)}</span>${note}`;
   }
 

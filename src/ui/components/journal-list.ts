@@ -6,12 +6,15 @@ import { localizeEnglish } from "../../common/localize-english.js";
 import type { JournalEntry } from "../../registry/model.js";
 import { formatDateTime } from "../../common/datetime.js";
 import { haStyles } from "../styles.js";
+import { journalLine } from "./journal-text.js";
 
 export class BkJournalList extends LitElement {
   @property({ attribute: false }) localize: LocalizeFunc = localizeEnglish;
   @property() language = "en";
   @property() timeZone?: string;
   @property({ attribute: false }) entries: JournalEntry[] = [];
+  /** Agent id → the location's name as HA shows it. */
+  @property({ attribute: false }) locationName: (agentId: string) => string = (id) => id;
 
   static override styles = [
     haStyles,
@@ -30,7 +33,10 @@ export class BkJournalList extends LitElement {
       ${this.entries.length === 0
         ? html`<p class="secondary">${t("panel.journal.empty")}</p>`
         : html`<ul tabindex="0" aria-labelledby="journal-title">
-            ${this.entries.map((e) => html`<li><time datetime=${e.at}>${formatDateTime(e.at, this.language, this.timeZone)}</time><span>${t(`panel.journal.${e.type}`, e.params)}</span></li>`)}
+            ${this.entries.map((e) => {
+              const line = journalLine(e, this.locationName);
+              return html`<li><time datetime=${e.at}>${formatDateTime(e.at, this.language, this.timeZone)}</time><span>${t(line.key, line.params)}</span></li>`;
+            })}
           </ul>`}
     </section>`;
   }

@@ -1,11 +1,11 @@
 // The panel's overview: the current key generation, its fingerprint and age, whether its kit was
-// downloaded or proven saved, when the newest backup was last verified, and one plain sentence on
-// whether every backup opens with keys the user holds.
+// downloaded or proven saved, when the newest backup was last proven, and plain sentences on
+// whether every backup opens with keys the user holds (proven, probably (not checked), unknown).
 import { css, html, nothing } from "lit";
 import { property } from "lit/decorators.js";
 import { displayFingerprint } from "../../keys/fingerprint.js";
 import type { GenerationRecord } from "../../registry/model.js";
-import { ageInDays, inUseSince, keyringStatus, kitState, newestBackupCheck } from "../panel/keyring-model.js";
+import { ageInDays, inUseSince, keyringStatus, kitState, newestBackupCheck, overviewLines } from "../panel/keyring-model.js";
 import { formatDateTime } from "../../common/datetime.js";
 import { haStyles } from "../styles.js";
 import { KeyringView } from "./keyring-view.js";
@@ -28,24 +28,7 @@ export class BkKeyringOverview extends KeyringView {
   ];
 
   private statusLines(): { kind: "success" | "warning" | "error" | "info"; text: string }[] {
-    const t = this.localize;
-    const s = keyringStatus(this.copies, this.generations, this.held);
-    if (s.kind === "empty") return [{ kind: "info", text: t("panel.status.empty") }];
-    const counts = { kind: "info" as const, text: t("panel.status.counts", { ...s.counts }) };
-    if (s.kind === "all_open") {
-      // "Open" is only a promise once every encrypted copy was checked; until then say it is a guess.
-      if (s.unverified === 0) return [{ kind: "success", text: t("panel.status.all_open", { count: s.total }) }];
-      return [{ kind: "info", text: t("panel.status.probably_open", { count: s.total }) }, counts];
-    }
-    // A generation whose kit was saved is expected to be needed by its backups: a reminder, not a warning.
-    const lines: { kind: "warning" | "error" | "info"; text: string }[] = s.needs.map((n) => ({
-      kind: n.kitSaved ? "info" : "warning",
-      text: t(n.kitSaved ? "panel.status.needs_saved" : "panel.status.needs", { count: n.count, generation: n.generation }),
-    }));
-    if (s.unknown > 0) lines.push({ kind: "warning", text: t("panel.status.unknown", { count: s.unknown }) });
-    lines.unshift({ kind: lines.some((l) => l.kind === "warning") ? "warning" : "info", text: t("panel.status.partial", { open: s.open, count: s.total }) });
-    lines.push(counts);
-    return lines;
+    return overviewLines(keyringStatus(this.copies, this.generations, this.held)).map((l) => ({ kind: l.kind, text: this.localize(l.key, l.params) }));
   }
 
   protected override render() {

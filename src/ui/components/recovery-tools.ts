@@ -9,23 +9,23 @@ import { BackupFileError } from "../../backup-file/errors.js";
 import { blobSource } from "../../common/byte-source.js";
 import { type LocalizeFunc } from "../../common/localize.js";
 import { localizeEnglish } from "../../common/localize-english.js";
-import { tidyKeyInput } from "../../keys/format.js";
+import { keyCandidates } from "../../keys/format.js";
 import { decryptBackup, planKeys, rekeyBackup, rekeyFormat, type KeyPlan } from "../../recovery/backup-recovery.js";
 import { BLOB_LIMIT, blobTarget, browserGunzip, canSaveToDisk, chooseSaveTarget, type SaveTarget } from "../../recovery/browser-output.js";
+import { damageMessageKey } from "../../recovery/damage-text.js";
 import { RecoveryError } from "../../recovery/errors.js";
 import { walkBackupContents } from "../../recovery/extract.js";
 import { webCryptoPort } from "../../recovery/web-crypto-port.js";
 import { haStyles } from "../styles.js";
 
-const STREAM_DAMAGE = new Set(["size_mismatch", "stream_auth_failed", "final_too_early", "no_final_tag", "stream_size_mismatch", "stream_empty", "unknown_format"]);
 const MAX_LISTED = 200;
 
 /** A translated sentence for anything decrypt / re-key / extract can throw. Never holds a key. */
 export function recoveryErrorText(e: unknown, t: LocalizeFunc): string {
   if (e instanceof RecoveryError) {
     if (e.code === "damaged") {
-      const reason = String(e.params.reason ?? "inner_archive");
-      return `${t("errors.recovery.damaged")} ${STREAM_DAMAGE.has(reason) ? t(`errors.backup_file.damage.${reason}`) : t(`errors.recovery.damage.${reason}`)}`;
+      const reasons = e.damage.length > 0 ? e.damage : [{ archive: null, code: String(e.params.reason ?? "inner_archive") }];
+      return [t("errors.recovery.damaged"), ...reasons.map((d) => `${d.archive !== null ? `${d.archive}: ` : ""}${t(damageMessageKey(d.code))}`)].join(" ");
     }
     return t(`errors.recovery.${e.code}`, e.params);
   }
@@ -70,8 +70,11 @@ export class BkRecoveryTools extends LitElement {
     `,
   ];
 
+  /** Every key exactly as given first, then its tidied form when it looks like a loosely typed generated key. */
   private candidates(): string[] {
-    return [...this.keys, ...this.typedKeys];
+    const out: string[] = [];
+    for (const input of [...this.keys, ...this.typedKeys]) for (const key of keyCandidates(input)) if (!out.includes(key)) out.push(key);
+    return out;
   }
 
   protected override willUpdate(changed: Map<string, unknown>): void {
@@ -82,8 +85,8 @@ export class BkRecoveryTools extends LitElement {
     }
   }
 
-  private async plan(signal: AbortSignal): Promise<KeyPlan> {
-    return planKeys(blobSource(this.file!), this.candidates(), webCryptoPort, signal);
+  private async plan(signal: AbortSignal, restorable = false): Promise<KeyPlan> {
+    return planKeys(blobSource(this.file!), this.candidates(), webCryptoPort, { signal, restorable });
   }
 
   private start(kind: NonNullable<BkRecoveryTools["busy"]>): AbortSignal {
@@ -98,17 +101,25 @@ export class BkRecoveryTools extends LitElement {
     this.message = { kind: "error", text: recoveryErrorText(e, this.localize) };
   }
 
-  /** Decrypt (protected: false) or re-key (the current key) the whole backup into a new file. */
+  /**
+   * Decrypt (protected: false) or re-key (the current key) the whole backup into a new file. The
+   * save dialog is asked for first, straight from the click: it needs the click's user activation,
+   * which the key check (Argon2id for v3) would outlast. If the check then fails, the picked file
+   * is discarded (Chromium writes to a swap file and drops it on abort).
+   */
   private async rewrite(kind: "decrypt" | "rekey"): Promise<void> {
     const file = this.file;
     if (!file || this.busy) return;
     const signal = this.start(kind);
+    const name = `${stem(file.name)}-${kind === "decrypt" ? "decrypted" : "rekeyed"}.tar`;
     let target: SaveTarget | null = null;
     try {
-      const plan = await this.plan(signal);
-      const name = `${stem(file.name)}-${kind === "decrypt" ? "decrypted" : "rekeyed"}.tar`;
       target = await chooseSaveTarget(name, file.size);
-      if (!target) return;
+      if (!target) {
+        this.busy = null;
+        return;
+      }
+      const plan = await this.plan(signal, true);
       const options = { port: webCryptoPort, signal, onProgress: (done: number, total: number) => (this.progress = { done, total }) };
       const source = blobSource(file);
       if (kind === "decrypt") await decryptBackup(source, plan, target.sink, options);
@@ -181,7 +192,8 @@ export class BkRecoveryTools extends LitElement {
   }
 
   private addTypedKey(): void {
-    const key = tidyKeyInput(this.typed);
+    // Kept exactly as typed: candidates() adds the tidied form when it differs.
+    const key = this.typed;
     if (key !== "" && !this.typedKeys.includes(key)) this.typedKeys = [...this.typedKeys, key];
     this.typed = "";
     this.message = { kind: "ok", text: this.localize("recovery.key_added", { count: this.typedKeys.length }) };

@@ -8,7 +8,7 @@ import type { LocalizeFunc } from "../../common/localize.js";
 import { localizeEnglish } from "../../common/localize-english.js";
 import type { HaConnection } from "../../data/connection.js";
 import { backupFeatures } from "../../data/ha-version.js";
-import { KeyChangeFlow, type FlowState } from "../../flows/key-change/flow.js";
+import { KeyChangeFlow, oldKeyWords, type FlowState } from "../../flows/key-change/flow.js";
 import type { KitContext } from "../../flows/key-change/ports.js";
 import { registryPort } from "../../flows/key-change/registry-port.js";
 import type { Registry } from "../../registry/registry.js";
@@ -191,21 +191,31 @@ export class BkKeyChangeDialog extends LitElement {
     return html`<div class="alert error" role="alert"><div>${this.localize(`errors.flow.${s.problem.code}`, s.problem.params)}</div></div>`;
   }
 
+  /** A note that stops nothing (a kit download the registry could not record). */
+  private notice(s: FlowState) {
+    if (!s.notice) return nothing;
+    return html`<div class="alert warning" role="status" data-testid="flow-notice"><div>${this.localize(`errors.flow.${s.notice.code}`, s.notice.params)}</div></div>`;
+  }
+
   private renderOldKey(s: FlowState) {
     const t = this.localize;
     const gen = s.oldGeneration;
+    const words = oldKeyWords(s);
     return html`<div class="body">
         <h2 id="title">${t("flow.old.title")}</h2>
         <p>${t("flow.old.description")}</p>
-        <p id="old-backups">${t("flow.old.backups", { count: s.oldBackups.length, generation: gen?.number ?? 1 })}</p>
-        ${s.oldBackups.length ? html`<ul tabindex="0" aria-labelledby="old-backups">${s.oldBackups.map((b) => html`<li>${formatDateTime(b.date, this.language, this.kit?.timeZone)} · ${b.name}</li>`)}</ul>` : nothing}
-        ${s.oldGuessed.length ? html`<p data-testid="old-guessed">${t("flow.old.guessed", { count: s.oldGuessed.length })}</p>` : nothing}
+        <p id="old-backups">${t("flow.old.backups", { count: words.proven, generation: gen?.number ?? 1 })}</p>
+        ${s.oldBackups.length
+          ? html`<ul tabindex="0" aria-labelledby="old-backups">${s.oldBackups.map(
+              (b) => html`<li>${formatDateTime(b.date, this.language, this.kit?.timeZone)} · ${b.name} · ${t(b.checked ? "panel.confidence.verified" : "panel.confidence.observed")}</li>`,
+            )}</ul>`
+          : nothing}
+        ${words.probably ? html`<p data-testid="old-guessed">${t("flow.old.guessed", { count: words.probably })}</p>` : nothing}
+        ${words.unknown ? html`<p data-testid="old-unknown">${t("flow.old.unknown", { count: words.unknown })}</p>` : nothing}
         ${this.renderProve(s)}
         ${gen?.kitProvenAt ? html`<p class="ok">${t("flow.old.already_proven", { date: formatDateTime(gen.kitProvenAt, this.language, this.kit?.timeZone) })}</p>` : nothing}
-        <div class="row"><button data-step-focus @click=${() => this.flow?.downloadOldKit()}>${t("flow.old.download")}</button>
-          ${s.oldKitDownloaded ? html`<span class="ok">${t("flow.downloaded")}</span>` : nothing}</div>
-        <label class="check"><input type="checkbox" ?disabled=${!s.oldKitDownloaded} .checked=${s.oldKitAcknowledged}
-          @change=${(e: Event) => this.flow?.acknowledgeOldKit((e.target as HTMLInputElement).checked)} />${t("flow.old.acknowledge")}</label>
+        ${this.notice(s)}
+        ${this.renderOldKit(s)}
       </div>
       <div class="actions">
         <button @click=${() => this.cancel()}>${t("flow.cancel")}</button>
@@ -213,10 +223,21 @@ export class BkKeyChangeDialog extends LitElement {
       </div>`;
   }
 
+  /** The old kit's download and its acknowledgement (which belongs to the latest download). */
+  private renderOldKit(s: FlowState) {
+    const t = this.localize;
+    // On the old-key step the download is its primary action; later the new key's own controls are.
+    return html`<div class="row"><button ?data-step-focus=${s.step === "old_key"} @click=${() => this.flow?.downloadOldKit()}>${t(s.oldKitOutdated ? "flow.old.download_again" : "flow.old.download")}</button>
+        ${s.oldKitDownloaded && !s.oldKitOutdated ? html`<span class="ok">${t("flow.downloaded")}</span>` : nothing}</div>
+      <label class="check"><input type="checkbox" ?disabled=${!s.oldKitDownloaded} .checked=${s.oldKitAcknowledged}
+        @change=${(e: Event) => this.flow?.acknowledgeOldKit((e.target as HTMLInputElement).checked)} />${t("flow.old.acknowledge")}</label>`;
+  }
+
   /** The old key's check before HA forgets it: progress, stop, and the choice to check remote copies. */
   private renderProve(s: FlowState) {
     const t = this.localize;
     const p = s.prove;
+    if (p.phase === "unavailable") return html`<p class="prove" data-testid="prove" role="note">${t("flow.prove.unavailable")}</p>`;
     return html`<div class="prove" data-testid="prove">
       ${p.phase === "checking"
         ? html`<div class="row"><progress max=${p.total} .value=${p.done} aria-label=${t("flow.prove.checking", { done: p.done, total: p.total })}></progress>
@@ -233,7 +254,27 @@ export class BkKeyChangeDialog extends LitElement {
         ? html`<div class="row"><span>${t("flow.prove.remote", { count: p.remoteLeft.count, size: formatSize(p.remoteLeft.bytes, this.language) })}</span>
             <button @click=${() => void this.flow?.proveOldKey("remote")}>${t("flow.prove.remote_button")}</button></div>`
         : nothing}
-      ${s.oldKitOutdated ? html`<p class="warn" role="status">${t("flow.prove.outdated")}</p>` : nothing}
+      ${s.oldKitOutdated ? html`<p class="warn" role="status" data-testid="old-kit-outdated">${t("flow.prove.outdated")}</p>` : nothing}
+    </div>`;
+  }
+
+  /**
+   * On the new-key step the old key's check may still be running: its progress, and — whenever it
+   * proved more since the last download — the updated old kit, until the commit.
+   */
+  private renderOldKeyLater(s: FlowState) {
+    if (s.mode !== "change") return nothing;
+    const checking = s.prove.phase === "checking";
+    if (!checking && !s.oldKitOutdated && s.oldKitAcknowledged) return nothing;
+    const t = this.localize;
+    return html`<div class="proof" data-testid="old-kit-later">
+      ${checking
+        ? html`<div class="row"><progress max=${s.prove.total} .value=${s.prove.done} aria-label=${t("flow.prove.checking", { done: s.prove.done, total: s.prove.total })}></progress>
+            <span role="status">${t("flow.prove.checking", { done: s.prove.done, total: s.prove.total })}</span>
+            <button @click=${() => this.flow?.stopProving()}>${t("flow.prove.stop")}</button></div>`
+        : nothing}
+      ${s.oldKitOutdated ? html`<p class="warn" role="status" data-testid="old-kit-outdated">${t("flow.prove.outdated")}</p>` : nothing}
+      ${s.oldKitOutdated || !s.oldKitAcknowledged ? this.renderOldKit(s) : nothing}
     </div>`;
   }
 
@@ -243,10 +284,12 @@ export class BkKeyChangeDialog extends LitElement {
     const masked = key.replace(/[A-Z0-9]/g, "•");
     return html`<div class="body">
         <h2 id="title">${s.mode === "set_first" ? t("flow.new.title_first") : t("flow.new.title")}</h2>
+        ${this.renderOldKeyLater(s)}
+        ${this.notice(s)}
         <p>${t("flow.new.description")}</p>
         <div class="row"><span class="key" data-testid="new-key">${this.revealed ? key : masked}</span></div>
         <div class="row">
-          <button @click=${() => (this.revealed = !this.revealed)} aria-pressed=${this.revealed ? "true" : "false"}>${this.revealed ? t("flow.new.hide") : t("flow.new.reveal")}</button>
+          <button data-step-focus @click=${() => (this.revealed = !this.revealed)} aria-pressed=${this.revealed ? "true" : "false"}>${this.revealed ? t("flow.new.hide") : t("flow.new.reveal")}</button>
           <button @click=${() => this.copyKey()}>${this.copied ? t("flow.new.copied") : t("flow.new.copy")}</button>
           <button @click=${() => this.flow?.downloadNewKit()}>${t("flow.new.download")}</button>
           ${s.newKitDownloaded ? html`<span class="ok">${t("flow.downloaded")}</span>` : nothing}

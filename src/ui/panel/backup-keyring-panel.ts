@@ -18,6 +18,7 @@ import { haStyles } from "../styles.js";
 import "./connect-form.js";
 import { isHomeAssistantUrl, loadRemembered, rememberConnection, type ConnectRequest } from "./connect-form.js";
 import { agentName, copyRows, locationNames, type CopyRow } from "./panel-model.js";
+import { offlineCheckNotice } from "./offline-notice.js";
 import { registryRows } from "./keyring-model.js";
 import { KeyringSession } from "../keyring-session.js";
 import { dateLanguage, resolveTimeZone } from "../../common/datetime.js";
@@ -29,7 +30,8 @@ import { defaultLocks } from "../../common/locks.js";
 import { KEY_CHANGE_LOCK } from "../../flows/key-change/flow.js";
 import type { FlowCheckpoint } from "../../flows/key-change/ports.js";
 import { applyReminders, loadReminderSettings, saveReminderSettings, DEFAULT_REMINDER_SETTINGS, type ReminderSettings } from "../../flows/reminders.js";
-import { KitParseError } from "../../kit/parse.js";
+import { KitParseError, kitKeyCandidates, parseKitOrKey } from "../../kit/parse.js";
+import { compareKitClaims } from "../../flows/kit-claims.js";
 import { RegistryError, type CopyRecord, type GenerationRecord } from "../../registry/model.js";
 import { BackupFileError } from "../../backup-file/errors.js";
 import type { VerifyProgress } from "../../registry/verify.js";
@@ -229,7 +231,10 @@ export class BackupKeyringPanel extends LitElement {
       onAvailable: async () => {
         this.reconnecting = false;
         await this.reload();
-        return conn === this.conn && this.status === "ready" && (this.snapshot?.user.is_admin ?? false);
+        if (conn !== this.conn) return false;
+        // HA answered with an error (shown as the panel's error): load again after a pause.
+        if (this.status === "error" && this.errorCode === "ha_error") throw new Error("backup load failed");
+        return this.status === "ready" && (this.snapshot?.user.is_admin ?? false);
       },
       onUnavailable: () => (this.reconnecting = true),
     });
@@ -257,11 +262,13 @@ export class BackupKeyringPanel extends LitElement {
   }
 
   private loads: Promise<void> = Promise.resolve();
+  /** The background check of local copies started by a load (it never rejects). */
+  private localCheck: Promise<void> = Promise.resolve();
 
-  /** Settles when every load started so far (with its registry fold, interruption report and reminders) is done, and the mirror write they caused. */
+  /** Settles when every load started so far (with its registry fold, interruption report, reminders and background check of local copies) is done, and the mirror write they caused. */
   get settled(): Promise<void> {
-    // And the registry's mirror write that the loads caused (sent after its debounce).
-    return this.loads.then(() => this.session?.mirrorIdle());
+    // The check's results are registry writes too: the mirror write (sent after its debounce) comes after them.
+    return this.loads.then(() => this.localCheck).then(() => this.session?.mirrorIdle());
   }
 
   /** Loads everything again; called on connect, on reconnect and when a backup operation ends. */
@@ -317,9 +324,9 @@ export class BackupKeyringPanel extends LitElement {
       await this.openDrillFromRoute();
       // A fresh registry knows nothing about older backups: check the copies on HA's own disk with
       // the current key on its own (HA reads them locally; remote ones wait for "Verify all").
-      if (!this.localChecked && this.session.unsettledLocalCopies() > 0) {
+      if (!this.localChecked && this.features().canDecryptOnDownload && this.session.unsettledLocalCopies() > 0) {
         this.localChecked = true;
-        void this.checkLocalInBackground();
+        this.localCheck = this.checkLocalInBackground();
       }
     } catch (err) {
       this.showError(err);
@@ -491,7 +498,8 @@ export class BackupKeyringPanel extends LitElement {
    */
   private async checkLocalInBackground(): Promise<void> {
     const conn = this.conn;
-    if (!this.session?.ready || !conn) return;
+    // HA before 2025.2 has no backup/can_decrypt_on_download: nothing to check online.
+    if (!this.session?.ready || !conn || !this.features().canDecryptOnDownload) return;
     const abort = new AbortController();
     this.backgroundCheck = { abort, done: 0, total: 0 };
     try {
@@ -529,7 +537,7 @@ export class BackupKeyringPanel extends LitElement {
     }
   }
 
-  private async verify(only?: CopyRow, narrow?: { fingerprints?: string[]; scope: "local" | "candidates"; backups?: string[]; lead?: () => string }): Promise<void> {
+  private async verify(only?: CopyRow, narrow?: { fingerprints?: string[]; scope: "local" | "candidates"; backups?: string[]; lead?: () => string; alarm?: boolean }): Promise<void> {
     const conn = this.conn;
     if (!this.session?.ready || !conn || this.verifying) return;
     const t = this.i18n.localize;
@@ -544,8 +552,12 @@ export class BackupKeyringPanel extends LitElement {
         onProgress: (p) => (this.verifying = p),
         ...(narrow ? { fingerprints: narrow.fingerprints, scope: narrow.scope, backups: narrow.backups } : {}),
       });
-      const kind = sum.failed > 0 || sum.mismatches > 0 ? "warning" : "success";
-      const summary = t("panel.verify.summary", { checked: sum.checked, opened: sum.opened, failed: sum.failed, other_key: sum.otherKey, not_supported: sum.notSupported, mismatches: sum.mismatches });
+      // Only a withdrawn belief or a contradicting proof is a warning: an expected outcome, a copy
+      // HA cannot check and an error answer ("could not be checked") are not failures.
+      const kind = narrow?.alarm ? "error" : sum.unavailable ? "info" : sum.failed > 0 || sum.mismatches > 0 ? "warning" : "success";
+      const summary = sum.unavailable
+        ? t("panel.verify.needs_newer_ha")
+        : t("panel.verify.summary", { checked: sum.checked, opened: sum.opened, failed: sum.failed, other_key: sum.otherKey, not_supported: sum.notSupported, errors: sum.errors, mismatches: sum.mismatches });
       this.notice = { kind, text: narrow?.lead ? `${narrow.lead()} ${summary}` : summary };
     } catch (err) {
       this.showError(err);
@@ -555,31 +567,64 @@ export class BackupKeyringPanel extends LitElement {
     }
   }
 
+  /**
+   * What the kit's own block says (generation, fingerprint) against its key: a kit whose block
+   * belongs to another key was edited or mixed up, and the user must hear it.
+   */
+  private async kitClaims(text: string): Promise<{ text: string; alarm: boolean }> {
+    if (!this.session) return { text: "", alarm: false };
+    const t = this.i18n.localize;
+    const parsed = parseKitOrKey(text);
+    const registry = await this.session.openRegistry();
+    const fingerprints = await Promise.all(kitKeyCandidates(parsed).map((k) => registry.fingerprint(k)));
+    const claims = compareKitClaims(parsed, fingerprints, this.session.facts.generations);
+    if (claims.state === "mismatch") {
+      const text = claims.actual === null ? t("panel.load.claims_mismatch_unknown", { claimed: claims.claimed }) : t("panel.load.claims_mismatch", { claimed: claims.claimed, actual: claims.actual });
+      return { text, alarm: true };
+    }
+    if (claims.state === "other_registry") return { text: t("panel.load.claims_other_registry"), alarm: false };
+    return { text: "", alarm: false };
+  }
+
   /** For the load-kit dialog: null when loaded (the dialog closes), else the message it shows. */
   private async loadKit(text: string): Promise<string | null> {
     if (!this.session) return null;
     const t = this.i18n.localize;
     try {
       const res = await this.session.loadKit(text);
+      const claims = await this.kitClaims(text);
       const legacyNote = res.legacy ? ` ${t("panel.load.legacy_note")}` : "";
+      const claimsNote = claims.text ? ` ${claims.text}` : "";
       const loaded = res.generation === null ? t("panel.load.loaded_new") : t("panel.load.loaded", { generation: res.generation });
-      this.notice = { kind: "success", text: `${loaded}${legacyNote}` };
-      // Prove it online at once: the copies on HA's own disk and every copy the kit names.
+      this.notice = { kind: claims.alarm ? "error" : "success", text: `${loaded}${claimsNote}${legacyNote}` };
+      // Prove it online at once: the copies on HA's own disk and every copy the kit names, with
+      // every form of the key loaded (as typed, and tidied when it looks like a generated key).
       const session = this.session;
       void this.verify(undefined, {
-        fingerprints: [res.fingerprint],
+        fingerprints: res.fingerprints,
         scope: "candidates",
         backups: res.listed,
+        alarm: claims.alarm,
         lead: () => {
-          const g = session.facts.generations.find((x) => x.fingerprint === res.fingerprint);
+          const g = session.generationOf(res.fingerprints);
           const proven = g ? new Set(session.facts.copies.filter((c) => c.generationId === g.id && c.confidence === "verified" && !c.deleted).map((c) => c.backupId)).size : 0;
-          return (g ? t("panel.load.proven", { generation: g.number, count: proven }) : t("panel.load.loaded_new")) + legacyNote;
+          return (g ? t("panel.load.proven", { generation: g.number, count: proven }) : t("panel.load.loaded_new")) + claimsNote + legacyNote;
         },
       });
       return null;
     } catch (err) {
       return this.errorText(err);
     }
+  }
+
+  /**
+   * The offline recovery page, from a lazily loaded chunk that holds its HTML (byte for byte the
+   * release's backup-keyring-recovery.html): a HACS install has only the .js files, so no link to
+   * the .html file would work there.
+   */
+  private async downloadRecoveryPage(): Promise<void> {
+    const { RECOVERY_PAGE_FILE, RECOVERY_PAGE_HTML } = await import("../../recovery-page/page-html.js");
+    downloadTextFile(RECOVERY_PAGE_FILE, RECOVERY_PAGE_HTML, "text/html;charset=utf-8");
   }
 
   private async checkFile(file: File): Promise<void> {
@@ -592,24 +637,7 @@ export class BackupKeyringPanel extends LitElement {
       // Lazy: the streaming decrypt code loads only once a backup file is dropped.
       await import("../components/recovery-tools.js");
       this.recoveryFile = file;
-      const name = report.name ?? file.name;
-      let notice: Notice;
-      if (!report.encrypted) notice = { kind: "info", text: t("panel.offline.unencrypted", { name }) };
-      else if (report.openedBy === null) notice = { kind: "error", text: t("panel.offline.failed", { name }) };
-      else if (generation !== null) notice = { kind: "success", text: t("panel.offline.opened", { name, generation }) };
-      else notice = { kind: "success", text: t("panel.offline.opened_unlisted", { name }) };
-      // Damage outweighs any key result: the backup cannot be restored as it stands.
-      if (report.damaged) {
-        // "Not encrypted" would be wrong for a protected backup whose archives are gone: then only the damage is told.
-        const keyResult = report.encrypted || report.protectedFlag !== true ? `${notice.text} ` : "";
-        notice = {
-          kind: "error",
-          text: `${keyResult}${t("panel.offline.damaged", { name })}`,
-          details: report.damage.map((d) => `${d.archive !== null ? `${d.archive}: ` : ""}${t(`errors.backup_file.damage.${d.code}`)}`),
-        };
-      }
-      if (matched === 0 && report.encrypted) notice = { ...notice, text: `${notice.text} ${t("panel.offline.not_listed")}` };
-      this.fileResult = notice;
+      this.fileResult = offlineCheckNotice(report, { matched, generation }, report.name ?? file.name, t);
     } catch (err) {
       this.fileResult = { kind: "error", text: this.errorText(err) };
     } finally {
@@ -806,13 +834,14 @@ export class BackupKeyringPanel extends LitElement {
         ${this.recoveryFile && this.session
           ? html`<bk-recovery-tools .localize=${t} .file=${this.recoveryFile} .keys=${this.session.recoveryKeys()} .newKey=${this.session.rekeyKey()}></bk-recovery-tools>`
           : nothing}
-        <p class="secondary"><a href=${new URL("backup-keyring-recovery.html", import.meta.url).href} download="backup-keyring-recovery.html">${t("recovery.page_download")}</a>
+        <p class="secondary"><button data-testid="recovery-page-download" @click=${() => this.downloadRecoveryPage()}>${t("recovery.page_download")}</button>
           — ${t("recovery.page_note")}</p>
       </section>
       <bk-reminder-settings .localize=${t} .settings=${this.reminderSettings}
         @settings-changed=${(e: CustomEvent<ReminderSettings>) => this.changeReminders(e.detail)}></bk-reminder-settings>
       <bk-vault-settings .localize=${t} .session=${this.session} ?hasCurrentKey=${s.backup?.config.create_backup.password != null}></bk-vault-settings>
-      <bk-journal-list .localize=${t} .language=${this.dateLanguage} .timeZone=${this.timeZone(s)} .entries=${f.journal}></bk-journal-list>
+      <bk-journal-list .localize=${t} .language=${this.dateLanguage} .timeZone=${this.timeZone(s)} .entries=${f.journal}
+        .locationName=${(id: string) => agentName(id, s.backup?.agents ?? [])}></bk-journal-list>
     `;
   }
 

@@ -6,6 +6,7 @@ import { agentName, type CopyRow } from "./panel-model.js";
 
 export function registryRows(copies: CopyRecord[], generations: GenerationRecord[], agents: BackupAgent[]): CopyRow[] {
   const numberOf = new Map(generations.map((g) => [g.id, g.number]));
+  const active = generations.find((g) => g.status === "active");
   return copies.map((c) => ({
     id: `${c.backupId}|${c.agentId}`,
     backupId: c.backupId,
@@ -18,8 +19,26 @@ export function registryRows(copies: CopyRecord[], generations: GenerationRecord
     generation: c.generationId === null ? null : (numberOf.get(c.generationId) ?? null),
     confidence: c.confidence,
     check: c.mismatch ? "mismatch" : (c.lastCheck?.result ?? null),
+    // What checks tried: every generation whose key failed on this copy is in `ruledOut`.
+    triedGenerations: (c.ruledOut ?? []).map((id) => numberOf.get(id)).filter((n): n is number => n !== undefined).sort((a, b) => a - b),
+    triedCurrent: active !== undefined && (c.ruledOut ?? []).includes(active.id),
     deleted: c.deleted,
   }));
+}
+
+/**
+ * What the last check says about a copy, in words: which key it was tried with (the current key,
+ * or only a loaded older one), and that an error means "could not be checked", never "failed".
+ */
+export function checkNote(row: Pick<CopyRow, "check" | "generation" | "triedCurrent" | "triedGenerations">, t: (key: string, params?: Record<string, string | number>) => string): string | null {
+  if (row.check === "error") return t("panel.table.check_error");
+  if (row.check === "not_supported") return t("panel.table.not_supported");
+  if (row.check !== "other_key") return null;
+  if (row.generation === null) return t("panel.table.other_key_unknown");
+  if (row.triedCurrent) return t("panel.table.other_key", { generation: row.generation });
+  const tried = row.triedGenerations.filter((n) => n !== row.generation);
+  if (tried.length > 0) return t("panel.table.other_key_tried", { tried: tried.join(", "), generation: row.generation });
+  return t("panel.table.other_key_expected", { generation: row.generation });
 }
 
 export type KeyringStatusKind = "empty" | "all_open" | "needs_kits" | "unknown_keys";
@@ -30,6 +49,8 @@ export interface KeyringStatus {
   total: number;
   /** Backups that open with a key held now (or are unencrypted). */
   open: number;
+  /** Of those, the ones a check proved at every encrypted copy (the rest only probably open). */
+  openProven: number;
   /**
    * Per generation whose key is not held now: how many backups need it, oldest generation first,
    * and whether its emergency kit was saved (then it is a reminder, not a warning).
@@ -81,6 +102,7 @@ export function keyringStatus(copies: CopyRecord[], generations: GenerationRecor
     byBackup.set(c.backupId, list);
   }
   let open = 0;
+  let openProven = 0;
   let unknown = 0;
   let unverified = 0;
   const needs = new Map<number, number>();
@@ -91,6 +113,7 @@ export function keyringStatus(copies: CopyRecord[], generations: GenerationRecor
     const locked = list.filter((c) => c.protected && !(c.generationId !== null && held.has(c.generationId)));
     if (locked.length === 0) {
       open++;
+      if (list.every((c) => !c.protected || c.confidence === "verified")) openProven++;
       continue;
     }
     const known = locked.map((c) => (c.generationId === null ? undefined : numberOf.get(c.generationId))).filter((n): n is number => n !== undefined);
@@ -106,11 +129,46 @@ export function keyringStatus(copies: CopyRecord[], generations: GenerationRecor
     kind,
     total,
     open,
+    openProven,
     unknown,
     unverified,
     counts: confidenceCounts(copies),
     needs: [...needs].sort((a, b) => a[0] - b[0]).map(([generation, count]) => ({ generation, count, kitSaved: kitSaved.has(generation) })),
   };
+}
+
+export interface StatusLine {
+  kind: "success" | "warning" | "error" | "info";
+  key: string;
+  params?: Record<string, string | number>;
+}
+
+/**
+ * The overview's sentences, in the three words every surface uses: proven (a check opened it),
+ * probably (not checked), unknown. "Open" alone is said only of what a check proved.
+ */
+export function overviewLines(s: KeyringStatus): StatusLine[] {
+  if (s.kind === "empty") return [{ kind: "info", key: "panel.status.empty" }];
+  const counts: StatusLine = { kind: "info", key: "panel.status.counts", params: { ...s.counts } };
+  if (s.kind === "all_open") {
+    // "Open" is only a promise once every encrypted copy was checked; until then say it is a guess.
+    if (s.unverified === 0) return [{ kind: "success", key: "panel.status.all_open", params: { count: s.total } }];
+    return [{ kind: "info", key: "panel.status.probably_open", params: { count: s.total } }, counts];
+  }
+  // A generation whose kit was saved is expected to be needed by its backups: a reminder, not a warning.
+  const lines: StatusLine[] = s.needs.map((n) => ({
+    kind: n.kitSaved ? "info" : "warning",
+    key: n.kitSaved ? "panel.status.needs_saved" : "panel.status.needs",
+    params: { count: n.count, generation: n.generation },
+  }));
+  if (s.unknown > 0) lines.push({ kind: "warning", key: "panel.status.unknown", params: { count: s.unknown } });
+  lines.unshift({
+    kind: lines.some((l) => l.kind === "warning") ? "warning" : "info",
+    key: "panel.status.partial",
+    params: { proven: s.openProven, probably: s.open - s.openProven, count: s.total },
+  });
+  lines.push(counts);
+  return lines;
 }
 
 /** The newest backup HA lists and when one of its copies was last proven to open. */

@@ -17,8 +17,12 @@ export interface CopyRow {
   protectedClaim: boolean;
   generation: number | null;
   confidence: Confidence;
-  /** Last check: "ok", "failed", "mismatch", "not_supported" or null. */
+  /** Last check: "ok", "failed", "other_key", "mismatch", "not_supported", "mislabelled", "error" or null. */
   check: string | null;
+  /** Generations whose key is known not to open this copy (a check tried it), oldest first. */
+  triedGenerations: number[];
+  /** HA's current key is among them. */
+  triedCurrent: boolean;
   deleted: boolean;
 }
 
@@ -59,6 +63,8 @@ export function copyRows(info: BackupInfo, agents: BackupAgent[]): CopyRow[] {
         generation: null,
         confidence: copy.protected ? "unknown" : "unencrypted",
         check: null,
+        triedGenerations: [],
+        triedCurrent: false,
         deleted: false,
       });
     }

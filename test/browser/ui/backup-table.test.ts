@@ -20,6 +20,8 @@ function rows(count: number): CopyRow[] {
     generation: i % 3 === 0 ? null : 1 + (i % 2),
     confidence: i % 3 === 0 ? "unencrypted" : "inferred",
     check: null,
+    triedGenerations: [],
+    triedCurrent: false,
     deleted: false,
   }));
 }

@@ -9,7 +9,7 @@ import type { BackupConfig } from "../../../src/data/backup.js";
 import { generateEncryptionKey } from "../../../src/keys/generate.js";
 import { openRegistry } from "../../../src/registry/registry.js";
 import type { BackupKeyringPanel } from "../../../src/ui/panel/backup-keyring-panel.js";
-import { deepText, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
+import { captureDownload, deepText, findButton, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
 
 let panel: BackupKeyringPanel | null = null;
 const sims: BrowserSim[] = [];
@@ -58,6 +58,67 @@ it("says the old key came back from another settings tab, and what to do", async
     expect(deepText(panel)).not.to.contain(newKey);
   } finally {
     registry.close();
+    settingsTab.close();
+  }
+});
+
+it("a key change in the dialog ends by telling to close other HA tabs; a stale tab's save is then reported", async () => {
+  // The done step says it up front (#12: "mention it in the key-change dialog's done step"); the
+  // stale settings page then does what HA's frontend does (saveBackupConfig sends the whole
+  // create_backup block it loaded), and the panel reports it on its next load.
+  const s = await startSim({ backups: 3 });
+  sims.push(s);
+  panel = document.createElement("backup-keyring-panel");
+  panel.standalone = true;
+  panel.registryName = `bk-restored-dialog-${Date.now()}`;
+  document.body.append(panel);
+  await panel.connectStandalone({ url: s.url, token: s.adminToken, remember: false });
+  await waitFor(() => deepText(panel!).includes("Generation 1"), "registry folded in", 30000);
+
+  const settingsTab = await createConnection({ auth: createLongLivedTokenAuth(s.url, s.adminToken) });
+  try {
+    const stale = (await settingsTab.sendMessagePromise<{ config: BackupConfig }>({ type: "backup/config/info" })).config;
+
+    findButton(panel.shadowRoot!, "Change encryption key…").click();
+    const dialog = await waitFor(() => panel!.shadowRoot!.querySelector("bk-key-change-dialog"), "dialog");
+    await waitFor(() => deepText(dialog).includes("Save current encryption key"), "old-key step");
+    await captureDownload(() => findButton(dialog.shadowRoot!, "Download old emergency kit").click(), "old kit");
+    await dialog.updateComplete;
+    dialog.shadowRoot!.querySelector<HTMLInputElement>("input[type=checkbox]")!.click();
+    await dialog.updateComplete;
+    findButton(dialog.shadowRoot!, "Next").click();
+    await waitFor(() => deepText(dialog).includes("New encryption key"), "new-key step");
+    const kit = await captureDownload(() => findButton(dialog.shadowRoot!, "Download emergency kit").click(), "new kit");
+    await dialog.updateComplete;
+    const n = Number(/\d+/.exec(dialog.shadowRoot!.querySelector("label[for=group]")!.textContent!)![0]);
+    const newKey = /Encryption key:\s*(\S+)/.exec(kit.text)![1]!;
+    const group = dialog.shadowRoot!.querySelector<HTMLInputElement>("#group")!;
+    group.value = newKey.split("-")[n - 1]!;
+    group.dispatchEvent(new Event("input", { bubbles: true, composed: true }));
+    await dialog.updateComplete;
+    findButton(dialog.shadowRoot!, "Check").click();
+    await waitFor(() => deepText(dialog).includes("Proof accepted"), "proof accepted");
+    findButton(dialog.shadowRoot!, "Change encryption key").click();
+    await waitFor(() => deepText(dialog).includes("Encryption key changed"), "done step", 30000);
+    // The done step's own text, not the later banner.
+    const doneText = deepText(dialog.shadowRoot!.querySelector(".body")!);
+    expect(doneText).to.contain("Close other Home Assistant tabs showing backup settings: saving there would put the old key back.");
+    expect(doneText).not.to.contain(newKey);
+    expect((await s.control<{ config: BackupConfig }>({ type: "get_state" })).config.create_backup.password).to.equal(newKey);
+    findButton(dialog.shadowRoot!, "Done").click();
+
+    // The stale tab saves what it loaded: the old key is back in HA.
+    const cb = stale.create_backup;
+    await settingsTab.sendMessagePromise({
+      type: "backup/config/update",
+      create_backup: { agent_ids: cb.agent_ids, include_folders: cb.include_folders ?? [], include_database: cb.include_database, include_addons: cb.include_addons ?? [], include_all_addons: cb.include_all_addons, password: cb.password },
+      retention: stale.retention,
+      schedule: { recurrence: stale.schedule.recurrence, time: stale.schedule.time, days: stale.schedule.days },
+    });
+    await s.control({ type: "drop_connections" });
+    const banner = await waitFor(() => panel!.shadowRoot!.querySelector("[data-testid=key-restored]"), "restore reported", 20000);
+    expect(deepText(banner)).to.contain("earlier key (generation 1)");
+  } finally {
     settingsTab.close();
   }
 });

@@ -109,8 +109,18 @@ describe("panel with the registry", () => {
     await waitFor(() => /Backups: \d+ proven, 0 probably \(not checked\), 1 unknown/.test(text()), "all proven but one", 30000);
     // No key is ever shown without "Show".
     for (const k of keys) expect(text()).not.to.contain(k);
-    expect(text()).to.contain("Backup");
-    expect(text()).to.contain("opens with generation");
+    // History names the locations as HA does and says what was proven, never a raw code.
+    expect(text()).to.match(/Backup \w+ on (Local|Cloud) is proven to open with generation \d/);
+    expect(text()).not.to.match(/on (hassio|cloud)\.\w+|could not be opened/);
+  });
+
+  it("an old generated key typed loosely (lower case, spaces) is checked online in every form and proven at once", async () => {
+    const s = await sim();
+    await mount(s);
+    const keys = await s.control<string[]>({ type: "demo_keys" });
+    await backgroundChecked();
+    await loadKey(keys[0]!.toLowerCase().replace(/-/g, " "));
+    expect(text()).to.match(/Key generation 2 is loaded for this session; [1-9]\d* backups? (is|are) proven to open with it/);
   });
 
   it("downloads the current kit with HA's layout and our block, and records it", async () => {
@@ -125,6 +135,18 @@ describe("panel with the registry", () => {
     expect(kit).to.contain(s.url);
     await waitFor(() => text().includes("Downloaded"), "kit state in overview");
     expect(text()).to.contain("Emergency kit for generation 1 downloaded");
+  });
+
+  it("a kit whose own block belongs to another key is called out loudly (edited or mixed up)", async () => {
+    const s = await sim();
+    await mount(s);
+    const keys = await s.control<string[]>({ type: "demo_keys" });
+    const current = (await captureDownload(() => button("Download emergency kit").click())).text;
+    // The current kit's block (generation 1, its fingerprint) with the first demo key in it.
+    await loadKey(current.replace(keys[2]!, keys[0]!));
+    await waitFor(() => text().includes("this kit's own block says it is key generation 1, but its key is not that generation's key"), "the mismatch is said");
+    const alert = [...panel.shadowRoot!.querySelectorAll(".notice")].find((n) => n.textContent!.includes("own block says"));
+    expect(alert?.getAttribute("role")).to.equal("alert");
   });
 
   it("a wrong kit is refused with a message that does not repeat it", async () => {
@@ -224,13 +246,14 @@ describe("panel with the registry", () => {
     await mount(s);
     const state = await s.control<{ backups: { backup_id: string; name: string; agents: Record<string, { protected: boolean }> }[] }>({ type: "get_state" });
     const file = async (b: { backup_id: string; name: string }) => {
-      const res = await fetch(`${s.url}/api/backup/download/${b.backup_id}?agent_id=cloud.cloud`, { headers: { authorization: `Bearer ${s.adminToken}` } });
+      const res = await fetch(`${s.url}/api/backup/download/${b.backup_id}?agent_id=hassio.local`, { headers: { authorization: `Bearer ${s.adminToken}` } });
       expect(res.status).to.equal(200);
       return new File([await res.blob()], `${b.backup_id}.tar`);
     };
-    const onCloud = state.backups.filter((b) => b.agents["cloud.cloud"]?.protected);
+    // This system's disk holds every backup (HA Cloud only the newest).
+    const onLocal = state.backups.filter((b) => b.agents["hassio.local"]?.protected);
     const drop = panel.shadowRoot!.querySelector("bk-file-drop")!;
-    const newest = onCloud.at(-1)!;
+    const newest = onLocal.at(-1)!;
     drop.dispatchEvent(new CustomEvent("file-picked", { detail: await file(newest) }));
     await waitFor(() => text().includes(`${newest.name} opens with key generation 1.`), "opened", 30000);
     // Where the user is looking: right under the drop zone, not in a notice far above it.
@@ -238,11 +261,11 @@ describe("panel with the registry", () => {
     expect(deepText(result)).to.contain(`${newest.name} opens with key generation 1.`);
     const gap = result.getBoundingClientRect().top - drop.getBoundingClientRect().bottom;
     expect(gap, "the result sits right under the drop zone").to.be.within(0, 48);
-    const oldest = onCloud[0]!;
+    const oldest = onLocal[0]!;
     drop.dispatchEvent(new CustomEvent("file-picked", { detail: await file(oldest) }));
     await waitFor(() => text().includes(`${oldest.name} does not open with any key you hold.`), "not opened", 30000);
     // Not opening with the keys held is no failure of anything the registry believed: no History entry.
-    expect(text()).not.to.contain(`Backup ${oldest.backup_id.slice(0, 8)} on cloud.cloud could not be opened`);
+    expect(text()).not.to.contain(`Backup ${oldest.backup_id.slice(0, 8)} on hassio.local could not be opened`);
   });
 
   it("a dropped backup missing an archive is reported damaged, one reason per archive; a legacy password loads exactly", async () => {

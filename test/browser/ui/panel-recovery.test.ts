@@ -1,13 +1,13 @@
 // The panel offers offline recovery for a dropped backup file: after the check, it decrypts with
-// the keys the panel holds (here HA's current key) into the file the user picks, and it links the
-// offline recovery page for download.
+// the keys the panel holds (here HA's current key) into the file the user picks, and it offers the
+// offline recovery page for download (from a .js chunk).
 import { expect } from "@esm-bundle/chai";
 // The real panel element under the public tag (src/main.js would give the lazy shim).
 import "../../../src/ui/panel/backup-keyring-panel.js";
 import { inspectBackup } from "../../../src/backup-file/inspect.js";
 import { bytesSource } from "../../../src/common/byte-source.js";
 import type { BackupKeyringPanel } from "../../../src/ui/panel/backup-keyring-panel.js";
-import { deepText, findButton, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
+import { captureDownload, deepText, findButton, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
 
 let sim: BrowserSim | null = null;
 let panel: BackupKeyringPanel | null = null;
@@ -30,8 +30,13 @@ describe("panel: offline recovery of a dropped backup", () => {
     await panel.connectStandalone({ url: s.url, token: s.adminToken, remember: false });
     await waitFor(() => deepText(panel!).includes("Key generations"), "registry views");
 
-    const link = await waitFor(() => panel!.shadowRoot!.querySelector<HTMLAnchorElement>("a[download='backup-keyring-recovery.html']"), "recovery page link");
-    expect(link.textContent).to.contain("Download the offline recovery page");
+    // The recovery page comes from a lazily loaded chunk (HACS installs only .js files), as a download.
+    const button = await waitFor(() => panel!.shadowRoot!.querySelector<HTMLButtonElement>("[data-testid=recovery-page-download]"), "recovery page button");
+    expect(button.textContent).to.contain("Download the offline recovery page");
+    const page = await captureDownload(() => button.click(), "recovery page download");
+    expect(page.name).to.equal("backup-keyring-recovery.html");
+    expect(page.text).to.equal(await (await fetch("/__built/backup-keyring-recovery.html")).text());
+    expect(page.text).to.match(/^<!doctype html>/);
 
     const state = await s.control<{ backups: { backup_id: string; name: string; agents: Record<string, { protected: boolean }> }[] }>({ type: "get_state" });
     const newest = state.backups.filter((b) => b.agents["cloud.cloud"]?.protected).at(-1)!;

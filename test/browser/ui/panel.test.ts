@@ -129,9 +129,14 @@ describe("panel against the simulated HA", () => {
       document.body.append(panel);
       await waitFor(() => panel.status === "ready", "ready");
       await waitFor(() => deepText(panel).includes("Key generations"), "registry views");
-      // Let the first load settle (registry fold, reminders) before counting.
+      // Let the first load settle (registry fold, reminders, the background check of the local
+      // copies) before counting.
       await panel.settled;
-      const before = (await s.control<unknown[]>({ type: "command_log" })).length;
+      await panel.updateComplete;
+      const log = await s.control<{ type: string }[]>({ type: "command_log" });
+      expect(log.some((c) => c.type === "backup/can_decrypt_on_download"), "the background check ran").to.equal(true);
+      expect(deepText(panel), "settled includes the background check").not.to.contain("Checking the copies on Home Assistant's own disk");
+      const before = log.length;
       // HA replaces `hass` on every state change; the connection stays the same.
       for (let i = 0; i < 5; i++) {
         panel.hass = { ...panel.hass! };

@@ -3,6 +3,7 @@
 // backup made (from elsewhere, e.g. HA's own page) still reaches the registry.
 import { expect } from "@esm-bundle/chai";
 import { createConnection, createLongLivedTokenAuth } from "home-assistant-js-websocket";
+import { fetchBackupInfo } from "../../../src/data/backup.js";
 // The real panel element under the public tag (src/main.js would give the lazy shim).
 import "../../../src/ui/panel/backup-keyring-panel.js";
 import type { BackupKeyringPanel } from "../../../src/ui/panel/backup-keyring-panel.js";
@@ -39,7 +40,8 @@ for (const haVersion of ["2025.1.4", "2026.11.0"]) {
 
     const other = await createConnection({ auth: createLongLivedTokenAuth(s.url, s.adminToken) });
     try {
-      const idle = async () => (await other.sendMessagePromise<{ state: string }>({ type: "backup/info" })).state === "idle";
+      // fetchBackupInfo: HA 2025.1's backup/info has no state (the client reads it from the events).
+      const idle = async () => (await fetchBackupInfo(other)).state === "idle";
       while (!(await idle())) await new Promise((r) => setTimeout(r, 50));
       await other.sendMessagePromise({ type: "backup/generate_with_automatic_settings" });
       const state = async () => (await s.control<{ backups: { backup_id: string; with_automatic_settings?: boolean }[] }>({ type: "get_state" })).backups;

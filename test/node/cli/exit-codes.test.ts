@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { EXIT_NOT_OPENED, EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE, main } from "../../../src/cli/main.js";
+import { readFileSync } from "node:fs";
+import { tarOf } from "../securetar/tar-builder.js";
 
 const fixtures = join(fileURLToPath(new URL("../../../", import.meta.url)), "..", "shared", "fixtures", "ha-real");
 const v2 = join(fixtures, "supervisor__backup_example_enc.tar"); // password "test"
@@ -70,5 +72,50 @@ describe("verify exit codes with several files", () => {
     assert.equal((await run("frobnicate")).code, EXIT_USAGE);
     assert.equal((await run()).code, EXIT_USAGE);
     assert.equal((await run("--help")).code, EXIT_OK);
+  });
+});
+
+describe("what a script filtering on .damaged sees, and what the text claims", () => {
+  const backupJson = (extra: Record<string, unknown>) =>
+    Buffer.from(JSON.stringify({ slug: "0ddba11a", name: "Odd", date: "2026-11-27T03:00:00+00:00", protected: true, homeassistant: { version: "2026.11.0" }, folders: [], addons: [], ...extra }));
+
+  it("--json: a truncated or unreadable file has damaged: true and a damage item with a stable code, besides its error", async () => {
+    const cut = join(dir, "cut.tar");
+    writeFileSync(cut, readFileSync(v2).subarray(0, 1700)); // inside the first inner archive
+    const r = await run("verify", "--json", "--key", "test", cut, notABackup, missing, v2);
+    assert.equal(r.code, EXIT_UNREADABLE);
+    const doc = JSON.parse(r.out) as { backups: { error?: { code: string; message: string }; damaged: boolean; damage: { archive: string | null; code: string }[] }[] };
+    assert.deepEqual(
+      doc.backups.map((b) => [b.error?.code ?? null, b.damaged, b.damage]),
+      [
+        ["truncated", true, [{ archive: null, code: "truncated" }]],
+        ["not_tar", true, [{ archive: null, code: "not_tar" }]],
+        ["not_found", true, [{ archive: null, code: "not_found" }]],
+        [null, false, []],
+      ],
+    );
+    assert.match(doc.backups[0]!.error!.message, /ends too early/);
+  });
+
+  it("a protected backup whose archives are all gone is 'damaged', never 'not encrypted'", async () => {
+    const gone = join(dir, "gone-archives.tar");
+    writeFileSync(gone, tarOf([["./backup.json", backupJson({})]]));
+    const r = await run("verify", "--key", "test", gone);
+    assert.equal(r.code, EXIT_UNREADABLE);
+    assert.match(r.out, /gone-archives\.tar: Odd \(0ddba11a, 2026-11-27T03:00:00\+00:00\) — damaged\n/);
+    assert.ok(!r.out.includes("not encrypted"));
+    assert.match(r.out, /homeassistant\.tar\.gz: backup\.json lists this archive, but the file does not contain it/);
+  });
+
+  it("an encrypted backup no archive of which could be key-checked is 'damaged', never 'no key opens it'", async () => {
+    const head = Buffer.alloc(100); // a v3 archive cut inside its 136-byte header
+    head.write("SecureTar", 0, "latin1");
+    head[9] = 3;
+    const file = join(dir, "cut-v3.tar");
+    writeFileSync(file, tarOf([["./backup.json", backupJson({})], ["homeassistant.tar.gz", head]]));
+    const r = await run("verify", "--key", "test", file);
+    assert.equal(r.code, EXIT_UNREADABLE);
+    assert.match(r.out, /— damaged\n/);
+    assert.ok(!r.out.includes("none of the given keys opens it"));
   });
 });

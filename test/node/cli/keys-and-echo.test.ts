@@ -1,7 +1,7 @@
 // The CLI tries every key exactly as given (and tidied only in addition), names where the key
 // that opened a backup came from, and never prints an argument that could be a key.
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,7 +42,7 @@ before(async () => {
   generatedFile = join(tmp, "generated.tar");
   writeFileSync(generatedFile, (await buildBackup(meta("Generated"), GENERATED, seededRng(4))).encrypted!);
 });
-after(() => undefined);
+after(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe("keys exactly as given, tidied only in addition", () => {
   it("a 28-character legacy password opens its backup through --key, the environment and a kit", async () => {
@@ -51,9 +51,21 @@ describe("keys exactly as given, tidied only in addition", () => {
     const kit = join(tmp, "legacy-kit.txt");
     writeFileSync(kit, haKit(LEGACY));
     assert.equal((await cli(["verify", "--kit", kit, legacyFile])).code, 0);
+    // A note kept after the kit, quoting the documentation link, changes nothing.
+    const noted = join(tmp, "legacy-kit-noted.txt");
+    writeFileSync(noted, haKit(LEGACY, "\nNote: see https://www.home-assistant.io/more-info/backup-emergency-kit"));
+    assert.equal((await cli(["verify", "--kit", noted, legacyFile])).code, 0);
     const bare = join(tmp, "legacy-bare.txt");
     writeFileSync(bare, `${LEGACY}\n`);
     assert.equal((await cli(["verify", "--kit", bare, legacyFile])).code, 0);
+  });
+
+  it("a dash or a word before or after the groups makes it another password: tried exactly, never tidied into the key", async () => {
+    const loose = GENERATED.toLowerCase();
+    for (const other of [`-${loose}`, `${loose}-`, `x ${loose}`, `${loose} x`]) {
+      const r = await cli(["verify", "--key", other, generatedFile]);
+      assert.equal(r.code, 3, `${other} must not open the backup of ${GENERATED}`);
+    }
   });
 
   it("a generated key typed loosely is still tidied (in addition)", async () => {
@@ -78,9 +90,45 @@ describe("where the opening key came from", () => {
     assert.match(byKey.out, /opens with --key #2/);
   });
 
-  it("kit --key prints the key in HA's format", async () => {
-    const r = await cli(["kit", "--instance", "Home", "--url", "http://ha.local:8123", "--key", GENERATED.toLowerCase().replace(/-/g, "")]);
+  it("kit --key prints a generated key typed in its groups in HA's format", async () => {
+    for (const typed of [GENERATED.toLowerCase().replace(/-/g, " "), ` ${GENERATED.toLowerCase()} `, GENERATED]) {
+      const r = await cli(["kit", "--instance", "Home", "--url", "http://ha.local:8123", "--key", typed]);
+      assert.match(r.out, new RegExp(`\\nEncryption key:\\n${GENERATED}\\n`), typed);
+    }
+  });
+
+  it("kit --key: groups apart by several spaces are the key; a word before or after the groups is a password kept exactly", async () => {
+    const spaced = GENERATED.toLowerCase().split("-").join("   ");
+    const r = await cli(["kit", "--instance", "Home", "--url", "http://ha.local:8123", "--key", spaced]);
     assert.match(r.out, new RegExp(`\\nEncryption key:\\n${GENERATED}\\n`));
+    for (const other of [`x ${GENERATED.toLowerCase().replace(/-/g, " ")}`, `${GENERATED.toLowerCase().replace(/-/g, " ")} extra`]) {
+      const kit = await cli(["kit", "--instance", "Home", "--url", "http://ha.local:8123", "--key", other]);
+      assert.ok(kit.out.includes(`\nEncryption key:\n${other}\n`), `kit keeps ${other}`);
+    }
+  });
+
+  it("kit --key keeps a legacy password exactly, even 28 letters and digits run together, so its kit opens the backup", async () => {
+    for (const legacy of [LEGACY, "My old Password 2019"]) {
+      const r = await cli(["kit", "--instance", "Home", "--url", "http://ha.local:8123", "--key", legacy]);
+      assert.equal(r.code, 0);
+      assert.ok(r.out.includes(`\nEncryption key:\n${legacy}\n`), `kit keeps ${legacy}`);
+    }
+    const kit = join(tmp, "legacy-from-kit-command.txt");
+    writeFileSync(kit, (await cli(["kit", "--instance", "Home", "--url", "http://ha.local:8123", "--key", LEGACY])).out);
+    assert.equal((await cli(["verify", "--kit", kit, legacyFile])).code, 0);
+  });
+
+  it("opened_by names the key as the user gave it, whichever form (exact or tidied) opened it", async () => {
+    const v2Fixture = join(fixtures, "supervisor__backup_example_enc.tar"); // key "test"
+    const loose = GENERATED.toLowerCase().replace(/-/g, " "); // tried as typed and tidied: two forms, one source
+    const r = await cli(["verify", "--json", "--key", loose, "--key", "test", v2Fixture]);
+    assert.equal(r.code, 0);
+    const b = JSON.parse(r.out).backups[0];
+    assert.deepEqual([b.opened_by, b.opened_by_source, b.members[0].opened_by], [1, "--key #2", 1]);
+    assert.match((await cli(["verify", "--key", loose, "--key", "test", v2Fixture])).out, /opens with --key #2/);
+    // The tidied form of the second --key opens the generated key's backup: source 1, not candidate 2.
+    const tidied = JSON.parse((await cli(["verify", "--json", "--key", "nope", "--key", loose, generatedFile])).out).backups[0];
+    assert.deepEqual([tidied.opened_by, tidied.opened_by_source], [1, "--key #2"]);
   });
 
   it("--kit given a backup says it is a backup, not a kit", async () => {
@@ -126,9 +174,20 @@ describe("arguments that could be keys are never printed", () => {
     assert.match((await cli(["verify", "--key", "x", join(tmp, "missing.tar")])).out, /missing\.tar: There is no such file/);
   });
 
-  it("an unknown command that could be a key is not printed", async () => {
-    const r = await cli([GENERATED]);
+  it("an unknown command is never printed, even one that looks like a word", async () => {
+    for (const arg of [GENERATED, "hunter", "hunter2", LEGACY]) {
+      const r = await cli([arg]);
+      assert.equal(r.code, 1);
+      assert.ok(!r.err.includes(arg) && !r.out.includes(arg), `echoes ${arg}`);
+      assert.match(r.err, /unknown command \(not shown\); the commands are verify, inspect, kit/);
+    }
+  });
+
+  it("kit --lang with an invalid language tag: a clear message, exit 1, no stack trace", async () => {
+    const r = await cli(["kit", "--instance", "Home", "--url", "http://ha.local:8123", "--lang", "de_DE"]);
     assert.equal(r.code, 1);
-    assert.ok(!r.err.includes(GENERATED));
+    assert.match(r.err, /--lang needs a language tag such as "de" or "pt-BR"/);
+    assert.ok(!/RangeError|at .*\.ts:/.test(r.err));
+    assert.match((await cli(["kit", "--instance", "Home", "--url", "http://ha.local:8123", "--lang", "de-de"])).out, /Notfall|Verschlüsselung/);
   });
 });

@@ -2,18 +2,27 @@
 // integration is back, and backup events keep arriving afterwards (home-assistant-js-websocket's
 // own resubscription is dropped when HA answers unknown_command, as HA 2025.1 does while starting).
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { afterEach, describe, it } from "node:test";
 import type { Connection } from "home-assistant-js-websocket";
-import type { BackupInfo, ManagerStateEvent } from "../../../src/data/backup.js";
+import { fetchBackupInfo, type ManagerStateEvent } from "../../../src/data/backup.js";
 import { followBackup } from "../../../src/data/backup-follow.js";
 import { startSimulatedHA, type SimHandle } from "../../../src/sim/main.js";
-import { connectHA } from "../../support/ha-client.js";
+import { closeAfterTest, closeOpened, connectHA } from "../../support/ha-client.js";
+
+afterEach(closeOpened);
 
 /** Resolves on the first call of the returned callback that satisfies `test`. */
 function signal<T>(test: (v: T) => boolean = () => true): { fn: (v: T) => void; when: Promise<T> } {
   let resolve!: (v: T) => void;
   const when = new Promise<T>((r) => (resolve = r));
   return { fn: (v) => test(v) && resolve(v), when };
+}
+
+/** `p`, or a failure naming `what` when it has not settled within `ms` (a hang would end only at the file's timeout). */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer!: ReturnType<typeof setTimeout>;
+  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms)));
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
 }
 
 async function backupAfterRestart(sim: SimHandle, conn: Connection, other: Connection) {
@@ -26,7 +35,7 @@ async function backupAfterRestart(sim: SimHandle, conn: Connection, other: Conne
       onEvent: (ev) => listeners.forEach((l) => l(ev)),
       onAvailable: async () => {
         // What a panel would load first; it must never meet an unknown_command.
-        const info = await conn.sendMessagePromise<BackupInfo>({ type: "backup/info" });
+        const info = await fetchBackupInfo(conn);
         loads.push(info.state);
         firstLoad.fn();
         return true;
@@ -48,7 +57,7 @@ async function backupAfterRestart(sim: SimHandle, conn: Connection, other: Conne
     const done = signal<ManagerStateEvent>((ev) => ev.state === "completed");
     listeners.add(done.fn);
     // Wait out "blocked", then make a backup from another connection: its events must reach us.
-    while ((await other.sendMessagePromise<BackupInfo>({ type: "backup/info" })).state !== "idle") await new Promise((r) => setTimeout(r, 10));
+    while ((await fetchBackupInfo(other)).state !== "idle") await new Promise((r) => setTimeout(r, 10));
     await other.sendMessagePromise({ type: "backup/generate", agent_ids: ["hassio.local"], name: "After restart" });
     return await done.when;
   } finally {
@@ -59,33 +68,60 @@ async function backupAfterRestart(sim: SimHandle, conn: Connection, other: Conne
 describe("followBackup across an HA restart", () => {
   for (const haVersion of ["2025.1.4", "2026.11.0"]) {
     it(`HA ${haVersion}: waits for the backup integration, then hears the next backup`, async () => {
-      const sim = await startSimulatedHA({ port: 0, backups: 2, stageDelayMs: 1, haVersion });
-      const conn = await connectHA(sim.url, sim.adminToken);
-      const other = await connectHA(sim.url, sim.adminToken);
-      try {
-        const completed = await backupAfterRestart(sim, conn, other);
-        assert.equal(completed.manager_state, "create_backup");
-      } finally {
-        conn.close();
-        other.close();
-        await sim.close();
-      }
+      const sim = closeAfterTest(await startSimulatedHA({ port: 0, backups: 2, stageDelayMs: 1, haVersion }));
+      const conn = closeAfterTest(await connectHA(sim.url, sim.adminToken));
+      const other = closeAfterTest(await connectHA(sim.url, sim.adminToken));
+      const completed = await backupAfterRestart(sim, conn, other);
+      assert.equal(completed.manager_state, "create_backup");
     });
   }
 
   it("does not subscribe for a user who does not want events (non-admin)", async () => {
-    const sim = await startSimulatedHA({ port: 0, backups: 1 });
-    const conn = await connectHA(sim.url, sim.userToken);
-    try {
-      const available = signal<void>();
-      const follower = followBackup(conn, { onEvent: () => undefined, onAvailable: async () => (available.fn(), false) });
-      await available.when;
-      follower.close();
-      const log = (await sim.control({ type: "command_log" })) as { type: string }[];
-      assert.deepEqual(log.map((l) => l.type).filter((t) => t.startsWith("backup/")), []);
-    } finally {
-      conn.close();
-      await sim.close();
-    }
+    const sim = closeAfterTest(await startSimulatedHA({ port: 0, backups: 1 }));
+    const conn = closeAfterTest(await connectHA(sim.url, sim.userToken));
+    const available = signal<void>();
+    const follower = closeAfterTest(followBackup(conn, { onEvent: () => undefined, onAvailable: async () => (available.fn(), false) }));
+    await available.when;
+    follower.close();
+    const log = (await sim.control({ type: "command_log" })) as { type: string }[];
+    assert.deepEqual(log.map((l) => l.type).filter((t) => t.startsWith("backup/")), []);
+  });
+
+  it("a load that fails after a restart is shown and tried again until it works, then events follow", async () => {
+    // After a restart the first backup/info fails (a fault): followBackup must not give up until the
+    // next reconnect (it did: the error was swallowed and no subscription was made).
+    const sim = closeAfterTest(await startSimulatedHA({ port: 0, backups: 2, stageDelayMs: 1 }));
+    const conn = closeAfterTest(await connectHA(sim.url, sim.adminToken));
+    const other = closeAfterTest(await connectHA(sim.url, sim.adminToken));
+    const errors: { message: string; retryInMs: number }[] = [];
+    let loaded = signal<void>();
+    const completed = signal<ManagerStateEvent>((ev) => ev.state === "completed");
+    const follower = closeAfterTest(
+      followBackup(
+        conn,
+        {
+          onEvent: (ev) => completed.fn(ev),
+          onAvailable: async () => {
+            await fetchBackupInfo(conn); // throws when HA answers an error
+            loaded.fn();
+            return true;
+          },
+          onError: (err, retryInMs) => errors.push({ message: (err as { message: string }).message, retryInMs }),
+        },
+        { loadRetryMs: 10 },
+      ),
+    );
+    await loaded.when;
+    loaded = signal<void>();
+    await sim.control({ type: "restart", down_ms: 0, hold: true });
+    await sim.control({ type: "fault", fail: { command: "backup/info", times: 2, code: "home_assistant_error", message: "Agent listing failed" } });
+    await sim.control({ type: "finish_start" });
+    await within(loaded.when, 10_000, "successful load after the failed ones");
+    assert.deepEqual(errors, [{ message: "Agent listing failed", retryInMs: 10 }, { message: "Agent listing failed", retryInMs: 20 }], "each failure shown, the pause growing");
+    // Subscribed once the load worked: a backup made elsewhere reaches onEvent.
+    while ((await fetchBackupInfo(other)).state !== "idle") await new Promise((r) => setTimeout(r, 10));
+    await other.sendMessagePromise({ type: "backup/generate", agent_ids: ["hassio.local"], name: "Heard" });
+    assert.equal((await within(completed.when, 10_000, "backup event")).state, "completed");
+    follower.close();
   });
 });

@@ -68,7 +68,9 @@ test("a due drill posts a reminder with a link; wrong answers change nothing; a 
     const kit = (k: string) => renderEmergencyKit({ key: k, instanceName: "Home", url: sim.url, date: now, language: "en" });
     assert.deepEqual(await session.drill(active.id, { method: "file", text: kit(otherKey) }), { result: "wrong_kit" });
     assert.deepEqual(await session.drill(active.id, { method: "group", group: 1, typed: wrongGroup }), { result: "wrong_group", group: 1 });
-    assert.deepEqual(await session.drill(active.id, { method: "file", text: "not a kit" }), { result: "unreadable", code: "not_a_kit" });
+    assert.deepEqual(await session.drill(active.id, { method: "file", text: "not a kit\nat all" }), { result: "unreadable", code: "not_a_kit" });
+    // One line is read as a legacy password (as "Load an old kit or key" reads it): no generation's.
+    assert.deepEqual(await session.drill(active.id, { method: "file", text: "not a kit" }), { result: "wrong_kit" });
     assert.equal(session.facts.active!.kitProvenAt, "2026-04-20T10:00:00Z", "a failed drill records nothing");
     const afterFailures = await dumpRegistry(session);
     assert.ok(!afterFailures.includes(wrongGroup), "a wrong group is not stored");

@@ -77,6 +77,18 @@ describe("drill by kit file", () => {
     assert.deepEqual(await judgeDrill(g2, { method: "file", text: "" }, ctx(keys[1]!)), { result: "unreadable", code: "empty" });
   });
 
+  it("a legacy password passes exactly as written: its own kit, or the password alone on one line, even when it looks like a loosely typed key", async () => {
+    for (const legacy of ["abcdefghijklmnopqrstuvwxyz12", "My old Password 2019"]) {
+      const g3 = await gen(3, legacy);
+      const ctx: DrillContext = { generations: [g3], fingerprint, key: null };
+      assert.deepEqual(await judgeDrill(g3, { method: "file", text: kit(legacy, 3) }, ctx), { result: "passed", generation: 3 }, `kit of ${legacy}`);
+      assert.deepEqual(await judgeDrill(g3, { method: "file", text: `${legacy}\n` }, ctx), { result: "passed", generation: 3 }, `bare ${legacy}`);
+    }
+    // A generated key typed loosely is still tidied in addition.
+    const { g2, ctx } = await setup();
+    assert.deepEqual(await judgeDrill(g2, { method: "file", text: keys[1]!.toLowerCase().replace(/-/g, "") }, ctx(null)), { result: "passed", generation: 2 });
+  });
+
   it("a kit of another instance with the same generation number still fails (the fingerprint decides)", async () => {
     const { g2, ctx } = await setup();
     const other = generateEncryptionKey();

@@ -14,7 +14,10 @@ import { registryPort } from "../../../src/flows/key-change/registry-port.js";
 import { RegistryError } from "../../../src/registry/model.js";
 import { Registry } from "../../../src/registry/registry.js";
 import { startSimulatedHA, type SimHandle } from "../../../src/sim/main.js";
+import { fetchBackupConfig } from "../../../src/data/backup.js";
+import { localizeEnglish } from "../../../src/common/localize-english.js";
 import { connectHA } from "../../support/ha-client.js";
+import { reach } from "../../support/flow-wait.js";
 
 let sim: SimHandle;
 let conn: Connection;
@@ -82,6 +85,17 @@ async function lockIsFree(instanceId: string): Promise<boolean> {
 
 const full = () => new RegistryError("storage_full");
 
+/** What the dialog shows for the flow's problem, in English. */
+const shown = (flow: KeyChangeFlow) => localizeEnglish(`errors.flow.${flow.state.problem!.code}`, flow.state.problem!.params);
+
+/** HA's key and the registry agree, and nothing is left pending. */
+async function consistent(reg: Registry): Promise<void> {
+  const r = await reg.reconcile(conn, sim.url);
+  const key = await haKey();
+  assert.equal(r.active?.fingerprint ?? null, key === null ? null : await reg.fingerprint(key), "the active generation is HA's key");
+  assert.equal((await reg.generations(r.instanceId)).filter((g) => g.status === "pending").length, 0, "nothing left pending");
+}
+
 describe("another tab reconciles mid-commit", () => {
   it("between the pending write and backup/config/update: the pending generation survives, nothing 'changed elsewhere'", async () => {
     let other: Registry | null = null;
@@ -131,7 +145,9 @@ describe("another tab reconciles mid-commit", () => {
       assert.equal(elsewhere.status, "retired");
       assert.equal(gens.find((g) => g.status === "active")?.origin, "flow");
       const copy = (await h.reg.copies(id)).find((c) => c.backupId === made!.backup_id)!;
-      assert.deepEqual([copy.generationId, copy.confidence], [elsewhere.id, "observed"], "its backup stays with it");
+      // Made seconds after the key was first seen and before our commit: its own generation (not
+      // ours, not the old one), as a guess, since HA's clock may differ from ours by minutes.
+      assert.deepEqual([copy.generationId, copy.confidence], [elsewhere.id, "inferred"], "its backup stays with it");
     } finally {
       if (made) await sim.control({ type: "delete_backup", backup_id: (made as { backup_id: string }).backup_id });
     }
@@ -178,6 +194,49 @@ describe("the connection drops during the commit", () => {
     assert.equal((await h.reg.generations(id)).filter((g) => g.status === "pending").length, 0);
   });
 
+  it("HA applies the update only after the flow's reconnect read: the flow says what HA held, never 'nothing was changed'; the late key is the user's own", async () => {
+    const h = await harness();
+    await toCommit(h.flow, h.downloads);
+    const newKit = h.downloads.at(-1)!.text;
+    await sim.control({ type: "fault", config_update: "apply_after_reconnect" });
+    await h.flow.commit();
+    assert.deepEqual([h.flow.state.step, h.flow.state.problem?.code, h.flow.state.problem?.params?.generation], ["aborted", "not_applied", 1]);
+    const text = shown(h.flow);
+    assert.ok(!/Nothing was changed/.test(text), text);
+    assert.match(text, /Home Assistant held the old key \(generation 1\)/);
+    const id = h.flow.state.instanceId!;
+    assert.ok(await lockIsFree(id), "the lock is released");
+    // The flow's own look settled its pending generation: the registry is consistent right away.
+    assert.deepEqual((await h.reg.generations(id)).map((g) => g.status).sort(), ["abandoned", "active"]);
+    // HA applied the update after that read.
+    assert.ok(newKit.includes((await haKey())!), "HA now holds the new key");
+    const r = await h.reg.reconcile(conn, sim.url);
+    assert.equal(r.changedElsewhere, false, "the user's own change, not one made elsewhere");
+    assert.deepEqual((await h.reg.generations(id)).map((g) => [g.number, g.status, g.origin]), [[1, "retired", "observed"], [2, "active", "flow"]]);
+    await consistent(h.reg);
+  });
+
+  it("HA has no key when the connection comes back: the flow says so (not_applied_no_key), and the registry agrees", async () => {
+    let committing = false;
+    const h = await harness((port) => ({
+      ...port,
+      async reconcile(c, o) {
+        if (committing) await sim.control({ type: "set_password", password: null });
+        return port.reconcile(c, o);
+      },
+    }));
+    await toCommit(h.flow, h.downloads);
+    committing = true;
+    await sim.control({ type: "fault", drop: { command: "backup/config/update", when: "before" } });
+    await h.flow.commit();
+    assert.deepEqual([h.flow.state.step, h.flow.state.problem?.code], ["aborted", "not_applied_no_key"]);
+    assert.match(shown(h.flow), /Home Assistant had no encryption key set/);
+    assert.equal(await haKey(), null);
+    assert.ok(await lockIsFree(h.flow.state.instanceId!));
+    committing = false;
+    await consistent(h.reg);
+  });
+
   it("HA applies our key after the flow gave up on it: recorded as the user's own change, not 'elsewhere'", async () => {
     const reg = await openReg(`races-late-${process.pid}`);
     const r = await reg.reconcile(conn, sim.url);
@@ -190,6 +249,48 @@ describe("the connection drops during the commit", () => {
     assert.equal(again.changedElsewhere, false);
     assert.equal(again.active?.id, pending.id, "the same generation, with its proven kit");
     assert.equal((await reg.journal(r.instanceId))[0]!.type, "key_changed");
+  });
+});
+
+describe("a registry write fails before the commit", () => {
+  it("the preflight's reconciliation: the dialog says so and is not left waiting", async () => {
+    const h = await harness((port) => ({ ...port, reconcile: async () => Promise.reject(full()) }));
+    await h.flow.start();
+    assert.deepEqual([h.flow.state.step, h.flow.state.problem?.code], ["blocked", "storage_failed_preflight"]);
+    assert.match(shown(h.flow), /could not read or write its registry/);
+  });
+
+  it("the preflight's checkpoint: blocked, the key-change lock released", async () => {
+    const h = await harness((port) => ({ ...port, saveCheckpoint: async (id, cp) => (cp?.step === "started" ? Promise.reject(full()) : port.saveCheckpoint(id, cp)) }));
+    await h.flow.start();
+    assert.deepEqual([h.flow.state.step, h.flow.state.problem?.code], ["blocked", "storage_failed_preflight"]);
+    assert.ok(await lockIsFree(h.flow.state.instanceId!), "the lock taken during the preflight is released");
+    assert.equal(h.flow.revealOldKey(), null, "the key is not kept");
+  });
+
+  it("noting the old kit's download: the file is saved, the flow says the note failed, nothing is left unhandled", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const h = await harness((port) => ({ ...port, markKitDownloaded: async () => Promise.reject(full()) }));
+      await h.flow.start();
+      const noted = reach(h.flow, (s) => s.notice !== null);
+      h.flow.downloadOldKit();
+      assert.equal(h.downloads.length, 1, "the kit file is saved");
+      const s = await noted;
+      assert.equal(s.notice?.code, "kit_mark_failed");
+      // Not a delay: Node reports unhandled rejections when the microtask queue drains, which it
+      // has done once a macrotask (setImmediate) runs.
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(unhandled, []);
+      h.flow.acknowledgeOldKit(true);
+      h.flow.next();
+      assert.equal(h.flow.state.step, "new_key", "a failed note stops nothing");
+      await h.flow.cancel();
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
   });
 });
 
@@ -230,6 +331,58 @@ describe("a registry write fails during the commit", () => {
     const r = await h.reg.reconcile(conn, sim.url);
     assert.equal(r.changedElsewhere, false);
     assert.deepEqual((await h.reg.generations(id)).map((g) => [g.number, g.status, g.origin]), [[1, "retired", "observed"], [2, "active", "flow"]]);
+  });
+
+  it("the reconciliation after a dropped connection, HA holding the new key: says so in words, releases the lock, the next connection records it as ours", async () => {
+    let committing = false;
+    const h = await harness((port) => ({
+      ...port,
+      async reconcile(c, o) {
+        // HA answers (it is back), then the registry write of the outcome fails.
+        if (committing) {
+          await fetchBackupConfig(c);
+          throw full();
+        }
+        return port.reconcile(c, o);
+      },
+    }));
+    await toCommit(h.flow, h.downloads);
+    committing = true;
+    await sim.control({ type: "fault", drop: { command: "backup/config/update", when: "after_handle" } });
+    await h.flow.commit();
+    assert.deepEqual([h.flow.state.step, h.flow.state.commitPhase, h.flow.state.problem?.code], ["unresolved", null, "storage_failed_after_update"]);
+    assert.ok(!/registry: /.test(shown(h.flow)), shown(h.flow));
+    assert.match(shown(h.flow), /Home Assistant now has the new key/);
+    const id = h.flow.state.instanceId!;
+    assert.ok(await lockIsFree(id));
+    assert.notEqual(await h.reg.getMeta(`checkpoint:${id}`), null, "the checkpoint stays for the next connection");
+    committing = false;
+    const r = await h.reg.reconcile(conn, sim.url);
+    assert.equal(r.changedElsewhere, false);
+    assert.deepEqual((await h.reg.generations(id)).map((g) => [g.number, g.status, g.origin]), [[1, "retired", "observed"], [2, "active", "flow"]]);
+  });
+
+  it("the reconciliation after a dropped connection, HA keeping the old key: says what HA holds, releases the lock", async () => {
+    let committing = false;
+    const h = await harness((port) => ({
+      ...port,
+      async reconcile(c, o) {
+        if (committing) {
+          await fetchBackupConfig(c);
+          throw full();
+        }
+        return port.reconcile(c, o);
+      },
+    }));
+    await toCommit(h.flow, h.downloads);
+    committing = true;
+    await sim.control({ type: "fault", drop: { command: "backup/config/update", when: "before" } });
+    await h.flow.commit();
+    assert.deepEqual([h.flow.state.step, h.flow.state.problem?.code], ["aborted", "storage_failed_not_applied"]);
+    assert.match(shown(h.flow), /Home Assistant held the old key/);
+    assert.ok(await lockIsFree(h.flow.state.instanceId!));
+    committing = false;
+    await consistent(h.reg);
   });
 
   it("dropPending after HA refused the key: the refusal is shown, and the next reconciliation abandons the pending generation", async () => {

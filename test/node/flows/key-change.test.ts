@@ -6,18 +6,22 @@ import { randomBytes } from "node:crypto";
 import { after, afterEach, before, describe, it } from "node:test";
 import type { Connection } from "home-assistant-js-websocket";
 import { inProcessLocks, type LockPort } from "../../../src/common/locks.js";
-import { KeyChangeFlow, type FlowState } from "../../../src/flows/key-change/flow.js";
+import { KeyChangeFlow, oldKeyWords } from "../../../src/flows/key-change/flow.js";
+import { canDecryptOnDownload } from "../../../src/data/backup.js";
+import { localizeEnglish } from "../../../src/common/localize-english.js";
 import { registryPort } from "../../../src/flows/key-change/registry-port.js";
 import { displayFingerprint } from "../../../src/keys/fingerprint.js";
 import { parseEmergencyKit } from "../../../src/kit/parse.js";
 import { Registry } from "../../../src/registry/registry.js";
 import { startSimulatedHA, type SimHandle } from "../../../src/sim/main.js";
 import { closeAfterTest, closeOpened, connectHA } from "../../support/ha-client.js";
+import { reach, resetSim, simBaseline } from "../../support/flow-wait.js";
 
 afterEach(closeOpened);
 
 let sim: SimHandle;
 let conn: Connection;
+let baseline: Awaited<ReturnType<typeof simBaseline>>;
 let n = 0;
 const open: Registry[] = [];
 const locks: LockPort = inProcessLocks();
@@ -25,14 +29,17 @@ const locks: LockPort = inProcessLocks();
 before(async () => {
   sim = await startSimulatedHA({ port: 0, backups: 6, now: "2026-11-27T12:00:00Z", stageDelayMs: 5 });
   conn = await connectHA(sim.url, sim.adminToken);
+  baseline = await simBaseline(sim);
 });
 after(async () => {
   for (const r of open) r.close();
   conn.close();
   await sim.close();
 });
+// Each test starts from the same HA: one failing test must not leave a key, a fault, a running
+// backup or its backups behind for the next.
 afterEach(async () => {
-  await sim.control({ type: "clear_faults" });
+  await resetSim(sim, baseline);
 });
 
 interface Harness {
@@ -137,6 +144,69 @@ describe("the whole flow", () => {
     assert.equal(fresh.confidence, "verified");
     assert.equal(fresh.generationId, gens[1]!.id);
     await activeMatchesHA(h.registry);
+  });
+});
+
+describe("prove before forgetting, until the commit", () => {
+  it("the old kit is offered again whenever more was proven after its download, also on the new-key step; its acknowledgement belongs to the latest download", async () => {
+    const h = await harness();
+    const oldKey = await haKey();
+    await h.flow.start();
+    // Downloaded and acknowledged at once, while the local check has only begun.
+    h.flow.downloadOldKit();
+    const first = parseEmergencyKit(h.downloads[0]!.text);
+    h.flow.acknowledgeOldKit(true);
+    h.flow.next();
+    assert.equal(h.flow.state.step, "new_key");
+    // The check keeps running after "Next" and proves more.
+    await h.flow.proveOldKey("local");
+    assert.ok(h.flow.state.oldBackups.filter((b) => b.checked).length > (first.backups?.length ?? 0), "the check proved more than the first download listed");
+    assert.equal(h.flow.state.oldKitOutdated, true, "the flow says the old kit is outdated, on the new-key step too");
+    await h.flow.downloadNewKit();
+    assert.equal(h.flow.proveWithKit(h.downloads.at(-1)!.text), true);
+    h.flow.downloadOldKit();
+    const again = parseEmergencyKit(h.downloads.at(-1)!.text);
+    assert.equal(again.key, oldKey);
+    assert.ok((again.backups?.length ?? 0) > (first.backups?.length ?? 0), "the new download lists what was proven since");
+    for (const b of again.backups!) {
+      for (const location of b.locations) {
+        const agent = { Local: "hassio.local", Cloud: "cloud.cloud", NAS: "hassio.nas" }[location]!;
+        await canDecryptOnDownload(conn, b.backup_id, agent, oldKey!);
+      }
+    }
+    assert.equal(h.flow.state.oldKitOutdated, false);
+    assert.equal(h.flow.state.oldKitAcknowledged, false, "the new file has not been confirmed stored yet");
+    assert.equal(h.flow.canCommit, false);
+    h.flow.acknowledgeOldKit(true);
+    assert.equal(h.flow.canCommit, true);
+    await h.flow.cancel();
+  });
+
+  it("the old-key step in the three words: proven, probably (not checked), unknown", async () => {
+    const h = await harness();
+    await h.flow.start();
+    await h.flow.proveOldKey("local");
+    const words = oldKeyWords(h.flow.state);
+    assert.equal(words.proven, h.flow.state.oldBackups.filter((b) => b.checked).length);
+    assert.ok(words.proven > 0 && words.unknown > 0, JSON.stringify(words));
+    const said = localizeEnglish("flow.old.backups", { count: words.proven, generation: 1 });
+    assert.match(said, new RegExp(`^${words.proven} backups? (is|are) proven to open with key generation 1, the current key\\.$`));
+    assert.match(localizeEnglish("flow.old.unknown", { count: words.unknown }), /unknown: which key (it needs|they need) is not known yet/);
+    await h.flow.cancel();
+  });
+
+  it("Home Assistant before 2025.2: the old key's check sends nothing and says it cannot be made", async () => {
+    const old = closeAfterTest(await startSimulatedHA({ port: 0, backups: 4, haVersion: "2025.1.4", now: "2026-11-27T12:00:00Z" }));
+    const oldConn = closeAfterTest(await connectHA(old.url, old.adminToken));
+    const h = await harness(undefined, oldConn);
+    await h.flow.start();
+    await h.flow.proveOldKey("local");
+    assert.equal(h.flow.state.prove.phase, "unavailable");
+    await h.flow.proveOldKey("remote");
+    const log = (await old.control({ type: "command_log" })) as { type: string }[];
+    assert.ok(!log.some((m) => m.type === "backup/can_decrypt_on_download"), "no check was sent");
+    assert.match(localizeEnglish("flow.prove.unavailable"), /needs 2025\.2 or newer/);
+    await h.flow.cancel();
   });
 });
 
@@ -252,10 +322,9 @@ describe("what can go wrong", () => {
     const h = await harness();
     const newKey = await toCommit(h);
     await sim.control({ type: "set_manager_state", state: { manager_state: "create_backup", stage: "home_assistant", state: "in_progress", reason: null } });
+    const waiting = reach(h.flow, "waiting_for_idle");
     const committing = h.flow.commit();
-    const seen: FlowState["step"][] = [];
-    h.flow.subscribe((s) => seen.push(s.step));
-    for (let i = 0; i < 100 && h.flow.state.step !== "waiting_for_idle"; i++) await new Promise((r) => setTimeout(r, 10));
+    await waiting;
     assert.equal(h.flow.state.step, "waiting_for_idle");
     assert.notEqual(await haKey(), newKey, "not changed while the backup runs");
     await sim.control({ type: "set_manager_state", state: { manager_state: "idle" } });
@@ -270,8 +339,10 @@ describe("what can go wrong", () => {
     const before = await haKey();
     await toCommit(h);
     await sim.control({ type: "set_manager_state", state: { manager_state: "create_backup", stage: null, state: "in_progress", reason: null } });
+    const waiting = reach(h.flow, "waiting_for_idle");
     const committing = h.flow.commit();
-    for (let i = 0; i < 100 && h.flow.state.step !== "waiting_for_idle"; i++) await new Promise((r) => setTimeout(r, 10));
+    await waiting;
+    assert.equal(h.flow.state.step, "waiting_for_idle", "the commit waits for the running backup");
     await h.flow.stopWaiting();
     await committing;
     await sim.control({ type: "set_manager_state", state: { manager_state: "idle" } });
@@ -312,8 +383,11 @@ describe("what can go wrong", () => {
     // Hold the answer back, then drop: the old panel's flow never learns the outcome.
     await sim.control({ type: "fault", config_update: "apply_then_drop" });
     const second = closeAfterTest(await connectHA(sim.url, sim.adminToken));
+    // The flow notices the drop only after HA applied the key (the fault applies, then drops).
+    const dropped = reach(h.flow, (s) => s.step === "unresolved" || s.step === "done" || s.step === "aborted");
     const abandoned = h.flow.commit();
-    for (let i = 0; i < 200 && (await haKey()) !== newKey; i++) await new Promise((r) => setTimeout(r, 10));
+    await dropped;
+    assert.equal(await haKey(), newKey, "HA applied the key before the connection dropped");
     // A fresh panel (new element, same IndexedDB) loads: the checkpoint says a commit was under way.
     const fresh = await harness(h.registry, second);
     const instanceId = (await h.registry.instances())[0]!.id;

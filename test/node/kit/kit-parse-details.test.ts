@@ -74,3 +74,16 @@ it("our block: first generation and fingerprint win, values must be whole, backu
   assert.equal(p.fingerprint, "7F3A-91C2-0B5E");
   assert.deepEqual(p.backups, [{ backup_id: "b1", date: "2026-01-01", name: "Before upgrade", locations: ["Local", "NAS"] }]);
 });
+
+it("a note after the kit, even one quoting the documentation link after a blank line, does not change which key is read", () => {
+  const link = "https://www.home-assistant.io/more-info/backup-emergency-kit";
+  for (const note of [
+    `\n\nNote: see ${link}`,
+    `\n\nMy notes\nkept with the kit\n\nSee ${link}`,
+    `\n\n== Backup Keyring ==\nKey generation: 2\n\nNote: see ${link}`,
+  ]) {
+    assert.equal(parseEmergencyKit(`${haKit()}${note}`).key, KEY, JSON.stringify(note));
+  }
+  // Two whole kits pasted together are still two keys.
+  assert.equal(code(`${haKit()}\n\n${haKit({ key: KEY.replace("A", "B") })}`), "multiple_keys");
+});

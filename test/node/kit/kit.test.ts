@@ -83,7 +83,7 @@ describe("our block", () => {
     assert.deepEqual(lines.slice(16, 23), [
       "",
       "== Backup Keyring ==",
-      "Added by Backup Keyring (not part of Home Assistant's kit): this key's generation and the backups it opens.",
+      "Added by Backup Keyring (not part of Home Assistant's kit): this key's generation and its backups, each under a heading that says how sure it is.",
       "Key generation: 2",
       "Key fingerprint: ABAB-ABAB-ABAB",
       "In use since: 2026-01-02",
@@ -96,18 +96,23 @@ describe("our block", () => {
   });
   it("lists facts as '- ' lines and guesses apart as '? ' lines under their own heading; the parser keeps them apart", async () => {
     const localize = await localizeFor("en");
-    const proven = [{ backup_id: "aaaa1111", date: "2026-02-01T03:00:00Z", name: "Automatic backup", locations: ["Local", "Cloud"] }];
+    const proven = [
+      { backup_id: "aaaa1111", date: "2026-02-01T03:00:00Z", name: "Automatic backup", locations: ["Local", "Cloud"], checked: true },
+      { backup_id: "cccc3333", date: "2026-02-02T03:00:00Z", name: "Automatic backup", locations: ["Local"] },
+    ];
     const guessed = [{ backup_id: "bbbb2222", date: "2026-01-20T03:00:00Z", name: "Before upgrading | 2026.1", locations: ["NAS"] }];
     const text = renderEmergencyKit(facts({ localize, backups: proven, guessed }));
     const ours = text.split("\n").slice(text.split("\n").indexOf("== Backup Keyring =="));
     assert.deepEqual(ours.slice(2), [
-      "The backup this key opens: proven by a check, or made while Backup Keyring saw this key in use (id | date | name | locations):",
+      "Proven by a check to open with this key: 1 backup (id | date | name | locations):",
       "- aaaa1111 | 2026-02-01 | Automatic backup | Local, Cloud",
+      "Made while Backup Keyring saw this key in use, not checked: 1 backup (id | date | name | locations):",
+      "- cccc3333 | 2026-02-02 | Automatic backup | Local",
       "Probably also opens (not checked, guessed by date): 1 backup (id | date | name | locations):",
-      "? bbbb2222 | 2026-01-20 | Before upgrading   2026.1 | NAS",
+      "? bbbb2222 | 2026-01-20 | Before upgrading 2026.1 | NAS",
     ]);
     const parsed = parseEmergencyKit(text);
-    assert.deepEqual(parsed.backups?.map((b) => b.backup_id), ["aaaa1111"]);
+    assert.deepEqual(parsed.backups?.map((b) => b.backup_id), ["aaaa1111", "cccc3333"]);
     assert.deepEqual(parsed.guessed?.map((b) => [b.backup_id, b.locations]), [["bbbb2222", ["NAS"]]]);
     // Only guesses: no fact line at all.
     const onlyGuessed = renderEmergencyKit(facts({ localize, backups: [], guessed }));

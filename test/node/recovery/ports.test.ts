@@ -28,6 +28,19 @@ describe("crypto ports agree", () => {
     }
   });
 
+  it("the key check's own derivation (src/securetar/aes.ts) is synchronous and gives the same keys and IVs", async () => {
+    const { aesIv, passwordToAesKey } = await import("../../../src/securetar/aes.js");
+    const { aesIvSync } = await import("../../../src/recovery/crypto-port.js");
+    const key = passwordToAesKey("test");
+    // A value, not a Promise: no awaited WebCrypto digest per round.
+    assert.ok(key instanceof Uint8Array);
+    assert.equal(Buffer.from(key).toString("hex"), "f09bb91fdc2cffd578d6d68f7a192e0f");
+    const salt = Buffer.from("0aab8f9afb859e4c267a092bf9aa4f48", "hex");
+    const iv = aesIv(key, salt);
+    assert.ok(iv instanceof Uint8Array);
+    assert.equal(Buffer.from(iv).toString("hex"), Buffer.from(aesIvSync(nodeCryptoPort, key, salt)).toString("hex"));
+  });
+
   for (const size of [0, 15, 16, 1024 * 1024, 2 * 1024 * 1024 + 9]) {
     it(`v2 and v3 round trips across ports, ${size} bytes`, async () => {
       const plain = randomBytes(size);

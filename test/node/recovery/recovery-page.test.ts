@@ -1,9 +1,10 @@
 // The offline recovery page (dist/backup-keyring-recovery.html) in Chromium, opened from file://
 // with the network off: load a kit, drop backups, see which key opens which, decrypt to a download
-// and pull one file out. Every request that is not the page itself fails and is recorded.
+// and pull one file out. The page is copied alone into an empty folder first (as onto a USB stick),
+// so it cannot lean on a sibling file; every request that is not the page itself fails and is recorded.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -18,8 +19,10 @@ import { sampleKitFacts } from "../../support/kit-facts.js";
 import { generateBackup } from "../../support/recovery-backups.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
-const page = join(root, "dist", "backup-keyring-recovery.html");
+const built = join(root, "dist", "backup-keyring-recovery.html");
 let dir: string;
+/** The page alone in an empty folder. */
+let page: string;
 let browser: Browser;
 
 async function members(bytes: Uint8Array): Promise<Map<string, Uint8Array>> {
@@ -30,17 +33,22 @@ async function members(bytes: Uint8Array): Promise<Map<string, Uint8Array>> {
 }
 
 before(async () => {
-  if (!existsSync(page)) {
+  if (!existsSync(built)) {
     const r = spawnSync("npx", ["rollup", "-c", "rollup.config.mjs", "--silent"], { cwd: root, encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
   }
   dir = mkdtempSync(join(tmpdir(), "bk-recovery-page-"));
+  const stick = mkdtempSync(join(tmpdir(), "bk-recovery-stick-"));
+  page = join(stick, "backup-keyring-recovery.html");
+  copyFileSync(built, page);
+  assert.deepEqual(readdirSync(stick), ["backup-keyring-recovery.html"]);
   browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
   rmSync(dir, { recursive: true, force: true });
+  if (page) rmSync(join(page, ".."), { recursive: true, force: true });
 });
 
 describe("offline recovery page", () => {
@@ -53,12 +61,16 @@ describe("offline recovery page", () => {
     writeFileSync(minePath, mine.tar);
     const otherPath = join(dir, "other.tar");
     writeFileSync(otherPath, (await generateBackup({ "homeassistant.tar.gz": "v2" }, "someone else's", { bigBytes: 1000 })).tar);
+    // A legacy password shaped like a loosely typed generated key: tried exactly as typed first.
+    const legacy = "abcd efgh ijkl mnop qrst uvwx yz12";
+    const legacyPath = join(dir, "legacy.tar");
+    writeFileSync(legacyPath, (await generateBackup({ "homeassistant.tar.gz": "v2" }, legacy, { bigBytes: 1000 })).tar);
 
     const context = await browser.newContext({ offline: true, acceptDownloads: true });
     const external: string[] = [];
     await context.route("**/*", (route) => {
       const url = route.request().url();
-      if (url.startsWith("file:")) return route.continue();
+      if (url === pathToFileURL(page).href) return route.continue();
       external.push(url);
       return route.abort();
     });
@@ -78,6 +90,14 @@ describe("offline recovery page", () => {
       assert.equal(await guidance("mine.tar").locator("code").first().textContent(), "kit.txt");
       await guidance("other.tar").getByText(/not known yet/).waitFor();
       await guidance("other.tar").getByText(/Load more emergency kits above/).waitFor();
+
+      await tab.locator("[data-testid=backups]").setInputFiles(legacyPath);
+      const legacyRow = tab.getByRole("listitem").filter({ hasText: "legacy.tar" });
+      await legacyRow.getByText("none of the loaded keys opens it").waitFor();
+      await tab.getByRole("textbox", { name: "Another key or password" }).fill(legacy);
+      await tab.getByRole("button", { name: "Try this key" }).click();
+      await tab.getByText("2 keys loaded").waitFor();
+      await legacyRow.getByText("opens with key 2").waitFor();
 
       await tab.getByRole("listitem").filter({ hasText: "mine.tar" }).getByRole("button", { name: "Open this backup" }).click();
       const [download] = await Promise.all([tab.waitForEvent("download"), tab.getByRole("button", { name: "Decrypt and save…" }).click()]);
@@ -99,6 +119,45 @@ describe("offline recovery page", () => {
       assert.deepEqual(external, []);
     } finally {
       await context.close();
+    }
+  });
+
+  it("the panel's download works from the .js files alone (a HACS install): its chunk holds the page byte for byte, which runs offline", async () => {
+    const hacs = mkdtempSync(join(tmpdir(), "bk-hacs-"));
+    const saved = mkdtempSync(join(tmpdir(), "bk-downloaded-"));
+    try {
+      for (const f of readdirSync(join(root, "dist")).filter((f) => f.endsWith(".js"))) copyFileSync(join(root, "dist", f), join(hacs, f));
+      const chunks = readdirSync(hacs).filter((f) => f.startsWith("backup-keyring-page-html-"));
+      assert.equal(chunks.length, 1, "one chunk carries the page");
+      const mod = (await import(pathToFileURL(join(hacs, chunks[0]!)).href)) as { RECOVERY_PAGE_FILE: string; RECOVERY_PAGE_HTML: string };
+      assert.equal(mod.RECOVERY_PAGE_FILE, "backup-keyring-recovery.html");
+      // What the panel hands to the download, encoded as the Blob does (UTF-8).
+      const downloaded = Buffer.from(mod.RECOVERY_PAGE_HTML, "utf8");
+      assert.ok(downloaded.equals(readFileSync(built)), "byte-identical to dist/backup-keyring-recovery.html");
+      // The panel's own chunk imports that chunk, not a URL of the .html file.
+      const panelChunk = readdirSync(hacs).find((f) => f.startsWith("backup-keyring-backup-keyring-panel-"))!;
+      assert.match(readFileSync(join(hacs, panelChunk), "utf8"), new RegExp(chunks[0]!.replace(/[.-]/g, "\\$&")));
+      const page = join(saved, mod.RECOVERY_PAGE_FILE);
+      writeFileSync(page, downloaded);
+      const context = await browser.newContext({ offline: true });
+      const external: string[] = [];
+      await context.route("**/*", (route) => {
+        if (route.request().url() === pathToFileURL(page).href) return route.continue();
+        external.push(route.request().url());
+        return route.abort();
+      });
+      try {
+        const tab = await context.newPage();
+        await tab.goto(pathToFileURL(page).href);
+        await tab.getByRole("heading", { name: "Backup Keyring — offline recovery" }).waitFor();
+        await tab.getByText("0 keys loaded").waitFor();
+        assert.deepEqual(external, []);
+      } finally {
+        await context.close();
+      }
+    } finally {
+      rmSync(hacs, { recursive: true, force: true });
+      rmSync(saved, { recursive: true, force: true });
     }
   });
 });

@@ -54,13 +54,15 @@ describe("reconciliation", () => {
   it("key changed in HA's UI between two visits → new generation 'changed elsewhere'; backups made meanwhile", async () => {
     const name = freshName();
     let reg = await openReg(name);
-    const first = await reg.reconcile(conn, sim.url);
+    // The looks lie in the past (this browser's clock), far apart compared with the clock margin.
+    const ago = (min: number) => new Date(Date.now() - min * 60_000);
+    const first = await reg.reconcile(conn, sim.url, { now: ago(30) });
     reg.close();
     const newKey = "ZZZZ-YYYY-XXXX-WWWW-VVVV-UUUU-TTTT";
     await sim.control({ type: "set_password", password: newKey });
-    const made = (await sim.control({ type: "create_backup", name: "While closed" })) as { backup_id: string };
+    const made = (await sim.control({ type: "create_backup", name: "While closed", date: ago(20).toISOString() })) as { backup_id: string };
     reg = await openReg(name);
-    const r = await reg.reconcile(conn, sim.url);
+    const r = await reg.reconcile(conn, sim.url, { now: ago(10) });
     assert.equal(r.changedElsewhere, true);
     assert.equal(r.active?.number, 2);
     const gens = await reg.generations(r.instanceId);
@@ -72,7 +74,7 @@ describe("reconciliation", () => {
     const copy = (await reg.copies(r.instanceId)).find((c) => c.backupId === made.backup_id && c.agentId === "hassio.local")!;
     assert.equal(copy.generationId, null);
     assert.equal(copy.confidence, "unknown");
-    // One made now, while we watch generation 2, is observed.
+    // One made now, while we watch generation 2 (first seen ten minutes ago), is observed.
     const now = (await sim.control({ type: "create_backup", name: "Watched" })) as { backup_id: string };
     await reg.reconcile(conn, sim.url);
     const watched = (await reg.copies(r.instanceId)).find((c) => c.backupId === now.backup_id && c.agentId === "hassio.local")!;
@@ -151,12 +153,12 @@ describe("verification", () => {
     const gens = await reg.generations(r.instanceId);
     assert.equal(gens.length, 3, "the two old keys became retired generations");
     assert.ok(gens.filter((g) => g.origin === "imported").every((g) => g.status === "retired"));
-    assert.ok(copies.filter((c) => c.protected && c.lastCheck?.result !== "not_supported").every((c: CopyRecord) => c.confidence === "verified"));
+    assert.ok(copies.filter((c) => c.protected && c.lastCheck?.result !== "not_supported").every((c: CopyRecord) => c.confidence === "verified"), JSON.stringify(copies.filter((c) => c.protected && c.confidence !== "verified")));
   });
 
   it("a check that contradicts what the registry recorded is flagged as a mismatch", async () => {
     const reg = await openReg();
-    const r = await reg.reconcile(conn, sim.url);
+    const r = await reg.reconcile(conn, sim.url, { now: new Date(Date.now() - 30 * 60_000) });
     // The key goes away and comes back between two looks: the backup made meanwhile looks observed.
     await sim.control({ type: "set_password", password: keys[0] });
     const made = (await sim.control({ type: "create_backup", name: "Behind our back" })) as { backup_id: string };

@@ -1,12 +1,20 @@
-// Property: for random histories of key changes (through our flow or elsewhere), observations
-// (reconciliations) and checks, no kit ever lists under `- ` a backup its key does not open.
+// Property: for random histories of key changes (through our flow — committed, activated by a
+// later look, applied late after the flow gave up, or refused — and elsewhere), observations
+// (reconciliations on this browser's clock, backups dated by HA's clock up to the clock margin
+// off), backups on several locations (this instance's automatic and manual ones, manual ones
+// with another password, other instances' backups on shared locations), deletions and checks
+// (opening, failing with other keys or with the believed generation's own key, errors):
+//  - no kit, downloaded at any time, lists under `- ` a backup its key does not open;
+//  - after every copy was checked with every key, each key's kit lists all backups it opens.
 // The truth (which key really encrypted each backup) is kept beside the registry.
 import "fake-indexeddb/auto";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { BackupInfo } from "../../../src/data/backup.js";
+import type { BackupContent, BackupInfo } from "../../../src/data/backup.js";
+import { inProcessLocks } from "../../../src/common/locks.js";
 import { parseEmergencyKit } from "../../../src/kit/parse.js";
 import { renderEmergencyKit } from "../../../src/kit/render.js";
+import { CLOCK_MARGIN_MS } from "../../../src/registry/assign.js";
 import { Registry } from "../../../src/registry/registry.js";
 
 function rng(seed: number) {
@@ -19,28 +27,41 @@ function rng(seed: number) {
   };
 }
 
+const OWN = "prop-instance-own";
+const OTHER = "prop-instance-other";
+const LOCATIONS = ["hassio.local", "cloud.cloud", "hassio.nas"] as const;
+
 interface Backup {
   id: string;
+  /** HA's clock: the browser's time of the backup plus a skew within the clock margin. */
   date: string;
   key: string | null;
+  who: "automatic" | "manual" | "foreign";
+  agents: string[];
+  deleted: boolean;
 }
 
 function info(backups: Backup[]): BackupInfo {
   return {
-    backups: backups.map((b) => ({
-      addons: [],
-      agents: { "hassio.local": { protected: b.key !== null, size: 100 } },
-      backup_id: b.id,
-      database_included: true,
-      date: b.date,
-      extra_metadata: { instance_id: "prop-instance", with_automatic_settings: true },
-      failed_agent_ids: [],
-      folders: [],
-      homeassistant_included: true,
-      homeassistant_version: "2026.11.0",
-      name: `Backup ${b.id}`,
-      with_automatic_settings: true,
-    })),
+    backups: backups
+      .filter((b) => !b.deleted)
+      .map(
+        (b): BackupContent => ({
+          addons: [],
+          agents: Object.fromEntries(b.agents.map((a) => [a, { protected: b.key !== null, size: 100 }])),
+          backup_id: b.id,
+          database_included: true,
+          date: b.date,
+          extra_metadata: { instance_id: b.who === "foreign" ? OTHER : OWN, with_automatic_settings: b.who !== "manual" },
+          failed_agent_ids: [],
+          folders: [],
+          homeassistant_included: true,
+          homeassistant_version: "2026.11.0",
+          name: `Backup ${b.id}`,
+          // Core marks only its own backups (true or false); others' are null.
+          with_automatic_settings: b.who === "foreign" ? null : b.who === "automatic",
+        }),
+      ),
     agent_errors: {},
     last_attempted_automatic_backup: null,
     last_completed_automatic_backup: null,
@@ -48,36 +69,145 @@ function info(backups: Backup[]): BackupInfo {
     next_automatic_backup: null,
     next_automatic_backup_additional: false,
     state: "idle",
-  } as unknown as BackupInfo;
+  };
 }
 
-async function history(seed: number): Promise<{ kits: number; listed: number; guessed: number }> {
+interface Totals {
+  kits: number;
+  listed: number;
+  guessed: number;
+  foreign: number;
+  manual: number;
+  withdrawn: number;
+  late: number;
+  activatedLater: number;
+  complete: number;
+  races: number;
+}
+
+async function history(seed: number, totals: Totals): Promise<void> {
   const rand = rng(seed);
-  const reg = await Registry.open(`truth-property-${process.pid}-${seed}`);
+  let t = Date.UTC(2026, 0, 1);
+  const reg = await Registry.open(`truth-property-${process.pid}-${seed}`, inProcessLocks(), { now: () => new Date(t) });
   try {
-    let t = Date.UTC(2026, 0, 1);
-    const tick = () => (t += (1 + rand(48)) * 3_600_000);
-    const iso = () => new Date(t).toISOString();
+    // Steps hours apart, or seconds to minutes (a backup right after a look or a key change).
+    const tick = () => (t += rand(2) === 0 ? (1 + rand(20)) * 15_000 : (1 + rand(48)) * 600_000 * (1 + rand(6)));
+    // HA's clock against ours: within the margin; it drifts, and a backup's date may sit at either
+    // edge of it (the worst case next to a look or a key change).
+    let skew = (rand(19) - 9) * (CLOCK_MARGIN_MS / 10);
+    const haDate = (edge = rand(3)) => {
+      const off = edge === 0 ? -0.95 * CLOCK_MARGIN_MS : edge === 1 ? 0.95 * CLOCK_MARGIN_MS : skew;
+      return new Date(t + off).toISOString().replace("Z", "+00:00");
+    };
     const keys = ["K0", "K1", "K2", "K3", "K4"].map((k) => `${k}-${seed}`);
+    const otherPasswords: string[] = [];
+    const foreignKeys = [`F0-${seed}`, keys[0]!];
     let haKey: string | null = keys[rand(3)]!;
     const backups: Backup[] = [];
-    // Changes elsewhere since our last look: at most one (a key that goes away and comes back
-    // between two looks is indistinguishable from one that never left; see assign.ts).
+    // Changes since our last look: at most one (a key that goes away and comes back between two
+    // looks is indistinguishable from one that never left; see assign.ts).
     let changedSinceLook = false;
     let looked = false;
     let instanceId: string | null = null;
+    /** Our flow gave up on this key; HA may still apply it later (the update arrived late). */
+    let lateKey: string | null = null;
     const observe = async () => {
-      const r = await reg.fold({ url: "http://ha.test", locationName: "Home", password: haKey, info: info(backups), now: new Date(t) });
+      const r = await reg.fold({ url: "http://ha.test", locationName: "Home", password: haKey, info: info(backups) });
       instanceId = r.instanceId;
       changedSinceLook = false;
       looked = true;
     };
-    const steps = 20 + rand(30);
+    const truthFp = async () => {
+      const m = new Map<string, string>();
+      for (const b of backups) if (b.key) m.set(b.id, await reg.fingerprint(b.key));
+      return m;
+    };
+    const checkKits = async (complete: boolean) => {
+      if (!instanceId) return;
+      const truth = await truthFp();
+      for (const g of await reg.generations(instanceId)) {
+        if (g.status === "pending" || g.status === "abandoned") continue;
+        const lists = await reg.backupsOpenedBy(instanceId, g.id, { "hassio.local": "Local", "cloud.cloud": "Cloud", "hassio.nas": "NAS" });
+        const text = renderEmergencyKit({ key: "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG", instanceName: "Home", url: "http://ha.test", date: new Date(t), language: "en", generation: { number: g.number, fingerprint: g.fingerprint, startedAt: g.activatedAt ?? g.firstSeenAt }, backups: lists.facts, guessed: lists.guessed });
+        const parsed = parseEmergencyKit(text);
+        totals.kits++;
+        for (const b of parsed.backups ?? []) {
+          totals.listed++;
+          assert.equal(truth.get(b.backup_id), g.fingerprint, `seed ${seed}: kit of generation ${g.number} lists ${b.backup_id} under "- ", but its key does not open it`);
+        }
+        totals.guessed += parsed.guessed?.length ?? 0;
+        for (const b of parsed.guessed ?? []) assert.ok(!(parsed.backups ?? []).some((x) => x.backup_id === b.backup_id), "a backup is never both fact and guess");
+        if (complete) {
+          const opens = backups.filter((b) => !b.deleted && b.key !== null && truth.get(b.id) === g.fingerprint).map((b) => b.id).sort();
+          assert.deepEqual((parsed.backups ?? []).map((b) => b.backup_id).sort(), opens, `seed ${seed}: after checking everything, the kit of generation ${g.number} lists every backup its key opens`);
+          totals.complete++;
+        }
+      }
+    };
+    const check = async (c: { backupId: string; agentId: string }, tried: string) => {
+      const truth = backups.find((b) => b.id === c.backupId)!.key!;
+      if (tried === truth) await reg.recordCheck(instanceId!, c.backupId, c.agentId, { fingerprint: await reg.fingerprint(tried) });
+      else {
+        const before = (await reg.copies(instanceId!)).find((x) => x.backupId === c.backupId && x.agentId === c.agentId)!;
+        const r = await reg.recordCheck(instanceId!, c.backupId, c.agentId, { result: "failed", tried: [await reg.fingerprint(tried)] });
+        if (r.result === "failed" && before.generationId !== null) totals.withdrawn++;
+      }
+    };
+
+    const steps = 25 + rand(35);
     for (let i = 0; i < steps; i++) {
       tick();
-      const what = rand(10);
+      if (rand(4) === 0) skew = Math.max(-0.9 * CLOCK_MARGIN_MS, Math.min(0.9 * CLOCK_MARGIN_MS, skew + (rand(5) - 2) * (CLOCK_MARGIN_MS / 10)));
+      // HA takes the update our flow gave up on, at a moment nobody watches.
+      if (lateKey !== null && !changedSinceLook && rand(3) === 0) {
+        haKey = lateKey;
+        lateKey = null;
+        changedSinceLook = true;
+        totals.late++;
+      }
+      const what = rand(16);
+      if (what >= 14 && looked && !changedSinceLook) {
+        // The worst cases next to a look: a key change elsewhere a minute before or after it,
+        // with a backup on the far side of the change dated (by HA's clock) across the look.
+        const change = () => {
+          haKey = rand(6) === 0 ? null : keys[rand(keys.length)]!;
+          changedSinceLook = true;
+        };
+        const quick = () => (t += 20_000);
+        if (what === 14) {
+          // Made with the old key just before the change, dated after the look that sees the new one.
+          backups.push({ id: `b${seed}-${i}`, date: haDate(1), key: haKey, who: "automatic", agents: ["hassio.local"], deleted: false });
+          quick();
+          change();
+          quick();
+          await observe();
+        } else {
+          // Made with the new key just after the change, dated before the look that still saw the old one.
+          await observe();
+          quick();
+          change();
+          quick();
+          backups.push({ id: `b${seed}-${i}`, date: haDate(0), key: haKey, who: "automatic", agents: ["hassio.local"], deleted: false });
+        }
+        totals.races++;
+        continue;
+      }
       if (what < 4) {
-        backups.push({ id: `b${seed}-${i}`, date: iso().replace("Z", "+00:00"), key: haKey });
+        // A backup: automatic with HA's key, manual (maybe with another password), or another
+        // instance's upload to a shared location.
+        const kind = rand(6);
+        const agents = LOCATIONS.filter(() => rand(2) === 0);
+        if (agents.length === 0) agents.push("hassio.local");
+        if (kind < 3) backups.push({ id: `b${seed}-${i}`, date: haDate(), key: haKey, who: "automatic", agents, deleted: false });
+        else if (kind < 5) {
+          let key = haKey;
+          if (rand(3) === 0) otherPasswords.push((key = `manual-${seed}-${i}`));
+          backups.push({ id: `b${seed}-${i}`, date: haDate(), key, who: "manual", agents, deleted: false });
+          totals.manual++;
+        } else {
+          backups.push({ id: `b${seed}-${i}`, date: haDate(), key: foreignKeys[rand(foreignKeys.length)]!, who: "foreign", agents: ["cloud.cloud", "hassio.nas"].slice(rand(2)), deleted: false });
+          totals.foreign++;
+        }
       } else if (what < 6) {
         await observe();
       } else if (what === 6 && !changedSinceLook) {
@@ -85,56 +215,80 @@ async function history(seed: number): Promise<{ kits: number; listed: number; gu
         haKey = rand(6) === 0 ? null : keys[rand(keys.length)]!;
         changedSinceLook = true;
       } else if (what === 7 && looked && !changedSinceLook && haKey !== null && instanceId) {
-        // Our own flow: it re-reads HA's key just before the commit, then commits and confirms.
+        // Our own flow: it re-reads HA's key just before the commit, then commits.
         const next = `${keys[rand(keys.length)]}-flow${i}`;
-        await reg.beginPending(instanceId, await reg.fingerprint(next), { kitDownloadedAt: null, kitProvenAt: null });
-        haKey = next;
-        await observe();
-      } else if (what >= 8 && instanceId) {
+        const pending = await reg.beginPending(instanceId, await reg.fingerprint(next), { kitDownloadedAt: null, kitProvenAt: null });
+        const how = rand(4);
+        if (how === 0) {
+          // Confirmed at once.
+          haKey = next;
+          await reg.activatePending(instanceId, pending.id);
+          looked = true;
+        } else if (how === 1) {
+          // The flow's tab went away: HA has the key, a later look activates the pending generation.
+          haKey = next;
+          totals.activatedLater++;
+        } else if (how === 2) {
+          // The update did not arrive in time: the next look abandons it; HA may apply it later.
+          await observe();
+          lateKey = next;
+        } else {
+          // HA refused it.
+          await reg.dropPending(instanceId, pending.id, "update_failed");
+        }
+      } else if (what < 11 && instanceId) {
         const copies = (await reg.copies(instanceId)).filter((c) => c.protected && !c.deleted);
         if (copies.length === 0) continue;
         const c = copies[rand(copies.length)]!;
+        if (rand(8) === 0) {
+          await reg.recordCheck(instanceId, c.backupId, c.agentId, { result: "error" });
+          continue;
+        }
         const truth = backups.find((b) => b.id === c.backupId)!.key!;
-        const candidates = [...new Set([...keys, truth, ...(haKey ? [haKey] : [])])];
-        const tried = candidates[rand(candidates.length)]!;
-        if (tried === truth) await reg.recordCheck(instanceId, c.backupId, c.agentId, { fingerprint: await reg.fingerprint(tried) });
-        else await reg.recordCheck(instanceId, c.backupId, c.agentId, { result: "failed", tried: [await reg.fingerprint(tried)] });
+        const believed = c.generationId === null ? null : (await reg.generations(instanceId)).find((g) => g.id === c.generationId) ?? null;
+        const candidates = [...new Set([...keys, ...otherPasswords, ...foreignKeys, truth, ...(haKey ? [haKey] : [])])];
+        // Sometimes exactly the believed generation's own key (the withdrawal path when it is wrong).
+        let tried = candidates[rand(candidates.length)]!;
+        if (believed && rand(3) === 0) {
+          const own = await Promise.all(candidates.map(async (k) => [k, await reg.fingerprint(k)] as const));
+          tried = own.find(([, fp]) => fp === believed.fingerprint)?.[0] ?? tried;
+        }
+        await check(c, tried);
+      } else if (what === 11) {
+        const live = backups.filter((b) => !b.deleted);
+        if (live.length > 0) live[rand(live.length)]!.deleted = true;
+      } else {
+        // Someone downloads a kit now: it must hold, whatever the state.
+        await checkKits(false);
       }
     }
     await observe();
-    let kits = 0;
-    let listed = 0;
-    let guessed = 0;
-    const truthFp = new Map<string, string>();
-    for (const b of backups) if (b.key) truthFp.set(b.id, await reg.fingerprint(b.key));
-    for (const g of await reg.generations(instanceId!)) {
-      if (g.status === "pending" || g.status === "abandoned") continue;
-      const lists = await reg.backupsOpenedBy(instanceId!, g.id);
-      const text = renderEmergencyKit({ key: "irrelevant", instanceName: "Home", url: "http://ha.test", date: new Date(t), language: "en", generation: { number: g.number, fingerprint: g.fingerprint, startedAt: g.activatedAt ?? g.firstSeenAt }, backups: lists.proven, guessed: lists.guessed });
-      const parsed = parseEmergencyKit(text.replace("irrelevant", "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG"));
-      kits++;
-      for (const b of parsed.backups ?? []) {
-        listed++;
-        assert.equal(truthFp.get(b.backup_id), g.fingerprint, `seed ${seed}: kit of generation ${g.number} lists ${b.backup_id} under "- ", but its key does not open it`);
+    await checkKits(false);
+    // "Verify all backups" with every key there is: each copy until one opens it.
+    const universe = [...new Set([...keys, ...otherPasswords, ...foreignKeys, ...backups.map((b) => b.key).filter((k): k is string => k !== null)])];
+    for (const c of (await reg.copies(instanceId!)).filter((x) => x.protected && !x.deleted)) {
+      const truth = backups.find((b) => b.id === c.backupId)!.key!;
+      for (const k of universe) {
+        await check(c, k);
+        if (k === truth) break;
       }
-      guessed += parsed.guessed?.length ?? 0;
-      for (const b of parsed.guessed ?? []) assert.ok(!(parsed.backups ?? []).some((x) => x.backup_id === b.backup_id), "a backup is never both fact and guess");
     }
-    return { kits, listed, guessed };
+    await checkKits(true);
   } finally {
     reg.close();
   }
 }
 
 describe("kit truth (property)", () => {
-  it("random histories: no kit lists under '- ' a backup its key does not open", async () => {
-    let total = { kits: 0, listed: 0, guessed: 0 };
-    for (let seed = 1; seed <= 60; seed++) {
-      const r = await history(seed);
-      total = { kits: total.kits + r.kits, listed: total.listed + r.listed, guessed: total.guessed + r.guessed };
-    }
-    // The property is not vacuous: many kits list facts, and some list guesses.
-    assert.ok(total.listed > 100, JSON.stringify(total));
-    assert.ok(total.guessed > 0, JSON.stringify(total));
+  it("random histories: no kit lists under '- ' a backup its key does not open; after checking everything, each kit lists all it opens", async () => {
+    const totals: Totals = { kits: 0, listed: 0, guessed: 0, foreign: 0, manual: 0, withdrawn: 0, late: 0, activatedLater: 0, complete: 0, races: 0 };
+    for (let seed = 1; seed <= 60; seed++) await history(seed, totals);
+    // The property is not vacuous: many kits list facts, some list guesses, and every kind of
+    // event happened.
+    const s = JSON.stringify(totals);
+    assert.ok(totals.listed > 200, s);
+    assert.ok(totals.guessed > 0, s);
+    assert.ok(totals.foreign > 20 && totals.manual > 20, s);
+    assert.ok(totals.withdrawn > 0 && totals.late > 0 && totals.activatedLater > 0 && totals.complete > 60 && totals.races > 20, s);
   });
 });

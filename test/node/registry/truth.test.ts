@@ -21,6 +21,8 @@ before(async () => {
 });
 
 const local = new Set(["hassio.local"]);
+/** A moment `min` minutes ago on this browser's clock: looks far apart compared with the clock margin. */
+const ago = (min: number) => new Date(Date.now() - min * 60_000);
 const onlyLocal = async (reg: Registry, instanceId: string) =>
   new Set((await reg.copies(instanceId)).filter((c) => local.has(c.agentId) && c.protected).map((c) => `${c.backupId}|${c.agentId}`));
 
@@ -29,15 +31,15 @@ describe("a fresh registry on an instance with three historical keys", () => {
     const reg = await env.openReg();
     const r = await reg.reconcile(conn, sim.url);
     let lists = await reg.backupsOpenedBy(r.instanceId, r.active!.id);
-    assert.deepEqual(lists, { proven: [], guessed: [] }, "before any check the kit states nothing as fact");
+    assert.deepEqual(lists, { facts: [], guessed: [] }, "before any check the kit states nothing as fact");
 
     const sum = await verifyOnline(reg, conn, r.instanceId, [keys[2]!], { only: await onlyLocal(reg, r.instanceId), pauseMs: 0 });
     assert.ok(sum.opened > 0, `opened: ${JSON.stringify(sum)}`);
     assert.ok(sum.otherKey > 0, `other: ${JSON.stringify(sum)}`);
     assert.equal(sum.failed, 0);
     lists = await reg.backupsOpenedBy(r.instanceId, r.active!.id, { "hassio.local": "Local" });
-    assert.equal(lists.proven.length, sum.opened);
-    for (const b of lists.proven) {
+    assert.equal(lists.facts.length, sum.opened);
+    for (const b of lists.facts) {
       assert.deepEqual(b.locations, ["Local"]);
       await canDecryptOnDownload(conn, b.backup_id, "hassio.local", keys[2]!); // throws if it does not open
     }
@@ -51,8 +53,8 @@ describe("a fresh registry on an instance with three historical keys", () => {
 describe("expected outcomes and History", () => {
   it("after a key change, the old generation's backups keep their belief when the new key does not open them; one History entry per change", async () => {
     const reg = await env.openReg();
-    const r = await reg.reconcile(conn, sim.url);
-    const made = (await sim.control({ type: "create_backup", name: "Under generation 1", agent_ids: ["hassio.local"] })) as { backup_id: string };
+    const r = await reg.reconcile(conn, sim.url, { now: ago(30) });
+    const made = (await sim.control({ type: "create_backup", name: "Under generation 1", agent_ids: ["hassio.local"], date: ago(15).toISOString() })) as { backup_id: string };
     await reg.reconcile(conn, sim.url);
     const only = new Set([`${made.backup_id}|hassio.local`]);
     const copy = async () => (await reg.copies(r.instanceId)).find((c) => c.backupId === made.backup_id)!;
@@ -114,16 +116,16 @@ describe("expected outcomes and History", () => {
 describe("a key HA is put back on", () => {
   it("re-activates the same generation with a second active period; nothing about the first is lost", async () => {
     const reg = await env.openReg();
-    const r = await reg.reconcile(conn, sim.url);
-    const a = (await sim.control({ type: "create_backup", name: "Under A", agent_ids: ["hassio.local"] })) as { backup_id: string };
-    await reg.reconcile(conn, sim.url);
+    const r = await reg.reconcile(conn, sim.url, { now: ago(60) });
+    const a = (await sim.control({ type: "create_backup", name: "Under A", agent_ids: ["hassio.local"], date: ago(50).toISOString() })) as { backup_id: string };
+    await reg.reconcile(conn, sim.url, { now: ago(40) });
     const other = "BBBB-BBBB-BBBB-BBBB-BBBB-BBBB-BBBB";
     await sim.control({ type: "set_password", password: other });
     let b: { backup_id: string } | null = null;
     try {
-      await reg.reconcile(conn, sim.url);
-      b = (await sim.control({ type: "create_backup", name: "Under B", agent_ids: ["hassio.local"] })) as { backup_id: string };
-      await reg.reconcile(conn, sim.url);
+      await reg.reconcile(conn, sim.url, { now: ago(30) });
+      b = (await sim.control({ type: "create_backup", name: "Under B", agent_ids: ["hassio.local"], date: ago(20).toISOString() })) as { backup_id: string };
+      await reg.reconcile(conn, sim.url, { now: ago(10) });
       const before = (await reg.generations(r.instanceId)).find((g) => g.id === r.active!.id)!;
       // A restore of .storage (or HA's settings page saved again with the old key in its form).
       await sim.control({ type: "set_password", password: keys[2] });
@@ -140,7 +142,7 @@ describe("a key HA is put back on", () => {
       assert.deepEqual([copyOf(b.backup_id).generationId, copyOf(b.backup_id).confidence], [gens[1]!.id, "observed"]);
       assert.equal((await reg.journal(r.instanceId))[0]!.type, "generation_reactivated");
       const lists = await reg.backupsOpenedBy(r.instanceId, g1.id);
-      assert.ok(lists.proven.some((x) => x.backup_id === a.backup_id));
+      assert.ok(lists.facts.some((x) => x.backup_id === a.backup_id));
     } finally {
       await sim.control({ type: "set_password", password: keys[2] });
       await sim.control({ type: "delete_backup", backup_id: a.backup_id });
@@ -157,8 +159,9 @@ describe("instance identity", () => {
     const ownId = (await reg.instances())[0]!.haInstanceId;
     assert.ok(ownId);
     // Uploaded from another instance to a shared location: its extra_metadata says "automatic",
-    // but HA sets the top-level flag only for this instance's own automatic backups.
-    const foreign = { ...info.backups[0]!, backup_id: "f0reign1", extra_metadata: { instance_id: "f".repeat(32), with_automatic_settings: true }, with_automatic_settings: false };
+    // but HA reports the top-level flag only for this instance's own backups (null for others,
+    // core `manager.py` `is_our_automatic_backup`).
+    const foreign = { ...info.backups[0]!, backup_id: "f0reign1", extra_metadata: { instance_id: "f".repeat(32), with_automatic_settings: true }, with_automatic_settings: null };
     const password = config.config.create_backup.password;
     const res = await reg.fold({ url: sim.url, locationName: core.location_name, password, info: { ...info, backups: [foreign, ...info.backups] } });
     assert.equal(res.instanceId, r.instanceId);

@@ -126,14 +126,23 @@ describe("result shapes (core snapshots)", () => {
 
 describe("validation and errors", () => {
   it("missing, extra and mistyped parameters are invalid_format", async () => {
+    // websocket_api/connection.py async_handle_exception: voluptuous humanize_error ("… . Got <repr>").
     let e = await errorOf(admin.sendMessagePromise({ type: "backup/details" }));
-    assert.deepEqual(e, { code: "invalid_format", message: "required key not provided @ data['backup_id']" });
+    assert.deepEqual(e, { code: "invalid_format", message: "required key not provided @ data['backup_id']. Got None" });
     e = await errorOf(admin.sendMessagePromise({ type: "backup/details", backup_id: 12 }));
     assert.equal(e.code, "invalid_format");
     e = await errorOf(admin.sendMessagePromise({ type: "backup/info", surprise: true }));
-    assert.deepEqual(e, { code: "invalid_format", message: "extra keys not allowed @ data['surprise']" });
+    assert.deepEqual(e, { code: "invalid_format", message: "extra keys not allowed @ data['surprise']. Got True" });
     e = await errorOf(admin.sendMessagePromise({ type: "backup/can_decrypt_on_download", backup_id: "x", agent_id: "hassio.local" }));
-    assert.deepEqual(e, { code: "invalid_format", message: "required key not provided @ data['password']" });
+    assert.deepEqual(e, { code: "invalid_format", message: "required key not provided @ data['password']. Got None" });
+    // Several errors: one line each, sorted (humanize_error of a MultipleInvalid).
+    e = await errorOf(admin.sendMessagePromise({ type: "backup/can_decrypt_on_download", agent_id: 5, extra: "x" }));
+    assert.deepEqual(e.message.split("\n"), [
+      "expected str for dictionary value @ data['agent_id']. Got 5",
+      "extra keys not allowed @ data['extra']. Got 'x'",
+      "required key not provided @ data['backup_id']. Got None",
+      "required key not provided @ data['password']. Got None",
+    ]);
     e = await errorOf(admin.sendMessagePromise({ type: "backup/config/update", retention: { copies: 0 } }));
     assert.equal(e.code, "invalid_format");
     e = await errorOf(admin.sendMessagePromise({ type: "backup/config/update", schedule: { recurrence: "hourly" } }));
@@ -151,7 +160,8 @@ describe("validation and errors", () => {
     let e = await errorOf(admin.sendMessagePromise({ type: "backup/generate", agent_ids: ["nope.nope"] }));
     assert.deepEqual(e, { code: "home_assistant_error", message: "At least one available backup agent must be selected, got ['nope.nope']" });
     const first = await admin.sendMessagePromise<{ backup_job_id: string }>({ type: "backup/generate", agent_ids: ["hassio.local"], name: "Manual" });
-    assert.match(first.backup_job_id, /^[0-9a-f]{8}$/);
+    // On Supervisor the job id is Supervisor's job UUID as hex (core hassio/backup.py async_create_backup: backup.job_id.hex).
+    assert.match(first.backup_job_id, /^[0-9a-f]{32}$/);
     e = await errorOf(admin.sendMessagePromise({ type: "backup/generate", agent_ids: ["hassio.local"] }));
     assert.deepEqual(e, { code: "home_assistant_error", message: "Backup manager busy: create_backup" });
     while ((await admin.sendMessagePromise<BackupInfo>({ type: "backup/info" })).state !== "idle") await new Promise((r) => setTimeout(r, 10));
@@ -285,5 +295,42 @@ describe("fault injection", () => {
     assert.equal(await current(), "CCCC-CCCC-CCCC-CCCC-CCCC-CCCC-CCCC");
     await sim.control({ type: "set_password", password: original });
     conn.close();
+  });
+
+  it("config/update can stay in HA's queue: the connection drops, and the key lands only after a client read the config again", async () => {
+    const conn = closeAfterTest(await connectHA(sim.url, sim.adminToken));
+    const current = async () => ((await sim.control({ type: "get_state" })) as { config: { create_backup: { password: string } } }).config.create_backup.password;
+    const original = await current();
+    await sim.control({ type: "fault", config_update: "apply_after_reconnect" });
+    await assert.rejects(conn.sendMessagePromise({ type: "backup/config/update", create_backup: { password: "DDDD-DDDD-DDDD-DDDD-DDDD-DDDD-DDDD" } }));
+    assert.equal(await current(), original, "not applied yet");
+    await new Promise<void>((r) => conn.addEventListener("ready", () => r()));
+    const read = await conn.sendMessagePromise<{ config: { create_backup: { password: string } } }>({ type: "backup/config/info" });
+    assert.equal(read.config.create_backup.password, original, "the read after the reconnect still sees the old key");
+    assert.equal(await current(), "DDDD-DDDD-DDDD-DDDD-DDDD-DDDD-DDDD", "then HA applies it");
+    await sim.control({ type: "set_password", password: original });
+    conn.close();
+  });
+});
+
+describe("backups of other instances and manual ones", () => {
+  it("a backup another instance uploaded to a shared location is listed with with_automatic_settings null, as core does", async () => {
+    const other = "a".repeat(32);
+    const made = (await sim.control({ type: "create_backup", name: "From the cabin", agent_ids: ["hassio.nas"], instance_id: other })) as { backup_id: string };
+    const manual = (await sim.control({ type: "create_backup", name: "By hand", agent_ids: ["hassio.local"], automatic: false, password: "Some-other-password" })) as { backup_id: string };
+    try {
+      const info = await admin.sendMessagePromise<BackupInfo>({ type: "backup/info" });
+      const foreign = info.backups.find((b) => b.backup_id === made.backup_id)!;
+      assert.equal(foreign.extra_metadata.instance_id, other);
+      assert.equal(foreign.with_automatic_settings, null);
+      const own = info.backups.find((b) => b.backup_id === manual.backup_id)!;
+      assert.equal(own.with_automatic_settings, false);
+      assert.notEqual(own.extra_metadata.instance_id, other);
+      // The manual one opens with the password it was given, not with the configured key.
+      await admin.sendMessagePromise({ type: "backup/can_decrypt_on_download", backup_id: manual.backup_id, agent_id: "hassio.local", password: "Some-other-password" });
+    } finally {
+      await sim.control({ type: "delete_backup", backup_id: made.backup_id });
+      await sim.control({ type: "delete_backup", backup_id: manual.backup_id });
+    }
   });
 });

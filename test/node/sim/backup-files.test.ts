@@ -57,8 +57,11 @@ before(async () => {
   sim = await startSimulatedHA({ port: 0, backups: 9, now: "2026-11-27T12:00:00Z" });
   keys = (await sim.control({ type: "demo_keys" })) as string[];
   const conn = await connectHA(sim.url, sim.adminToken);
-  info = await conn.sendMessagePromise<BackupInfo>({ type: "backup/info" });
-  conn.close();
+  try {
+    info = await conn.sendMessagePromise<BackupInfo>({ type: "backup/info" });
+  } finally {
+    conn.close();
+  }
 });
 after(() => sim.close());
 

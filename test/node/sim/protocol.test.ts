@@ -24,11 +24,18 @@ describe("auth phase", () => {
   it("rejects an invalid token with auth_invalid and closes", async () => {
     await assert.rejects(connectHA(sim.url, "not-a-token"), (e) => e === ERR_INVALID_AUTH);
     const ws = new WebSocket(`${sim.url.replace("http", "ws")}/api/websocket`);
+    closeAfterTest({ close: () => ws.terminate() });
     const frames: { type: string; message?: string }[] = [];
     ws.on("message", (m) => frames.push(JSON.parse(String(m))));
-    await new Promise((r) => ws.once("open", r));
+    const closed = new Promise((r) => ws.once("close", r));
+    await new Promise((resolve, reject) => {
+      ws.once("open", resolve);
+      ws.once("error", reject);
+    });
     ws.send(JSON.stringify({ type: "auth", access_token: "wrong" }));
-    await new Promise((r) => ws.once("close", r));
+    // HA closes right after auth_invalid; give up (and fail) if it never does.
+    let timer!: ReturnType<typeof setTimeout>;
+    await Promise.race([closed, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("socket not closed after auth_invalid")), 10_000)))]).finally(() => clearTimeout(timer));
     assert.deepEqual(frames.map((f) => f.type), ["auth_required", "auth_invalid"]);
     assert.equal(frames[1]!.message, "Invalid access token or password");
   });
@@ -135,8 +142,9 @@ describe("subscriptions", () => {
         return fr.type === "result" ? "result" : `${fr.event?.stage ?? "-"}/${fr.event?.state ?? "idle"}`;
       });
     // Core snapshot test_generate: in_progress (no stage) → result → stages → upload_to_agents → completed → idle;
-    // on Supervisor the stages are Supervisor's (supervisor backups/manager.py), and 2026.4 adds cleaning_up.
-    const supervisor = ["addon_repositories", "docker_config", "home_assistant", "addons", "folders", "finishing_file", "await_addon_restarts"];
+    // on Supervisor the stages are Supervisor's (supervisor backups/manager.py _create_backup, _do_backup:
+    // no add-ons here, so no addons or await_addon_restarts stage), and 2026.4 adds cleaning_up.
+    const supervisor = ["addon_repositories", "home_assistant", "folders", "finishing_file"];
     assert.deepEqual(seq, ["-/in_progress", "result", ...supervisor.map((s) => `${s}/in_progress`), "upload_to_agents/in_progress", "cleaning_up/in_progress", "-/completed", "-/idle"]);
     raw.ws.close();
   });

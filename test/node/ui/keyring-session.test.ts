@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Connection } from "home-assistant-js-websocket";
 import { loadInstance } from "../../../src/data/instance.js";
+import { canDecryptOnDownload } from "../../../src/data/backup.js";
+import { parseEmergencyKit } from "../../../src/kit/parse.js";
 import { startSimulatedHA, type SimHandle } from "../../../src/sim/main.js";
 import { KeyringSession } from "../../../src/ui/keyring-session.js";
 import { connectHA } from "../../support/ha-client.js";
@@ -88,5 +90,82 @@ test("a page shows what is stored before reconciling: the facts are there while 
   } finally {
     answer();
     await page.close();
+  }
+});
+
+test("a page closed while its reconciliation is under way asks HA nothing more and keeps no mirror running", async () => {
+  const name = `session-closed-${process.pid}`;
+  const snapshot = await loadInstance(conn);
+  // Every call the closed page would make to HA from now on goes through here.
+  const sent: string[] = [];
+  const watched = {
+    haVersion: conn.haVersion,
+    sendMessagePromise: <T>(m: { type: string }) => {
+      sent.push(m.type);
+      return conn.sendMessagePromise<T>(m);
+    },
+    subscribeMessage: (<T>(cb: (ev: T) => void, m: { type: string }) => {
+      sent.push(m.type);
+      return conn.subscribeMessage<T>(cb, m);
+    }) as Connection["subscribeMessage"],
+  };
+  for (const closeAfter of [0, 1]) {
+    sent.length = 0;
+    const page = new KeyringSession(`${name}-${closeAfter}`, () => undefined);
+    // Closed at once, or once the registry is open (the panel is removed while it loads).
+    if (closeAfter === 1) await page.showStored(snapshot, sim.url);
+    const folding = page.fold(snapshot, sim.url, watched).then(() => "folded", () => "stopped");
+    page.close();
+    assert.equal(await folding, "stopped", "the reconciliation ends with the page");
+    assert.deepEqual(sent, [], "nothing sent to HA after the page closed (no mirror read, no subscription)");
+  }
+});
+
+test("a generated key of an unknown generation typed loosely is checked online in every form it was loaded in, and opens its backups", async () => {
+  const session = new KeyringSession(`session-loose-${process.pid}`, () => undefined);
+  try {
+    await session.fold(await loadInstance(conn), sim.url);
+    const keys = (await sim.control({ type: "demo_keys" })) as string[];
+    // The oldest demo key, which no generation in this registry has yet, typed in lower case with spaces.
+    const loose = keys[0]!.toLowerCase().replace(/-/g, " ");
+    const res = await session.loadKit(loose);
+    assert.equal(res.generation, null, "no generation knows this key yet");
+    assert.equal(res.fingerprints.length, 2, "held as typed and tidied");
+    const registry = await session.openRegistry();
+    assert.deepEqual(res.fingerprints, [await registry.fingerprint(loose), await registry.fingerprint(keys[0]!)]);
+    // What the panel checks right after loading: every form, not only the first.
+    const summary = await session.verify(conn, { fingerprints: res.fingerprints, scope: "candidates", backups: res.listed });
+    assert.ok(summary.opened > 0, `opened ${summary.opened} of ${summary.checked}`);
+    assert.ok(session.generationOf(res.fingerprints), "the tidied form now has a generation");
+  } finally {
+    session.close();
+  }
+});
+
+test("loading an old kit proves its copies online; its kit downloaded again lists under '- ' only copies its key opens", async () => {
+  const session = new KeyringSession(`session-kit-${process.pid}`, () => undefined);
+  try {
+    await session.fold(await loadInstance(conn), sim.url);
+    const keys = (await sim.control({ type: "demo_keys" })) as string[];
+    // The demo's first kit, as the simulated HA serves it.
+    const kitText = await (await fetch(`${sim.url}/demo/kits/home_assistant_backup_emergency_kit_demo_key1.txt`)).text();
+    const loaded = await session.loadKit(kitText);
+    assert.equal(loaded.generation, null, "a key this registry did not know");
+    const sum = await session.verify(conn, { fingerprints: [loaded.fingerprint], scope: "candidates", backups: loaded.listed, pauseMs: 0 });
+    assert.ok(sum.opened > 0, JSON.stringify(sum));
+    const g = session.facts.generations.find((x) => x.fingerprint === loaded.fingerprint);
+    assert.ok(g, "the key became a generation");
+    const verified = session.facts.copies.filter((c) => c.generationId === g.id && c.confidence === "verified");
+    assert.equal(verified.length, sum.opened, "every copy it opened is recorded as proven");
+    const names = { "hassio.local": "Local", "cloud.cloud": "Cloud", "hassio.nas": "NAS" } as const;
+    const kit = await session.generationKit(g.id, { url: sim.url, instanceName: "Home", language: "en", timeZone: "UTC", locationNames: names });
+    const parsed = parseEmergencyKit(kit.text);
+    assert.equal(parsed.key, keys[0]);
+    assert.ok((parsed.backups?.length ?? 0) > 0);
+    const agentOf = Object.fromEntries(Object.entries(names).map(([id, name]) => [name, id]));
+    for (const b of parsed.backups!) for (const location of b.locations) await canDecryptOnDownload(conn, b.backup_id, agentOf[location]!, keys[0]!);
+    assert.deepEqual(new Set(parsed.backups!.map((b) => b.backup_id)), new Set(verified.map((c) => c.backupId)));
+  } finally {
+    session.close();
   }
 });

@@ -1,0 +1,5 @@
+// The recovery page's HTML text, injected at build time (see page-html.ts).
+declare module "virtual:backup-keyring-recovery-html" {
+  const html: string;
+  export default html;
+}
