@@ -69,11 +69,14 @@ const minOf = (a: string | null, b: string | null) => (a === null ? b : b === nu
 const STATUS_RANK: Record<GenerationStatus, number> = { pending: 0, active: 1, retired: 2, abandoned: 3 };
 
 export function mergeInstance(a: InstanceRecord, b: InstanceRecord): InstanceRecord {
-  const [lastReconciledAt, name, url, urlKey, noKey] = larger(
-    [a.lastReconciledAt, a.name, a.url, a.urlKey, a.noKey] as const,
-    [b.lastReconciledAt, b.name, b.url, b.urlKey, b.noKey] as const,
+  // HA's instance id is what a reconciliation decided (identity.ts), and a reconciliation corrects
+  // a foreign id the earlier rule recorded: it comes with the rest of the later reconciliation's
+  // view (the larger id would bring a corrected foreign id back for good).
+  const [lastReconciledAt, haInstanceId, name, url, urlKey, noKey] = larger(
+    [a.lastReconciledAt, a.haInstanceId, a.name, a.url, a.urlKey, a.noKey] as const,
+    [b.lastReconciledAt, b.haInstanceId, b.name, b.url, b.urlKey, b.noKey] as const,
   );
-  return { id: a.id, haInstanceId: maxOf(a.haInstanceId, b.haInstanceId), urlKey, name, url, firstSeenAt: minOf(a.firstSeenAt, b.firstSeenAt)!, lastReconciledAt, noKey };
+  return { id: a.id, haInstanceId, urlKey, name, url, firstSeenAt: minOf(a.firstSeenAt, b.firstSeenAt)!, lastReconciledAt, noKey };
 }
 
 /**

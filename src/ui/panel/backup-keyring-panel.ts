@@ -265,6 +265,15 @@ export class BackupKeyringPanel extends LitElement {
   /** The background check of local copies started by a load (it never rejects). */
   private localCheck: Promise<void> = Promise.resolve();
 
+  /**
+   * Settles when every load started so far (with its registry fold, interruption report and
+   * reminders) is done, and the mirror write they caused; the background check of local copies
+   * may still be running (it takes as long as HA needs to read every local backup).
+   */
+  get reconciled(): Promise<void> {
+    return this.loads.then(() => this.session?.mirrorIdle());
+  }
+
   /** Settles when every load started so far (with its registry fold, interruption report, reminders and background check of local copies) is done, and the mirror write they caused. */
   get settled(): Promise<void> {
     // The check's results are registry writes too: the mirror write (sent after its debounce) comes after them.

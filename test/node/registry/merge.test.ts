@@ -71,7 +71,8 @@ function randomState(seed: number): RegistryState {
   const r = rng(seed);
   const instances: InstanceRecord[] = ["i1", "i2"].filter(() => r.next() < 0.8).map((id) => ({
     id,
-    haInstanceId: r.maybe(`ha-${id}`),
+    // Two ids per instance: its own, and a foreign one the earlier identity rule recorded.
+    haInstanceId: r.maybe(r.pick([`ha-${id}`, `ha-${id}-foreign`])),
     urlKey: `http://ha|${r.pick(["Home", "House"])}`,
     name: r.pick(["Home", "House"]),
     url: "http://ha",
@@ -278,6 +279,16 @@ describe("registry merge (what a user sees)", () => {
     const again: GenerationRecord = { ...base, status: "active", activatedAt: TIMES[3]!, retiredAt: null, lastSeenActiveAt: TIMES[4]!, kitProvenAt: TIMES[3]! };
     const m = mergeStates({ ...state([]), generations: [base] }, { ...state([]), generations: [again] }).generations[0]!;
     assert.deepEqual([m.status, m.activatedAt, m.retiredAt, m.lastSeenActiveAt, m.kitDownloadedAt, m.kitProvenAt], ["active", TIMES[3], null, TIMES[4], TIMES[0], TIMES[3]]);
+  });
+
+  it("an instance id one device corrected (a foreign id of the earlier rule) stays corrected after merging the stale record", () => {
+    const stale: InstanceRecord = { id: "i1", haInstanceId: "f".repeat(32), urlKey: "http://ha|Home", name: "Home", url: "http://ha", firstSeenAt: TIMES[0]!, lastReconciledAt: TIMES[1]!, noKey: false };
+    // Its own id sorts before the foreign one: the larger id must not decide.
+    const corrected: InstanceRecord = { ...stale, haInstanceId: "0".repeat(31) + "1", lastReconciledAt: TIMES[3]! };
+    const instanceOf = (...xs: InstanceRecord[]) => xs.map((i) => ({ ...state([]), instances: [i] })).reduce((a, b) => mergeStates(a, b)).instances[0]!.haInstanceId;
+    assert.equal(instanceOf(stale, corrected), corrected.haInstanceId);
+    assert.equal(instanceOf(corrected, stale), corrected.haInstanceId);
+    assert.equal(instanceOf(stale, corrected, stale), corrected.haInstanceId);
   });
 
   it("the same journal event recorded on two devices is one entry; 5 and \"5\" are different events", () => {

@@ -207,13 +207,17 @@ describe("skipping unchanged buckets", () => {
       let t = Date.UTC(2026, 0, 1);
       const key = ["AAAA-1111", "BBBB-2222", "CCCC-3333"];
       let current: string | null = key[0]!;
-      const backups: { id: string; date: string; agents: Record<string, { protected: boolean; size: number }> }[] = [];
+      // Who made each backup (#9: another instance's are unknown, manual ones at most a guess).
+      type Who = "automatic" | "manual" | "foreign";
+      const backups: { id: string; date: string; who: Who; agents: Record<string, { protected: boolean; size: number }> }[] = [];
+      const marks = (who: Who) =>
+        who === "foreign" ? { meta: { instance_id: "other-instance", with_automatic_settings: true }, flag: null } : { meta: { instance_id: "skip-instance", with_automatic_settings: who === "automatic" }, flag: who === "automatic" };
       const errors: Record<string, string> = {};
       const info = (): BackupInfo =>
         ({
           backups: backups.map((b) => ({
-            addons: [], agents: b.agents, backup_id: b.id, database_included: true, date: b.date, extra_metadata: { instance_id: "skip-instance", with_automatic_settings: true },
-            failed_agent_ids: [], folders: [], homeassistant_included: true, homeassistant_version: "2026.11.0", name: `Backup ${b.id}`, with_automatic_settings: true,
+            addons: [], agents: b.agents, backup_id: b.id, database_included: true, date: b.date, extra_metadata: marks(b.who).meta,
+            failed_agent_ids: [], folders: [], homeassistant_included: true, homeassistant_version: "2026.11.0", name: `Backup ${b.id}`, with_automatic_settings: marks(b.who).flag,
           })),
           agent_errors: errors, last_attempted_automatic_backup: null, last_completed_automatic_backup: null, last_action_event: null, next_automatic_backup: null, next_automatic_backup_additional: false, state: "idle",
         }) as unknown as BackupInfo;
@@ -221,8 +225,11 @@ describe("skipping unchanged buckets", () => {
       let instanceId = "";
       for (let step = 0; step < 25; step++) {
         t += (1 + rand(30)) * 3_600_000;
-        const what = rand(9);
-        if (what <= 2) backups.push({ id: `s${seed}-${step}`, date: new Date(t).toISOString(), agents: { "hassio.local": { protected: current !== null, size: step }, ...(rand(2) ? { "cloud.cloud": { protected: current !== null, size: step } } : {}) } });
+        const what = rand(11);
+        // Dated up to ten minutes before this look: some within the clock margin of a period's start.
+        const date = new Date(t - rand(11) * 60_000).toISOString();
+        const who: Who = (["automatic", "automatic", "manual", "foreign"] as const)[rand(4)]!;
+        if (what <= 2) backups.push({ id: `s${seed}-${step}`, date, who, agents: { "hassio.local": { protected: current !== null, size: step }, ...(rand(2) ? { "cloud.cloud": { protected: current !== null, size: step } } : {}) } });
         else if (what === 3 && backups.length) backups.splice(rand(backups.length), 1);
         else if (what === 4) current = rand(4) === 0 ? null : key[rand(3)]!;
         else if (what === 5) {
@@ -240,6 +247,14 @@ describe("skipping unchanged buckets", () => {
           // HA reports another size for a copy.
           const b = backups[rand(backups.length)]!;
           b.agents = Object.fromEntries(Object.entries(b.agents).map(([id, a]) => [id, { ...a, size: a.size + 1 }]));
+        } else if (what === 9 && backups.length) {
+          // HA reports another maker for a backup (its marks changed).
+          const b = backups[rand(backups.length)]!;
+          b.who = (["automatic", "manual", "foreign"] as const).filter((w) => w !== b.who)[rand(2)]!;
+        } else if (what === 10 && instanceId) {
+          // The instance recorded under another instance's id (the earlier rule, or a merged record): the next fold corrects it or keeps it apart.
+          const record = (await reg.instances()).find((i) => i.id === instanceId)!;
+          await reg.db.put("instances", { ...record, haInstanceId: rand(2) ? "other-instance" : null });
         }
         instanceId = (await fold()).instanceId;
         const skipped = JSON.stringify(await reg.dump());
