@@ -111,7 +111,9 @@ test("two profiles at once: what one proves the other shows live, checking nothi
     await download;
     await provenShown(b, proven);
     assert.deepEqual(await badges(b), await badges(a), "the same copies shown proven in both browsers");
-    await b.locator("backup-keyring-panel bk-generations-timeline").getByText("Downloaded").first().waitFor({ timeout: 30_000 });
+    // The kit mark itself (a plain "Downloaded" would also match "Not downloaded"): once B shows
+    // it, A's write with the mark and its History entry has reached HA.
+    await b.locator("backup-keyring-panel bk-generations-timeline").getByText(/ · Downloaded$/).first().waitFor({ timeout: 30_000 });
     assert.ok((await checksBy("profile-a")) > 0, "A checked");
     assert.equal(await checksBy("profile-b"), 0, "B never asked HA to check anything");
 
