@@ -34,9 +34,10 @@ export function classifyError(err: unknown): InstanceError {
   return new InstanceError("ha_error", e.message);
 }
 
-export async function loadInstance(conn: HaConnection): Promise<InstanceSnapshot> {
+/** `onUser`: told who the user is as soon as HA says (before the backup answers, which can be large). */
+export async function loadInstance(conn: HaConnection, options: { onUser?: (user: CurrentUser) => void } = {}): Promise<InstanceSnapshot> {
   try {
-    const [user, core] = await Promise.all([fetchCurrentUser(conn), fetchCoreConfig(conn)]);
+    const [user, core] = await Promise.all([fetchCurrentUser(conn).then((u) => (options.onUser?.(u), u)), fetchCoreConfig(conn)]);
     if (!user.is_admin) return { user, core, backup: null };
     const [config, info, agents] = await Promise.all([fetchBackupConfig(conn), fetchBackupInfo(conn), fetchBackupAgents(conn)]);
     return { user, core, backup: { config: config.config, info, agents: agents.agents } };

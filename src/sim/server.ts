@@ -43,6 +43,8 @@ export interface SimOptions {
    * location: HA Cloud keeps only the newest backup).
    */
   encryptedMount?: string;
+  /** A state built by the caller instead of the demo's (the registry benchmark's 10 000 backups). Default: none. */
+  initialState?: SimState;
 }
 
 export type { RestartTiming };
@@ -74,12 +76,15 @@ export type SimControlAction =
       drop?: { command: string; when: DropPoint; times?: number; skip?: number; restart?: RestartTiming };
       delay_ms?: number;
       config_update?: ConfigUpdateFault | null;
-      /** Answer a command with an error (default home_assistant_error "Unknown error"). */
+      /** Answer a command with an error (default unknown_command; without `times` until cleared). */
       fail?: FailRule;
       /** Hold matching answers until `ms` passed or the faults are cleared. */
       delay?: DelayRule;
       /** The next backup cannot save these add-ons or folders. */
       backup_failures?: BackupFailures | null;
+      /** Hold every answer to this command until `release` names it. */
+      hold?: string;
+      release?: string;
     }
   | { type: "clear_faults" }
   | { type: "drop_connections" }
@@ -101,9 +106,10 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
   const haVersion = options.haVersion ?? "2026.11.0";
   const seed = options.seed ?? 1;
   const state =
-    options.state && existsSync(options.state)
+    options.initialState ??
+    (options.state && existsSync(options.state)
       ? SimState.load(options.state)
-      : await createDemoState({ seed, now: options.now ? new Date(options.now) : new Date(), haVersion, backups: options.backups, encryptedMount: options.encryptedMount });
+       : await createDemoState({ seed, now: options.now ? new Date(options.now) : new Date(), haVersion, backups: options.backups, encryptedMount: options.encryptedMount }));
   state.haVersion = haVersion;
   const persist = () => {
     if (options.state) state.save(options.state);
@@ -254,7 +260,7 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new SimConnection(ws, ctx, backupSubscribers, eventSubscribers);
+      const conn = new SimConnection(ws, ctx, backupSubscribers, eventSubscribers, req.headers["user-agent"]);
       connections.add(conn);
       ws.on("close", () => connections.delete(conn));
       // A protocol error (such as a message over the size limit) closes the socket; the close is what counts.
@@ -395,6 +401,8 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
         if (action.fail) faults.addFail(action.fail);
         if (action.delay) faults.addDelay(action.delay);
         if (action.backup_failures !== undefined) faults.setBackupFailures(action.backup_failures);
+        if (action.hold !== undefined) faults.hold(action.hold);
+        if (action.release !== undefined) faults.release(action.release);
         return faults.describe();
       case "clear_faults":
         faults.clear();

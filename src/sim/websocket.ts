@@ -25,8 +25,11 @@ export interface ServerContext extends BackupHost {
   signPath(path: string, expires: number, user: SimUser): string;
   callService(domain: string, service: string, data: Record<string, unknown>, user: SimUser): Promise<void>;
   getConfig(): Record<string, unknown>;
-  /** Received commands, for tests that check what a client did (or did not) send. */
-  log: { type: string; user: string }[];
+  /**
+   * Received commands, for tests that check what a client did (or did not) send; `client` is the
+   * connecting browser's User-Agent (tests tell two browser profiles apart by it).
+   */
+  log: { type: string; user: string; client?: string }[];
   /** "starting": HA restarted and the backup integration is not loaded yet. */
   phase(): "running" | "starting" | "blocked";
   /** Resolves when the backup integration has loaded (at once when it is). */
@@ -50,6 +53,7 @@ export class SimConnection {
     private readonly ctx: ServerContext,
     private readonly backupSubscribers: Set<(ev: ManagerStateEvent) => void>,
     private readonly eventSubscribers: Set<(ev: Frame) => void>,
+    private readonly client?: string,
   ) {
     this.send({ type: "auth_required", ha_version: ctx.state.haVersion });
     socket.on("message", (raw) => void this.onMessage(String(raw)));
@@ -131,7 +135,7 @@ export class SimConnection {
     }
     this.lastId = id;
     const type = msg.type;
-    this.ctx.log.push({ type, user: this.user!.id });
+    this.ctx.log.push({ type, user: this.user!.id, ...(this.client ? { client: this.client } : {}) });
 
     const faults = this.ctx.faults;
     // A fired rule drops this connection, or restarts the whole HA (which drops them all).
@@ -139,7 +143,8 @@ export class SimConnection {
     let rule = faults.shouldDrop(type, "before");
     if (rule) return fire(rule);
     if (faults.delayMs > 0) await new Promise((r) => setTimeout(r, faults.delayMs));
-    await faults.hold(type);
+    await faults.delay(type);
+    await faults.held(type);
     const failure = faults.shouldFail(type);
     if (failure) return this.error(id, failure.code, failure.message);
 

@@ -4,6 +4,7 @@
 import { blobSource } from "../common/byte-source.js";
 import type { LocalizeFunc } from "../common/localize.js";
 import { checkBackupKeys, inspectBackup, type BackupFileReport } from "../backup-file/inspect.js";
+import type { BackupAgent } from "../data/backup.js";
 import type { HaConnection } from "../data/connection.js";
 import type { InstanceSnapshot } from "../data/instance.js";
 import { kitKeyCandidates, parseKitOrKey } from "../kit/parse.js";
@@ -11,12 +12,15 @@ import { emergencyKitFileName, renderEmergencyKit, type KitFacts } from "../kit/
 import { exportRegistry, exportReminder, importRegistry, type ImportResult } from "../registry/exchange.js";
 import type { CopyRecord, GenerationRecord, InstanceRecord, JournalEntry } from "../registry/model.js";
 import { RegistryMirror, type MirrorStatus } from "../registry/mirror.js";
-import { VAULT_MIRROR_META } from "../registry/vault-mirror.js";
+import { VAULT_MIRROR_META, vaultMirrorChoice } from "../registry/vault-mirror.js";
 import { openRegistry, type Registry } from "../registry/registry.js";
 import { applyOfflineReport, canCheckOnline, emptySummary, verifyOnline, type VerifyOptions, type VerifySummary } from "../registry/verify.js";
 import { Vault, requestPersistentStorage } from "../registry/vault.js";
 import { judgeDrill, type DrillAnswer, type DrillOutcome } from "../flows/drill.js";
 import { RegistryError } from "../registry/model.js";
+
+/** `meta`: the locations' names of an instance as HA last listed them (for the first paint). */
+const agentsKey = (instanceId: string) => `agents:${instanceId}`;
 
 /** HA's local agents: their copies are on this instance's own disk. */
 const LOCAL_AGENTS = new Set(["hassio.local", "backup.local"]);
@@ -42,6 +46,30 @@ export interface KeyringFacts {
   held: Set<string>;
 }
 
+/** Registries opened ahead of the session that will use them (`preloadRegistry`), by database name. */
+const preloaded = new Map<string, Promise<Registry>>();
+
+/**
+ * Opens the registry (and reads the first screen of the instance last reconciled at `url`) while the
+ * page's own code is still loading: the panel's shim calls it, and the panel's session takes the
+ * open registry over. Reading is all it does; nothing is shown from it until the page knows the
+ * user is an admin.
+ */
+export function preloadRegistry(dbName: string | undefined, url: string | null): void {
+  const key = dbName ?? "";
+  const opening = preloaded.get(key);
+  if (opening && url === null) return;
+  preloaded.set(
+    key,
+    (opening ?? openRegistry(dbName)).then(async (r) => {
+      const at = url?.replace(/\/+$/, "");
+      const known = at === undefined ? undefined : (await r.instances()).find((i) => i.url.replace(/\/+$/, "") === at);
+      if (known) await Promise.all([r.newestCopies(known.id), r.generations(known.id)]).catch(() => undefined);
+      return r;
+    }),
+  );
+}
+
 export class KeyringSession {
   private registry: Registry | null = null;
   private opening: Promise<Registry> | null = null;
@@ -61,12 +89,23 @@ export class KeyringSession {
     return this.instanceId !== null;
   }
 
+  /**
+   * The instance this browser last reconciled at this address, shown before HA has answered
+   * anything (`showRemembered`), with the locations' names as HA last gave them, and (while
+   * `facts.copies` holds only the newest) how many copies there are. Null once HA's answer picked
+   * the instance (`ready`), or when there is none.
+   */
+  remembered: { instance: InstanceRecord; agents: BackupAgent[]; total: number | null } | null = null;
+  private rememberedId: string | null = null;
+
   private async db(): Promise<Registry> {
     if (this.registry) return this.registry;
     // A page closed while a load was under way must not reopen the registry (and start a mirror
     // that nobody stops) when that load goes on.
     if (this.closed) throw new Error("keyring session closed");
-    this.opening ??= openRegistry(this.dbName).then((r) => {
+    const ahead = preloaded.get(this.dbName ?? "");
+    preloaded.delete(this.dbName ?? "");
+    this.opening ??= (ahead ?? openRegistry(this.dbName)).then((r) => {
       if (this.closed) {
         r.close();
         throw new Error("keyring session closed");
@@ -88,18 +127,25 @@ export class KeyringSession {
 
   private closed = false;
 
-  close(): void {
+  /**
+   * Closes the session at once for the page; a mirror write still waiting for its debounce goes
+   * out first, and the database closes after it. Resolves when both are done (a page that owns
+   * its connection closes it then).
+   */
+  close(): Promise<void> {
     this.closed = true;
-    this.mirror?.stop();
+    const mirror = this.mirror;
+    const registry = this.registry;
     this.mirror = null;
     this.vaultInstance?.lock();
     this.vaultInstance = null;
     this.unsubscribe?.();
-    this.registry?.close();
+    const closed = (mirror ? mirror.close().catch(() => undefined) : Promise.resolve()).finally(() => registry?.close());
     this.registry = null;
     this.opening = null;
     this.loaded.clear();
     this.currentKey = null;
+    return closed;
   }
 
   private mirror: RegistryMirror | null = null;
@@ -120,6 +166,32 @@ export class KeyringSession {
     this.instanceId = known.id;
     this.currentKey = snapshot.backup.config.create_backup.password;
     await this.refresh();
+  }
+
+  /**
+   * Shows what the registry knows about the instance it last reconciled at `url`, before HA has
+   * said anything (the page paints it at once; admin pages only: the caller knows the user is
+   * one). `showStored` and `fold` then pick the instance from HA's answer. False: nothing known.
+   */
+  async showRemembered(url: string): Promise<boolean> {
+    if (this.instanceId) return false;
+    const r = await this.db();
+    const at = url.replace(/\/+$/, "");
+    const known = (await r.instances()).filter((i) => i.url.replace(/\/+$/, "") === at).sort((a, b) => ((a.lastReconciledAt ?? "") < (b.lastReconciledAt ?? "") ? 1 : -1))[0];
+    if (!known || this.instanceId) return false;
+    this.rememberedId = known.id;
+    const [agents, newest, generations] = await Promise.all([r.getMeta<BackupAgent[]>(agentsKey(known.id)), r.newestCopies(known.id), r.generations(known.id)]);
+    if (this.instanceId) return false;
+    this.remembered = { instance: known, agents: agents ?? [], total: newest?.total ?? null };
+    // The first screen from one small record (the newest copies); every copy follows.
+    if (newest) {
+      this.facts = { instance: known, generations, copies: newest.copies, journal: [], active: generations.find((g) => g.status === "active") ?? null, held: new Set() };
+      this.onChange();
+    }
+    await this.refresh();
+    if (this.remembered) this.remembered = { ...this.remembered, total: null };
+    this.onChange();
+    return this.remembered !== null;
   }
 
   /**
@@ -145,12 +217,20 @@ export class KeyringSession {
   async fold(snapshot: InstanceSnapshot, url: string, conn?: HaConnection): Promise<void> {
     if (!snapshot.backup) return;
     const r = await this.db();
-    if (conn) await this.syncMirror(conn);
+    if (conn) {
+      await this.syncMirror(conn);
+      // A browser that knew nothing of this instance has just read it from the mirror: its
+      // proofs show now, not only once the reconciliation below is done.
+      if (!this.instanceId) await this.showStored(snapshot, url);
+    }
     this.currentKey = snapshot.backup.config.create_backup.password;
     this.changes++;
     const res = await r.fold({ url, locationName: snapshot.core.location_name, password: this.currentKey, info: snapshot.backup.info });
     this.instanceId = res.instanceId;
     await this.refresh();
+    // The locations' names, for the next visit's first paint (`showRemembered`).
+    const agents = snapshot.backup.agents.map((a) => ({ agent_id: a.agent_id, name: a.name }));
+    if (JSON.stringify(agents) !== JSON.stringify(await r.getMeta(agentsKey(res.instanceId)))) await r.setMeta(agentsKey(res.instanceId), agents);
   }
 
   // Every registry write announces itself (onChange) and the action that made it also awaits a
@@ -170,7 +250,7 @@ export class KeyringSession {
 
   private async read(): Promise<void> {
     const r = this.registry;
-    const id = this.instanceId;
+    const id = this.instanceId ?? this.rememberedId;
     if (!r || !id) return;
     let read;
     try {
@@ -181,6 +261,9 @@ export class KeyringSession {
       throw err;
     }
     const [instances, generations, copies, journal, reminder] = read;
+    // HA's answer picked another instance meanwhile: read that one instead.
+    if (this.instanceId !== null && this.instanceId !== id) return this.read();
+    if (this.instanceId !== null) this.remembered = null;
     this.exportDue = reminder.due ? reminder.changesSince : 0;
     const held = new Set(this.loaded.keys());
     if (this.currentKey !== null) held.add(await r.fingerprint(this.currentKey));
@@ -376,13 +459,46 @@ export class KeyringSession {
     return this.vaultInstance;
   }
 
+  /**
+   * HA holds another registry (`other_registry`): use it in this browser instead of this one.
+   * The caller saves this browser's registry as an export first (`exportText`); afterwards the
+   * page loads again (the next fold reads HA's registry under its salt).
+   */
+  async useMirroredRegistry(): Promise<void> {
+    if (!this.mirror) throw new Error("no mirror");
+    await this.mirror.useMirrored();
+    this.instanceId = null;
+    this.rememberedId = null;
+    this.remembered = null;
+    this.loaded.clear();
+    this.facts = { instance: null, generations: [], copies: [], journal: [], active: null, held: new Set() };
+    this.changes++;
+    this.onChange();
+  }
+
+  /** HA holds another registry: keep this browser's and write it over HA's copy (the other browser keeps its own). */
+  async keepThisRegistry(): Promise<void> {
+    if (!this.mirror) throw new Error("no mirror");
+    await this.mirror.replaceMirrored();
+  }
+
+  /** Resolves once the mirror has nothing pending (no write waiting for its debounce, none running). */
+  mirrorIdle(): Promise<void> {
+    return this.mirror?.idle() ?? Promise.resolve();
+  }
+
+  /** Why the vault's copy in HA is not this browser's (`vault-mirror.ts` rules), if it is not. */
+  get vaultNote(): "other_vault" | "off_elsewhere" | null {
+    return this.mirror?.vaultNote ?? null;
+  }
+
   /** Whether the vault may be mirrored: only while the registry mirror works. */
   get canMirrorVault(): boolean {
     return this.mirror !== null && this.mirrorStatus?.state === "synced";
   }
 
   async vaultMirrored(): Promise<boolean> {
-    return (await (await this.db()).getMeta<boolean>(VAULT_MIRROR_META)) === true;
+    return vaultMirrorChoice(await (await this.db()).getMeta(VAULT_MIRROR_META)).on;
   }
 
   /** The separate opt-in: keep the (passphrase-encrypted) vault in HA too, or remove it from there. */

@@ -78,7 +78,7 @@ export class BackupKeyringCard extends LitElement {
     this.follower?.close();
     this.follower = null;
     this.conn = null;
-    this.session?.close();
+    void this.session?.close();
     this.session = null;
   }
 
@@ -111,9 +111,10 @@ export class BackupKeyringCard extends LitElement {
 
   private loads: Promise<void> = Promise.resolve();
 
-  /** Settles when every load started so far (snapshot, registry fold) is done. */
+  /** Settles when every load started so far (snapshot, registry fold) is done, and the mirror write they caused. */
   get settled(): Promise<void> {
-    return this.loads;
+    // And the registry's mirror write that the loads caused (sent after its debounce).
+    return this.loads.then(() => this.session?.mirrorIdle());
   }
 
   private reload(): Promise<boolean> {

@@ -166,12 +166,14 @@ export class BackupKeyringPanel extends LitElement {
     super.disconnectedCallback();
     this.smallQuery?.removeEventListener("change", this.onSmallChange);
     this.detach();
-    this.ownConnection?.close();
-    this.ownConnection = null;
     this.keyShown = false;
     this.verifyAbort?.abort();
     this.backgroundCheck?.abort.abort();
-    this.session?.close();
+    // The registry's last mirror write (if one waits for its debounce) goes out before our own
+    // connection closes; HA's connection is HA's to close.
+    const own = this.ownConnection;
+    this.ownConnection = null;
+    void (this.session?.close() ?? Promise.resolve()).finally(() => own?.close());
     this.session = null;
   }
 
@@ -180,6 +182,9 @@ export class BackupKeyringPanel extends LitElement {
       this.i18n.use(this.hass.language ?? this.hass.locale?.language);
       if (this.hass.connection !== this.conn) {
         this.hassUrl = this.hass.auth?.data?.hassUrl ?? location.origin;
+        // HA tells who the user is with `hass`: an admin sees what is stored at once.
+        if (this.hass.user?.is_admin) this.adminKnown = true;
+        void this.rememberInstance(this.hassUrl);
         this.attach(this.hass.connection);
       }
     }
@@ -201,6 +206,8 @@ export class BackupKeyringPanel extends LitElement {
     }
     this.status = "connecting";
     this.errorCode = null;
+    // What is stored for this address is read meanwhile; it shows once HA says the user is an admin.
+    void this.rememberInstance(req.url);
     try {
       // Inside HA the panel uses `hass.connection`: the WebSocket client is only loaded standalone.
       const { createConnection, createLongLivedTokenAuth } = await import("home-assistant-js-websocket");
@@ -258,9 +265,19 @@ export class BackupKeyringPanel extends LitElement {
   /** The background check of local copies started by a load (it never rejects). */
   private localCheck: Promise<void> = Promise.resolve();
 
-  /** Settles when every load started so far (with its registry fold, interruption report, reminders and background check of local copies) is done. */
+  /**
+   * Settles when every load started so far (with its registry fold, interruption report and
+   * reminders) is done, and the mirror write they caused; the background check of local copies
+   * may still be running (it takes as long as HA needs to read every local backup).
+   */
+  get reconciled(): Promise<void> {
+    return this.loads.then(() => this.session?.mirrorIdle());
+  }
+
+  /** Settles when every load started so far (with its registry fold, interruption report, reminders and background check of local copies) is done, and the mirror write they caused. */
   get settled(): Promise<void> {
-    return this.loads.then(() => this.localCheck);
+    // The check's results are registry writes too: the mirror write (sent after its debounce) comes after them.
+    return this.loads.then(() => this.localCheck).then(() => this.session?.mirrorIdle());
   }
 
   /** Loads everything again; called on connect, on reconnect and when a backup operation ends. */
@@ -275,7 +292,7 @@ export class BackupKeyringPanel extends LitElement {
     if (!conn) return;
     if (this.status !== "ready") this.status = "loading";
     try {
-      const snapshot = await loadInstance(conn);
+      const snapshot = await loadInstance(conn, { onUser: (user) => conn === this.conn && (this.adminKnown = user.is_admin) });
       if (conn !== this.conn) return;
       this.snapshot = snapshot;
       if (this.notice?.connection) this.notice = null;
@@ -284,6 +301,22 @@ export class BackupKeyringPanel extends LitElement {
       await this.afterLoad(snapshot);
     } catch (err) {
       this.fail(classifyError(err));
+    }
+  }
+
+  /**
+   * Whether HA said this user is an admin (from `hass`, or `auth/current_user` before the backup
+   * answers arrive): only then is anything from the registry shown. Null: not known yet.
+   */
+  @state() private adminKnown: boolean | null = null;
+
+  /** Reads what the registry remembers of the instance at this address (shown until HA's answer is in: `renderRemembered`). */
+  private async rememberInstance(url: string): Promise<void> {
+    this.session ??= new KeyringSession(this.registryName, () => this.keyringVersion++);
+    try {
+      await this.session.showRemembered(url || location.origin);
+    } catch {
+      // Nothing to show early; HA's answer fills the page as before.
     }
   }
 
@@ -624,10 +657,32 @@ export class BackupKeyringPanel extends LitElement {
   private async exportRegistry(): Promise<void> {
     if (!this.session) return;
     try {
-      const text = await this.session.exportText();
-      const day = new Date().toISOString().slice(0, 10);
-      downloadTextFile(`backup_keyring_registry_${day}.json`, text, "application/json");
+      await this.downloadExport();
       this.notice = { kind: "info", text: this.i18n.localize("panel.export.done") };
+    } catch (err) {
+      this.showError(err);
+    }
+  }
+
+  private async downloadExport(): Promise<void> {
+    const text = await this.session!.exportText();
+    const day = new Date().toISOString().slice(0, 10);
+    downloadTextFile(`backup_keyring_registry_${day}.json`, text, "application/json");
+  }
+
+  /** HA keeps another browser's registry: use that one here (this one is downloaded as an export first), or keep this one and replace HA's copy. */
+  private async resolveOtherRegistry(choice: "use_ha" | "keep_this"): Promise<void> {
+    const session = this.session;
+    if (!session) return;
+    try {
+      if (choice === "use_ha") {
+        await this.downloadExport();
+        await session.useMirroredRegistry();
+        await this.reload();
+      } else {
+        await session.keepThisRegistry();
+      }
+      this.notice = { kind: "success", text: this.i18n.localize(choice === "use_ha" ? "registry.mirror.used_ha" : "registry.mirror.kept_this") };
     } catch (err) {
       this.showError(err);
     }
@@ -771,7 +826,9 @@ export class BackupKeyringPanel extends LitElement {
           <label class="button-like">${t("panel.import.button")}<input class="sr-only" type="file" accept=".json,application/json" @change=${this.importRegistry} /></label>
         </div>
         <p class="secondary">${t("registry.export.private")}</p>
-        ${this.session && this.session.exportDue > 0 ? html`<div class="alert info" role="status"><div>${t("registry.export.due", { count: this.session.exportDue })}</div></div>` : nothing}
+        ${this.session && this.session.exportDue > 0
+          ? html`<div class="alert info" role="status" data-testid="export-due"><div>${t(this.session.mirrorStatus?.state === "synced" ? "registry.export.due_synced" : "registry.export.due", { count: this.session.exportDue })}</div></div>`
+          : nothing}
         ${this.session?.persisted === false ? html`<p class="secondary">${t("registry.storage.not_persisted")}</p>` : nothing}
         ${this.session?.persisted === true ? html`<p class="secondary">${t("registry.storage.persisted")}</p>` : nothing}
         ${this.renderMirrorStatus()}
@@ -808,7 +865,13 @@ export class BackupKeyringPanel extends LitElement {
     if (!m || m.state === "starting") return nothing;
     const t = this.i18n.localize;
     if (m.state === "synced") return html`<p class="secondary" data-testid="mirror">${t("registry.mirror.synced")}</p>`;
-    return html`<div class="alert warning" role="status" data-testid="mirror"><div>${t(`registry.mirror.${m.reason}`)}</div></div>`;
+    return html`<div class="alert warning" role="status" data-testid="mirror"><div>${t(`registry.mirror.${m.reason}`)}
+      ${m.reason === "other_registry"
+        ? html`<div class="actions">
+            <button @click=${() => this.resolveOtherRegistry("use_ha")}>${t("registry.mirror.use_ha")}</button>
+            <button @click=${() => this.resolveOtherRegistry("keep_this")}>${t("registry.mirror.keep_this")}</button>
+          </div>`
+        : nothing}</div></div>`;
   }
 
   private renderVerifyBar() {
@@ -862,6 +925,32 @@ export class BackupKeyringPanel extends LitElement {
     </section>`;
   }
 
+  private rememberedCache: { version: number; rows: CopyRow[] } | null = null;
+
+  /** The remembered rows, made once per registry change (every render would otherwise remake and re-sort 30 000). */
+  private rememberedRows(f: { copies: CopyRecord[]; generations: GenerationRecord[] }, agents: { agent_id: string; name: string }[]): CopyRow[] {
+    if (this.rememberedCache?.version !== this.keyringVersion) this.rememberedCache = { version: this.keyringVersion, rows: registryRows(f.copies, f.generations, agents) };
+    return this.rememberedCache.rows;
+  }
+
+  /**
+   * Before HA has answered: the backups as this browser last knew them, with their key
+   * generations, said to be that (admins only; HA's answer replaces it).
+   */
+  private renderRemembered() {
+    const r = this.session?.remembered;
+    const f = this.session?.facts;
+    if (!r || !f || this.adminKnown !== true || this.snapshot || this.status === "error") return nothing;
+    const t = this.i18n.localize;
+    return html`<section class="card" aria-labelledby="backups-title" data-testid="remembered">
+      <h2 id="backups-title">${t("panel.table.title")}</h2>
+      <p class="secondary" role="status">${t("panel.remembered", { name: r.instance.name })}</p>
+      <bk-backup-table .rows=${this.rememberedRows(f, r.agents)} .localize=${t} .language=${this.dateLanguage} .numberLanguage=${numberLanguage(this.i18n.language, this.hass?.locale)}
+        .timeZone=${resolveTimeZone(this.hass?.locale?.time_zone, this.hass?.config?.time_zone)} ?narrow=${this.narrow || (this.standalone && this.smallScreen)} withKeys
+        .total=${r.total}></bk-backup-table>
+    </section>`;
+  }
+
   protected override render() {
     const t = this.i18n.localize;
     const s = this.snapshot;
@@ -879,14 +968,14 @@ export class BackupKeyringPanel extends LitElement {
         ${this.standalone && !this.conn && this.status !== "connecting"
           ? html`<bk-connect-form .localize=${t} .url=${this.hassUrl} @connect-request=${(e: CustomEvent<ConnectRequest>) => this.connectStandalone(e.detail)}></bk-connect-form>`
           : nothing}
-        ${this.status === "connecting" || (this.status === "loading" && !s) ? html`<p class="secondary" role="status">${t("panel.loading")}</p>` : nothing}
+        ${(this.status === "connecting" || (this.status === "loading" && !s)) && !(this.session?.remembered && this.adminKnown) ? html`<p class="secondary" role="status">${t("panel.loading")}</p>` : nothing}
         ${this.notice
           ? html`<div class="alert ${this.notice.kind} notice" role=${this.notice.kind === "error" ? "alert" : "status"}>
               <div class="grow">${this.notice.text}${this.notice.details?.length ? html`<ul>${this.notice.details.map((d) => html`<li>${d}</li>`)}</ul>` : nothing}</div>
               <button class="dismiss" aria-label=${t("common.dismiss")} @click=${() => (this.notice = null)}>✕</button>
             </div>`
           : nothing}
-        ${s?.backup ? html`${this.renderOverview(s)}${this.renderKeyStatus(s)}${this.renderBackups(s)}${this.renderKeyring(s)}` : nothing}
+        ${s?.backup ? html`${this.renderOverview(s)}${this.renderKeyStatus(s)}${this.renderBackups(s)}${this.renderKeyring(s)}` : this.renderRemembered()}
       </main>
     `;
   }

@@ -114,7 +114,7 @@ describe("followBackup across an HA restart", () => {
     await loaded.when;
     loaded = signal<void>();
     await sim.control({ type: "restart", down_ms: 0, hold: true });
-    await sim.control({ type: "fault", fail: { command: "backup/info", times: 2, message: "Agent listing failed" } });
+    await sim.control({ type: "fault", fail: { command: "backup/info", times: 2, code: "home_assistant_error", message: "Agent listing failed" } });
     await sim.control({ type: "finish_start" });
     await within(loaded.when, 10_000, "successful load after the failed ones");
     assert.deepEqual(errors, [{ message: "Agent listing failed", retryInMs: 10 }, { message: "Agent listing failed", retryInMs: 20 }], "each failure shown, the pause growing");
