@@ -18,7 +18,7 @@ import { damageMessageKey } from "../recovery/damage-text.js";
 import { RecoveryError } from "../recovery/errors.js";
 import { pathMatches, safeRelativePath, walkBackupContents, type Gunzip } from "../recovery/extract.js";
 import { nodeCryptoPort } from "../recovery/node-crypto-port.js";
-import { mayBeKey } from "./candidates.js";
+import { mayBeKey, unknownOptionMessage } from "./candidates.js";
 import { collectKeySources, KitFileError, newKeyFromKit } from "./key-sources.js";
 import { assertNotInput, assertWritable, writeAtomically } from "./output-file.js";
 
@@ -64,13 +64,6 @@ interface RecoveryArgs {
   format: "v2" | "v3" | null;
 }
 
-/** An option name safe to repeat: never its value (`--key=…` carries a key), never odd text. */
-function unknownOption(arg: string, position: number): UsageError {
-  const name = arg.split("=")[0]!;
-  if (!/^--?[a-z][a-z-]*$/.test(name)) return new UsageError(`unknown option (argument ${position}, not shown)`);
-  return new UsageError(arg.includes("=") ? `unknown option ${name}=… (value not shown; write "${name} VALUE")` : `unknown option ${name}`);
-}
-
 function parse(command: RecoveryArgs["command"], argv: string[]): RecoveryArgs {
   const a: RecoveryArgs = { command, input: null, inputPosition: 0, paths: [], keys: [], kits: [], keyEnv: null, keysStdin: false, output: null, outputPosition: 0, dir: null, force: false, list: false, newKey: null, newKit: null, format: null };
   for (let i = 0; i < argv.length; i++) {
@@ -99,7 +92,7 @@ function parse(command: RecoveryArgs["command"], argv: string[]): RecoveryArgs {
       const f = value();
       if (f !== "v2" && f !== "v3") throw new UsageError("--format is v2 or v3");
       a.format = f;
-    } else if (arg.startsWith("-") && arg !== "-") throw unknownOption(arg, position());
+    } else if (arg.startsWith("-") && arg !== "-") throw new UsageError(unknownOptionMessage(arg, position()));
     else if (a.input === null) {
       a.input = arg;
       a.inputPosition = position();
