@@ -37,7 +37,7 @@ export interface MemberReport {
  * `bad_padding`/`inner_archive` from the v1 deep check. */
 export type MemberDamage = "size_mismatch" | "unknown_format" | "too_many_key_salts" | StreamDamage | V2StreamDamage | ArchiveEndDamage | AesDeepDamage;
 
-/** What the injected v1 deep check reports (src/recovery/deep-aes.ts has the same union). */
+/** What the injected v1 deep check reports (src/recovery/deep-aes.ts uses this type). */
 export type AesDeepDamage = "bad_padding" | "inner_archive" | "size_mismatch";
 
 /** Every reason a backup cannot be restored as it stands (stable codes, translated as
@@ -224,7 +224,7 @@ export interface CheckOptions extends InspectOptions {
    * `deep`; injected by the caller (src/recovery/deep-aes.ts) so this layer does not import the
    * recovery one. v2 is checked here (src/securetar/v2-deep.ts).
    */
-  deepAes?: (source: ByteSource, member: { offset: number; size: number; format: "v1" | "v2"; name: string }, aesKey: Uint8Array, signal?: AbortSignal) => Promise<AesDeepDamage | null>;
+  deepAes?: (source: ByteSource, member: { offset: number; size: number; name: string }, aesKey: Uint8Array, signal?: AbortSignal) => Promise<AesDeepDamage | null>;
   /** The secretstream used by the v3 deep check (default: @noble, pure JS); the CLI passes OpenSSL's. */
   v3Stream?: V3StreamOpener;
   /** v3 root keys found during the check, by `<candidate index>:<root salt>`; pass a map to reuse them (decrypt does). */
@@ -248,7 +248,7 @@ async function deepCheckMember(source: ByteSource, member: MemberReport, head: U
   if (key === null) return null;
   if (member.format === "v1") {
     // v1's writer padded every write: only the injected recovery check can undo that.
-    return options.deepAes ? options.deepAes(source, { offset: member.offset, size: member.size, format: "v1", name: member.name }, key, signal) : null;
+    return options.deepAes ? options.deepAes(source, { offset: member.offset, size: member.size, name: member.name }, key, signal) : null;
   }
   if (member.format === "v2") {
     const sink = archiveEndSink(compressed);
