@@ -12,7 +12,7 @@ import { createGunzip } from "node:zlib";
 import { BackupFileError } from "../backup-file/errors.js";
 import { localizeEnglish as t } from "../common/localize-english.js";
 import { openFileSource, type NodeFileSource } from "../common/node-file-source.js";
-import { tidyKeyInput } from "../keys/format.js";
+import { formatTypedGeneratedKey } from "../keys/format.js";
 import { decryptBackup, planKeys, rekeyBackup, rekeyFormat } from "../recovery/backup-recovery.js";
 import { damageMessageKey } from "../recovery/damage-text.js";
 import { RecoveryError } from "../recovery/errors.js";
@@ -37,7 +37,8 @@ extract  Copies single files out of the inner archives (e.g. homeassistant/confi
          --list shows every path. Writes only the files asked for, with their modes from the
          archive (less the umask), never outside DIR.
 rekey    Writes a copy encrypted with another key (format of the input, v1 becomes v2). The input is
-         never changed.
+         never changed. --new-key is used as kit --key writes it: a generated key typed in its
+         groups in HA's format, anything else exactly as given.
          Exit 0 done, 3 no given key opens it, 2 unreadable/damaged/not a backup, 1 usage or output
          problem (an existing output is kept unless --force; the output may not be the input).
          Nothing is left behind on failure or Ctrl-C.
@@ -188,7 +189,9 @@ async function run(a: RecoveryArgs, out: (s: string) => void, err: (s: string) =
   const outputShown = a.output !== null && mayBeKey(a.output) ? t("cli.argument_hidden", { n: a.outputPosition }) : a.output;
   let newKey: string | null = null;
   if (a.command === "rekey") {
-    newKey = a.newKey !== null ? tidyKeyInput(a.newKey) : await newKeyFromKit(a.newKit!.path, a.newKit!.position);
+    // Exactly one key is written, as `kit --key` writes it: HA's format for a generated key typed
+    // in its groups, anything else (a legacy password among it) exactly as given.
+    newKey = a.newKey !== null ? (formatTypedGeneratedKey(a.newKey) ?? a.newKey) : await newKeyFromKit(a.newKit!.path, a.newKit!.position);
     if (newKey === "") {
       err(`backup-keyring: ${t("errors.recovery.empty_new_key")}\n`);
       return EXIT_USAGE;
