@@ -91,6 +91,8 @@ export interface Header {
   skipsData: boolean;
   /** The name as the header alone gives it (prefix joined, a directory's trailing slashes removed). */
   name: string;
+  /** Permission bits as stored (e.g. 0o644). */
+  mode: number;
 }
 
 const META: Record<string, MetaKind> = { x: "pax", X: "pax", g: "global", L: "long_name", K: "long_link" };
@@ -118,7 +120,8 @@ export function parseHeader(h: Uint8Array): Header | "checksum" | "field" {
   // tarfile joins the prefix field whatever the magic says (v7 and GNU headers included).
   const prefix = nts(h.subarray(345, 500));
   const own = isDir ? baseName.replace(/\/+$/, "") : baseName;
-  return { typeflag, size, meta, isFile, isDir, skipsData: meta === null && !NO_DATA_TYPES.has(typeflag), name: prefix ? `${prefix}/${own}` : own };
+  const name = prefix ? `${prefix}/${own}` : own;
+  return { typeflag, size, meta, isFile, isDir, skipsData: meta === null && !NO_DATA_TYPES.has(typeflag), name, mode: parseNumeric(h.subarray(100, 108))! };
 }
 
 /**
