@@ -29,11 +29,6 @@ export function mayBeKey(arg: string): boolean {
   return !/[/\\.]/.test(arg);
 }
 
-/** An argument as it may be printed: itself, or its position when it could be a key. */
-export function printableArgument(arg: string, position: number): string {
-  return mayBeKey(arg) ? `argument ${position}` : arg;
-}
-
 /** The message for an unknown option: its name, never its value (`--key=…` carries a key), and
  * only its position when it does not look like an option name. */
 export function unknownOptionMessage(arg: string, position: number): string {
