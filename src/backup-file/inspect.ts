@@ -335,7 +335,7 @@ export async function checkBackupKeys(source: ByteSource, candidates: readonly s
       } else {
         let key = aesKeys.get(i);
         if (!key) {
-          key = await passwordToAesKey(candidates[i]!);
+          key = passwordToAesKey(candidates[i]!);
           aesKeys.set(i, key);
         }
         const start = member.format === "v2" ? 32 : 0;

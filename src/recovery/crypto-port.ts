@@ -2,6 +2,8 @@
 // code runs in the CLI (node:crypto: OpenSSL's AES-NI and ChaCha20-Poly1305) and in the browser
 // (WebCrypto AES-CBC; ChaCha20/Poly1305 from @noble/ciphers, since WebCrypto has neither).
 // Every AES call is raw CBC over whole 16-byte blocks: padding is SecureTar's business, not the port's.
+import { aesIv, passwordToAesKey, sha256x100 as sha256x100With } from "../securetar/aes.js";
+
 export interface CryptoPort {
   /** SHA-256, synchronous (the ×100 key derivation is 100 tiny hashes; awaiting each costs ms). */
   sha256(data: Uint8Array): Uint8Array;
@@ -25,21 +27,19 @@ export interface CryptoPort {
   random(length: number): Uint8Array;
 }
 
+// The derivations themselves are SecureTar's (src/securetar/aes.ts), run on the port's SHA-256.
+const hashOf = (port: CryptoPort) => (data: Uint8Array) => port.sha256(data);
+
 export function sha256x100(port: CryptoPort, input: Uint8Array): Uint8Array {
-  let d = input;
-  for (let i = 0; i < 100; i++) d = port.sha256(d);
-  return d;
+  return sha256x100With(input, hashOf(port));
 }
 
-/** HA's `password_to_key`: SHA-256×100 over the password's exact UTF-8, first 16 bytes. */
+/** HA's `password_to_key` on the port's SHA-256. */
 export function passwordToAesKeySync(port: CryptoPort, password: string): Uint8Array {
-  return sha256x100(port, new TextEncoder().encode(password)).slice(0, 16);
+  return passwordToAesKey(password, hashOf(port));
 }
 
-/** SecureTar's IV: SHA-256×100(key ‖ salt), first 16 bytes. */
+/** SecureTar's IV on the port's SHA-256. */
 export function aesIvSync(port: CryptoPort, key: Uint8Array, salt: Uint8Array): Uint8Array {
-  const input = new Uint8Array(32);
-  input.set(key, 0);
-  input.set(salt, 16);
-  return sha256x100(port, input).slice(0, 16);
+  return aesIv(key, salt, hashOf(port));
 }
