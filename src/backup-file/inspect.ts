@@ -5,7 +5,8 @@ import { aesKeyOpens, passwordToAesKey } from "../securetar/aes.js";
 import { detectMember, V2_HEADER, V3_HEADER, type MemberFormat, type V3Header } from "../securetar/detect.js";
 import { loadV3Deep, parseV3Header, v3RootKeyFor, v3RootKeyOpens } from "../securetar/v3.js";
 import type { V2StreamDamage } from "../securetar/v2-deep.js";
-import type { StreamDamage, V3StreamOpener } from "../securetar/v3-deep.js";
+import type { StreamCrypto } from "../securetar/secretstream.js";
+import type { StreamDamage } from "../securetar/v3-deep.js";
 import { walkTar, type TarEntry } from "../tar/reader.js";
 import { archiveEndSink, type ArchiveEndDamage } from "./archive-end.js";
 import { completenessDamage, type CompletenessCode, type CompletenessItem } from "./completeness.js";
@@ -225,8 +226,8 @@ export interface CheckOptions extends InspectOptions {
    * recovery one. v2 is checked here (src/securetar/v2-deep.ts).
    */
   deepAes?: (source: ByteSource, member: { offset: number; size: number; name: string }, aesKey: Uint8Array, signal?: AbortSignal) => Promise<AesDeepDamage | null>;
-  /** The secretstream used by the v3 deep check (default: @noble, pure JS); the CLI passes OpenSSL's. */
-  v3Stream?: V3StreamOpener;
+  /** The primitives of the v3 deep check's secretstream (default: @noble, pure JS); the CLI passes its OpenSSL port. */
+  v3Crypto?: StreamCrypto;
   /** v3 root keys found during the check, by `<candidate index>:<root salt>`; pass a map to reuse them (decrypt does). */
   v3RootKeys?: Map<string, Uint8Array>;
 }
@@ -260,7 +261,7 @@ async function deepCheckMember(source: ByteSource, member: MemberReport, head: U
   if (member.format === "v3") {
     const sink = archiveEndSink(compressed);
     const { checkV3Stream } = await loadV3Deep();
-    const stream = await checkV3Stream(source, member.offset, member.size, member.plaintextSize ?? 0, parseV3Header(head), key, signal, (b) => sink.write(b), options.v3Stream);
+    const stream = await checkV3Stream(source, member.offset, member.size, member.plaintextSize ?? 0, parseV3Header(head), key, signal, (b) => sink.write(b), options.v3Crypto);
     const end = await sink.close();
     return stream.damage ?? end;
   }

@@ -8,7 +8,7 @@ import { generateEncryptionKey } from "../keys/generate.js";
 import { mayBeKey, unknownOptionMessage, type Candidate } from "./candidates.js";
 import { collectKeySources, KitFileError } from "./key-sources.js";
 import { renderEmergencyKit } from "../kit/render.js";
-import { aesDeepCheck, v3StreamOpener } from "../recovery/deep-aes.js";
+import { aesDeepCheck } from "../recovery/deep-aes.js";
 import { nodeCryptoPort } from "../recovery/node-crypto-port.js";
 import { RECOVERY_HELP, recoveryMain } from "./recovery.js";
 
@@ -165,7 +165,7 @@ async function runOnFiles(a: Args, candidates: Candidate[] | null, out: (s: stri
       });
       let r: BackupFileReport;
       try {
-        r = candidates ? await checkBackupKeys(source, candidates.map((c) => c.key), { deep: a.deep, deepAes: aesDeepCheck(nodeCryptoPort), v3Stream: v3StreamOpener(nodeCryptoPort) }) : await inspectBackup(source);
+        r = candidates ? await checkBackupKeys(source, candidates.map((c) => c.key), { deep: a.deep, deepAes: aesDeepCheck(nodeCryptoPort), v3Crypto: nodeCryptoPort }) : await inspectBackup(source);
       } finally {
         await source.close();
       }

@@ -1,13 +1,12 @@
-// The deep checks the CLI injects into checkBackupKeys (src/backup-file checks v2 and v3 itself):
-// a v1 member for `verify --deep` — decrypted whole, its per-write padding removed, a gzip stream
+// The v1 deep check the CLI injects into checkBackupKeys (src/backup-file checks v2 and v3 itself)
+// for `verify --deep`: the member decrypted whole, its per-write padding removed, a gzip stream
 // whose CRC and length match around a tar that reaches its end, under one of the readings its
-// ending allows (resolveV1Reading: an intact member passes under exactly one) — and the v3 check's
-// secretstream over OpenSSL. Given as functions, so the backup-file layer does not depend on this one.
+// ending allows (resolveV1Reading: an intact member passes under exactly one). Given as a
+// function, so the backup-file layer does not depend on this one.
 import type { CheckOptions } from "../backup-file/inspect.js";
 import type { CryptoPort } from "./crypto-port.js";
 import { RecoveryError } from "./errors.js";
 import { resolveV1Reading } from "./member-decrypt.js";
-import { SecretStreamPull } from "./secretstream.js";
 
 export type AesDeepCheck = NonNullable<CheckOptions["deepAes"]>;
 
@@ -22,12 +21,4 @@ export function aesDeepCheck(port: CryptoPort): AesDeepCheck {
       throw e;
     }
   };
-}
-
-/**
- * The v3 deep check's secretstream over a CryptoPort: in the CLI OpenSSL's ChaCha20-Poly1305
- * (every full chunk's MAC is that AEAD's tag), instead of the pure-JS default.
- */
-export function v3StreamOpener(port: CryptoPort): (streamKey: Uint8Array, header: Uint8Array) => SecretStreamPull {
-  return (streamKey, header) => new SecretStreamPull(port, streamKey, header);
 }
