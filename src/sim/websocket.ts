@@ -142,8 +142,6 @@ export class SimConnection {
     const fire = (rule: DropRule) => (rule.restart ? this.ctx.restart(rule.restart) : this.drop());
     let rule = faults.shouldDrop(type, "before");
     if (rule) return fire(rule);
-    if (faults.delayMs > 0) await new Promise((r) => setTimeout(r, faults.delayMs));
-    await faults.delay(type);
     await faults.held(type);
     const failure = faults.shouldFail(type);
     if (failure) return this.error(id, failure.code, failure.message);
