@@ -276,7 +276,8 @@ function parseCvTime(value: unknown): string | null {
   return `${two(h)}:${two(m)}:${two(sec)}`;
 }
 
-function validateConfigUpdate(msg: Record<string, unknown>, features: BackupFeatures): Record<string, unknown> {
+/** `backup/config/update`'s schema (core runs it on arrival, before the command's handler). */
+export function validateConfigUpdate(msg: Record<string, unknown>, features: BackupFeatures): Record<string, unknown> {
   const errors = new SchemaErrors();
   const top = validateInto(errors, msg, {
     ...(features.perLocationProtected ? { agents: { type: "object" } } : {}),

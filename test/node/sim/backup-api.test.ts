@@ -297,6 +297,20 @@ describe("fault injection", () => {
     conn.close();
   });
 
+  it("config/update faults are of storing a valid update: one the schema refuses is answered invalid_format, on the same connection", async () => {
+    const conn = closeAfterTest(await connectHA(sim.url, sim.adminToken));
+    try {
+      for (const mode of ["fail_before_apply", "apply_after_reconnect"] as const) {
+        await sim.control({ type: "fault", config_update: mode });
+        const e = await errorOf(conn.sendMessagePromise({ type: "backup/config/update", create_backup: { password: 5 } }));
+        assert.equal(e.code, "invalid_format", `${mode}: core's schema answers first`);
+        assert.match(e.message, /expected str for dictionary value @ data\['create_backup'\]\['password'\]/);
+      }
+    } finally {
+      await sim.control({ type: "clear_faults" });
+    }
+  });
+
   it("config/update can stay in HA's queue: the connection drops, and the key lands only after a client read the config again", async () => {
     const conn = closeAfterTest(await connectHA(sim.url, sim.adminToken));
     const current = async () => ((await sim.control({ type: "get_state" })) as { config: { create_backup: { password: string } } }).config.create_backup.password;
