@@ -146,6 +146,19 @@ describe("backup/config/update (config.py BackupConfig.update, websocket.py hand
     await admin.sendMessagePromise({ type: "backup/config/update", retention: { copies: 30, days: null } });
   });
 
+  it("a key that names a JavaScript object's member (toString, constructor) is an extra key like any other", async () => {
+    const raw = closeAfterTest(await rawSocket(sim.url, sim.adminToken));
+    raw.ws.send('{"id": 1, "type": "backup/config/info", "toString": 1}');
+    assert.deepEqual(await raw.next(), {
+      id: 1,
+      type: "result",
+      success: false,
+      error: { code: "invalid_format", message: "extra keys not allowed @ data['toString']. Got 1" },
+    });
+    raw.ws.send('{"id": 2, "type": "backup/config/update", "retention": {"copies": 3, "constructor": null}}');
+    assert.deepEqual(((await raw.next()) as { error?: unknown }).error, { code: "invalid_format", message: "extra keys not allowed @ data['retention']['constructor']. Got None" });
+  });
+
   it("schedule.time is read as cv.time reads it (dt_util.parse_time), and stored as HH:MM:SS", async () => {
     for (const [time, stored] of [["4:5", "04:05:00"], ["23:59:59", "23:59:59"], ["07:30:00:99", "07:30:00"]] as const) {
       await admin.sendMessagePromise({ type: "backup/config/update", schedule: { recurrence: "daily", time } });
