@@ -45,7 +45,8 @@ export function parsePythonJson(text: string): unknown {
         ws();
         if (text[at++] !== ":") fail();
         const item = value();
-        obj[key] = item.v;
+        // An own property, as JSON.parse makes it (`obj.__proto__ = …` would set the prototype).
+        Object.defineProperty(obj, key, { value: item.v, writable: true, enumerable: true, configurable: true });
         if (item.float) marks.add(key);
         else marks.delete(key);
       });

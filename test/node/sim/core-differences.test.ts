@@ -159,6 +159,17 @@ describe("backup/config/update (config.py BackupConfig.update, websocket.py hand
     assert.deepEqual(((await raw.next()) as { error?: unknown }).error, { code: "invalid_format", message: "extra keys not allowed @ data['retention']['constructor']. Got None" });
   });
 
+  it("a key named __proto__ is a key like any other (Python's json keeps it): extra keys not allowed", async () => {
+    const raw = closeAfterTest(await rawSocket(sim.url, sim.adminToken));
+    raw.ws.send('{"id": 1, "type": "backup/config/info", "__proto__": {}}');
+    assert.deepEqual(await raw.next(), {
+      id: 1,
+      type: "result",
+      success: false,
+      error: { code: "invalid_format", message: "extra keys not allowed @ data['__proto__']. Got {}" },
+    });
+  });
+
   it("schedule.time is read as cv.time reads it (dt_util.parse_time), and stored as HH:MM:SS", async () => {
     for (const [time, stored] of [["4:5", "04:05:00"], ["23:59:59", "23:59:59"], ["07:30:00:99", "07:30:00"]] as const) {
       await admin.sendMessagePromise({ type: "backup/config/update", schedule: { recurrence: "daily", time } });
