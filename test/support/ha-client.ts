@@ -26,6 +26,16 @@ export function connectHA(url: string, token: string): Promise<Connection> {
   return createConnection({ auth: createLongLivedTokenAuth(url, token) });
 }
 
+/** The error HA answered a command with (`{code, message}`); fails the test when it succeeded. */
+export async function errorOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await p;
+  } catch (e) {
+    return e as { code: string; message: string };
+  }
+  throw new Error("expected an error");
+}
+
 /**
  * A raw socket past the auth phase, for protocol details the client library hides. `next()`
  * gives the next frame; it fails (instead of waiting forever) when none comes within its

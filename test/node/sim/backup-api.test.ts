@@ -5,7 +5,7 @@ import { after, afterEach, before, describe, it } from "node:test";
 import type { Connection } from "home-assistant-js-websocket";
 import type { BackupContent, BackupInfo } from "../../../src/data/backup.js";
 import { startSimulatedHA, type SimHandle } from "../../../src/sim/main.js";
-import { closeAfterTest, closeOpened, connectHA } from "../../support/ha-client.js";
+import { closeAfterTest, closeOpened, connectHA, errorOf } from "../../support/ha-client.js";
 
 afterEach(closeOpened);
 
@@ -76,15 +76,6 @@ after(async () => {
   user.close();
   await sim.close();
 });
-
-const errorOf = async (p: Promise<unknown>) => {
-  try {
-    await p;
-  } catch (e) {
-    return e as { code: string; message: string };
-  }
-  throw new Error("expected an error");
-};
 
 describe("result shapes (core snapshots)", () => {
   it("backup/info", async () => {

@@ -6,16 +6,7 @@ import type { Connection } from "home-assistant-js-websocket";
 import type { BackupConfig, BackupContent, BackupInfo, ManagerStateEvent } from "../../../src/data/backup.js";
 import { startSimulatedHA, type SimHandle } from "../../../src/sim/main.js";
 import { tarMembers } from "../../../src/sim/tar-members.js";
-import { closeAfterTest, closeOpened, connectHA, rawSocket } from "../../support/ha-client.js";
-
-const errorOf = async (p: Promise<unknown>) => {
-  try {
-    await p;
-  } catch (e) {
-    return e as { code: string; message: string };
-  }
-  throw new Error("expected an error");
-};
+import { closeAfterTest, closeOpened, connectHA, errorOf, rawSocket } from "../../support/ha-client.js";
 
 const configOf = async (c: Connection) => (await c.sendMessagePromise<{ config: BackupConfig }>({ type: "backup/config/info" })).config;
 const infoOf = (c: Connection) => c.sendMessagePromise<BackupInfo & Record<string, unknown>>({ type: "backup/info" });
