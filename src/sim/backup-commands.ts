@@ -41,9 +41,6 @@ export function backupCommandAvailable(haVersion: string, type: string): boolean
   return true;
 }
 
-/** Python's repr of a list of strings, as core's messages print them: ['a', 'b']. */
-const pyList = (items: string[]) => `[${items.map((i) => `'${i}'`).join(", ")}]`;
-
 /**
  * The stages of a Supervisor backup job, in the order Supervisor runs them (supervisor
  * `backups/manager.py` `_create_backup`, `_do_backup`), as core's hassio reader/writer forwards
@@ -138,11 +135,11 @@ function startBackup(
   };
   if (features.partialAgents) {
     // Core PR #137409: unavailable locations count as failed; at least one must be there.
-    if (available.length === 0) refuse(`At least one available backup agent must be selected, got ${pyList(opts.agentIds)}`);
+    if (available.length === 0) refuse(`At least one available backup agent must be selected, got ${pyRepr(opts.agentIds)}`);
   } else {
     // 2025.1 `_async_create_backup`: every location must exist.
     if (opts.agentIds.length === 0) refuse("At least one agent must be selected");
-    if (unavailable.length > 0) refuse(`Invalid agents selected: ${pyList(unavailable)}`);
+    if (unavailable.length > 0) refuse(`Invalid agents selected: ${pyRepr(unavailable)}`);
   }
   if (opts.includeAllAddons && opts.includeAddons && opts.includeAddons.length > 0) refuse("Cannot include all addons and specify specific addons");
 
