@@ -87,7 +87,20 @@ export interface BackupFeatures {
   secureTarVersion: 2 | 3;
 }
 
-export function backupFeatures(haVersion: string): BackupFeatures {
+// Asked for every backup listed (the simulated HA's 10 000), for a handful of versions: each
+// version's table is worked out once.
+const featuresOf = new Map<string, Readonly<BackupFeatures>>();
+
+export function backupFeatures(haVersion: string): Readonly<BackupFeatures> {
+  let features = featuresOf.get(haVersion);
+  if (!features) {
+    features = Object.freeze(featureTable(haVersion));
+    featuresOf.set(haVersion, features);
+  }
+  return features;
+}
+
+function featureTable(haVersion: string): BackupFeatures {
   const at = (min: string) => haVersionAtLeast(haVersion, min);
   return {
     backupApi: at("2025.1"),
