@@ -46,19 +46,13 @@ export function backupCommandAvailable(haVersion: string, type: string): boolean
  * `backups/manager.py` `_create_backup`, `_do_backup`), as core's hassio reader/writer forwards
  * them (`hassio/backup.py` `_async_wait_for_backup`: stages core's `CreateBackupStage` does not
  * know are dropped). `addons` only when there are add-ons to back up, `folders` only with
- * folders, `await_addon_restarts` only when add-ons were stopped for the backup and are being
- * started again. The simulated Supervisor is one of 2025-02 to 2026-07: `docker_config` was
- * dropped in supervisor #5605, the 2026-07 rename to "apps" (#7059) is not simulated.
+ * folders. Supervisor ends with `await_addon_restarts` when it stopped add-ons for the backup; the
+ * simulated one stops none, so it never does. The simulated Supervisor is one of 2025-02 to
+ * 2026-07: `docker_config` was dropped in supervisor #5605, the 2026-07 rename to "apps" (#7059)
+ * is not simulated.
  */
-export function supervisorCreateStages(job: { addons: number; folders: number; addonRestarts: number }): string[] {
-  return [
-    "addon_repositories",
-    "home_assistant",
-    ...(job.addons > 0 ? ["addons"] : []),
-    ...(job.folders > 0 ? ["folders"] : []),
-    "finishing_file",
-    ...(job.addonRestarts > 0 ? ["await_addon_restarts"] : []),
-  ];
+function supervisorCreateStages(job: { addons: number; folders: number }): string[] {
+  return ["addon_repositories", "home_assistant", ...(job.addons > 0 ? ["addons"] : []), ...(job.folders > 0 ? ["folders"] : []), "finishing_file"];
 }
 
 const CLOUD_AGENT = "cloud.cloud";
@@ -149,7 +143,7 @@ function startBackup(
   void (async () => {
     const folders = ["share"].filter((f) => !failures?.folders.includes(f));
     const requestedFolders = [...new Set([...folders, ...(failures?.folders ?? [])])];
-    for (const s of supervisorCreateStages({ addons: failures?.addons.length ?? 0, folders: requestedFolders.length, addonRestarts: 0 })) {
+    for (const s of supervisorCreateStages({ addons: failures?.addons.length ?? 0, folders: requestedFolders.length })) {
       if (!(await pause(host.stageDelayMs, signal))) return;
       stage(s);
     }
