@@ -15,7 +15,7 @@ interface ParsedVersion {
 const MODIFIER_RANK: Record<string, number> = { dev: 0, a: 1, alpha: 1, b: 2, beta: 2, rc: 3 };
 
 /** "2026.3.0", "2026.3.0b1", "2026.3.0rc2", "2025.12.0.dev20251101", "2025.4" (missing parts are 0). */
-export function parseHaVersion(version: string): ParsedVersion {
+function parseHaVersion(version: string): ParsedVersion {
   const m = /^\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:\.?(dev|alpha|a|beta|b|rc)(\d*))?/i.exec(version);
   if (!m) return { parts: [0, 0, 0], stage: 4, serial: 0 };
   const modifier = m[4]?.toLowerCase();

@@ -91,7 +91,7 @@ export function parsePythonJson(text: string): unknown {
   return result;
 }
 
-export function isPythonFloat(container: object, key: string | number): boolean {
+function isPythonFloat(container: object, key: string | number): boolean {
   return floats.get(container)?.has(key) ?? false;
 }
 
