@@ -8,7 +8,7 @@ import type { ManagerStateEvent } from "../data/backup.js";
 import { backupHandlers } from "./backup-commands.js";
 import { createDemoState } from "./demo-data.js";
 import { FrontendStorage } from "./frontend-storage.js";
-import { Faults, type BackupFailures, type ConfigUpdateFault, type DropPoint, type DelayRule, type FailRule, type RestartTiming } from "./faults.js";
+import { Faults, type BackupFailures, type ConfigUpdateFault, type DropPoint, type FailRule, type HoldRule, type RestartTiming } from "./faults.js";
 import { backupFeatures } from "../data/ha-version.js";
 import type { AddonInfo } from "../data/backup.js";
 import { handleHttp } from "./http.js";
@@ -74,12 +74,11 @@ export type SimControlAction =
   | {
       type: "fault";
       drop?: { command: string; when: DropPoint; times?: number; skip?: number; restart?: RestartTiming };
-      delay_ms?: number;
       config_update?: ConfigUpdateFault | null;
       /** Answer a command with an error (default unknown_command; without `times` until cleared). */
       fail?: FailRule;
-      /** Hold matching answers until `ms` passed or the faults are cleared. */
-      delay?: DelayRule;
+      /** Hold matching answers (`times` of them, default one) until `ms` passed or the faults are cleared. */
+      delay?: HoldRule & { ms: number };
       /** The next backup cannot save these add-ons or folders. */
       backup_failures?: BackupFailures | null;
       /** Hold every answer to this command until `release` names it. */
@@ -396,12 +395,11 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
         return null;
       case "fault":
         if (action.drop) faults.addDrop(action.drop);
-        if (action.delay_ms !== undefined) faults.delayMs = action.delay_ms;
         if (action.config_update !== undefined) faults.setConfigUpdate(action.config_update);
         if (action.fail) faults.addFail(action.fail);
-        if (action.delay) faults.addDelay(action.delay);
+        if (action.delay) faults.addHold({ ...action.delay, times: action.delay.times ?? 1 });
         if (action.backup_failures !== undefined) faults.setBackupFailures(action.backup_failures);
-        if (action.hold !== undefined) faults.hold(action.hold);
+        if (action.hold !== undefined) faults.addHold({ command: action.hold });
         if (action.release !== undefined) faults.release(action.release);
         return faults.describe();
       case "clear_faults":

@@ -7,7 +7,7 @@ import type { Connection } from "home-assistant-js-websocket";
 import { fetchBackupInfo, type ManagerStateEvent } from "../../../src/data/backup.js";
 import { followBackup } from "../../../src/data/backup-follow.js";
 import { startSimulatedHA, type SimHandle } from "../../../src/sim/main.js";
-import { closeAfterTest, closeOpened, connectHA } from "../../support/ha-client.js";
+import { closeAfterTest, closeOpened, connectHA, within } from "../../support/ha-client.js";
 
 afterEach(closeOpened);
 
@@ -16,13 +16,6 @@ function signal<T>(test: (v: T) => boolean = () => true): { fn: (v: T) => void; 
   let resolve!: (v: T) => void;
   const when = new Promise<T>((r) => (resolve = r));
   return { fn: (v) => test(v) && resolve(v), when };
-}
-
-/** `p`, or a failure naming `what` when it has not settled within `ms` (a hang would end only at the file's timeout). */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer!: ReturnType<typeof setTimeout>;
-  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms)));
-  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
 }
 
 async function backupAfterRestart(sim: SimHandle, conn: Connection, other: Connection) {
