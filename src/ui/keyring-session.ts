@@ -25,6 +25,13 @@ const agentsKey = (instanceId: string) => `agents:${instanceId}`;
 /** HA's local agents: their copies are on this instance's own disk. */
 const LOCAL_AGENTS = new Set(["hassio.local", "backup.local"]);
 
+/**
+ * How many of the newest local copies the panel's background check looks at. The newest are the
+ * ones a restore picks and the ones the current kit is about; checking every local copy of a large
+ * history kept HA reading backups for minutes on every visit (10 000 in the registry benchmark).
+ */
+export const LOCAL_CHECK_LIMIT = 10;
+
 export interface KitContextLike {
   url: string;
   instanceName: string;
@@ -314,10 +321,10 @@ export class KeyringSession {
 
   /**
    * Checks copies online with the keys held now. `fingerprints` narrows it to some of them (a kit
-   * just loaded); `scope: "local"` to copies on this instance's own disk (HA reads them, nothing is
-   * downloaded), `"candidates"` to those plus every copy of `backups` (the ones a kit names).
+   * just loaded); `scope: "candidates"` to copies on this instance's own disk (HA reads them,
+   * nothing is downloaded) and every copy of `backups` (the ones a kit names).
    */
-  async verify(conn: HaConnection, options: VerifyOptions & { fingerprints?: string[]; scope?: "all" | "local" | "candidates"; backups?: string[] } = {}): Promise<VerifySummary> {
+  async verify(conn: HaConnection, options: VerifyOptions & { fingerprints?: string[]; scope?: "all" | "candidates"; backups?: string[] } = {}): Promise<VerifySummary> {
     const r = await this.db();
     if (!this.instanceId) throw new Error("registry not ready");
     let keys = this.keys();
@@ -327,11 +334,11 @@ export class KeyringSession {
       keys = pairs.filter(([, fp]) => wanted.has(fp)).map(([k]) => k);
     }
     let only = options.only;
-    if (!only && options.scope && options.scope !== "all") {
+    if (!only && options.scope === "candidates") {
       const named = new Set(options.backups ?? []);
       only = new Set(
         this.facts.copies
-          .filter((c) => c.protected && !c.deleted && c.confidence !== "verified" && (LOCAL_AGENTS.has(c.agentId) || (options.scope === "candidates" && named.has(c.backupId))))
+          .filter((c) => c.protected && !c.deleted && c.confidence !== "verified" && (LOCAL_AGENTS.has(c.agentId) || named.has(c.backupId)))
           .map((c) => `${c.backupId}|${c.agentId}`),
       );
       // `only` checks named copies again; leave out those every given key already failed.
@@ -349,12 +356,20 @@ export class KeyringSession {
     return summary;
   }
 
-  /** Encrypted copies on this instance's own disk that no check has settled yet (a fresh registry). */
-  unsettledLocalCopies(): number {
+  /**
+   * What the panel's background check asks HA about (`backupId|agentId`): among the newest
+   * `LOCAL_CHECK_LIMIT` encrypted copies on this instance's own disk, those no check has settled
+   * yet (a fresh registry, a new backup). Each check makes HA read and decrypt a whole backup:
+   * older copies wait for "Verify all backups".
+   */
+  unsettledLocalCopies(): Set<string> {
     const active = this.facts.active;
-    return this.facts.copies.filter(
-      (c) => c.protected && !c.deleted && LOCAL_AGENTS.has(c.agentId) && c.confidence !== "verified" && c.lastCheck === null && !(active && (c.ruledOut ?? []).includes(active.id)),
-    ).length;
+    const newest = this.facts.copies
+      .filter((c) => c.protected && !c.deleted && LOCAL_AGENTS.has(c.agentId))
+      .sort((a, b) => b.date.localeCompare(a.date))
+      .slice(0, LOCAL_CHECK_LIMIT);
+    const unsettled = newest.filter((c) => c.confidence !== "verified" && c.lastCheck === null && !(active && (c.ruledOut ?? []).includes(active.id)));
+    return new Set(unsettled.map((c) => `${c.backupId}|${c.agentId}`));
   }
 
   /** The kit of an older generation whose key was loaded this session, listing what it is proven to open. */
