@@ -17,6 +17,7 @@ import { openRegistry, type Registry } from "../registry/registry.js";
 import { applyOfflineReport, canCheckOnline, emptySummary, verifyOnline, type VerifyOptions, type VerifySummary } from "../registry/verify.js";
 import { Vault, requestPersistentStorage } from "../registry/vault.js";
 import { judgeDrill, type DrillAnswer, type DrillOutcome } from "../flows/drill.js";
+import { compareKitClaims, type KitClaims } from "../flows/kit-claims.js";
 import { RegistryError } from "../registry/model.js";
 
 /** `meta`: the locations' names of an instance as HA last listed them (for the first paint). */
@@ -297,8 +298,9 @@ export class KeyringSession {
    * `fingerprints`: every form held (exact first), for the online check of what was just loaded;
    * `fingerprint`/`generation`: the form a known generation has, else the exact one.
    * `listed`: the backups the kit names (facts and guesses), the first candidates to prove.
+   * `claims`: what the kit's own block says (generation, fingerprint) against its key.
    */
-  async loadKit(text: string): Promise<{ fingerprint: string; fingerprints: string[]; generation: number | null; legacy: boolean; listed: string[] }> {
+  async loadKit(text: string): Promise<{ fingerprint: string; fingerprints: string[]; generation: number | null; legacy: boolean; listed: string[]; claims: KitClaims }> {
     const parsed = parseKitOrKey(text);
     const listed = [...(parsed.backups ?? []), ...(parsed.guessed ?? [])].map((b) => b.backup_id);
     const r = await this.db();
@@ -311,7 +313,8 @@ export class KeyringSession {
     this.changes++; // the held keys changed: an earlier read is stale
     await this.refresh();
     const known = this.generationOf(fingerprints);
-    return { fingerprint: known?.fingerprint ?? fingerprints[0]!, fingerprints, generation: known?.number ?? null, legacy: parsed.source === "legacy", listed };
+    const claims = compareKitClaims(parsed, fingerprints, this.facts.generations);
+    return { fingerprint: known?.fingerprint ?? fingerprints[0]!, fingerprints, generation: known?.number ?? null, legacy: parsed.source === "legacy", listed, claims };
   }
 
   /** The known generation of any of these fingerprints (the first that has one). */

@@ -30,8 +30,8 @@ import { defaultLocks } from "../../common/locks.js";
 import { KEY_CHANGE_LOCK } from "../../flows/key-change/flow.js";
 import type { FlowCheckpoint } from "../../flows/key-change/ports.js";
 import { applyReminders, loadReminderSettings, saveReminderSettings, DEFAULT_REMINDER_SETTINGS, type ReminderSettings } from "../../flows/reminders.js";
-import { KitParseError, kitKeyCandidates, parseKitOrKey } from "../../kit/parse.js";
-import { compareKitClaims } from "../../flows/kit-claims.js";
+import { KitParseError } from "../../kit/parse.js";
+import type { KitClaims } from "../../flows/kit-claims.js";
 import { RegistryError, type CopyRecord, type GenerationRecord } from "../../registry/model.js";
 import { BackupFileError } from "../../backup-file/errors.js";
 import type { VerifyProgress } from "../../registry/verify.js";
@@ -577,16 +577,11 @@ export class BackupKeyringPanel extends LitElement {
   }
 
   /**
-   * What the kit's own block says (generation, fingerprint) against its key: a kit whose block
-   * belongs to another key was edited or mixed up, and the user must hear it.
+   * What the kit's own block says (generation, fingerprint) against its key, in words: a kit whose
+   * block belongs to another key was edited or mixed up, and the user must hear it.
    */
-  private async kitClaims(text: string): Promise<{ text: string; alarm: boolean }> {
-    if (!this.session) return { text: "", alarm: false };
+  private claimsWords(claims: KitClaims): { text: string; alarm: boolean } {
     const t = this.i18n.localize;
-    const parsed = parseKitOrKey(text);
-    const registry = await this.session.openRegistry();
-    const fingerprints = await Promise.all(kitKeyCandidates(parsed).map((k) => registry.fingerprint(k)));
-    const claims = compareKitClaims(parsed, fingerprints, this.session.facts.generations);
     if (claims.state === "mismatch") {
       const text = claims.actual === null ? t("panel.load.claims_mismatch_unknown", { claimed: claims.claimed }) : t("panel.load.claims_mismatch", { claimed: claims.claimed, actual: claims.actual });
       return { text, alarm: true };
@@ -601,7 +596,7 @@ export class BackupKeyringPanel extends LitElement {
     const t = this.i18n.localize;
     try {
       const res = await this.session.loadKit(text);
-      const claims = await this.kitClaims(text);
+      const claims = this.claimsWords(res.claims);
       const legacyNote = res.legacy ? ` ${t("panel.load.legacy_note")}` : "";
       const claimsNote = claims.text ? ` ${claims.text}` : "";
       const loaded = res.generation === null ? t("panel.load.loaded_new") : t("panel.load.loaded", { generation: res.generation });
