@@ -60,8 +60,6 @@ export interface FoldOptions {
   now?: Date;
 }
 
-export { ownInstanceId };
-
 /** How a reconciliation finds its instance's records (read inside whatever transaction it runs in). */
 interface InstanceReads {
   instances(): Promise<InstanceRecord[]>;
@@ -431,18 +429,19 @@ export class Registry {
     const now = (input.now ?? this.now()).toISOString();
     const { input: identity, ownListed } = identityInput(input.info, input.url, input.locationName, fingerprint);
     const { ownId, urlKey } = identity;
-    // Asked before the transaction: awaiting a lock inside it would let IndexedDB commit it early.
+    // The instance is recognised once, before the transaction: the key-change lock is asked for
+    // it, and awaiting a lock inside the transaction would let IndexedDB commit it early. Every
+    // writer of instances and generations holds REGISTRY_LOCK (held here), so it stays true.
     const readTx = this.db.transaction(["meta", "instances", "generations", "copyBuckets"]);
-    const stored = (await recognise(this.instanceReads(readTx), identity, ownListed)).instance;
+    const found = await recognise(this.instanceReads(readTx), identity, ownListed);
     await readTx.done;
-    const flowLiveFor = stored && !options.resolvePending && !(await this.keyChangeFree(stored.id)) ? stored.id : null;
+    const flowLiveFor = found.instance && !options.resolvePending && !(await this.keyChangeFree(found.instance.id)) ? found.instance.id : null;
     const tx = this.db.transaction(["meta", "instances", "generations", "copyBuckets", "journal"], "readwrite");
     const journal: Omit<JournalEntry, "instanceId">[] = [];
     const note = (type: JournalType, params: Record<string, string | number> = {}) => journal.push({ at: now, type, params });
     try {
       // 1. The instance (identity.ts): its own id, else URL + name, else the same name and key.
       const instances = tx.objectStore("instances");
-      const found = await recognise(this.instanceReads(tx), identity, ownListed);
       let instance = found.instance;
       if (!instance) {
         instance = { id: newId(), haInstanceId: ownId, urlKey, name: input.locationName, url: input.url, firstSeenAt: now, lastReconciledAt: null, noKey: false };

@@ -17,6 +17,7 @@ import { openRegistry, type Registry } from "../registry/registry.js";
 import { applyOfflineReport, canCheckOnline, emptySummary, verifyOnline, type VerifyOptions, type VerifySummary } from "../registry/verify.js";
 import { Vault, requestPersistentStorage } from "../registry/vault.js";
 import { judgeDrill, type DrillAnswer, type DrillOutcome } from "../flows/drill.js";
+import { compareKitClaims, type KitClaims } from "../flows/kit-claims.js";
 import { RegistryError } from "../registry/model.js";
 
 /** `meta`: the locations' names of an instance as HA last listed them (for the first paint). */
@@ -24,6 +25,13 @@ const agentsKey = (instanceId: string) => `agents:${instanceId}`;
 
 /** HA's local agents: their copies are on this instance's own disk. */
 const LOCAL_AGENTS = new Set(["hassio.local", "backup.local"]);
+
+/**
+ * How many of the newest local copies the panel's background check looks at. The newest are the
+ * ones a restore picks and the ones the current kit is about; checking every local copy of a large
+ * history kept HA reading backups for minutes on every visit (10 000 in the registry benchmark).
+ */
+export const LOCAL_CHECK_LIMIT = 10;
 
 export interface KitContextLike {
   url: string;
@@ -290,8 +298,9 @@ export class KeyringSession {
    * `fingerprints`: every form held (exact first), for the online check of what was just loaded;
    * `fingerprint`/`generation`: the form a known generation has, else the exact one.
    * `listed`: the backups the kit names (facts and guesses), the first candidates to prove.
+   * `claims`: what the kit's own block says (generation, fingerprint) against its key.
    */
-  async loadKit(text: string): Promise<{ fingerprint: string; fingerprints: string[]; generation: number | null; legacy: boolean; listed: string[] }> {
+  async loadKit(text: string): Promise<{ fingerprint: string; fingerprints: string[]; generation: number | null; legacy: boolean; listed: string[]; claims: KitClaims }> {
     const parsed = parseKitOrKey(text);
     const listed = [...(parsed.backups ?? []), ...(parsed.guessed ?? [])].map((b) => b.backup_id);
     const r = await this.db();
@@ -304,7 +313,8 @@ export class KeyringSession {
     this.changes++; // the held keys changed: an earlier read is stale
     await this.refresh();
     const known = this.generationOf(fingerprints);
-    return { fingerprint: known?.fingerprint ?? fingerprints[0]!, fingerprints, generation: known?.number ?? null, legacy: parsed.source === "legacy", listed };
+    const claims = compareKitClaims(parsed, fingerprints, this.facts.generations);
+    return { fingerprint: known?.fingerprint ?? fingerprints[0]!, fingerprints, generation: known?.number ?? null, legacy: parsed.source === "legacy", listed, claims };
   }
 
   /** The known generation of any of these fingerprints (the first that has one). */
@@ -314,10 +324,10 @@ export class KeyringSession {
 
   /**
    * Checks copies online with the keys held now. `fingerprints` narrows it to some of them (a kit
-   * just loaded); `scope: "local"` to copies on this instance's own disk (HA reads them, nothing is
-   * downloaded), `"candidates"` to those plus every copy of `backups` (the ones a kit names).
+   * just loaded); `scope: "candidates"` to copies on this instance's own disk (HA reads them,
+   * nothing is downloaded) and every copy of `backups` (the ones a kit names).
    */
-  async verify(conn: HaConnection, options: VerifyOptions & { fingerprints?: string[]; scope?: "all" | "local" | "candidates"; backups?: string[] } = {}): Promise<VerifySummary> {
+  async verify(conn: HaConnection, options: VerifyOptions & { fingerprints?: string[]; scope?: "all" | "candidates"; backups?: string[] } = {}): Promise<VerifySummary> {
     const r = await this.db();
     if (!this.instanceId) throw new Error("registry not ready");
     let keys = this.keys();
@@ -327,11 +337,11 @@ export class KeyringSession {
       keys = pairs.filter(([, fp]) => wanted.has(fp)).map(([k]) => k);
     }
     let only = options.only;
-    if (!only && options.scope && options.scope !== "all") {
+    if (!only && options.scope === "candidates") {
       const named = new Set(options.backups ?? []);
       only = new Set(
         this.facts.copies
-          .filter((c) => c.protected && !c.deleted && c.confidence !== "verified" && (LOCAL_AGENTS.has(c.agentId) || (options.scope === "candidates" && named.has(c.backupId))))
+          .filter((c) => c.protected && !c.deleted && c.confidence !== "verified" && (LOCAL_AGENTS.has(c.agentId) || named.has(c.backupId)))
           .map((c) => `${c.backupId}|${c.agentId}`),
       );
       // `only` checks named copies again; leave out those every given key already failed.
@@ -349,12 +359,20 @@ export class KeyringSession {
     return summary;
   }
 
-  /** Encrypted copies on this instance's own disk that no check has settled yet (a fresh registry). */
-  unsettledLocalCopies(): number {
+  /**
+   * What the panel's background check asks HA about (`backupId|agentId`): among the newest
+   * `LOCAL_CHECK_LIMIT` encrypted copies on this instance's own disk, those no check has settled
+   * yet (a fresh registry, a new backup). Each check makes HA read and decrypt a whole backup:
+   * older copies wait for "Verify all backups".
+   */
+  unsettledLocalCopies(): Set<string> {
     const active = this.facts.active;
-    return this.facts.copies.filter(
-      (c) => c.protected && !c.deleted && LOCAL_AGENTS.has(c.agentId) && c.confidence !== "verified" && c.lastCheck === null && !(active && (c.ruledOut ?? []).includes(active.id)),
-    ).length;
+    const newest = this.facts.copies
+      .filter((c) => c.protected && !c.deleted && LOCAL_AGENTS.has(c.agentId))
+      .sort((a, b) => b.date.localeCompare(a.date))
+      .slice(0, LOCAL_CHECK_LIMIT);
+    const unsettled = newest.filter((c) => c.confidence !== "verified" && c.lastCheck === null && !(active && (c.ruledOut ?? []).includes(active.id)));
+    return new Set(unsettled.map((c) => `${c.backupId}|${c.agentId}`));
   }
 
   /** The kit of an older generation whose key was loaded this session, listing what it is proven to open. */

@@ -30,8 +30,8 @@ import { defaultLocks } from "../../common/locks.js";
 import { KEY_CHANGE_LOCK } from "../../flows/key-change/flow.js";
 import type { FlowCheckpoint } from "../../flows/key-change/ports.js";
 import { applyReminders, loadReminderSettings, saveReminderSettings, DEFAULT_REMINDER_SETTINGS, type ReminderSettings } from "../../flows/reminders.js";
-import { KitParseError, kitKeyCandidates, parseKitOrKey } from "../../kit/parse.js";
-import { compareKitClaims } from "../../flows/kit-claims.js";
+import { KitParseError } from "../../kit/parse.js";
+import type { KitClaims } from "../../flows/kit-claims.js";
 import { RegistryError, type CopyRecord, type GenerationRecord } from "../../registry/model.js";
 import { BackupFileError } from "../../backup-file/errors.js";
 import type { VerifyProgress } from "../../registry/verify.js";
@@ -331,11 +331,12 @@ export class BackupKeyringPanel extends LitElement {
       await this.reportInterruptedChange();
       await this.syncReminders();
       await this.openDrillFromRoute();
-      // A fresh registry knows nothing about older backups: check the copies on HA's own disk with
-      // the current key on its own (HA reads them locally; remote ones wait for "Verify all").
-      if (!this.localChecked && this.features().canDecryptOnDownload && this.session.unsettledLocalCopies() > 0) {
+      // A fresh registry knows nothing about older backups: check the newest copies on HA's own
+      // disk with the current key on its own (HA reads them locally; the rest wait for "Verify all").
+      const unsettled = this.session.unsettledLocalCopies();
+      if (!this.localChecked && this.features().canDecryptOnDownload && unsettled.size > 0) {
         this.localChecked = true;
-        this.localCheck = this.checkLocalInBackground();
+        this.localCheck = this.checkLocalInBackground(unsettled);
       }
     } catch (err) {
       this.showError(err);
@@ -497,23 +498,17 @@ export class BackupKeyringPanel extends LitElement {
   }
 
   /**
-   * Checks copies online (progress visible, cancellable). Without arguments: every copy with every
-   * key held. `narrow`: only some keys (a kit just loaded) and candidate copies (local ones, and
-   * those a kit names); `lead` goes before the summary.
+   * The current key on `only` (copies HA keeps on its own disk, `unsettledLocalCopies`), in the
+   * background: it never blocks "Verify all backups" (which stops it and checks everything).
    */
-  /**
-   * The current key on the copies HA keeps on its own disk, in the background: it never blocks
-   * "Verify all backups" (which stops it and checks everything).
-   */
-  private async checkLocalInBackground(): Promise<void> {
+  private async checkLocalInBackground(only: Set<string>): Promise<void> {
     const conn = this.conn;
-    // HA before 2025.2 has no backup/can_decrypt_on_download: nothing to check online.
-    if (!this.session?.ready || !conn || !this.features().canDecryptOnDownload) return;
+    if (!this.session?.ready || !conn) return;
     const abort = new AbortController();
     this.backgroundCheck = { abort, done: 0, total: 0 };
     try {
       await this.session.verify(conn, {
-        scope: "local",
+        only,
         signal: abort.signal,
         onProgress: (p) => {
           if (this.backgroundCheck?.abort === abort) this.backgroundCheck = { abort, done: p.done, total: p.total };
@@ -546,7 +541,12 @@ export class BackupKeyringPanel extends LitElement {
     }
   }
 
-  private async verify(only?: CopyRow, narrow?: { fingerprints?: string[]; scope: "local" | "candidates"; backups?: string[]; lead?: () => string; alarm?: boolean }): Promise<void> {
+  /**
+   * Checks copies online (progress visible, cancellable). Without arguments: every copy with every
+   * key held. `narrow`: only some keys (a kit just loaded) and candidate copies (local ones, and
+   * those a kit names); `lead` goes before the summary.
+   */
+  private async verify(only?: CopyRow, narrow?: { fingerprints?: string[]; backups?: string[]; lead?: () => string; alarm?: boolean }): Promise<void> {
     const conn = this.conn;
     if (!this.session?.ready || !conn || this.verifying) return;
     const t = this.i18n.localize;
@@ -559,7 +559,7 @@ export class BackupKeyringPanel extends LitElement {
         signal: this.verifyAbort.signal,
         only: only ? new Set([only.id]) : undefined,
         onProgress: (p) => (this.verifying = p),
-        ...(narrow ? { fingerprints: narrow.fingerprints, scope: narrow.scope, backups: narrow.backups } : {}),
+        ...(narrow ? { fingerprints: narrow.fingerprints, scope: "candidates" as const, backups: narrow.backups } : {}),
       });
       // Only a withdrawn belief or a contradicting proof is a warning: an expected outcome, a copy
       // HA cannot check and an error answer ("could not be checked") are not failures.
@@ -577,16 +577,11 @@ export class BackupKeyringPanel extends LitElement {
   }
 
   /**
-   * What the kit's own block says (generation, fingerprint) against its key: a kit whose block
-   * belongs to another key was edited or mixed up, and the user must hear it.
+   * What the kit's own block says (generation, fingerprint) against its key, in words: a kit whose
+   * block belongs to another key was edited or mixed up, and the user must hear it.
    */
-  private async kitClaims(text: string): Promise<{ text: string; alarm: boolean }> {
-    if (!this.session) return { text: "", alarm: false };
+  private claimsWords(claims: KitClaims): { text: string; alarm: boolean } {
     const t = this.i18n.localize;
-    const parsed = parseKitOrKey(text);
-    const registry = await this.session.openRegistry();
-    const fingerprints = await Promise.all(kitKeyCandidates(parsed).map((k) => registry.fingerprint(k)));
-    const claims = compareKitClaims(parsed, fingerprints, this.session.facts.generations);
     if (claims.state === "mismatch") {
       const text = claims.actual === null ? t("panel.load.claims_mismatch_unknown", { claimed: claims.claimed }) : t("panel.load.claims_mismatch", { claimed: claims.claimed, actual: claims.actual });
       return { text, alarm: true };
@@ -601,7 +596,7 @@ export class BackupKeyringPanel extends LitElement {
     const t = this.i18n.localize;
     try {
       const res = await this.session.loadKit(text);
-      const claims = await this.kitClaims(text);
+      const claims = this.claimsWords(res.claims);
       const legacyNote = res.legacy ? ` ${t("panel.load.legacy_note")}` : "";
       const claimsNote = claims.text ? ` ${claims.text}` : "";
       const loaded = res.generation === null ? t("panel.load.loaded_new") : t("panel.load.loaded", { generation: res.generation });
@@ -611,7 +606,6 @@ export class BackupKeyringPanel extends LitElement {
       const session = this.session;
       void this.verify(undefined, {
         fingerprints: res.fingerprints,
-        scope: "candidates",
         backups: res.listed,
         alarm: claims.alarm,
         lead: () => {

@@ -16,6 +16,7 @@ import type { CopyRecord, GenerationRecord } from "../../../src/registry/model.j
 import { Registry } from "../../../src/registry/registry.js";
 import { openRegistryDB } from "../../../src/registry/schema.js";
 import { Vault } from "../../../src/registry/vault.js";
+import { backupInfo, listedBackup, type Maker } from "../../support/listing.js";
 import { useRegistryEnv } from "../../support/registry-env.js";
 
 const env = useRegistryEnv("storage-test", { backups: 12 });
@@ -208,19 +209,9 @@ describe("skipping unchanged buckets", () => {
       const key = ["AAAA-1111", "BBBB-2222", "CCCC-3333"];
       let current: string | null = key[0]!;
       // Who made each backup (#9: another instance's are unknown, manual ones at most a guess).
-      type Who = "automatic" | "manual" | "foreign";
-      const backups: { id: string; date: string; who: Who; agents: Record<string, { protected: boolean; size: number }> }[] = [];
-      const marks = (who: Who) =>
-        who === "foreign" ? { meta: { instance_id: "other-instance", with_automatic_settings: true }, flag: null } : { meta: { instance_id: "skip-instance", with_automatic_settings: who === "automatic" }, flag: who === "automatic" };
+      const backups: { id: string; date: string; who: Maker; agents: Record<string, { protected: boolean; size: number }> }[] = [];
       const errors: Record<string, string> = {};
-      const info = (): BackupInfo =>
-        ({
-          backups: backups.map((b) => ({
-            addons: [], agents: b.agents, backup_id: b.id, database_included: true, date: b.date, extra_metadata: marks(b.who).meta,
-            failed_agent_ids: [], folders: [], homeassistant_included: true, homeassistant_version: "2026.11.0", name: `Backup ${b.id}`, with_automatic_settings: marks(b.who).flag,
-          })),
-          agent_errors: errors, last_attempted_automatic_backup: null, last_completed_automatic_backup: null, last_action_event: null, next_automatic_backup: null, next_automatic_backup_additional: false, state: "idle",
-        }) as unknown as BackupInfo;
+      const info = (): BackupInfo => backupInfo(backups.map((b) => listedBackup({ ...b, ownId: "skip-instance", foreignId: "other-instance" })), errors);
       const fold = () => reg.fold({ url: "http://skip", locationName: "Home", password: current, info: info(), now: new Date(t) });
       let instanceId = "";
       for (let step = 0; step < 25; step++) {
@@ -228,7 +219,7 @@ describe("skipping unchanged buckets", () => {
         const what = rand(11);
         // Dated up to ten minutes before this look: some within the clock margin of a period's start.
         const date = new Date(t - rand(11) * 60_000).toISOString();
-        const who: Who = (["automatic", "automatic", "manual", "foreign"] as const)[rand(4)]!;
+        const who: Maker = (["automatic", "automatic", "manual", "foreign"] as const)[rand(4)]!;
         if (what <= 2) backups.push({ id: `s${seed}-${step}`, date, who, agents: { "hassio.local": { protected: current !== null, size: step }, ...(rand(2) ? { "cloud.cloud": { protected: current !== null, size: step } } : {}) } });
         else if (what === 3 && backups.length) backups.splice(rand(backups.length), 1);
         else if (what === 4) current = rand(4) === 0 ? null : key[rand(3)]!;
