@@ -46,9 +46,18 @@ export interface ReconcileInput {
   password: string | null;
   info: BackupInfo;
   now?: Date;
+  /**
+   * When HA was asked (before the first answer). A fold of a read older than the last one folded
+   * for the instance changes nothing: two overlapping loads (a slow HA, two tabs) would otherwise
+   * let the older picture undo the newer one (a backup made in between marked deleted, a newer
+   * key retired). Without it the fold is taken as current.
+   */
+  readAt?: Date;
 }
 
 const newId = () => crypto.randomUUID();
+/** This browser's time of the newest HA read folded for an instance (local only, never mirrored: it orders this browser's reads). */
+const readAtKey = (instanceId: string) => `listingReadAt:${instanceId}`;
 
 export interface FoldOptions {
   /**
@@ -410,8 +419,9 @@ export class Registry {
 
   /** Reads HA's config and backups and folds them in. Safe to run any number of times, in any number of tabs. */
   async reconcile(conn: HaConnection, url: string, options: FoldOptions = {}): Promise<ReconcileResult> {
+    const readAt = new Date();
     const [config, info, core] = await Promise.all([fetchBackupConfig(conn), fetchBackupInfo(conn), fetchCoreConfig(conn)]);
-    return this.fold({ url, locationName: core.location_name, password: config.config.create_backup.password, info, now: options.now }, options);
+    return this.fold({ url, locationName: core.location_name, password: config.config.create_backup.password, info, now: options.now, readAt }, options);
   }
 
   async fold(input: ReconcileInput, options: FoldOptions = {}): Promise<ReconcileResult> {
@@ -434,7 +444,15 @@ export class Registry {
     // writer of instances and generations holds REGISTRY_LOCK (held here), so it stays true.
     const readTx = this.db.transaction(["meta", "instances", "generations", "copyBuckets"]);
     const found = await recognise(this.instanceReads(readTx), identity, ownListed);
+    const lastRead = found.instance && input.readAt ? ((await readTx.objectStore("meta").get(readAtKey(found.instance.id)))?.value as number | undefined) : undefined;
+    const gensNow = found.instance && lastRead !== undefined ? await readTx.objectStore("generations").index("byInstance").getAll(found.instance.id) : [];
     await readTx.done;
+    // (A stored time ahead of this clock is from before the clock was put back: not trusted.)
+    if (found.instance && input.readAt && lastRead !== undefined && input.readAt.getTime() < lastRead && lastRead <= Date.now()) {
+      // Older news than what is folded already: the registry stays as the newer read left it.
+      const current = gensNow.find((g) => g.status === "active");
+      return { instanceId: found.instance.id, active: current ? summarize(current) : null, changedElsewhere: false, newGeneration: null, added: 0, deleted: 0 };
+    }
     const flowLiveFor = found.instance && !options.resolvePending && !(await this.keyChangeFree(found.instance.id)) ? found.instance.id : null;
     const tx = this.db.transaction(["meta", "instances", "generations", "copyBuckets", "journal"], "readwrite");
     const journal: Omit<JournalEntry, "instanceId">[] = [];
@@ -565,6 +583,7 @@ export class Registry {
       }
       copies.setTimeline(timeline);
       copies.finish();
+      if (input.readAt) queue(tx.objectStore("meta").put({ key: readAtKey(instanceId), value: input.readAt.getTime() }));
       for (const backupId of deletedBackups) note("backup_deleted", { backup_id: backupId });
 
       const journalStore = tx.objectStore("journal");

@@ -223,7 +223,10 @@ export class KeyringSession {
 
   /** Folds a fresh snapshot of HA into the registry (admins only: it needs the key and the list). */
   async fold(snapshot: InstanceSnapshot, url: string, conn?: HaConnection): Promise<void> {
-    if (!snapshot.backup) return;
+    // A snapshot read before one already folded is older news (overlapping loads): its key and
+    // listing would undo the newer ones.
+    if (!snapshot.backup || snapshot.readAt < this.newestRead) return;
+    this.newestRead = snapshot.readAt;
     const r = await this.db();
     if (conn) {
       await this.syncMirror(conn);
@@ -233,13 +236,15 @@ export class KeyringSession {
     }
     this.currentKey = snapshot.backup.config.create_backup.password;
     this.changes++;
-    const res = await r.fold({ url, locationName: snapshot.core.location_name, password: this.currentKey, info: snapshot.backup.info });
+    const res = await r.fold({ url, locationName: snapshot.core.location_name, password: this.currentKey, info: snapshot.backup.info, readAt: snapshot.readAt });
     this.instanceId = res.instanceId;
     await this.refresh();
     // The locations' names, for the next visit's first paint (`showRemembered`).
     const agents = snapshot.backup.agents.map((a) => ({ agent_id: a.agent_id, name: a.name }));
     if (JSON.stringify(agents) !== JSON.stringify(await r.getMeta(agentsKey(res.instanceId)))) await r.setMeta(agentsKey(res.instanceId), agents);
   }
+
+  private newestRead = new Date(0);
 
   // Every registry write announces itself (onChange) and the action that made it also awaits a
   // refresh: one read serves both, as long as no change arrived after that read began.

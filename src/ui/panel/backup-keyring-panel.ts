@@ -293,7 +293,8 @@ export class BackupKeyringPanel extends LitElement {
     if (this.status !== "ready") this.status = "loading";
     try {
       const snapshot = await loadInstance(conn, { onUser: (user) => conn === this.conn && (this.adminKnown = user.is_admin) });
-      if (conn !== this.conn) return;
+      // (A load sent before the one shown is older news, however late it answers.)
+      if (conn !== this.conn || (this.snapshot && snapshot.readAt < this.snapshot.readAt)) return;
       this.snapshot = snapshot;
       if (this.notice?.connection) this.notice = null;
       this.errorCode = snapshot.user.is_admin ? null : "not_admin";
