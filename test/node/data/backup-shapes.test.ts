@@ -3,7 +3,7 @@
 import "fake-indexeddb/auto";
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
-import { fetchBackupAgents, fetchBackupConfig, fetchBackupInfo, normalizeBackup, type BackupContent, type ManagerStateEvent } from "../../../src/data/backup.js";
+import { fetchBackupAgents, fetchBackupConfig, fetchBackupInfo, type ManagerStateEvent } from "../../../src/data/backup.js";
 import { compareHaVersions, backupFeatures, haVersionAtLeast } from "../../../src/data/ha-version.js";
 import { loadInstance } from "../../../src/data/instance.js";
 import { Registry } from "../../../src/registry/registry.js";
@@ -39,9 +39,9 @@ describe("one shape for every HA version (src/data/backup.ts)", () => {
     const { agents } = await fetchBackupAgents(c);
     assert.deepEqual(agents.find((a) => a.agent_id === "hassio.nas"), { agent_id: "hassio.nas", name: "nas" });
     assert.equal(copyRows(info, agents).length, info.backups.reduce((n, b) => n + Object.keys(b.agents).length, 0));
-    // backup/details (no product code reads it; the simulated HA answers it as core does).
-    const details = await c.sendMessagePromise<{ backup: BackupContent | null }>({ type: "backup/details", backup_id: info.backups[0]!.backup_id });
-    assert.ok(details.backup && normalizeBackup(details.backup).agents["hassio.local"]);
+    // backup/details (no product code reads it; the simulated HA answers it in 2025.1's shape).
+    const details = await c.sendMessagePromise<{ backup: { agent_ids: string[]; protected: boolean } | null }>({ type: "backup/details", backup_id: info.backups[0]!.backup_id });
+    assert.ok(details.backup?.agent_ids.includes("hassio.local") && typeof details.backup.protected === "boolean", "2025.1's agent_ids and protected");
     const { config } = await fetchBackupConfig(c);
     assert.deepEqual(config.agents, {});
     assert.deepEqual(config.schedule, { days: [], recurrence: "daily", time: null });
