@@ -21,7 +21,7 @@ export const MUTATION_MODULES = {
   securetar: {
     // argon2-wasm.ts is generated data (the WASM binary as base64), checked by argon2.test's build check.
     mutate: ["src/securetar/**/*.ts", "!src/securetar/argon2-wasm.ts"],
-    tests: ["test/node/securetar/detect.test.ts", "test/node/securetar/fixtures.test.ts", "test/node/securetar/deep.test.ts", "test/node/securetar/members.test.ts", "test/node/securetar/names-and-wrong-keys.test.ts", "test/node/securetar/argon2.test.ts", "test/node/backup-file/deep-end.test.ts"],
+    tests: ["test/node/securetar/detect.test.ts", "test/node/securetar/fixtures.test.ts", "test/node/securetar/deep.test.ts", "test/node/securetar/members.test.ts", "test/node/securetar/names-and-wrong-keys.test.ts", "test/node/securetar/argon2.test.ts", "test/node/securetar/v3-streams.test.ts", "test/node/backup-file/deep-end.test.ts"],
   },
   "backup-file": {
     mutate: ["src/backup-file/**/*.ts"],
