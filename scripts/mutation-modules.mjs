@@ -16,7 +16,7 @@ export const MUTATION_MODULES = {
   },
   tar: {
     mutate: ["src/tar/**/*.ts"],
-    tests: ["test/node/securetar/tar-reader.test.ts", "test/node/securetar/tar-edges.test.ts", "test/node/securetar/tar-python.test.ts", "test/node/securetar/names-and-wrong-keys.test.ts", "test/node/securetar/deep.test.ts", "test/node/backup-file/deep-end.test.ts"],
+    tests: ["test/node/securetar/tar-reader.test.ts", "test/node/securetar/tar-edges.test.ts", "test/node/securetar/tar-python.test.ts", "test/node/securetar/tarfile-rules.test.ts", "test/node/securetar/names-and-wrong-keys.test.ts", "test/node/securetar/deep.test.ts", "test/node/backup-file/deep-end.test.ts"],
   },
   securetar: {
     // argon2-wasm.ts is generated data (the WASM binary as base64), checked by argon2.test's build check.
