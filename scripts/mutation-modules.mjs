@@ -38,13 +38,19 @@ export const MUTATION_MODULES = {
       "test/node/registry/truth-origins.test.ts", "test/node/registry/truth-property.test.ts",
     ],
   },
+  // src/flows in two runs: the pure flows (drill, reminders, restore guidance, claims) with their
+  // quick tests, and the key change, whose tests drive a whole key change against a simulated HA
+  // (about 20 s per mutant on this machine: run it on a quiet one).
   flows: {
-    mutate: ["src/flows/**/*.ts"],
+    mutate: ["src/flows/*.ts"],
     tests: [
-      "test/node/flows/key-change.test.ts", "test/node/flows/key-change-guards.test.ts", "test/node/flows/key-change-races.test.ts",
-      "test/node/flows/reminders.test.ts", "test/node/flows/drill.test.ts", "test/node/flows/drill-session.test.ts",
+      "test/node/flows/drill.test.ts", "test/node/flows/drill-session.test.ts", "test/node/flows/reminders.test.ts",
       "test/node/flows/restore-guidance.test.ts", "test/node/flows/key-restored.test.ts", "test/node/flows/kit-claims.test.ts",
     ],
+  },
+  "key-change": {
+    mutate: ["src/flows/key-change/**/*.ts"],
+    tests: ["test/node/flows/key-change.test.ts", "test/node/flows/key-change-guards.test.ts", "test/node/flows/key-change-races.test.ts", "test/node/ui/truth-words.test.ts"],
   },
   cli: {
     mutate: ["src/cli/**/*.ts"],
