@@ -106,6 +106,7 @@ it("a note after the kit counts as a second kit only in a whole kit's shape (eve
 
 it("a kit cut down to its last lines, or to less than a key, says no key instead of failing", () => {
   assert.equal(parseEmergencyKit(`\nEncryption key:\n${KEY}\n\n${LINK}`).key, KEY);
+  assert.equal(parseEmergencyKit(`URL:\nhttps://ha.example.org\n\nEncryption key:\n${KEY}\n\n${LINK}`).key, KEY);
   assert.equal(code(`\n${LINK}`), "no_key");
   assert.equal(code(`Encryption key:\n\n${LINK}`), "no_key");
   // The key line deleted, and the blank line above the label holds spaces: the label is no key.
