@@ -15,6 +15,9 @@ function tarVerdict(tar: TarStreamChecker): ArchiveEndDamage | null {
   return tar.finish() === "ok" ? null : "inner_tar_incomplete";
 }
 
+/** Pieces handed to the gzip stream before the next write waits (memory: this many pieces). */
+const AHEAD = 3;
+
 export function archiveEndSink(compressed: boolean): ArchiveEndSink {
   const tar = new TarStreamChecker();
   if (!compressed) {
@@ -30,6 +33,7 @@ export function archiveEndSink(compressed: boolean): ArchiveEndSink {
   const gunzip = new DecompressionStream("gzip");
   const writer = gunzip.writable.getWriter();
   let failed = false;
+  const pending: Promise<void>[] = [];
   const reading = (async () => {
     const reader = gunzip.readable.getReader();
     for (;;) {
@@ -43,10 +47,15 @@ export function archiveEndSink(compressed: boolean): ArchiveEndSink {
   return {
     async write(bytes) {
       if (failed) return;
-      // A copy: the caller may reuse its buffer, and the stream keeps what it is given.
-      await writer.write(bytes.slice()).catch(() => {
-        failed = true;
-      });
+      // Up to AHEAD pieces wait in the stream: the platform inflates on its own thread while the
+      // caller decrypts the next ones (awaiting each write would take turns). A copy: the caller
+      // may reuse its buffer, and the stream keeps what it is given.
+      pending.push(
+        writer.write(bytes.slice()).catch(() => {
+          failed = true;
+        }),
+      );
+      if (pending.length > AHEAD) await pending.shift();
     },
     async close() {
       await writer.close().catch(() => {

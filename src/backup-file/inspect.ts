@@ -5,7 +5,8 @@ import { aesKeyOpens, passwordToAesKey } from "../securetar/aes.js";
 import { detectMember, V2_HEADER, V3_HEADER, type MemberFormat, type V3Header } from "../securetar/detect.js";
 import { loadV3Deep, parseV3Header, v3RootKeyFor, v3RootKeyOpens } from "../securetar/v3.js";
 import type { V2StreamDamage } from "../securetar/v2-deep.js";
-import type { StreamDamage, V3StreamOpener } from "../securetar/v3-deep.js";
+import type { StreamCrypto } from "../securetar/secretstream.js";
+import type { StreamDamage } from "../securetar/v3-deep.js";
 import { walkTar, type TarEntry } from "../tar/reader.js";
 import { archiveEndSink, type ArchiveEndDamage } from "./archive-end.js";
 import { completenessDamage, type CompletenessCode, type CompletenessItem } from "./completeness.js";
@@ -37,7 +38,7 @@ export interface MemberReport {
  * `bad_padding`/`inner_archive` from the v1 deep check. */
 export type MemberDamage = "size_mismatch" | "unknown_format" | "too_many_key_salts" | StreamDamage | V2StreamDamage | ArchiveEndDamage | AesDeepDamage;
 
-/** What the injected v1 deep check reports (src/recovery/deep-aes.ts has the same union). */
+/** What the injected v1 deep check reports (src/recovery/deep-aes.ts uses this type). */
 export type AesDeepDamage = "bad_padding" | "inner_archive" | "size_mismatch";
 
 /** Every reason a backup cannot be restored as it stands (stable codes, translated as
@@ -224,9 +225,9 @@ export interface CheckOptions extends InspectOptions {
    * `deep`; injected by the caller (src/recovery/deep-aes.ts) so this layer does not import the
    * recovery one. v2 is checked here (src/securetar/v2-deep.ts).
    */
-  deepAes?: (source: ByteSource, member: { offset: number; size: number; format: "v1" | "v2"; name: string }, aesKey: Uint8Array, signal?: AbortSignal) => Promise<AesDeepDamage | null>;
-  /** The secretstream used by the v3 deep check (default: @noble, pure JS); the CLI passes OpenSSL's. */
-  v3Stream?: V3StreamOpener;
+  deepAes?: (source: ByteSource, member: { offset: number; size: number; name: string }, aesKey: Uint8Array, signal?: AbortSignal) => Promise<AesDeepDamage | null>;
+  /** The primitives of the v3 deep check's secretstream (default: @noble, pure JS); the CLI passes its OpenSSL port. */
+  v3Crypto?: StreamCrypto;
   /** v3 root keys found during the check, by `<candidate index>:<root salt>`; pass a map to reuse them (decrypt does). */
   v3RootKeys?: Map<string, Uint8Array>;
 }
@@ -248,7 +249,7 @@ async function deepCheckMember(source: ByteSource, member: MemberReport, head: U
   if (key === null) return null;
   if (member.format === "v1") {
     // v1's writer padded every write: only the injected recovery check can undo that.
-    return options.deepAes ? options.deepAes(source, { offset: member.offset, size: member.size, format: "v1", name: member.name }, key, signal) : null;
+    return options.deepAes ? options.deepAes(source, { offset: member.offset, size: member.size, name: member.name }, key, signal) : null;
   }
   if (member.format === "v2") {
     const sink = archiveEndSink(compressed);
@@ -260,7 +261,7 @@ async function deepCheckMember(source: ByteSource, member: MemberReport, head: U
   if (member.format === "v3") {
     const sink = archiveEndSink(compressed);
     const { checkV3Stream } = await loadV3Deep();
-    const stream = await checkV3Stream(source, member.offset, member.size, member.plaintextSize ?? 0, parseV3Header(head), key, signal, (b) => sink.write(b), options.v3Stream);
+    const stream = await checkV3Stream(source, member.offset, member.size, member.plaintextSize ?? 0, parseV3Header(head), key, signal, (b) => sink.write(b), options.v3Crypto);
     const end = await sink.close();
     return stream.damage ?? end;
   }
@@ -335,7 +336,7 @@ export async function checkBackupKeys(source: ByteSource, candidates: readonly s
       } else {
         let key = aesKeys.get(i);
         if (!key) {
-          key = await passwordToAesKey(candidates[i]!);
+          key = passwordToAesKey(candidates[i]!);
           aesKeys.set(i, key);
         }
         const start = member.format === "v2" ? 32 : 0;

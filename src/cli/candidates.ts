@@ -2,7 +2,6 @@
 // generation, `--key #2`, the environment, stdin) and never contains the key itself. And the rule
 // for arguments that may be keys: they are never printed.
 import { open } from "node:fs/promises";
-import { basename } from "node:path";
 import { tidyKeyInput } from "../keys/format.js";
 import { KitParseError, MAX_KIT_BYTES, parseEmergencyKit, type ParsedKit } from "../kit/parse.js";
 
@@ -30,9 +29,12 @@ export function mayBeKey(arg: string): boolean {
   return !/[/\\.]/.test(arg);
 }
 
-/** An argument as it may be printed: itself, or its position when it could be a key. */
-export function printableArgument(arg: string, position: number): string {
-  return mayBeKey(arg) ? `argument ${position}` : arg;
+/** The message for an unknown option: its name, never its value (`--key=…` carries a key), and
+ * only its position when it does not look like an option name. */
+export function unknownOptionMessage(arg: string, position: number): string {
+  const name = arg.split("=")[0]!;
+  if (!/^--?[a-z][a-z-]*$/.test(name)) return `unknown option (argument ${position}, not shown)`;
+  return arg.includes("=") ? `unknown option ${name}=… (value not shown; write "${name} VALUE")` : `unknown option ${name}`;
 }
 
 /**
@@ -58,9 +60,4 @@ export async function readKitFile(path: string): Promise<ParsedKit> {
   } finally {
     await handle.close();
   }
-}
-
-/** "kit gen2.txt (generation 2)" — the file's base name, never its contents. */
-export function kitLabel(path: string, kit: ParsedKit): string {
-  return kit.generation !== undefined ? `kit ${basename(path)} (generation ${kit.generation})` : `kit ${basename(path)}`;
 }

@@ -1,15 +1,14 @@
 // `backup-keyring`: the same checks as the panel, in a terminal (e.g. a cron job on a NAS).
-import { basename } from "node:path";
 import { BackupFileError } from "../backup-file/errors.js";
 import { checkBackupKeys, inspectBackup, type BackupFileReport } from "../backup-file/inspect.js";
 import { localizeEnglish as t } from "../common/localize-english.js";
 import { openFileSource } from "../common/node-file-source.js";
-import { formatTypedGeneratedKey, keyCandidates } from "../keys/format.js";
+import { formatTypedGeneratedKey } from "../keys/format.js";
 import { generateEncryptionKey } from "../keys/generate.js";
-import { KitParseError, kitKeyCandidates } from "../kit/parse.js";
-import { addCandidate, mayBeKey, readKitFile, type Candidate } from "./candidates.js";
+import { mayBeKey, unknownOptionMessage, type Candidate } from "./candidates.js";
+import { collectKeySources, KitFileError } from "./key-sources.js";
 import { renderEmergencyKit } from "../kit/render.js";
-import { aesDeepCheck, v3StreamOpener } from "../recovery/deep-aes.js";
+import { aesDeepCheck } from "../recovery/deep-aes.js";
 import { nodeCryptoPort } from "../recovery/node-crypto-port.js";
 import { RECOVERY_HELP, recoveryMain } from "./recovery.js";
 
@@ -56,9 +55,9 @@ interface Args {
   files: string[];
   /** 1-based argv position of each file argument, to name one that must not be printed. */
   filePositions: number[];
-  kitPositions: number[];
   keys: string[];
-  kits: string[];
+  /** Kit file arguments with their 1-based argv positions. */
+  kits: { path: string; position: number }[];
   keyEnv: string | null;
   keysStdin: boolean;
   json: boolean;
@@ -74,7 +73,7 @@ class UsageError extends Error {}
 const COMMANDS = ["verify", "inspect", "kit", "decrypt", "extract", "rekey"];
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { command: null, files: [], filePositions: [], kitPositions: [], keys: [], kits: [], keyEnv: null, keysStdin: false, json: false, deep: false, instance: null, url: null, lang: "en", help: false };
+  const a: Args = { command: null, files: [], filePositions: [], keys: [], kits: [], keyEnv: null, keysStdin: false, json: false, deep: false, instance: null, url: null, lang: "en", help: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -84,10 +83,7 @@ function parseArgs(argv: string[]): Args {
     };
     if (arg === "--help" || arg === "-h") a.help = true;
     else if (arg === "--key") a.keys.push(value());
-    else if (arg === "--kit") {
-      a.kits.push(value());
-      a.kitPositions.push(i + 1);
-    }
+    else if (arg === "--kit") a.kits.push({ path: value(), position: i + 1 });
     else if (arg === "--key-env") a.keyEnv = value();
     else if (arg === "--keys-stdin") a.keysStdin = true;
     else if (arg === "--json") a.json = true;
@@ -95,13 +91,7 @@ function parseArgs(argv: string[]): Args {
     else if (arg === "--instance") a.instance = value();
     else if (arg === "--url") a.url = value();
     else if (arg === "--lang") a.lang = value();
-    // Name an unknown option without its value (`--key=…` carries a key), and not at all when it
-    // does not look like an option name.
-    else if (arg.startsWith("-")) {
-      const name = arg.split("=")[0]!;
-      if (!/^--?[a-z][a-z-]*$/.test(name)) throw new UsageError(`unknown option (argument ${i + 1}, not shown)`);
-      throw new UsageError(arg.includes("=") ? `unknown option ${name}=… (value not shown; write "${name} VALUE")` : `unknown option ${name}`);
-    }
+    else if (arg.startsWith("-")) throw new UsageError(unknownOptionMessage(arg, i + 1));
     else if (a.command === null) a.command = arg;
     else {
       a.files.push(arg);
@@ -111,42 +101,15 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-/**
- * Candidates in the order given: --key, then kits, then the environment, then stdin. Each is
- * tried exactly as given, then tidied if it looks like a loosely typed generated key; both forms
- * carry the position of the source they came from.
- */
+/** Candidates in the order given (src/cli/key-sources.ts); null after printing why a kit cannot be used. */
 async function collectLabelledCandidates(a: Args, out: (s: string) => void): Promise<Candidate[] | null> {
-  const list: Candidate[] = [];
-  let source = 0;
-  a.keys.forEach((k, i) => addCandidate(list, keyCandidates(k), t("cli.source.key", { n: i + 1 }), source++));
-  for (const [k, kit] of a.kits.entries()) {
-    const shown = mayBeKey(kit) ? t("cli.argument_hidden", { n: a.kitPositions[k]! }) : kit;
-    try {
-      const parsed = await readKitFile(kit);
-      const label = parsed.generation !== undefined ? t("cli.source.kit_generation", { file: basename(kit), generation: parsed.generation }) : t("cli.source.kit", { file: basename(kit) });
-      addCandidate(list, kitKeyCandidates(parsed), label, source++);
-    } catch (err) {
-      out(`${shown}: ${err instanceof KitParseError ? t(`errors.kit.${err.code}`) : errorText(err).message}\n`);
-      return null;
-    }
+  try {
+    return await collectKeySources(a);
+  } catch (err) {
+    if (!(err instanceof KitFileError)) throw err;
+    out(`${err.shown}: ${err.text}\n`);
+    return null;
   }
-  const envName = a.keyEnv ?? "BACKUP_KEYRING_KEYS";
-  const fromEnv = process.env[envName];
-  if (fromEnv) fromEnv.split(/[\n,]/).map((k) => k.trim()).filter(Boolean).forEach((k, i) => addCandidate(list, keyCandidates(k), t("cli.source.env", { name: envName, n: i + 1 }), source++));
-  if (a.keysStdin) (await readStdin()).split("\n").map((k) => k.replace(/\r$/, "")).filter((k) => k.trim() !== "").forEach((k, i) => addCandidate(list, keyCandidates(k), t("cli.source.stdin", { n: i + 1 }), source++));
-  return list;
-}
-
-/** The candidate keys alone, in order (for commands that need no labels). */
-export async function collectCandidates(a: Args, out: (s: string) => void): Promise<string[] | null> {
-  return (await collectLabelledCandidates(a, out))?.map((c) => c.key) ?? null;
 }
 
 /** The user's key source (0-based, as given) behind a candidate index, whichever form opened it. */
@@ -202,7 +165,7 @@ async function runOnFiles(a: Args, candidates: Candidate[] | null, out: (s: stri
       });
       let r: BackupFileReport;
       try {
-        r = candidates ? await checkBackupKeys(source, candidates.map((c) => c.key), { deep: a.deep, deepAes: aesDeepCheck(nodeCryptoPort), v3Stream: v3StreamOpener(nodeCryptoPort) }) : await inspectBackup(source);
+        r = candidates ? await checkBackupKeys(source, candidates.map((c) => c.key), { deep: a.deep, deepAes: aesDeepCheck(nodeCryptoPort), v3Crypto: nodeCryptoPort }) : await inspectBackup(source);
       } finally {
         await source.close();
       }

@@ -12,13 +12,13 @@ import { createGunzip } from "node:zlib";
 import { BackupFileError } from "../backup-file/errors.js";
 import { localizeEnglish as t } from "../common/localize-english.js";
 import { openFileSource, type NodeFileSource } from "../common/node-file-source.js";
-import { tidyKeyInput } from "../keys/format.js";
+import { formatTypedGeneratedKey } from "../keys/format.js";
 import { decryptBackup, planKeys, rekeyBackup, rekeyFormat } from "../recovery/backup-recovery.js";
 import { damageMessageKey } from "../recovery/damage-text.js";
 import { RecoveryError } from "../recovery/errors.js";
 import { pathMatches, safeRelativePath, walkBackupContents, type Gunzip } from "../recovery/extract.js";
 import { nodeCryptoPort } from "../recovery/node-crypto-port.js";
-import { mayBeKey } from "./candidates.js";
+import { mayBeKey, unknownOptionMessage } from "./candidates.js";
 import { collectKeySources, KitFileError, newKeyFromKit } from "./key-sources.js";
 import { assertNotInput, assertWritable, writeAtomically } from "./output-file.js";
 
@@ -37,7 +37,8 @@ extract  Copies single files out of the inner archives (e.g. homeassistant/confi
          --list shows every path. Writes only the files asked for, with their modes from the
          archive (less the umask), never outside DIR.
 rekey    Writes a copy encrypted with another key (format of the input, v1 becomes v2). The input is
-         never changed.
+         never changed. --new-key is used as kit --key writes it: a generated key typed in its
+         groups in HA's format, anything else exactly as given.
          Exit 0 done, 3 no given key opens it, 2 unreadable/damaged/not a backup, 1 usage or output
          problem (an existing output is kept unless --force; the output may not be the input).
          Nothing is left behind on failure or Ctrl-C.
@@ -62,13 +63,6 @@ interface RecoveryArgs {
   newKey: string | null;
   newKit: { path: string; position: number } | null;
   format: "v2" | "v3" | null;
-}
-
-/** An option name safe to repeat: never its value (`--key=…` carries a key), never odd text. */
-function unknownOption(arg: string, position: number): UsageError {
-  const name = arg.split("=")[0]!;
-  if (!/^--?[a-z][a-z-]*$/.test(name)) return new UsageError(`unknown option (argument ${position}, not shown)`);
-  return new UsageError(arg.includes("=") ? `unknown option ${name}=… (value not shown; write "${name} VALUE")` : `unknown option ${name}`);
 }
 
 function parse(command: RecoveryArgs["command"], argv: string[]): RecoveryArgs {
@@ -99,7 +93,7 @@ function parse(command: RecoveryArgs["command"], argv: string[]): RecoveryArgs {
       const f = value();
       if (f !== "v2" && f !== "v3") throw new UsageError("--format is v2 or v3");
       a.format = f;
-    } else if (arg.startsWith("-") && arg !== "-") throw unknownOption(arg, position());
+    } else if (arg.startsWith("-") && arg !== "-") throw new UsageError(unknownOptionMessage(arg, position()));
     else if (a.input === null) {
       a.input = arg;
       a.inputPosition = position();
@@ -195,7 +189,9 @@ async function run(a: RecoveryArgs, out: (s: string) => void, err: (s: string) =
   const outputShown = a.output !== null && mayBeKey(a.output) ? t("cli.argument_hidden", { n: a.outputPosition }) : a.output;
   let newKey: string | null = null;
   if (a.command === "rekey") {
-    newKey = a.newKey !== null ? tidyKeyInput(a.newKey) : await newKeyFromKit(a.newKit!.path, a.newKit!.position);
+    // Exactly one key is written, as `kit --key` writes it: HA's format for a generated key typed
+    // in its groups, anything else (a legacy password among it) exactly as given.
+    newKey = a.newKey !== null ? (formatTypedGeneratedKey(a.newKey) ?? a.newKey) : await newKeyFromKit(a.newKit!.path, a.newKit!.position);
     if (newKey === "") {
       err(`backup-keyring: ${t("errors.recovery.empty_new_key")}\n`);
       return EXIT_USAGE;

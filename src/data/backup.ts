@@ -107,7 +107,7 @@ interface BackupContent2025_1 {
  * of the first location that listed it (core `manager.py` `async_get_backups`), and no
  * `extra_metadata`; every location gets that one `protected`/`size` here, as 2025.1 said no more.
  */
-export function normalizeBackup(raw: BackupContent | (Omit<BackupContent, "agents" | "extra_metadata"> & BackupContent2025_1)): BackupContent {
+function normalizeBackup(raw: BackupContent | (Omit<BackupContent, "agents" | "extra_metadata"> & BackupContent2025_1)): BackupContent {
   const base = { ...raw, extra_metadata: (raw as Partial<BackupContent>).extra_metadata ?? {}, failed_agent_ids: raw.failed_agent_ids ?? [] };
   if ("agents" in raw && raw.agents && typeof raw.agents === "object") return base as BackupContent;
   const { agent_ids, protected: isProtected, size, ...rest } = base as typeof base & BackupContent2025_1;

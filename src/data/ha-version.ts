@@ -15,7 +15,7 @@ interface ParsedVersion {
 const MODIFIER_RANK: Record<string, number> = { dev: 0, a: 1, alpha: 1, b: 2, beta: 2, rc: 3 };
 
 /** "2026.3.0", "2026.3.0b1", "2026.3.0rc2", "2025.12.0.dev20251101", "2025.4" (missing parts are 0). */
-export function parseHaVersion(version: string): ParsedVersion {
+function parseHaVersion(version: string): ParsedVersion {
   const m = /^\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:\.?(dev|alpha|a|beta|b|rc)(\d*))?/i.exec(version);
   if (!m) return { parts: [0, 0, 0], stage: 4, serial: 0 };
   const modifier = m[4]?.toLowerCase();
@@ -87,7 +87,20 @@ export interface BackupFeatures {
   secureTarVersion: 2 | 3;
 }
 
-export function backupFeatures(haVersion: string): BackupFeatures {
+// Asked for every backup listed (the simulated HA's 10 000), for a handful of versions: each
+// version's table is worked out once.
+const featuresOf = new Map<string, Readonly<BackupFeatures>>();
+
+export function backupFeatures(haVersion: string): Readonly<BackupFeatures> {
+  let features = featuresOf.get(haVersion);
+  if (!features) {
+    features = Object.freeze(featureTable(haVersion));
+    featuresOf.set(haVersion, features);
+  }
+  return features;
+}
+
+function featureTable(haVersion: string): BackupFeatures {
   const at = (min: string) => haVersionAtLeast(haVersion, min);
   return {
     backupApi: at("2025.1"),

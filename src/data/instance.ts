@@ -9,6 +9,11 @@ export interface InstanceSnapshot {
   core: CoreConfig;
   /** Only for admins. */
   backup: { config: BackupConfig; info: BackupInfo; agents: BackupAgent[] } | null;
+  /**
+   * When the backup reads were sent (before any answer): of two loads that overlap, the one sent
+   * later shows the newer HA, whichever answers last.
+   */
+  readAt: Date;
 }
 
 /** `invalid_url`: the standalone address is empty or not an http(s) URL (nothing was tried). */
@@ -34,12 +39,14 @@ export function classifyError(err: unknown): InstanceError {
   return new InstanceError("ha_error", e.message);
 }
 
-export async function loadInstance(conn: HaConnection): Promise<InstanceSnapshot> {
+/** `onUser`: told who the user is as soon as HA says (before the backup answers, which can be large). */
+export async function loadInstance(conn: HaConnection, options: { onUser?: (user: CurrentUser) => void } = {}): Promise<InstanceSnapshot> {
   try {
-    const [user, core] = await Promise.all([fetchCurrentUser(conn), fetchCoreConfig(conn)]);
-    if (!user.is_admin) return { user, core, backup: null };
+    const [user, core] = await Promise.all([fetchCurrentUser(conn).then((u) => (options.onUser?.(u), u)), fetchCoreConfig(conn)]);
+    const readAt = new Date();
+    if (!user.is_admin) return { user, core, backup: null, readAt };
     const [config, info, agents] = await Promise.all([fetchBackupConfig(conn), fetchBackupInfo(conn), fetchBackupAgents(conn)]);
-    return { user, core, backup: { config: config.config, info, agents: agents.agents } };
+    return { user, core, backup: { config: config.config, info, agents: agents.agents }, readAt };
   } catch (err) {
     throw classifyError(err);
   }

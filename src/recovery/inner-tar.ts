@@ -1,8 +1,15 @@
 // A forward-only tar reader over a stream of pieces (the decrypted, gunzipped inner archive), for
-// extract and --list: nothing is buffered beyond one entry's header and the piece in hand.
+// extract and --list: nothing is buffered beyond one entry's header (or PAX/GNU record) and the
+// piece in hand. It reads a tar by the same rules as the walker and the deep check
+// (src/tar/tarfile-rules.ts, Python's tarfile), so it lists what HA would restore; where tarfile
+// would stop early or fail, it throws RecoveryError("damaged").
+import { BLOCK, blocks, isZeroBlock, MAX_META, parseHeader, TarfileState } from "../tar/tarfile-rules.js";
+import { RecoveryError } from "./errors.js";
+
 export interface InnerEntry {
   name: string;
   type: "file" | "dir" | "symlink" | "other";
+  /** The file's size (0 for everything that is not a regular file). */
   size: number;
   /** Permission bits from the header (e.g. 0o644), as stored. */
   mode: number;
@@ -10,37 +17,9 @@ export interface InnerEntry {
   data: AsyncGenerator<Uint8Array>;
 }
 
-const dec = new TextDecoder();
-const cString = (b: Uint8Array) => {
-  const nul = b.indexOf(0);
-  return dec.decode(nul >= 0 ? b.subarray(0, nul) : b);
-};
-
-function numeric(field: Uint8Array): number {
-  if (field[0]! & 0x80) {
-    let v = field[0]! & 0x7f;
-    for (let i = 1; i < field.length; i++) v = v * 256 + field[i]!;
-    return v;
-  }
-  const t = cString(field).trim();
-  return t === "" ? 0 : parseInt(t, 8);
-}
-
-function pax(data: Uint8Array): Record<string, string> {
-  const out: Record<string, string> = {};
-  let at = 0;
-  while (at < data.length) {
-    const space = data.indexOf(0x20, at);
-    if (space < 0) break;
-    const len = parseInt(dec.decode(data.subarray(at, space)), 10);
-    if (!(len > 0) || at + len > data.length) break;
-    const rec = dec.decode(data.subarray(space + 1, at + len - 1));
-    const eq = rec.indexOf("=");
-    if (eq > 0) out[rec.slice(0, eq)] = rec.slice(eq + 1);
-    at += len;
-  }
-  return out;
-}
+/** A header tarfile rejects, or data the stream cannot reach: HA's restore would fail or lose files there. */
+const invalid = () => new RecoveryError("damaged", { reason: "inner_archive" });
+const cutShort = () => new RecoveryError("damaged", { reason: "inner_tar_incomplete" });
 
 class PieceReader {
   private piece: Uint8Array = new Uint8Array(0);
@@ -62,7 +41,7 @@ class PieceReader {
     while (got < n) {
       if (!(await this.fill())) {
         if (got === 0) return null;
-        throw new Error("inner archive ends early");
+        throw cutShort();
       }
       const k = Math.min(n - got, this.piece.length - this.at);
       out.set(this.piece.subarray(this.at, this.at + k), got);
@@ -74,7 +53,7 @@ class PieceReader {
   async *stream(n: number): AsyncGenerator<Uint8Array> {
     let left = n;
     while (left > 0) {
-      if (!(await this.fill())) throw new Error("inner archive ends early");
+      if (!(await this.fill())) throw cutShort();
       const k = Math.min(left, this.piece.length - this.at);
       const out = this.piece.subarray(this.at, this.at + k);
       this.at += k;
@@ -84,37 +63,41 @@ class PieceReader {
   }
 }
 
+async function* nothing(): AsyncGenerator<Uint8Array> {}
+
 export async function* readInnerTar(input: AsyncIterable<Uint8Array>): AsyncGenerator<InnerEntry> {
   const reader = new PieceReader(input[Symbol.asyncIterator]());
-  let records: Record<string, string> = {};
-  let longName: string | null = null;
+  const tar = new TarfileState();
   for (;;) {
-    const h = await reader.take(512);
-    if (!h || h.every((b) => b === 0)) return;
-    const type = String.fromCharCode(h[156]!);
-    const size = records.size !== undefined ? Number(records.size) : numeric(h.subarray(124, 136));
-    const padded = Math.ceil(size / 512) * 512;
-    if (type === "x" || type === "g" || type === "L") {
-      const data = (await reader.take(padded)) ?? new Uint8Array(0);
-      if (type === "x") records = pax(data.subarray(0, size));
-      else if (type === "L") longName = cString(data.subarray(0, size));
+    const h = await reader.take(BLOCK);
+    // The end: EOF between members, or a zero block; after PAX/GNU headers tarfile needs a member.
+    if (!h || isZeroBlock(h)) {
+      if (tar.pending) throw invalid();
+      return;
+    }
+    const header = parseHeader(h);
+    if (typeof header === "string") throw invalid();
+    if (header.meta) {
+      if (header.size > MAX_META) throw invalid();
+      const data = (await reader.take(blocks(header.size))) ?? new Uint8Array(0);
+      if (data.length < blocks(header.size)) throw cutShort();
+      if (!tar.meta(header, data)) throw invalid();
       continue;
     }
-    const prefix = cString(h.subarray(257, 262)) === "ustar" ? cString(h.subarray(345, 500)) : "";
-    const base = cString(h.subarray(0, 100));
-    const name = records.path ?? longName ?? (prefix ? `${prefix}/${base}` : base);
-    records = {};
-    longName = null;
-    const data = reader.stream(size);
+    const view = tar.member(header);
+    // A stream cannot seek back: a file whose data reaches past where the next header is looked for.
+    if (!view || (header.isFile && view.size > view.skip)) throw invalid();
+    const size = header.isFile ? view.size : 0;
+    const data = header.isFile ? reader.stream(size) : nothing();
     yield {
-      name,
-      type: type === "0" || type === "\0" || type === "7" ? "file" : type === "5" ? "dir" : type === "2" ? "symlink" : "other",
+      name: view.name,
+      type: header.isFile ? "file" : header.isDir ? "dir" : header.typeflag === "2" ? "symlink" : "other",
       size,
-      mode: numeric(h.subarray(100, 108)),
+      mode: header.mode,
       data,
     };
-    // Whatever the consumer left unread is skipped here.
+    // Whatever the consumer left unread is skipped here, then the padding (or an unknown type's data).
     for await (const _ of data) void _;
-    if (padded > size) await reader.take(padded - size);
+    if (view.skip > size) for await (const _ of reader.stream(view.skip - size)) void _;
   }
 }

@@ -171,7 +171,7 @@ async function openV3(port: CryptoPort, source: ByteSource, at: MemberLocation, 
   const plaintextSize = readU64(head, 16);
   const chunkCount = Math.max(1, Math.ceil(plaintextSize / V3_CHUNK));
   if (at.size !== V3_HEADER + plaintextSize + CHUNK_OVERHEAD * chunkCount) throw damaged("size_mismatch");
-  const stream = new SecretStreamPull(port, v3SubkeyOf(rootKey, head.subarray(96, 112)), head.subarray(112, 136));
+  const stream = new SecretStreamPull(v3SubkeyOf(rootKey, head.subarray(96, 112)), head.subarray(112, 136), port);
   async function* chunks() {
     let produced = 0;
     let index = 0;

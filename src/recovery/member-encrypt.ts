@@ -76,7 +76,7 @@ async function* encryptV3(port: CryptoPort, root: V3RootContext, plaintextSize: 
   header.set(derivationSalt, 96);
   header.set(streamHeader, 112);
   yield header;
-  const stream = new SecretStreamPush(port, v3SubkeyOf(root.rootKey, derivationSalt), streamHeader);
+  const stream = new SecretStreamPush(v3SubkeyOf(root.rootKey, derivationSalt), streamHeader, port);
   let seen = 0;
   for await (const piece of rechunk(plain, V3_CHUNK)) {
     seen += piece.length;

@@ -1,8 +1,7 @@
 // CryptoPort for the browser: WebCrypto AES-CBC in chunks, @noble for SHA-256 (synchronous),
 // ChaCha20 and Poly1305.
-import { Poly1305 } from "@noble/ciphers/_poly1305.js";
-import { chacha20 } from "@noble/ciphers/chacha.js";
 import { sha256 } from "@noble/hashes/sha2.js";
+import { nobleStreamCrypto } from "../securetar/secretstream.js";
 import type { CryptoPort } from "./crypto-port.js";
 
 const keys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
@@ -36,12 +35,7 @@ export const webCryptoPort: CryptoPort = {
     const out = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-CBC", iv: iv as BufferSource }, key, blocks as BufferSource));
     return out.subarray(0, blocks.length);
   },
-  chacha20: (key, nonce, counter, data) => chacha20(key, nonce, data, undefined, counter),
-  poly1305(key, parts) {
-    const mac = new Poly1305(key);
-    for (const p of parts) mac.update(p);
-    return mac.digest();
-  },
+  ...nobleStreamCrypto,
   random(length) {
     const out = new Uint8Array(length);
     // getRandomValues fills at most 65536 bytes per call.

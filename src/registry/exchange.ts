@@ -1,7 +1,10 @@
 // Export and import of the whole registry as versioned JSON (never keys). Import validates every
 // field before touching the store, then merges in one transaction: a bad file changes nothing.
+import { bucketOf } from "./copy-store.js";
+import { RULES, clipText, isId } from "./mirror-codec.js";
+import { copyFacts, keepBelief, mergeCopy, sameCopy } from "./merge.js";
 import { RegistryError, type CopyRecord, type GenerationRecord, type InstanceRecord, type JournalEntry } from "./model.js";
-import { REGISTRY_LOCK, dropCopySnapshots, type Registry } from "./registry.js";
+import { REGISTRY_LOCK, type Registry } from "./registry.js";
 
 export const EXPORT_FORMAT = "backup-keyring-registry";
 export const EXPORT_VERSION = 1;
@@ -22,14 +25,27 @@ export interface RegistryExport {
 const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
 const unb64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 
+/**
+ * A copy as exports have always carried it: the check evidence with its times and the "listed
+ * again" mark stay in the browser (and its mirror); an import takes them from the last check,
+ * the ruled-out generations and the deletion flag (`merge.ts`), which say the same.
+ */
+function exportedCopy(c: CopyRecord): CopyRecord {
+  const { evidence: _e, listedAt: _l, ...rest } = c;
+  // A name longer than any reader takes is cut, as the mirror cuts it.
+  return { ...rest, name: clipText(c.name), deletedAt: c.deleted ? c.deletedAt : null };
+}
+
 export async function exportRegistry(registry: Registry): Promise<string> {
   const dump = await registry.dump();
   const doc: RegistryExport = {
     format: EXPORT_FORMAT,
     version: EXPORT_VERSION,
-    exportedAt: new Date().toISOString(),
-    salt: b64(registry.salt),
+    exportedAt: registry.now().toISOString(),
+    salt: b64(await registry.currentSalt()),
     ...dump,
+    instances: dump.instances.map((i) => ({ ...i, name: clipText(i.name) })),
+    copies: dump.copies.map(exportedCopy),
     journal: dump.journal.map(({ id: _id, ...rest }) => rest),
   };
   const tx = registry.db.transaction(["meta", "journal"], "readwrite");
@@ -55,8 +71,9 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 const str = (max = 500, min = 0): Check => (v, p) => {
   if (typeof v !== "string" || v.length > max || v.length < min) throw new Invalid("invalid_field", p);
 };
+/** Ids as the mirror takes them (`RULES`): HA's location ids and backup ids are free text (`<domain>.<unique_id>`). */
 const id: Check = (v, p) => {
-  if (typeof v !== "string" || !/^[A-Za-z0-9_.:-]{1,100}$/.test(v)) throw new Invalid("invalid_field", p);
+  if (!isId(v)) throw new Invalid("invalid_field", p);
 };
 const strOrNull = (max = 500): Check => (v, p) => {
   if (v !== null) str(max)(v, p);
@@ -109,7 +126,7 @@ function list(item: Check, max: number): Check {
   };
 }
 
-const checkInstance = record({ id, haInstanceId: strOrNull(100), urlKey: str(1000), name: str(500), url: str(1000), firstSeenAt: date, lastReconciledAt: dateOrNull, noKey: bool });
+const checkInstance = record({ id, haInstanceId: strOrNull(RULES.textMax), urlKey: str(RULES.textMax), name: str(RULES.textMax), url: str(RULES.textMax), firstSeenAt: date, lastReconciledAt: dateOrNull, noKey: bool });
 const period = record({ from: date, to: date });
 const checkGeneration = record({
   id, instanceId: id, number: int(1, 100000), fingerprint: hex64,
@@ -119,7 +136,7 @@ const checkGeneration = record({
   earlierPeriods: optional(list(period, 1000)),
 });
 const checkCopy = record({
-  instanceId: id, backupId: id, agentId: id, name: str(500), date, size: int(0, Number.MAX_SAFE_INTEGER),
+  instanceId: id, backupId: id, agentId: id, name: str(RULES.textMax), date, size: int(0, Number.MAX_SAFE_INTEGER),
   protected: bool, generationId: (v, p) => { if (v !== null) id(v, p); }, confidence: oneOf("verified", "observed", "inferred", "unknown", "unencrypted"),
   lastCheck: (v, p) => {
     if (v !== null) record({ result: oneOf("ok", "failed", "other_key", "not_supported", "mislabelled", "error"), at: date })(v, p);
@@ -134,7 +151,7 @@ const checkJournal = record({
     if (entries.length > 20) throw new Invalid("too_many", p);
     for (const [k, x] of entries) {
       if (PROTOTYPE_NAMES.has(k)) throw new Invalid("unknown_field", `${p}.${k}`);
-      if (k.length > 50 || !((typeof x === "string" && x.length <= 500) || Number.isSafeInteger(x))) throw new Invalid("invalid_field", `${p}.${k}`);
+      if (k.length > RULES.paramKeyMax || !((typeof x === "string" && x.length <= RULES.paramTextMax) || Number.isSafeInteger(x))) throw new Invalid("invalid_field", `${p}.${k}`);
     }
   },
 });
@@ -206,9 +223,11 @@ export interface ImportResult {
 export async function importRegistry(registry: Registry, text: string): Promise<ImportResult> {
   const doc = parseExport(text);
   return registry.locks.withLock(REGISTRY_LOCK, async () => {
-    const tx = registry.db.transaction(["meta", "instances", "generations", "copies", "journal"], "readwrite");
+    const salt = await registry.currentSalt();
+    const tx = registry.db.transaction(["meta", "instances", "generations", "copyBuckets", "journal"], "readwrite");
+    const commits: (() => void)[] = [];
     try {
-      const sameSalt = doc.salt === b64(registry.salt);
+      const sameSalt = doc.salt === b64(salt);
       if (!sameSalt) {
         if ((await tx.objectStore("generations").count()) > 0) throw new RegistryError("import_other_registry");
         await tx.objectStore("meta").put({ key: "salt", value: unb64(doc.salt) });
@@ -241,19 +260,35 @@ export async function importRegistry(registry: Registry, text: string): Promise<
           result.generations++;
         }
       }
-      await dropCopySnapshots(tx.objectStore("meta"));
-      const rank = { verified: 3, observed: 2, inferred: 1, unknown: 0, unencrypted: 3 } as const;
+      // Copies, bucket by bucket: the buckets the file touches are read once and written once
+      // each. A copy's facts join as the mirror's do (`merge.ts`); a belief by date stays this
+      // browser's where it has one, else the file's, unless the evidence rules it out.
+      const byInstance = new Map<string, Map<number, CopyRecord[]>>();
       for (const c of doc.copies) {
-        const cur = await tx.objectStore("copies").get([c.instanceId, c.backupId, c.agentId]);
-        let merged = c;
-        if (cur) {
-          const better = rank[c.confidence] > rank[cur.confidence] || (rank[c.confidence] === rank[cur.confidence] && newer(c.lastCheck?.at ?? null, cur.lastCheck?.at ?? null));
-          merged = better ? { ...c, mismatch: c.mismatch || cur.mismatch, deleted: c.deleted || cur.deleted, deletedAt: c.deletedAt ?? cur.deletedAt } : { ...cur, mismatch: c.mismatch || cur.mismatch };
+        let buckets = byInstance.get(c.instanceId);
+        if (!buckets) byInstance.set(c.instanceId, (buckets = new Map()));
+        const k = bucketOf(c.backupId);
+        buckets.set(k, [...(buckets.get(k) ?? []), c]);
+      }
+      for (const [instanceId, buckets] of byInstance) {
+        const writer = await registry.copyCache.writer(tx.objectStore("meta"), tx.objectStore("copyBuckets"), instanceId);
+        await writer.load([...buckets.keys()]);
+        for (const [k, incoming] of buckets) {
+          const current = new Map(writer.bucket(k).map((c) => [`${c.backupId}|${c.agentId}`, c]));
+          let changed = 0;
+          for (const c of incoming) {
+            const key = `${c.backupId}|${c.agentId}`;
+            const cur = current.get(key);
+            const merged = cur ? keepBelief(cur, mergeCopy(cur, c)) : keepBelief(c, copyFacts(c));
+            if (cur && sameCopy(cur, merged)) continue;
+            current.set(key, merged);
+            changed++;
+          }
+          if (changed > 0) writer.put(k, [...current.values()]);
+          result.copies += changed;
         }
-        if (!cur || JSON.stringify(cur) !== JSON.stringify(merged)) {
-          await tx.objectStore("copies").put(merged);
-          result.copies++;
-        }
+        writer.finish();
+        commits.push(() => writer.commit());
       }
       // The journal is append-only: add entries not already present (same time, type and params).
       const existing = new Set((await tx.objectStore("journal").getAll()).map((j) => `${j.instanceId}|${j.at}|${j.type}|${JSON.stringify(j.params)}`));
@@ -265,10 +300,11 @@ export async function importRegistry(registry: Registry, text: string): Promise<
         result.journal++;
       }
       if (result.instances + result.generations + result.copies + result.journal > 0) {
-        await tx.objectStore("journal").add({ instanceId: null, at: new Date().toISOString(), type: "imported", params: { copies: result.copies, generations: result.generations, conflicts: result.conflicts.length } });
+        await tx.objectStore("journal").add({ instanceId: null, at: registry.now().toISOString(), type: "imported", params: { copies: result.copies, generations: result.generations, conflicts: result.conflicts.length } });
       }
       await tx.done;
-      if (!sameSalt) (registry.salt as Uint8Array).set(unb64(doc.salt));
+      for (const commit of commits) commit();
+      if (!sameSalt) registry.saltAdopted(unb64(doc.salt));
       registry.changed();
       return result;
     } catch (err) {
@@ -293,10 +329,9 @@ export interface ExportReminder {
   due: boolean;
 }
 
-/** The "remind to export" signal: the registry lives in one browser profile only. */
+/** The "remind to export" signal: journal entries since the last export, counted (not read). */
 export async function exportReminder(registry: Registry): Promise<ExportReminder> {
   const lastExportAt = await registry.getMeta<string>("lastExportAt");
-  const journal = await registry.db.getAll("journal");
-  const changesSince = journal.filter((j) => j.type !== "exported" && (lastExportAt === null || j.at > lastExportAt)).length;
+  const changesSince = await registry.journalCount(lastExportAt, "exported");
   return { lastExportAt, changesSince, due: changesSince > 0 };
 }

@@ -56,12 +56,31 @@ export interface CopyRecord {
   generationId: string | null;
   confidence: Confidence;
   lastCheck: { result: CheckResult; at: string } | null;
+  /** Derived from the two marks below: marked deleted later than last found listed again. */
   deleted: boolean;
+  /** When a reconciliation last found it gone from HA's list (kept after it is listed again). */
   deletedAt: string | null;
+  /**
+   * When a reconciliation found it listed again after a deletion mark (set only then, so it does
+   * not change on every reconciliation). Absent = never.
+   */
+  listedAt?: string;
   /** A check proved another generation than the registry had recorded. */
   mismatch: boolean;
   /** Generations whose own key was tried on this copy and did not open it (absent = none). */
   ruledOut?: string[];
+  /**
+   * Every check result with a generation, with its time: the last time that generation's key
+   * opened this copy (`ok`) and the last time it failed to (`failed`). The later one counts, so
+   * devices that checked at different times agree on the outcome. Absent = none recorded yet
+   * (records from before this field take it from `lastCheck` and `ruledOut`, `merge.ts`).
+   */
+  evidence?: Record<string, CopyEvidence>;
+}
+
+export interface CopyEvidence {
+  ok?: string;
+  failed?: string;
 }
 
 export type JournalType =

@@ -1,6 +1,7 @@
 // The registry: which key generation opens which backup copy, per HA instance, kept in this
 // browser's IndexedDB. Every write is one transaction; reconciliations are serialised across
-// tabs with a Web Lock, and other tabs hear about changes through a BroadcastChannel.
+// tabs with a Web Lock, and other tabs hear about changes through a BroadcastChannel. Copies are
+// stored in buckets (`copy-store.ts`): reads and writes touch only the buckets that changed.
 import { fetchBackupConfig, fetchBackupInfo, type BackupInfo } from "../data/backup.js";
 import { fetchCoreConfig } from "../data/auth.js";
 import type { HaConnection } from "../data/connection.js";
@@ -9,7 +10,8 @@ import { fingerprintKey, newFingerprintSalt } from "../keys/fingerprint.js";
 import { activePeriods, assignCopy, commitPeriodStart, lateApplyStart } from "./assign.js";
 import { backupOrigin, identifyInstance, needsOwnBackupCheck, ownInstanceId, urlKeyOf, type Identity, type IdentityInput, type KnownInstance } from "./identity.js";
 import { kitLists, type KitLists } from "./kit-lists.js";
-import { sameCopy } from "./merge.js";
+import { BUCKETS, CopyCache, Hasher, bucketOf, byCopyKey, decodeBucket, digest, newestKey, type CopyWriter, type NewestCopies } from "./copy-store.js";
+import { isLater, laterTime, sameCopy, stampEvidence } from "./merge.js";
 import {
   RegistryError,
   summarize,
@@ -44,7 +46,18 @@ export interface ReconcileInput {
   password: string | null;
   info: BackupInfo;
   now?: Date;
+  /**
+   * When HA was asked (before the first answer). A fold of a read older than the last one folded
+   * for the instance changes nothing: two overlapping loads (a slow HA, two tabs) would otherwise
+   * let the older picture undo the newer one (a backup made in between marked deleted, a newer
+   * key retired). Without it the fold is taken as current.
+   */
+  readAt?: Date;
 }
+
+const newId = () => crypto.randomUUID();
+/** This browser's time of the newest HA read folded for an instance (local only, never mirrored: it orders this browser's reads). */
+const readAtKey = (instanceId: string) => `listingReadAt:${instanceId}`;
 
 export interface FoldOptions {
   /**
@@ -55,10 +68,6 @@ export interface FoldOptions {
   /** This browser's clock for the reconciliation (tests put a look in the past). */
   now?: Date;
 }
-
-const newId = () => crypto.randomUUID();
-
-export { ownInstanceId };
 
 /** How a reconciliation finds its instance's records (read inside whatever transaction it runs in). */
 interface InstanceReads {
@@ -89,20 +98,147 @@ async function recognise(read: InstanceReads, input: IdentityInput, ownListed: s
 }
 
 /**
- * Every copy of an instance as one JSON string in `meta`, written by the reconciliation: reading
- * one value is fast where reading tens of thousands of records is not (the panel paints from it,
- * and a reconciliation compares against it). The per-copy records stay the source of truth:
- * every other writer of copies drops the snapshot in its own transaction (`dropCopySnapshots`),
- * so a snapshot that exists is always current.
+ * Bump when the per-copy reconciliation (`foldBucket`, `assignCopy`) starts to depend on anything
+ * `listingDigests` and `timelineDigest` do not cover: every bucket is then looked at once more.
  */
-export const copySnapshotKey = (instanceId: string) => `copies:${instanceId}`;
-/** A fresh id per snapshot: a registry that parsed that snapshot already keeps using its parse. */
-const copySnapshotIdKey = (instanceId: string) => `copies:${instanceId}#id`;
-const COPY_SNAPSHOTS = () => IDBKeyRange.bound("copies:", "copies:\uffff");
+const FOLD_VERSION = 2;
 
-/** Drops every copy snapshot; for writers of copies other than the reconciliation. */
-export function dropCopySnapshots(meta: { delete(key: IDBKeyRange): Promise<unknown> }): Promise<unknown> {
-  return meta.delete(COPY_SNAPSHOTS());
+/** One backup as a reconciliation reads it, and the bucket of its copies. */
+type Listed = BackupInfo["backups"][number];
+
+export interface Listing {
+  backups: Listed[][];
+  digests: string[];
+}
+
+/**
+ * HA's listing per bucket, with a digest of what the per-copy reconciliation reads of it (ids,
+ * names, dates, sizes, the protected flags, whose backup it is). A bucket whose digest and
+ * timeline are those it was settled at would come out unchanged: it is not read at all.
+ */
+export function listingDigests(info: BackupInfo): Listing {
+  const backups: Listed[][] = Array.from({ length: BUCKETS }, () => []);
+  const hashers = Array.from({ length: BUCKETS }, () => new Hasher());
+  for (const b of info.backups) {
+    const k = bucketOf(b.backup_id);
+    backups[k]!.push(b);
+    const h = hashers[k]!;
+    const meta = b.extra_metadata;
+    h.text(b.backup_id).text(b.name).text(b.date);
+    if (typeof meta?.instance_id === "string") h.num(1).text(meta.instance_id);
+    else h.num(0);
+    // Flags as numbers: true 1, false 0, anything else 2.
+    const flag = (v: unknown) => (v === true ? 1 : v === false ? 0 : 2);
+    h.num(flag(b.with_automatic_settings) * 3 + flag(meta?.with_automatic_settings));
+    for (const id of b.failed_agent_ids ?? []) h.text(id);
+    h.num(-1);
+    for (const agentId in b.agents) {
+      const a = b.agents[agentId]!;
+      h.text(agentId).num(a.size).num(a.protected ? 1 : 0);
+    }
+    h.num(-2);
+  }
+  return { backups, digests: hashers.map((h) => h.digest()) };
+}
+
+/**
+ * What else the per-copy reconciliation depends on: every generation field, except the last
+ * sighting of the generation active now while its period is the latest (it moves on every
+ * reconciliation, and no copy's assignment depends on it: a copy dated after it is one "listed by
+ * the reconciliation that sees it active", `assign.ts`); the instance's own HA instance id as
+ * recorded (who made each backup, `backupOrigin`, is decided against it; the listing digest has
+ * each backup's id and marks); the locations in error (their copies are left alone, not marked
+ * deleted). The clock margin is a constant: a change of it bumps `FOLD_VERSION`.
+ */
+export function timelineDigest(gens: readonly GenerationRecord[], haInstanceId: string | null, erroring: readonly string[]): string {
+  const active = gens.find((g) => g.status === "active" && g.activatedAt !== null);
+  const latest =
+    active !== undefined &&
+    gens.every((g) => g === active || ((g.activatedAt === null || !isLater(g.activatedAt, active.activatedAt!)) && (g.earlierPeriods ?? []).every((p) => !isLater(p.from, active.activatedAt!))));
+  const rows = [...gens]
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((g) => [g.id, g.number, g.fingerprint, g.status, g.origin, g.firstSeenAt, g.activatedAt, g === active && latest ? "" : g.lastSeenActiveAt, g.retiredAt, g.kitDownloadedAt, g.kitProvenAt, g.label, g.earlierPeriods ?? null]);
+  return digest(JSON.stringify([FOLD_VERSION, haInstanceId, [...erroring].sort(), rows]));
+}
+
+/**
+ * Step 3 of a reconciliation for the copies of one bucket (the per-copy rules, as they were for
+ * all copies at once): every copy HA lists is assigned anew (`assignCopy`), a copy missing from
+ * the list is marked deleted unless its location is in error. Copies are never changed in place.
+ */
+function foldBucket(
+  stored: readonly CopyRecord[],
+  listed: readonly Listed[],
+  ctx: { instanceId: string; haInstanceId: string | null; now: string; erroring: Set<string>; gens: GenerationRecord[]; periods: ReturnType<typeof activePeriods> },
+): { copies: CopyRecord[]; changed: boolean; added: number; deleted: number; deletedBackups: string[] } {
+  const { instanceId, haInstanceId, now, erroring, gens, periods } = ctx;
+  const existing = new Map(stored.map((c) => [`${c.backupId}|${c.agentId}`, c]));
+  const current = new Map(existing);
+  let changed = false;
+  const write = (key: string, c: CopyRecord) => {
+    current.set(key, c);
+    changed = true;
+  };
+  const seen = new Set<string>();
+  let added = 0;
+  for (const b of listed) {
+    // Only this instance's own backups can be dated against its key's periods.
+    const origin = backupOrigin(b, haInstanceId);
+    for (const [agentId, status] of Object.entries(b.agents)) {
+      const key = `${b.backup_id}|${agentId}`;
+      seen.add(key);
+      const before = existing.get(key);
+      const base: CopyRecord = before ?? {
+        instanceId,
+        backupId: b.backup_id,
+        agentId,
+        name: b.name,
+        date: b.date,
+        size: status.size,
+        protected: status.protected,
+        generationId: null,
+        confidence: "unknown",
+        lastCheck: null,
+        deleted: false,
+        deletedAt: null,
+        mismatch: false,
+      };
+      const next = assignCopy({ ...base, name: b.name, date: b.date, size: status.size, protected: status.protected, ...listedAgain(base, now) }, gens, periods, origin);
+      if (!before) added++;
+      if (!before || !sameCopy(before, next)) write(key, next);
+    }
+  }
+  let deleted = 0;
+  const deletedBackups = new Set<string>();
+  for (const [key, c] of existing) {
+    if (seen.has(key) || c.deleted || erroring.has(c.agentId)) continue;
+    write(key, { ...c, deleted: true, deletedAt: deletionMark(c, now) });
+    deleted++;
+    deletedBackups.add(c.backupId);
+  }
+  return { copies: changed ? [...current.values()] : [...stored], changed, added, deleted, deletedBackups: [...deletedBackups] };
+}
+
+/**
+ * Deletion marks (`merge.ts`): a copy listed again keeps its deletion time and gets a later
+ * "listed" time; both only move at such a change, so an unchanged list writes nothing.
+ */
+function listedAgain(c: CopyRecord, now: string): Partial<CopyRecord> {
+  if (!c.deleted) return {};
+  return { deleted: false, listedAt: laterTime(now, c.deletedAt)! };
+}
+
+/** A deletion time later than the copy's last "listed again" (clocks of two devices may disagree). */
+function deletionMark(c: CopyRecord, now: string): string {
+  if (c.listedAt === undefined || isLater(now, c.listedAt)) return now;
+  return new Date(Date.parse(c.listedAt) + 1).toISOString();
+}
+
+/** Replaces one copy in its bucket, with the evidence (and its time) that the check added. */
+function saveToBucket(writer: CopyWriter, bucket: number, before: CopyRecord, next: CopyRecord): void {
+  const stamped = stampEvidence(before, next);
+  writer.put(bucket, writer.bucket(bucket).map((c) => (c === before ? stamped : c)));
+  writer.finish();
 }
 
 function wrapStorageError(err: unknown): never {
@@ -111,22 +247,30 @@ function wrapStorageError(err: unknown): never {
   throw err;
 }
 
+export interface RegistryOptions {
+  /** The clock for times this registry writes itself (tests inject one). */
+  now?: () => Date;
+}
+
 export class Registry {
   private readonly channel: BroadcastChannel | null;
   private readonly listeners = new Set<() => void>();
+  /** The copies this registry has read, per bucket (`copy-store.ts`). */
+  readonly copyCache = new CopyCache();
+  readonly now: () => Date;
 
   private constructor(
     readonly db: RegistryDB,
-    private readonly saltBytes: Uint8Array,
+    private saltBytes: Uint8Array,
     readonly locks: LockPort,
-    /** This browser's clock (a property test replays histories on its own). */
-    private readonly clock: () => Date,
+    options: RegistryOptions,
   ) {
+    this.now = options.now ?? (() => new Date());
     this.channel = typeof BroadcastChannel === "function" ? new BroadcastChannel(REGISTRY_CHANNEL) : null;
     this.channel?.addEventListener("message", () => this.emit(false));
   }
 
-  static async open(name = DEFAULT_DB_NAME, locks: LockPort = defaultLocks(), options: { now?: () => Date } = {}): Promise<Registry> {
+  static async open(name = DEFAULT_DB_NAME, locks: LockPort = defaultLocks(), options: RegistryOptions = {}): Promise<Registry> {
     const db = await openRegistryDB(name);
     // Creating the salt is itself a race between tabs: the first writer wins, others read it.
     const tx = db.transaction("meta", "readwrite");
@@ -136,7 +280,7 @@ export class Registry {
       await tx.store.put({ key: "salt", value: salt });
     }
     await tx.done;
-    return new Registry(db, new Uint8Array(salt), locks, options.now ?? (() => new Date()));
+    return new Registry(db, new Uint8Array(salt), locks, options);
   }
 
   close(): void {
@@ -144,12 +288,29 @@ export class Registry {
     this.db.close();
   }
 
+  /** The fingerprint salt as last read (`currentSalt()` reads it again). */
   get salt(): Uint8Array {
     return this.saltBytes;
   }
 
-  fingerprint(key: string): Promise<string> {
-    return fingerprintKey(key, this.saltBytes);
+  /**
+   * The salt as stored now. Another registry on this database (another tab, the card's session)
+   * may have adopted the mirror's salt since this one opened: fingerprints made with the old one
+   * would not match any generation and look like a key changed elsewhere.
+   */
+  async currentSalt(): Promise<Uint8Array> {
+    const stored = (await this.db.get("meta", "salt"))?.value as Uint8Array | undefined;
+    if (stored && (stored.length !== this.saltBytes.length || stored.some((b, i) => b !== this.saltBytes[i]))) this.saltBytes = new Uint8Array(stored);
+    return this.saltBytes;
+  }
+
+  /** Sets the salt this registry uses (after the writer stored it: salt adoption, import). */
+  saltAdopted(salt: Uint8Array): void {
+    this.saltBytes = new Uint8Array(salt);
+  }
+
+  async fingerprint(key: string): Promise<string> {
+    return fingerprintKey(key, await this.currentSalt());
   }
 
   /** Called after any change in this tab or another. */
@@ -177,34 +338,48 @@ export class Registry {
     return (await this.db.getAllFromIndex("generations", "byInstance", instanceId)).sort((a, b) => a.number - b.number);
   }
 
+  /** Every copy of an instance. Only buckets written since this registry last read them are read again. */
   async copies(instanceId: string): Promise<CopyRecord[]> {
-    const tx = this.db.transaction(["meta", "copies"]);
-    const { copies } = await this.storedCopies(tx.objectStore("meta"), tx.objectStore("copies"), instanceId);
+    const tx = this.db.transaction(["meta", "copyBuckets"]);
+    const copies = await this.copyCache.all(tx.objectStore("meta"), tx.objectStore("copyBuckets"), instanceId);
     await tx.done;
     // A new array (the cached one stays as read); the records are never changed in place.
     return [...copies];
   }
 
-  /** The last copy snapshot this registry parsed, while it is still the stored one. */
-  private copyCache: { instanceId: string; id: string; copies: CopyRecord[] } | null = null;
-
-  private async storedCopies(
-    meta: { get(key: string): Promise<{ key: string; value: unknown } | undefined> },
-    store: { index(name: "byInstance"): { getAll(key: string): Promise<CopyRecord[]> } },
-    instanceId: string,
-  ): Promise<{ copies: CopyRecord[]; fromSnapshot: boolean }> {
-    const id = (await meta.get(copySnapshotIdKey(instanceId)))?.value;
-    if (typeof id === "string" && this.copyCache?.instanceId === instanceId && this.copyCache.id === id) return { copies: this.copyCache.copies, fromSnapshot: true };
-    const snapshot = typeof id === "string" ? (await meta.get(copySnapshotKey(instanceId)))?.value : undefined;
-    if (typeof id !== "string" || typeof snapshot !== "string") return { copies: await store.index("byInstance").getAll(instanceId), fromSnapshot: false };
-    const copies = JSON.parse(snapshot) as CopyRecord[];
-    this.copyCache = { instanceId, id, copies };
-    return { copies, fromSnapshot: true };
+  /** The newest copies of an instance and how many there are (one small record: a page's first screen), or null if not known yet. */
+  async newestCopies(instanceId: string): Promise<NewestCopies | null> {
+    return ((await this.db.get("meta", newestKey(instanceId)))?.value as NewestCopies | undefined) ?? null;
   }
 
+  /**
+   * The newest `limit` journal entries (of one instance, or of all with `null`), newest first by
+   * their time (then by when they were recorded here): entries merged in from another device
+   * carry their own times. Reads only those entries.
+   */
   async journal(instanceId: string | null, limit = 200): Promise<JournalEntry[]> {
-    const all = instanceId === null ? await this.db.getAll("journal") : await this.db.getAllFromIndex("journal", "byInstance", instanceId);
-    return all.reverse().slice(0, limit);
+    if (limit <= 0) return [];
+    const tx = this.db.transaction("journal");
+    // The time of the `limit`-th newest entry (one step of a key cursor, not one per entry), then
+    // everything from there on in one read.
+    const lower: IDBValidKey = instanceId === null ? "" : [instanceId, ""];
+    const upper: IDBValidKey = instanceId === null ? "\uffff" : [instanceId, "\uffff"];
+    const index = instanceId === null ? tx.store.index("byTime") : tx.store.index("byInstanceTime");
+    let cursor = await index.openKeyCursor(IDBKeyRange.bound(lower, upper), "prev");
+    if (cursor && limit > 1) cursor = await cursor.advance(limit - 1);
+    const from = cursor ? (cursor.key as IDBValidKey) : lower;
+    const entries = await index.getAll(IDBKeyRange.bound(from, upper));
+    await tx.done;
+    return entries.reverse().slice(0, limit);
+  }
+
+  /** How many journal entries are later than `after` (every entry with null), leaving out one type; counted, not read. */
+  async journalCount(after: string | null, exceptType?: JournalType): Promise<number> {
+    const tx = this.db.transaction("journal");
+    const n = await tx.store.index("byTime").count(after === null ? null : IDBKeyRange.lowerBound(after, true));
+    const except = exceptType ? await tx.store.index("byTypeTime").count(IDBKeyRange.bound([exceptType, after ?? ""], [exceptType, "\uffff"], after !== null)) : 0;
+    await tx.done;
+    return n - except;
   }
 
   async activeGeneration(instanceId: string): Promise<GenerationRecord | null> {
@@ -224,18 +399,19 @@ export class Registry {
   async findInstance(info: BackupInfo, url: string, locationName: string, password: string | null): Promise<InstanceRecord | null> {
     const fingerprint = password === null ? null : await this.fingerprint(password);
     const { input, ownListed } = identityInput(info, url, locationName, fingerprint);
-    const tx = this.db.transaction(["meta", "instances", "generations", "copies"]);
+    const tx = this.db.transaction(["meta", "instances", "generations", "copyBuckets"]);
     const found = await recognise(this.instanceReads(tx), input, ownListed);
     await tx.done;
     return found.instance;
   }
 
-  private instanceReads(tx: { objectStore(name: "instances" | "generations" | "copies" | "meta"): unknown }): InstanceReads {
+  /** Identity reads inside `tx` (read or read-write over meta, instances, generations, copyBuckets); copies come from the bucket cache. */
+  private instanceReads(tx: { objectStore(name: "instances" | "generations" | "copyBuckets" | "meta"): unknown }): InstanceReads {
     const t = tx as ReturnType<RegistryDB["transaction"]>;
     return {
       instances: () => t.objectStore("instances").getAll(),
       generations: (id) => t.objectStore("generations").index("byInstance").getAll(id),
-      backupIds: async (id) => new Set((await this.storedCopies(t.objectStore("meta"), t.objectStore("copies"), id)).copies.map((c) => c.backupId)),
+      backupIds: async (id) => new Set((await this.copyCache.all(t.objectStore("meta"), t.objectStore("copyBuckets"), id)).map((c) => c.backupId)),
     };
   }
 
@@ -243,33 +419,47 @@ export class Registry {
 
   /** Reads HA's config and backups and folds them in. Safe to run any number of times, in any number of tabs. */
   async reconcile(conn: HaConnection, url: string, options: FoldOptions = {}): Promise<ReconcileResult> {
+    const readAt = new Date();
     const [config, info, core] = await Promise.all([fetchBackupConfig(conn), fetchBackupInfo(conn), fetchCoreConfig(conn)]);
-    return this.fold({ url, locationName: core.location_name, password: config.config.create_backup.password, info, now: options.now }, options);
+    return this.fold({ url, locationName: core.location_name, password: config.config.create_backup.password, info, now: options.now, readAt }, options);
   }
 
   async fold(input: ReconcileInput, options: FoldOptions = {}): Promise<ReconcileResult> {
-    const fingerprint = input.password === null ? null : await this.fingerprint(input.password);
-    const result = await this.locks.withLock(REGISTRY_LOCK, () => this.foldLocked(input, fingerprint, options));
+    const result = await this.locks.withLock(REGISTRY_LOCK, async () => {
+      // Under the lock, with the salt as stored now: another registry on this database may have
+      // adopted the mirror's salt (salt adoption takes this lock too).
+      const fingerprint = input.password === null ? null : await fingerprintKey(input.password, await this.currentSalt());
+      return this.foldLocked(input.now ? input : { ...input, now: this.now() }, fingerprint, options);
+    });
     this.changed();
     return result;
   }
 
   private async foldLocked(input: ReconcileInput, fingerprint: string | null, options: FoldOptions): Promise<ReconcileResult> {
-    const now = (input.now ?? this.clock()).toISOString();
+    const now = (input.now ?? this.now()).toISOString();
     const { input: identity, ownListed } = identityInput(input.info, input.url, input.locationName, fingerprint);
     const { ownId, urlKey } = identity;
-    // Asked before the transaction: awaiting a lock inside it would let IndexedDB commit it early.
-    const readTx = this.db.transaction(["meta", "instances", "generations", "copies"]);
-    const stored = (await recognise(this.instanceReads(readTx), identity, ownListed)).instance;
+    // The instance is recognised once, before the transaction: the key-change lock is asked for
+    // it, and awaiting a lock inside the transaction would let IndexedDB commit it early. Every
+    // writer of instances and generations holds REGISTRY_LOCK (held here), so it stays true.
+    const readTx = this.db.transaction(["meta", "instances", "generations", "copyBuckets"]);
+    const found = await recognise(this.instanceReads(readTx), identity, ownListed);
+    const lastRead = found.instance && input.readAt ? ((await readTx.objectStore("meta").get(readAtKey(found.instance.id)))?.value as number | undefined) : undefined;
+    const gensNow = found.instance && lastRead !== undefined ? await readTx.objectStore("generations").index("byInstance").getAll(found.instance.id) : [];
     await readTx.done;
-    const flowLiveFor = stored && !options.resolvePending && !(await this.keyChangeFree(stored.id)) ? stored.id : null;
-    const tx = this.db.transaction(["meta", "instances", "generations", "copies", "journal"], "readwrite");
+    // (A stored time ahead of this clock is from before the clock was put back: not trusted.)
+    if (found.instance && input.readAt && lastRead !== undefined && input.readAt.getTime() < lastRead && lastRead <= Date.now()) {
+      // Older news than what is folded already: the registry stays as the newer read left it.
+      const current = gensNow.find((g) => g.status === "active");
+      return { instanceId: found.instance.id, active: current ? summarize(current) : null, changedElsewhere: false, newGeneration: null, added: 0, deleted: 0 };
+    }
+    const flowLiveFor = found.instance && !options.resolvePending && !(await this.keyChangeFree(found.instance.id)) ? found.instance.id : null;
+    const tx = this.db.transaction(["meta", "instances", "generations", "copyBuckets", "journal"], "readwrite");
     const journal: Omit<JournalEntry, "instanceId">[] = [];
     const note = (type: JournalType, params: Record<string, string | number> = {}) => journal.push({ at: now, type, params });
     try {
       // 1. The instance (identity.ts): its own id, else URL + name, else the same name and key.
       const instances = tx.objectStore("instances");
-      const found = await recognise(this.instanceReads(tx), identity, ownListed);
       let instance = found.instance;
       if (!instance) {
         instance = { id: newId(), haInstanceId: ownId, urlKey, name: input.locationName, url: input.url, firstSeenAt: now, lastReconciledAt: null, noKey: false };
@@ -369,72 +559,37 @@ export class Registry {
         if (g.status === "active" && g.id !== active?.id) await put({ ...g, status: "retired", retiredAt: now });
       }
 
-      // 3. Copies. Work in memory and queue only the writes that change something, without
-      // awaiting each request: one transaction, one wait (a failed request aborts it, and
-      // `tx.done` reports that). The generation timeline is built once for every copy.
+      // 3. Copies, bucket by bucket: a bucket whose HA listing and timeline are those it was
+      // settled at is not read; only changed buckets are written. Requests are queued without
+      // awaiting each (a failed one aborts the transaction, and `tx.done` reports that).
       const queue = (request: Promise<unknown>) => void request.catch(() => undefined);
       const periods = activePeriods(gens);
-      const copyStore = tx.objectStore("copies");
-      const meta = tx.objectStore("meta");
-      const { copies: stored, fromSnapshot } = await this.storedCopies(meta, copyStore, instanceId);
-      const existing = new Map(stored.map((c) => [`${c.backupId}|${c.agentId}`, c]));
-      const current = new Map(existing);
-      let writes = 0;
-      const write = (key: string, c: CopyRecord) => {
-        queue(copyStore.put(c));
-        current.set(key, c);
-        writes++;
-      };
-      const seen = new Set<string>();
-      let added = 0;
-      for (const b of input.info.backups) {
-        // Only this instance's own backups can be dated against its key's periods.
-        const origin = backupOrigin(b, instance.haInstanceId);
-        for (const [agentId, status] of Object.entries(b.agents)) {
-          const key = `${b.backup_id}|${agentId}`;
-          seen.add(key);
-          const before = existing.get(key);
-          const base: CopyRecord = before ?? {
-            instanceId,
-            backupId: b.backup_id,
-            agentId,
-            name: b.name,
-            date: b.date,
-            size: status.size,
-            protected: status.protected,
-            generationId: null,
-            confidence: "unknown",
-            lastCheck: null,
-            deleted: false,
-            deletedAt: null,
-            mismatch: false,
-          };
-          const next = assignCopy({ ...base, name: b.name, date: b.date, size: status.size, protected: status.protected, deleted: false, deletedAt: null }, gens, periods, origin);
-          if (!before) added++;
-          if (!before || !sameCopy(before, next)) write(key, next);
-        }
-      }
-      let deleted = 0;
+      const listing = listingDigests(input.info);
       const erroring = new Set(Object.keys(input.info.agent_errors));
+      const timeline = timelineDigest(gens, haInstanceId, [...erroring]);
+      const copies = await this.copyCache.writer(tx.objectStore("meta"), tx.objectStore("copyBuckets"), instanceId);
+      const todo = [...Array(BUCKETS).keys()].filter((k) => !copies.isSettled(k, listing.digests[k]!, timeline));
+      await copies.load(todo);
+      let added = 0;
+      let deleted = 0;
       const deletedBackups = new Set<string>();
-      for (const [key, c] of existing) {
-        if (seen.has(key) || c.deleted || erroring.has(c.agentId)) continue;
-        write(key, { ...c, deleted: true, deletedAt: now });
-        deleted++;
-        deletedBackups.add(c.backupId);
+      for (const k of todo) {
+        const r = foldBucket(copies.bucket(k), listing.backups[k]!, { instanceId, haInstanceId, now, erroring, gens, periods });
+        added += r.added;
+        deleted += r.deleted;
+        for (const id of r.deletedBackups) deletedBackups.add(id);
+        if (r.changed) copies.put(k, r.copies, listing.digests[k]!);
+        else copies.settled(k, listing.digests[k]!);
       }
+      copies.setTimeline(timeline);
+      copies.finish();
+      if (input.readAt) queue(tx.objectStore("meta").put({ key: readAtKey(instanceId), value: input.readAt.getTime() }));
       for (const backupId of deletedBackups) note("backup_deleted", { backup_id: backupId });
 
       const journalStore = tx.objectStore("journal");
       for (const j of journal) queue(journalStore.add({ ...j, instanceId }));
-      let snapshotWritten: { id: string; copies: CopyRecord[] } | null = null;
-      if (writes > 0 || !fromSnapshot) {
-        snapshotWritten = { id: newId(), copies: [...current.values()] };
-        queue(meta.put({ key: copySnapshotKey(instanceId), value: JSON.stringify(snapshotWritten.copies) }));
-        queue(meta.put({ key: copySnapshotIdKey(instanceId), value: snapshotWritten.id }));
-      }
       await tx.done;
-      if (snapshotWritten) this.copyCache = { instanceId, ...snapshotWritten };
+      copies.commit();
       return {
         instanceId,
         active: active ? summarize(active) : null,
@@ -473,8 +628,8 @@ export class Registry {
     return this.write(async () => {
       const tx = this.db.transaction(["generations", "journal"], "readwrite");
       const gens = await tx.objectStore("generations").index("byInstance").getAll(instanceId);
-      for (const g of gens.filter((x) => x.status === "pending")) await tx.objectStore("generations").put({ ...g, status: "abandoned", retiredAt: this.clock().toISOString() });
-      const now = this.clock().toISOString();
+      for (const g of gens.filter((x) => x.status === "pending")) await tx.objectStore("generations").put({ ...g, status: "abandoned", retiredAt: this.now().toISOString() });
+      const now = this.now().toISOString();
       const g: GenerationRecord = {
         id: newId(),
         instanceId,
@@ -503,7 +658,7 @@ export class Registry {
       const store = tx.objectStore("generations");
       const pending = await store.get(pendingId);
       if (!pending || pending.instanceId !== instanceId) throw new RegistryError("no_pending");
-      const now = this.clock().toISOString();
+      const now = this.now().toISOString();
       if (pending.status === "pending") {
         const gens = await store.index("byInstance").getAll(instanceId);
         for (const g of gens) {
@@ -527,7 +682,7 @@ export class Registry {
       const tx = this.db.transaction(["generations", "journal"], "readwrite");
       const g = await tx.objectStore("generations").get(pendingId);
       if (g && g.instanceId === instanceId && g.status === "pending") {
-        const now = this.clock().toISOString();
+        const now = this.now().toISOString();
         await tx.objectStore("generations").put({ ...g, status: "abandoned", retiredAt: now });
         await tx.objectStore("journal").add({ instanceId, at: now, type: "change_abandoned", params: { generation: g.number, reason } });
       }
@@ -544,7 +699,7 @@ export class Registry {
     const tx = this.db.transaction(["generations", "journal"], "readwrite");
     const g = await tx.objectStore("generations").get(generationId);
     if (!g || g.instanceId !== instanceId) throw new RegistryError("unknown_generation");
-    const now = this.clock().toISOString();
+    const now = this.now().toISOString();
     await tx.objectStore("generations").put(what === "downloaded" ? { ...g, kitDownloadedAt: now } : { ...g, kitDownloadedAt: g.kitDownloadedAt ?? now, kitProvenAt: now });
     await tx.objectStore("journal").add({ instanceId, at: now, type: what === "downloaded" ? "kit_downloaded" : "kit_proven", params: { generation: g.number } });
     await tx.done;
@@ -571,11 +726,15 @@ export class Registry {
     outcome: { fingerprint: string } | { result: Exclude<CheckResult, "ok" | "other_key">; tried?: string[] },
   ): Promise<{ mismatch: boolean; generation: number | null; result: CheckResult }> {
     return this.write(async () => {
-      const tx = this.db.transaction(["meta", "generations", "copies", "journal"], "readwrite");
-      const now = this.clock().toISOString();
-      const copy = await tx.objectStore("copies").get([instanceId, backupId, agentId]);
+      const tx = this.db.transaction(["meta", "generations", "copyBuckets", "journal"], "readwrite");
+      const now = this.now().toISOString();
+      // The copy's bucket: one record read, one written (`saveCopy`), the cache kept current.
+      const bucket = bucketOf(backupId);
+      const copies = await this.copyCache.writer(tx.objectStore("meta"), tx.objectStore("copyBuckets"), instanceId);
+      await copies.load([bucket]);
+      const copy = copies.bucket(bucket).find((c) => c.backupId === backupId && c.agentId === agentId);
       if (!copy) throw new RegistryError("unknown_copy");
-      await dropCopySnapshots(tx.objectStore("meta"));
+      const saveCopy = (next: CopyRecord) => saveToBucket(copies, bucket, copy, next);
       const journal = tx.objectStore("journal");
       const genStore = tx.objectStore("generations");
       const gens = await genStore.index("byInstance").getAll(instanceId);
@@ -600,8 +759,9 @@ export class Registry {
         if (finding && (copy.lastCheck?.result !== result || copy.generationId !== next.generationId)) {
           await journal.add({ instanceId, at: now, type: "check_failed", params: { backup_id: backupId, agent_id: agentId, result, ...(result === "failed" && believed ? { generation: believed.number } : {}) } });
         }
-        await tx.objectStore("copies").put(next);
+        saveCopy(next);
         await tx.done;
+        copies.commit();
         return { mismatch: false, generation: null, result };
       }
       let gen = gens.find((g) => g.fingerprint === outcome.fingerprint && g.status !== "abandoned");
@@ -630,11 +790,12 @@ export class Registry {
       const ruledOut = (copy.ruledOut ?? []).filter((id) => id !== gen.id);
       if (ruledOut.length > 0) next.ruledOut = ruledOut;
       else delete next.ruledOut;
-      await tx.objectStore("copies").put(next);
+      saveCopy(next);
       if (mismatch || !alreadyProven) {
         await journal.add({ instanceId, at: now, type: mismatch ? "mismatch" : "check_passed", params: { backup_id: backupId, agent_id: agentId, generation: gen.number } });
       }
       await tx.done;
+      copies.commit();
       return { mismatch, generation: gen.number, result: "ok" };
     });
   }
@@ -650,16 +811,18 @@ export class Registry {
     });
   }
 
-  /** Every record, for export and for tests that check nothing changed. */
+  /** Every record (copies flattened out of their buckets, in key order), for export and for tests that check nothing changed. */
   async dump(): Promise<{ instances: InstanceRecord[]; generations: GenerationRecord[]; copies: CopyRecord[]; journal: JournalEntry[] }> {
-    const tx = this.db.transaction(["instances", "generations", "copies", "journal"]);
-    const [instances, generations, copies, journal] = await Promise.all([
+    const tx = this.db.transaction(["instances", "generations", "copyBuckets", "journal"]);
+    const [instances, generations, buckets, journal] = await Promise.all([
       tx.objectStore("instances").getAll(),
       tx.objectStore("generations").getAll(),
-      tx.objectStore("copies").getAll(),
+      tx.objectStore("copyBuckets").getAll(),
       tx.objectStore("journal").getAll(),
     ]);
     await tx.done;
+    const copies = buckets.flatMap((b) => decodeBucket(b.instanceId, b.data));
+    copies.sort((a, b) => (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : byCopyKey(a, b)));
     return { instances, generations, copies, journal };
   }
 }

@@ -29,7 +29,9 @@ export interface VerifySummary {
   unavailable?: true;
 }
 
-export const emptySummary = (): VerifySummary => ({ checked: 0, opened: 0, failed: 0, otherKey: 0, notSupported: 0, errors: 0, mismatches: 0, skipped: 0 });
+// `skipped` is a parameter, not a later override: a spread of this literal followed by the same key
+// is inlined by the minifier into one object with the key twice (esbuild warns on the bundle).
+export const emptySummary = (skipped = 0): VerifySummary => ({ checked: 0, opened: 0, failed: 0, otherKey: 0, notSupported: 0, errors: 0, mismatches: 0, skipped });
 
 /** Whether this connection's HA has `backup/can_decrypt_on_download` (2025.2 and newer). */
 export const canCheckOnline = (conn: HaConnection) => backupFeatures(conn.haVersion).canDecryptOnDownload;
@@ -127,7 +129,7 @@ async function checkCopies(registry: Registry, conn: HaConnection, instanceId: s
   const genIdOf = new Map((await registry.generations(instanceId)).map((g) => [g.fingerprint, g.id]));
   const allRuledOut = (c: CopyRecord) => fingerprints.every((fp) => (c.ruledOut ?? []).includes(genIdOf.get(fp) ?? ""));
   const todo = copies.filter((c) => options.force || options.only || (c.confidence !== "verified" && !allRuledOut(c)));
-  const summary: VerifySummary = { ...emptySummary(), skipped: copies.length - todo.length };
+  const summary = emptySummary(copies.length - todo.length);
   for (let i = 0; i < todo.length; i++) {
     const c = todo[i]!;
     options.onProgress?.({ done: i, total: todo.length, current: { backupId: c.backupId, agentId: c.agentId } });
@@ -188,7 +190,9 @@ export async function applyOfflineReport(registry: Registry, instanceId: string,
       await registry.recordCheck(instanceId, c.backupId, c.agentId, { result: "mislabelled" });
     } else if (report.encrypted && report.openedBy !== null) {
       generation = (await registry.recordCheck(instanceId, c.backupId, c.agentId, { fingerprint: await registry.fingerprint(keys[report.openedBy]!) })).generation;
-    } else if (report.encrypted) {
+    } else if (report.encrypted && report.members.some((m) => m.keyChecked)) {
+      // "Did not open" is evidence only where a key was tried on some archive: a file too damaged
+      // to try any key says nothing about which generation made it.
       await registry.recordCheck(instanceId, c.backupId, c.agentId, { result: "failed", tried: await Promise.all(keys.map((k) => registry.fingerprint(k))) });
     }
   }

@@ -7,23 +7,26 @@ import { sha256 } from "@noble/hashes/sha2.js";
 
 const enc = new TextEncoder();
 
-function sha256x100(input: Uint8Array): Uint8Array {
+type Sha256 = (data: Uint8Array) => Uint8Array;
+
+/** SHA-256 applied 100 times (both derivations). `hash`: @noble's unless a CryptoPort passes its own (OpenSSL in the CLI). */
+export function sha256x100(input: Uint8Array, hash: Sha256 = sha256): Uint8Array {
   let d = input;
-  for (let i = 0; i < 100; i++) d = sha256(d);
+  for (let i = 0; i < 100; i++) d = hash(d);
   return d;
 }
 
-/** HA's `password_to_key` (synchronous). */
-export function passwordToAesKey(password: string): Uint8Array {
-  return sha256x100(enc.encode(password)).slice(0, 16);
+/** HA's `password_to_key`: SHA-256×100 over the password's exact UTF-8, first 16 bytes (synchronous). */
+export function passwordToAesKey(password: string, hash: Sha256 = sha256): Uint8Array {
+  return sha256x100(enc.encode(password), hash).slice(0, 16);
 }
 
-/** SecureTar's IV for a member (synchronous). */
-export function aesIv(rawKey: Uint8Array, salt: Uint8Array): Uint8Array {
+/** SecureTar's IV for a member: SHA-256×100(key ‖ salt), first 16 bytes (synchronous). */
+export function aesIv(rawKey: Uint8Array, salt: Uint8Array, hash: Sha256 = sha256): Uint8Array {
   const input = new Uint8Array(32);
   input.set(rawKey, 0);
   input.set(salt, 16);
-  return sha256x100(input).slice(0, 16);
+  return sha256x100(input, hash).slice(0, 16);
 }
 
 /**

@@ -3,15 +3,10 @@
 // and the plaintext length the header promises. Loaded lazily, like the rest of v3.
 import type { ByteSource } from "../common/byte-source.js";
 import { V3_CHUNK, V3_HEADER, type V3Header } from "./detect.js";
-import { CHUNK_OVERHEAD, SecretStreamPull, TAG_FINAL } from "./secretstream.js";
+import { CHUNK_OVERHEAD, nobleStreamCrypto, SecretStreamPull, TAG_FINAL, type StreamCrypto } from "./secretstream.js";
 import { v3Subkey } from "./v3-crypto.js";
 
 export type StreamDamage = "stream_empty" | "stream_auth_failed" | "final_too_early" | "no_final_tag" | "stream_size_mismatch";
-
-/** A secretstream pull over a stream key and header: this module's own (@noble) by default; the CLI passes OpenSSL's. */
-export type V3StreamOpener = (streamKey: Uint8Array, header: Uint8Array) => { pull(chunk: Uint8Array): { tag: number; message: Uint8Array } | null };
-
-const nobleStream: V3StreamOpener = (streamKey, header) => new SecretStreamPull(streamKey, header);
 
 export interface StreamCheck {
   damage: StreamDamage | null;
@@ -33,9 +28,10 @@ export async function checkV3Stream(
   signal?: AbortSignal,
   /** Receives each chunk's plaintext in order (the inner archive, for the end-of-archive check). */
   onPlaintext?: (bytes: Uint8Array) => Promise<void> | void,
-  openStream: V3StreamOpener = nobleStream,
+  /** The secretstream's primitives: @noble's by default; the CLI passes its OpenSSL port. */
+  crypto: StreamCrypto = nobleStreamCrypto,
 ): Promise<StreamCheck> {
-  const stream = openStream(v3Subkey(rootKey, header.derivationSalt), header.streamHeader);
+  const stream = new SecretStreamPull(v3Subkey(rootKey, header.derivationSalt), header.streamHeader, crypto);
   const end = memberOffset + memberSize;
   let at = memberOffset + V3_HEADER;
   let chunks = 0;

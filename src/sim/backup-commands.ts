@@ -41,27 +41,18 @@ export function backupCommandAvailable(haVersion: string, type: string): boolean
   return true;
 }
 
-/** Python's repr of a list of strings, as core's messages print them: ['a', 'b']. */
-const pyList = (items: string[]) => `[${items.map((i) => `'${i}'`).join(", ")}]`;
-
 /**
  * The stages of a Supervisor backup job, in the order Supervisor runs them (supervisor
  * `backups/manager.py` `_create_backup`, `_do_backup`), as core's hassio reader/writer forwards
  * them (`hassio/backup.py` `_async_wait_for_backup`: stages core's `CreateBackupStage` does not
  * know are dropped). `addons` only when there are add-ons to back up, `folders` only with
- * folders, `await_addon_restarts` only when add-ons were stopped for the backup and are being
- * started again. The simulated Supervisor is one of 2025-02 to 2026-07: `docker_config` was
- * dropped in supervisor #5605, the 2026-07 rename to "apps" (#7059) is not simulated.
+ * folders. Supervisor ends with `await_addon_restarts` when it stopped add-ons for the backup; the
+ * simulated one stops none, so it never does. The simulated Supervisor is one of 2025-02 to
+ * 2026-07: `docker_config` was dropped in supervisor #5605, the 2026-07 rename to "apps" (#7059)
+ * is not simulated.
  */
-export function supervisorCreateStages(job: { addons: number; folders: number; addonRestarts: number }): string[] {
-  return [
-    "addon_repositories",
-    "home_assistant",
-    ...(job.addons > 0 ? ["addons"] : []),
-    ...(job.folders > 0 ? ["folders"] : []),
-    "finishing_file",
-    ...(job.addonRestarts > 0 ? ["await_addon_restarts"] : []),
-  ];
+function supervisorCreateStages(job: { addons: number; folders: number }): string[] {
+  return ["addon_repositories", "home_assistant", ...(job.addons > 0 ? ["addons"] : []), ...(job.folders > 0 ? ["folders"] : []), "finishing_file"];
 }
 
 const CLOUD_AGENT = "cloud.cloud";
@@ -138,11 +129,11 @@ function startBackup(
   };
   if (features.partialAgents) {
     // Core PR #137409: unavailable locations count as failed; at least one must be there.
-    if (available.length === 0) refuse(`At least one available backup agent must be selected, got ${pyList(opts.agentIds)}`);
+    if (available.length === 0) refuse(`At least one available backup agent must be selected, got ${pyRepr(opts.agentIds)}`);
   } else {
     // 2025.1 `_async_create_backup`: every location must exist.
     if (opts.agentIds.length === 0) refuse("At least one agent must be selected");
-    if (unavailable.length > 0) refuse(`Invalid agents selected: ${pyList(unavailable)}`);
+    if (unavailable.length > 0) refuse(`Invalid agents selected: ${pyRepr(unavailable)}`);
   }
   if (opts.includeAllAddons && opts.includeAddons && opts.includeAddons.length > 0) refuse("Cannot include all addons and specify specific addons");
 
@@ -152,7 +143,7 @@ function startBackup(
   void (async () => {
     const folders = ["share"].filter((f) => !failures?.folders.includes(f));
     const requestedFolders = [...new Set([...folders, ...(failures?.folders ?? [])])];
-    for (const s of supervisorCreateStages({ addons: failures?.addons.length ?? 0, folders: requestedFolders.length, addonRestarts: 0 })) {
+    for (const s of supervisorCreateStages({ addons: failures?.addons.length ?? 0, folders: requestedFolders.length })) {
       if (!(await pause(host.stageDelayMs, signal))) return;
       stage(s);
     }
@@ -276,7 +267,8 @@ function parseCvTime(value: unknown): string | null {
   return `${two(h)}:${two(m)}:${two(sec)}`;
 }
 
-function validateConfigUpdate(msg: Record<string, unknown>, features: BackupFeatures): Record<string, unknown> {
+/** `backup/config/update`'s schema (core runs it on arrival, before the command's handler). */
+export function validateConfigUpdate(msg: Record<string, unknown>, features: BackupFeatures): Record<string, unknown> {
   const errors = new SchemaErrors();
   const top = validateInto(errors, msg, {
     ...(features.perLocationProtected ? { agents: { type: "object" } } : {}),

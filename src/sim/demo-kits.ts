@@ -14,10 +14,10 @@ export function demoKit(state: SimState, pathname: string, origin: string): { ty
   const rest = pathname.slice(DEMO_KITS_PATH.length);
   if (rest === "" || rest === "index.html") {
     const items = state.demoKeys.map((_, i) => `<li><a href="${DEMO_KITS_PATH}${fileName(i + 1)}" download>${fileName(i + 1)}</a> (key ${i + 1} of ${state.demoKeys.length}${i === state.demoKeys.length - 1 ? ", the current one" : ""})</li>`);
-    const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Demo emergency kits</title></head><body>
+    const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Demo emergency kits</title></head><body>
 <h1>Emergency kits of the demo</h1>
 <p>The demo's backups were made under three successive encryption keys. Load these kits in Backup Keyring ("Load an old kit or key…") to prove which backups each key opens.</p>
-<ol>${items.join("")}</ol><p><a href="/">Back to the demo</a></p></body></html>`;
+<ol>${items.join("")}</ol><p>The demo is still open in the tab you came from (a link back would reach the panel without its sign-in).</p></body></html>`;
     return { type: "text/html; charset=utf-8", body };
   }
   const i = state.demoKeys.findIndex((_, k) => rest === fileName(k + 1));

@@ -1,9 +1,9 @@
-// Fault injection for tests: drop the connection around a given command, delay answers, make
-// Fault injection for tests: drop the connection around a given command, delay answers, make
-// `backup/config/update` fail before or after it applies the change, or apply it only after the
-// client has reconnected and read the config again (an update still in HA's queue when the
-// connection dropped); answer a command with an error; make the next backup unable to save some
-// add-ons or folders.
+// Fault injection for tests: drop the connection around a given command, hold back answers (for
+// a time, or until released), answer a command with an error (an HA without it:
+// `unknown_command`; one refusing it), make `backup/config/update` fail before or after it
+// applies the change, or apply it only after the client has reconnected and read the config again
+// (an update still in HA's queue when the connection dropped); make the next backup unable to save
+// some add-ons or folders.
 import type { AddonInfo } from "../data/backup.js";
 export type DropPoint = "before" | "after_handle" | "after_answer";
 export type ConfigUpdateFault = "fail_before_apply" | "fail_after_apply" | "apply_then_drop" | "apply_after_reconnect";
@@ -30,18 +30,39 @@ export interface DropRule {
 /** Answer a command with an error instead of handling it (e.g. a backup/info that fails once). */
 export interface FailRule {
   command: string;
+  /** Default `unknown_command` "Unknown command." (an HA without the command). */
   code?: string;
   message?: string;
+  /** How many times it fires; without it, until cleared. */
   times?: number;
   skip?: number;
+  /** Remove the rules for this command instead. */
+  clear?: boolean;
 }
 
-/** Hold the answer to a command (matching ones only, `times` of them) until `ms` passed or the faults are cleared. */
-export interface DelayRule {
-  ms: number;
+/**
+ * Hold the answers to a command (to every command without `command`) until `ms` have passed,
+ * `release` names the command, or the faults are cleared; `times` of them, without it all.
+ */
+export interface HoldRule {
   command?: string;
+  ms?: number;
   times?: number;
 }
+
+/** The first rule that matches and has uses left fires, once its `skip` is used up; without `times` it never runs out. */
+function take<R extends { times?: number; skip?: number }>(rules: R[], matches: (rule: R) => boolean): R | null {
+  const rule = rules.find((r) => matches(r) && (r.times === undefined || r.times > 0));
+  if (!rule) return null;
+  if ((rule.skip ?? 0) > 0) {
+    rule.skip!--;
+    return null;
+  }
+  if (rule.times !== undefined) rule.times--;
+  return rule;
+}
+
+const live = (rule: { times?: number }) => rule.times === undefined || rule.times > 0;
 
 /** What Supervisor cannot back up in the next backup (add-ons it fails to save, folders it fails to read). */
 export interface BackupFailures {
@@ -50,49 +71,52 @@ export interface BackupFailures {
 }
 
 export class Faults {
-  delayMs = 0;
   private drops: DropRule[] = [];
   private fails: FailRule[] = [];
-  private delays: DelayRule[] = [];
-  private held = new Set<() => void>();
+  /** Hold rules, each with the answers waiting at it (a call ends the wait). */
+  private holds: (HoldRule & { waiting: Set<() => void> })[] = [];
   private backupFailures: BackupFailures | null = null;
   private configUpdate: { mode: ConfigUpdateFault; times: number } | null = null;
   /** `apply_after_reconnect`: the update held back, and the connection it came on. */
   lateUpdate: { message: Record<string, unknown>; from: object } | null = null;
 
+  /** Answers a command with an error; without `times` until cleared (an HA without it, or one refusing it). */
   addFail(rule: FailRule): void {
-    this.fails.push({ times: 1, code: "home_assistant_error", message: "Unknown error", ...rule });
-  }
-
-  /** The error to answer this command with, if a rule fires (it is used up). */
-  shouldFail(command: string): { code: string; message: string } | null {
-    const rule = this.fails.find((r) => r.command === command && (r.times ?? 1) > 0);
-    if (!rule) return null;
-    if ((rule.skip ?? 0) > 0) {
-      rule.skip!--;
-      return null;
+    if (rule.clear) {
+      this.fails = this.fails.filter((r) => r.command !== rule.command);
+      return;
     }
-    rule.times = (rule.times ?? 1) - 1;
-    return { code: rule.code!, message: rule.message! };
+    this.fails.push({ code: "unknown_command", message: "Unknown command.", ...rule });
   }
 
-  addDelay(rule: DelayRule): void {
-    this.delays.push({ times: 1, ...rule });
+  /** The error to answer this command with, if a rule fires (a counted rule is used up). */
+  shouldFail(command: string): { code: string; message: string } | null {
+    const rule = take(this.fails, (r) => r.command === command);
+    return rule ? { code: rule.code!, message: rule.message! } : null;
   }
 
-  /** Waits as a matching delay rule says (used up), or not at all; `clear()` ends the wait. */
-  async hold(command: string): Promise<void> {
-    const rule = this.delays.find((r) => (r.command === undefined || r.command === command) && (r.times ?? 1) > 0);
+  addHold(rule: HoldRule): void {
+    this.holds.push({ ...rule, waiting: new Set() });
+  }
+
+  /** Ends the holds of this command: what waits is answered, later ones are not held. */
+  release(command: string): void {
+    for (const rule of this.holds) if (rule.command === command) for (const done of [...rule.waiting]) done();
+    this.holds = this.holds.filter((r) => r.command !== command);
+  }
+
+  /** Resolves once this command may be answered: at once unless a hold rule matches (a counted one is used up). */
+  async held(command: string): Promise<void> {
+    const rule = take(this.holds, (r) => r.command === undefined || r.command === command);
     if (!rule) return;
-    rule.times = (rule.times ?? 1) - 1;
     await new Promise<void>((resolve) => {
-      const release = () => {
+      const done = () => {
         clearTimeout(timer);
-        this.held.delete(release);
+        rule.waiting.delete(done);
         resolve();
       };
-      const timer = setTimeout(release, rule.ms);
-      this.held.add(release);
+      const timer = rule.ms === undefined ? undefined : setTimeout(done, rule.ms);
+      rule.waiting.add(done);
     });
   }
 
@@ -107,7 +131,7 @@ export class Faults {
   }
 
   addDrop(rule: DropRule): void {
-    this.drops.push({ times: 1, ...rule });
+    this.drops.push({ ...rule, times: rule.times ?? 1 });
   }
 
   setConfigUpdate(mode: ConfigUpdateFault | null, times = 1): void {
@@ -115,26 +139,18 @@ export class Faults {
   }
 
   clear(): void {
-    this.delayMs = 0;
     this.drops = [];
     this.fails = [];
-    this.delays = [];
     this.backupFailures = null;
     this.configUpdate = null;
     this.lateUpdate = null;
-    for (const release of [...this.held]) release();
+    for (const rule of this.holds) for (const done of [...rule.waiting]) done();
+    this.holds = [];
   }
 
   /** The rule that fires for this command at this point, if any (it is used up). */
   shouldDrop(command: string, when: DropPoint): DropRule | null {
-    const rule = this.drops.find((r) => r.command === command && r.when === when && (r.times ?? 1) > 0);
-    if (!rule) return null;
-    if ((rule.skip ?? 0) > 0) {
-      rule.skip!--;
-      return null;
-    }
-    rule.times = (rule.times ?? 1) - 1;
-    return rule;
+    return take(this.drops, (r) => r.command === command && r.when === when);
   }
 
   takeConfigUpdateFault(): ConfigUpdateFault | null {
@@ -145,12 +161,16 @@ export class Faults {
 
   describe(): unknown {
     return {
-      delayMs: this.delayMs,
-      drops: this.drops.filter((d) => (d.times ?? 1) > 0),
-      fails: this.fails.filter((f) => (f.times ?? 1) > 0),
-      delays: this.delays.filter((d) => (d.times ?? 1) > 0),
+      drops: this.drops.filter(live),
+      fails: this.fails.filter(live),
       backupFailures: this.backupFailures,
       configUpdate: this.configUpdate,
+      // Per command (`*`: a rule for every command), how many answers wait at its holds now.
+      holds: this.holds.reduce<Record<string, number>>((out, r) => {
+        const key = r.command ?? "*";
+        if (live(r) || r.waiting.size > 0) out[key] = (out[key] ?? 0) + r.waiting.size;
+        return out;
+      }, {}),
     };
   }
 }

@@ -19,6 +19,18 @@ export function parsePythonJson(text: string): unknown {
   const ws = () => {
     while (at < text.length && " \t\n\r".includes(text[at]!)) at++;
   };
+  /** The items up to `close` (the opening bracket is read), comma-separated; `item` reads one. */
+  const items = (close: "}" | "]", item: () => void) => {
+    ws();
+    if (text[at] === close) return void at++;
+    for (;;) {
+      item();
+      ws();
+      const c = text[at++];
+      if (c === close) return;
+      if (c !== ",") fail();
+    }
+  };
   const value = (): { v: unknown; float: boolean } => {
     ws();
     const c = text[at];
@@ -26,26 +38,18 @@ export function parsePythonJson(text: string): unknown {
       at++;
       const obj: Record<string, unknown> = {};
       const marks = new Set<string>();
-      ws();
-      if (text[at] === "}") return (at++, { v: obj, float: false });
-      for (;;) {
+      items("}", () => {
         ws();
         if (text[at] !== '"') fail();
         const key = string();
         ws();
         if (text[at++] !== ":") fail();
         const item = value();
-        obj[key] = item.v;
+        // An own property, as JSON.parse makes it (`obj.__proto__ = …` would set the prototype).
+        Object.defineProperty(obj, key, { value: item.v, writable: true, enumerable: true, configurable: true });
         if (item.float) marks.add(key);
         else marks.delete(key);
-        ws();
-        if (text[at] === ",") {
-          at++;
-          continue;
-        }
-        if (text[at++] !== "}") fail();
-        break;
-      }
+      });
       if (marks.size) floats.set(obj, marks);
       return { v: obj, float: false };
     }
@@ -53,20 +57,11 @@ export function parsePythonJson(text: string): unknown {
       at++;
       const arr: unknown[] = [];
       const marks = new Set<number>();
-      ws();
-      if (text[at] === "]") return (at++, { v: arr, float: false });
-      for (;;) {
+      items("]", () => {
         const item = value();
         if (item.float) marks.add(arr.length);
         arr.push(item.v);
-        ws();
-        if (text[at] === ",") {
-          at++;
-          continue;
-        }
-        if (text[at++] !== "]") fail();
-        break;
-      }
+      });
       if (marks.size) floats.set(arr, marks);
       return { v: arr, float: false };
     }
@@ -96,7 +91,7 @@ export function parsePythonJson(text: string): unknown {
   return result;
 }
 
-export function isPythonFloat(container: object, key: string | number): boolean {
+function isPythonFloat(container: object, key: string | number): boolean {
   return floats.get(container)?.has(key) ?? false;
 }
 

@@ -8,7 +8,7 @@ import type { ManagerStateEvent } from "../data/backup.js";
 import { backupHandlers } from "./backup-commands.js";
 import { createDemoState } from "./demo-data.js";
 import { FrontendStorage } from "./frontend-storage.js";
-import { Faults, type BackupFailures, type ConfigUpdateFault, type DropPoint, type DelayRule, type FailRule, type RestartTiming } from "./faults.js";
+import { Faults, type BackupFailures, type ConfigUpdateFault, type DropPoint, type FailRule, type HoldRule, type RestartTiming } from "./faults.js";
 import { backupFeatures } from "../data/ha-version.js";
 import type { AddonInfo } from "../data/backup.js";
 import { handleHttp } from "./http.js";
@@ -43,6 +43,8 @@ export interface SimOptions {
    * location: HA Cloud keeps only the newest backup).
    */
   encryptedMount?: string;
+  /** A state built by the caller instead of the demo's (the registry benchmark's 10 000 backups). Default: none. */
+  initialState?: SimState;
 }
 
 export type { RestartTiming };
@@ -72,14 +74,16 @@ export type SimControlAction =
   | {
       type: "fault";
       drop?: { command: string; when: DropPoint; times?: number; skip?: number; restart?: RestartTiming };
-      delay_ms?: number;
       config_update?: ConfigUpdateFault | null;
-      /** Answer a command with an error (default home_assistant_error "Unknown error"). */
+      /** Answer a command with an error (default unknown_command; without `times` until cleared). */
       fail?: FailRule;
-      /** Hold matching answers until `ms` passed or the faults are cleared. */
-      delay?: DelayRule;
+      /** Hold matching answers (`times` of them, default one) until `ms` passed or the faults are cleared. */
+      delay?: HoldRule & { ms: number };
       /** The next backup cannot save these add-ons or folders. */
       backup_failures?: BackupFailures | null;
+      /** Hold every answer to this command until `release` names it. */
+      hold?: string;
+      release?: string;
     }
   | { type: "clear_faults" }
   | { type: "drop_connections" }
@@ -101,9 +105,10 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
   const haVersion = options.haVersion ?? "2026.11.0";
   const seed = options.seed ?? 1;
   const state =
-    options.state && existsSync(options.state)
+    options.initialState ??
+    (options.state && existsSync(options.state)
       ? SimState.load(options.state)
-      : await createDemoState({ seed, now: options.now ? new Date(options.now) : new Date(), haVersion, backups: options.backups, encryptedMount: options.encryptedMount });
+       : await createDemoState({ seed, now: options.now ? new Date(options.now) : new Date(), haVersion, backups: options.backups, encryptedMount: options.encryptedMount }));
   state.haVersion = haVersion;
   const persist = () => {
     if (options.state) state.save(options.state);
@@ -254,7 +259,7 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new SimConnection(ws, ctx, backupSubscribers, eventSubscribers);
+      const conn = new SimConnection(ws, ctx, backupSubscribers, eventSubscribers, req.headers["user-agent"]);
       connections.add(conn);
       ws.on("close", () => connections.delete(conn));
       // A protocol error (such as a message over the size limit) closes the socket; the close is what counts.
@@ -390,11 +395,12 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
         return null;
       case "fault":
         if (action.drop) faults.addDrop(action.drop);
-        if (action.delay_ms !== undefined) faults.delayMs = action.delay_ms;
         if (action.config_update !== undefined) faults.setConfigUpdate(action.config_update);
         if (action.fail) faults.addFail(action.fail);
-        if (action.delay) faults.addDelay(action.delay);
+        if (action.delay) faults.addHold({ ...action.delay, times: action.delay.times ?? 1 });
         if (action.backup_failures !== undefined) faults.setBackupFailures(action.backup_failures);
+        if (action.hold !== undefined) faults.addHold({ command: action.hold });
+        if (action.release !== undefined) faults.release(action.release);
         return faults.describe();
       case "clear_faults":
         faults.clear();

@@ -13,25 +13,11 @@ const b64url = (data: Buffer | string) => Buffer.from(data).toString("base64url"
 const SAFE_QUERY_PARAMS = new Set(["height", "width"]);
 const SIGN_QUERY_PARAM = "authSig";
 
-/** yarl's query reading: pairs split on "&", "+" is a space, %XX decoded. */
-function queryPairs(query: string): [string, string][] {
-  if (!query) return [];
-  const decode = (s: string) => {
-    const plus = s.replace(/\+/g, " ");
-    try {
-      return decodeURIComponent(plus);
-    } catch {
-      return plus;
-    }
-  };
-  return query
-    .split("&")
-    .filter((p) => p !== "")
-    .map((p) => {
-      const i = p.indexOf("=");
-      return i < 0 ? [decode(p), ""] : [decode(p.slice(0, i)), decode(p.slice(i + 1))];
-    });
-}
+/**
+ * yarl's query reading, which is a form body's: pairs split on "&", "+" is a space, %XX decoded.
+ * The "?" put first is the one URLSearchParams strips, so a "?" the query starts with stays.
+ */
+const queryPairs = (query: string): [string, string][] => [...new URLSearchParams(`?${query}`)];
 
 // yarl `_QUERY_PART_QUOTER` (safe "?/:@", qs=True): unreserved characters, "!$'()*," and the safe
 // ones stay, a space becomes "+", everything else is %XX of its UTF-8 bytes.

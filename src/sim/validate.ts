@@ -112,10 +112,10 @@ export function validateInto(errors: SchemaErrors, obj: Record<string, unknown>,
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(obj)) {
     if (path.length === 0 && (key === "id" || key === "type")) continue;
-    if (!(key in schema)) errors.add([...path, key], "extra keys not allowed");
+    if (!Object.hasOwn(schema, key)) errors.add([...path, key], "extra keys not allowed");
   }
   for (const [key, spec] of Object.entries(schema)) {
-    if (!(key in obj)) {
+    if (!Object.hasOwn(obj, key)) {
       if (spec.required) errors.add([...path, key], "required key not provided");
       else if (spec.default !== undefined) out[key] = structuredClone(spec.default);
       continue;

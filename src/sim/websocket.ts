@@ -3,7 +3,7 @@
 import type { WebSocket } from "ws";
 import type { ManagerStateEvent } from "../data/backup.js";
 import { backupFeatures } from "../data/ha-version.js";
-import { backupCommandAvailable, backupHandlers, type BackupHost } from "./backup-commands.js";
+import { backupCommandAvailable, backupHandlers, validateConfigUpdate, type BackupHost } from "./backup-commands.js";
 import type { DropRule, Faults, RestartTiming } from "./faults.js";
 import type { FrontendStorage } from "./frontend-storage.js";
 import { parsePythonJson } from "./py-json.js";
@@ -25,8 +25,11 @@ export interface ServerContext extends BackupHost {
   signPath(path: string, expires: number, user: SimUser): string;
   callService(domain: string, service: string, data: Record<string, unknown>, user: SimUser): Promise<void>;
   getConfig(): Record<string, unknown>;
-  /** Received commands, for tests that check what a client did (or did not) send. */
-  log: { type: string; user: string }[];
+  /**
+   * Received commands, for tests that check what a client did (or did not) send; `client` is the
+   * connecting browser's User-Agent (tests tell two browser profiles apart by it).
+   */
+  log: { type: string; user: string; client?: string }[];
   /** "starting": HA restarted and the backup integration is not loaded yet. */
   phase(): "running" | "starting" | "blocked";
   /** Resolves when the backup integration has loaded (at once when it is). */
@@ -50,6 +53,7 @@ export class SimConnection {
     private readonly ctx: ServerContext,
     private readonly backupSubscribers: Set<(ev: ManagerStateEvent) => void>,
     private readonly eventSubscribers: Set<(ev: Frame) => void>,
+    private readonly client?: string,
   ) {
     this.send({ type: "auth_required", ha_version: ctx.state.haVersion });
     socket.on("message", (raw) => void this.onMessage(String(raw)));
@@ -131,37 +135,39 @@ export class SimConnection {
     }
     this.lastId = id;
     const type = msg.type;
-    this.ctx.log.push({ type, user: this.user!.id });
+    this.ctx.log.push({ type, user: this.user!.id, ...(this.client ? { client: this.client } : {}) });
 
     const faults = this.ctx.faults;
     // A fired rule drops this connection, or restarts the whole HA (which drops them all).
     const fire = (rule: DropRule) => (rule.restart ? this.ctx.restart(rule.restart) : this.drop());
     let rule = faults.shouldDrop(type, "before");
     if (rule) return fire(rule);
-    if (faults.delayMs > 0) await new Promise((r) => setTimeout(r, faults.delayMs));
-    await faults.hold(type);
+    await faults.held(type);
     const failure = faults.shouldFail(type);
     if (failure) return this.error(id, failure.code, failure.message);
 
+    let result: unknown;
     try {
-      const result = await this.dispatch(id, type, msg);
-      if (result === NO_REPLY) return;
-      if ((rule = faults.shouldDrop(type, "after_handle"))) return fire(rule);
-      this.result(id, result);
-      // The held-back update lands right after a client that reconnected has read the config.
-      const late = faults.lateUpdate;
-      if (type === "backup/config/info" && late && late.from !== this) {
-        faults.lateUpdate = null;
-        await backupHandlers["backup/config/update"]!(this.ctx, late.message);
-      }
-      if ((rule = faults.shouldDrop(type, "after_answer"))) {
-        const late = rule;
-        setTimeout(() => fire(late), 20);
-      }
+      result = await this.dispatch(id, type, msg);
     } catch (err) {
       if ((rule = faults.shouldDrop(type, "after_handle"))) return fire(rule);
       if (err instanceof WsError) this.error(id, err.code, err.message);
       else this.error(id, "unknown_error", "Unknown error");
+      return;
+    }
+    if (result === NO_REPLY) return;
+    if ((rule = faults.shouldDrop(type, "after_handle"))) return fire(rule);
+    this.result(id, result);
+    // The held-back update (validated on arrival) lands right after a client that reconnected has
+    // read the config; it is no part of this command's answer.
+    const late = faults.lateUpdate;
+    if (type === "backup/config/info" && late && late.from !== this) {
+      faults.lateUpdate = null;
+      await backupHandlers["backup/config/update"]!(this.ctx, late.message);
+    }
+    if ((rule = faults.shouldDrop(type, "after_answer"))) {
+      const dropLater = rule;
+      setTimeout(() => fire(dropLater), 20);
     }
   }
 
@@ -263,6 +269,8 @@ export class SimConnection {
     if (this.ctx.phase() === "starting") throw new WsError("unknown_command", "Unknown command.");
     if (!user.is_admin) throw new WsError("unauthorized", "Unauthorized");
     if (type === "backup/config/update") {
+      // The schema runs first, as in core: these faults are of storing a valid update.
+      validateConfigUpdate(msg, backupFeatures(this.ctx.state.haVersion));
       const mode = this.ctx.faults.takeConfigUpdateFault();
       if (mode === "fail_before_apply") throw new WsError("home_assistant_error", "Error saving backup config");
       if (mode === "apply_after_reconnect") {

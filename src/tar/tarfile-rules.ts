@@ -42,7 +42,7 @@ function nts(bytes: Uint8Array): string {
 const PY_WHITESPACE_EDGES = /^[ \t\n\r\v\f\x1c-\x1f]+|[ \t\n\r\v\f\x1c-\x1f]+$/g;
 
 /** tarfile's `nti`: base-256 only with a 0x80 (positive) or 0xff (negative) first byte, else octal text. */
-export function parseNumeric(field: Uint8Array): number | null {
+function parseNumeric(field: Uint8Array): number | null {
   if (field[0] === 0x80 || field[0] === 0xff) {
     // Negative values are two's complement: -(complement + 1), computed on the complement so
     // that small negative numbers stay exact.
@@ -91,6 +91,8 @@ export interface Header {
   skipsData: boolean;
   /** The name as the header alone gives it (prefix joined, a directory's trailing slashes removed). */
   name: string;
+  /** Permission bits as stored (e.g. 0o644). */
+  mode: number;
 }
 
 const META: Record<string, MetaKind> = { x: "pax", X: "pax", g: "global", L: "long_name", K: "long_link" };
@@ -118,7 +120,8 @@ export function parseHeader(h: Uint8Array): Header | "checksum" | "field" {
   // tarfile joins the prefix field whatever the magic says (v7 and GNU headers included).
   const prefix = nts(h.subarray(345, 500));
   const own = isDir ? baseName.replace(/\/+$/, "") : baseName;
-  return { typeflag, size, meta, isFile, isDir, skipsData: meta === null && !NO_DATA_TYPES.has(typeflag), name: prefix ? `${prefix}/${own}` : own };
+  const name = prefix ? `${prefix}/${own}` : own;
+  return { typeflag, size, meta, isFile, isDir, skipsData: meta === null && !NO_DATA_TYPES.has(typeflag), name, mode: parseNumeric(h.subarray(100, 108))! };
 }
 
 /**
@@ -127,7 +130,7 @@ export function parseHeader(h: Uint8Array): Header | "checksum" | "field" {
  * key, `=`, and a newline as the record's last byte. Parsing stops at a NUL. Only `keep` keys
  * are returned (later records win). Null = tarfile rejects the header.
  */
-export function parsePaxRecords(buf: Uint8Array, keep: (key: string) => boolean): Map<string, string> | null {
+function parsePaxRecords(buf: Uint8Array, keep: (key: string) => boolean): Map<string, string> | null {
   const out = new Map<string, string>();
   let at = 0;
   while (at < buf.length && buf[at] !== 0) {

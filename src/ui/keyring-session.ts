@@ -4,6 +4,7 @@
 import { blobSource } from "../common/byte-source.js";
 import type { LocalizeFunc } from "../common/localize.js";
 import { checkBackupKeys, inspectBackup, type BackupFileReport } from "../backup-file/inspect.js";
+import type { BackupAgent } from "../data/backup.js";
 import type { HaConnection } from "../data/connection.js";
 import type { InstanceSnapshot } from "../data/instance.js";
 import { kitKeyCandidates, parseKitOrKey } from "../kit/parse.js";
@@ -11,15 +12,26 @@ import { emergencyKitFileName, renderEmergencyKit, type KitFacts } from "../kit/
 import { exportRegistry, exportReminder, importRegistry, type ImportResult } from "../registry/exchange.js";
 import type { CopyRecord, GenerationRecord, InstanceRecord, JournalEntry } from "../registry/model.js";
 import { RegistryMirror, type MirrorStatus } from "../registry/mirror.js";
-import { VAULT_MIRROR_META } from "../registry/vault-mirror.js";
+import { VAULT_MIRROR_META, vaultMirrorChoice } from "../registry/vault-mirror.js";
 import { openRegistry, type Registry } from "../registry/registry.js";
 import { applyOfflineReport, canCheckOnline, emptySummary, verifyOnline, type VerifyOptions, type VerifySummary } from "../registry/verify.js";
 import { Vault, requestPersistentStorage } from "../registry/vault.js";
 import { judgeDrill, type DrillAnswer, type DrillOutcome } from "../flows/drill.js";
+import { compareKitClaims, type KitClaims } from "../flows/kit-claims.js";
 import { RegistryError } from "../registry/model.js";
+
+/** `meta`: the locations' names of an instance as HA last listed them (for the first paint). */
+const agentsKey = (instanceId: string) => `agents:${instanceId}`;
 
 /** HA's local agents: their copies are on this instance's own disk. */
 const LOCAL_AGENTS = new Set(["hassio.local", "backup.local"]);
+
+/**
+ * How many of the newest local copies the panel's background check looks at. The newest are the
+ * ones a restore picks and the ones the current kit is about; checking every local copy of a large
+ * history kept HA reading backups for minutes on every visit (10 000 in the registry benchmark).
+ */
+export const LOCAL_CHECK_LIMIT = 10;
 
 export interface KitContextLike {
   url: string;
@@ -42,6 +54,30 @@ export interface KeyringFacts {
   held: Set<string>;
 }
 
+/** Registries opened ahead of the session that will use them (`preloadRegistry`), by database name. */
+const preloaded = new Map<string, Promise<Registry>>();
+
+/**
+ * Opens the registry (and reads the first screen of the instance last reconciled at `url`) while the
+ * page's own code is still loading: the panel's shim calls it, and the panel's session takes the
+ * open registry over. Reading is all it does; nothing is shown from it until the page knows the
+ * user is an admin.
+ */
+export function preloadRegistry(dbName: string | undefined, url: string | null): void {
+  const key = dbName ?? "";
+  const opening = preloaded.get(key);
+  if (opening && url === null) return;
+  preloaded.set(
+    key,
+    (opening ?? openRegistry(dbName)).then(async (r) => {
+      const at = url?.replace(/\/+$/, "");
+      const known = at === undefined ? undefined : (await r.instances()).find((i) => i.url.replace(/\/+$/, "") === at);
+      if (known) await Promise.all([r.newestCopies(known.id), r.generations(known.id)]).catch(() => undefined);
+      return r;
+    }),
+  );
+}
+
 export class KeyringSession {
   private registry: Registry | null = null;
   private opening: Promise<Registry> | null = null;
@@ -61,12 +97,23 @@ export class KeyringSession {
     return this.instanceId !== null;
   }
 
+  /**
+   * The instance this browser last reconciled at this address, shown before HA has answered
+   * anything (`showRemembered`), with the locations' names as HA last gave them, and (while
+   * `facts.copies` holds only the newest) how many copies there are. Null once HA's answer picked
+   * the instance (`ready`), or when there is none.
+   */
+  remembered: { instance: InstanceRecord; agents: BackupAgent[]; total: number | null } | null = null;
+  private rememberedId: string | null = null;
+
   private async db(): Promise<Registry> {
     if (this.registry) return this.registry;
     // A page closed while a load was under way must not reopen the registry (and start a mirror
     // that nobody stops) when that load goes on.
     if (this.closed) throw new Error("keyring session closed");
-    this.opening ??= openRegistry(this.dbName).then((r) => {
+    const ahead = preloaded.get(this.dbName ?? "");
+    preloaded.delete(this.dbName ?? "");
+    this.opening ??= (ahead ?? openRegistry(this.dbName)).then((r) => {
       if (this.closed) {
         r.close();
         throw new Error("keyring session closed");
@@ -88,18 +135,25 @@ export class KeyringSession {
 
   private closed = false;
 
-  close(): void {
+  /**
+   * Closes the session at once for the page; a mirror write still waiting for its debounce goes
+   * out first, and the database closes after it. Resolves when both are done (a page that owns
+   * its connection closes it then).
+   */
+  close(): Promise<void> {
     this.closed = true;
-    this.mirror?.stop();
+    const mirror = this.mirror;
+    const registry = this.registry;
     this.mirror = null;
     this.vaultInstance?.lock();
     this.vaultInstance = null;
     this.unsubscribe?.();
-    this.registry?.close();
+    const closed = (mirror ? mirror.close().catch(() => undefined) : Promise.resolve()).finally(() => registry?.close());
     this.registry = null;
     this.opening = null;
     this.loaded.clear();
     this.currentKey = null;
+    return closed;
   }
 
   private mirror: RegistryMirror | null = null;
@@ -123,6 +177,32 @@ export class KeyringSession {
   }
 
   /**
+   * Shows what the registry knows about the instance it last reconciled at `url`, before HA has
+   * said anything (the page paints it at once; admin pages only: the caller knows the user is
+   * one). `showStored` and `fold` then pick the instance from HA's answer. False: nothing known.
+   */
+  async showRemembered(url: string): Promise<boolean> {
+    if (this.instanceId) return false;
+    const r = await this.db();
+    const at = url.replace(/\/+$/, "");
+    const known = (await r.instances()).filter((i) => i.url.replace(/\/+$/, "") === at).sort((a, b) => ((a.lastReconciledAt ?? "") < (b.lastReconciledAt ?? "") ? 1 : -1))[0];
+    if (!known || this.instanceId) return false;
+    this.rememberedId = known.id;
+    const [agents, newest, generations] = await Promise.all([r.getMeta<BackupAgent[]>(agentsKey(known.id)), r.newestCopies(known.id), r.generations(known.id)]);
+    if (this.instanceId) return false;
+    this.remembered = { instance: known, agents: agents ?? [], total: newest?.total ?? null };
+    // The first screen from one small record (the newest copies); every copy follows.
+    if (newest) {
+      this.facts = { instance: known, generations, copies: newest.copies, journal: [], active: generations.find((g) => g.status === "active") ?? null, held: new Set() };
+      this.onChange();
+    }
+    await this.refresh();
+    if (this.remembered) this.remembered = { ...this.remembered, total: null };
+    this.onChange();
+    return this.remembered !== null;
+  }
+
+  /**
    * Reads the registry's mirror in HA before the first fold (a new device adopts its salt and
    * gets every fact back), then keeps both in step. Without `conn` the registry stays local.
    */
@@ -143,15 +223,28 @@ export class KeyringSession {
 
   /** Folds a fresh snapshot of HA into the registry (admins only: it needs the key and the list). */
   async fold(snapshot: InstanceSnapshot, url: string, conn?: HaConnection): Promise<void> {
-    if (!snapshot.backup) return;
+    // A snapshot read before one already folded is older news (overlapping loads): its key and
+    // listing would undo the newer ones.
+    if (!snapshot.backup || snapshot.readAt < this.newestRead) return;
+    this.newestRead = snapshot.readAt;
     const r = await this.db();
-    if (conn) await this.syncMirror(conn);
+    if (conn) {
+      await this.syncMirror(conn);
+      // A browser that knew nothing of this instance has just read it from the mirror: its
+      // proofs show now, not only once the reconciliation below is done.
+      if (!this.instanceId) await this.showStored(snapshot, url);
+    }
     this.currentKey = snapshot.backup.config.create_backup.password;
     this.changes++;
-    const res = await r.fold({ url, locationName: snapshot.core.location_name, password: this.currentKey, info: snapshot.backup.info });
+    const res = await r.fold({ url, locationName: snapshot.core.location_name, password: this.currentKey, info: snapshot.backup.info, readAt: snapshot.readAt });
     this.instanceId = res.instanceId;
     await this.refresh();
+    // The locations' names, for the next visit's first paint (`showRemembered`).
+    const agents = snapshot.backup.agents.map((a) => ({ agent_id: a.agent_id, name: a.name }));
+    if (JSON.stringify(agents) !== JSON.stringify(await r.getMeta(agentsKey(res.instanceId)))) await r.setMeta(agentsKey(res.instanceId), agents);
   }
+
+  private newestRead = new Date(0);
 
   // Every registry write announces itself (onChange) and the action that made it also awaits a
   // refresh: one read serves both, as long as no change arrived after that read began.
@@ -170,7 +263,7 @@ export class KeyringSession {
 
   private async read(): Promise<void> {
     const r = this.registry;
-    const id = this.instanceId;
+    const id = this.instanceId ?? this.rememberedId;
     if (!r || !id) return;
     let read;
     try {
@@ -181,6 +274,9 @@ export class KeyringSession {
       throw err;
     }
     const [instances, generations, copies, journal, reminder] = read;
+    // HA's answer picked another instance meanwhile: read that one instead.
+    if (this.instanceId !== null && this.instanceId !== id) return this.read();
+    if (this.instanceId !== null) this.remembered = null;
     this.exportDue = reminder.due ? reminder.changesSince : 0;
     const held = new Set(this.loaded.keys());
     if (this.currentKey !== null) held.add(await r.fingerprint(this.currentKey));
@@ -207,8 +303,9 @@ export class KeyringSession {
    * `fingerprints`: every form held (exact first), for the online check of what was just loaded;
    * `fingerprint`/`generation`: the form a known generation has, else the exact one.
    * `listed`: the backups the kit names (facts and guesses), the first candidates to prove.
+   * `claims`: what the kit's own block says (generation, fingerprint) against its key.
    */
-  async loadKit(text: string): Promise<{ fingerprint: string; fingerprints: string[]; generation: number | null; legacy: boolean; listed: string[] }> {
+  async loadKit(text: string): Promise<{ fingerprint: string; fingerprints: string[]; generation: number | null; legacy: boolean; listed: string[]; claims: KitClaims }> {
     const parsed = parseKitOrKey(text);
     const listed = [...(parsed.backups ?? []), ...(parsed.guessed ?? [])].map((b) => b.backup_id);
     const r = await this.db();
@@ -221,7 +318,8 @@ export class KeyringSession {
     this.changes++; // the held keys changed: an earlier read is stale
     await this.refresh();
     const known = this.generationOf(fingerprints);
-    return { fingerprint: known?.fingerprint ?? fingerprints[0]!, fingerprints, generation: known?.number ?? null, legacy: parsed.source === "legacy", listed };
+    const claims = compareKitClaims(parsed, fingerprints, this.facts.generations);
+    return { fingerprint: known?.fingerprint ?? fingerprints[0]!, fingerprints, generation: known?.number ?? null, legacy: parsed.source === "legacy", listed, claims };
   }
 
   /** The known generation of any of these fingerprints (the first that has one). */
@@ -231,10 +329,10 @@ export class KeyringSession {
 
   /**
    * Checks copies online with the keys held now. `fingerprints` narrows it to some of them (a kit
-   * just loaded); `scope: "local"` to copies on this instance's own disk (HA reads them, nothing is
-   * downloaded), `"candidates"` to those plus every copy of `backups` (the ones a kit names).
+   * just loaded); `scope: "candidates"` to copies on this instance's own disk (HA reads them,
+   * nothing is downloaded) and every copy of `backups` (the ones a kit names).
    */
-  async verify(conn: HaConnection, options: VerifyOptions & { fingerprints?: string[]; scope?: "all" | "local" | "candidates"; backups?: string[] } = {}): Promise<VerifySummary> {
+  async verify(conn: HaConnection, options: VerifyOptions & { fingerprints?: string[]; scope?: "all" | "candidates"; backups?: string[] } = {}): Promise<VerifySummary> {
     const r = await this.db();
     if (!this.instanceId) throw new Error("registry not ready");
     let keys = this.keys();
@@ -244,11 +342,11 @@ export class KeyringSession {
       keys = pairs.filter(([, fp]) => wanted.has(fp)).map(([k]) => k);
     }
     let only = options.only;
-    if (!only && options.scope && options.scope !== "all") {
+    if (!only && options.scope === "candidates") {
       const named = new Set(options.backups ?? []);
       only = new Set(
         this.facts.copies
-          .filter((c) => c.protected && !c.deleted && c.confidence !== "verified" && (LOCAL_AGENTS.has(c.agentId) || (options.scope === "candidates" && named.has(c.backupId))))
+          .filter((c) => c.protected && !c.deleted && c.confidence !== "verified" && (LOCAL_AGENTS.has(c.agentId) || named.has(c.backupId)))
           .map((c) => `${c.backupId}|${c.agentId}`),
       );
       // `only` checks named copies again; leave out those every given key already failed.
@@ -266,12 +364,20 @@ export class KeyringSession {
     return summary;
   }
 
-  /** Encrypted copies on this instance's own disk that no check has settled yet (a fresh registry). */
-  unsettledLocalCopies(): number {
+  /**
+   * What the panel's background check asks HA about (`backupId|agentId`): among the newest
+   * `LOCAL_CHECK_LIMIT` encrypted copies on this instance's own disk, those no check has settled
+   * yet (a fresh registry, a new backup). Each check makes HA read and decrypt a whole backup:
+   * older copies wait for "Verify all backups".
+   */
+  unsettledLocalCopies(): Set<string> {
     const active = this.facts.active;
-    return this.facts.copies.filter(
-      (c) => c.protected && !c.deleted && LOCAL_AGENTS.has(c.agentId) && c.confidence !== "verified" && c.lastCheck === null && !(active && (c.ruledOut ?? []).includes(active.id)),
-    ).length;
+    const newest = this.facts.copies
+      .filter((c) => c.protected && !c.deleted && LOCAL_AGENTS.has(c.agentId))
+      .sort((a, b) => b.date.localeCompare(a.date))
+      .slice(0, LOCAL_CHECK_LIMIT);
+    const unsettled = newest.filter((c) => c.confidence !== "verified" && c.lastCheck === null && !(active && (c.ruledOut ?? []).includes(active.id)));
+    return new Set(unsettled.map((c) => `${c.backupId}|${c.agentId}`));
   }
 
   /** The kit of an older generation whose key was loaded this session, listing what it is proven to open. */
@@ -376,13 +482,46 @@ export class KeyringSession {
     return this.vaultInstance;
   }
 
+  /**
+   * HA holds another registry (`other_registry`): use it in this browser instead of this one.
+   * The caller saves this browser's registry as an export first (`exportText`); afterwards the
+   * page loads again (the next fold reads HA's registry under its salt).
+   */
+  async useMirroredRegistry(): Promise<void> {
+    if (!this.mirror) throw new Error("no mirror");
+    await this.mirror.useMirrored();
+    this.instanceId = null;
+    this.rememberedId = null;
+    this.remembered = null;
+    this.loaded.clear();
+    this.facts = { instance: null, generations: [], copies: [], journal: [], active: null, held: new Set() };
+    this.changes++;
+    this.onChange();
+  }
+
+  /** HA holds another registry: keep this browser's and write it over HA's copy (the other browser keeps its own). */
+  async keepThisRegistry(): Promise<void> {
+    if (!this.mirror) throw new Error("no mirror");
+    await this.mirror.replaceMirrored();
+  }
+
+  /** Resolves once the mirror has nothing pending (no write waiting for its debounce, none running). */
+  mirrorIdle(): Promise<void> {
+    return this.mirror?.idle() ?? Promise.resolve();
+  }
+
+  /** Why the vault's copy in HA is not this browser's (`vault-mirror.ts` rules), if it is not. */
+  get vaultNote(): "other_vault" | "off_elsewhere" | null {
+    return this.mirror?.vaultNote ?? null;
+  }
+
   /** Whether the vault may be mirrored: only while the registry mirror works. */
   get canMirrorVault(): boolean {
     return this.mirror !== null && this.mirrorStatus?.state === "synced";
   }
 
   async vaultMirrored(): Promise<boolean> {
-    return (await (await this.db()).getMeta<boolean>(VAULT_MIRROR_META)) === true;
+    return vaultMirrorChoice(await (await this.db()).getMeta(VAULT_MIRROR_META)).on;
   }
 
   /** The separate opt-in: keep the (passphrase-encrypted) vault in HA too, or remove it from there. */

@@ -117,3 +117,19 @@ export const haStyles = css`
     position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap;
   }
 `;
+
+/**
+ * Every modal's frame, one definition: border-box, so its padding never pushes it past a phone's
+ * edge; at most the viewport less 16 px each side; scrolls inside when taller than the screen;
+ * HA's scrim. A dialog sets only `--bk-dialog-width` (and its padding when not HA's 24 px).
+ */
+export const dialogStyles = css`
+  dialog {
+    border: none; border-radius: var(--ha-dialog-border-radius, 24px); padding: var(--ha-space-6, 24px);
+    box-sizing: border-box; width: min(var(--bk-dialog-width, 36rem), 100vw - 32px); max-width: none;
+    max-height: calc(100dvh - 32px); overflow-y: auto;
+    background: var(--card-background-color, #fff); color: var(--primary-text-color, #141414);
+  }
+  dialog::backdrop { background: rgba(0, 0, 0, 0.32); }
+  dialog input[type="file"] { max-width: 100%; }
+`;

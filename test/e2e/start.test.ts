@@ -60,6 +60,26 @@ test("npm start serves a working demo and stops on SIGINT", { timeout: 120_000 }
       return href ? ((await fetch(href)).ok ? "ok" : "missing") : "none";
     });
     assert.equal(icon, "ok");
+    // The kits open beside the demo: the demo stays signed in (its token was read once from the address).
+    const [kits] = await Promise.all([page.context().waitForEvent("page"), page.click('a[href="/demo/kits/"]')]);
+    await kits.waitForLoadState();
+    assert.equal(new URL(kits.url()).pathname, "/demo/kits/");
+    assert.equal(await kits.locator('a[href$=".txt"]').count(), 3);
+    await kits.close();
+    assert.equal(await page.locator("backup-keyring-panel [data-testid=instance]").textContent(), "Home", "the demo is still connected");
+    // On a phone the link to the demo's kits is there and covers none of the panel, scrolled anywhere.
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const scroll of [0, 100_000]) {
+      await page.evaluate((y) => window.scrollTo(0, y), scroll);
+      const boxes = await page.evaluate(() => {
+        const link = document.querySelector('a[href="/demo/kits/"]')!.getBoundingClientRect();
+        const panel = document.querySelector("backup-keyring-panel")!.getBoundingClientRect();
+        const overlap = Math.min(link.bottom, panel.bottom) - Math.max(link.top, panel.top);
+        return { linkHeight: link.height, overlap };
+      });
+      assert.ok(boxes.linkHeight > 0, "the demo kits link is shown");
+      assert.ok(boxes.overlap <= 0, `the demo kits link covers the panel (scrolled to ${scroll})`);
+    }
   } finally {
     await browser.close();
   }

@@ -26,6 +26,23 @@ export function connectHA(url: string, token: string): Promise<Connection> {
   return createConnection({ auth: createLongLivedTokenAuth(url, token) });
 }
 
+/** `p`, or a failure naming `what` when it has not settled within `ms` (a hang would end only at the file's timeout). */
+export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer!: ReturnType<typeof setTimeout>;
+  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms)));
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** The error HA answered a command with (`{code, message}`); fails the test when it succeeded. */
+export async function errorOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await p;
+  } catch (e) {
+    return e as { code: string; message: string };
+  }
+  throw new Error("expected an error");
+}
+
 /**
  * A raw socket past the auth phase, for protocol details the client library hides. `next()`
  * gives the next frame; it fails (instead of waiting forever) when none comes within its

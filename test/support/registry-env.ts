@@ -3,7 +3,7 @@
 import "fake-indexeddb/auto";
 import { after, before } from "node:test";
 import type { Connection } from "home-assistant-js-websocket";
-import { Registry } from "../../src/registry/registry.js";
+import { Registry, type RegistryOptions } from "../../src/registry/registry.js";
 import { startSimulatedHA, type SimHandle, type SimOptions } from "../../src/sim/main.js";
 import { connectHA } from "./ha-client.js";
 
@@ -11,7 +11,7 @@ export interface RegistryEnv {
   sim: SimHandle;
   conn: Connection;
   keys: string[];
-  openReg(name?: string): Promise<Registry>;
+  openReg(name?: string, options?: RegistryOptions): Promise<Registry>;
   freshName(): string;
   /** Settles once the simulated HA and the connection are up. */
   ready: Promise<void>;
@@ -24,8 +24,8 @@ export function useRegistryEnv(prefix: string, options: SimOptions): RegistryEnv
   const env = {
     ready: new Promise<void>((resolve) => (markReady = resolve)),
     freshName: () => `${prefix}-${process.pid}-${++count}`,
-    async openReg(name?: string) {
-      const r = await Registry.open(name ?? env.freshName());
+    async openReg(name?: string, options?: RegistryOptions) {
+      const r = await Registry.open(name ?? env.freshName(), undefined, options);
       registries.push(r);
       return r;
     },

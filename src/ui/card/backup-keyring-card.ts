@@ -78,7 +78,7 @@ export class BackupKeyringCard extends LitElement {
     this.follower?.close();
     this.follower = null;
     this.conn = null;
-    this.session?.close();
+    void this.session?.close();
     this.session = null;
   }
 
@@ -111,9 +111,10 @@ export class BackupKeyringCard extends LitElement {
 
   private loads: Promise<void> = Promise.resolve();
 
-  /** Settles when every load started so far (snapshot, registry fold) is done. */
+  /** Settles when every load started so far (snapshot, registry fold) is done, and the mirror write they caused. */
   get settled(): Promise<void> {
-    return this.loads;
+    // And the registry's mirror write that the loads caused (sent after its debounce).
+    return this.loads.then(() => this.session?.mirrorIdle());
   }
 
   private reload(): Promise<boolean> {
@@ -129,6 +130,8 @@ export class BackupKeyringCard extends LitElement {
     try {
       const snapshot = await loadInstance(conn);
       if (conn !== this.conn) return false;
+      // A load sent before the one shown is older news, however late it answers.
+      if (this.snapshot && snapshot.readAt < this.snapshot.readAt) return this.snapshot.user.is_admin;
       this.snapshot = snapshot;
       this.errorCode = null;
       if (!snapshot.user.is_admin) return false;

@@ -26,6 +26,8 @@ export class BkBackupTable extends LitElement {
   @property({ type: Boolean }) withKeys = false;
   @property({ type: Boolean }) canVerify = false;
   @property({ type: Boolean, reflect: true }) narrow = false;
+  /** How many copies there are when `rows` holds only the newest (a first screen); null: `rows` is all. */
+  @property({ attribute: false }) total: number | null = null;
   @state() query = "";
   @state() sortKey: SortKey = "date";
   @state() descending = true;
@@ -202,7 +204,7 @@ export class BkBackupTable extends LitElement {
         <label class="sr-only" for="filter">${t("panel.table.filter")}</label>
         <input id="filter" type="search" placeholder=${t("panel.table.filter")} .value=${this.query}
           @input=${(e: Event) => (this.query = (e.target as HTMLInputElement).value)} />
-        <span class="secondary" aria-live="polite">${t("panel.table.count", { count: total })}</span>
+        <span class="secondary" aria-live="polite">${t("panel.table.count", { count: this.total !== null && !this.query ? this.total : total })}</span>
       </div>
       <div class="scroller" role="table" aria-label=${t("panel.table.title")} aria-rowcount=${total + 1}
         @scroll=${(e: Event) => (this.scrolled = (e.target as HTMLElement).scrollTop)}>

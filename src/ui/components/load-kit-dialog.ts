@@ -5,7 +5,7 @@ import { property, query, state } from "lit/decorators.js";
 import type { LocalizeFunc } from "../../common/localize.js";
 import { localizeEnglish } from "../../common/localize-english.js";
 import { MAX_KIT_BYTES } from "../../kit/parse.js";
-import { haStyles } from "../styles.js";
+import { dialogStyles, haStyles } from "../styles.js";
 
 /** For `showLoadKitDialog` (src/ui/dialogs/show-dialog.ts). */
 export interface LoadKitDialogParams {
@@ -38,12 +38,9 @@ export class BkLoadKitDialog extends LitElement {
 
   static override styles = [
     haStyles,
+    dialogStyles,
     css`
-      dialog {
-        border: none; border-radius: var(--ha-dialog-border-radius, 24px); padding: var(--ha-space-6, 24px);
-        background: var(--card-background-color, #fff); color: var(--primary-text-color, #141414); width: min(36rem, 92vw);
-      }
-      dialog::backdrop { background: rgba(0, 0, 0, 0.4); }
+      dialog { --bk-dialog-width: 36rem; }
       textarea { width: 100%; box-sizing: border-box; min-height: 8rem; font: 0.95rem monospace; color: inherit;
         background: var(--card-background-color, #fff); border: 1px solid var(--divider-color, #999); border-radius: 4px; padding: 8px; }
       .buttons { display: flex; gap: var(--ha-space-2, 8px); justify-content: flex-end; margin-top: var(--ha-space-4, 16px); }

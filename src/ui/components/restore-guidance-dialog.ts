@@ -8,7 +8,7 @@ import { type LocalizeFunc } from "../../common/localize.js";
 import { localizeEnglish } from "../../common/localize-english.js";
 import type { GuidanceLine, RestoreGuidance } from "../../flows/restore-guidance.js";
 import { formatDateTime } from "../panel/panel-model.js";
-import { haStyles } from "../styles.js";
+import { dialogStyles, haStyles } from "../styles.js";
 import { guidanceLine } from "./guidance-line.js";
 
 const CLIPBOARD_CLEAR_MS = 60_000;
@@ -31,16 +31,11 @@ export class BkRestoreGuidanceDialog extends LitElement {
 
   static override styles = [
     haStyles,
+    dialogStyles,
     css`
       /* No box of its own: a closed dialog must not add a gap to the panel's grid. */
       :host { display: contents; }
-      dialog {
-        border: none; border-radius: var(--ha-dialog-border-radius, 24px); padding: var(--ha-space-6, 24px);
-        box-sizing: border-box; max-height: 92vh; overflow-y: auto;
-        background: var(--card-background-color, #fff); color: var(--primary-text-color, #141414); width: min(40rem, 92vw);
-      }
-      dialog::backdrop { background: rgba(0, 0, 0, 0.4); }
-      input[type="file"] { max-width: 100%; }
+      dialog { --bk-dialog-width: 40rem; }
       section { border-top: 1px solid var(--divider-color, #ddd); padding-top: var(--ha-space-3, 12px); margin-top: var(--ha-space-3, 12px); }
       ol { padding-inline-start: 1.2em; margin: var(--ha-space-2, 8px) 0; display: grid; gap: 6px; }
       .buttons { display: flex; gap: var(--ha-space-2, 8px); justify-content: flex-end; margin-top: var(--ha-space-4, 16px); flex-wrap: wrap; }

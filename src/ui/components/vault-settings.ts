@@ -132,7 +132,8 @@ export class BkVaultSettings extends LitElement {
       ${this.view !== "none" && this.view !== "loading" && this.mirrored !== null
         ? html`<label class="mirror"><input type="checkbox" .checked=${this.mirrored} ?disabled=${this.busy}
               @change=${(e: Event) => this.toggleMirror((e.target as HTMLInputElement).checked)} />${t("panel.vault.mirror")}</label>
-            <p class="secondary">${t("panel.vault.mirror_risk")}</p>`
+            <p class="secondary">${t("panel.vault.mirror_risk")}</p>
+            ${s?.vaultNote ? html`<p class="secondary" role="status">${t(`panel.vault.mirror_${s.vaultNote}`)}</p>` : nothing}`
         : nothing}
       ${this.message ? html`<div class="alert ${this.message.kind}" role=${this.message.kind === "error" ? "alert" : "status"}><div>${this.message.text}</div></div>` : nothing}
     </section>`;

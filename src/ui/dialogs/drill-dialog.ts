@@ -9,7 +9,7 @@ import { chooseDrillGroup, type DrillAnswer, type DrillOutcome } from "../../flo
 import { MAX_KIT_BYTES } from "../../kit/parse.js";
 import type { GenerationRecord } from "../../registry/model.js";
 import { formatDateTime } from "../panel/panel-model.js";
-import { haStyles } from "../styles.js";
+import { dialogStyles, haStyles } from "../styles.js";
 
 export class BkDrillDialog extends LitElement {
   @property({ attribute: false }) localize: LocalizeFunc = localizeEnglish;
@@ -37,16 +37,11 @@ export class BkDrillDialog extends LitElement {
 
   static override styles = [
     haStyles,
+    dialogStyles,
     css`
       /* No box of its own: a closed dialog must not add a gap to the panel's grid. */
       :host { display: contents; }
-      dialog {
-        border: none; border-radius: var(--ha-dialog-border-radius, 24px); padding: var(--ha-space-6, 24px);
-        box-sizing: border-box; max-height: 92vh; overflow-y: auto;
-        background: var(--card-background-color, #fff); color: var(--primary-text-color, #141414); width: min(38rem, 92vw);
-      }
-      dialog::backdrop { background: rgba(0, 0, 0, 0.4); }
-      input[type="file"] { max-width: 100%; }
+      dialog { --bk-dialog-width: 38rem; }
       h3 { margin: var(--ha-space-4, 16px) 0 var(--ha-space-2, 8px); font-size: 1rem; font-weight: 500; }
       textarea { width: 100%; box-sizing: border-box; min-height: 5rem; font: 0.95rem monospace; color: inherit;
         background: var(--card-background-color, #fff); border: 1px solid var(--divider-color, #999); border-radius: 4px; padding: 8px; }

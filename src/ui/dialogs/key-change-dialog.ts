@@ -16,7 +16,7 @@ import { downloadTextFile } from "../../kit/download.js";
 import { formatDateTime } from "../../common/datetime.js";
 import { formatSize } from "../panel/panel-model.js";
 import { stageText } from "../backup-stage.js";
-import { haStyles } from "../styles.js";
+import { dialogStyles, haStyles } from "../styles.js";
 
 /** What `showKeyChangeDialog` (show-dialog.ts) opens the dialog with. */
 export interface KeyChangeDialogParams {
@@ -50,17 +50,13 @@ export class BkKeyChangeDialog extends LitElement {
 
   static override styles = [
     haStyles,
+    dialogStyles,
     css`
-      dialog {
-        border: none; border-radius: var(--ha-dialog-border-radius, 24px); padding: 0; max-width: min(560px, 100vw - 32px); width: 100%;
-        background: var(--card-background-color, #fff); color: var(--primary-text-color, #141414);
-      }
-      dialog::backdrop { background: rgba(0, 0, 0, 0.32); }
+      dialog { --bk-dialog-width: 560px; padding: 0; }
       /* One column that may shrink below its content's natural width (a file input is ~300 px wide),
          so on a 320 px phone text wraps instead of running off the edge. */
       .body { padding: 24px; display: grid; grid-template-columns: minmax(0, 1fr); gap: 12px; overflow-wrap: anywhere; }
       .body > *, .proof > * { min-width: 0; }
-      input[type="file"] { max-width: 100%; }
       @media (max-width: 450px) {
         .body { padding: 16px; }
         .actions { padding: 0 16px 16px; }

@@ -7,7 +7,7 @@ import { localizeEnglish } from "../../common/localize-english.js";
 import { openPrintableKit } from "../../kit/print-window.js";
 import { renderPrintableKit, type PaperSize } from "../../kit/print.js";
 import type { KitFacts } from "../../kit/render.js";
-import { haStyles } from "../styles.js";
+import { dialogStyles, haStyles } from "../styles.js";
 
 /** What `showPrintKitDialog` (show-dialog.ts) opens the dialog with. */
 export interface PrintKitDialogParams {
@@ -24,10 +24,9 @@ export class BkPrintKitDialog extends LitElement {
 
   static override styles = [
     haStyles,
+    dialogStyles,
     css`
-      dialog { border: none; border-radius: var(--ha-dialog-border-radius, 24px); padding: 24px; max-width: min(480px, 100vw - 32px);
-        background: var(--card-background-color, #fff); color: var(--primary-text-color, #141414); }
-      dialog::backdrop { background: rgba(0, 0, 0, 0.32); }
+      dialog { --bk-dialog-width: 480px; }
       form { display: grid; gap: 12px; }
       label { display: flex; gap: 8px; align-items: center; }
       .actions { display: flex; justify-content: flex-end; gap: 8px; }

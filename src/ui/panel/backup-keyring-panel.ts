@@ -30,8 +30,8 @@ import { defaultLocks } from "../../common/locks.js";
 import { KEY_CHANGE_LOCK } from "../../flows/key-change/flow.js";
 import type { FlowCheckpoint } from "../../flows/key-change/ports.js";
 import { applyReminders, loadReminderSettings, saveReminderSettings, DEFAULT_REMINDER_SETTINGS, type ReminderSettings } from "../../flows/reminders.js";
-import { KitParseError, kitKeyCandidates, parseKitOrKey } from "../../kit/parse.js";
-import { compareKitClaims } from "../../flows/kit-claims.js";
+import { KitParseError } from "../../kit/parse.js";
+import type { KitClaims } from "../../flows/kit-claims.js";
 import { RegistryError, type CopyRecord, type GenerationRecord } from "../../registry/model.js";
 import { BackupFileError } from "../../backup-file/errors.js";
 import type { VerifyProgress } from "../../registry/verify.js";
@@ -166,12 +166,14 @@ export class BackupKeyringPanel extends LitElement {
     super.disconnectedCallback();
     this.smallQuery?.removeEventListener("change", this.onSmallChange);
     this.detach();
-    this.ownConnection?.close();
-    this.ownConnection = null;
     this.keyShown = false;
     this.verifyAbort?.abort();
     this.backgroundCheck?.abort.abort();
-    this.session?.close();
+    // The registry's last mirror write (if one waits for its debounce) goes out before our own
+    // connection closes; HA's connection is HA's to close.
+    const own = this.ownConnection;
+    this.ownConnection = null;
+    void (this.session?.close() ?? Promise.resolve()).finally(() => own?.close());
     this.session = null;
   }
 
@@ -180,6 +182,9 @@ export class BackupKeyringPanel extends LitElement {
       this.i18n.use(this.hass.language ?? this.hass.locale?.language);
       if (this.hass.connection !== this.conn) {
         this.hassUrl = this.hass.auth?.data?.hassUrl ?? location.origin;
+        // HA tells who the user is with `hass`: an admin sees what is stored at once.
+        if (this.hass.user?.is_admin) this.adminKnown = true;
+        void this.rememberInstance(this.hassUrl);
         this.attach(this.hass.connection);
       }
     }
@@ -201,6 +206,8 @@ export class BackupKeyringPanel extends LitElement {
     }
     this.status = "connecting";
     this.errorCode = null;
+    // What is stored for this address is read meanwhile; it shows once HA says the user is an admin.
+    void this.rememberInstance(req.url);
     try {
       // Inside HA the panel uses `hass.connection`: the WebSocket client is only loaded standalone.
       const { createConnection, createLongLivedTokenAuth } = await import("home-assistant-js-websocket");
@@ -258,9 +265,19 @@ export class BackupKeyringPanel extends LitElement {
   /** The background check of local copies started by a load (it never rejects). */
   private localCheck: Promise<void> = Promise.resolve();
 
-  /** Settles when every load started so far (with its registry fold, interruption report, reminders and background check of local copies) is done. */
+  /**
+   * Settles when every load started so far (with its registry fold, interruption report and
+   * reminders) is done, and the mirror write they caused; the background check of local copies
+   * may still be running (it takes as long as HA needs to read every local backup).
+   */
+  get reconciled(): Promise<void> {
+    return this.loads.then(() => this.session?.mirrorIdle());
+  }
+
+  /** Settles when every load started so far (with its registry fold, interruption report, reminders and background check of local copies) is done, and the mirror write they caused. */
   get settled(): Promise<void> {
-    return this.loads.then(() => this.localCheck);
+    // The check's results are registry writes too: the mirror write (sent after its debounce) comes after them.
+    return this.loads.then(() => this.localCheck).then(() => this.session?.mirrorIdle());
   }
 
   /** Loads everything again; called on connect, on reconnect and when a backup operation ends. */
@@ -275,8 +292,9 @@ export class BackupKeyringPanel extends LitElement {
     if (!conn) return;
     if (this.status !== "ready") this.status = "loading";
     try {
-      const snapshot = await loadInstance(conn);
-      if (conn !== this.conn) return;
+      const snapshot = await loadInstance(conn, { onUser: (user) => conn === this.conn && (this.adminKnown = user.is_admin) });
+      // (A load sent before the one shown is older news, however late it answers.)
+      if (conn !== this.conn || (this.snapshot && snapshot.readAt < this.snapshot.readAt)) return;
       this.snapshot = snapshot;
       if (this.notice?.connection) this.notice = null;
       this.errorCode = snapshot.user.is_admin ? null : "not_admin";
@@ -284,6 +302,22 @@ export class BackupKeyringPanel extends LitElement {
       await this.afterLoad(snapshot);
     } catch (err) {
       this.fail(classifyError(err));
+    }
+  }
+
+  /**
+   * Whether HA said this user is an admin (from `hass`, or `auth/current_user` before the backup
+   * answers arrive): only then is anything from the registry shown. Null: not known yet.
+   */
+  @state() private adminKnown: boolean | null = null;
+
+  /** Reads what the registry remembers of the instance at this address (shown until HA's answer is in: `renderRemembered`). */
+  private async rememberInstance(url: string): Promise<void> {
+    this.session ??= new KeyringSession(this.registryName, () => this.keyringVersion++);
+    try {
+      await this.session.showRemembered(url || location.origin);
+    } catch {
+      // Nothing to show early; HA's answer fills the page as before.
     }
   }
 
@@ -298,11 +332,12 @@ export class BackupKeyringPanel extends LitElement {
       await this.reportInterruptedChange();
       await this.syncReminders();
       await this.openDrillFromRoute();
-      // A fresh registry knows nothing about older backups: check the copies on HA's own disk with
-      // the current key on its own (HA reads them locally; remote ones wait for "Verify all").
-      if (!this.localChecked && this.features().canDecryptOnDownload && this.session.unsettledLocalCopies() > 0) {
+      // A fresh registry knows nothing about older backups: check the newest copies on HA's own
+      // disk with the current key on its own (HA reads them locally; the rest wait for "Verify all").
+      const unsettled = this.session.unsettledLocalCopies();
+      if (!this.localChecked && this.features().canDecryptOnDownload && unsettled.size > 0) {
         this.localChecked = true;
-        this.localCheck = this.checkLocalInBackground();
+        this.localCheck = this.checkLocalInBackground(unsettled);
       }
     } catch (err) {
       this.showError(err);
@@ -464,23 +499,17 @@ export class BackupKeyringPanel extends LitElement {
   }
 
   /**
-   * Checks copies online (progress visible, cancellable). Without arguments: every copy with every
-   * key held. `narrow`: only some keys (a kit just loaded) and candidate copies (local ones, and
-   * those a kit names); `lead` goes before the summary.
+   * The current key on `only` (copies HA keeps on its own disk, `unsettledLocalCopies`), in the
+   * background: it never blocks "Verify all backups" (which stops it and checks everything).
    */
-  /**
-   * The current key on the copies HA keeps on its own disk, in the background: it never blocks
-   * "Verify all backups" (which stops it and checks everything).
-   */
-  private async checkLocalInBackground(): Promise<void> {
+  private async checkLocalInBackground(only: Set<string>): Promise<void> {
     const conn = this.conn;
-    // HA before 2025.2 has no backup/can_decrypt_on_download: nothing to check online.
-    if (!this.session?.ready || !conn || !this.features().canDecryptOnDownload) return;
+    if (!this.session?.ready || !conn) return;
     const abort = new AbortController();
     this.backgroundCheck = { abort, done: 0, total: 0 };
     try {
       await this.session.verify(conn, {
-        scope: "local",
+        only,
         signal: abort.signal,
         onProgress: (p) => {
           if (this.backgroundCheck?.abort === abort) this.backgroundCheck = { abort, done: p.done, total: p.total };
@@ -513,7 +542,12 @@ export class BackupKeyringPanel extends LitElement {
     }
   }
 
-  private async verify(only?: CopyRow, narrow?: { fingerprints?: string[]; scope: "local" | "candidates"; backups?: string[]; lead?: () => string; alarm?: boolean }): Promise<void> {
+  /**
+   * Checks copies online (progress visible, cancellable). Without arguments: every copy with every
+   * key held. `narrow`: only some keys (a kit just loaded) and candidate copies (local ones, and
+   * those a kit names); `lead` goes before the summary.
+   */
+  private async verify(only?: CopyRow, narrow?: { fingerprints?: string[]; backups?: string[]; lead?: () => string; alarm?: boolean }): Promise<void> {
     const conn = this.conn;
     if (!this.session?.ready || !conn || this.verifying) return;
     const t = this.i18n.localize;
@@ -526,7 +560,7 @@ export class BackupKeyringPanel extends LitElement {
         signal: this.verifyAbort.signal,
         only: only ? new Set([only.id]) : undefined,
         onProgress: (p) => (this.verifying = p),
-        ...(narrow ? { fingerprints: narrow.fingerprints, scope: narrow.scope, backups: narrow.backups } : {}),
+        ...(narrow ? { fingerprints: narrow.fingerprints, scope: "candidates" as const, backups: narrow.backups } : {}),
       });
       // Only a withdrawn belief or a contradicting proof is a warning: an expected outcome, a copy
       // HA cannot check and an error answer ("could not be checked") are not failures.
@@ -544,16 +578,11 @@ export class BackupKeyringPanel extends LitElement {
   }
 
   /**
-   * What the kit's own block says (generation, fingerprint) against its key: a kit whose block
-   * belongs to another key was edited or mixed up, and the user must hear it.
+   * What the kit's own block says (generation, fingerprint) against its key, in words: a kit whose
+   * block belongs to another key was edited or mixed up, and the user must hear it.
    */
-  private async kitClaims(text: string): Promise<{ text: string; alarm: boolean }> {
-    if (!this.session) return { text: "", alarm: false };
+  private claimsWords(claims: KitClaims): { text: string; alarm: boolean } {
     const t = this.i18n.localize;
-    const parsed = parseKitOrKey(text);
-    const registry = await this.session.openRegistry();
-    const fingerprints = await Promise.all(kitKeyCandidates(parsed).map((k) => registry.fingerprint(k)));
-    const claims = compareKitClaims(parsed, fingerprints, this.session.facts.generations);
     if (claims.state === "mismatch") {
       const text = claims.actual === null ? t("panel.load.claims_mismatch_unknown", { claimed: claims.claimed }) : t("panel.load.claims_mismatch", { claimed: claims.claimed, actual: claims.actual });
       return { text, alarm: true };
@@ -568,7 +597,7 @@ export class BackupKeyringPanel extends LitElement {
     const t = this.i18n.localize;
     try {
       const res = await this.session.loadKit(text);
-      const claims = await this.kitClaims(text);
+      const claims = this.claimsWords(res.claims);
       const legacyNote = res.legacy ? ` ${t("panel.load.legacy_note")}` : "";
       const claimsNote = claims.text ? ` ${claims.text}` : "";
       const loaded = res.generation === null ? t("panel.load.loaded_new") : t("panel.load.loaded", { generation: res.generation });
@@ -578,7 +607,6 @@ export class BackupKeyringPanel extends LitElement {
       const session = this.session;
       void this.verify(undefined, {
         fingerprints: res.fingerprints,
-        scope: "candidates",
         backups: res.listed,
         alarm: claims.alarm,
         lead: () => {
@@ -624,10 +652,32 @@ export class BackupKeyringPanel extends LitElement {
   private async exportRegistry(): Promise<void> {
     if (!this.session) return;
     try {
-      const text = await this.session.exportText();
-      const day = new Date().toISOString().slice(0, 10);
-      downloadTextFile(`backup_keyring_registry_${day}.json`, text, "application/json");
+      await this.downloadExport();
       this.notice = { kind: "info", text: this.i18n.localize("panel.export.done") };
+    } catch (err) {
+      this.showError(err);
+    }
+  }
+
+  private async downloadExport(): Promise<void> {
+    const text = await this.session!.exportText();
+    const day = new Date().toISOString().slice(0, 10);
+    downloadTextFile(`backup_keyring_registry_${day}.json`, text, "application/json");
+  }
+
+  /** HA keeps another browser's registry: use that one here (this one is downloaded as an export first), or keep this one and replace HA's copy. */
+  private async resolveOtherRegistry(choice: "use_ha" | "keep_this"): Promise<void> {
+    const session = this.session;
+    if (!session) return;
+    try {
+      if (choice === "use_ha") {
+        await this.downloadExport();
+        await session.useMirroredRegistry();
+        await this.reload();
+      } else {
+        await session.keepThisRegistry();
+      }
+      this.notice = { kind: "success", text: this.i18n.localize(choice === "use_ha" ? "registry.mirror.used_ha" : "registry.mirror.kept_this") };
     } catch (err) {
       this.showError(err);
     }
@@ -771,7 +821,9 @@ export class BackupKeyringPanel extends LitElement {
           <label class="button-like">${t("panel.import.button")}<input class="sr-only" type="file" accept=".json,application/json" @change=${this.importRegistry} /></label>
         </div>
         <p class="secondary">${t("registry.export.private")}</p>
-        ${this.session && this.session.exportDue > 0 ? html`<div class="alert info" role="status"><div>${t("registry.export.due", { count: this.session.exportDue })}</div></div>` : nothing}
+        ${this.session && this.session.exportDue > 0
+          ? html`<div class="alert info" role="status" data-testid="export-due"><div>${t(this.session.mirrorStatus?.state === "synced" ? "registry.export.due_synced" : "registry.export.due", { count: this.session.exportDue })}</div></div>`
+          : nothing}
         ${this.session?.persisted === false ? html`<p class="secondary">${t("registry.storage.not_persisted")}</p>` : nothing}
         ${this.session?.persisted === true ? html`<p class="secondary">${t("registry.storage.persisted")}</p>` : nothing}
         ${this.renderMirrorStatus()}
@@ -808,7 +860,13 @@ export class BackupKeyringPanel extends LitElement {
     if (!m || m.state === "starting") return nothing;
     const t = this.i18n.localize;
     if (m.state === "synced") return html`<p class="secondary" data-testid="mirror">${t("registry.mirror.synced")}</p>`;
-    return html`<div class="alert warning" role="status" data-testid="mirror"><div>${t(`registry.mirror.${m.reason}`)}</div></div>`;
+    return html`<div class="alert warning" role="status" data-testid="mirror"><div>${t(`registry.mirror.${m.reason}`)}
+      ${m.reason === "other_registry"
+        ? html`<div class="actions">
+            <button @click=${() => this.resolveOtherRegistry("use_ha")}>${t("registry.mirror.use_ha")}</button>
+            <button @click=${() => this.resolveOtherRegistry("keep_this")}>${t("registry.mirror.keep_this")}</button>
+          </div>`
+        : nothing}</div></div>`;
   }
 
   private renderVerifyBar() {
@@ -862,6 +920,32 @@ export class BackupKeyringPanel extends LitElement {
     </section>`;
   }
 
+  private rememberedCache: { version: number; rows: CopyRow[] } | null = null;
+
+  /** The remembered rows, made once per registry change (every render would otherwise remake and re-sort 30 000). */
+  private rememberedRows(f: { copies: CopyRecord[]; generations: GenerationRecord[] }, agents: { agent_id: string; name: string }[]): CopyRow[] {
+    if (this.rememberedCache?.version !== this.keyringVersion) this.rememberedCache = { version: this.keyringVersion, rows: registryRows(f.copies, f.generations, agents) };
+    return this.rememberedCache.rows;
+  }
+
+  /**
+   * Before HA has answered: the backups as this browser last knew them, with their key
+   * generations, said to be that (admins only; HA's answer replaces it).
+   */
+  private renderRemembered() {
+    const r = this.session?.remembered;
+    const f = this.session?.facts;
+    if (!r || !f || this.adminKnown !== true || this.snapshot || this.status === "error") return nothing;
+    const t = this.i18n.localize;
+    return html`<section class="card" aria-labelledby="backups-title" data-testid="remembered">
+      <h2 id="backups-title">${t("panel.table.title")}</h2>
+      <p class="secondary" role="status">${t("panel.remembered", { name: r.instance.name })}</p>
+      <bk-backup-table .rows=${this.rememberedRows(f, r.agents)} .localize=${t} .language=${this.dateLanguage} .numberLanguage=${numberLanguage(this.i18n.language, this.hass?.locale)}
+        .timeZone=${resolveTimeZone(this.hass?.locale?.time_zone, this.hass?.config?.time_zone)} ?narrow=${this.narrow || (this.standalone && this.smallScreen)} withKeys
+        .total=${r.total}></bk-backup-table>
+    </section>`;
+  }
+
   protected override render() {
     const t = this.i18n.localize;
     const s = this.snapshot;
@@ -879,14 +963,14 @@ export class BackupKeyringPanel extends LitElement {
         ${this.standalone && !this.conn && this.status !== "connecting"
           ? html`<bk-connect-form .localize=${t} .url=${this.hassUrl} @connect-request=${(e: CustomEvent<ConnectRequest>) => this.connectStandalone(e.detail)}></bk-connect-form>`
           : nothing}
-        ${this.status === "connecting" || (this.status === "loading" && !s) ? html`<p class="secondary" role="status">${t("panel.loading")}</p>` : nothing}
+        ${(this.status === "connecting" || (this.status === "loading" && !s)) && !(this.session?.remembered && this.adminKnown) ? html`<p class="secondary" role="status">${t("panel.loading")}</p>` : nothing}
         ${this.notice
           ? html`<div class="alert ${this.notice.kind} notice" role=${this.notice.kind === "error" ? "alert" : "status"}>
               <div class="grow">${this.notice.text}${this.notice.details?.length ? html`<ul>${this.notice.details.map((d) => html`<li>${d}</li>`)}</ul>` : nothing}</div>
               <button class="dismiss" aria-label=${t("common.dismiss")} @click=${() => (this.notice = null)}>✕</button>
             </div>`
           : nothing}
-        ${s?.backup ? html`${this.renderOverview(s)}${this.renderKeyStatus(s)}${this.renderBackups(s)}${this.renderKeyring(s)}` : nothing}
+        ${s?.backup ? html`${this.renderOverview(s)}${this.renderKeyStatus(s)}${this.renderBackups(s)}${this.renderKeyring(s)}` : this.renderRemembered()}
       </main>
     `;
   }

@@ -27,13 +27,28 @@ export class BackupKeyringPanelShim extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    // Standalone, the address comes with the connection: the registry opens now all the same.
+    if (this.standalone && !this.hass) this.preload(null);
     void this.load().catch(() => undefined);
   }
 
   /** The real panel, once its module has arrived. */
+  /** Opens the registry while the panel's code loads (for an admin's page: what it shows first comes from there). */
+  private preload(url: string | null): void {
+    // Before the real panel exists (its session then takes the registry over): opened once, and
+    // its copies read once the address is known.
+    if (this.inner || (url === null ? this.preloaded !== "none" : this.preloaded === "read")) return;
+    this.preloaded = url === null ? "opened" : "read";
+    void import("../keyring-session.js").then((m) => m.preloadRegistry(this.registryName, url)).catch(() => undefined);
+  }
+
+  private preloaded: "none" | "opened" | "read" = "none";
+
   load(): Promise<BackupKeyringPanel> {
-    this.loading ??= import("./backup-keyring-panel.js").then(
-      ({ PANEL_TAG }) => {
+    // The session's chunk is fetched alongside the panel's, not after the panel's has been parsed.
+    if (this.hass?.user?.is_admin) this.preload(this.hass.auth?.data?.hassUrl ?? location.origin);
+    this.loading ??= Promise.all([import("./backup-keyring-panel.js"), import("../keyring-session.js")]).then(
+      ([{ PANEL_TAG }]) => {
         const el = document.createElement(PANEL_TAG) as BackupKeyringPanel;
         for (const key of FORWARDED) (el as unknown as Record<string, unknown>)[key] = this[key];
         this.inner = el;
@@ -53,6 +68,9 @@ export class BackupKeyringPanelShim extends LitElement {
 
   /** Standalone (demo page): same as the panel's own method. */
   async connectStandalone(req: ConnectRequest): Promise<void> {
+    // Standalone needs the WebSocket client: fetched alongside the panel's code, not after it.
+    void import("home-assistant-js-websocket").catch(() => undefined);
+    this.preload(req.url);
     await (await this.load()).connectStandalone(req);
   }
 

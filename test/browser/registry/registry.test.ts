@@ -157,7 +157,7 @@ describe("registry in Chromium against the simulated HA", () => {
     await waitFor(() => heardByB > heardBefore, "a BroadcastChannel message in the other tab", 3000);
   });
 
-  it("a version-1 database with data opens at version 2 with nothing lost", async () => {
+  it("a version-1 database with data opens at version 3 with nothing lost", async () => {
     const name = dbName();
     const v1 = await openRegistryDB(name, 1);
     const raw = v1 as unknown as { put(s: string, v: unknown): Promise<unknown>; add(s: string, v: unknown): Promise<unknown> };
@@ -176,8 +176,43 @@ describe("registry in Chromium against the simulated HA", () => {
     expect(d.journal.map((j) => j.type)).to.deep.equal(["key_changed"]);
     expect([...reg.salt]).to.deep.equal(new Array(32).fill(9));
     const check = await openDB(name);
-    expect(check.version).to.equal(2);
+    expect(check.version).to.equal(3);
     expect(check.objectStoreNames.contains("vault")).to.equal(true);
+    expect(check.objectStoreNames.contains("copies")).to.equal(false);
+    check.close();
+  });
+
+  it("a version-2 database with data in every store (and its copy snapshot) opens at version 3 with nothing lost", async () => {
+    const name = dbName();
+    const v2 = await openRegistryDB(name, 2);
+    const raw = v2 as unknown as { put(s: string, v: unknown): Promise<unknown>; add(s: string, v: unknown): Promise<unknown> };
+    await raw.put("meta", { key: "salt", value: new Uint8Array(32).fill(4) });
+    await raw.put("meta", { key: "lastExportAt", value: "2026-02-01T00:00:00.000Z" });
+    await raw.put("instances", { id: "i1", haInstanceId: "abc", urlKey: "u|Home", name: "Home", url: "u", firstSeenAt: "2026-01-01T00:00:00Z", lastReconciledAt: null, noKey: false });
+    const gen = { id: "g1", instanceId: "i1", number: 1, fingerprint: "c".repeat(64), status: "active", origin: "flow", firstSeenAt: "2026-01-01T00:00:00Z", activatedAt: "2026-01-01T00:00:00Z", lastSeenActiveAt: null, retiredAt: null, kitDownloadedAt: null, kitProvenAt: null, label: null };
+    await raw.put("generations", gen);
+    const copies = Array.from({ length: 30 }, (_, n) => ({
+      instanceId: "i1", backupId: `b${String(n).padStart(2, "0")}`, agentId: n % 2 ? "cloud.cloud" : "hassio.local", name: `B${n}`, date: "2026-01-02T00:00:00Z", size: n, protected: true,
+      generationId: n % 3 ? "g1" : null, confidence: n % 3 ? "verified" : "unknown", lastCheck: n % 3 ? { result: "ok", at: "2026-01-03T00:00:00Z" } : null,
+      deleted: n === 5, deletedAt: n === 5 ? "2026-01-04T00:00:00Z" : null, mismatch: n === 7, ...(n === 9 ? { ruledOut: ["g1"] } : {}),
+    }));
+    for (const c of copies) await raw.put("copies", c);
+    await raw.put("meta", { key: "copies:i1", value: JSON.stringify(copies) });
+    await raw.put("meta", { key: "copies:i1#id", value: "x" });
+    await raw.add("journal", { instanceId: "i1", at: "2026-01-01T00:00:00Z", type: "key_changed", params: { generation: 1 } });
+    await raw.put("vault", { id: "vault", salt: new Uint8Array(16), iterations: 600000, check: { iv: new Uint8Array(12), ciphertext: new Uint8Array(32) }, entries: [] });
+    v2.close();
+    const reg = await open(name);
+    const d = await reg.dump();
+    expect(d.generations).to.deep.equal([gen]);
+    expect(d.copies).to.deep.equal(copies);
+    expect(d.journal.map((j) => j.type)).to.deep.equal(["key_changed"]);
+    expect(await reg.getMeta("copies:i1")).to.equal(null);
+    expect(await reg.getMeta("lastExportAt")).to.equal("2026-02-01T00:00:00.000Z");
+    expect((await reg.db.get("vault", "vault"))?.iterations).to.equal(600000);
+    expect((await reg.copies("i1")).length).to.equal(30);
+    const check = await openDB(name);
+    expect(check.version).to.equal(3);
     check.close();
   });
 

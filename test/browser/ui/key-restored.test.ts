@@ -2,7 +2,7 @@
 // stale create_backup block (FE `saveBackupConfig`) and so puts the old key back. The panel says
 // plainly what happened and what to do.
 import { expect } from "@esm-bundle/chai";
-import { createConnection, createLongLivedTokenAuth } from "home-assistant-js-websocket";
+import { createConnection, createLongLivedTokenAuth, type Connection } from "home-assistant-js-websocket";
 // The real panel element under the public tag (src/main.js would give the lazy shim).
 import "../../../src/ui/panel/backup-keyring-panel.js";
 import type { BackupConfig } from "../../../src/data/backup.js";
@@ -17,6 +17,17 @@ afterEach(async () => {
   panel?.remove();
   await Promise.all(sims.splice(0).map((s) => s.stop()));
 });
+
+/** What HA's settings page saves (FE `saveBackupConfig`): the whole block it loaded, stale key included. */
+async function saveStale(settingsTab: Connection, stale: BackupConfig): Promise<void> {
+  const cb = stale.create_backup;
+  await settingsTab.sendMessagePromise({
+    type: "backup/config/update",
+    create_backup: { agent_ids: cb.agent_ids, include_folders: cb.include_folders ?? [], include_database: cb.include_database, include_addons: cb.include_addons ?? [], include_all_addons: cb.include_all_addons, password: cb.password },
+    retention: stale.retention,
+    schedule: { recurrence: stale.schedule.recurrence, time: stale.schedule.time, days: stale.schedule.days },
+  });
+}
 
 it("says the old key came back from another settings tab, and what to do", async () => {
   const s = await startSim({ backups: 4 });
@@ -41,13 +52,7 @@ it("says the old key came back from another settings tab, and what to do", async
     await settingsTab.sendMessagePromise({ type: "backup/config/update", create_backup: { password: newKey } });
     await registry.activatePending(instanceId, pending.id);
     // …then the settings page saves what it loaded (the frontend sends the whole block).
-    const cb = stale.create_backup;
-    await settingsTab.sendMessagePromise({
-      type: "backup/config/update",
-      create_backup: { agent_ids: cb.agent_ids, include_folders: cb.include_folders ?? [], include_database: cb.include_database, include_addons: cb.include_addons ?? [], include_all_addons: cb.include_all_addons, password: cb.password },
-      retention: stale.retention,
-      schedule: { recurrence: stale.schedule.recurrence, time: stale.schedule.time, days: stale.schedule.days },
-    });
+    await saveStale(settingsTab, stale);
     expect(deepText(panel)).not.to.contain("went back to an earlier key");
     // The panel next loads (here: after a reconnect; also after the next backup or on opening).
     await s.control({ type: "drop_connections" });
@@ -108,13 +113,7 @@ it("a key change in the dialog ends by telling to close other HA tabs; a stale t
     findButton(dialog.shadowRoot!, "Done").click();
 
     // The stale tab saves what it loaded: the old key is back in HA.
-    const cb = stale.create_backup;
-    await settingsTab.sendMessagePromise({
-      type: "backup/config/update",
-      create_backup: { agent_ids: cb.agent_ids, include_folders: cb.include_folders ?? [], include_database: cb.include_database, include_addons: cb.include_addons ?? [], include_all_addons: cb.include_all_addons, password: cb.password },
-      retention: stale.retention,
-      schedule: { recurrence: stale.schedule.recurrence, time: stale.schedule.time, days: stale.schedule.days },
-    });
+    await saveStale(settingsTab, stale);
     await s.control({ type: "drop_connections" });
     const banner = await waitFor(() => panel!.shadowRoot!.querySelector("[data-testid=key-restored]"), "restore reported", 20000);
     expect(deepText(banner)).to.contain("earlier key (generation 1)");

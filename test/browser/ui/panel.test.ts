@@ -4,6 +4,7 @@ import { createConnection, createLongLivedTokenAuth } from "home-assistant-js-we
 // The real panel element under the public tag (src/main.js would give the lazy shim).
 import "../../../src/ui/panel/backup-keyring-panel.js";
 import type { BackupKeyringPanel } from "../../../src/ui/panel/backup-keyring-panel.js";
+import { LOCAL_CHECK_LIMIT } from "../../../src/ui/keyring-session.js";
 import { deepText, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
 
 const sims: BrowserSim[] = [];
@@ -116,6 +117,25 @@ describe("panel against the simulated HA", () => {
     expect(deepText(panel)).to.contain("Reconnecting");
     await waitFor(() => !panel.reconnecting, "reconnected", 20000);
     await waitFor(() => deepText(panel).includes("Made while away"), "reloaded list");
+  });
+
+  it("a fresh registry's background check asks HA about the newest local copies only, and the next visit asks nothing again", async () => {
+    // More local copies than the check looks at: every demo backup is on HA's own disk.
+    const s = await sim({ backups: LOCAL_CHECK_LIMIT + 5 });
+    const checks = async () => (await s.control<{ type: string }[]>({ type: "command_log" })).filter((c) => c.type === "backup/can_decrypt_on_download").length;
+    await mount(s.url, s.adminToken);
+    await waitFor(() => panel.status === "ready", "ready");
+    await panel.settled;
+    // One key held (HA's current one): one request per copy checked.
+    expect(await checks(), "copies checked in the background").to.equal(LOCAL_CHECK_LIMIT);
+    const text = deepText(panel);
+    expect(text).to.match(/Generation 1 proven/);
+    expect(text, "the older copies are not claimed either way").to.match(/encrypted with a key of unknown generation/);
+    panel.remove();
+    await mount(s.url, s.adminToken);
+    await waitFor(() => panel.status === "ready", "ready again");
+    await panel.settled;
+    expect(await checks(), "nothing new to check on the second visit").to.equal(LOCAL_CHECK_LIMIT);
   });
 
   it("inside HA: uses hass.connection, no refetch on hass pushes, hamburger when narrow", async () => {

@@ -60,3 +60,40 @@ it("390 px: a tapped backup opens its detail sheet, which can verify that copy",
   await waitFor(() => !sheet.open, "sheet closed");
   await waitFor(() => /checked/.test(deepText(p)), "the copy was verified", 30000);
 });
+
+/** The open modal <dialog> anywhere under `root` (through shadow roots), with the root it sits in. */
+function openDialog(root: ParentNode): { dialog: HTMLDialogElement; root: ParentNode } | null {
+  for (const el of Array.from(root.querySelectorAll("*"))) {
+    if (el instanceof HTMLDialogElement && el.open) return { dialog: el, root };
+    if (el.shadowRoot) {
+      const found = openDialog(el.shadowRoot);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+for (const width of [320, 390]) {
+  it(`${width} px: the load-kit, print and drill dialogs fit the screen, nothing cut off`, async () => {
+    await setViewport({ width, height: 700 });
+    applyTheme("light");
+    const p = document.createElement("backup-keyring-panel");
+    panel = p;
+    p.registryName = `bk-phone-dialogs-${width}-${Date.now()}`;
+    p.narrow = true;
+    p.hass = { connection, language: "en", locale: { language: "en", time_zone: "server" }, user: { is_admin: true }, auth: { data: { hassUrl: sim.url } } };
+    document.body.append(p);
+    await waitFor(() => deepText(p).includes("Generation 1"), "registry folded in", 30000);
+    for (const label of ["Load an old kit or key…", "Print emergency kit", "Test my kit"]) {
+      findButton(p.shadowRoot!, label).click();
+      const { dialog, root } = await waitFor(() => openDialog(p.shadowRoot!) ?? openDialog(document.body), `${label} dialog`);
+      const box = dialog.getBoundingClientRect();
+      expect(box.left, `${label}: left edge on screen`).to.be.at.least(0);
+      expect(box.right, `${label}: right edge on screen`).to.be.at.most(width);
+      expect(box.bottom, `${label}: bottom edge on screen`).to.be.at.most(700);
+      expect(cutOff(root, dialog), label).to.deep.equal([]);
+      dialog.close();
+      await waitFor(() => !openDialog(p.shadowRoot!) && !openDialog(document.body), `${label} closed`);
+    }
+  });
+}

@@ -98,6 +98,22 @@ describe("where the opening key came from", () => {
     assert.match(byKey.out, /opens with --key #2/);
   });
 
+  it("a kit whose name could be a key is named by its position in the source, never by its name", async () => {
+    const kitText = (await cli(["kit", "--instance", "Home", "--url", "http://ha.local:8123", "--key", GENERATED])).out;
+    writeFileSync(join(tmp, "homekit"), kitText);
+    const cwd = process.cwd();
+    process.chdir(tmp);
+    try {
+      const text = await cli(["verify", "--kit", "homekit", generatedFile]);
+      assert.equal(text.code, 0, text.err);
+      assert.match(text.out, /opens with kit argument 3 \(not shown: it could be a key\)/);
+      const json = await cli(["verify", "--json", "--kit", "homekit", generatedFile]);
+      assert.ok(!json.out.includes("homekit"), "--json names the kit");
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   it("kit --key prints a generated key typed in its groups in HA's format", async () => {
     for (const typed of [GENERATED.toLowerCase().replace(/-/g, " "), ` ${GENERATED.toLowerCase()} `, GENERATED]) {
       const r = await cli(["kit", "--instance", "Home", "--url", "http://ha.local:8123", "--key", typed]);

@@ -7,7 +7,7 @@ import type { Connection } from "home-assistant-js-websocket";
 import { fetchBackupInfo, type ManagerStateEvent } from "../../../src/data/backup.js";
 import { followBackup } from "../../../src/data/backup-follow.js";
 import { startSimulatedHA, type SimHandle } from "../../../src/sim/main.js";
-import { closeAfterTest, closeOpened, connectHA } from "../../support/ha-client.js";
+import { closeAfterTest, closeOpened, connectHA, within } from "../../support/ha-client.js";
 
 afterEach(closeOpened);
 
@@ -16,13 +16,6 @@ function signal<T>(test: (v: T) => boolean = () => true): { fn: (v: T) => void; 
   let resolve!: (v: T) => void;
   const when = new Promise<T>((r) => (resolve = r));
   return { fn: (v) => test(v) && resolve(v), when };
-}
-
-/** `p`, or a failure naming `what` when it has not settled within `ms` (a hang would end only at the file's timeout). */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer!: ReturnType<typeof setTimeout>;
-  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms)));
-  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
 }
 
 async function backupAfterRestart(sim: SimHandle, conn: Connection, other: Connection) {
@@ -114,7 +107,7 @@ describe("followBackup across an HA restart", () => {
     await loaded.when;
     loaded = signal<void>();
     await sim.control({ type: "restart", down_ms: 0, hold: true });
-    await sim.control({ type: "fault", fail: { command: "backup/info", times: 2, message: "Agent listing failed" } });
+    await sim.control({ type: "fault", fail: { command: "backup/info", times: 2, code: "home_assistant_error", message: "Agent listing failed" } });
     await sim.control({ type: "finish_start" });
     await within(loaded.when, 10_000, "successful load after the failed ones");
     assert.deepEqual(errors, [{ message: "Agent listing failed", retryInMs: 10 }, { message: "Agent listing failed", retryInMs: 20 }], "each failure shown, the pause growing");

@@ -15,6 +15,7 @@ import { RegistryError } from "../../../src/registry/model.js";
 import { Registry } from "../../../src/registry/registry.js";
 import { startSimulatedHA, type SimHandle } from "../../../src/sim/main.js";
 import { fetchBackupConfig } from "../../../src/data/backup.js";
+import type { HaConnection } from "../../../src/data/connection.js";
 import { localizeEnglish } from "../../../src/common/localize-english.js";
 import { connectHA } from "../../support/ha-client.js";
 import { reach } from "../../support/flow-wait.js";
@@ -87,6 +88,29 @@ const full = () => new RegistryError("storage_full");
 
 /** What the dialog shows for the flow's problem, in English. */
 const shown = (flow: KeyChangeFlow) => localizeEnglish(`errors.flow.${flow.state.problem!.code}`, flow.state.problem!.params);
+
+/**
+ * A harness whose flow's reconciliation, while `during.on` (set for the commit), first does
+ * `before` with the flow's connection: HA changes meanwhile, or the registry write fails.
+ */
+async function harnessReconcilingAfter(before: (c: HaConnection) => Promise<unknown>) {
+  const during = { on: false };
+  const h = await harness((port) => ({
+    ...port,
+    async reconcile(c, o) {
+      if (during.on) await before(c);
+      return port.reconcile(c, o);
+    },
+  }));
+  return { ...h, during };
+}
+
+/** HA answers (it is back), then the registry write of the outcome fails (a full disk). */
+const writeFailsAfterHAAnswers = () =>
+  harnessReconcilingAfter(async (c) => {
+    await fetchBackupConfig(c);
+    throw full();
+  });
 
 /** HA's key and the registry agree, and nothing is left pending. */
 async function consistent(reg: Registry): Promise<void> {
@@ -172,16 +196,9 @@ describe("another tab reconciles mid-commit", () => {
 
 describe("the connection drops during the commit", () => {
   it("HA got a key set elsewhere meanwhile: the flow says so, from HA's answer, not 'not applied'", async () => {
-    let committing = false;
-    const h = await harness((port) => ({
-      ...port,
-      async reconcile(c) {
-        if (committing) await sim.control({ type: "set_password", password: demoKeys[0] });
-        return port.reconcile(c);
-      },
-    }));
+    const h = await harnessReconcilingAfter(() => sim.control({ type: "set_password", password: demoKeys[0] }));
     await toCommit(h.flow, h.downloads);
-    committing = true;
+    h.during.on = true;
     await sim.control({ type: "fault", drop: { command: "backup/config/update", when: "before" } });
     await h.flow.commit();
     assert.equal(h.flow.state.step, "aborted");
@@ -217,23 +234,16 @@ describe("the connection drops during the commit", () => {
   });
 
   it("HA has no key when the connection comes back: the flow says so (not_applied_no_key), and the registry agrees", async () => {
-    let committing = false;
-    const h = await harness((port) => ({
-      ...port,
-      async reconcile(c, o) {
-        if (committing) await sim.control({ type: "set_password", password: null });
-        return port.reconcile(c, o);
-      },
-    }));
+    const h = await harnessReconcilingAfter(() => sim.control({ type: "set_password", password: null }));
     await toCommit(h.flow, h.downloads);
-    committing = true;
+    h.during.on = true;
     await sim.control({ type: "fault", drop: { command: "backup/config/update", when: "before" } });
     await h.flow.commit();
     assert.deepEqual([h.flow.state.step, h.flow.state.problem?.code], ["aborted", "not_applied_no_key"]);
     assert.match(shown(h.flow), /Home Assistant had no encryption key set/);
     assert.equal(await haKey(), null);
     assert.ok(await lockIsFree(h.flow.state.instanceId!));
-    committing = false;
+    h.during.on = false;
     await consistent(h.reg);
   });
 
@@ -334,20 +344,9 @@ describe("a registry write fails during the commit", () => {
   });
 
   it("the reconciliation after a dropped connection, HA holding the new key: says so in words, releases the lock, the next connection records it as ours", async () => {
-    let committing = false;
-    const h = await harness((port) => ({
-      ...port,
-      async reconcile(c, o) {
-        // HA answers (it is back), then the registry write of the outcome fails.
-        if (committing) {
-          await fetchBackupConfig(c);
-          throw full();
-        }
-        return port.reconcile(c, o);
-      },
-    }));
+    const h = await writeFailsAfterHAAnswers();
     await toCommit(h.flow, h.downloads);
-    committing = true;
+    h.during.on = true;
     await sim.control({ type: "fault", drop: { command: "backup/config/update", when: "after_handle" } });
     await h.flow.commit();
     assert.deepEqual([h.flow.state.step, h.flow.state.commitPhase, h.flow.state.problem?.code], ["unresolved", null, "storage_failed_after_update"]);
@@ -356,32 +355,22 @@ describe("a registry write fails during the commit", () => {
     const id = h.flow.state.instanceId!;
     assert.ok(await lockIsFree(id));
     assert.notEqual(await h.reg.getMeta(`checkpoint:${id}`), null, "the checkpoint stays for the next connection");
-    committing = false;
+    h.during.on = false;
     const r = await h.reg.reconcile(conn, sim.url);
     assert.equal(r.changedElsewhere, false);
     assert.deepEqual((await h.reg.generations(id)).map((g) => [g.number, g.status, g.origin]), [[1, "retired", "observed"], [2, "active", "flow"]]);
   });
 
   it("the reconciliation after a dropped connection, HA keeping the old key: says what HA holds, releases the lock", async () => {
-    let committing = false;
-    const h = await harness((port) => ({
-      ...port,
-      async reconcile(c, o) {
-        if (committing) {
-          await fetchBackupConfig(c);
-          throw full();
-        }
-        return port.reconcile(c, o);
-      },
-    }));
+    const h = await writeFailsAfterHAAnswers();
     await toCommit(h.flow, h.downloads);
-    committing = true;
+    h.during.on = true;
     await sim.control({ type: "fault", drop: { command: "backup/config/update", when: "before" } });
     await h.flow.commit();
     assert.deepEqual([h.flow.state.step, h.flow.state.problem?.code], ["aborted", "storage_failed_not_applied"]);
     assert.match(shown(h.flow), /Home Assistant held the old key/);
     assert.ok(await lockIsFree(h.flow.state.instanceId!));
-    committing = false;
+    h.during.on = false;
     await consistent(h.reg);
   });
 

@@ -147,6 +147,22 @@ describe("decrypt / rekey: generated v1, v2, v3 and mixed backups", () => {
     });
   }
 
+  it("rekey --new-key: a generated key typed in its groups is written in HA's format; 28 characters run together are a password kept exactly", async () => {
+    const { path } = built.get("v2")!;
+    const generated = "Q7RT-M2KX-9PLA-W4ZC-8NEB-V3HJ-6YDF";
+    const legacy = "abcdefghijklmnopqrstuvwxyz12"; // a legacy password shaped like a loosely typed key
+    for (const [typed, opensWith, notWith] of [
+      [generated.toLowerCase().replace(/-/g, " "), generated, null],
+      [legacy, legacy, "ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ12"],
+    ] as const) {
+      const out = join(dir, `v2-new-key-${typed.length}-${typed[4] === " " ? "groups" : "run"}.tar`);
+      const r = await cli("rekey", path, "--key", "old-password", "--new-key", typed, "-o", out);
+      assert.equal(r.code, 0, r.err);
+      const report = await checkBackupKeys(bytesSource(readFileSync(out)), notWith ? [notWith, opensWith] : [opensWith]);
+      assert.equal(report.openedBy, notWith ? 1 : 0, `${typed} must encrypt with ${opensWith}`);
+    }
+  });
+
   it("rekey --format v3 turns a v2 backup into v3 with the same content", async () => {
     const { backup, path } = built.get("v2")!;
     const out = join(dir, "v2-to-v3.tar");

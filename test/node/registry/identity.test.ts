@@ -7,6 +7,7 @@ import type { BackupContent, BackupInfo } from "../../../src/data/backup.js";
 import type { InstanceSnapshot } from "../../../src/data/instance.js";
 import { Registry } from "../../../src/registry/registry.js";
 import { KeyringSession } from "../../../src/ui/keyring-session.js";
+import { backupInfo, listedBackup, type Maker } from "../../support/listing.js";
 
 const OWN = "0".repeat(31) + "1";
 const FOREIGN = "f".repeat(32);
@@ -20,33 +21,10 @@ const fresh = async () => {
   return r;
 };
 
-function backup(id: string, date: string, who: "automatic" | "manual" | "foreign"): BackupContent {
-  return {
-    addons: [],
-    agents: { "hassio.local": { protected: true, size: 100 }, "hassio.nas": { protected: true, size: 100 } },
-    backup_id: id,
-    database_included: true,
-    date,
-    extra_metadata: { instance_id: who === "foreign" ? FOREIGN : OWN, with_automatic_settings: who !== "manual" },
-    failed_agent_ids: [],
-    folders: [],
-    homeassistant_included: true,
-    homeassistant_version: "2026.11.0",
-    name: `Backup ${id}`,
-    with_automatic_settings: who === "foreign" ? null : who === "automatic",
-  };
-}
+const backup = (id: string, date: string, who: Maker): BackupContent =>
+  listedBackup({ id, date, who, agents: { "hassio.local": { protected: true, size: 100 }, "hassio.nas": { protected: true, size: 100 } }, ownId: OWN, foreignId: FOREIGN });
 
-const info = (backups: BackupContent[]): BackupInfo => ({
-  agent_errors: {},
-  backups,
-  last_attempted_automatic_backup: null,
-  last_completed_automatic_backup: null,
-  last_action_event: null,
-  next_automatic_backup: null,
-  next_automatic_backup_additional: false,
-  state: "idle",
-});
+const info = (backups: BackupContent[]): BackupInfo => backupInfo(backups);
 
 const HOME = "http://homeassistant.local:8123";
 const AWAY = "https://example.ui.nabu.casa";

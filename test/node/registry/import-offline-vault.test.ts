@@ -8,6 +8,7 @@ import { exportRegistry, importRegistry } from "../../../src/registry/exchange.j
 import { RegistryError } from "../../../src/registry/model.js";
 import { Vault } from "../../../src/registry/vault.js";
 import { applyOfflineReport } from "../../../src/registry/verify.js";
+import type { BackupFileReport } from "../../../src/backup-file/inspect.js";
 import type { SimHandle } from "../../../src/sim/main.js";
 import { useRegistryEnv } from "../../support/registry-env.js";
 
@@ -73,7 +74,7 @@ describe("offline report", () => {
     const r = await reg.reconcile(conn, sim.url);
     const copies = await reg.copies(r.instanceId);
     // A backup kept in two places, encrypted in one and not in the other.
-    const backupId = copies.find((c) => c.protected && copies.some((o) => o.backupId === c.backupId && !o.protected))?.backupId;
+    const backupId = copies.find((c) => c.protected && copies.filter((o) => o.backupId === c.backupId && o.protected).length === 1 && copies.some((o) => o.backupId === c.backupId && !o.protected))?.backupId;
     assert.ok(backupId, "the sim has a backup with an encrypted and an unencrypted copy");
     const mine = copies.filter((c) => c.backupId === backupId);
     const unprotectedBefore = mine.filter((c) => !c.protected);
@@ -81,11 +82,28 @@ describe("offline report", () => {
     // Every demo key, so whichever generation made this backup, the report names it.
     for (let k = 0; k < keys.length; k++) {
       const res = await applyOfflineReport(reg, r.instanceId, { ...report, openedBy: k }, keys);
-      assert.equal(res.matched, mine.filter((c) => c.protected).length, "only the encrypted copies");
+      assert.equal(res.matched, mine.filter((c) => c.protected).length, "only the encrypted copy");
     }
     const after = (await reg.copies(r.instanceId)).filter((c) => c.backupId === backupId);
     assert.deepEqual(after.filter((c) => !c.protected), unprotectedBefore, "the unencrypted copy is untouched");
     assert.ok(after.filter((c) => c.protected).every((c) => c.lastCheck !== null));
+  });
+});
+
+describe("offline report of a damaged file", () => {
+  it("records nothing when no key could be tried on any archive; a key tried and refused is recorded", async () => {
+    const reg = await openReg();
+    const r = await reg.reconcile(conn, sim.url);
+    const copy = (await reg.copies(r.instanceId)).find((c) => c.protected && c.agentId === "hassio.local")!;
+    const base = { file: "x.tar", backupId: copy.backupId, name: copy.name, date: copy.date, protectedFlag: true, encrypted: true, format: "v2" as const, mislabelled: false, damaged: true, damage: [{ archive: "homeassistant.tar.gz", code: "truncated" }], membersAgree: true, backupJson: null };
+    const member = (keyChecked: boolean) => ({ name: "homeassistant.tar.gz", keyChecked, openedBy: null }) as unknown as BackupFileReport["members"][number];
+    const before = (await reg.copies(r.instanceId)).find((c) => c.backupId === copy.backupId && c.agentId === copy.agentId)!;
+    await applyOfflineReport(reg, r.instanceId, { ...base, openedBy: null, members: [member(false)] } as BackupFileReport, keys, copy.size);
+    const untouched = (await reg.copies(r.instanceId)).find((c) => c.backupId === copy.backupId && c.agentId === copy.agentId)!;
+    assert.deepEqual(untouched, before, "nothing recorded: the file could not say which key made it");
+    await applyOfflineReport(reg, r.instanceId, { ...base, openedBy: null, members: [member(true)] } as BackupFileReport, ["not the key"], copy.size);
+    const tried = (await reg.copies(r.instanceId)).find((c) => c.backupId === copy.backupId && c.agentId === copy.agentId)!;
+    assert.ok(tried.lastCheck !== null && tried.lastCheck.at !== before.lastCheck?.at, "a key tried on an archive that did not open it is evidence, recorded");
   });
 });
 

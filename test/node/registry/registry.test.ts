@@ -205,7 +205,7 @@ describe("verification", () => {
 });
 
 describe("migrations", () => {
-  it("a version-1 database with data opens at version 2 with nothing lost", async () => {
+  it("a version-1 database with data opens at version 3 with nothing lost", async () => {
     const name = freshName();
     const v1 = await openRegistryDB(name, 1);
     await v1.put("meta", { key: "salt", value: new Uint8Array(32).fill(7) });
@@ -219,8 +219,10 @@ describe("migrations", () => {
     assert.deepEqual(d.copies[0], { ...oldCopy, mismatch: false });
     assert.deepEqual([...reg.salt], new Array(32).fill(7));
     const raw = await openDB(name);
+    assert.equal(raw.version, 3);
     assert.ok(raw.objectStoreNames.contains("vault"));
-    assert.ok(raw.transaction("copies").store.indexNames.contains("byGeneration"));
+    assert.ok(raw.objectStoreNames.contains("copyBuckets"));
+    assert.ok(!raw.objectStoreNames.contains("copies"), "the per-copy store is gone");
     raw.close();
   });
 });

@@ -10,12 +10,13 @@
 import "fake-indexeddb/auto";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { BackupContent, BackupInfo } from "../../../src/data/backup.js";
+import type { BackupInfo } from "../../../src/data/backup.js";
 import { inProcessLocks } from "../../../src/common/locks.js";
 import { parseEmergencyKit } from "../../../src/kit/parse.js";
 import { renderEmergencyKit } from "../../../src/kit/render.js";
 import { CLOCK_MARGIN_MS } from "../../../src/registry/assign.js";
 import { Registry } from "../../../src/registry/registry.js";
+import { backupInfo, listedBackup, type Maker } from "../../support/listing.js";
 
 function rng(seed: number) {
   let s = seed >>> 0 || 1;
@@ -36,40 +37,17 @@ interface Backup {
   /** HA's clock: the browser's time of the backup plus a skew within the clock margin. */
   date: string;
   key: string | null;
-  who: "automatic" | "manual" | "foreign";
+  who: Maker;
   agents: string[];
   deleted: boolean;
 }
 
 function info(backups: Backup[]): BackupInfo {
-  return {
-    backups: backups
+  return backupInfo(
+    backups
       .filter((b) => !b.deleted)
-      .map(
-        (b): BackupContent => ({
-          addons: [],
-          agents: Object.fromEntries(b.agents.map((a) => [a, { protected: b.key !== null, size: 100 }])),
-          backup_id: b.id,
-          database_included: true,
-          date: b.date,
-          extra_metadata: { instance_id: b.who === "foreign" ? OTHER : OWN, with_automatic_settings: b.who !== "manual" },
-          failed_agent_ids: [],
-          folders: [],
-          homeassistant_included: true,
-          homeassistant_version: "2026.11.0",
-          name: `Backup ${b.id}`,
-          // Core marks only its own backups (true or false); others' are null.
-          with_automatic_settings: b.who === "foreign" ? null : b.who === "automatic",
-        }),
-      ),
-    agent_errors: {},
-    last_attempted_automatic_backup: null,
-    last_completed_automatic_backup: null,
-    last_action_event: null,
-    next_automatic_backup: null,
-    next_automatic_backup_additional: false,
-    state: "idle",
-  };
+      .map((b) => listedBackup({ id: b.id, date: b.date, who: b.who, agents: Object.fromEntries(b.agents.map((a) => [a, { protected: b.key !== null, size: 100 }])), ownId: OWN, foreignId: OTHER })),
+  );
 }
 
 interface Totals {

@@ -5,7 +5,7 @@ import { after, afterEach, before, describe, it } from "node:test";
 import type { Connection } from "home-assistant-js-websocket";
 import type { BackupContent, BackupInfo } from "../../../src/data/backup.js";
 import { startSimulatedHA, type SimHandle } from "../../../src/sim/main.js";
-import { closeAfterTest, closeOpened, connectHA } from "../../support/ha-client.js";
+import { closeAfterTest, closeOpened, connectHA, errorOf } from "../../support/ha-client.js";
 
 afterEach(closeOpened);
 
@@ -76,15 +76,6 @@ after(async () => {
   user.close();
   await sim.close();
 });
-
-const errorOf = async (p: Promise<unknown>) => {
-  try {
-    await p;
-  } catch (e) {
-    return e as { code: string; message: string };
-  }
-  throw new Error("expected an error");
-};
 
 describe("result shapes (core snapshots)", () => {
   it("backup/info", async () => {
@@ -295,6 +286,20 @@ describe("fault injection", () => {
     assert.equal(await current(), "CCCC-CCCC-CCCC-CCCC-CCCC-CCCC-CCCC");
     await sim.control({ type: "set_password", password: original });
     conn.close();
+  });
+
+  it("config/update faults are of storing a valid update: one the schema refuses is answered invalid_format, on the same connection", async () => {
+    const conn = closeAfterTest(await connectHA(sim.url, sim.adminToken));
+    try {
+      for (const mode of ["fail_before_apply", "apply_after_reconnect"] as const) {
+        await sim.control({ type: "fault", config_update: mode });
+        const e = await errorOf(conn.sendMessagePromise({ type: "backup/config/update", create_backup: { password: 5 } }));
+        assert.equal(e.code, "invalid_format", `${mode}: core's schema answers first`);
+        assert.match(e.message, /expected str for dictionary value @ data\['create_backup'\]\['password'\]/);
+      }
+    } finally {
+      await sim.control({ type: "clear_faults" });
+    }
   });
 
   it("config/update can stay in HA's queue: the connection drops, and the key lands only after a client read the config again", async () => {

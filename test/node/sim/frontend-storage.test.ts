@@ -11,7 +11,7 @@ import { after, afterEach, before, describe, it } from "node:test";
 import { MIRROR_KEY, RegistryMirror, type MirrorStatus } from "../../../src/registry/mirror.js";
 import { Registry } from "../../../src/registry/registry.js";
 import { startSimulatedHA, type SimHandle } from "../../../src/sim/main.js";
-import { closeAfterTest, closeOpened, connectHA, rawSocket } from "../../support/ha-client.js";
+import { closeAfterTest, closeOpened, connectHA, rawSocket, within } from "../../support/ha-client.js";
 
 afterEach(closeOpened);
 
@@ -125,8 +125,7 @@ describe("frontend user data", () => {
     const raw = closeAfterTest(await rawSocket(sim.url, sim.adminToken));
     const closed = new Promise<number>((r) => raw.ws.once("close", (code) => r(code)));
     raw.send({ id: 1, type: "frontend/set_user_data", key: "big", value: "x".repeat(4 * 1024 * 1024) });
-    let timer!: ReturnType<typeof setTimeout>;
-    const code = await Promise.race([closed, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("not closed")), 20_000)))]).finally(() => clearTimeout(timer));
+    const code = await within(closed, 20_000, "close");
     assert.equal(code, 1009);
     const conn = closeAfterTest(await connectHA(sim.url, sim.adminToken));
     assert.deepEqual(await conn.sendMessagePromise({ type: "frontend/get_user_data", key: "big" }), { value: null }, "nothing stored");

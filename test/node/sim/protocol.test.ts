@@ -4,7 +4,7 @@ import { after, afterEach, before, describe, it } from "node:test";
 import { WebSocket } from "ws";
 import { ERR_INVALID_AUTH } from "home-assistant-js-websocket";
 import { startSimulatedHA, type SimHandle } from "../../../src/sim/main.js";
-import { closeAfterTest, closeOpened, connectHA, rawSocket } from "../../support/ha-client.js";
+import { closeAfterTest, closeOpened, connectHA, rawSocket, within } from "../../support/ha-client.js";
 
 afterEach(closeOpened);
 
@@ -34,8 +34,7 @@ describe("auth phase", () => {
     });
     ws.send(JSON.stringify({ type: "auth", access_token: "wrong" }));
     // HA closes right after auth_invalid; give up (and fail) if it never does.
-    let timer!: ReturnType<typeof setTimeout>;
-    await Promise.race([closed, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("socket not closed after auth_invalid")), 10_000)))]).finally(() => clearTimeout(timer));
+    await within(closed, 10_000, "close after auth_invalid");
     assert.deepEqual(frames.map((f) => f.type), ["auth_required", "auth_invalid"]);
     assert.equal(frames[1]!.message, "Invalid access token or password");
   });

@@ -1,6 +1,7 @@
 // Options and test controls of the simulated HA: --state persistence, --serve static files,
 // signed-path expiry, the remaining fault injection points and the control actions.
 import assert from "node:assert/strict";
+import { WebSocket } from "ws";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -128,13 +129,12 @@ describe("signed paths, faults and controls", () => {
     await closed2;
   });
 
-  it("delays answers, and clear_faults stops it", async () => {
-    // delay_ms holds every answer for that long.
+  it("delays answers: a delay ends by itself or with clear_faults, and holds only what it matches", async () => {
     const raw = closeAfterTest(await rawSocket(sim.url, sim.adminToken));
-    await sim.control({ type: "fault", delay_ms: 50 });
+    // A short delay ends by itself (nothing else releases it here).
+    await sim.control({ type: "fault", delay: { ms: 20, command: "ping" } });
     raw.send({ id: 1, type: "ping" });
-    assert.deepEqual(await raw.next(), { id: 1, type: "pong" });
-    await sim.control({ type: "clear_faults" });
+    assert.deepEqual(await raw.next(), { id: 1, type: "pong" }, "the delayed answer comes once its time has passed");
     // A delay rule holds only what it matches (here one ping) until its time or clear_faults; an
     // hour-long hold makes the order certain whatever the machine's load.
     await sim.control({ type: "fault", delay: { ms: 3_600_000, command: "ping", times: 1 } });
@@ -143,6 +143,46 @@ describe("signed paths, faults and controls", () => {
     assert.deepEqual(await raw.next(), { id: 3, type: "pong" }, "the undelayed answer comes first");
     await sim.control({ type: "clear_faults" });
     assert.deepEqual(await raw.next(), { id: 2, type: "pong" }, "the held answer comes once the faults are cleared");
+  });
+
+  it("holds back the answers to one command until released; others go on", async () => {
+    const raw = closeAfterTest(await rawSocket(sim.url, sim.adminToken));
+    const held = (await sim.control({ type: "fault", hold: "get_config" })) as { holds: Record<string, number> };
+    assert.deepEqual(held.holds, { get_config: 0 });
+    raw.send({ id: 1, type: "get_config" });
+    // Wait until it reached the gate (counted as waiting), then show another command passes it.
+    while (((await sim.control({ type: "fault" })) as { holds: Record<string, number> }).holds.get_config !== 1) await new Promise((r) => setImmediate(r));
+    raw.send({ id: 2, type: "ping" });
+    assert.deepEqual(await raw.next(), { id: 2, type: "pong" }, "another command is answered while one is held");
+    await sim.control({ type: "fault", release: "get_config" });
+    const answer = (await raw.next()) as { id: number; success: boolean };
+    assert.deepEqual([answer.id, answer.success], [1, true], "the held answer comes once released");
+    assert.deepEqual(((await sim.control({ type: "fault" })) as { holds: Record<string, number> }).holds, {});
+  });
+
+  it("names each command's client (the connecting User-Agent) in the command log", async () => {
+    const ws = closeAfterTest(new WebSocket(`${sim.url.replace(/^http/, "ws")}/api/websocket`, { headers: { "user-agent": "test-browser profile-b" } }));
+    const frames: unknown[] = [];
+    const next = () => new Promise<unknown>((r) => ws.once("message", (raw) => r(JSON.parse(String(raw)))));
+    await next(); // auth_required
+    ws.send(JSON.stringify({ type: "auth", access_token: sim.adminToken }));
+    frames.push(await next());
+    ws.send(JSON.stringify({ id: 1, type: "ping" }));
+    frames.push(await next());
+    const log = (await sim.control({ type: "command_log" })) as { type: string; client?: string }[];
+    assert.deepEqual(log.filter((l) => l.client === "test-browser profile-b").map((l) => l.type), ["ping"]);
+  });
+
+  it("answers a command with an error on request (an HA without it, or refusing it), until cleared", async () => {
+    const conn = closeAfterTest(await connectHA(sim.url, sim.adminToken));
+    await sim.control({ type: "fault", fail: { command: "frontend/get_user_data" } });
+    await assert.rejects(conn.sendMessagePromise({ type: "frontend/get_user_data", key: "x" }), (e: { code: string }) => e.code === "unknown_command");
+    await sim.control({ type: "fault", fail: { command: "frontend/set_user_data", code: "home_assistant_error", message: "Disk full" } });
+    await assert.rejects(conn.sendMessagePromise({ type: "frontend/set_user_data", key: "x", value: 1 }), (e: { code: string; message: string }) => e.code === "home_assistant_error" && e.message === "Disk full");
+    await sim.control({ type: "fault", fail: { command: "frontend/get_user_data", clear: true } });
+    assert.deepEqual(await conn.sendMessagePromise({ type: "frontend/get_user_data", key: "x" }), { value: null }, "the refused write stored nothing");
+    await sim.control({ type: "clear_faults" });
+    await conn.sendMessagePromise({ type: "frontend/set_user_data", key: "x", value: 1 });
   });
 
   it("control: set_password makes new backups with that key; agent errors, deletes and dropped connections", async () => {

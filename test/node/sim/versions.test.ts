@@ -6,18 +6,9 @@ import type { Connection } from "home-assistant-js-websocket";
 import type { BackupConfig, ManagerStateEvent } from "../../../src/data/backup.js";
 import { startSimulatedHA, type SimHandle } from "../../../src/sim/main.js";
 import { tarMembers } from "../../../src/sim/tar-members.js";
-import { closeAfterTest, closeOpened, connectHA, rawSocket } from "../../support/ha-client.js";
+import { closeAfterTest, closeOpened, connectHA, errorOf, rawSocket } from "../../support/ha-client.js";
 
 afterEach(closeOpened);
-
-const errorOf = async (p: Promise<unknown>) => {
-  try {
-    await p;
-  } catch (e) {
-    return e as { code: string; message: string };
-  }
-  throw new Error("expected an error");
-};
 
 async function simAt(haVersion: string, backups = 2): Promise<{ s: SimHandle; c: Connection }> {
   const s = closeAfterTest(await startSimulatedHA({ port: 0, backups, haVersion, stageDelayMs: 1, now: "2026-11-27T12:00:00Z" }));

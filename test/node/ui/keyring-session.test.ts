@@ -50,23 +50,27 @@ test("a page shows what is stored before reconciling: the facts are there while 
   try {
     await first.fold(snapshot, sim.url, conn);
   } finally {
-    first.close();
+    await first.close();
   }
   // A second page whose HA answers the mirror read only when we say so: its reconciliation waits.
   let answer!: () => void;
   const held = new Promise<void>((resolve) => (answer = resolve));
-  let asked!: () => void;
-  const mirrorRead = new Promise<void>((resolve) => (asked = resolve));
+  let reached!: () => void;
+  const atGate = new Promise<void>((resolve) => (reached = resolve));
+  const gate = async () => {
+    reached();
+    await held;
+  };
   const slow = {
     haVersion: conn.haVersion,
     sendMessagePromise: async <T>(m: { type: string }) => {
-      if (m.type === "frontend/get_user_data") {
-        asked();
-        await held;
-      }
+      if (m.type === "frontend/get_user_data") await gate();
       return conn.sendMessagePromise<T>(m);
     },
-    subscribeMessage: conn.subscribeMessage.bind(conn),
+    subscribeMessage: async <T>(cb: (ev: T) => void, m: { type: string }) => {
+      if (m.type === "frontend/subscribe_user_data") await gate();
+      return conn.subscribeMessage<T>(cb, m);
+    },
   };
   const page = new KeyringSession(name, () => undefined);
   try {
@@ -76,8 +80,8 @@ test("a page shows what is stored before reconciling: the facts are there while 
     assert.ok(stored > 0 && page.facts.active !== null, "copies and the current generation show from IndexedDB");
     let folded = false;
     const reconciling = page.fold(snapshot, sim.url, slow).then(() => (folded = true));
-    // Waits for the state (the mirror read reached HA and is held there), not for time.
-    await mirrorRead;
+    // The mirror's read has reached HA (and waits there): only then is "not folded yet" worth saying.
+    await atGate;
     assert.equal(folded, false, "the reconciliation is still waiting on HA");
     assert.equal(page.facts.copies.length, stored);
     answer();
@@ -85,7 +89,7 @@ test("a page shows what is stored before reconciling: the facts are there while 
     assert.equal(page.mirrorStatus?.state, "synced");
   } finally {
     answer();
-    page.close();
+    await page.close();
   }
 });
 

@@ -1,6 +1,6 @@
-// The copy snapshot that makes reads and unchanged reconciliations fast must never hide a write:
-// two registries on one database (two tabs), one records a proof or imports, the other
-// reconciles and reads — the proof is kept and shown, never overwritten by a stale snapshot.
+// The copies a registry keeps from its last read (per bucket, by revision) must never hide a
+// write: two registries on one database (two tabs), one records a proof or imports, the other
+// reconciles and reads — the proof is kept and shown, never overwritten from a stale cache.
 import "fake-indexeddb/auto";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
@@ -9,7 +9,7 @@ import { exportRegistry, importRegistry } from "../../../src/registry/exchange.j
 import { mergeIntoRegistry, registryState } from "../../../src/registry/mirror.js";
 import { useRegistryEnv } from "../../support/registry-env.js";
 
-const env = useRegistryEnv("snapshot-test", { backups: 6 });
+const env = useRegistryEnv("copy-cache-test", { backups: 6 });
 let conn: Connection;
 let keys: string[];
 before(async () => {
@@ -17,13 +17,13 @@ before(async () => {
   ({ conn, keys } = env);
 });
 
-describe("copy snapshot", () => {
+describe("copy cache", () => {
   it("a proof recorded by another tab survives this tab's next reconciliation and shows in its reads", async () => {
     const name = env.freshName();
     const tabA = await env.openReg(name);
     const tabB = await env.openReg(name);
     const { instanceId } = await tabA.reconcile(conn, env.sim.url);
-    await tabA.copies(instanceId); // this tab has parsed the snapshot
+    await tabA.copies(instanceId); // this tab has read (and keeps) every bucket
     const target = (await tabB.copies(instanceId)).find((c) => c.protected && c.confidence !== "verified")!;
     await tabB.recordCheck(instanceId, target.backupId, target.agentId, { fingerprint: await tabB.fingerprint(keys[2]!) });
     const r = await tabA.reconcile(conn, env.sim.url);
@@ -32,12 +32,12 @@ describe("copy snapshot", () => {
       const seen = (await reg.copies(instanceId)).find((c) => c.backupId === target.backupId && c.agentId === target.agentId)!;
       assert.equal(seen.confidence, "verified");
     }
-    // And a second unchanged reconciliation reads the fresh snapshot, not the old parse.
+    // And a second unchanged reconciliation keeps the fresh bucket, not the old read.
     await tabA.reconcile(conn, env.sim.url);
     assert.equal((await tabA.copies(instanceId)).find((c) => c.backupId === target.backupId && c.agentId === target.agentId)!.confidence, "verified");
   });
 
-  it("an import and a mirror merge drop the snapshot, so their copies show at once", async () => {
+  it("an import and a mirror merge bump their buckets' revisions, so their copies show at once", async () => {
     const source = await env.openReg();
     const { instanceId } = await source.reconcile(conn, env.sim.url);
     const textBefore = await exportRegistry(source);
@@ -46,8 +46,8 @@ describe("copy snapshot", () => {
     await source.recordCheck(instanceId, target.backupId, target.agentId, { fingerprint: await source.fingerprint(keys[2]!) });
     const proven = async (reg: typeof source) => (await reg.copies(instanceId)).find((c) => c.backupId === target.backupId && c.agentId === target.agentId)!.confidence;
 
-    // Each receiving registry first knows the instance without the proof, reconciles (writing a
-    // snapshot) and reads it; then the proof arrives.
+    // Each receiving registry first knows the instance without the proof, reconciles and reads
+    // it (so it caches every bucket); then the proof arrives.
     const viaImport = await env.openReg();
     await importRegistry(viaImport, textBefore);
     await viaImport.reconcile(conn, env.sim.url);
@@ -56,7 +56,7 @@ describe("copy snapshot", () => {
     assert.equal(await proven(viaImport), "verified");
 
     const viaMirror = await env.openReg();
-    (viaMirror.salt as Uint8Array).set(source.salt); // what the mirror's salt adoption does
+    viaMirror.saltAdopted(source.salt); // what the mirror's salt adoption does
     await mergeIntoRegistry(viaMirror, stateBefore);
     await viaMirror.reconcile(conn, env.sim.url);
     assert.notEqual(await proven(viaMirror), "verified");

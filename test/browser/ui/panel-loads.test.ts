@@ -1,0 +1,62 @@
+// Loads overlap when HA is slow: a load started earlier must never show (or fold into the
+// registry) an older picture of HA after a later load showed a newer one.
+import { expect } from "@esm-bundle/chai";
+import { createConnection, createLongLivedTokenAuth } from "home-assistant-js-websocket";
+import { fetchBackupInfo } from "../../../src/data/backup.js";
+// The real panel element under the public tag (src/main.js would give the lazy shim).
+import "../../../src/ui/panel/backup-keyring-panel.js";
+import type { BackupKeyringPanel } from "../../../src/ui/panel/backup-keyring-panel.js";
+import { deepText, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
+
+let panel: BackupKeyringPanel | null = null;
+let sim: BrowserSim | null = null;
+
+afterEach(async () => {
+  panel?.remove();
+  panel = null;
+  await sim?.stop();
+  sim = null;
+});
+
+it("a backup that ends while an earlier load waits on HA stays in the table and the registry", async () => {
+  const s = await startSim({ backups: 4 });
+  sim = s;
+  const p = document.createElement("backup-keyring-panel");
+  panel = p;
+  p.standalone = true;
+  p.registryName = `bk-panel-loads-${Date.now()}`;
+  document.body.append(p);
+  await p.connectStandalone({ url: s.url, token: s.adminToken, remember: false });
+  await waitFor(() => p.status === "ready" && deepText(p).includes("Key generations"), "ready", 30000);
+  await p.settled;
+
+  // An earlier load: HA lists the backups at once but answers its config 5 s late.
+  await s.control({ type: "fault", delay: { command: "backup/config/info", ms: 5000, times: 1 } });
+  // (The fault holds the next config read: this load's, which asks before the backup below exists.)
+  const earlier = p.reload();
+
+  // Meanwhile a backup is made elsewhere (HA's own page); its end starts a later load.
+  const other = await createConnection({ auth: createLongLivedTokenAuth(s.url, s.adminToken) });
+  try {
+    await other.sendMessagePromise({ type: "backup/generate_with_automatic_settings" });
+    const state = async () => (await s.control<{ backups: { backup_id: string; date: string }[] }>({ type: "get_state" })).backups;
+    // The backup is done when HA is idle again with it listed.
+    for (;;) {
+      if ((await fetchBackupInfo(other)).state === "idle" && (await state()).length === 5) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const newest = (await state()).reduce((a, b) => (a.date > b.date ? a : b));
+    await earlier;
+    await p.settled;
+    await p.updateComplete;
+    // The earlier load's listing, read before the backup existed, is older news: it must not
+    // mark the new backup "deleted in Home Assistant".
+    const row = deepText(p).split(newest.backup_id)[1]?.slice(0, 40) ?? "";
+    expect(deepText(p), "the new backup is in the table").to.contain(newest.backup_id);
+    expect(row, "not called deleted").not.to.contain("deleted in Home Assistant");
+    // What the page shows from HA's answer (location errors, whether a key is set) is the newer one.
+    expect(p.snapshot?.backup?.info.backups.map((b) => b.backup_id), "the panel keeps HA's newer answer").to.include(newest.backup_id);
+  } finally {
+    other.close();
+  }
+});
