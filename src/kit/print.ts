@@ -25,8 +25,8 @@ function isoDay(iso: string, timeZone?: string): string {
   return new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone }).format(d);
 }
 
-function row(label: string, value: string, cls = ""): string {
-  return `<div class="row${cls ? ` ${cls}` : ""}"><dt>${esc(label)}</dt><dd>${esc(value)}</dd></div>`;
+function row(label: string, value: string): string {
+  return `<div class="row"><dt>${esc(label)}</dt><dd>${esc(value)}</dd></div>`;
 }
 
 export async function renderPrintableKit(facts: KitFacts, options: PrintableKitOptions = {}): Promise<string> {
