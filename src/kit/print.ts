@@ -24,8 +24,8 @@ function isoDay(iso: string, timeZone?: string): string {
   return calendarDay(new Date(iso), timeZone) || iso;
 }
 
-function row(label: string, value: string, cls = ""): string {
-  return `<div class="row${cls ? ` ${cls}` : ""}"><dt>${esc(label)}</dt><dd>${esc(value)}</dd></div>`;
+function row(label: string, value: string): string {
+  return `<div class="row"><dt>${esc(label)}</dt><dd>${esc(value)}</dd></div>`;
 }
 
 export async function renderPrintableKit(facts: KitFacts, options: PrintableKitOptions = {}): Promise<string> {

@@ -42,7 +42,7 @@ function nts(bytes: Uint8Array): string {
 const PY_WHITESPACE_EDGES = /^[ \t\n\r\v\f\x1c-\x1f]+|[ \t\n\r\v\f\x1c-\x1f]+$/g;
 
 /** tarfile's `nti`: base-256 only with a 0x80 (positive) or 0xff (negative) first byte, else octal text. */
-function parseNumeric(field: Uint8Array): number | null {
+export function parseNumeric(field: Uint8Array): number | null {
   if (field[0] === 0x80 || field[0] === 0xff) {
     // Negative values are two's complement: -(complement + 1), computed on the complement so
     // that small negative numbers stay exact.
@@ -130,7 +130,7 @@ export function parseHeader(h: Uint8Array): Header | "checksum" | "field" {
  * key, `=`, and a newline as the record's last byte. Parsing stops at a NUL. Only `keep` keys
  * are returned (later records win). Null = tarfile rejects the header.
  */
-function parsePaxRecords(buf: Uint8Array, keep: (key: string) => boolean): Map<string, string> | null {
+export function parsePaxRecords(buf: Uint8Array, keep: (key: string) => boolean): Map<string, string> | null {
   const out = new Map<string, string>();
   let at = 0;
   while (at < buf.length && buf[at] !== 0) {

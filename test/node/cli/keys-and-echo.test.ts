@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
+import { Readable } from "node:stream";
 import { main } from "../../../src/cli/main.js";
 import { buildBackup } from "../../../src/sim/backup-archive.js";
 import { seededRng } from "../../../src/sim/random.js";
@@ -18,17 +19,24 @@ const GENERATED = "Q7RT-M2KX-9PLA-W4ZC-8NEB-V3HJ-6YDF";
 let legacyFile = "";
 let generatedFile = "";
 
-async function cli(args: string[], env: Record<string, string> = {}) {
+async function cli(args: string[], env: Record<string, string> = {}, stdin?: string) {
   let out = "";
   let err = "";
   const saved = { ...process.env };
   Object.assign(process.env, { BACKUP_KEYRING_KEYS: "" }, env);
+  // --keys-stdin in-process: what a pipe would deliver, in two pieces.
+  const realStdin = Object.getOwnPropertyDescriptor(process, "stdin")!;
+  if (stdin !== undefined) {
+    const half = Math.floor(stdin.length / 2);
+    Object.defineProperty(process, "stdin", { value: Readable.from([Buffer.from(stdin.slice(0, half)), Buffer.from(stdin.slice(half))]), configurable: true });
+  }
   try {
     const code = await main(args, { out: (s) => (out += s), err: (s) => (err += s) });
     return { code, out, err };
   } finally {
     for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
     Object.assign(process.env, saved);
+    if (stdin !== undefined) Object.defineProperty(process, "stdin", realStdin);
   }
 }
 
@@ -205,5 +213,33 @@ describe("arguments that could be keys are never printed", () => {
     assert.match(r.err, /--lang needs a language tag such as "de" or "pt-BR"/);
     assert.ok(!/RangeError|at .*\.ts:/.test(r.err));
     assert.match((await cli(["kit", "--instance", "Home", "--url", "http://ha.local:8123", "--lang", "de-de"])).out, /Notfall|Verschlüsselung/);
+  });
+});
+
+describe("--keys-stdin", () => {
+  it("verify reads one key per line (CRLF or LF, blank lines skipped), after --key and the environment, and names the line", async () => {
+    const r = await cli(["verify", legacyFile, "--json", "--keys-stdin", "--key", "wrong-1"], { BACKUP_KEYRING_KEYS: "wrong-2" }, `wrong-3\r\n\n   \n${LEGACY}\r\nwrong-4\n`);
+    assert.equal(r.code, 0, r.out + r.err);
+    const report = JSON.parse(r.out) as { backups: { opened_by: number | null; opened_by_source: string | null }[] };
+    assert.deepEqual([report.backups[0]!.opened_by, report.backups[0]!.opened_by_source], [3, "key #2 from standard input"]);
+    assert.ok(!r.out.includes(LEGACY) && !r.err.includes(LEGACY), "the key is never printed");
+    const text = await cli(["verify", generatedFile, "--keys-stdin"], {}, `nope\n${GENERATED.toLowerCase()}\n`);
+    assert.equal(text.code, 0, text.out);
+    assert.match(text.out, /key #2 from standard input/);
+  });
+
+  it("verify with only wrong keys on stdin, or none: not opened, and nothing read counts as a key", async () => {
+    assert.equal((await cli(["verify", legacyFile, "--keys-stdin"], {}, "wrong\n")).code, 3);
+    assert.equal((await cli(["verify", legacyFile, "--keys-stdin"], {}, "\n \r\n")).code, 1);
+  });
+
+  it("decrypt takes its key from stdin and writes the unencrypted backup", async () => {
+    const out = join(tmp, "stdin-decrypted.tar");
+    const r = await cli(["decrypt", legacyFile, "--keys-stdin", "-o", out], {}, `wrong\n${LEGACY}\n`);
+    assert.equal(r.code, 0, r.out + r.err);
+    const check = await cli(["verify", out, "--key", "any", "--json"]);
+    assert.equal(check.code, 0, "the copy opens without a key");
+    assert.equal((JSON.parse(check.out) as { backups: { encrypted: boolean }[] }).backups[0]!.encrypted, false);
+    assert.ok(!r.out.includes(LEGACY) && !r.err.includes(LEGACY));
   });
 });

@@ -107,3 +107,27 @@ it("a kit written before the headings were split still parses: every '- ' line i
   assert.deepEqual(parsed.backups?.map((b) => [b.backup_id, b.locations]), [["aaaa1111", ["Local", "Cloud"]], ["bbbb2222", ["Local"]]]);
   assert.equal(parsed.generation, 1);
 });
+
+it("kit lines as written: fields trimmed, an empty id as '_', commas in a location as spaces, line breaks in HA's values one space", () => {
+  const text = renderEmergencyKit(
+    facts({
+      instanceName: "Lake\r\nCabin\nNorth",
+      url: "http://ha.local:8123\n/x",
+      backups: [{ backup_id: "  ", date: "2026-01-02T00:00:00Z", name: "  spaced name \n", locations: ["NAS,2", " USB "], checked: true }],
+    }),
+  );
+  const lines = text.split("\n");
+  assert.equal(lines[7], "Lake Cabin North");
+  assert.equal(lines[10], "http://ha.local:8123 /x");
+  assert.ok(lines.includes("- _ | 2026-01-02 | spaced name | NAS 2, USB"), text);
+});
+
+it("each backup heading appears only when it has backups; a fingerprint not in the registry's form is written as given", () => {
+  const b = { backup_id: "b1", date: "2026-01-02T00:00:00Z", name: "n", locations: ["L"] };
+  const onlySeen = renderEmergencyKit(facts({ backups: [b] }));
+  assert.ok(!onlySeen.includes("Proven by a check") && onlySeen.includes("Made while Backup Keyring saw this key in use"));
+  const onlyChecked = renderEmergencyKit(facts({ backups: [{ ...b, checked: true }] }));
+  assert.ok(onlyChecked.includes("Proven by a check") && !onlyChecked.includes("Made while"));
+  const fp = `${"a".repeat(64)}x`;
+  assert.ok(renderEmergencyKit(facts({ generation: { number: 2, fingerprint: fp, startedAt: "2026-01-01T00:00:00Z" } })).includes(`Key fingerprint: ${fp}`));
+});
