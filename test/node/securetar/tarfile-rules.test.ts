@@ -5,7 +5,7 @@
 // a restore would lose or misname a member.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { BackupFileError } from "../../../src/backup-file/errors.js";
+import { BackupFileError } from "../../../src/common/backup-file-errors.js";
 import { bytesSource } from "../../../src/common/byte-source.js";
 import { walkTar } from "../../../src/tar/reader.js";
 import { TarStreamChecker, type TarStreamResult } from "../../../src/tar/stream-check.js";
