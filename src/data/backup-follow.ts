@@ -33,6 +33,12 @@ export interface FollowOptions {
 }
 
 export interface BackupFollower {
+  /**
+   * Settles once this connection's round has subscribed to backup events, or has ended without
+   * (not an admin, no backup integration, dropped, closed). An action whose outcome arrives only
+   * as events (a backup made now) waits for it: sent earlier, its end could pass unseen.
+   */
+  following(): Promise<void>;
   /** Stops following: listeners removed, subscription ended. */
   close(): void;
 }
@@ -77,8 +83,13 @@ export function followBackup(conn: HaConnection, handlers: FollowHandlers, optio
 
   const stale = (mine: number) => closed || mine !== round;
 
+  let roundSettled = (): void => undefined;
+  let following = Promise.resolve();
   const run = async (): Promise<void> => {
     const mine = ++round;
+    roundSettled();
+    following = new Promise<void>((resolve) => (roundSettled = resolve));
+    const settle = roundSettled;
     // A subscription from before a reconnect died with the old socket (resubscribe: false).
     unsubscribe = null;
     try {
@@ -117,6 +128,8 @@ export function followBackup(conn: HaConnection, handlers: FollowHandlers, optio
       }
     } catch {
       // The connection dropped while waiting: the next "ready" starts over.
+    } finally {
+      settle();
     }
   };
 
@@ -132,8 +145,10 @@ export function followBackup(conn: HaConnection, handlers: FollowHandlers, optio
   void run();
 
   return {
+    following: () => following,
     close() {
       closed = true;
+      roundSettled();
       endPauses();
       conn.removeEventListener?.("ready", onReady);
       conn.removeEventListener?.("disconnected", onDisconnected);

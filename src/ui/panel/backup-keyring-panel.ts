@@ -737,8 +737,13 @@ export class BackupKeyringPanel extends LitElement {
   private async createBackup(): Promise<void> {
     if (!this.conn || this.creating) return;
     this.creating = { stage: null };
+    const conn = this.conn;
     try {
-      await generateBackupWithAutomaticSettings(this.conn);
+      // Its progress and end come only as events: sent before the panel follows them (just
+      // after loading), the backup could finish unseen, with no notice and no reload.
+      await this.follower?.following();
+      if (conn !== this.conn) throw new InstanceError("connection_lost");
+      await generateBackupWithAutomaticSettings(conn);
     } catch (err) {
       this.creating = null;
       this.notice = { kind: "error", text: this.errorText(err) };

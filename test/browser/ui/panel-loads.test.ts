@@ -6,7 +6,7 @@ import { fetchBackupInfo } from "../../../src/data/backup.js";
 // The real panel element under the public tag (src/main.js would give the lazy shim).
 import "../../../src/ui/panel/backup-keyring-panel.js";
 import type { BackupKeyringPanel } from "../../../src/ui/panel/backup-keyring-panel.js";
-import { deepText, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
+import { deepText, findButton, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
 
 let panel: BackupKeyringPanel | null = null;
 let sim: BrowserSim | null = null;
@@ -59,4 +59,27 @@ it("a backup that ends while an earlier load waits on HA stays in the table and 
   } finally {
     other.close();
   }
+});
+
+it("Create backup now pressed before the panel follows HA's events still shows the backup's end", async () => {
+  const s = await startSim({ backups: 2, stageDelayMs: 1 });
+  sim = s;
+  // HA takes the panel's event subscription late: the page is ready before it follows events.
+  await s.control({ type: "fault", hold: "backup/subscribe_events" });
+  const p = document.createElement("backup-keyring-panel");
+  panel = p;
+  p.standalone = true;
+  p.registryName = `bk-panel-follow-${Date.now()}`;
+  document.body.append(p);
+  await p.connectStandalone({ url: s.url, token: s.adminToken, remember: false });
+  await waitFor(() => p.status === "ready" && deepText(p).includes("Key generations"), "ready", 30000);
+  await p.reconciled;
+  const log = async () => (await s.control<{ type: string }[]>({ type: "command_log" })).map((l) => l.type);
+  while (!(await log()).includes("backup/subscribe_events")) await new Promise((r) => setTimeout(r, 20));
+  findButton(p.shadowRoot!, "Create backup now").click();
+  await p.updateComplete;
+  expect(deepText(p), "the button says it is at work").to.contain("Creating backup");
+  expect(await log(), "no backup asked for before its events can be heard").not.to.include("backup/generate_with_automatic_settings");
+  await s.control({ type: "fault", release: "backup/subscribe_events" });
+  await waitFor(() => deepText(p).includes("Backup created with the current encryption key."), "the backup's end shown", 30000);
 });

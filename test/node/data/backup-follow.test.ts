@@ -117,4 +117,30 @@ describe("followBackup across an HA restart", () => {
     assert.equal((await within(completed.when, 10_000, "backup event")).state, "completed");
     follower.close();
   });
+
+  it("following() settles once events are followed, so a backup asked for then is heard to its end", async () => {
+    const sim = closeAfterTest(await startSimulatedHA({ port: 0, backups: 1, stageDelayMs: 1 }));
+    const conn = closeAfterTest(await connectHA(sim.url, sim.adminToken));
+    // HA is slow to take the subscription.
+    await sim.control({ type: "fault", hold: "backup/subscribe_events" });
+    const completed = signal<ManagerStateEvent>((ev) => ev.state === "completed");
+    const follower = closeAfterTest(followBackup(conn, { onEvent: (ev) => completed.fn(ev), onAvailable: async () => true }));
+    let settled = false;
+    const following = follower.following().then(() => (settled = true));
+    const log = () => sim.control({ type: "command_log" }) as Promise<{ type: string }[]>;
+    while (!(await log()).some((l) => l.type === "backup/subscribe_events")) await new Promise((r) => setTimeout(r, 5));
+    await fetchBackupInfo(conn); // a round trip after the held subscription: it would have settled by now
+    assert.equal(settled, false, "not while HA has not taken the subscription");
+    await sim.control({ type: "fault", release: "backup/subscribe_events" });
+    await within(following, 5_000, "following() after the subscription");
+    await conn.sendMessagePromise({ type: "backup/generate", agent_ids: ["hassio.local"], name: "Asked for at once" });
+    assert.equal((await within(completed.when, 10_000, "the backup's end")).state, "completed");
+  });
+
+  it("following() settles without events for a user who does not get them (non-admin)", async () => {
+    const sim = closeAfterTest(await startSimulatedHA({ port: 0, backups: 1 }));
+    const conn = closeAfterTest(await connectHA(sim.url, sim.userToken));
+    const follower = closeAfterTest(followBackup(conn, { onEvent: () => undefined, onAvailable: async () => false }));
+    await within(follower.following(), 5_000, "following() for a non-admin");
+  });
 });
