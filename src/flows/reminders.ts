@@ -4,7 +4,7 @@
 // been verified for N days. Each is dismissed as soon as its reason is gone.
 import { callService } from "../data/auth.js";
 import { DEFAULT_DRILL_MONTHS, drillStatus, validDrillMonths } from "./drill-schedule.js";
-import type { HaConnection } from "../data/connection.js";
+import { isConnectionLost, type HaConnection } from "../data/connection.js";
 import type { LocalizeFunc } from "../common/localize.js";
 import type { CopyRecord, GenerationRecord } from "../registry/model.js";
 
@@ -79,11 +79,30 @@ export function wantedReminders(facts: ReminderFacts, settings: ReminderSettings
   return out;
 }
 
+const REMINDER_IDS: readonly ReminderId[] = ["backup_keyring_kit_not_proven", "backup_keyring_kit_drill", "backup_keyring_backup_unverified"];
+
+/**
+ * Which of our reminders HA shows now (`persistent_notification/get`, any user), or null when HA
+ * cannot say (the command refused or unknown).
+ */
+async function shownInHa(conn: HaConnection): Promise<Set<string> | null> {
+  try {
+    const list = await conn.sendMessagePromise<{ notification_id: string }[]>({ type: "persistent_notification/get" });
+    return new Set(list.map((n) => n.notification_id).filter((id) => (REMINDER_IDS as readonly string[]).includes(id)));
+  } catch (err) {
+    if (isConnectionLost(err)) throw err;
+    return null;
+  }
+}
+
 /**
  * Creates the wanted notifications and dismisses the others. `shown` is what this browser created
- * before (stored in the registry), so a reminder whose reason is gone is dismissed exactly once.
- * `shownText` (id → message) lets a reminder whose text changed ("for 7 months") be replaced:
- * HA's create with the same notification_id overwrites the old one.
+ * before (stored in the registry): a reminder is created once, so one the user dismissed in HA is
+ * not put back on every visit. `shownText` (id → message) lets a reminder whose text changed ("for
+ * 7 months") be replaced: HA's create with the same notification_id overwrites the old one.
+ * Dismissing follows what HA shows, whoever created it: a drill passed on the phone dismisses the
+ * reminder the computer posted (HA ignores a dismiss of an id it does not have, so without
+ * `persistent_notification/get` every unwanted id of ours is dismissed).
  */
 export async function syncReminders(conn: HaConnection, wanted: Reminder[], shown: ReminderId[], shownText: Partial<Record<ReminderId, string>> = {}): Promise<ReminderId[]> {
   const ids = new Set(wanted.map((r) => r.id));
@@ -91,7 +110,11 @@ export async function syncReminders(conn: HaConnection, wanted: Reminder[], show
     const stale = shownText[r.id] !== undefined && shownText[r.id] !== r.message;
     if (!shown.includes(r.id) || stale) await callService(conn, "persistent_notification", "create", { notification_id: r.id, title: r.title, message: r.message });
   }
-  for (const id of shown) if (!ids.has(id)) await callService(conn, "persistent_notification", "dismiss", { notification_id: id });
+  const inHa = await shownInHa(conn);
+  for (const id of REMINDER_IDS) {
+    if (ids.has(id) || !(inHa ? inHa.has(id) : true)) continue;
+    await callService(conn, "persistent_notification", "dismiss", { notification_id: id });
+  }
   return [...ids];
 }
 

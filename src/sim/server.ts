@@ -201,6 +201,7 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
       version: state.haVersion,
       whitelist_external_dirs: [],
     }),
+    notifications: () => [...state.notifications.values()],
     async callService(domain, service, data, user) {
       if (domain === "persistent_notification" && service === "create") {
         if (typeof data.message !== "string") throw new WsError("invalid_format", "required key not provided @ data['message']");

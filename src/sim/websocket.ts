@@ -6,6 +6,7 @@ import { backupFeatures } from "../data/ha-version.js";
 import { backupCommandAvailable, backupHandlers, validateConfigUpdate, type BackupHost } from "./backup-commands.js";
 import type { DropRule, Faults, RestartTiming } from "./faults.js";
 import type { FrontendStorage } from "./frontend-storage.js";
+import type { Notification } from "./state.js";
 import { parsePythonJson } from "./py-json.js";
 import { WsError, validate } from "./validate.js";
 
@@ -24,6 +25,8 @@ export interface ServerContext extends BackupHost {
   frontend: FrontendStorage;
   signPath(path: string, expires: number, user: SimUser): string;
   callService(domain: string, service: string, data: Record<string, unknown>, user: SimUser): Promise<void>;
+  /** The persistent notifications HA shows now, oldest first (core keeps them in a dict by id). */
+  notifications(): Notification[];
   getConfig(): Record<string, unknown>;
   /**
    * Received commands, for tests that check what a client did (or did not) send; `client` is the
@@ -217,6 +220,10 @@ export class SimConnection {
         await this.ctx.callService(p.domain as string, p.service as string, p.service_data as Record<string, unknown>, user);
         return { context: { id: this.ctx.rng.hex(26).toUpperCase(), parent_id: null, user_id: user.id }, response: null };
       }
+      // Core `persistent_notification/__init__.py` `websocket_get_notifications`: any user, the
+      // notifications as they are stored (created_at as ISO text in JSON).
+      case "persistent_notification/get":
+        return this.ctx.notifications();
       case "subscribe_events": {
         const p = validate(msg, { event_type: { type: "str" } });
         const listener = (ev: Frame) => {

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, test } from "node:test";
 import type { Connection } from "home-assistant-js-websocket";
 import { localizeEnglish } from "../../../src/common/localize-english.js";
-import { DEFAULT_REMINDER_SETTINGS, syncReminders, wantedReminders } from "../../../src/flows/reminders.js";
+import { DEFAULT_REMINDER_SETTINGS, syncReminders, wantedReminders, type Reminder } from "../../../src/flows/reminders.js";
 import type { CopyRecord, GenerationRecord } from "../../../src/registry/model.js";
 import { Registry } from "../../../src/registry/registry.js";
 import { verifyOnline } from "../../../src/registry/verify.js";
@@ -80,4 +80,30 @@ test("an older backup verified does not silence the reminder for the newest, unv
   // Verifying the newest one (one copy is enough) clears it.
   const verified = { ...newest, agentId: "hassio.nas", lastCheck: { result: "ok" as const, at: "2026-11-16T00:00:00Z" } };
   assert.deepEqual(wantedReminders({ active, copies: [older, newest, verified], now }, DEFAULT_REMINDER_SETTINGS, localizeEnglish), []);
+});
+
+/** Two reminders as another browser words them (what they say does not matter here). */
+const posted: Reminder[] = [
+  { id: "backup_keyring_kit_drill", title: "Kit drill", message: "Kit not proven for 7 months." },
+  { id: "backup_keyring_backup_unverified", title: "Unverified", message: "The newest backup was not checked." },
+];
+
+test("a reminder another browser posted is dismissed here once its reason is gone; HA's other notifications stay", async () => {
+  // The computer posted them; the phone's browser never did (its own `shown` is empty).
+  await syncReminders(conn, posted, []);
+  assert.equal((await notifications()).length, 2);
+  await conn.sendMessagePromise({ type: "call_service", domain: "persistent_notification", service: "create", service_data: { notification_id: "someone_else", message: "Not ours" } });
+  // Core's shape for persistent_notification/get (any user).
+  const listed = await conn.sendMessagePromise<Record<string, unknown>[]>({ type: "persistent_notification/get" });
+  assert.deepEqual(Object.keys(listed[0]!).sort(), ["created_at", "message", "notification_id", "title"]);
+  // On the phone the reasons are gone (a drill passed, the backup checked there).
+  assert.deepEqual(await syncReminders(conn, [], []), []);
+  assert.deepEqual((await notifications()).map((n) => n.notification_id), ["someone_else"], "ours dismissed, the other left alone");
+});
+
+test("an HA that cannot list its notifications: the unwanted reminders of ours are dismissed all the same", async () => {
+  await syncReminders(conn, posted, []);
+  await sim.control({ type: "fault", fail: { command: "persistent_notification/get", times: 1 } });
+  await syncReminders(conn, [], []);
+  assert.deepEqual(await notifications(), []);
 });
