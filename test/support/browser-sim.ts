@@ -26,10 +26,13 @@ export async function startSim(options: Record<string, unknown> = {}): Promise<B
   };
 }
 
-export async function waitFor<T>(fn: () => T | undefined | null | false, what: string, timeoutMs = 15000): Promise<T> {
+type Falsy = undefined | null | false;
+
+/** Polls `fn` (sync or async: a promise is awaited, never taken as the truthy answer) until it gives a truthy value. */
+export async function waitFor<T>(fn: () => T | Falsy | Promise<T | Falsy>, what: string, timeoutMs = 15000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const v = fn();
+    const v = await fn();
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));

@@ -7,7 +7,7 @@ import { type LocalizeFunc } from "../../common/localize.js";
 import { localizeEnglish } from "../../common/localize-english.js";
 import { chooseDrillGroup, type DrillAnswer, type DrillOutcome } from "../../flows/drill.js";
 import { MAX_KIT_BYTES } from "../../kit/parse.js";
-import type { GenerationRecord } from "../../registry/model.js";
+import { RegistryError, type GenerationRecord } from "../../registry/model.js";
 import { formatDateTime } from "../../common/datetime.js";
 import { dialogStyles, haStyles } from "../styles.js";
 
@@ -114,8 +114,11 @@ export class BkDrillDialog extends LitElement {
       const outcome = await this.judge(answer);
       this.outcome = outcome;
       if (outcome.result === "passed") this.passedAt = new Date().toISOString();
-    } catch {
-      this.outcome = { result: "error", message: this.localize("errors.registry.unknown_generation") };
+    } catch (err) {
+      // The answer was judged here; only recording it failed (a full disk, the generation gone
+      // meanwhile, the panel closed): nothing was recorded, and the message says why.
+      const message = err instanceof RegistryError ? this.localize(`errors.registry.${err.code}`, err.params) : this.localize("drill.fail.not_recorded");
+      this.outcome = { result: "error", message };
     } finally {
       // A wrong answer is not kept on screen either: the next try starts empty.
       this.text = "";

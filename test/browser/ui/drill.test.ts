@@ -11,6 +11,8 @@ import "../../../src/ui/card/backup-keyring-card.js";
 import type { BackupKeyringPanel } from "../../../src/ui/panel/backup-keyring-panel.js";
 import type { BackupKeyringCard } from "../../../src/ui/card/backup-keyring-card.js";
 import type { BkDrillDialog } from "../../../src/ui/dialogs/drill-dialog.js";
+import { localizeEnglish } from "../../../src/common/localize-english.js";
+import { RegistryError, type GenerationRecord } from "../../../src/registry/model.js";
 import { captureDownload, deepText, findButton, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
 
 const sims: BrowserSim[] = [];
@@ -56,6 +58,29 @@ afterEach(async () => {
 });
 
 describe("kit drill", () => {
+  it("a result that cannot be recorded says so (a full disk by its own words), never that the generation is gone", async () => {
+    await import("../../../src/ui/dialogs/drill-dialog.js");
+    const dialog = document.createElement("bk-drill-dialog") as BkDrillDialog;
+    document.body.append(dialog);
+    cleanup.push(() => dialog.remove());
+    let failure: Error = new RegistryError("storage_full");
+    const generation = { id: "g1", number: 1, status: "active" } as GenerationRecord;
+    void dialog.showDialog({ localize: localizeEnglish, language: "en", timeZone: "UTC", generation, current: false, backups: 0, judge: () => Promise.reject(failure), downloadKit: null });
+    await waitFor(() => dialog.isOpen, "drill dialog open");
+    const root = dialog.shadowRoot!;
+    const kit = "not looked at: the judge fails";
+    await type(root, "#drill-text", kit);
+    button("Check the kit", root).click();
+    await waitFor(() => deepText(dialog).includes(localizeEnglish("errors.registry.storage_full")), "the full disk named");
+    failure = new Error("the panel was closed");
+    button("Try again", root).click();
+    await dialog.updateComplete;
+    await type(root, "#drill-text", kit);
+    button("Check the kit", root).click();
+    await waitFor(() => deepText(dialog).includes("The result could not be recorded, so nothing was changed."), "not recorded");
+    expect(deepText(dialog)).not.to.contain("not in the registry any more");
+  });
+
   it("from the overview: a wrong group fails with advice and the kit download; the kit file passes and the reminder goes", async () => {
     const s = await sim();
     await mount(s);

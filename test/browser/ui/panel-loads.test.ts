@@ -41,10 +41,7 @@ it("a backup that ends while an earlier load waits on HA stays in the table and 
     await other.sendMessagePromise({ type: "backup/generate_with_automatic_settings" });
     const state = async () => (await s.control<{ backups: { backup_id: string; date: string }[] }>({ type: "get_state" })).backups;
     // The backup is done when HA is idle again with it listed.
-    for (;;) {
-      if ((await fetchBackupInfo(other)).state === "idle" && (await state()).length === 5) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor(async () => (await fetchBackupInfo(other)).state === "idle" && (await state()).length === 5, "the backup made elsewhere", 30000);
     const newest = (await state()).reduce((a, b) => (a.date > b.date ? a : b));
     await earlier;
     await p.settled;
@@ -75,7 +72,7 @@ it("Create backup now pressed before the panel follows HA's events still shows t
   await waitFor(() => p.status === "ready" && deepText(p).includes("Key generations"), "ready", 30000);
   await p.reconciled;
   const log = async () => (await s.control<{ type: string }[]>({ type: "command_log" })).map((l) => l.type);
-  while (!(await log()).includes("backup/subscribe_events")) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(async () => (await log()).includes("backup/subscribe_events"), "the subscription asked for");
   findButton(p.shadowRoot!, "Create backup now").click();
   await p.updateComplete;
   expect(deepText(p), "the button says it is at work").to.contain("Creating backup");
