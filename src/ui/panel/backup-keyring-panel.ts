@@ -480,7 +480,10 @@ export class BackupKeyringPanel extends LitElement {
     const registry = await this.session.openRegistry();
     this.reminderSettings = await loadReminderSettings(registry);
     // The drill's due day in the zone the panel and the card show it in.
-    await applyReminders(registry, conn, { active: f.active, copies: f.copies, now: new Date(), timeZone: this.timeZone(s) }, this.i18n.localize);
+    // The link opens this panel's drill wherever HA serves it (panel_custom's url_path); a
+    // standalone page has no route in HA, so the default panel address is named.
+    const drillLink = this.route?.prefix ? `${this.route.prefix}/drill` : undefined;
+    await applyReminders(registry, conn, { active: f.active, copies: f.copies, now: new Date(), timeZone: this.timeZone(s), drillLink }, this.i18n.localize);
   }
 
   private async changeReminders(next: ReminderSettings): Promise<void> {

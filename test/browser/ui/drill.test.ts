@@ -13,6 +13,7 @@ import type { BackupKeyringCard } from "../../../src/ui/card/backup-keyring-card
 import type { BkDrillDialog } from "../../../src/ui/dialogs/drill-dialog.js";
 import { localizeEnglish } from "../../../src/common/localize-english.js";
 import { RegistryError, type GenerationRecord } from "../../../src/registry/model.js";
+import { Registry } from "../../../src/registry/registry.js";
 import { captureDownload, deepText, findButton, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
 
 const sims: BrowserSim[] = [];
@@ -142,6 +143,24 @@ describe("kit drill", () => {
     const dialog = await drillDialog();
     await waitFor(() => dialog.isOpen, "drill dialog opened by the route");
     expect(deepText(dialog)).to.contain("your current key (generation 1)");
+  });
+
+  it("the reminder links to the drill where HA serves this panel (another url_path)", async () => {
+    const s = await sim();
+    await mount(s, { prefix: "/keys", path: "" });
+    await panel.settled;
+    // The kit was proven 8 months ago (written as the registry keeps it): the drill is due.
+    const registry = await Registry.open(panel.registryName);
+    try {
+      const g = (await registry.db.getAll("generations")).find((x) => x.status === "active")!;
+      await registry.db.put("generations", { ...g, kitProvenAt: new Date(Date.now() - 240 * 86_400_000).toISOString() });
+    } finally {
+      registry.close();
+    }
+    await panel.reload();
+    const drill = () => s.control<{ notifications: { notification_id: string; message: string }[] }>({ type: "get_state" }).then((st) => st.notifications.find((n) => n.notification_id === "backup_keyring_kit_drill"));
+    const posted = await waitFor(drill, "the drill reminder in HA");
+    expect(posted.message).to.contain("](/keys/drill)");
   });
 
   it("an older generation's drill on request: its own kit passes, the current key's kit is named as the wrong one", async () => {
