@@ -286,6 +286,39 @@ describe("restore guidance in the panel", () => {
 });
 
 describe("card at a glance", () => {
+  it("a proven kit: says when it was last proven and the day the next drill is due", async () => {
+    const s = await sim();
+    await mount(s);
+    await panel.settled;
+    const registryName = panel.registryName!;
+    panel.remove();
+    // Proven on the 10th of last month at 10:00 (as the registry keeps it); drills every 6 months.
+    const today = new Date();
+    const proven = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() - 1, 10, 10));
+    const due = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() + 5, 10));
+    const day = (d: Date) => new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", year: "numeric", timeZone: "UTC" }).format(d);
+    const registry = await Registry.open(registryName);
+    try {
+      const g = (await registry.db.getAll("generations")).find((x) => x.status === "active")!;
+      await registry.db.put("generations", { ...g, kitProvenAt: proven.toISOString() });
+    } finally {
+      registry.close();
+    }
+    const connection: Connection = await createConnection({ auth: createLongLivedTokenAuth(s.url, s.adminToken) });
+    cleanup.push(() => connection.close());
+    const el = document.createElement("backup-keyring-card") as BackupKeyringCard;
+    el.registryName = registryName;
+    el.setConfig({ type: "custom:backup-keyring-card" });
+    document.body.append(el);
+    cleanup.push(() => el.remove());
+    el.hass = { connection, language: "en", user: { is_admin: true }, auth: { data: { hassUrl: s.url } } };
+    await waitFor(() => deepText(el).includes("Next kit drill due"), "the next drill");
+    expect(deepText(el)).to.contain(`Current key's kit last proven ${day(proven)}, 10:00 AM`);
+    expect(deepText(el)).to.contain(`Next kit drill due ${day(due)}`);
+    expect(deepText(el)).not.to.contain("Kit drill due now");
+    expect(() => findButton(el.shadowRoot!, "Test my kit"), "no drill button while none is due").to.throw();
+  });
+
   it("says the drill is due and backups whose kit was never proven; the drill button opens the panel's drill", async () => {
     const s = await sim();
     // A fresh registry knows no backup's generation: the panel's background check first proves the
