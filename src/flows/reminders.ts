@@ -127,14 +127,48 @@ interface MetaStore {
   setMeta(key: string, value: unknown): Promise<void>;
 }
 
-export async function loadReminderSettings(store: MetaStore): Promise<ReminderSettings> {
-  const stored = { ...DEFAULT_REMINDER_SETTINGS, ...((await store.getMeta<Partial<ReminderSettings>>(REMINDER_SETTINGS_KEY)) ?? {}) };
-  return { ...stored, drillMonths: validDrillMonths(stored.drillMonths) };
+/**
+ * The settings as HA keeps them for this user (`frontend/*_user_data`, per HA user as HA's own
+ * profile settings): every device then drills and reminds on the same schedule (two devices on
+ * different intervals would post and dismiss each other's reminders). This browser's copy serves
+ * when HA has none or cannot say (no such command, refused, offline).
+ */
+export const REMINDER_SETTINGS_HA_KEY = "backup_keyring_reminders";
+
+/** Any stored value made into valid settings (unknown fields dropped, numbers in range). */
+function normalizeSettings(value: unknown): ReminderSettings {
+  const v = value !== null && typeof value === "object" ? (value as Partial<Record<keyof ReminderSettings, unknown>>) : {};
+  const days = typeof v.maxDaysUnverified === "number" && Number.isInteger(v.maxDaysUnverified) && v.maxDaysUnverified >= 1 ? Math.min(v.maxDaysUnverified, 365) : DEFAULT_REMINDER_SETTINGS.maxDaysUnverified;
+  return {
+    enabled: typeof v.enabled === "boolean" ? v.enabled : DEFAULT_REMINDER_SETTINGS.enabled,
+    maxDaysUnverified: days,
+    drillMonths: validDrillMonths(typeof v.drillMonths === "number" ? v.drillMonths : DEFAULT_REMINDER_SETTINGS.drillMonths),
+  };
 }
 
-export async function saveReminderSettings(store: MetaStore, settings: ReminderSettings): Promise<void> {
-  const days = Number.isInteger(settings.maxDaysUnverified) && settings.maxDaysUnverified >= 1 ? settings.maxDaysUnverified : DEFAULT_REMINDER_SETTINGS.maxDaysUnverified;
-  await store.setMeta(REMINDER_SETTINGS_KEY, { enabled: settings.enabled, maxDaysUnverified: Math.min(days, 365), drillMonths: validDrillMonths(settings.drillMonths) });
+async function settingsInHa(conn: HaConnection): Promise<unknown> {
+  try {
+    return (await conn.sendMessagePromise<{ value: unknown }>({ type: "frontend/get_user_data", key: REMINDER_SETTINGS_HA_KEY })).value ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** HA's copy when it has one (kept here too, for the next offline start), else this browser's. */
+export async function loadReminderSettings(store: MetaStore, conn?: HaConnection): Promise<ReminderSettings> {
+  const local = await store.getMeta<unknown>(REMINDER_SETTINGS_KEY);
+  const inHa = conn ? await settingsInHa(conn) : null;
+  if (inHa === null) return normalizeSettings(local);
+  const settings = normalizeSettings(inHa);
+  if (JSON.stringify(settings) !== JSON.stringify(normalizeSettings(local))) await store.setMeta(REMINDER_SETTINGS_KEY, settings);
+  return settings;
+}
+
+/** Saved here, then in HA for this user (a refused or impossible write leaves this browser's copy). */
+export async function saveReminderSettings(store: MetaStore, settings: ReminderSettings, conn?: HaConnection): Promise<void> {
+  const value = normalizeSettings(settings);
+  await store.setMeta(REMINDER_SETTINGS_KEY, value);
+  if (conn) await conn.sendMessagePromise({ type: "frontend/set_user_data", key: REMINDER_SETTINGS_HA_KEY, value }).catch(() => undefined);
 }
 
 /** Brings HA's notifications in line with the registry's facts; remembers what it created. */
@@ -143,8 +177,10 @@ export async function applyReminders(
   conn: HaConnection,
   facts: ReminderFacts,
   t: LocalizeFunc,
+  /** When the caller has just loaded them (`loadReminderSettings`). */
+  settings?: ReminderSettings,
 ): Promise<Reminder[]> {
-  const wanted = wantedReminders(facts, await loadReminderSettings(store), t);
+  const wanted = wantedReminders(facts, settings ?? (await loadReminderSettings(store, conn)), t);
   const shown = (await store.getMeta<ReminderId[]>(SHOWN_KEY)) ?? [];
   const shownText = (await store.getMeta<Partial<Record<ReminderId, string>>>(SHOWN_TEXT_KEY)) ?? {};
   await store.setMeta(SHOWN_KEY, await syncReminders(conn, wanted, shown, shownText));

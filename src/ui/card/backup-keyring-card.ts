@@ -143,7 +143,7 @@ export class BackupKeyringCard extends LitElement {
       const url = this.hass?.auth?.data?.hassUrl ?? location.origin;
       // The status shows from what is stored at once; the reconciliation updates it when done.
       await this.session.showStored(snapshot, url);
-      this.drillMonths = (await loadReminderSettings(await this.session.openRegistry())).drillMonths;
+      this.drillMonths = (await loadReminderSettings(await this.session.openRegistry(), conn)).drillMonths;
       await this.session.fold(snapshot, url, conn);
       return true;
     } catch (err) {

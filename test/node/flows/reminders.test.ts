@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, test } from "node:test";
 import type { Connection } from "home-assistant-js-websocket";
 import { localizeEnglish } from "../../../src/common/localize-english.js";
-import { DEFAULT_REMINDER_SETTINGS, syncReminders, wantedReminders, type Reminder } from "../../../src/flows/reminders.js";
+import { DEFAULT_REMINDER_SETTINGS, REMINDER_SETTINGS_HA_KEY, loadReminderSettings, saveReminderSettings, syncReminders, wantedReminders, type Reminder } from "../../../src/flows/reminders.js";
 import type { CopyRecord, GenerationRecord } from "../../../src/registry/model.js";
 import { Registry } from "../../../src/registry/registry.js";
 import { verifyOnline } from "../../../src/registry/verify.js";
@@ -106,4 +106,23 @@ test("an HA that cannot list its notifications: the unwanted reminders of ours a
   await sim.control({ type: "fault", fail: { command: "persistent_notification/get", times: 1 } });
   await syncReminders(conn, [], []);
   assert.deepEqual(await notifications(), []);
+});
+
+test("the drill interval follows the HA user to every device; this browser's copy serves when HA cannot say", async () => {
+  const phone = await Registry.open(`reminders-phone-${process.pid}`);
+  try {
+    await saveReminderSettings(registry, { ...DEFAULT_REMINDER_SETTINGS, drillMonths: 12 }, conn);
+    assert.equal((await loadReminderSettings(phone, conn)).drillMonths, 12, "the phone drills on the computer's schedule");
+    assert.equal((await loadReminderSettings(phone)).drillMonths, 12, "and keeps it for an offline start");
+    // HA without the frontend storage commands: this browser's own copy.
+    await sim.control({ type: "fault", fail: { command: "frontend/get_user_data", times: 1 } });
+    await phone.setMeta("reminders", { ...DEFAULT_REMINDER_SETTINGS, drillMonths: 3 });
+    assert.equal((await loadReminderSettings(phone, conn)).drillMonths, 3);
+    // Whatever HA holds under the key is made valid (an interval not offered is the default).
+    await conn.sendMessagePromise({ type: "frontend/set_user_data", key: REMINDER_SETTINGS_HA_KEY, value: { drillMonths: 7, enabled: "yes", extra: 1 } });
+    assert.deepEqual(await loadReminderSettings(phone, conn), DEFAULT_REMINDER_SETTINGS);
+  } finally {
+    phone.close();
+    await conn.sendMessagePromise({ type: "frontend/set_user_data", key: REMINDER_SETTINGS_HA_KEY, value: null });
+  }
 });
