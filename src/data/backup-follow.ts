@@ -16,6 +16,12 @@ export interface FollowHandlers {
    * with a growing pause, and events are subscribed once it works.
    */
   onAvailable(): Promise<boolean>;
+  /**
+   * Whether this user gets backup events (an admin), when that is known before loading: events
+   * are then subscribed first, as HA's own backup page does, so a backup that ends during the
+   * load (after its read) is still heard. Without it, or false, events follow a load that says so.
+   */
+  followsEvents?(): Promise<boolean>;
   /** The connection dropped (HA restarting, network): show it; onAvailable follows. */
   onUnavailable?(): void;
   /** onAvailable failed: show it; it is tried again in `retryInMs`. */
@@ -83,6 +89,29 @@ export function followBackup(conn: HaConnection, handlers: FollowHandlers, optio
 
   const stale = (mine: number) => closed || mine !== round;
 
+  /** Subscribes for this round (retrying while HA registers its commands); true once subscribed. */
+  const subscribe = async (mine: number, tries = retries): Promise<boolean> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const unsub = await subscribeBackupEvents(conn, (ev) => {
+          if (!stale(mine)) handlers.onEvent(ev);
+        }, { resubscribe: false });
+        if (stale(mine)) {
+          void unsub().catch(() => undefined);
+          return false;
+        }
+        unsubscribe = unsub;
+        return true;
+      } catch (err) {
+        if (stale(mine) || isConnectionLost(err)) return false;
+        // An integration that has just loaded may register its commands a moment later.
+        if (toHaError(err).code !== "unknown_command" || attempt >= tries) return false;
+        await sleep(retryMs * Math.min(2 ** attempt, 8));
+        if (stale(mine)) return false;
+      }
+    }
+  };
+
   let roundSettled = (): void => undefined;
   let following = Promise.resolve();
   const run = async (): Promise<void> => {
@@ -95,6 +124,15 @@ export function followBackup(conn: HaConnection, handlers: FollowHandlers, optio
     try {
       const loaded = await waitForBackupIntegration(conn);
       if (stale(mine)) return;
+      // Sent before the load's reads on the same socket (HA takes a connection's messages in
+      // order), not awaited: a slow answer does not hold the load up. Tried once here; a
+      // refusal is tried again, with pauses, after the load.
+      let early: Promise<boolean> = Promise.resolve(false);
+      if (loaded && handlers.followsEvents && (await handlers.followsEvents().catch(() => false))) {
+        if (stale(mine)) return;
+        early = subscribe(mine, 0);
+        void early.then((ok) => ok && settle());
+      }
       let wantEvents = false;
       for (let attempt = 0; ; attempt++) {
         try {
@@ -109,23 +147,9 @@ export function followBackup(conn: HaConnection, handlers: FollowHandlers, optio
           if (stale(mine)) return;
         }
       }
-      if (stale(mine) || !wantEvents || !loaded) return;
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const unsub = await subscribeBackupEvents(conn, (ev) => {
-            if (!stale(mine)) handlers.onEvent(ev);
-          }, { resubscribe: false });
-          if (stale(mine)) void unsub().catch(() => undefined);
-          else unsubscribe = unsub;
-          return;
-        } catch (err) {
-          if (stale(mine) || isConnectionLost(err)) return;
-          // An integration that has just loaded may register its commands a moment later.
-          if (toHaError(err).code !== "unknown_command" || attempt >= retries) return;
-          await sleep(retryMs * Math.min(2 ** attempt, 8));
-          if (stale(mine)) return;
-        }
-      }
+      const subscribed = await early;
+      if (stale(mine) || subscribed || !wantEvents || !loaded) return;
+      await subscribe(mine);
     } catch {
       // The connection dropped while waiting: the next "ready" starts over.
     } finally {

@@ -99,6 +99,7 @@ export class BackupKeyringCard extends LitElement {
         onEvent: (ev) => {
           if (this.operationEnded(ev)) void this.reload();
         },
+        followsEvents: async () => this.hass?.user?.is_admin === true,
         onAvailable: async () => {
           const ok = await this.reload();
           // HA answered with an error (shown on the card): load again after a pause.

@@ -10,6 +10,7 @@ import { stageText } from "../backup-stage.js";
 import { generateBackupWithAutomaticSettings, operationEndTracker, uploadProgress, type ManagerStateEvent } from "../../data/backup.js";
 import { followBackup, type BackupFollower } from "../../data/backup-follow.js";
 import { backupFeatures } from "../../data/ha-version.js";
+import { fetchCurrentUser } from "../../data/auth.js";
 import { keyRestoredAfterChange } from "../../flows/key-restored.js";
 import type { HaConnection } from "../../data/connection.js";
 import { InstanceError, classifyError, loadInstance, type InstanceSnapshot } from "../../data/instance.js";
@@ -215,6 +216,8 @@ export class BackupKeyringPanel extends LitElement {
     if (this.status !== "ready") this.status = "loading";
     this.follower = followBackup(conn, {
       onEvent: (ev) => this.onManagerEvent(ev),
+      // Inside HA, `hass` says who the user is; standalone, HA is asked (the load asks again).
+      followsEvents: async () => (this.hass?.user ? this.hass.user.is_admin : (await fetchCurrentUser(conn)).is_admin),
       onAvailable: async () => {
         this.reconnecting = false;
         await this.reload();

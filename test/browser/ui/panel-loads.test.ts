@@ -80,3 +80,28 @@ it("Create backup now pressed before the panel follows HA's events still shows t
   await s.control({ type: "fault", release: "backup/subscribe_events" });
   await waitFor(() => deepText(p).includes("Backup created with the current encryption key."), "the backup's end shown", 30000);
 });
+
+it("a backup that ends while the first load is still running is heard, and shows without a reload by hand", async () => {
+  const s = await startSim({ backups: 4, stageDelayMs: 1 });
+  sim = s;
+  // HA answers the first load's config read late; its listing is read at once, before the backup.
+  await s.control({ type: "fault", delay: { command: "backup/config/info", ms: 4000, times: 1 } });
+  const p = document.createElement("backup-keyring-panel");
+  panel = p;
+  p.standalone = true;
+  p.registryName = `bk-panel-early-${Date.now()}`;
+  document.body.append(p);
+  await p.connectStandalone({ url: s.url, token: s.adminToken, remember: false });
+  const log = async () => (await s.control<{ type: string }[]>({ type: "command_log" })).map((l) => l.type);
+  await waitFor(async () => (await log()).includes("backup/info"), "the first load read the listing");
+  const other = await createConnection({ auth: createLongLivedTokenAuth(s.url, s.adminToken) });
+  try {
+    await other.sendMessagePromise({ type: "backup/generate_with_automatic_settings" });
+    const state = async () => (await s.control<{ backups: { backup_id: string; date: string }[] }>({ type: "get_state" })).backups;
+    await waitFor(async () => (await fetchBackupInfo(other)).state === "idle" && (await state()).length === 5, "the backup made elsewhere", 30000);
+    const newest = (await state()).reduce((a, b) => (a.date > b.date ? a : b));
+    await waitFor(() => deepText(p).includes(newest.backup_id), "the new backup in the table", 15000);
+  } finally {
+    other.close();
+  }
+});
