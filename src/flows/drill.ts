@@ -74,22 +74,30 @@ export async function judgeDrill(target: GenerationRecord, answer: DrillAnswer, 
 // --- which generations deserve a drill ---
 
 /** Backups (not copies) still listed whose encrypted copies a generation opens. */
-function backupsByGeneration(copies: CopyRecord[]): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
+/** Per generation, the backups with a copy of it; `guessed`, those whose copies of it are only dated into its period. */
+function backupsByGeneration(copies: CopyRecord[]): Map<string, { all: Set<string>; known: Set<string> }> {
+  const out = new Map<string, { all: Set<string>; known: Set<string> }>();
   for (const c of copies) {
     if (c.deleted || !c.protected || c.generationId === null) continue;
-    const set = out.get(c.generationId) ?? new Set<string>();
-    set.add(c.backupId);
-    out.set(c.generationId, set);
+    const entry = out.get(c.generationId) ?? { all: new Set<string>(), known: new Set<string>() };
+    entry.all.add(c.backupId);
+    if (c.confidence !== "inferred") entry.known.add(c.backupId);
+    out.set(c.generationId, entry);
   }
   return out;
 }
 
-/** Older generations whose backups still exist: "do you still have generation 2's kit? 14 backups need it". */
-export function olderGenerationDrills(generations: GenerationRecord[], copies: CopyRecord[]): { generation: GenerationRecord; backups: number }[] {
+/**
+ * Older generations whose backups still exist: "do you still have generation 2's kit? 14 backups
+ * need it", of which `guessed` are only dated into its period (said as such, never as a fact).
+ */
+export function olderGenerationDrills(generations: GenerationRecord[], copies: CopyRecord[]): { generation: GenerationRecord; backups: number; guessed: number }[] {
   const by = backupsByGeneration(copies);
   return generations
-    .filter((g) => g.status === "retired" && (by.get(g.id)?.size ?? 0) > 0)
+    .filter((g) => g.status === "retired" && (by.get(g.id)?.all.size ?? 0) > 0)
     .sort((a, b) => a.number - b.number)
-    .map((g) => ({ generation: g, backups: by.get(g.id)!.size }));
+    .map((g) => {
+      const { all, known } = by.get(g.id)!;
+      return { generation: g, backups: all.size, guessed: all.size - known.size };
+    });
 }

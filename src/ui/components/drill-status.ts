@@ -52,6 +52,7 @@ export class BkDrillStatus extends KeyringView {
         ? html`<ul data-testid="older-drills">
             ${older.map((o) => html`<li class="row">
               <p>${t("drill.older.ask", { generation: o.generation.number, count: o.backups })}
+                ${o.guessed > 0 ? t("drill.older.guessed", { count: o.guessed }) : nothing}
                 ${o.generation.kitProvenAt ? html`<span class="secondary">(${t("restore.kit.proven", { generation: o.generation.number, date: formatDateTime(o.generation.kitProvenAt, this.language, this.timeZone) })})</span>` : nothing}</p>
               <button @click=${() => this.request(o.generation.id)}>${t("drill.older.button", { generation: o.generation.number })}</button>
             </li>`)}

@@ -19,6 +19,7 @@ export interface DrillDialogParams {
   generation: GenerationRecord;
   current: boolean;
   backups: number;
+  guessed: number;
   judge: (answer: DrillAnswer) => Promise<DrillOutcome>;
   downloadKit: (() => Promise<void>) | null;
 }
@@ -33,6 +34,8 @@ export class BkDrillDialog extends LitElement {
   @property({ type: Boolean }) current = false;
   /** Backups that need this generation's key (said for older generations). */
   @property({ type: Number }) backups = 0;
+  /** Of those, the ones only dated into its period (said as a guess). */
+  @property({ type: Number }) guessed = 0;
   /** Judges an answer and records a pass (the panel's session). */
   @property({ attribute: false }) judge: ((answer: DrillAnswer) => Promise<DrillOutcome>) | null = null;
   /** Downloads the current key's kit again (offered after a failed drill of the current key). */
@@ -213,7 +216,7 @@ export class BkDrillDialog extends LitElement {
     return html`<dialog aria-labelledby="drill-title" @close=${() => { this.reset(); this.opener?.focus(); this.settled(); }}>
       <h2 id="drill-title">${t("drill.title")}</h2>
       ${g
-        ? html`<p>${this.current ? t("drill.intro.current", { generation: g.number }) : t("drill.intro.older", { generation: g.number, count: this.backups })}</p>
+        ? html`<p>${this.current ? t("drill.intro.current", { generation: g.number }) : t("drill.intro.older", { generation: g.number, count: this.backups })}${!this.current && this.guessed > 0 ? ` ${t("drill.older.guessed", { count: this.guessed })}` : ""}</p>
             <div aria-live="polite">${this.renderOutcome()}</div>
             ${passed || failed ? nothing : this.renderForm()}`
         : nothing}

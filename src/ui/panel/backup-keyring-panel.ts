@@ -357,13 +357,15 @@ export class BackupKeyringPanel extends LitElement {
     this.drillTargetId = generationId;
     // Loaded on first use (show-dialog.ts): the drill's code is not in the panel's chunk. Not
     // awaited: the promise settles when the dialog closes, and a load must not wait for that.
+    const need = olderGenerationDrills(f.generations, f.copies).find((o) => o.generation.id === target.id);
     void showDrillDialog(this, {
       localize: this.i18n.localize,
       language: this.dateLanguage,
       timeZone: this.timeZone(s),
       generation: target,
       current: target.status === "active" && s.backup?.config.create_backup.password != null,
-      backups: olderGenerationDrills(f.generations, f.copies).find((o) => o.generation.id === target.id)?.backups ?? 0,
+      backups: need?.backups ?? 0,
+      guessed: need?.guessed ?? 0,
       judge: this.judgeDrill,
       downloadKit: () => this.downloadKit(false),
     }).catch((err) => this.showError(err));

@@ -66,8 +66,9 @@ describe("kit drill", () => {
     cleanup.push(() => dialog.remove());
     let failure: Error = new RegistryError("storage_full");
     const generation = { id: "g1", number: 1, status: "active" } as GenerationRecord;
-    void dialog.showDialog({ localize: localizeEnglish, language: "en", timeZone: "UTC", generation, current: false, backups: 0, judge: () => Promise.reject(failure), downloadKit: null });
+    void dialog.showDialog({ localize: localizeEnglish, language: "en", timeZone: "UTC", generation, current: false, backups: 3, guessed: 2, judge: () => Promise.reject(failure), downloadKit: null });
     await waitFor(() => dialog.isOpen, "drill dialog open");
+    expect(deepText(dialog), "the backups known only by date are said to be a guess").to.contain("3 backups need it. Load the kit file from where you keep it. Nothing you enter is stored. (2 of them by date, not checked)");
     const root = dialog.shadowRoot!;
     const kit = "not looked at: the judge fails";
     await type(root, "#drill-text", kit);
@@ -143,6 +144,23 @@ describe("kit drill", () => {
     const dialog = await drillDialog();
     await waitFor(() => dialog.isOpen, "drill dialog opened by the route");
     expect(deepText(dialog)).to.contain("your current key (generation 1)");
+  });
+
+  it("an older generation's backups known only by date are said to be a guess", async () => {
+    await import("../../../src/ui/components/drill-status.js");
+    const el = document.createElement("bk-drill-status");
+    const g = (id: string, number: number, status: string) => ({ id, number, status, fingerprint: id, kitProvenAt: null, kitDownloadedAt: null, activatedAt: "2026-01-01T00:00:00Z" }) as unknown as GenerationRecord;
+    const copy = (backupId: string, confidence: string) => ({ backupId, agentId: "hassio.local", generationId: "g1", protected: true, deleted: false, confidence, date: "2026-02-01T00:00:00Z" });
+    Object.assign(el, {
+      localize: localizeEnglish,
+      generations: [g("g1", 1, "retired"), g("g2", 2, "active")],
+      active: g("g2", 2, "active"),
+      copies: [copy("a", "verified"), copy("b", "inferred"), copy("c", "inferred")],
+    });
+    document.body.append(el);
+    cleanup.push(() => el.remove());
+    await (el as unknown as { updateComplete: Promise<unknown> }).updateComplete;
+    expect(deepText(el)).to.contain("Do you still have generation 1's kit? 3 backups need it. (2 of them by date, not checked)");
   });
 
   it("the reminder links to the drill where HA serves this panel (another url_path)", async () => {

@@ -35,6 +35,7 @@ const drillParams = (g: GenerationRecord | null): DrillDialogParams => ({
   generation: g as GenerationRecord,
   current: true,
   backups: 0,
+  guessed: 0,
   judge: async () => ({ result: "wrong_kit" }) as never,
   downloadKit: null,
 });

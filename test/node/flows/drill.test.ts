@@ -221,4 +221,18 @@ describe("which generations need a drill", () => {
     assert.deepEqual(olderGenerationDrills([g3, g2, g1], copies).map((d) => [d.generation.number, d.backups]), [[1, 2]]);
     assert.equal(backupsWithUnprovenKit([g1, g2, g3], copies), 1, "only d: g2 never proven; g3's copies are deleted or unencrypted");
   });
+
+  it("a backup only dated into an older generation's period is counted as a guess", async () => {
+    const g1 = await gen(1, keys[0]!, { status: "retired" });
+    const g2 = await gen(2, keys[1]!, { status: "active" });
+    const copies = [
+      // a: proven by a check on one location, dated on the other: a fact.
+      copy("a", "backup.local", "g1", { confidence: "verified" }), copy("a", "hassio.nas", "g1"),
+      // b: made while the key was seen in use: a fact too.
+      copy("b", "backup.local", "g1", { confidence: "observed" }),
+      // c, d: only by date.
+      copy("c", "backup.local", "g1"), copy("d", "backup.local", "g1"), copy("d", "hassio.nas", "g1"),
+    ];
+    assert.deepEqual(olderGenerationDrills([g1, g2], copies).map((d) => [d.generation.number, d.backups, d.guessed]), [[1, 4, 2]]);
+  });
 });
