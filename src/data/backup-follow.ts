@@ -124,15 +124,18 @@ export function followBackup(conn: HaConnection, handlers: FollowHandlers, optio
     try {
       const loaded = await waitForBackupIntegration(conn);
       if (stale(mine)) return;
-      // Sent before the load's reads on the same socket (HA takes a connection's messages in
-      // order), not awaited: a slow answer does not hold the load up. Tried once here; a
-      // refusal is tried again, with pauses, after the load.
-      let early: Promise<boolean> = Promise.resolve(false);
-      if (loaded && handlers.followsEvents && (await handlers.followsEvents().catch(() => false))) {
-        if (stale(mine)) return;
-        early = subscribe(mine, 0);
-        void early.then((ok) => ok && settle());
-      }
+      // Sent before the load's backup reads on the same socket (HA takes a connection's messages
+      // in order; the load asks who the user is first, so the subscription, started with it,
+      // goes out ahead of them), and not awaited: a slow answer does not hold the load up. Tried
+      // once here; a refusal is tried again, with pauses, after the load.
+      const early: Promise<boolean> =
+        loaded && handlers.followsEvents
+          ? handlers
+              .followsEvents()
+              .catch(() => false)
+              .then((admin) => (admin && !stale(mine) ? subscribe(mine, 0) : false))
+          : Promise.resolve(false);
+      void early.then((ok) => ok && settle());
       let wantEvents = false;
       for (let attempt = 0; ; attempt++) {
         try {
