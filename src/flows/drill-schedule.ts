@@ -125,11 +125,15 @@ export function drillStatus(generation: Pick<GenerationRecord, "kitProvenAt">, m
 }
 
 /** Backups still listed with an encrypted copy whose generation's kit was never proven. */
-export function backupsWithUnprovenKit(generations: GenerationRecord[], copies: CopyRecord[]): number {
+export function backupsWithUnprovenKit(generations: GenerationRecord[], copies: CopyRecord[]): { backups: number; guessed: number } {
   const unproven = new Set(generations.filter((g) => g.kitProvenAt === null).map((g) => g.id));
   const backups = new Set<string>();
+  // A backup counts as known when one of its copies is tied to such a generation by more than its date.
+  const known = new Set<string>();
   for (const c of copies) {
-    if (!c.deleted && c.protected && c.generationId !== null && unproven.has(c.generationId)) backups.add(c.backupId);
+    if (c.deleted || !c.protected || c.generationId === null || !unproven.has(c.generationId)) continue;
+    backups.add(c.backupId);
+    if (c.confidence !== "inferred") known.add(c.backupId);
   }
-  return backups.size;
+  return { backups: backups.size, guessed: backups.size - known.size };
 }

@@ -58,8 +58,10 @@ export function cardView(input: CardInput): CardView {
     else warnings.push({ key: "panel.status.needs", params: { count: n.count, generation: n.generation } });
   }
   if (s.unknown > 0) warnings.push({ key: "panel.status.unknown", params: { count: s.unknown } });
+  // Those known only by date are said to be a guess.
   const unproven = backupsWithUnprovenKit(input.generations, input.copies);
-  if (unproven > 0) warnings.push({ key: "card.warning.unproven_backups", params: { count: unproven } });
+  if (unproven.guessed > 0) warnings.push({ key: "card.warning.unproven_backups_guessed", params: { count: unproven.backups, guessed: unproven.guessed } });
+  else if (unproven.backups > 0) warnings.push({ key: "card.warning.unproven_backups", params: { count: unproven.backups } });
   for (const agent of input.agentErrors) warnings.push({ key: "card.warning.agent_error", params: { location: agent } });
   return { status, warnings, allGood: warnings.length === 0 };
 }

@@ -219,7 +219,8 @@ describe("which generations need a drill", () => {
       copy("f", "backup.local", "g3", { protected: false }),
     ];
     assert.deepEqual(olderGenerationDrills([g3, g2, g1], copies).map((d) => [d.generation.number, d.backups]), [[1, 2]]);
-    assert.equal(backupsWithUnprovenKit([g1, g2, g3], copies), 1, "only d: g2 never proven; g3's copies are deleted or unencrypted");
+    assert.deepEqual(backupsWithUnprovenKit([g1, g2, g3], copies), { backups: 1, guessed: 1 }, "only d: g2 never proven; g3's copies are deleted or unencrypted; d is known by date only");
+    assert.deepEqual(backupsWithUnprovenKit([g1, g2, g3], [...copies, copy("d", "hassio.nas", "g2", { confidence: "verified" })]), { backups: 1, guessed: 0 }, "one proven copy makes d known");
   });
 
   it("a backup only dated into an older generation's period is counted as a guess", async () => {

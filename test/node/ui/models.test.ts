@@ -114,7 +114,7 @@ describe("keyring status", () => {
 describe("card", () => {
   it("warns about a missing kit and backups needing an old kit; all good otherwise", () => {
     const gens = [gen(1, "retired"), gen(2, "active")];
-    const v = cardView({ keySet: true, active: gens[1]!, generations: gens, copies: [copy("1", "backup.local", "g1")], held: new Set(["fp2"]), agentErrors: ["Offsite"] });
+    const v = cardView({ keySet: true, active: gens[1]!, generations: gens, copies: [copy("1", "backup.local", "g1", { confidence: "verified" })], held: new Set(["fp2"]), agentErrors: ["Offsite"] });
     assert.deepEqual(v.warnings.map((w) => w.key), ["card.warning.kit_missing", "panel.status.needs", "card.warning.unproven_backups", "card.warning.agent_error"]);
     assert.equal(v.allGood, false);
     const proven = gen(2, "active", { kitDownloadedAt: "x", kitProvenAt: "y" });
@@ -136,9 +136,13 @@ describe("card", () => {
     assert.equal(cardView({ ...base, drill: { months: 0, now: new Date("2030-01-01T00:00:00Z") } }).status[2]!.key, "card.status.drill_off");
     // A backup under an older generation whose kit was never proven.
     const old = gen(1, "retired");
-    const v = cardView({ ...base, generations: [old, proven], copies: [copy("1", "backup.local", "g1"), copy("2", "backup.local", "g1"), copy("3", "backup.local", "g2")], held: new Set(["fp1", "fp2"]) });
+    const checked = { confidence: "verified" as const };
+    const v = cardView({ ...base, generations: [old, proven], copies: [copy("1", "backup.local", "g1", checked), copy("2", "backup.local", "g1", checked), copy("3", "backup.local", "g2")], held: new Set(["fp1", "fp2"]) });
     assert.deepEqual(v.warnings, [{ key: "card.warning.unproven_backups", params: { count: 2 } }]);
     assert.equal(localizeEnglish(v.warnings[0]!.key, v.warnings[0]!.params), "2 backups need keys whose kit was never proven.");
+    // Known only by date: said to be a guess.
+    const guessed = cardView({ ...base, generations: [old, proven], copies: [copy("1", "backup.local", "g1", checked), copy("2", "backup.local", "g1"), copy("3", "backup.local", "g2")], held: new Set(["fp1", "fp2"]) });
+    assert.equal(localizeEnglish(guessed.warnings[0]!.key, guessed.warnings[0]!.params), "2 backups need keys whose kit was never proven (1 of them by date, not checked).");
   });
 
   it("no key: says so and warns", () => {
