@@ -10,6 +10,7 @@ import { MAX_KIT_BYTES } from "../../kit/parse.js";
 import { RegistryError, type GenerationRecord } from "../../registry/model.js";
 import { formatDateTime } from "../../common/datetime.js";
 import { dialogStyles, haStyles } from "../styles.js";
+import { ClosedSignal } from "./closed-signal.js";
 
 /** For `showDrillDialog` (show-dialog.ts). */
 export interface DrillDialogParams {
@@ -49,22 +50,15 @@ export class BkDrillDialog extends LitElement {
   @state() private passedAt: string | null = null;
   @query("dialog") private dialog!: HTMLDialogElement;
   private opener: HTMLElement | null = null;
-  private settle: (() => void) | null = null;
+  private readonly closing = new ClosedSignal<void>(undefined);
 
   /** For `showDrillDialog`: settles once the dialog is closed (also when it could not open). */
   async showDialog(params: DrillDialogParams): Promise<void> {
     Object.assign(this, params);
-    this.settle?.();
-    const closed = new Promise<void>((resolve) => (this.settle = resolve));
-    await this.updateComplete;
-    this.open();
-    if (!this.isOpen) this.settled();
-    return closed;
-  }
-
-  private settled(): void {
-    this.settle?.();
-    this.settle = null;
+    return this.closing.opening(async () => {
+      await this.updateComplete;
+      this.open();
+    }, () => this.isOpen);
   }
 
   static override styles = [
@@ -213,7 +207,7 @@ export class BkDrillDialog extends LitElement {
     const g = this.generation;
     const passed = this.outcome?.result === "passed";
     const failed = this.outcome !== null && !passed;
-    return html`<dialog aria-labelledby="drill-title" @close=${() => { this.reset(); this.opener?.focus(); this.settled(); }}>
+    return html`<dialog aria-labelledby="drill-title" @close=${() => { this.reset(); this.opener?.focus(); this.closing.done(); }}>
       <h2 id="drill-title">${t("drill.title")}</h2>
       ${g
         ? html`<p>${this.current ? t("drill.intro.current", { generation: g.number }) : t("drill.intro.older", { generation: g.number, count: this.backups })}${!this.current && this.guessed > 0 ? ` ${t("drill.older.guessed", { count: this.guessed })}` : ""}</p>

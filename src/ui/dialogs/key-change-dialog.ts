@@ -17,6 +17,7 @@ import { formatDateTime } from "../../common/datetime.js";
 import { formatSize } from "../model/panel-model.js";
 import { stageText } from "../backup-stage.js";
 import { dialogStyles, haStyles } from "../styles.js";
+import { ClosedSignal } from "./closed-signal.js";
 
 /** What `showKeyChangeDialog` (show-dialog.ts) opens the dialog with. */
 export interface KeyChangeDialogParams {
@@ -83,23 +84,12 @@ export class BkKeyChangeDialog extends LitElement {
     this.localize = params.localize;
     this.language = params.language;
     this.numberLanguage = params.numberLanguage;
-    this.settle?.(null);
-    const closed = new Promise<string | null>((resolve) => (this.settle = resolve));
-    try {
-      await this.open();
-    } finally {
-      // open() returned without opening (missing inputs, already open) or failed: nothing will close.
-      if (!this.renderRoot.querySelector("dialog")?.open) this.settled(null);
-    }
-    return closed;
+    // open() may return without opening (missing inputs, already open) or fail: nothing will close.
+    return this.closing.opening(() => this.open(), () => this.renderRoot.querySelector("dialog")?.open ?? false);
   }
 
-  private settle: ((step: string | null) => void) | null = null;
-
-  private settled(step: string | null): void {
-    this.settle?.(step);
-    this.settle = null;
-  }
+  /** Settles with the step the flow ended in. */
+  private readonly closing = new ClosedSignal<string | null>(null);
 
   /** Opens the dialog and runs the preflight. */
   async open(): Promise<void> {
@@ -167,7 +157,7 @@ export class BkKeyChangeDialog extends LitElement {
     this.flow?.close();
     this.flow = null;
     this.renderRoot.querySelector("dialog")?.close();
-    this.settled(this.flowState?.step ?? null);
+    this.closing.done(this.flowState?.step ?? null);
     this.flowState = null;
   }
 

@@ -6,6 +6,7 @@ import type { LocalizeFunc } from "../../common/localize.js";
 import { localizeEnglish } from "../../common/localize-english.js";
 import { MAX_KIT_BYTES } from "../../kit/parse.js";
 import { dialogStyles, haStyles } from "../styles.js";
+import { ClosedSignal } from "./closed-signal.js";
 
 /** For `showLoadKitDialog` (src/ui/dialogs/show-dialog.ts). */
 export interface LoadKitDialogParams {
@@ -23,21 +24,16 @@ export class BkLoadKitDialog extends LitElement {
   @query("dialog") private dialog!: HTMLDialogElement;
   private opener: HTMLElement | null = null;
   private params: LoadKitDialogParams | null = null;
-  private settle: (() => void) | null = null;
+  private readonly closing = new ClosedSignal<void>(undefined);
 
   /** For `showLoadKitDialog`: the text goes to `params.submit`; settles once the dialog is closed. */
   async showDialog(params: LoadKitDialogParams): Promise<void> {
     this.params = params;
     this.localize = params.localize;
-    this.settle?.();
-    const closed = new Promise<void>((resolve) => (this.settle = resolve));
-    await this.updateComplete;
-    this.open();
-    if (!this.isOpen) {
-      this.settle?.();
-      this.settle = null;
-    }
-    return closed;
+    return this.closing.opening(async () => {
+      await this.updateComplete;
+      this.open();
+    }, () => this.isOpen);
   }
 
   static override styles = [
@@ -100,8 +96,7 @@ export class BkLoadKitDialog extends LitElement {
     return html`<dialog aria-labelledby="load-title" @close=${() => {
       this.text = "";
       this.opener?.focus();
-      this.settle?.();
-      this.settle = null;
+      this.closing.done();
     }}>
       <h2 id="load-title">${t("panel.load.title")}</h2>
       <p class="secondary">${t("panel.load.description")}</p>

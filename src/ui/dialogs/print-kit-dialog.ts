@@ -8,6 +8,7 @@ import { openPrintableKit } from "../../kit/print-window.js";
 import { renderPrintableKit, type PaperSize } from "../../kit/print.js";
 import type { KitFacts } from "../../kit/render.js";
 import { dialogStyles, haStyles } from "../styles.js";
+import { ClosedSignal } from "./closed-signal.js";
 
 /** What `showPrintKitDialog` (show-dialog.ts) opens the dialog with. */
 export interface PrintKitDialogParams {
@@ -20,7 +21,7 @@ export class BkPrintKitDialog extends LitElement {
   @state() private paper: PaperSize = "a4";
   @state() private qr = false;
   private facts: KitFacts | null = null;
-  private settle: (() => void) | null = null;
+  private readonly closing = new ClosedSignal<void>(undefined);
 
   static override styles = [
     haStyles,
@@ -36,14 +37,7 @@ export class BkPrintKitDialog extends LitElement {
   /** For `showPrintKitDialog`: settles once the dialog is closed (printed or cancelled). */
   async showDialog(params: PrintKitDialogParams): Promise<void> {
     this.localize = params.localize;
-    this.settle?.();
-    const closed = new Promise<void>((resolve) => (this.settle = resolve));
-    await this.open(params.facts);
-    if (!this.renderRoot.querySelector("dialog")?.open) {
-      this.settle?.();
-      this.settle = null;
-    }
-    return closed;
+    return this.closing.opening(() => this.open(params.facts), () => this.renderRoot.querySelector("dialog")?.open ?? false);
   }
 
   /** Opens the options for this kit; the key is held only until the dialog closes. */
@@ -72,8 +66,7 @@ export class BkPrintKitDialog extends LitElement {
     const t = this.localize;
     return html`<dialog aria-labelledby="print-title" @close=${() => {
       this.facts = null;
-      this.settle?.();
-      this.settle = null;
+      this.closing.done();
     }}>
       <form @submit=${this.print}>
         <h2 id="print-title">${t("kit.print.action")}</h2>

@@ -10,6 +10,7 @@ import type { GuidanceLine, RestoreGuidance } from "../../flows/restore-guidance
 import { formatDateTime } from "../../common/datetime.js";
 import { dialogStyles, haStyles } from "../styles.js";
 import { guidanceLine } from "../components/guidance-line.js";
+import { ClosedSignal } from "./closed-signal.js";
 
 const CLIPBOARD_CLEAR_MS = 60_000;
 
@@ -39,22 +40,15 @@ export class BkRestoreGuidanceDialog extends LitElement {
   @query("dialog") private dialog!: HTMLDialogElement;
   private opener: HTMLElement | null = null;
   private clipboardTimer: ReturnType<typeof setTimeout> | null = null;
-  private settle: (() => void) | null = null;
+  private readonly closing = new ClosedSignal<void>(undefined);
 
   /** For `showRestoreGuidanceDialog`: settles once the dialog is closed (also when it could not open). */
   async showDialog(params: RestoreGuidanceDialogParams): Promise<void> {
     Object.assign(this, params);
-    this.settle?.();
-    const closed = new Promise<void>((resolve) => (this.settle = resolve));
-    await this.updateComplete;
-    this.open();
-    if (!this.isOpen) this.settled();
-    return closed;
-  }
-
-  private settled(): void {
-    this.settle?.();
-    this.settle = null;
+    return this.closing.opening(async () => {
+      await this.updateComplete;
+      this.open();
+    }, () => this.isOpen);
   }
 
   static override styles = [
@@ -120,7 +114,7 @@ export class BkRestoreGuidanceDialog extends LitElement {
   protected override render() {
     const t = this.localize;
     const g = this.guidance;
-    return html`<dialog aria-labelledby="restore-title" @close=${() => { this.opener?.focus(); this.settled(); }}>
+    return html`<dialog aria-labelledby="restore-title" @close=${() => { this.opener?.focus(); this.closing.done(); }}>
       ${g
         ? html`<h2 id="restore-title">${t("restore.title", { name: g.name })}</h2>
             <p class="secondary">${formatDateTime(g.date, this.language, this.timeZone)}</p>

@@ -303,6 +303,19 @@ describe("restore guidance in the panel", () => {
   });
 });
 
+/** The card on a dashboard of `s` (HA's own connection), reading the registry `registryName`. */
+async function mountCard(s: BrowserSim, registryName: string): Promise<BackupKeyringCard> {
+  const connection: Connection = await createConnection({ auth: createLongLivedTokenAuth(s.url, s.adminToken) });
+  cleanup.push(() => connection.close());
+  const el = document.createElement("backup-keyring-card") as BackupKeyringCard;
+  el.registryName = registryName;
+  el.setConfig({ type: "custom:backup-keyring-card" });
+  document.body.append(el);
+  cleanup.push(() => el.remove());
+  el.hass = { connection, language: "en", user: { is_admin: true }, auth: { data: { hassUrl: s.url } } };
+  return el;
+}
+
 describe("card at a glance", () => {
   it("a proven kit: says when it was last proven and the day the next drill is due", async () => {
     const s = await sim();
@@ -322,14 +335,7 @@ describe("card at a glance", () => {
     } finally {
       registry.close();
     }
-    const connection: Connection = await createConnection({ auth: createLongLivedTokenAuth(s.url, s.adminToken) });
-    cleanup.push(() => connection.close());
-    const el = document.createElement("backup-keyring-card") as BackupKeyringCard;
-    el.registryName = registryName;
-    el.setConfig({ type: "custom:backup-keyring-card" });
-    document.body.append(el);
-    cleanup.push(() => el.remove());
-    el.hass = { connection, language: "en", user: { is_admin: true }, auth: { data: { hassUrl: s.url } } };
+    const el = await mountCard(s, registryName);
     await waitFor(() => deepText(el).includes("Next kit drill due"), "the next drill");
     expect(deepText(el)).to.contain(`Current key's kit last proven ${day(proven)}, 10:00 AM`);
     expect(deepText(el)).to.contain(`Next kit drill due ${day(due)}`);
@@ -345,14 +351,7 @@ describe("card at a glance", () => {
     await waitFor(() => /Generation 1 proven/.test(text()) && !text().includes("Checking the copies on Home Assistant's own disk"), "background check of the local copies", 30000);
     const registryName = panel.registryName!;
     panel.remove();
-    const connection: Connection = await createConnection({ auth: createLongLivedTokenAuth(s.url, s.adminToken) });
-    cleanup.push(() => connection.close());
-    const el = document.createElement("backup-keyring-card") as BackupKeyringCard;
-    el.registryName = registryName;
-    el.setConfig({ type: "custom:backup-keyring-card" });
-    document.body.append(el);
-    cleanup.push(() => el.remove());
-    el.hass = { connection, language: "en", user: { is_admin: true }, auth: { data: { hassUrl: s.url } } };
+    const el = await mountCard(s, registryName);
     await waitFor(() => deepText(el).includes("Kit drill due now"), "drill due");
     expect(deepText(el)).to.match(/\d+ backups? needs? (a key|keys) whose kit was never proven( \(\d+ of them by date, not checked\))?\./);
     const original = location.pathname + location.search;

@@ -11,6 +11,31 @@ import { deepText, findButton, startSim, waitFor, type BrowserSim } from "../../
 let panel: BackupKeyringPanel | null = null;
 let sim: BrowserSim | null = null;
 
+/** The real panel, standalone against `s`, with a registry of its own. */
+async function mountPanel(s: BrowserSim, name: string): Promise<BackupKeyringPanel> {
+  const p = document.createElement("backup-keyring-panel");
+  panel = p;
+  p.standalone = true;
+  p.registryName = `bk-${name}-${Date.now()}`;
+  document.body.append(p);
+  await p.connectStandalone({ url: s.url, token: s.adminToken, remember: false });
+  return p;
+}
+
+/** A backup made from another connection (HA's own page, say), once HA is idle again with it listed; its id. */
+async function backupElsewhere(s: BrowserSim): Promise<string> {
+  const other = await createConnection({ auth: createLongLivedTokenAuth(s.url, s.adminToken) });
+  try {
+    const state = async () => (await s.control<{ backups: { backup_id: string; date: string }[] }>({ type: "get_state" })).backups;
+    const before = (await state()).length;
+    await other.sendMessagePromise({ type: "backup/generate_with_automatic_settings" });
+    await waitFor(async () => (await fetchBackupInfo(other)).state === "idle" && (await state()).length === before + 1, "the backup made elsewhere", 30000);
+    return (await state()).reduce((a, b) => (a.date > b.date ? a : b)).backup_id;
+  } finally {
+    other.close();
+  }
+}
+
 afterEach(async () => {
   panel?.remove();
   panel = null;
@@ -21,12 +46,7 @@ afterEach(async () => {
 it("a backup that ends while an earlier load waits on HA stays in the table and the registry", async () => {
   const s = await startSim({ backups: 4 });
   sim = s;
-  const p = document.createElement("backup-keyring-panel");
-  panel = p;
-  p.standalone = true;
-  p.registryName = `bk-panel-loads-${Date.now()}`;
-  document.body.append(p);
-  await p.connectStandalone({ url: s.url, token: s.adminToken, remember: false });
+  const p = await mountPanel(s, "panel-loads");
   await waitFor(() => p.status === "ready" && deepText(p).includes("Key generations"), "ready", 30000);
   await p.settled;
 
@@ -36,26 +56,17 @@ it("a backup that ends while an earlier load waits on HA stays in the table and 
   const earlier = p.reload();
 
   // Meanwhile a backup is made elsewhere (HA's own page); its end starts a later load.
-  const other = await createConnection({ auth: createLongLivedTokenAuth(s.url, s.adminToken) });
-  try {
-    await other.sendMessagePromise({ type: "backup/generate_with_automatic_settings" });
-    const state = async () => (await s.control<{ backups: { backup_id: string; date: string }[] }>({ type: "get_state" })).backups;
-    // The backup is done when HA is idle again with it listed.
-    await waitFor(async () => (await fetchBackupInfo(other)).state === "idle" && (await state()).length === 5, "the backup made elsewhere", 30000);
-    const newest = (await state()).reduce((a, b) => (a.date > b.date ? a : b));
-    await earlier;
-    await p.settled;
-    await p.updateComplete;
-    // The earlier load's listing, read before the backup existed, is older news: it must not
-    // mark the new backup "deleted in Home Assistant".
-    const row = deepText(p).split(newest.backup_id)[1]?.slice(0, 40) ?? "";
-    expect(deepText(p), "the new backup is in the table").to.contain(newest.backup_id);
-    expect(row, "not called deleted").not.to.contain("deleted in Home Assistant");
-    // What the page shows from HA's answer (location errors, whether a key is set) is the newer one.
-    expect(p.snapshot?.backup?.info.backups.map((b) => b.backup_id), "the panel keeps HA's newer answer").to.include(newest.backup_id);
-  } finally {
-    other.close();
-  }
+  const newest = await backupElsewhere(s);
+  await earlier;
+  await p.settled;
+  await p.updateComplete;
+  // The earlier load's listing, read before the backup existed, is older news: it must not
+  // mark the new backup "deleted in Home Assistant".
+  const row = deepText(p).split(newest)[1]?.slice(0, 40) ?? "";
+  expect(deepText(p), "the new backup is in the table").to.contain(newest);
+  expect(row, "not called deleted").not.to.contain("deleted in Home Assistant");
+  // What the page shows from HA's answer (location errors, whether a key is set) is the newer one.
+  expect(p.snapshot?.backup?.info.backups.map((b) => b.backup_id), "the panel keeps HA's newer answer").to.include(newest);
 });
 
 it("Create backup now pressed before the panel follows HA's events still shows the backup's end", async () => {
@@ -63,12 +74,7 @@ it("Create backup now pressed before the panel follows HA's events still shows t
   sim = s;
   // HA takes the panel's event subscription late: the page is ready before it follows events.
   await s.control({ type: "fault", hold: "backup/subscribe_events" });
-  const p = document.createElement("backup-keyring-panel");
-  panel = p;
-  p.standalone = true;
-  p.registryName = `bk-panel-follow-${Date.now()}`;
-  document.body.append(p);
-  await p.connectStandalone({ url: s.url, token: s.adminToken, remember: false });
+  const p = await mountPanel(s, "panel-follow");
   await waitFor(() => p.status === "ready" && deepText(p).includes("Key generations"), "ready", 30000);
   await p.reconciled;
   const log = async () => (await s.control<{ type: string }[]>({ type: "command_log" })).map((l) => l.type);
@@ -86,22 +92,9 @@ it("a backup that ends while the first load is still running is heard, and shows
   sim = s;
   // HA answers the first load's config read late; its listing is read at once, before the backup.
   await s.control({ type: "fault", delay: { command: "backup/config/info", ms: 4000, times: 1 } });
-  const p = document.createElement("backup-keyring-panel");
-  panel = p;
-  p.standalone = true;
-  p.registryName = `bk-panel-early-${Date.now()}`;
-  document.body.append(p);
-  await p.connectStandalone({ url: s.url, token: s.adminToken, remember: false });
+  const p = await mountPanel(s, "panel-early");
   const log = async () => (await s.control<{ type: string }[]>({ type: "command_log" })).map((l) => l.type);
   await waitFor(async () => (await log()).includes("backup/info"), "the first load read the listing");
-  const other = await createConnection({ auth: createLongLivedTokenAuth(s.url, s.adminToken) });
-  try {
-    await other.sendMessagePromise({ type: "backup/generate_with_automatic_settings" });
-    const state = async () => (await s.control<{ backups: { backup_id: string; date: string }[] }>({ type: "get_state" })).backups;
-    await waitFor(async () => (await fetchBackupInfo(other)).state === "idle" && (await state()).length === 5, "the backup made elsewhere", 30000);
-    const newest = (await state()).reduce((a, b) => (a.date > b.date ? a : b));
-    await waitFor(() => deepText(p).includes(newest.backup_id), "the new backup in the table", 15000);
-  } finally {
-    other.close();
-  }
+  const newest = await backupElsewhere(s);
+  await waitFor(() => deepText(p).includes(newest), "the new backup in the table", 15000);
 });
