@@ -630,7 +630,7 @@ export class BackupKeyringPanel extends LitElement {
    * the .html file would work there.
    */
   private async downloadRecoveryPage(): Promise<void> {
-    const { RECOVERY_PAGE_FILE, RECOVERY_PAGE_HTML } = await import("../../recovery-page/page-html.js");
+    const { RECOVERY_PAGE_FILE, RECOVERY_PAGE_HTML } = await import("./recovery-page-html.js");
     downloadTextFile(RECOVERY_PAGE_FILE, RECOVERY_PAGE_HTML, "text/html;charset=utf-8");
   }
 

@@ -127,7 +127,7 @@ describe("offline recovery page", () => {
     const saved = mkdtempSync(join(tmpdir(), "bk-downloaded-"));
     try {
       for (const f of readdirSync(join(root, "dist")).filter((f) => f.endsWith(".js"))) copyFileSync(join(root, "dist", f), join(hacs, f));
-      const chunks = readdirSync(hacs).filter((f) => f.startsWith("backup-keyring-page-html-"));
+      const chunks = readdirSync(hacs).filter((f) => f.startsWith("backup-keyring-recovery-page-html-"));
       assert.equal(chunks.length, 1, "one chunk carries the page");
       const mod = (await import(pathToFileURL(join(hacs, chunks[0]!)).href)) as { RECOVERY_PAGE_FILE: string; RECOVERY_PAGE_HTML: string };
       assert.equal(mod.RECOVERY_PAGE_FILE, "backup-keyring-recovery.html");
