@@ -56,9 +56,14 @@ it("390 px: a tapped backup opens its detail sheet, which can verify that copy",
   expect(sheet.getBoundingClientRect().right).to.be.at.most(390);
   expect(await axeViolations(sheet)).to.deep.equal([]);
 
+  // The background check of the local copies is over: what follows is this copy's own check.
+  await p.settled;
+  const checks = async () => (await sim.control<{ type: string }[]>({ type: "command_log" })).filter((l) => l.type === "backup/can_decrypt_on_download").length;
+  const before = await checks();
   findButton(sheet, "Verify").click();
   await waitFor(() => !sheet.open, "sheet closed");
-  await waitFor(() => /checked/.test(deepText(p)), "the copy was verified", 30000);
+  await waitFor(() => /\b1 copy checked: 1 proven/.test(deepText(p)), "that one copy verified", 30000);
+  expect(await checks(), "one check asked of HA").to.equal(before + 1);
 });
 
 /** The open modal <dialog> anywhere under `root` (through shadow roots), with the root it sits in. */
