@@ -15,10 +15,19 @@ function tarVerdict(tar: TarStreamChecker): ArchiveEndDamage | null {
   return tar.finish() === "ok" ? null : "inner_tar_incomplete";
 }
 
+/**
+ * A gzip reader: what is written to `writable` comes out of `readable` inflated, and a stream
+ * that is not whole gzip errors (CRC-32 and length checked). By default the platform's
+ * DecompressionStream; the CLI passes node:zlib with larger output pieces (cli/recovery.ts).
+ */
+export type Inflate = () => ReadableWritablePair<Uint8Array, Uint8Array>;
+
+const platformInflate: Inflate = () => new DecompressionStream("gzip") as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
+
 /** Pieces handed to the gzip stream before the next write waits (memory: this many pieces). */
 const AHEAD = 3;
 
-export function archiveEndSink(compressed: boolean): ArchiveEndSink {
+export function archiveEndSink(compressed: boolean, inflate: Inflate = platformInflate): ArchiveEndSink {
   const tar = new TarStreamChecker();
   if (!compressed) {
     return {
@@ -30,7 +39,7 @@ export function archiveEndSink(compressed: boolean): ArchiveEndSink {
       },
     };
   }
-  const gunzip = new DecompressionStream("gzip");
+  const gunzip = inflate();
   const writer = gunzip.writable.getWriter();
   let failed = false;
   const pending: Promise<void>[] = [];

@@ -7,7 +7,7 @@
 // is always one HA can restore.
 import type { BackupFileReport, MemberReport } from "../backup-file/inspect.js";
 import { checkBackupKeys } from "../backup-file/inspect.js";
-import { archiveEndSink } from "../backup-file/archive-end.js";
+import { archiveEndSink, type Inflate } from "../backup-file/archive-end.js";
 import type { ByteSource } from "../common/byte-source.js";
 import { parseV3Header, v3RootKeyFor } from "../securetar/v3.js";
 import { walkTar, type TarEntry } from "../tar/reader.js";
@@ -25,6 +25,8 @@ export interface ByteSink {
 
 export interface RecoveryOptions {
   port: CryptoPort;
+  /** The gzip reader that checks each written inner archive (default: the platform's). */
+  inflate?: Inflate;
   signal?: AbortSignal;
   /** Bytes of the input handled so far, of `total`. */
   onProgress?: (done: number, total: number) => void;
@@ -105,8 +107,8 @@ export async function planKeys(source: ByteSource, candidates: readonly string[]
  * Passes a plaintext inner archive through while checking it is whole (gzip CRC-32 and length,
  * then the inner tar's end); throws RecoveryError("damaged") after the last piece otherwise.
  */
-async function* checkedArchive(chunks: AsyncIterable<Uint8Array>, compressed: boolean, member: string): AsyncGenerator<Uint8Array> {
-  const check = archiveEndSink(compressed);
+async function* checkedArchive(chunks: AsyncIterable<Uint8Array>, compressed: boolean, member: string, inflate?: Inflate): AsyncGenerator<Uint8Array> {
+  const check = archiveEndSink(compressed, inflate);
   for await (const piece of chunks) {
     await check.write(piece);
     yield piece;
@@ -119,11 +121,11 @@ async function* checkedArchive(chunks: AsyncIterable<Uint8Array>, compressed: bo
 async function plaintextOf(source: ByteSource, plan: KeyPlan, entry: TarEntry, member: MemberReport, options: RecoveryOptions): Promise<{ size: number; chunks: AsyncIterable<Uint8Array> }> {
   const key = plan.keys.get(member.offset);
   const compressed = !entry.name.endsWith(".tar");
-  if (!key) return { size: entry.size, chunks: checkedArchive(readRange(source, entry.dataOffset, entry.dataOffset + entry.size, IO_CHUNK, options.signal), compressed, entry.name) };
+  if (!key) return { size: entry.size, chunks: checkedArchive(readRange(source, entry.dataOffset, entry.dataOffset + entry.size, IO_CHUNK, options.signal), compressed, entry.name, options.inflate) };
   const opened = await openMember(options.port, source, { offset: entry.dataOffset, size: entry.size }, key, options.signal);
   // v3 chunks are authenticated before they are handed on; a proven v1 reading was checked in planKeys.
   const trusted = key.format === "v3" || (key.format === "v1" && key.verified === true);
-  return { size: opened.plaintextSize, chunks: trusted ? opened.chunks : checkedArchive(opened.chunks, compressed, entry.name) };
+  return { size: opened.plaintextSize, chunks: trusted ? opened.chunks : checkedArchive(opened.chunks, compressed, entry.name, options.inflate) };
 }
 
 /** Keeps one write in flight while the next piece is being made. */
