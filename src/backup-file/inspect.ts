@@ -8,7 +8,7 @@ import type { V2StreamDamage } from "../securetar/v2-deep.js";
 import type { StreamCrypto } from "../securetar/secretstream.js";
 import type { StreamDamage } from "../securetar/v3-deep.js";
 import { walkTar, type TarEntry } from "../tar/reader.js";
-import { archiveEndSink, type ArchiveEndDamage } from "./archive-end.js";
+import { archiveEndSink, type ArchiveEndDamage, type Inflate } from "./archive-end.js";
 import { completenessDamage, type CompletenessCode, type CompletenessItem } from "./completeness.js";
 import { BackupFileError } from "../common/backup-file-errors.js";
 
@@ -228,6 +228,8 @@ export interface CheckOptions extends InspectOptions {
   deepAes?: (source: ByteSource, member: { offset: number; size: number; name: string }, aesKey: Uint8Array, signal?: AbortSignal) => Promise<AesDeepDamage | null>;
   /** The primitives of the v3 deep check's secretstream (default: @noble, pure JS); the CLI passes its OpenSSL port. */
   v3Crypto?: StreamCrypto;
+  /** The gzip reader of the deep check (default: the platform's DecompressionStream). */
+  inflate?: Inflate;
   /** v3 root keys found during the check, by `<candidate index>:<root salt>`; pass a map to reuse them (decrypt does). */
   v3RootKeys?: Map<string, Uint8Array>;
 }
@@ -239,7 +241,7 @@ async function deepCheckMember(source: ByteSource, member: MemberReport, head: U
   const signal = options.signal;
   const compressed = !member.name.endsWith(".tar");
   if (member.format === "plain-gzip" || member.format === "plain-tar") {
-    const sink = archiveEndSink(member.format === "plain-gzip");
+    const sink = archiveEndSink(member.format === "plain-gzip", options.inflate);
     for (let at = 0; at < member.size; at += READ_CHUNK) {
       signal?.throwIfAborted();
       await sink.write(await source.read(member.offset + at, Math.min(READ_CHUNK, member.size - at)));
@@ -252,14 +254,14 @@ async function deepCheckMember(source: ByteSource, member: MemberReport, head: U
     return options.deepAes ? options.deepAes(source, { offset: member.offset, size: member.size, name: member.name }, key, signal) : null;
   }
   if (member.format === "v2") {
-    const sink = archiveEndSink(compressed);
+    const sink = archiveEndSink(compressed, options.inflate);
     const { checkV2Stream } = await import("../securetar/v2-deep.js");
     const stream = await checkV2Stream(source, member.offset, member.size, member.plaintextSize ?? 0, key, (b) => sink.write(b), signal);
     const end = await sink.close();
     return stream ?? end;
   }
   if (member.format === "v3") {
-    const sink = archiveEndSink(compressed);
+    const sink = archiveEndSink(compressed, options.inflate);
     const { checkV3Stream } = await loadV3Deep();
     const stream = await checkV3Stream(source, member.offset, member.size, member.plaintextSize ?? 0, parseV3Header(head), key, signal, (b) => sink.write(b), options.v3Crypto);
     const end = await sink.close();

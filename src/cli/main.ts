@@ -11,6 +11,7 @@ import { renderEmergencyKit } from "../kit/render.js";
 import { aesDeepCheck } from "../recovery/deep-aes.js";
 import { nodeCryptoPort } from "../recovery/node-crypto-port.js";
 import { RECOVERY_HELP, recoveryMain } from "./recovery.js";
+import { nodeInflate } from "./node-inflate.js";
 
 export const EXIT_OK = 0;
 export const EXIT_USAGE = 1;
@@ -165,7 +166,7 @@ async function runOnFiles(a: Args, candidates: Candidate[] | null, out: (s: stri
       });
       let r: BackupFileReport;
       try {
-        r = candidates ? await checkBackupKeys(source, candidates.map((c) => c.key), { deep: a.deep, deepAes: aesDeepCheck(nodeCryptoPort), v3Crypto: nodeCryptoPort }) : await inspectBackup(source);
+        r = candidates ? await checkBackupKeys(source, candidates.map((c) => c.key), { deep: a.deep, deepAes: aesDeepCheck(nodeCryptoPort), v3Crypto: nodeCryptoPort, inflate: nodeInflate }) : await inspectBackup(source);
       } finally {
         await source.close();
       }

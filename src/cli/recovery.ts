@@ -7,9 +7,8 @@
 // failure or (extract) a path that is in no inner archive. On any failure no output file is left.
 import { chmod, lstat, mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { Duplex, pipeline, Readable } from "node:stream";
+import { pipeline, Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import type { Inflate } from "../backup-file/archive-end.js";
 import { BackupFileError } from "../common/backup-file-errors.js";
 import { localizeEnglish as t } from "../common/localize-english.js";
 import { openFileSource, type NodeFileSource } from "../common/node-file-source.js";
@@ -20,6 +19,7 @@ import { RecoveryError } from "../recovery/errors.js";
 import { pathMatches, safeRelativePath, walkBackupContents, type Gunzip } from "../recovery/extract.js";
 import { nodeCryptoPort } from "../recovery/node-crypto-port.js";
 import { mayBeKey, unknownOptionMessage } from "./candidates.js";
+import { nodeInflate } from "./node-inflate.js";
 import { collectKeySources, KitFileError, newKeyFromKit } from "./key-sources.js";
 import { assertNotInput, assertWritable, writeAtomically } from "./output-file.js";
 
@@ -128,12 +128,6 @@ function failure(err: unknown): { exit: number; message: string; details: string
   if (code === "EISDIR") return { exit: EXIT_UNREADABLE, message: t("errors.backup_file.not_a_file"), details: [] };
   return { exit: EXIT_UNREADABLE, message: t("errors.backup_file.unreadable"), details: [] };
 }
-
-/**
- * The written archives' gzip check on node:zlib with 1 MiB out per call: Node's DecompressionStream
- * inflates 16 KiB per thread-pool round trip, and those round trips were most of a v2 decrypt.
- */
-const nodeInflate: Inflate = () => Duplex.toWeb(createGunzip({ chunkSize: 1 << 20 })) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
 
 /** zlib as a stream transform; a broken gzip becomes a "damaged" error. */
 const nodeGunzip: Gunzip = (input) => {
