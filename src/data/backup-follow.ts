@@ -163,6 +163,9 @@ export function followBackup(conn: HaConnection, handlers: FollowHandlers, optio
   const onReady = () => void run();
   const onDisconnected = () => {
     round++; // whatever was in flight belongs to the old socket
+    // Its subscription may never be answered (HAWS drops a pending one with the socket): whoever
+    // waits on this round goes on now, and meets the dropped connection itself.
+    roundSettled();
     endPauses();
     unsubscribe = null;
     handlers.onUnavailable?.();
@@ -172,7 +175,15 @@ export function followBackup(conn: HaConnection, handlers: FollowHandlers, optio
   void run();
 
   return {
-    following: () => following,
+    // The round that is current when it settles: a reconnect's new round starting meanwhile (it
+    // settles the old one) is waited for too.
+    async following() {
+      for (;;) {
+        const current = following;
+        await current;
+        if (current === following) return;
+      }
+    },
     close() {
       closed = true;
       roundSettled();

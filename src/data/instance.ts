@@ -14,6 +14,11 @@ export interface InstanceSnapshot {
    * later shows the newer HA, whichever answers last.
    */
   readAt: Date;
+  /**
+   * The same moment on this page's monotonic clock (`performance.now()`): what the page compares
+   * its own loads by, since a wall clock put back would make every later load look older.
+   */
+  readOrder: number;
 }
 
 /** `invalid_url`: the standalone address is empty or not an http(s) URL (nothing was tried). */
@@ -44,9 +49,10 @@ export async function loadInstance(conn: HaConnection, options: { onUser?: (user
   try {
     const [user, core] = await Promise.all([fetchCurrentUser(conn).then((u) => (options.onUser?.(u), u)), fetchCoreConfig(conn)]);
     const readAt = new Date();
-    if (!user.is_admin) return { user, core, backup: null, readAt };
+    const readOrder = performance.now();
+    if (!user.is_admin) return { user, core, backup: null, readAt, readOrder };
     const [config, info, agents] = await Promise.all([fetchBackupConfig(conn), fetchBackupInfo(conn), fetchBackupAgents(conn)]);
-    return { user, core, backup: { config: config.config, info, agents: agents.agents }, readAt };
+    return { user, core, backup: { config: config.config, info, agents: agents.agents }, readAt, readOrder };
   } catch (err) {
     throw classifyError(err);
   }

@@ -448,7 +448,8 @@ export class Registry {
     const gensNow = found.instance && lastRead !== undefined ? await readTx.objectStore("generations").index("byInstance").getAll(found.instance.id) : [];
     await readTx.done;
     // (A stored time ahead of this clock is from before the clock was put back: not trusted.)
-    if (found.instance && input.readAt && lastRead !== undefined && input.readAt.getTime() < lastRead && lastRead <= Date.now()) {
+    // The key-change flow settling its pending generation is never skipped: it decides by HA's key now.
+    if (found.instance && input.readAt && !options.resolvePending && lastRead !== undefined && input.readAt.getTime() < lastRead && lastRead <= Date.now()) {
       // Older news than what is folded already: the registry stays as the newer read left it.
       const current = gensNow.find((g) => g.status === "active");
       return { instanceId: found.instance.id, active: current ? summarize(current) : null, changedElsewhere: false, newGeneration: null, added: 0, deleted: 0 };

@@ -225,8 +225,8 @@ export class KeyringSession {
   async fold(snapshot: InstanceSnapshot, url: string, conn?: HaConnection): Promise<void> {
     // A snapshot read before one already folded is older news (overlapping loads): its key and
     // listing would undo the newer ones.
-    if (!snapshot.backup || snapshot.readAt < this.newestRead) return;
-    this.newestRead = snapshot.readAt;
+    if (!snapshot.backup || snapshot.readOrder < this.newestRead) return;
+    this.newestRead = snapshot.readOrder;
     const r = await this.db();
     if (conn) {
       await this.syncMirror(conn);
@@ -244,7 +244,8 @@ export class KeyringSession {
     if (JSON.stringify(agents) !== JSON.stringify(await r.getMeta(agentsKey(res.instanceId)))) await r.setMeta(agentsKey(res.instanceId), agents);
   }
 
-  private newestRead = new Date(0);
+  /** The newest folded snapshot's `readOrder` (this page's monotonic clock). */
+  private newestRead = -Infinity;
 
   // Every registry write announces itself (onChange) and the action that made it also awaits a
   // refresh: one read serves both, as long as no change arrived after that read began.

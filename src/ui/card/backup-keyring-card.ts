@@ -132,7 +132,7 @@ export class BackupKeyringCard extends LitElement {
       const snapshot = await loadInstance(conn);
       if (conn !== this.conn) return false;
       // A load sent before the one shown is older news, however late it answers.
-      if (this.snapshot && snapshot.readAt < this.snapshot.readAt) return this.snapshot.user.is_admin;
+      if (this.snapshot && snapshot.readOrder < this.snapshot.readOrder) return this.snapshot.user.is_admin;
       this.snapshot = snapshot;
       this.errorCode = null;
       if (!snapshot.user.is_admin) return false;

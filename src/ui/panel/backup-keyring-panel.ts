@@ -284,7 +284,7 @@ export class BackupKeyringPanel extends LitElement {
     try {
       const snapshot = await loadInstance(conn, { onUser: (user) => conn === this.conn && (this.adminKnown = user.is_admin) });
       // (A load sent before the one shown is older news, however late it answers.)
-      if (conn !== this.conn || (this.snapshot && snapshot.readAt < this.snapshot.readAt)) return;
+      if (conn !== this.conn || (this.snapshot && snapshot.readOrder < this.snapshot.readOrder)) return;
       this.snapshot = snapshot;
       if (this.notice?.connection) this.notice = null;
       this.errorCode = snapshot.user.is_admin ? null : "not_admin";
@@ -750,7 +750,9 @@ export class BackupKeyringPanel extends LitElement {
       // Its progress and end come only as events: sent before the panel follows them (just
       // after loading), the backup could finish unseen, with no notice and no reload.
       await this.follower?.following();
-      if (conn !== this.conn) throw new InstanceError("connection_lost");
+      // (Dropped meanwhile: HAWS would queue the request and send it on reconnect, before the
+      // new connection follows events again.)
+      if (conn !== this.conn || this.reconnecting) throw new InstanceError("connection_lost");
       await generateBackupWithAutomaticSettings(conn);
     } catch (err) {
       this.creating = null;
@@ -898,7 +900,7 @@ export class BackupKeyringPanel extends LitElement {
         : nothing}
       ${this.creating
         ? html`<span role="status">${t("panel.create.running")}${this.creating.stage ? ` (${stageText(t, this.creating.stage)}${this.creating.percent !== undefined ? ` ${this.creating.percent} %` : ""})` : ""}</span>`
-        : html`<button @click=${() => this.createBackup()} ?disabled=${!this.snapshot?.backup?.config.create_backup.password}>${t("panel.create.button")}</button>`}
+        : html`<button @click=${() => this.createBackup()} ?disabled=${!this.snapshot?.backup?.config.create_backup.password || this.reconnecting}>${t("panel.create.button")}</button>`}
     </div>`;
   }
 

@@ -143,4 +143,16 @@ describe("followBackup across an HA restart", () => {
     const follower = closeAfterTest(followBackup(conn, { onEvent: () => undefined, onAvailable: async () => false }));
     await within(follower.following(), 5_000, "following() for a non-admin");
   });
+
+  it("following() does not hang when the connection drops while HA has not yet taken the subscription", async () => {
+    const sim = await startSimulatedHA({ port: 0, backups: 1 });
+    const conn = closeAfterTest(await connectHA(sim.url, sim.adminToken));
+    await sim.control({ type: "fault", hold: "backup/subscribe_events" });
+    const follower = closeAfterTest(followBackup(conn, { onEvent: () => undefined, followsEvents: async () => true, onAvailable: async () => true }));
+    const log = () => sim.control({ type: "command_log" }) as Promise<{ type: string }[]>;
+    while (!(await log()).some((l) => l.type === "backup/subscribe_events")) await new Promise((r) => setTimeout(r, 5));
+    // HA goes away for good: the held subscription is never answered (HAWS drops it with the socket).
+    await sim.close();
+    await within(follower.following(), 5_000, "following() after the drop");
+  });
 });

@@ -20,7 +20,8 @@ const snapshot = (password: string, backups: BackupContent[]) =>
     user: { id: "u", name: "Admin", is_owner: true, is_admin: true },
     core: { location_name: "Home", time_zone: "UTC", version: "2026.11.0" },
     backup: { config: { create_backup: { password } }, info: backupInfo(backups), agents: [] },
-    readAt: new Date(Date.UTC(2026, 11, 7, 10, 0, reads++)),
+    readAt: new Date(Date.UTC(2026, 11, 7, 10, 0, reads)),
+    readOrder: reads++,
   }) as unknown as InstanceSnapshot;
 
 it("a retired generation's key is copyable from the unlocked vault, not while it is locked or with nothing stored", async () => {

@@ -56,6 +56,13 @@ describe("overlapping reads of HA", () => {
     assert.equal(untimed.deleted, 1, "a fold without a read time is taken as current");
   });
 
+  it("the key-change flow's own reconciliation (resolvePending) is never skipped as older news", async () => {
+    const { r } = await fresh();
+    await r.fold({ url: URL, locationName: "Home", password: OLD_KEY, info: backupInfo([A, B]), readAt: t1 });
+    const flow = await r.fold({ url: URL, locationName: "Home", password: OLD_KEY, info: backupInfo([B]), readAt: t0 }, { resolvePending: true });
+    assert.equal(flow.deleted, 1, "folded although read before the newest");
+  });
+
   it("a stored read time ahead of this clock (the clock was put back) does not block every later read", async () => {
     const { r } = await fresh();
     const ahead = new Date(Date.now() + 365 * 86_400_000);
@@ -72,6 +79,7 @@ describe("overlapping reads of HA", () => {
         core: { location_name: "Home", time_zone: "UTC", version: "2026.11.0" },
         backup: { config: { create_backup: { password } }, info: backupInfo(backups), agents: [] },
         readAt,
+        readOrder: readAt.getTime(),
       }) as unknown as InstanceSnapshot;
     const session = new KeyringSession(name, () => undefined);
     try {
