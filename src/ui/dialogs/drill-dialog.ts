@@ -210,7 +210,7 @@ export class BkDrillDialog extends LitElement {
     return html`<dialog aria-labelledby="drill-title" @close=${() => { this.reset(); this.opener?.focus(); this.closing.done(); }}>
       <h2 id="drill-title">${t("drill.title")}</h2>
       ${g
-        ? html`<p>${this.current ? t("drill.intro.current", { generation: g.number }) : t("drill.intro.older", { generation: g.number, count: this.backups })}${!this.current && this.guessed > 0 ? ` ${t("drill.older.guessed", { count: this.guessed })}` : ""}</p>
+        ? html`<p>${this.current ? t("drill.intro.current", { generation: g.number }) : `${t("drill.intro.older", { generation: g.number, count: this.backups })}${this.guessed > 0 ? ` ${t("drill.older.guessed", { count: this.guessed })}` : ""} ${t("drill.intro.older_how")}`}</p>
             <div aria-live="polite">${this.renderOutcome()}</div>
             ${passed || failed ? nothing : this.renderForm()}`
         : nothing}

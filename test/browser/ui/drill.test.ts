@@ -68,7 +68,7 @@ describe("kit drill", () => {
     const generation = { id: "g1", number: 1, status: "active" } as GenerationRecord;
     void dialog.showDialog({ localize: localizeEnglish, language: "en", timeZone: "UTC", generation, current: false, backups: 3, guessed: 2, judge: () => Promise.reject(failure), downloadKit: null });
     await waitFor(() => dialog.isOpen, "drill dialog open");
-    expect(deepText(dialog), "the backups known only by date are said to be a guess").to.contain("3 backups need it. Load the kit file from where you keep it. Nothing you enter is stored. (2 of them by date, not checked)");
+    expect(deepText(dialog), "the backups known only by date are said to be a guess").to.contain("3 backups need it. (2 of them by date, not checked) Load the kit file from where you keep it. Nothing you enter is stored.");
     const root = dialog.shadowRoot!;
     const kit = "not looked at: the judge fails";
     await type(root, "#drill-text", kit);
