@@ -124,16 +124,31 @@ export function drillStatus(generation: Pick<GenerationRecord, "kitProvenAt">, m
   return { state: now.getTime() >= dueAt.getTime() ? "due" : "ok", provenAt, dueDay: isoDay(due), dueAt: dueAt.toISOString(), monthsSince };
 }
 
-/** Backups still listed with an encrypted copy whose generation's kit was never proven. */
-export function backupsWithUnprovenKit(generations: GenerationRecord[], copies: CopyRecord[]): { backups: number; guessed: number } {
-  const unproven = new Set(generations.filter((g) => g.kitProvenAt === null).map((g) => g.id));
-  const backups = new Set<string>();
-  // A backup counts as known when one of its copies is tied to such a generation by more than its date.
-  const known = new Set<string>();
+/**
+ * Per generation, the backups still listed with an encrypted copy of it (`all`), and those among
+ * them tied to it by more than their date (`known`: a check, or made while its key was seen in use).
+ */
+export function backupsByGeneration(copies: CopyRecord[]): Map<string, { all: Set<string>; known: Set<string> }> {
+  const out = new Map<string, { all: Set<string>; known: Set<string> }>();
   for (const c of copies) {
-    if (c.deleted || !c.protected || c.generationId === null || !unproven.has(c.generationId)) continue;
-    backups.add(c.backupId);
-    if (c.confidence !== "inferred") known.add(c.backupId);
+    if (c.deleted || !c.protected || c.generationId === null) continue;
+    const entry = out.get(c.generationId) ?? { all: new Set<string>(), known: new Set<string>() };
+    entry.all.add(c.backupId);
+    if (c.confidence !== "inferred") entry.known.add(c.backupId);
+    out.set(c.generationId, entry);
   }
-  return { backups: backups.size, guessed: backups.size - known.size };
+  return out;
+}
+
+/** Backups still listed with an encrypted copy whose generation's kit was never proven; `guessed`: of those, the ones tied to such a generation only by date. */
+export function backupsWithUnprovenKit(generations: GenerationRecord[], copies: CopyRecord[]): { backups: number; guessed: number } {
+  const by = backupsByGeneration(copies);
+  const all = new Set<string>();
+  const known = new Set<string>();
+  for (const g of generations) {
+    const entry = g.kitProvenAt === null ? by.get(g.id) : undefined;
+    entry?.all.forEach((b) => all.add(b));
+    entry?.known.forEach((b) => known.add(b));
+  }
+  return { backups: all.size, guessed: all.size - known.size };
 }

@@ -9,6 +9,7 @@ import type { CopyRecord, GenerationRecord } from "../registry/model.js";
 import { KEY_GROUPS, groupOf, pickGroup } from "./key-change/challenge.js";
 
 export * from "./drill-schedule.js";
+import { backupsByGeneration } from "./drill-schedule.js";
 
 // --- judging an answer ---
 
@@ -72,20 +73,6 @@ export async function judgeDrill(target: GenerationRecord, answer: DrillAnswer, 
 }
 
 // --- which generations deserve a drill ---
-
-/** Backups (not copies) still listed whose encrypted copies a generation opens. */
-/** Per generation, the backups with a copy of it; `guessed`, those whose copies of it are only dated into its period. */
-function backupsByGeneration(copies: CopyRecord[]): Map<string, { all: Set<string>; known: Set<string> }> {
-  const out = new Map<string, { all: Set<string>; known: Set<string> }>();
-  for (const c of copies) {
-    if (c.deleted || !c.protected || c.generationId === null) continue;
-    const entry = out.get(c.generationId) ?? { all: new Set<string>(), known: new Set<string>() };
-    entry.all.add(c.backupId);
-    if (c.confidence !== "inferred") entry.known.add(c.backupId);
-    out.set(c.generationId, entry);
-  }
-  return out;
-}
 
 /**
  * Older generations whose backups still exist: "do you still have generation 2's kit? 14 backups

@@ -21,7 +21,9 @@ export const DEFAULT_REMINDER_SETTINGS: ReminderSettings = { enabled: true, maxD
 export const DEFAULT_DRILL_LINK = "/backup-keyring/drill";
 export const REMINDER_SETTINGS_KEY = "reminders";
 
-export type ReminderId = "backup_keyring_kit_not_proven" | "backup_keyring_kit_drill" | "backup_keyring_backup_unverified";
+/** Our notification ids in HA (each reminder has one, so a new one replaces the old). */
+const REMINDER_IDS = ["backup_keyring_kit_not_proven", "backup_keyring_kit_drill", "backup_keyring_backup_unverified"] as const;
+export type ReminderId = (typeof REMINDER_IDS)[number];
 
 export interface Reminder {
   id: ReminderId;
@@ -78,8 +80,6 @@ export function wantedReminders(facts: ReminderFacts, settings: ReminderSettings
   }
   return out;
 }
-
-const REMINDER_IDS: readonly ReminderId[] = ["backup_keyring_kit_not_proven", "backup_keyring_kit_drill", "backup_keyring_backup_unverified"];
 
 /**
  * Which of our reminders HA shows now (`persistent_notification/get`, any user), or null when HA

@@ -445,13 +445,13 @@ export class Registry {
     const readTx = this.db.transaction(["meta", "instances", "generations", "copyBuckets"]);
     const found = await recognise(this.instanceReads(readTx), identity, ownListed);
     const lastRead = found.instance && input.readAt ? ((await readTx.objectStore("meta").get(readAtKey(found.instance.id)))?.value as number | undefined) : undefined;
-    const gensNow = found.instance && lastRead !== undefined ? await readTx.objectStore("generations").index("byInstance").getAll(found.instance.id) : [];
+    // Older news than what is folded already: the registry stays as the newer read left it. (A
+    // stored time ahead of this clock is from before the clock was put back: not trusted. The
+    // key-change flow settling its pending generation is never skipped: it decides by HA's key now.)
+    const olderNews = input.readAt !== undefined && lastRead !== undefined && !options.resolvePending && input.readAt.getTime() < lastRead && lastRead <= Date.now();
+    const current = found.instance && olderNews ? (await readTx.objectStore("generations").index("byInstance").getAll(found.instance.id)).find((g) => g.status === "active") : undefined;
     await readTx.done;
-    // (A stored time ahead of this clock is from before the clock was put back: not trusted.)
-    // The key-change flow settling its pending generation is never skipped: it decides by HA's key now.
-    if (found.instance && input.readAt && !options.resolvePending && lastRead !== undefined && input.readAt.getTime() < lastRead && lastRead <= Date.now()) {
-      // Older news than what is folded already: the registry stays as the newer read left it.
-      const current = gensNow.find((g) => g.status === "active");
+    if (found.instance && olderNews) {
       return { instanceId: found.instance.id, active: current ? summarize(current) : null, changedElsewhere: false, newGeneration: null, added: 0, deleted: 0 };
     }
     const flowLiveFor = found.instance && !options.resolvePending && !(await this.keyChangeFree(found.instance.id)) ? found.instance.id : null;

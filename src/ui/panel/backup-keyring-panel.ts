@@ -484,9 +484,8 @@ export class BackupKeyringPanel extends LitElement {
     if (!conn || !f || !this.session || !s) return;
     const registry = await this.session.openRegistry();
     this.reminderSettings = await loadReminderSettings(registry, conn);
-    // The drill's due day in the zone the panel and the card show it in.
-    // The link opens this panel's drill wherever HA serves it (panel_custom's url_path); a
-    // standalone page has no route in HA, so the default panel address is named.
+    // Due days in the zone the panel and the card show them in; the link opens this panel's drill
+    // wherever HA serves it (panel_custom's url_path; standalone, the default panel address).
     const drillLink = this.route?.prefix ? `${this.route.prefix}/drill` : undefined;
     await applyReminders(registry, conn, { active: f.active, copies: f.copies, now: new Date(), timeZone: this.timeZone(s), drillLink }, this.i18n.localize, this.reminderSettings);
   }
