@@ -26,6 +26,14 @@ export class ClosedSignal<T = void> {
     return closed;
   }
 
+  /** `opening` for a dialog element that opens once rendered with its new parameters. */
+  openingRendered(dialog: { readonly updateComplete: Promise<unknown>; open(): void; readonly isOpen: boolean }): Promise<T> {
+    return this.opening(async () => {
+      await dialog.updateComplete;
+      dialog.open();
+    }, () => dialog.isOpen);
+  }
+
   /** The dialog closed (or never opened). */
   done(value: T = this.empty): void {
     this.settle?.(value);

@@ -55,10 +55,7 @@ export class BkDrillDialog extends LitElement {
   /** For `showDrillDialog`: settles once the dialog is closed (also when it could not open). */
   async showDialog(params: DrillDialogParams): Promise<void> {
     Object.assign(this, params);
-    return this.closing.opening(async () => {
-      await this.updateComplete;
-      this.open();
-    }, () => this.isOpen);
+    return this.closing.openingRendered(this);
   }
 
   static override styles = [

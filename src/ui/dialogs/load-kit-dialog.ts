@@ -30,10 +30,7 @@ export class BkLoadKitDialog extends LitElement {
   async showDialog(params: LoadKitDialogParams): Promise<void> {
     this.params = params;
     this.localize = params.localize;
-    return this.closing.opening(async () => {
-      await this.updateComplete;
-      this.open();
-    }, () => this.isOpen);
+    return this.closing.openingRendered(this);
   }
 
   static override styles = [

@@ -45,10 +45,7 @@ export class BkRestoreGuidanceDialog extends LitElement {
   /** For `showRestoreGuidanceDialog`: settles once the dialog is closed (also when it could not open). */
   async showDialog(params: RestoreGuidanceDialogParams): Promise<void> {
     Object.assign(this, params);
-    return this.closing.opening(async () => {
-      await this.updateComplete;
-      this.open();
-    }, () => this.isOpen);
+    return this.closing.openingRendered(this);
   }
 
   static override styles = [
