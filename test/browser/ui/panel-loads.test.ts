@@ -53,7 +53,10 @@ it("a backup that ends while an earlier load waits on HA stays in the table and 
   // An earlier load: HA lists the backups at once but answers its config 5 s late.
   await s.control({ type: "fault", delay: { command: "backup/config/info", ms: 5000, times: 1 } });
   // (The fault holds the next config read: this load's, which asks before the backup below exists.)
+  const infoReads = async () => (await s.control<{ type: string }[]>({ type: "command_log" })).filter((l) => l.type === "backup/info").length;
+  const readsBefore = await infoReads();
   const earlier = p.reload();
+  await waitFor(async () => (await infoReads()) > readsBefore, "the earlier load read the listing");
 
   // Meanwhile a backup is made elsewhere (HA's own page); its end starts a later load.
   const newest = await backupElsewhere(s);

@@ -128,7 +128,7 @@ describe("followBackup across an HA restart", () => {
     let settled = false;
     const following = follower.following().then(() => (settled = true));
     const log = () => sim.control({ type: "command_log" }) as Promise<{ type: string }[]>;
-    while (!(await log()).some((l) => l.type === "backup/subscribe_events")) await new Promise((r) => setTimeout(r, 5));
+    await within((async () => { while (!(await log()).some((l) => l.type === "backup/subscribe_events")) await new Promise((r) => setTimeout(r, 5)); })(), 5_000, "the subscription asked for");
     await fetchBackupInfo(conn); // a round trip after the held subscription: it would have settled by now
     assert.equal(settled, false, "not while HA has not taken the subscription");
     await sim.control({ type: "fault", release: "backup/subscribe_events" });
@@ -150,7 +150,7 @@ describe("followBackup across an HA restart", () => {
     await sim.control({ type: "fault", hold: "backup/subscribe_events" });
     const follower = closeAfterTest(followBackup(conn, { onEvent: () => undefined, followsEvents: async () => true, onAvailable: async () => true }));
     const log = () => sim.control({ type: "command_log" }) as Promise<{ type: string }[]>;
-    while (!(await log()).some((l) => l.type === "backup/subscribe_events")) await new Promise((r) => setTimeout(r, 5));
+    await within((async () => { while (!(await log()).some((l) => l.type === "backup/subscribe_events")) await new Promise((r) => setTimeout(r, 5)); })(), 5_000, "the subscription asked for");
     // HA goes away for good: the held subscription is never answered (HAWS drops it with the socket).
     await sim.close();
     await within(follower.following(), 5_000, "following() after the drop");

@@ -123,6 +123,8 @@ test("the drill interval follows the HA user to every device; this browser's cop
     assert.deepEqual(await loadReminderSettings(phone, conn), DEFAULT_REMINDER_SETTINGS);
   } finally {
     phone.close();
+    // Later tests start from the defaults again, here and in HA.
+    await registry.setMeta("reminders", null);
     await conn.sendMessagePromise({ type: "frontend/set_user_data", key: REMINDER_SETTINGS_HA_KEY, value: null });
   }
 });

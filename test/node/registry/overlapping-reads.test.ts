@@ -27,13 +27,14 @@ const backup = (id: string, date: string): BackupContent =>
   listedBackup({ id, date, who: "automatic", agents: { "hassio.local": { protected: true, size: 100 } }, ownId: OWN, foreignId: "f".repeat(32) });
 const A = backup("a1", "2026-11-01T03:00:00+00:00");
 const B = backup("b2", "2026-12-01T03:00:00+00:00");
-const t0 = new Date("2026-12-07T10:00:00Z");
-const t1 = new Date("2026-12-07T10:00:01Z");
+// Read times just past (a stored time ahead of the clock is not trusted, by design).
+const t1 = new Date(Date.now() - 60_000);
+const t0 = new Date(t1.getTime() - 1000);
 
 describe("overlapping reads of HA", () => {
   it("an older read folded after a newer one changes nothing: the backup made in between is not deleted, the newer key stays current", async () => {
     const { r } = await fresh();
-    await r.fold({ url: URL, locationName: "Home", password: OLD_KEY, info: backupInfo([A]), readAt: new Date("2026-12-07T09:00:00Z") });
+    await r.fold({ url: URL, locationName: "Home", password: OLD_KEY, info: backupInfo([A]), readAt: new Date(t0.getTime() - 3_600_000) });
     // The newer read: a key change and a backup happened since.
     const newer = await r.fold({ url: URL, locationName: "Home", password: NEW_KEY, info: backupInfo([A, B]), readAt: t1 });
     const before = await r.dump();
