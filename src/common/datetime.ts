@@ -29,6 +29,24 @@ export function resolveTimeZone(option: string | undefined, serverTimeZone: stri
   return localTimeZone() ?? serverTimeZone;
 }
 
+// One formatter per zone: a kit lists a day for each of its backups (thousands, at scale).
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+function dayFormat(timeZone: string | undefined): Intl.DateTimeFormat {
+  const key = timeZone ?? "";
+  let f = dayFormats.get(key);
+  if (!f) {
+    const opts: Intl.DateTimeFormatOptions = { year: "numeric", month: "2-digit", day: "2-digit", timeZone };
+    try {
+      f = new Intl.DateTimeFormat("en-CA", opts);
+    } catch {
+      f = new Intl.DateTimeFormat("en-CA", { ...opts, timeZone: "UTC" });
+    }
+    dayFormats.set(key, f);
+  }
+  return f;
+}
+
 /**
  * The calendar day (YYYY-MM-DD) of a moment in a time zone: what a date is listed under in a
  * table, a kit and a file name. No zone: the browser's (as `formatDateTime`); an unknown zone name:
@@ -36,13 +54,7 @@ export function resolveTimeZone(option: string | undefined, serverTimeZone: stri
  */
 export function calendarDay(date: Date, timeZone: string | undefined): string {
   if (Number.isNaN(date.getTime())) return "";
-  const opts: Intl.DateTimeFormatOptions = { year: "numeric", month: "2-digit", day: "2-digit", timeZone };
-  let f: Intl.DateTimeFormat;
-  try {
-    f = new Intl.DateTimeFormat("en-CA", opts);
-  } catch {
-    f = new Intl.DateTimeFormat("en-CA", { ...opts, timeZone: "UTC" });
-  }
+  const f = dayFormat(timeZone);
   const parts = Object.fromEntries(f.formatToParts(date).map((p) => [p.type, p.value]));
   return `${parts.year}-${parts.month}-${parts.day}`;
 }

@@ -50,9 +50,11 @@ export interface HoldRule {
   times?: number;
 }
 
+const live = (rule: { times?: number }) => rule.times === undefined || rule.times > 0;
+
 /** The first rule that matches and has uses left fires, once its `skip` is used up; without `times` it never runs out. */
 function take<R extends { times?: number; skip?: number }>(rules: R[], matches: (rule: R) => boolean): R | null {
-  const rule = rules.find((r) => matches(r) && (r.times === undefined || r.times > 0));
+  const rule = rules.find((r) => matches(r) && live(r));
   if (!rule) return null;
   if ((rule.skip ?? 0) > 0) {
     rule.skip!--;
@@ -61,8 +63,6 @@ function take<R extends { times?: number; skip?: number }>(rules: R[], matches: 
   if (rule.times !== undefined) rule.times--;
   return rule;
 }
-
-const live = (rule: { times?: number }) => rule.times === undefined || rule.times > 0;
 
 /** What Supervisor cannot back up in the next backup (add-ons it fails to save, folders it fails to read). */
 export interface BackupFailures {
