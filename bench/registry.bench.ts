@@ -26,10 +26,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import type { BrowserContext, Page } from "playwright-core";
-import { startSimulatedHA } from "../src/sim/main.js";
+import { Worker } from "node:worker_threads";
 import { launchChromium } from "../test/support/chromium.js";
 import type { ReconcileResult, SeedResult } from "./registry-harness.js";
-import { BENCH_NOW, scaleState } from "./registry-sim.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const backups = Number(process.env.BENCH_BACKUPS ?? 10_000);
@@ -41,8 +40,22 @@ if (rollup.status !== 0) process.exit(1);
 const harness = await build({ entryPoints: [`${root}bench/registry-harness.ts`], bundle: true, format: "esm", target: "es2022", write: false, logLevel: "error" });
 const harnessJs = harness.outputFiles[0]!.text;
 
-const { state, keys, slices } = await scaleState(backups, generations);
-const sim = await startSimulatedHA({ port: 0, serve: root, now: BENCH_NOW, stageDelayMs: 0, haVersion: "2026.2.3", initialState: state });
+// The simulated HA runs in a worker thread (`registry-sim-thread.ts`, started by `registry-sim-worker.mjs`).
+const simThread = new Worker(new URL("./registry-sim-worker.mjs", import.meta.url), { workerData: { backups, generations, root } });
+const { url, adminToken, keys, slices } = await new Promise<{ url: string; adminToken: string; keys: string[]; slices: { from: number; to: number }[] }>((resolve, reject) => {
+  simThread.once("message", resolve);
+  simThread.once("error", reject);
+});
+const sim = {
+  url,
+  adminToken,
+  close: async () => {
+    const closed = new Promise((resolve) => simThread.once("message", resolve));
+    simThread.postMessage("close");
+    await closed;
+    await simThread.terminate();
+  },
+};
 const browser = await launchChromium();
 
 type Bench = {

@@ -8,9 +8,10 @@ import type { HaConnection } from "../data/connection.js";
 import { defaultLocks, KEY_CHANGE_LOCK, type LockPort } from "../common/locks.js";
 import { fingerprintKey, newFingerprintSalt } from "../keys/fingerprint.js";
 import { activePeriods, assignCopy, commitPeriodStart, lateApplyStart } from "./assign.js";
-import { backupOrigin, identifyInstance, needsOwnBackupCheck, ownInstanceId, urlKeyOf, type Identity, type IdentityInput, type KnownInstance } from "./identity.js";
+import { backupOrigin, identifyInstance, needsOwnBackupCheck, urlKeyOf, type Identity, type IdentityInput, type KnownInstance } from "./identity.js";
 import { kitLists, type KitLists } from "./kit-lists.js";
-import { BUCKETS, CopyCache, Hasher, bucketOf, byCopyKey, decodeBucket, digest, newestKey, type CopyWriter, type NewestCopies } from "./copy-store.js";
+import { readListing, type Listed } from "./listing.js";
+import { BUCKETS, CopyCache, bucketOf, byCopyKey, decodeBucket, digest, newestKey, type CopyWriter, type NewestCopies } from "./copy-store.js";
 import { isLater, laterTime, sameCopy, stampEvidence } from "./merge.js";
 import {
   RegistryError,
@@ -77,13 +78,12 @@ interface InstanceReads {
 }
 
 /** The facts `identifyInstance` decides from, for one listing. */
-function identityInput(info: BackupInfo, url: string, locationName: string, fingerprint: string | null): { input: IdentityInput; ownListed: string[] } {
-  const ownId = ownInstanceId(info);
-  const ownListed = info.backups.filter((b) => backupOrigin(b, ownId) !== "foreign").map((b) => b.backup_id);
+function identityInput(info: BackupInfo, url: string, locationName: string, fingerprint: string | null): { input: IdentityInput; ownListed: () => string[] } {
+  const { ownId, ownListed } = readListing(info);
   return { input: { ownId, urlKey: urlKeyOf(url, locationName), locationName, fingerprint }, ownListed };
 }
 
-async function recognise(read: InstanceReads, input: IdentityInput, ownListed: string[]): Promise<Identity> {
+async function recognise(read: InstanceReads, input: IdentityInput, ownListed: () => string[]): Promise<Identity> {
   const known: KnownInstance[] = [];
   for (const record of await read.instances()) {
     const active = (await read.generations(record.id)).find((g) => g.status === "active");
@@ -92,7 +92,7 @@ async function recognise(read: InstanceReads, input: IdentityInput, ownListed: s
   for (const k of known) {
     if (!needsOwnBackupCheck(k, input)) continue;
     const ids = await read.backupIds(k.record.id);
-    k.holdsOwnBackups = ownListed.some((id) => ids.has(id));
+    k.holdsOwnBackups = ownListed().some((id) => ids.has(id));
   }
   return identifyInstance(known, input);
 }
@@ -102,44 +102,6 @@ async function recognise(read: InstanceReads, input: IdentityInput, ownListed: s
  * `listingDigests` and `timelineDigest` do not cover: every bucket is then looked at once more.
  */
 const FOLD_VERSION = 2;
-
-/** One backup as a reconciliation reads it, and the bucket of its copies. */
-type Listed = BackupInfo["backups"][number];
-
-export interface Listing {
-  backups: Listed[][];
-  digests: string[];
-}
-
-/**
- * HA's listing per bucket, with a digest of what the per-copy reconciliation reads of it (ids,
- * names, dates, sizes, the protected flags, whose backup it is). A bucket whose digest and
- * timeline are those it was settled at would come out unchanged: it is not read at all.
- */
-export function listingDigests(info: BackupInfo): Listing {
-  const backups: Listed[][] = Array.from({ length: BUCKETS }, () => []);
-  const hashers = Array.from({ length: BUCKETS }, () => new Hasher());
-  for (const b of info.backups) {
-    const k = bucketOf(b.backup_id);
-    backups[k]!.push(b);
-    const h = hashers[k]!;
-    const meta = b.extra_metadata;
-    h.text(b.backup_id).text(b.name).text(b.date);
-    if (typeof meta?.instance_id === "string") h.num(1).text(meta.instance_id);
-    else h.num(0);
-    // Flags as numbers: true 1, false 0, anything else 2.
-    const flag = (v: unknown) => (v === true ? 1 : v === false ? 0 : 2);
-    h.num(flag(b.with_automatic_settings) * 3 + flag(meta?.with_automatic_settings));
-    for (const id of b.failed_agent_ids ?? []) h.text(id);
-    h.num(-1);
-    for (const agentId in b.agents) {
-      const a = b.agents[agentId]!;
-      h.text(agentId).num(a.size).num(a.protected ? 1 : 0);
-    }
-    h.num(-2);
-  }
-  return { backups, digests: hashers.map((h) => h.digest()) };
-}
 
 /**
  * What else the per-copy reconciliation depends on: every generation field, except the last
@@ -395,6 +357,15 @@ export class Registry {
     return kitLists(await this.copies(instanceId), generationId, locationNames);
   }
 
+  /**
+   * Reads HA's listing for a fold to come (its digests, whose backups they are): called while the
+   * caller waits on HA (the mirror's read), it takes that work out of the fold. Optional: a fold
+   * does it itself otherwise.
+   */
+  prepare(info: BackupInfo): void {
+    readListing(info).listing.catch(() => undefined);
+  }
+
   /** The stored instance a listing belongs to, by the reconciliation's own rule (for a first paint before it). */
   async findInstance(info: BackupInfo, url: string, locationName: string, password: string | null): Promise<InstanceRecord | null> {
     const fingerprint = password === null ? null : await this.fingerprint(password);
@@ -425,6 +396,8 @@ export class Registry {
   }
 
   async fold(input: ReconcileInput, options: FoldOptions = {}): Promise<ReconcileResult> {
+    // The listing is hashed (off-thread) while the lock and the fingerprint are awaited.
+    this.prepare(input.info);
     const result = await this.locks.withLock(REGISTRY_LOCK, async () => {
       // Under the lock, with the salt as stored now: another registry on this database may have
       // adopted the mirror's salt (salt adoption takes this lock too).
@@ -454,6 +427,9 @@ export class Registry {
     if (found.instance && olderNews) {
       return { instanceId: found.instance.id, active: current ? summarize(current) : null, changedElsewhere: false, newGeneration: null, added: 0, deleted: 0 };
     }
+    // Read while the steps above waited on IndexedDB; awaited before the key-change lock is asked and the transaction opens (an await of
+    // anything but IndexedDB inside it would let it commit early).
+    const listing = await readListing(input.info).listing;
     const flowLiveFor = found.instance && !options.resolvePending && !(await this.keyChangeFree(found.instance.id)) ? found.instance.id : null;
     const tx = this.db.transaction(["meta", "instances", "generations", "copyBuckets", "journal"], "readwrite");
     const journal: Omit<JournalEntry, "instanceId">[] = [];
@@ -565,7 +541,6 @@ export class Registry {
       // awaiting each (a failed one aborts the transaction, and `tx.done` reports that).
       const queue = (request: Promise<unknown>) => void request.catch(() => undefined);
       const periods = activePeriods(gens);
-      const listing = listingDigests(input.info);
       const erroring = new Set(Object.keys(input.info.agent_errors));
       const timeline = timelineDigest(gens, haInstanceId, [...erroring]);
       const copies = await this.copyCache.writer(tx.objectStore("meta"), tx.objectStore("copyBuckets"), instanceId);

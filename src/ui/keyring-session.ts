@@ -206,8 +206,13 @@ export class KeyringSession {
    * Reads the registry's mirror in HA before the first fold (a new device adopts its salt and
    * gets every fact back), then keeps both in step. Without `conn` the registry stays local.
    */
-  private async syncMirror(conn: HaConnection): Promise<void> {
-    if (this.mirror && this.mirrorConn === conn) return this.mirror.refresh();
+  private async syncMirror(conn: HaConnection, meanwhile: () => void): Promise<void> {
+    // `meanwhile` runs once the mirror's requests are out: CPU work in the time HA takes to answer.
+    if (this.mirror && this.mirrorConn === conn) {
+      const refreshed = this.mirror.refresh();
+      meanwhile();
+      return refreshed;
+    }
     this.mirror?.stop();
     this.mirrorConn = conn;
     const registry = await this.db();
@@ -218,7 +223,9 @@ export class KeyringSession {
         this.onChange();
       },
     });
-    await this.mirror.start();
+    const started = this.mirror.start();
+    meanwhile();
+    await started;
   }
 
   /** Folds a fresh snapshot of HA into the registry (admins only: it needs the key and the list). */
@@ -229,7 +236,8 @@ export class KeyringSession {
     this.newestRead = snapshot.readOrder;
     const r = await this.db();
     if (conn) {
-      await this.syncMirror(conn);
+      const info = snapshot.backup.info;
+      await this.syncMirror(conn, () => r.prepare(info));
       // A browser that knew nothing of this instance has just read it from the mirror: its
       // proofs show now, not only once the reconciliation below is done.
       if (!this.instanceId) await this.showStored(snapshot, url);
