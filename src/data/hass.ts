@@ -11,4 +11,6 @@ export interface HassLike {
   user?: { is_admin: boolean };
   auth?: { data?: { hassUrl?: string } };
   themes?: { darkMode?: boolean };
+  /** HA's own strings (`ui.…`, and `component.<domain>.title` once HA loaded them); "" for an unknown key. */
+  localize?: (key: string) => string;
 }

@@ -8,6 +8,7 @@ import type { DropRule, Faults, RestartTiming } from "./faults.js";
 import type { FrontendStorage } from "./frontend-storage.js";
 import type { Notification } from "./state.js";
 import { parsePythonJson } from "./py-json.js";
+import { getTranslations } from "./translations.js";
 import { WsError, validate } from "./validate.js";
 
 export interface SimUser {
@@ -244,6 +245,11 @@ export class SimConnection {
       // Per-user storage: any user, admin or not, reads and writes only their own.
       case "frontend/set_user_data":
         return this.ctx.frontend.set(user.id, msg);
+      case "frontend/get_translations": {
+        // Loaded: the components core reports, and the integration of every backup location.
+        const loaded = [...new Set([...(this.ctx.getConfig().components as string[]), ...this.ctx.state.agents.map((a) => a.agent_id.split(".")[0]!)])];
+        return getTranslations(msg, loaded);
+      }
       case "frontend/get_user_data":
         return this.ctx.frontend.get(user.id, msg);
       case "frontend/subscribe_user_data": {

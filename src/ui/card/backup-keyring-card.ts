@@ -13,7 +13,7 @@ import { downloadTextFile } from "../../kit/download.js";
 import type { KeyringSession } from "../keyring-session.js";
 import { LocalizeController } from "../localize-controller.js";
 import { dateLanguage, formatDateTime, resolveTimeZone } from "../../common/datetime.js";
-import { agentName, locationNames } from "../model/panel-model.js";
+import { agentName, locationNames, type LocationNaming } from "../model/location-names.js";
 import type { HassLike } from "../../data/hass.js";
 import { haStyles } from "../styles.js";
 import { CARD_TYPE, DEFAULT_PANEL_PATH, stubConfig, validateCardConfig, type CardConfig, type GridOptions } from "./card-config.js";
@@ -164,12 +164,21 @@ export class BackupKeyringCard extends LitElement {
         timeZone: resolveTimeZone(this.hass?.locale?.time_zone, s.core.time_zone),
         haVersion: s.core.version,
         localize: this.i18n.localize,
-        locationNames: locationNames(s.backup?.agents ?? []),
+        locationNames: locationNames(s.backup?.agents ?? [], this.naming),
       });
       downloadTextFile(kit.fileName, kit.text);
     } catch (err) {
       this.errorCode = classifyError(err).code;
     }
+  }
+
+  /** Locations named as HA's backup pages name them, from HA's own strings (the card asks HA for nothing more). */
+  private get naming(): LocationNaming {
+    const ha = this.hass?.localize;
+    return {
+      thisSystem: ha?.("ui.panel.config.backup.agents.local_agent") || this.i18n.localize("common.this_system"),
+      title: (domain) => ha?.(`component.${domain}.title`) || undefined,
+    };
   }
 
   private openPanel(subPath = ""): void {
@@ -202,7 +211,7 @@ export class BackupKeyringCard extends LitElement {
       generations: f.generations,
       copies: f.copies,
       held: f.held,
-      agentErrors: Object.keys(s.backup.info.agent_errors).map((id) => agentName(id, s.backup!.agents)),
+      agentErrors: Object.keys(s.backup.info.agent_errors).map((id) => agentName(id, s.backup!.agents, this.naming)),
       drill: { months: this.drillMonths, now: new Date(), timeZone: resolveTimeZone(this.hass?.locale?.time_zone, s.core.time_zone) },
     });
     const line = (l: { key: string; params?: Record<string, string | number> }) =>

@@ -2,9 +2,10 @@
 // ("All 27 backups open with keys you hold"), and facts for the overview. No DOM, tested in Node.
 import type { BackupAgent } from "../../data/backup.js";
 import type { CopyRecord, GenerationRecord } from "../../registry/model.js";
-import { agentName, type CopyRow } from "./panel-model.js";
+import { agentName, type LocationNaming } from "./location-names.js";
+import type { CopyRow } from "./panel-model.js";
 
-export function registryRows(copies: CopyRecord[], generations: GenerationRecord[], agents: BackupAgent[]): CopyRow[] {
+export function registryRows(copies: CopyRecord[], generations: GenerationRecord[], agents: BackupAgent[], naming: LocationNaming): CopyRow[] {
   const numberOf = new Map(generations.map((g) => [g.id, g.number]));
   const active = generations.find((g) => g.status === "active");
   return copies.map((c) => ({
@@ -14,7 +15,7 @@ export function registryRows(copies: CopyRecord[], generations: GenerationRecord
     date: c.date,
     size: c.size,
     agentId: c.agentId,
-    agentName: agentName(c.agentId, agents),
+    agentName: agentName(c.agentId, agents, naming),
     protectedClaim: c.protected,
     generation: c.generationId === null ? null : (numberOf.get(c.generationId) ?? null),
     confidence: c.confidence,

@@ -1,6 +1,7 @@
 // Pure view logic for the panel: one row per backup copy (backup × location), names for
 // locations in HA's order, filtering and sorting. No DOM, tested in Node.
 import type { BackupAgent, BackupInfo } from "../../data/backup.js";
+import { agentName, agentRank, type LocationNaming } from "./location-names.js";
 
 export type Confidence = "verified" | "observed" | "inferred" | "unknown" | "unencrypted";
 
@@ -26,26 +27,7 @@ export interface CopyRow {
   deleted: boolean;
 }
 
-/** HA's `compareAgents`: local first, then network storage, then the rest alphabetically. */
-export function agentRank(agentId: string): number {
-  if (agentId === "backup.local" || agentId === "hassio.local") return 0;
-  if (agentId.startsWith("hassio.")) return 1;
-  return 2;
-}
-
-export function agentName(agentId: string, agents: BackupAgent[]): string {
-  const agent = agents.find((a) => a.agent_id === agentId);
-  if (!agent) return agentId;
-  // HA's own names are lower-case slugs ("local", "cloud"); show them capitalised.
-  return agent.name.charAt(0).toUpperCase() + agent.name.slice(1);
-}
-
-/** Agent id → name as HA shows it, for the emergency kit's lists. */
-export function locationNames(agents: BackupAgent[]): Record<string, string> {
-  return Object.fromEntries(agents.map((a) => [a.agent_id, agentName(a.agent_id, agents)]));
-}
-
-export function copyRows(info: BackupInfo, agents: BackupAgent[]): CopyRow[] {
+export function copyRows(info: BackupInfo, agents: BackupAgent[], naming: LocationNaming): CopyRow[] {
   const rows: CopyRow[] = [];
   for (const b of info.backups) {
     const ids = Object.keys(b.agents).sort((x, y) => agentRank(x) - agentRank(y) || x.localeCompare(y));
@@ -58,7 +40,7 @@ export function copyRows(info: BackupInfo, agents: BackupAgent[]): CopyRow[] {
         date: b.date,
         size: copy.size,
         agentId,
-        agentName: agentName(agentId, agents),
+        agentName: agentName(agentId, agents, naming),
         protectedClaim: copy.protected,
         generation: null,
         confidence: copy.protected ? "unknown" : "unencrypted",

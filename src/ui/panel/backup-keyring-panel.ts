@@ -19,7 +19,9 @@ import { LocalizeController } from "../localize-controller.js";
 import { haStyles } from "../styles.js";
 import "./connect-form.js";
 import { isHomeAssistantUrl, loadRemembered, rememberConnection, type ConnectRequest } from "./connect-form.js";
-import { agentName, copyRows, locationNames, type CopyRow } from "../model/panel-model.js";
+import { copyRows, type CopyRow } from "../model/panel-model.js";
+import { agentName, locationNames, titledDomains, type LocationNaming } from "../model/location-names.js";
+import { fetchIntegrationTitles } from "../../data/translations.js";
 import { offlineCheckNotice } from "./offline-notice.js";
 import { registryRows } from "../model/keyring-model.js";
 import { KeyringSession } from "../keyring-session.js";
@@ -286,6 +288,7 @@ export class BackupKeyringPanel extends LitElement {
       // (A load sent before the one shown is older news, however late it answers.)
       if (conn !== this.conn || (this.snapshot && snapshot.readOrder < this.snapshot.readOrder)) return;
       this.snapshot = snapshot;
+      void this.loadTitles(conn, snapshot);
       if (this.notice?.connection) this.notice = null;
       this.errorCode = snapshot.user.is_admin ? null : "not_admin";
       this.status = "ready";
@@ -293,6 +296,31 @@ export class BackupKeyringPanel extends LitElement {
     } catch (err) {
       this.fail(classifyError(err));
     }
+  }
+
+  /** Integration titles HA gave for the locations' domains (by language), for `naming`. */
+  @state() private titles: { language: string; byDomain: Record<string, string> } = { language: "", byDomain: {} };
+
+  /** Asks HA for the titles its backup pages would show and `hass.localize` does not have yet. */
+  private async loadTitles(conn: HaConnection, snapshot: InstanceSnapshot): Promise<void> {
+    const language = this.hass?.language ?? this.i18n.language;
+    const known = this.titles.language === language ? this.titles.byDomain : {};
+    const missing = titledDomains(snapshot.backup?.agents ?? []).filter((d) => !(d in known) && !this.hass?.localize?.(`component.${d}.title`));
+    if (missing.length === 0) return;
+    const got = await fetchIntegrationTitles(conn, language, missing);
+    if (conn !== this.conn) return;
+    // Domains HA gave no title for are remembered too (as their own name): not asked again.
+    this.titles = { language, byDomain: { ...known, ...Object.fromEntries(missing.map((d) => [d, got[d] ?? ""])), ...got } };
+  }
+
+  /** How locations are named: HA's own words where the panel runs inside HA, else ours and HA's titles. */
+  private get naming(): LocationNaming {
+    const ha = this.hass?.localize;
+    const titles = this.titles.byDomain;
+    return {
+      thisSystem: ha?.("ui.panel.config.backup.agents.local_agent") || this.i18n.localize("common.this_system"),
+      title: (domain) => ha?.(`component.${domain}.title`) || titles[domain] || undefined,
+    };
   }
 
   /**
@@ -395,7 +423,7 @@ export class BackupKeyringPanel extends LitElement {
       timeZone: this.timeZone(s),
       guidance,
       copyable,
-      locationName: (id: string) => agentName(id, s.backup?.agents ?? []),
+      locationName: (id: string) => agentName(id, s.backup?.agents ?? [], this.naming),
       copyKey: (id: string) => this.session?.keyFor(id) ?? Promise.resolve(null),
     }).catch((err) => this.showError(err));
   }
@@ -459,7 +487,7 @@ export class BackupKeyringPanel extends LitElement {
       timeZone: this.timeZone(s),
       haVersion: s.core.version,
       localize: this.i18n.localize,
-      locationNames: locationNames(s.backup?.agents ?? []),
+      locationNames: locationNames(s.backup?.agents ?? [], this.naming),
     };
     try {
       if (print) {
@@ -536,7 +564,7 @@ export class BackupKeyringPanel extends LitElement {
         timeZone: this.timeZone(s),
         haVersion: s.core.version,
         localize: this.i18n.localize,
-        locationNames: locationNames(s.backup?.agents ?? []),
+        locationNames: locationNames(s.backup?.agents ?? [], this.naming),
       });
       downloadTextFile(kit.fileName, kit.text);
     } catch (err) {
@@ -715,7 +743,7 @@ export class BackupKeyringPanel extends LitElement {
         localize: this.i18n.localize,
         language: this.dateLanguage,
         numberLanguage: numberLanguage(this.i18n.language, this.hass?.locale),
-        kit: { instanceName: s.core.location_name, url: this.hassUrl || location.origin, language: this.i18n.language, timeZone: this.timeZone(s), haVersion: s.core.version, locationNames: locationNames(s.backup?.agents ?? []) },
+        kit: { instanceName: s.core.location_name, url: this.hassUrl || location.origin, language: this.i18n.language, timeZone: this.timeZone(s), haVersion: s.core.version, locationNames: locationNames(s.backup?.agents ?? [], this.naming) },
       });
       await closed;
       void this.reload();
@@ -855,7 +883,7 @@ export class BackupKeyringPanel extends LitElement {
         @settings-changed=${(e: CustomEvent<ReminderSettings>) => this.changeReminders(e.detail)}></bk-reminder-settings>
       <bk-vault-settings .localize=${t} .session=${this.session} ?hasCurrentKey=${s.backup?.config.create_backup.password != null}></bk-vault-settings>
       <bk-journal-list .localize=${t} .language=${this.dateLanguage} .timeZone=${this.timeZone(s)} .entries=${f.journal}
-        .locationName=${(id: string) => agentName(id, s.backup?.agents ?? [])}></bk-journal-list>
+        .locationName=${(id: string) => agentName(id, s.backup?.agents ?? [], this.naming)}></bk-journal-list>
     `;
   }
 
@@ -903,14 +931,15 @@ export class BackupKeyringPanel extends LitElement {
     </div>`;
   }
 
-  private rowsCache: { version: number; snapshot: InstanceSnapshot; rows: CopyRow[] } | null = null;
+  private rowsCache: { version: number; snapshot: InstanceSnapshot; titles: object; rows: CopyRow[] } | null = null;
 
   /** Registry rows once the registry knows this instance (deleted copies included), else HA's list. */
   private tableRows(s: InstanceSnapshot): CopyRow[] {
-    if (this.rowsCache && this.rowsCache.version === this.keyringVersion && this.rowsCache.snapshot === s) return this.rowsCache.rows;
+    if (this.rowsCache && this.rowsCache.version === this.keyringVersion && this.rowsCache.snapshot === s && this.rowsCache.titles === this.titles) return this.rowsCache.rows;
     const f = this.session?.ready ? this.session.facts : null;
-    const rows = f ? registryRows(f.copies, f.generations, s.backup!.agents) : copyRows(s.backup!.info, s.backup!.agents);
-    this.rowsCache = { version: this.keyringVersion, snapshot: s, rows };
+    const naming = this.naming;
+    const rows = f ? registryRows(f.copies, f.generations, s.backup!.agents, naming) : copyRows(s.backup!.info, s.backup!.agents, naming);
+    this.rowsCache = { version: this.keyringVersion, snapshot: s, titles: this.titles, rows };
     return rows;
   }
 
@@ -920,7 +949,7 @@ export class BackupKeyringPanel extends LitElement {
     const errors = Object.entries(s.backup.info.agent_errors);
     return html`<section class="card" aria-labelledby="backups-title">
       <h2 id="backups-title">${t("panel.table.title")}</h2>
-      ${errors.map(([agentId, message]) => html`<div class="alert warning" role="status"><div>${t("panel.agent_error", { location: agentName(agentId, s.backup!.agents), message })}</div></div>`)}
+      ${errors.map(([agentId, message]) => html`<div class="alert warning" role="status"><div>${t("panel.agent_error", { location: agentName(agentId, s.backup!.agents, this.naming), message })}</div></div>`)}
       ${this.renderVerifyBar()}
       <bk-backup-table .rows=${this.tableRows(s)} .localize=${t} .language=${this.dateLanguage} .numberLanguage=${numberLanguage(this.i18n.language, this.hass?.locale)}
         .timeZone=${this.timeZone(s)} ?narrow=${this.narrow || (this.standalone && this.smallScreen)} ?withKeys=${this.session?.ready ?? false}
@@ -930,11 +959,13 @@ export class BackupKeyringPanel extends LitElement {
     </section>`;
   }
 
-  private rememberedCache: { version: number; rows: CopyRow[] } | null = null;
+  private rememberedCache: { version: number; titles: object; rows: CopyRow[] } | null = null;
 
   /** The remembered rows, made once per registry change (every render would otherwise remake and re-sort 30 000). */
   private rememberedRows(f: { copies: CopyRecord[]; generations: GenerationRecord[] }, agents: { agent_id: string; name: string }[]): CopyRow[] {
-    if (this.rememberedCache?.version !== this.keyringVersion) this.rememberedCache = { version: this.keyringVersion, rows: registryRows(f.copies, f.generations, agents) };
+    if (this.rememberedCache?.version !== this.keyringVersion || this.rememberedCache.titles !== this.titles) {
+      this.rememberedCache = { version: this.keyringVersion, titles: this.titles, rows: registryRows(f.copies, f.generations, agents, this.naming) };
+    }
     return this.rememberedCache.rows;
   }
 

@@ -15,7 +15,7 @@ function rows(count: number): CopyRow[] {
     date: new Date(start + i * 3_600_000).toISOString(),
     size: 1000 + i,
     agentId: "backup.local",
-    agentName: "Local",
+    agentName: "This system",
     protectedClaim: i % 3 !== 0,
     generation: i % 3 === 0 ? null : 1 + (i % 2),
     confidence: i % 3 === 0 ? "unencrypted" : "inferred",

@@ -84,7 +84,7 @@ describe("dashboard card", () => {
     expect(text).to.contain("Backups");
     expect(text).to.contain("Emergency kit not downloaded");
     expect(text).to.contain("Download the emergency kit");
-    expect(text).to.contain("Offsite could not list its backups");
+    expect(text).to.contain("offsite could not list its backups");
     const keys = await s.control<string[]>({ type: "demo_keys" });
     for (const k of keys) expect(text).not.to.contain(k);
 

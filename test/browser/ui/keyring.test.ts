@@ -99,7 +99,7 @@ describe("panel with the registry", () => {
     const facts = oldKit.split("\n").filter((l) => l.startsWith("- "));
     expect(facts.length).to.be.greaterThan(0);
     expect(oldKit).not.to.match(/^\? /m, "nothing is guessed for a key loaded after the fact");
-    for (const l of facts) expect(l).to.match(/\| (Local|Cloud)(, (Local|Cloud))*$/);
+    for (const l of facts) expect(l).to.match(/\| (This system|Home Assistant Cloud)(, (This system|Home Assistant Cloud))*$/);
     // The middle key is still missing for the middle third.
     expect(text()).to.match(/encrypted with a key of unknown generation/);
     await loadKey(keys[1]!);
@@ -110,7 +110,7 @@ describe("panel with the registry", () => {
     // No key is ever shown without "Show".
     for (const k of keys) expect(text()).not.to.contain(k);
     // History names the locations as HA does and says what was proven, never a raw code.
-    expect(text()).to.match(/Backup \w+ on (Local|Cloud) is proven to open with generation \d/);
+    expect(text()).to.match(/Backup \w+ on (This system|Home Assistant Cloud) is proven to open with generation \d/);
     expect(text()).not.to.match(/on (hassio|cloud)\.\w+|could not be opened/);
   });
 

@@ -45,11 +45,13 @@ describe("panel against the simulated HA", () => {
     await waitFor(() => text().includes(`${copies} copies`), "copy count");
     const newest = state.backups.at(-1)!;
     expect(text()).to.contain(newest.name);
-    expect(text()).to.contain("Local");
-    expect(text()).to.contain("Nas");
+    // Locations as HA's backup pages name them: this system, a network storage by its own name, Cloud by its title.
+    expect(text()).to.contain("This system");
+    expect(text()).to.contain("Home Assistant Cloud");
+    expect(text()).to.match(/\bnas\b/);
     expect(text()).to.contain("Unencrypted");
     expect(text()).to.contain("Encrypted");
-    expect(text()).to.contain("Offsite could not list its backups");
+    expect(text()).to.contain("offsite could not list its backups");
 
     const show = [...panel.shadowRoot!.querySelectorAll("button")].find((b) => b.textContent!.trim() === "Show")!;
     show.click();

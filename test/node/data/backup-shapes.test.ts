@@ -38,7 +38,7 @@ describe("one shape for every HA version (src/data/backup.ts)", () => {
     // The panel's table reads it without throwing (Object.entries(b.agents)).
     const { agents } = await fetchBackupAgents(c);
     assert.deepEqual(agents.find((a) => a.agent_id === "hassio.nas"), { agent_id: "hassio.nas", name: "nas" });
-    assert.equal(copyRows(info, agents).length, info.backups.reduce((n, b) => n + Object.keys(b.agents).length, 0));
+    assert.equal(copyRows(info, agents, { thisSystem: "This system", title: () => undefined }).length, info.backups.reduce((n, b) => n + Object.keys(b.agents).length, 0));
     // backup/details (no product code reads it; the simulated HA answers it in 2025.1's shape).
     const details = await c.sendMessagePromise<{ backup: { agent_ids: string[]; protected: boolean } | null }>({ type: "backup/details", backup_id: info.backups[0]!.backup_id });
     assert.ok(details.backup?.agent_ids.includes("hassio.local") && typeof details.backup.protected === "boolean", "2025.1's agent_ids and protected");

@@ -82,10 +82,11 @@ describe("keyring status", () => {
     const rows = registryRows([copy("1", "backup.local", "g1", { mismatch: true, confidence: "verified" }), copy("2", "hassio.nas", null, { deleted: true })], gens, [
       { agent_id: "backup.local", name: "local" },
       { agent_id: "hassio.nas", name: "nas" },
-    ]);
+    ], { thisSystem: "This system", title: () => undefined });
     assert.equal(rows[0]!.generation, 1);
     assert.equal(rows[0]!.check, "mismatch");
-    assert.equal(rows[0]!.agentName, "Local");
+    assert.equal(rows[0]!.agentName, "This system");
+    assert.equal(rows[1]!.agentName, "nas", "a network storage by the name given to it");
     assert.equal(rows[1]!.generation, null);
     assert.equal(rows[1]!.deleted, true);
   });

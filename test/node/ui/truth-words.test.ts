@@ -46,9 +46,11 @@ describe("the overview states only what is proven as fact", () => {
   });
 });
 
+const NAMING = { thisSystem: "This system", title: () => undefined };
+
 describe("the table's note says which key a check tried", () => {
   const gens = [gen(1, "retired"), gen(2, "retired"), gen(3, "active")];
-  const row = (ruledOut: string[]) => registryRows([copy("1", "g1", "observed", { lastCheck: { result: "other_key", at: "2026-03-01T00:00:00Z" }, ruledOut })], gens, [])[0]!;
+  const row = (ruledOut: string[]) => registryRows([copy("1", "g1", "observed", { lastCheck: { result: "other_key", at: "2026-03-01T00:00:00Z" }, ruledOut })], gens, [], NAMING)[0]!;
   it("HA's current key tried: 'does not open with the current key'", () => {
     assert.equal(checkNote(row(["g3"]), t), "does not open with the current key, as expected for generation 1");
   });
@@ -57,9 +59,9 @@ describe("the table's note says which key a check tried", () => {
     assert.ok(!/current key/.test(checkNote(row([]), t)!));
   });
   it("an error is 'could not be checked', a copy HA cannot check 'cannot be checked online'", () => {
-    const err = registryRows([copy("1", "g1", "observed", { lastCheck: { result: "error", at: "2026-03-01T00:00:00Z" } })], gens, [])[0]!;
+    const err = registryRows([copy("1", "g1", "observed", { lastCheck: { result: "error", at: "2026-03-01T00:00:00Z" } })], gens, [], NAMING)[0]!;
     assert.equal(checkNote(err, t), "could not be checked (Home Assistant answered with an error)");
-    const ns = registryRows([copy("1", null, "unknown", { lastCheck: { result: "not_supported", at: "2026-03-01T00:00:00Z" } })], gens, [])[0]!;
+    const ns = registryRows([copy("1", null, "unknown", { lastCheck: { result: "not_supported", at: "2026-03-01T00:00:00Z" } })], gens, [], NAMING)[0]!;
     assert.equal(checkNote(ns, t), "cannot be checked online");
   });
 });
