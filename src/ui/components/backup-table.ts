@@ -164,7 +164,11 @@ export class BkBackupTable extends LitElement {
     fireEvent(this, "verify-copy", row);
   }
 
-  /** Everything the phone's table leaves out for one copy, and its Verify action. */
+  private restoreHelp(row: CopyRow): void {
+    fireEvent(this, "restore-help", row);
+  }
+
+  /** Everything the phone's table leaves out for one copy, and its Verify and restore actions. */
   private renderDetail() {
     const t = this.localize;
     const row = this.detail;
@@ -187,6 +191,12 @@ export class BkBackupTable extends LitElement {
               close();
               this.verifyCopy(row);
             }}>${t("panel.table.verify")}</button>`
+          : nothing}
+        ${this.withKeys && !row.deleted
+          ? html`<button @click=${() => {
+              close();
+              this.restoreHelp(row);
+            }}>${t("restore.button")}</button>`
           : nothing}
         <button class="primary" @click=${close}>${t("flow.close")}</button>
       </div>
@@ -236,7 +246,7 @@ export class BkBackupTable extends LitElement {
                           aria-label=${t("panel.table.verify_one", { name: row.name, location: row.agentName })}>${t("panel.table.verify")}</button>`
                       : nothing}
                     ${this.withKeys && !row.deleted
-                      ? html`<button class="icon" @click=${() => this.dispatchEvent(new CustomEvent("restore-help", { detail: row, bubbles: true, composed: true }))}
+                      ? html`<button class="icon" @click=${() => this.restoreHelp(row)}
                           aria-label=${t("restore.button_one", { name: row.name })} title=${t("restore.button")}>${RESTORE_ICON}</button>`
                       : nothing}
                   </div>
@@ -261,5 +271,7 @@ declare global {
   interface BkDomEvents {
     /** Verify this one copy now (the panel runs it). */
     "verify-copy": CopyRow;
+    /** Show how to restore this backup (which key, which kit). */
+    "restore-help": CopyRow;
   }
 }

@@ -1,7 +1,7 @@
 // HA's look in HA's own themes: axe-core (contrast included) finds nothing on the panel, the card
-// and the key-change dialog, in the light and the dark theme, on a desktop and on a 390 px phone.
+// and every dialog, in the light and the dark theme, on a desktop and on a 390 px phone.
 import { expect } from "@esm-bundle/chai";
-import { setViewport } from "@web/test-runner-commands";
+import { sendKeys, setViewport } from "@web/test-runner-commands";
 import { createConnection, createLongLivedTokenAuth, type Connection } from "home-assistant-js-websocket";
 import "../../../src/ui/panel/backup-keyring-panel.js";
 import "../../../src/ui/card/backup-keyring-card.js";
@@ -57,6 +57,40 @@ for (const theme of ["light", "dark"] as const) {
         expect(await axeViolations(native), "key-change dialog").to.deep.equal([]);
         native.dispatchEvent(new Event("cancel", { cancelable: true }));
         await waitFor(() => !native.open, "closed");
+      });
+
+      it("every other dialog (load a kit, print the kit, kit drill, restore guidance): no axe violations", async () => {
+        const panel = document.createElement("backup-keyring-panel") as BackupKeyringPanel;
+        panel.registryName = `bk-theme-dialogs-${Date.now()}-${n++}`;
+        panel.hass = hass();
+        panel.narrow = width < 870;
+        document.body.append(panel);
+        mounted.push(panel);
+        await waitFor(() => deepText(panel).includes("Generation 1") && panel.shadowRoot!.querySelector("bk-backup-table"), "panel ready", 30000);
+        const dialogs: [RegExp, string, string][] = [
+          [/^Load an old kit or key/, "bk-load-kit-dialog", "Load"],
+          [/^Print emergency kit$/, "bk-print-kit-dialog", "Paper"],
+          [/^Test my kit$/, "bk-drill-dialog", "Kit drill"],
+          [/^How to restore/, "bk-restore-guidance-dialog", "Restore "],
+        ];
+        const table = panel.shadowRoot!.querySelector("bk-backup-table")!;
+        for (const [label, tag, shows] of dialogs) {
+          if (tag !== "bk-restore-guidance-dialog") findButton(panel.shadowRoot!, label).click();
+          else if (width >= 870) [...table.shadowRoot!.querySelectorAll("button")].find((b) => label.test(b.getAttribute("aria-label") ?? ""))!.click();
+          else {
+            // On a phone: through a row's detail sheet.
+            table.shadowRoot!.querySelector<HTMLButtonElement>("button.open")!.click();
+            const sheet = await waitFor(() => table.shadowRoot!.querySelector<HTMLDialogElement>("dialog.sheet[open]"), "detail sheet");
+            findButton(sheet, label).click();
+          }
+          const dialog = await waitFor(() => panel.shadowRoot!.querySelector(tag), tag);
+          const native = await waitFor(() => (dialog.shadowRoot?.querySelector("dialog")?.open ? dialog.shadowRoot.querySelector("dialog") : null), `${tag} open`);
+          await waitFor(() => deepText(native).includes(shows), `${tag} content`);
+          expect(await axeViolations(native), tag).to.deep.equal([]);
+          // A real Escape, as a user closes it.
+          await sendKeys({ press: "Escape" });
+          await waitFor(() => !native.open, `${tag} closed`);
+        }
       });
 
       it("card: no axe violations", async () => {
