@@ -1,15 +1,19 @@
 // The key change with the keyboard only: each step puts focus on its first control (never on
-// <body>), and Enter in the group field runs Check.
+// <body>), and Enter in the group field runs Check. In HA's light and dark themes, axe-core finds
+// nothing at any step (old key, new key, new kit saved, proof accepted, done).
 import { expect } from "@esm-bundle/chai";
 import { sendKeys } from "@web/test-runner-commands";
 import "../../../src/ui/panel/backup-keyring-panel.js";
 import { captureDownload, deepText, findButton, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
+import { axeViolations } from "./a11y.js";
+import { applyTheme } from "./themes.js";
 
 let sim: BrowserSim | null = null;
 let panel: HTMLElement | null = null;
 afterEach(async () => {
   panel?.remove();
   await sim?.stop();
+  document.documentElement.removeAttribute("style");
 });
 
 /** The element that has focus, looking through shadow roots. */
@@ -19,8 +23,14 @@ function focused(): Element | null {
   return el;
 }
 
-describe("key change by keyboard", () => {
-  it("focus moves to each step's first control; Enter in the group field checks it", async () => {
+/** axe-core over the open dialog (contrast included). */
+async function noViolations(dialog: Element, step: string): Promise<void> {
+  expect(await axeViolations(dialog.shadowRoot!.querySelector("dialog")!), step).to.deep.equal([]);
+}
+
+for (const theme of ["light", "dark"] as const) describe(`key change by keyboard (${theme} theme)`, () => {
+  it("focus moves to each step's first control; Enter in the group field checks it; no axe violations at any step", async () => {
+    applyTheme(theme);
     sim = await startSim({ backups: 3 });
     const p = document.createElement("backup-keyring-panel");
     panel = p;
@@ -35,6 +45,7 @@ describe("key change by keyboard", () => {
     await waitFor(() => deepText(dialog).includes("Save current encryption key"), "old-key step");
     await dialog.updateComplete;
     expect(focused()?.textContent?.trim()).to.equal("Download old emergency kit");
+    await noViolations(dialog, "old-key step");
 
     await captureDownload(() => (focused() as HTMLButtonElement).click(), "old kit");
     await dialog.updateComplete;
@@ -49,9 +60,11 @@ describe("key change by keyboard", () => {
     expect(first, "focus is in the dialog, not on <body>").to.not.equal(document.body);
     expect(first?.tagName).to.equal("BUTTON");
     expect(dialog.shadowRoot!.contains(first)).to.equal(true);
+    await noViolations(dialog, "new-key step");
 
     const kit = await captureDownload(() => findButton(dialog.shadowRoot!, "Download emergency kit").click(), "new kit");
     await dialog.updateComplete;
+    await noViolations(dialog, "new kit saved");
     const group = dialog.shadowRoot!.querySelector<HTMLInputElement>("#group")!;
     const label = dialog.shadowRoot!.querySelector("label[for=group]")!.textContent!;
     const n = Number(/\d+/.exec(label)![0]);
@@ -68,6 +81,7 @@ describe("key change by keyboard", () => {
     await sendKeys({ press: "Enter" });
     await waitFor(() => deepText(dialog).includes("Proof accepted"), "Enter ran Check");
     expect(dialog.shadowRoot!.querySelector("dialog")!.open, "Enter did not close the dialog").to.equal(true);
+    await noViolations(dialog, "proof accepted");
 
     findButton(dialog.shadowRoot!, "Change encryption key").focus();
     await sendKeys({ press: "Enter" });
@@ -76,5 +90,6 @@ describe("key change by keyboard", () => {
     const done = focused();
     expect(done?.tagName).to.equal("BUTTON");
     expect(dialog.shadowRoot!.contains(done)).to.equal(true);
+    await noViolations(dialog, "done step");
   });
 });
