@@ -1,5 +1,5 @@
-// The key-change dialog on a phone (320 and 390 px wide): the new-key step with its kit and
-// proof section fits, nothing runs off the right edge.
+// The key-change dialog on a phone (320 and 390 px wide) and a desktop (1280 px): every step (old
+// key, new key with its kit and proof section, proof accepted, done) fits, nothing runs off an edge.
 import { expect } from "@esm-bundle/chai";
 import { setViewport } from "@web/test-runner-commands";
 import "../../../src/ui/panel/backup-keyring-panel.js";
@@ -14,8 +14,8 @@ afterEach(async () => {
 });
 after(async () => setViewport({ width: 800, height: 600 }));
 
-for (const width of [320, 390]) {
-  it(`${width} px: the new-key step fits`, async () => {
+for (const width of [320, 390, 1280]) {
+  it(`${width} px: every step fits`, async () => {
     await setViewport({ width, height: 800 });
     sim = await startSim({ backups: 3 });
     const p = document.createElement("backup-keyring-panel");
@@ -36,7 +36,7 @@ for (const width of [320, 390]) {
     await dialog.updateComplete;
     findButton(dialog.shadowRoot!, "Next").click();
     await waitFor(() => deepText(dialog).includes("New encryption key"), "new-key step");
-    await captureDownload(() => findButton(dialog.shadowRoot!, "Download emergency kit").click(), "new kit");
+    const kit = await captureDownload(() => findButton(dialog.shadowRoot!, "Download emergency kit").click(), "new kit");
     await dialog.updateComplete;
     findButton(dialog.shadowRoot!, /Reveal|Show/).click();
     await dialog.updateComplete;
@@ -44,5 +44,21 @@ for (const width of [320, 390]) {
     expect(rect.right, "the dialog is on screen").to.be.at.most(width);
     expect(cutOff(dialog.shadowRoot!, native), "new-key step").to.deep.equal([]);
     expect(document.documentElement.scrollWidth, "no sideways scroll").to.be.at.most(width);
+
+    // The proof: the group the dialog asks for, read from the kit just saved.
+    const n = Number(/\d+/.exec(dialog.shadowRoot!.querySelector("label[for=group]")!.textContent!)![0]);
+    const group = dialog.shadowRoot!.querySelector<HTMLInputElement>("#group")!;
+    group.value = /Encryption key:\s*(\S+)/.exec(kit.text)![1]!.split("-")[n - 1]!;
+    group.dispatchEvent(new Event("input", { bubbles: true }));
+    findButton(dialog.shadowRoot!, "Check").click();
+    await waitFor(() => deepText(dialog).includes("Proof accepted"), "proof accepted");
+    await dialog.updateComplete;
+    expect(cutOff(dialog.shadowRoot!, native), "proof accepted").to.deep.equal([]);
+    findButton(dialog.shadowRoot!, "Change encryption key").click();
+    await waitFor(() => deepText(dialog).includes("Encryption key changed"), "done step", 30000);
+    await dialog.updateComplete;
+    expect(native.getBoundingClientRect().right, "done: the dialog is on screen").to.be.at.most(width);
+    expect(cutOff(dialog.shadowRoot!, native), "done step").to.deep.equal([]);
+    expect(document.documentElement.scrollWidth, "done: no sideways scroll").to.be.at.most(width);
   });
 }

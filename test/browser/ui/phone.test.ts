@@ -1,5 +1,6 @@
 // On a phone the backup table shows date, name and location only; tapping a backup opens a sheet
-// with the rest (generation, confidence, every location) and a Verify action.
+// with the rest (generation, confidence, every location), Verify and How to restore; every dialog
+// the panel opens fits at 320, 390 and 1280 px.
 import { expect } from "@esm-bundle/chai";
 import { setViewport } from "@web/test-runner-commands";
 import { createConnection, createLongLivedTokenAuth, type Connection } from "home-assistant-js-websocket";
@@ -78,19 +79,28 @@ function openDialog(root: ParentNode): { dialog: HTMLDialogElement; root: Parent
   return null;
 }
 
-for (const width of [320, 390]) {
-  it(`${width} px: the load-kit, print and drill dialogs fit the screen, nothing cut off`, async () => {
+for (const width of [320, 390, 1280]) {
+  it(`${width} px: the load-kit, print, drill and restore dialogs fit the screen, nothing cut off`, async () => {
     await setViewport({ width, height: 700 });
     applyTheme("light");
     const p = document.createElement("backup-keyring-panel");
     panel = p;
     p.registryName = `bk-phone-dialogs-${width}-${Date.now()}`;
-    p.narrow = true;
+    p.narrow = width < 870;
     p.hass = { connection, language: "en", locale: { language: "en", time_zone: "server" }, user: { is_admin: true }, auth: { data: { hassUrl: sim.url } } };
     document.body.append(p);
     await waitFor(() => deepText(p).includes("Generation 1"), "registry folded in", 30000);
-    for (const label of ["Load an old kit or key…", "Print emergency kit", "Test my kit"]) {
-      findButton(p.shadowRoot!, label).click();
+    const table = p.shadowRoot!.querySelector("bk-backup-table")!;
+    for (const label of ["Load an old kit or key…", "Print emergency kit", "Test my kit", "How to restore"]) {
+      if (label !== "How to restore") findButton(p.shadowRoot!, label).click();
+      else if (width >= 870) [...table.shadowRoot!.querySelectorAll("button")].find((b) => b.getAttribute("aria-label")?.startsWith(label))!.click();
+      else {
+        // On a phone: from a row's detail sheet.
+        table.shadowRoot!.querySelector<HTMLButtonElement>("button.open")!.click();
+        const sheet = await waitFor(() => table.shadowRoot!.querySelector<HTMLDialogElement>("dialog.sheet[open]"), "detail sheet");
+        findButton(sheet, label).click();
+        await waitFor(() => !sheet.open, "sheet closed");
+      }
       const { dialog, root } = await waitFor(() => openDialog(p.shadowRoot!) ?? openDialog(document.body), `${label} dialog`);
       const box = dialog.getBoundingClientRect();
       expect(box.left, `${label}: left edge on screen`).to.be.at.least(0);
