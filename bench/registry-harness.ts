@@ -238,7 +238,7 @@ async function proveOne(url: string, token: string): Promise<{ at: number; backu
     await mirror.start();
     const instance = (await registry.instances())[0]!;
     const copy = (await registry.copies(instance.id)).find((c) => c.protected && c.confidence !== "verified" && !c.deleted)!;
-    const gen = (await registry.generations(instance.id)).find((g) => g.id === copy.generationId) ?? (await registry.activeGeneration(instance.id))!;
+    const gen = (await registry.generations(instance.id)).find((g) => g.id === copy.generationId) ?? (await registry.generations(instance.id)).find((g) => g.status === "active")!;
     if (!(window as unknown as { benchProveNow?: boolean }).benchProveNow) return { at: 0, backupId: copy.backupId, agentId: copy.agentId };
     after = Date.now();
     await registry.recordCheck(instance.id, copy.backupId, copy.agentId, { fingerprint: gen.fingerprint });

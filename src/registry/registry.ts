@@ -344,10 +344,6 @@ export class Registry {
     return n - except;
   }
 
-  async activeGeneration(instanceId: string): Promise<GenerationRecord | null> {
-    return (await this.generations(instanceId)).find((g) => g.status === "active") ?? null;
-  }
-
   /**
    * What a kit of this generation may say (`kit-lists.ts`): `facts`, the backups with a copy of
    * this generation that a check proved (`checked`) or that was made while the key was seen in

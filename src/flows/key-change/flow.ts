@@ -167,11 +167,7 @@ export class KeyChangeFlow {
     return () => this.listeners.delete(listener);
   }
 
-  /** The keys are read on demand (to show or copy them), never kept in the observable state. */
-  revealOldKey(): string | null {
-    return this.oldKey;
-  }
-
+  /** The new key is read on demand (to show or copy it), never kept in the observable state. */
   revealNewKey(): string | null {
     return this.step === "new_key" || this.step === "done" ? this.newKey : null;
   }

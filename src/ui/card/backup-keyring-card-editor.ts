@@ -11,7 +11,7 @@ import { fireEvent } from "../../common/fire-event.js";
 
 export class BackupKeyringCardEditor extends LitElement {
   @property({ attribute: false }) hass?: HassLike;
-  @state() config: CardConfig = stubConfig();
+  @state() private config: CardConfig = stubConfig();
   /** Problems in the config HA gave us (from YAML) and in the panel path typed here. */
   @state() private problems: CardProblem[] = [];
   @state() private pathProblem = false;

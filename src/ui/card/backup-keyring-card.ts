@@ -26,9 +26,9 @@ export class BackupKeyringCard extends LitElement {
   @property({ attribute: false }) hass?: HassLike;
   /** IndexedDB name of the registry (tests use their own). */
   @property({ attribute: false }) registryName?: string;
-  @state() config: CardConfig = stubConfig();
-  @state() snapshot: InstanceSnapshot | null = null;
-  @state() errorCode: string | null = null;
+  @state() private config: CardConfig = stubConfig();
+  @state() private snapshot: InstanceSnapshot | null = null;
+  @state() private errorCode: string | null = null;
   @state() private version = 0;
   /** Months between kit drills, from the panel's reminder settings (this browser's registry). */
   @state() private drillMonths = DEFAULT_REMINDER_SETTINGS.drillMonths;

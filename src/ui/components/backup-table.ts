@@ -28,9 +28,9 @@ export class BkBackupTable extends LitElement {
   @property({ type: Boolean, reflect: true }) narrow = false;
   /** How many copies there are when `rows` holds only the newest (a first screen); null: `rows` is all. */
   @property({ attribute: false }) total: number | null = null;
-  @state() query = "";
-  @state() sortKey: SortKey = "date";
-  @state() descending = true;
+  @state() private query = "";
+  @state() private sortKey: SortKey = "date";
+  @state() private descending = true;
   @state() private scrolled = 0;
   @state() private viewport = 480;
   /** On a phone: the copy whose detail sheet is open (the narrow table hides its columns). */
@@ -108,7 +108,8 @@ export class BkBackupTable extends LitElement {
     if (scroller) this.resize?.observe(scroller);
   }
 
-  protected override willUpdate(changed: PropertyValues<this>): void {
+  // (Untyped keys: the filter and order are private state, not in `keyof this`.)
+  protected override willUpdate(changed: PropertyValues): void {
     if (changed.has("rows") || changed.has("query") || changed.has("sortKey") || changed.has("descending")) {
       this.view = sortRows(filterRows(this.rows, this.query), this.sortKey, this.descending);
     }

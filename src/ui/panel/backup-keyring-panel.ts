@@ -73,21 +73,33 @@ export class BackupKeyringPanel extends LitElement {
   /** Standalone mode (demo page, or opened outside HA): connect with URL + token. */
   @property({ type: Boolean }) standalone = false;
 
-  @state() status: PanelStatus = "disconnected";
-  @state() errorCode: InstanceError["code"] | null = null;
-  @state() snapshot: InstanceSnapshot | null = null;
-  @state() reconnecting = false;
-  @state() keyShown = false;
+  @state() private status: PanelStatus = "disconnected";
+  /** Where the panel is (connecting, loading, ready, error): for the page around it and for tests to wait on. */
+  get loadStatus(): PanelStatus {
+    return this.status;
+  }
+  /** HA went away and the panel is waiting for it to come back. */
+  get isReconnecting(): boolean {
+    return this.reconnecting;
+  }
+  /** HA's last answer as shown (null before the first). */
+  get currentSnapshot(): InstanceSnapshot | null {
+    return this.snapshot;
+  }
+  @state() private errorCode: InstanceError["code"] | null = null;
+  @state() private snapshot: InstanceSnapshot | null = null;
+  @state() private reconnecting = false;
+  @state() private keyShown = false;
   @state() private hassUrl = "";
   /** IndexedDB name of the registry (tests use their own). */
   @property({ attribute: false }) registryName?: string;
-  @state() notice: Notice | null = null;
+  @state() private notice: Notice | null = null;
   /** Standalone on a small screen: HA's own breakpoint for `narrow`. */
   @state() private smallScreen = false;
   private readonly smallQuery = typeof matchMedia === "function" ? matchMedia("(max-width: 870px)") : null;
   private readonly onSmallChange = () => (this.smallScreen = this.smallQuery?.matches ?? false);
-  @state() verifying: VerifyProgress | null = null;
-  @state() checkingFile = false;
+  @state() private verifying: VerifyProgress | null = null;
+  @state() private checkingFile = false;
   /** The last backup file checked: offered for decrypt / re-key / extract (src/ui/components/recovery-tools.ts). */
   @state() private recoveryFile: File | null = null;
   /** The last offline check's result, shown under the drop zone where the user is looking. */

@@ -54,6 +54,6 @@ describe("standalone connection messages", () => {
     findButton(p.shadowRoot!, "Verify all backups").click();
     await waitFor(() => deepText(p).includes("The connection to Home Assistant was lost"), "lost message", 20000);
     await waitFor(() => !deepText(p).includes("The connection to Home Assistant was lost"), "cleared after reconnecting", 20000);
-    expect(p.reconnecting).to.equal(false);
+    expect(p.isReconnecting).to.equal(false);
   });
 });

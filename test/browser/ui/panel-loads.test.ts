@@ -47,7 +47,7 @@ it("a backup that ends while an earlier load waits on HA stays in the table and 
   const s = await startSim({ backups: 4 });
   sim = s;
   const p = await mountPanel(s, "panel-loads");
-  await waitFor(() => p.status === "ready" && deepText(p).includes("Key generations"), "ready", 30000);
+  await waitFor(() => p.loadStatus === "ready" && deepText(p).includes("Key generations"), "ready", 30000);
   await p.settled;
 
   // An earlier load: HA lists the backups at once but answers its config 5 s late.
@@ -69,7 +69,7 @@ it("a backup that ends while an earlier load waits on HA stays in the table and 
   expect(deepText(p), "the new backup is in the table").to.contain(newest);
   expect(row, "not called deleted").not.to.contain("deleted in Home Assistant");
   // What the page shows from HA's answer (location errors, whether a key is set) is the newer one.
-  expect(p.snapshot?.backup?.info.backups.map((b) => b.backup_id), "the panel keeps HA's newer answer").to.include(newest);
+  expect(p.currentSnapshot?.backup?.info.backups.map((b) => b.backup_id), "the panel keeps HA's newer answer").to.include(newest);
 });
 
 it("Create backup now pressed before the panel follows HA's events still shows the backup's end", async () => {
@@ -78,7 +78,7 @@ it("Create backup now pressed before the panel follows HA's events still shows t
   // HA takes the panel's event subscription late: the page is ready before it follows events.
   await s.control({ type: "fault", hold: "backup/subscribe_events" });
   const p = await mountPanel(s, "panel-follow");
-  await waitFor(() => p.status === "ready" && deepText(p).includes("Key generations"), "ready", 30000);
+  await waitFor(() => p.loadStatus === "ready" && deepText(p).includes("Key generations"), "ready", 30000);
   await p.reconciled;
   const log = async () => (await s.control<{ type: string }[]>({ type: "command_log" })).map((l) => l.type);
   await waitFor(async () => (await log()).includes("backup/subscribe_events"), "the subscription asked for");

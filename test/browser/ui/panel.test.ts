@@ -33,7 +33,7 @@ describe("panel against the simulated HA", () => {
   it("shows the instance, the key status (hidden key) and every backup copy", async () => {
     const s = await sim();
     await mount(s.url, s.adminToken);
-    await waitFor(() => panel.status === "ready", "ready");
+    await waitFor(() => panel.loadStatus === "ready", "ready");
     await panel.updateComplete;
     const text = () => deepText(panel);
     expect(text()).to.contain("Backup Keyring · Home");
@@ -76,7 +76,7 @@ describe("panel against the simulated HA", () => {
 
   it("connection refused: says Home Assistant cannot be reached", async () => {
     await mount("http://127.0.0.1:9", "whatever");
-    await waitFor(() => panel.status === "error", "error");
+    await waitFor(() => panel.loadStatus === "error", "error");
     await panel.updateComplete;
     expect(deepText(panel)).to.contain("Cannot reach Home Assistant at this address");
     expect(panel.shadowRoot!.querySelector("bk-connect-form"), "the form is offered again").to.exist;
@@ -85,7 +85,7 @@ describe("panel against the simulated HA", () => {
   it("invalid token: says the token was refused", async () => {
     const s = await sim();
     await mount(s.url, "not-the-token");
-    await waitFor(() => panel.status === "error", "error");
+    await waitFor(() => panel.loadStatus === "error", "error");
     await panel.updateComplete;
     expect(deepText(panel)).to.contain("Home Assistant refused the access token");
   });
@@ -93,7 +93,7 @@ describe("panel against the simulated HA", () => {
   it("non-admin user: read-only message and no backup command is sent", async () => {
     const s = await sim();
     await mount(s.url, s.userToken);
-    await waitFor(() => panel.status === "ready", "ready");
+    await waitFor(() => panel.loadStatus === "ready", "ready");
     await panel.updateComplete;
     expect(deepText(panel)).to.contain("Only administrators can see backups");
     const log = await s.control<{ type: string }[]>({ type: "command_log" });
@@ -103,7 +103,7 @@ describe("panel against the simulated HA", () => {
   it("HA without the backup API: explains it needs HA 2025.1", async () => {
     const s = await sim({ haVersion: "2024.12.0" });
     await mount(s.url, s.adminToken);
-    await waitFor(() => panel.status === "error", "error");
+    await waitFor(() => panel.loadStatus === "error", "error");
     await panel.updateComplete;
     expect(deepText(panel)).to.contain("has no backup API");
   });
@@ -111,13 +111,13 @@ describe("panel against the simulated HA", () => {
   it("dropped connection: shows reconnecting, then recovers and reloads", async () => {
     const s = await sim();
     await mount(s.url, s.adminToken);
-    await waitFor(() => panel.status === "ready", "ready");
+    await waitFor(() => panel.loadStatus === "ready", "ready");
     await s.control({ type: "create_backup", name: "Made while away" });
     await s.control({ type: "drop_connections" });
-    await waitFor(() => panel.reconnecting, "reconnecting banner");
+    await waitFor(() => panel.isReconnecting, "reconnecting banner");
     await panel.updateComplete;
     expect(deepText(panel)).to.contain("Reconnecting");
-    await waitFor(() => !panel.reconnecting, "reconnected", 20000);
+    await waitFor(() => !panel.isReconnecting, "reconnected", 20000);
     await waitFor(() => deepText(panel).includes("Made while away"), "reloaded list");
   });
 
@@ -126,7 +126,7 @@ describe("panel against the simulated HA", () => {
     const s = await sim({ backups: LOCAL_CHECK_LIMIT + 5 });
     const checks = async () => (await s.control<{ type: string }[]>({ type: "command_log" })).filter((c) => c.type === "backup/can_decrypt_on_download").length;
     await mount(s.url, s.adminToken);
-    await waitFor(() => panel.status === "ready", "ready");
+    await waitFor(() => panel.loadStatus === "ready", "ready");
     await panel.settled;
     // One key held (HA's current one): one request per copy checked.
     expect(await checks(), "copies checked in the background").to.equal(LOCAL_CHECK_LIMIT);
@@ -135,7 +135,7 @@ describe("panel against the simulated HA", () => {
     expect(text, "the older copies are not claimed either way").to.match(/encrypted with a key of unknown generation/);
     panel.remove();
     await mount(s.url, s.adminToken);
-    await waitFor(() => panel.status === "ready", "ready again");
+    await waitFor(() => panel.loadStatus === "ready", "ready again");
     await panel.settled;
     expect(await checks(), "nothing new to check on the second visit").to.equal(LOCAL_CHECK_LIMIT);
   });
@@ -149,7 +149,7 @@ describe("panel against the simulated HA", () => {
       panel.narrow = true;
       panel.route = { prefix: "/backup-keyring", path: "" };
       document.body.append(panel);
-      await waitFor(() => panel.status === "ready", "ready");
+      await waitFor(() => panel.loadStatus === "ready", "ready");
       await waitFor(() => deepText(panel).includes("Key generations"), "registry views");
       // Let the first load settle (registry fold, reminders, the background check of the local
       // copies) before counting.

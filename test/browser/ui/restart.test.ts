@@ -26,16 +26,16 @@ for (const haVersion of ["2025.1.4", "2026.11.0"]) {
     panel.standalone = true;
     document.body.append(panel);
     await panel.connectStandalone({ url: s.url, token: s.adminToken, remember: false });
-    await waitFor(() => panel!.status === "ready" && deepText(panel!).includes("Key generations"), "ready");
+    await waitFor(() => panel!.loadStatus === "ready" && deepText(panel!).includes("Key generations"), "ready");
 
     await s.control({ type: "restart", down_ms: 0, hold: true });
-    await waitFor(() => panel!.reconnecting, "reconnecting while HA restarts");
+    await waitFor(() => panel!.isReconnecting, "reconnecting while HA restarts");
     // The panel waits for the integration instead of failing on unknown_command.
     const waited = async () => (await s.control<{ type: string }[]>({ type: "command_log" })).some((l) => l.type === "integration/wait");
     while (!(await waited())) await new Promise((r) => setTimeout(r, 50));
     await s.control({ type: "finish_start" });
-    await waitFor(() => !panel!.reconnecting, "back", 20000);
-    expect(panel.status).to.equal("ready");
+    await waitFor(() => !panel!.isReconnecting, "back", 20000);
+    expect(panel.loadStatus).to.equal("ready");
     expect(deepText(panel)).not.to.contain("has no backup API");
 
     const other = await createConnection({ auth: createLongLivedTokenAuth(s.url, s.adminToken) });

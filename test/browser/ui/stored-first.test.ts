@@ -65,7 +65,7 @@ describe("painted from what is stored, before HA answers", () => {
     await waitFor(() => again.shadowRoot!.querySelector("[data-testid=remembered]") && keyCells(again).filter((c) => c.includes("proven")).length === stored.length, "the stored generations");
     expect(keyCells(again).filter((c) => c.includes("proven"))).to.deep.equal(stored);
     expect(deepText(again)).to.contain("as this browser last saw it");
-    expect(again.snapshot, "HA has not answered").to.equal(null);
+    expect(again.currentSnapshot, "HA has not answered").to.equal(null);
 
     await sim.control({ type: "fault", release: "backup/info" });
     await waitFor(() => again.shadowRoot!.querySelector("[data-testid=instance]"), "HA's answer");

@@ -47,7 +47,7 @@ for (const haVersion of ["2025.1.4", "2025.2.0", "2025.4.0", "2026.3.0", "2026.1
     panel.registryName = `bk-versions-${haVersion}-${Date.now()}`;
     document.body.append(panel);
     await panel.connectStandalone({ url: s.url, token: s.adminToken, remember: false });
-    await waitFor(() => panel!.status === "ready" && deepText(panel!).includes("Key generations"), "ready", 30000);
+    await waitFor(() => panel!.loadStatus === "ready" && deepText(panel!).includes("Key generations"), "ready", 30000);
     const text = () => deepText(panel!);
     const before = await s.control<State>({ type: "get_state" });
     const copies = before.backups.reduce((n, b) => n + Object.keys(b.agents).length, 0);

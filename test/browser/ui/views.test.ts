@@ -45,7 +45,7 @@ async function inHA(language: string, narrow = false): Promise<BackupKeyringPane
   panel.narrow = narrow;
   document.body.append(panel);
   mounted.push(panel);
-  await waitFor(() => panel.status === "ready", "ready");
+  await waitFor(() => panel.loadStatus === "ready", "ready");
   await waitFor(() => deepText(panel).includes("5") && panel.shadowRoot!.querySelector("bk-backup-table") !== null, "table", 30000);
   await panel.settled;
   // The language's strings load lazily: wait until they are on screen, then for every element's render.

@@ -76,7 +76,7 @@ it("no key, in any form, in anything stored in HA's user data", { timeout: 120_0
     // The vault, with the current key in it, mirrored on its own opt-in.
     const vault = new Vault(registry);
     await vault.create("a long vault passphrase");
-    await vault.store((await registry.activeGeneration(instanceId))!.id, newKey);
+    await vault.store((await registry.generations(instanceId)).find((g) => g.status === "active")!.id, newKey);
     await mirror.setVaultMirrored(true);
     // And HA's key changed elsewhere, seen by the next reconciliation.
     const elsewhere = "QQQQ-RRRR-SSSS-TTTT-UUUU-VVVV-WWWW";
