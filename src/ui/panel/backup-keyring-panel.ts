@@ -18,7 +18,9 @@ import "../components/backup-table.js";
 import { LocalizeController } from "../localize-controller.js";
 import { haStyles } from "../styles.js";
 import "./connect-form.js";
-import { isHomeAssistantUrl, loadRemembered, rememberConnection, type ConnectRequest } from "./connect-form.js";
+import { loadRemembered, rememberConnection, type ConnectRequest } from "./connect-form.js";
+import { isHomeAssistantUrl } from "./ha-url.js";
+import { openConnection } from "./open-connection.js";
 import { copyRows, type CopyRow } from "../model/panel-model.js";
 import { agentName, locationNames, titledDomains, type LocationNaming } from "../model/location-names.js";
 import { fetchIntegrationTitles } from "../../data/translations.js";
@@ -196,13 +198,17 @@ export class BackupKeyringPanel extends LitElement {
     if (changed.has("route") && this.session?.ready) void this.openDrillFromRoute();
   }
 
-  /** Standalone connection from the form (or the demo page's URL fragment). */
-  async connectStandalone(req: ConnectRequest): Promise<void> {
+  /**
+   * Standalone connection from the form (or the demo page's URL fragment). `opening`: the
+   * connection the shim started while this module loaded (else one is opened here).
+   */
+  async connectStandalone(req: ConnectRequest, opening?: Promise<Connection>): Promise<void> {
     // Kept for the form whatever happens next: a wrong token should not cost the typed address.
     this.hassUrl = req.url;
     this.ownConnection?.close();
     this.ownConnection = null;
     if (!isHomeAssistantUrl(req.url)) {
+      void opening?.then((c) => c.close(), () => undefined);
       this.fail(new InstanceError("invalid_url"));
       return;
     }
@@ -211,9 +217,7 @@ export class BackupKeyringPanel extends LitElement {
     // What is stored for this address is read meanwhile; it shows once HA says the user is an admin.
     void this.rememberInstance(req.url);
     try {
-      // Inside HA the panel uses `hass.connection`: the WebSocket client is only loaded standalone.
-      const { createConnection, createLongLivedTokenAuth } = await import("home-assistant-js-websocket");
-      const conn = await createConnection({ auth: createLongLivedTokenAuth(req.url, req.token) });
+      const conn = await (opening ?? openConnection(req));
       rememberConnection(req);
       this.ownConnection = conn;
       this.hassUrl = req.url;

@@ -15,16 +15,6 @@ export interface ConnectRequest {
 
 export const REMEMBER_KEY = "backup-keyring:standalone";
 
-/** An address worth trying: http(s) with a host. Anything else gets "not an address", not "cannot reach". */
-export function isHomeAssistantUrl(url: string): boolean {
-  try {
-    const u = new URL(url.trim());
-    return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "";
-  } catch {
-    return false;
-  }
-}
-
 export function loadRemembered(): ConnectRequest | null {
   try {
     const raw = localStorage.getItem(REMEMBER_KEY);

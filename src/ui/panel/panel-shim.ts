@@ -7,6 +7,8 @@ import { property, state } from "lit/decorators.js";
 import type { ConnectRequest } from "./connect-form.js";
 import type { BackupKeyringPanel, HassLike } from "./backup-keyring-panel.js";
 import { LocalizeController } from "../localize-controller.js";
+import { isHomeAssistantUrl } from "./ha-url.js";
+import { openConnection } from "./open-connection.js";
 import { haStyles } from "../styles.js";
 
 const FORWARDED = ["hass", "narrow", "route", "panel", "standalone", "registryName"] as const;
@@ -68,10 +70,18 @@ export class BackupKeyringPanelShim extends LitElement {
 
   /** Standalone (demo page): same as the panel's own method. */
   async connectStandalone(req: ConnectRequest): Promise<void> {
-    // Standalone needs the WebSocket client: fetched alongside the panel's code, not after it.
-    void import("home-assistant-js-websocket").catch(() => undefined);
     this.preload(req.url);
-    await (await this.load()).connectStandalone(req);
+    // The connection opens while the panel's code arrives and starts (both wait on the network).
+    const opening = isHomeAssistantUrl(req.url) ? openConnection(req) : undefined;
+    opening?.catch(() => undefined);
+    let panel: BackupKeyringPanel;
+    try {
+      panel = await this.load();
+    } catch (err) {
+      void opening?.then((c) => c.close(), () => undefined);
+      throw err;
+    }
+    await panel.connectStandalone(req, opening);
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {

@@ -55,4 +55,28 @@ describe("the built main module", () => {
     expect(afterPanel.some((n) => n.startsWith("backup-keyring-backup-keyring-panel-")), "panel chunk loaded on demand").to.equal(true);
     expect(afterPanel.filter((n) => /dialog|haws/.test(n)), "dialogs and the WebSocket client still not loaded inside HA").to.deep.equal([]);
   });
+
+  it("standalone through the shim: the connection it opens early says a refused token or a non-address as the panel does, and works with a good one", async () => {
+    await import(/* a path the test bundler must not resolve */ MAIN.toString());
+    sim ??= await startSim({ backups: 3 });
+    type Shim = HTMLElement & { standalone: boolean; registryName: string; connectStandalone(r: { url: string; token: string; remember: boolean }): Promise<void> };
+    const shim = (name: string) => {
+      const el = document.createElement("backup-keyring-panel") as Shim;
+      el.standalone = true;
+      el.registryName = `bk-bundle-standalone-${name}-${Date.now()}`;
+      document.body.append(el);
+      added.push(el);
+      return el;
+    };
+    const wrong = shim("wrong");
+    await wrong.connectStandalone({ url: sim.url, token: "not-a-token", remember: false });
+    await waitFor(() => deepText(wrong).includes("Home Assistant refused the access token"), "refused token");
+    const garbage = shim("garbage");
+    await garbage.connectStandalone({ url: "homeassistant", token: sim.adminToken, remember: false });
+    await waitFor(() => deepText(garbage).includes("That is not a Home Assistant address"), "not an address");
+    const good = shim("good");
+    await good.connectStandalone({ url: sim.url, token: sim.adminToken, remember: false });
+    await waitFor(() => deepText(good).includes("Generation 1"), "standalone panel", 30000);
+    expect(loadedChunks().some((n) => n.startsWith("backup-keyring-haws-")), "the WebSocket client, standalone only").to.equal(true);
+  });
 });
