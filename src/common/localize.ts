@@ -4,8 +4,25 @@
 // carries no strings. Code that needs English synchronously (CLI, Node tests, kit defaults) imports
 // `localize-english.ts` instead.
 
+import type english from "../../translations/en.json";
+
 export type Messages = { [key: string]: string | Messages };
-export type LocalizeFunc = (key: string, params?: Record<string, string | number>) => string;
+
+/** Every dotted path to a string in `translations/en.json`: a key with no English string does not compile. */
+type Leaves<T, P extends string = ""> = { [K in keyof T & string]: T[K] extends string ? `${P}${K}` : Leaves<T[K], `${P}${K}.`> }[keyof T & string];
+export type TranslationKey = Leaves<typeof english>;
+/** Every dotted path to a group of strings ("errors.registry"). */
+type Groups<T, P extends string = ""> = { [K in keyof T & string]: T[K] extends string ? never : `${P}${K}` | Groups<T[K], `${P}${K}.`> }[keyof T & string];
+export type TranslationGroup = Groups<typeof english>;
+
+/**
+ * A key made at run time (an error code, HA's name for a backup stage, a journal entry's type)
+ * inside a group that exists. Only the group is checked when compiling; a missing string shows its
+ * key (or the caller's fallback) at run time, and the translation tests cover every code we know.
+ */
+export const keyIn = (group: TranslationGroup, name: string): TranslationKey => `${group}.${name}` as TranslationKey;
+
+export type LocalizeFunc = (key: TranslationKey, params?: Record<string, string | number>) => string;
 
 export const LANGUAGES = ["en", "de", "fr", "nl", "es", "it", "pl", "sv", "pt-BR", "da"] as const;
 export type Language = (typeof LANGUAGES)[number];

@@ -5,9 +5,10 @@
 // panel and the offline recovery page (a backup file plus a set of kits) can both use it.
 import { emergencyKitFileName } from "../kit/render.js";
 import type { CopyRecord, GenerationRecord } from "../registry/model.js";
+import type { TranslationKey } from "../common/localize.js";
 
 export interface GuidanceLine {
-  key: string;
+  key: TranslationKey;
   params?: Record<string, string | number>;
 }
 

@@ -1,6 +1,7 @@
 // How the kit drill's dates and states read (pure, no DOM): shared by the panel and the card.
 import type { DrillStatus } from "../flows/drill.js";
 import { formatDateTime } from "../common/datetime.js";
+import type { TranslationKey } from "../common/localize.js";
 
 /** A day (YYYY-MM-DD, a day in the instance's time zone) in the user's language, without a time. */
 export function formatDrillDay(day: string, language: string): string {
@@ -11,7 +12,7 @@ export function formatDrillDay(day: string, language: string): string {
 }
 
 /** The status sentence for a generation's drill, as a translation key with parameters. */
-export function drillStatusLine(s: DrillStatus, language: string, timeZone?: string): { key: string; params?: Record<string, string | number> } {
+export function drillStatusLine(s: DrillStatus, language: string, timeZone?: string): { key: TranslationKey; params?: Record<string, string | number> } {
   switch (s.state) {
     case "off":
       return { key: "drill.status.off" };

@@ -21,6 +21,8 @@ import { cardView } from "./card-model.js";
 import { formatDrillDay } from "../drill-text.js";
 import { loadReminderSettings, DEFAULT_REMINDER_SETTINGS } from "../../flows/reminders.js";
 import { fireEvent } from "../../common/fire-event.js";
+import type { TranslationKey } from "../../common/localize.js";
+import { keyIn } from "../../common/localize.js";
 
 export class BackupKeyringCard extends LitElement {
   @property({ attribute: false }) hass?: HassLike;
@@ -200,7 +202,7 @@ export class BackupKeyringCard extends LitElement {
     const f = this.session?.ready ? this.session.facts : null;
     if (this.errorCode) {
       return html`<div class="card" role="group" aria-label=${title}><h2>${title}</h2>
-        <div class="alert error" role="alert"><div>${t(`errors.connection.${this.errorCode}`)}</div></div></div>`;
+        <div class="alert error" role="alert"><div>${t(keyIn("errors.connection", this.errorCode))}</div></div></div>`;
     }
     if (!s?.backup || !f) {
       return html`<div class="card" role="group" aria-label=${title}><h2>${title}</h2><p class="secondary" role="status">${t("panel.loading")}</p></div>`;
@@ -214,7 +216,7 @@ export class BackupKeyringCard extends LitElement {
       agentErrors: Object.keys(s.backup.info.agent_errors).map((id) => agentName(id, s.backup!.agents, this.naming)),
       drill: { months: this.drillMonths, now: new Date(), timeZone: resolveTimeZone(this.hass?.locale?.time_zone, s.core.time_zone) },
     });
-    const line = (l: { key: string; params?: Record<string, string | number> }) =>
+    const line = (l: { key: TranslationKey; params?: Record<string, string | number> }) =>
       t(l.key, l.params && "date" in l.params
         ? { ...l.params, date: formatDateTime(String(l.params.date), dateLanguage(this.i18n.language, this.hass?.locale), resolveTimeZone(this.hass?.locale?.time_zone, s.core.time_zone)) }
         : l.params && "day" in l.params ? { ...l.params, date: formatDrillDay(String(l.params.day), this.i18n.language) } : l.params);

@@ -3,9 +3,10 @@
 import type { CopyRecord, GenerationRecord } from "../../registry/model.js";
 import { keyringStatus, kitState, newestBackupCheck } from "../model/keyring-model.js";
 import { backupsWithUnprovenKit, drillStatus } from "../../flows/drill-schedule.js";
+import type { TranslationKey } from "../../common/localize.js";
 
 export interface CardLine {
-  key: string;
+  key: TranslationKey;
   params?: Record<string, string | number>;
 }
 

@@ -1,14 +1,15 @@
 // What one History entry says: a translation key and its parameters, with locations named as HA
-// shows them (Local, Cloud, NAS) and check outcomes in words. Pure, tested in Node.
+// shows them (This system, Home Assistant Cloud, a network storage's own name) and check outcomes in words. Pure, tested in Node.
 import type { JournalEntry } from "../../registry/model.js";
+import { keyIn, type TranslationKey } from "../../common/localize.js";
 
 export interface JournalLine {
-  key: string;
+  key: TranslationKey;
   params: Record<string, string | number>;
 }
 
 /** A check's outcome as History words it; older registries may hold any result. */
-const CHECK_KEYS: Record<string, string> = {
+const CHECK_KEYS: Record<string, TranslationKey> = {
   failed: "panel.journal.check_withdrawn",
   not_supported: "panel.journal.check_not_supported",
   mislabelled: "panel.journal.check_mislabelled",
@@ -26,5 +27,5 @@ export function journalLine(entry: JournalEntry, locationName: (agentId: string)
     return { key: CHECK_KEYS[result] ?? "panel.journal.check_error", params };
   }
   if (entry.type === "key_changed_elsewhere" && params.from_kit === 1) return { key: "panel.journal.key_changed_elsewhere_from_kit", params };
-  return { key: `panel.journal.${entry.type}`, params };
+  return { key: keyIn("panel.journal", entry.type), params };
 }

@@ -35,7 +35,6 @@ export class BkKeyringOverview extends KeyringView {
     const t = this.localize;
     const g = this.active;
     const newest = newestBackupCheck(this.copies);
-    const kit = g ? kitState(g) : null;
     return html`<section class="card" aria-labelledby="overview-title">
       <h2 id="overview-title">${t("panel.overview.title")}</h2>
       <div data-testid="status">
@@ -46,7 +45,7 @@ export class BkKeyringOverview extends KeyringView {
         ${g
           ? html`<div><dt>${t("panel.overview.fingerprint")}</dt><dd><code>${displayFingerprint(g.fingerprint)}</code></dd></div>
               <div><dt>${t("panel.overview.age")}</dt><dd>${t("panel.overview.days", { count: ageInDays(inUseSince(g, this.copies), this.now) })}</dd></div>
-              <div><dt>${t("panel.overview.kit")}</dt><dd class=${kit === "none" ? "warn" : ""}>${t(`panel.kit_state.${kit}`)}</dd></div>`
+              <div><dt>${t("panel.overview.kit")}</dt><dd class=${kitState(g) === "none" ? "warn" : ""}>${t(`panel.kit_state.${kitState(g)}`)}</dd></div>`
           : nothing}
         <div><dt>${t("panel.overview.newest")}</dt><dd>${newest === null
           ? t("panel.status.empty")

@@ -8,6 +8,7 @@ import { localizeEnglish } from "../../common/localize-english.js";
 import { RegistryError } from "../../registry/model.js";
 import type { KeyringSession } from "../keyring-session.js";
 import { haStyles } from "../styles.js";
+import { keyIn } from "../../common/localize.js";
 
 type VaultView = "loading" | "none" | "locked" | "unlocked";
 
@@ -67,7 +68,7 @@ export class BkVaultSettings extends LitElement {
       this.message = { kind: "success", text: await action() };
     } catch (err) {
       const t = this.localize;
-      this.message = { kind: "error", text: err instanceof RegistryError ? t(`errors.registry.${err.code}`, err.params) : t("errors.connection.ha_error") };
+      this.message = { kind: "error", text: err instanceof RegistryError ? t(keyIn("errors.registry", err.code), err.params) : t("errors.connection.ha_error") };
     } finally {
       this.passphrase = "";
       this.confirm = "";

@@ -3,7 +3,7 @@
 // and records a pass; this element keeps nothing it was given once it closes or says "wrong".
 import { LitElement, css, html, nothing } from "lit";
 import { property, query, state } from "lit/decorators.js";
-import { type LocalizeFunc } from "../../common/localize.js";
+import { type LocalizeFunc, keyIn } from "../../common/localize.js";
 import { localizeEnglish } from "../../common/localize-english.js";
 import { chooseDrillGroup, type DrillAnswer, type DrillOutcome } from "../../flows/drill.js";
 import { MAX_KIT_BYTES } from "../../kit/parse.js";
@@ -111,7 +111,7 @@ export class BkDrillDialog extends LitElement {
     } catch (err) {
       // The answer was judged here; only recording it failed (a full disk, the generation gone
       // meanwhile, the panel closed): nothing was recorded, and the message says why.
-      const message = err instanceof RegistryError ? this.localize(`errors.registry.${err.code}`, err.params) : this.localize("drill.fail.not_recorded");
+      const message = err instanceof RegistryError ? this.localize(keyIn("errors.registry", err.code), err.params) : this.localize("drill.fail.not_recorded");
       this.outcome = { result: "error", message };
     } finally {
       // A wrong answer is not kept on screen either: the next try starts empty.

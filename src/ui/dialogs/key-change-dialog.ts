@@ -18,6 +18,7 @@ import { formatSize } from "../model/panel-model.js";
 import { stageText } from "../backup-stage.js";
 import { dialogStyles, haStyles } from "../styles.js";
 import { ClosedSignal } from "./closed-signal.js";
+import { keyIn } from "../../common/localize.js";
 
 /** What `showKeyChangeDialog` (show-dialog.ts) opens the dialog with. */
 export interface KeyChangeDialogParams {
@@ -189,13 +190,13 @@ export class BkKeyChangeDialog extends LitElement {
 
   private problem(s: FlowState) {
     if (!s.problem) return nothing;
-    return html`<div class="alert error" role="alert"><div>${this.localize(`errors.flow.${s.problem.code}`, s.problem.params)}</div></div>`;
+    return html`<div class="alert error" role="alert"><div>${this.localize(keyIn("errors.flow", s.problem.code), s.problem.params)}</div></div>`;
   }
 
   /** A note that stops nothing (a kit download the registry could not record). */
   private notice(s: FlowState) {
     if (!s.notice) return nothing;
-    return html`<div class="alert warning" role="status" data-testid="flow-notice"><div>${this.localize(`errors.flow.${s.notice.code}`, s.notice.params)}</div></div>`;
+    return html`<div class="alert warning" role="status" data-testid="flow-notice"><div>${this.localize(keyIn("errors.flow", s.notice.code), s.notice.params)}</div></div>`;
   }
 
   private renderOldKey(s: FlowState) {
@@ -246,7 +247,7 @@ export class BkKeyChangeDialog extends LitElement {
             <button @click=${() => this.flow?.stopProving()}>${t("flow.prove.stop")}</button></div>`
         : nothing}
       ${p.phase === "cancelled" ? html`<p role="status">${t("flow.prove.cancelled")}</p>` : nothing}
-      ${p.phase === "failed" && p.problem ? html`<p class="bad" role="alert">${t(`errors.flow.${p.problem.code}`, p.problem.params)}</p>` : nothing}
+      ${p.phase === "failed" && p.problem ? html`<p class="bad" role="alert">${t(keyIn("errors.flow", p.problem.code), p.problem.params)}</p>` : nothing}
       ${p.phase !== "checking" && p.localLeft > 0
         ? html`<div class="row"><span>${t("flow.prove.local_left", { count: p.localLeft })}</span>
             <button @click=${() => void this.flow?.proveOldKey("local")}>${t("flow.prove.local_button")}</button></div>`
@@ -338,7 +339,7 @@ export class BkKeyChangeDialog extends LitElement {
             ? html`<p role="status">${t(`flow.after.${after.phase}`)}${after.stage ? ` (${stageText(t, after.stage)})` : ""}</p>`
             : after.phase === "verified"
               ? html`<p class="ok" role="status">${t("flow.after.verified")}</p>`
-              : html`<p class="bad" role="alert">${t(`errors.flow.${after.problem?.code ?? "backup_failed"}`, after.problem?.params)}</p>`}
+              : html`<p class="bad" role="alert">${t(keyIn("errors.flow", after.problem?.code ?? "backup_failed"), after.problem?.params)}</p>`}
       </div>
       <div class="actions">
         ${(after === null || after.phase === "failed") && this.canVerifyOnline() ? html`<button @click=${() => this.flow?.createAndVerifyBackup()}>${t("flow.done.create_backup")}</button>` : nothing}

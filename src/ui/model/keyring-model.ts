@@ -4,6 +4,7 @@ import type { BackupAgent } from "../../data/backup.js";
 import type { CopyRecord, GenerationRecord } from "../../registry/model.js";
 import { agentName, type LocationNaming } from "./location-names.js";
 import type { CopyRow } from "./panel-model.js";
+import type { LocalizeFunc, TranslationKey } from "../../common/localize.js";
 
 export function registryRows(copies: CopyRecord[], generations: GenerationRecord[], agents: BackupAgent[], naming: LocationNaming): CopyRow[] {
   const numberOf = new Map(generations.map((g) => [g.id, g.number]));
@@ -31,7 +32,7 @@ export function registryRows(copies: CopyRecord[], generations: GenerationRecord
  * What the last check says about a copy, in words: which key it was tried with (the current key,
  * or only a loaded older one), and that an error means "could not be checked", never "failed".
  */
-export function checkNote(row: Pick<CopyRow, "check" | "generation" | "triedCurrent" | "triedGenerations">, t: (key: string, params?: Record<string, string | number>) => string): string | null {
+export function checkNote(row: Pick<CopyRow, "check" | "generation" | "triedCurrent" | "triedGenerations">, t: LocalizeFunc): string | null {
   if (row.check === "error") return t("panel.table.check_error");
   if (row.check === "not_supported") return t("panel.table.not_supported");
   if (row.check !== "other_key") return null;
@@ -140,7 +141,7 @@ export function keyringStatus(copies: CopyRecord[], generations: GenerationRecor
 
 export interface StatusLine {
   kind: "success" | "warning" | "error" | "info";
-  key: string;
+  key: TranslationKey;
   params?: Record<string, string | number>;
 }
 

@@ -50,6 +50,7 @@ import "../components/drill-status.js";
 import { olderGenerationDrills, type DrillAnswer, type DrillOutcome } from "../../flows/drill.js";
 import { restoreGuidanceFromRegistry } from "../../flows/restore-guidance.js";
 import { fireEvent } from "../../common/fire-event.js";
+import { keyIn } from "../../common/localize.js";
 
 /** Fired (bubbling, composed) when the user asks to change the key; the key-change dialog answers it. */
 export const CHANGE_KEY_EVENT = "backup-keyring-change-key";
@@ -482,7 +483,7 @@ export class BackupKeyringPanel extends LitElement {
     const t = this.i18n.localize;
     if (err instanceof KitParseError) return t(`errors.kit.${err.code}`);
     if (err instanceof BackupFileError) return t(`errors.backup_file.${err.code}`, err.params);
-    if (err instanceof RegistryError) return t(`errors.registry.${err.code}`, err.params);
+    if (err instanceof RegistryError) return t(keyIn("errors.registry", err.code), err.params);
     if (err instanceof DOMException && err.name === "AbortError") return t("panel.verify.cancelled");
     const c = classifyError(err);
     return t(`errors.connection.${c.code}`);

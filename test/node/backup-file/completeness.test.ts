@@ -114,13 +114,13 @@ describe("completeness against backup.json", () => {
 
 describe("every damage code has a plain-language reason", () => {
   it("in all 10 languages", async () => {
-    const { LANGUAGES, localizeFor } = await import("../../../src/common/localize.js");
+    const { LANGUAGES, keyIn, localizeFor } = await import("../../../src/common/localize.js");
     // Every code the checks can produce (MemberDamage and CompletenessCode).
     const codes = ["size_mismatch", "unknown_format", "stream_empty", "stream_auth_failed", "final_too_early", "no_final_tag", "stream_size_mismatch", "padding_invalid", "gzip_invalid", "inner_tar_incomplete", "missing", "unexpected", "not_encrypted", "unexpectedly_encrypted", "backup_json_incomplete", "no_backup_json"];
     for (const lang of LANGUAGES) {
       const t = await localizeFor(lang);
       for (const code of codes) {
-        const key = `errors.backup_file.damage.${code}`;
+        const key = keyIn("errors.backup_file.damage", code);
         assert.notEqual(t(key), key, `${lang}: ${key}`);
       }
     }

@@ -16,6 +16,7 @@ import { Registry } from "../../../src/registry/registry.js";
 import { startSimulatedHA, type SimHandle } from "../../../src/sim/main.js";
 import { fetchBackupConfig } from "../../../src/data/backup.js";
 import type { HaConnection } from "../../../src/data/connection.js";
+import { keyIn } from "../../../src/common/localize.js";
 import { localizeEnglish } from "../../../src/common/localize-english.js";
 import { connectHA } from "../../support/ha-client.js";
 import { reach } from "../../support/flow-wait.js";
@@ -87,7 +88,7 @@ async function lockIsFree(instanceId: string): Promise<boolean> {
 const full = () => new RegistryError("storage_full");
 
 /** What the dialog shows for the flow's problem, in English. */
-const shown = (flow: KeyChangeFlow) => localizeEnglish(`errors.flow.${flow.state.problem!.code}`, flow.state.problem!.params);
+const shown = (flow: KeyChangeFlow) => localizeEnglish(keyIn("errors.flow", flow.state.problem!.code), flow.state.problem!.params);
 
 /**
  * A harness whose flow's reconciliation, while `during.on` (set for the commit), first does

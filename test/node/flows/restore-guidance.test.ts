@@ -2,6 +2,7 @@
 // steps naming the kit file, and an honest "unknown" that points to loading old kits.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { TranslationKey } from "../../../src/common/localize.js";
 import { localizeEnglish } from "../../../src/common/localize-english.js";
 import { kitFileNameFor, restoreGuidance, restoreGuidanceForFile, restoreGuidanceFromRegistry } from "../../../src/flows/restore-guidance.js";
 import { parseEmergencyKit } from "../../../src/kit/parse.js";
@@ -19,7 +20,7 @@ const copy = (backupId: string, agentId: string, generationId: string | null, ex
   confidence: generationId ? "inferred" : "unknown", lastCheck: null, deleted: false, deletedAt: null, mismatch: false, ...extra,
 });
 const ctx = { instanceName: "Haus am See", timeZone: "UTC" };
-const text = (lines: { key: string; params?: Record<string, string | number> }[]) => lines.map((l) => localizeEnglish(l.key, l.params)).join("\n");
+const text = (lines: { key: TranslationKey; params?: Record<string, string | number> }[]) => lines.map((l) => localizeEnglish(l.key, l.params)).join("\n");
 
 describe("restore guidance", () => {
   const g1 = gen(1, "retired", { kitDownloadedAt: "2025-01-03T21:00:00Z", kitProvenAt: "2025-01-04T09:00:00Z" });
