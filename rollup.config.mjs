@@ -93,14 +93,7 @@ export default [
       manualChunks: (id) => (id.includes("/node_modules/home-assistant-js-websocket/") ? "haws" : undefined),
       sourcemap: false,
     })),
-    plugins: [
-      cleanChunks(),
-      recoveryPageText(),
-      nodeResolve({ browser: true }),
-      json({ preferConst: true }),
-      esbuild({ target: "es2022", tsconfig }),
-      terser({ format: { comments: false } }),
-    ],
+    plugins: [cleanChunks(), recoveryPageText(), nodeResolve({ browser: true }), json({ preferConst: true }), esbuild({ target: "es2022", tsconfig }), terser({ format: { comments: false } })],
   },
   {
     input: { cli: "src/cli/main.ts", sim: "src/sim/main.ts" },

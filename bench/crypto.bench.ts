@@ -78,7 +78,11 @@ async function chromiumArgon2(): Promise<Record<string, number>> {
         contents: `import { argon2id as hw } from "hash-wasm"; import sodium from "libsodium-wrappers-sumo"; import Phi from "@phi-ag/argon2"; import setupWasm from "argon2id/lib/setup.js"; import { argon2id as noble } from "@noble/hashes/argon2.js"; import { v3RootKey } from "./src/securetar/v3-crypto.ts"; window.__argon = { hw, sodium, Phi, setupWasm, noble, v3RootKey };`,
         resolveDir: root,
       },
-      bundle: true, format: "esm", platform: "browser", write: false, logLevel: "silent",
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      write: false,
+      logLevel: "silent",
     });
     await page.addScriptTag({ content: bundle.outputFiles[0]!.text, type: "module" });
     await page.waitForFunction(() => (window as unknown as { __argon?: unknown }).__argon !== undefined);
@@ -149,7 +153,11 @@ async function chromiumStreams(sizeMb: number): Promise<Record<string, number>> 
         contents: `import { bytesSource } from "./src/common/byte-source.ts"; import { passwordToAesKeySync } from "./src/recovery/crypto-port.ts"; import { encryptMember, v3RootContext } from "./src/recovery/member-encrypt.ts"; import { openMember } from "./src/recovery/member-decrypt.ts"; import { webCryptoPort } from "./src/recovery/web-crypto-port.ts"; import { passwordToAesKey } from "./src/securetar/aes.ts"; window.__st = { bytesSource, passwordToAesKeySync, encryptMember, v3RootContext, openMember, webCryptoPort, passwordToAesKey };`,
         resolveDir: root,
       },
-      bundle: true, format: "esm", platform: "browser", write: false, logLevel: "silent",
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      write: false,
+      logLevel: "silent",
     });
     await page.addScriptTag({ content: bundle.outputFiles[0]!.text, type: "module" });
     await page.waitForFunction(() => (window as unknown as { __st?: unknown }).__st !== undefined);
@@ -224,14 +232,16 @@ async function generate(dir: string, format: "v2" | "v3", inner: string): Promis
   const path = join(dir, `bench-${format}.tar`);
   const fd = openSync(path, "w");
   const write = (b: Uint8Array) => {
-    for (let at = 0; at < b.length; ) at += writeSync(fd, b, at);
+    for (let at = 0; at < b.length;) at += writeSync(fd, b, at);
   };
   let written = 0;
   const put = (b: Uint8Array) => {
     write(b);
     written += b.length;
   };
-  const json = new TextEncoder().encode(JSON.stringify({ slug: "b3nch000", version: 2, name: "bench", date: "2026-01-01T00:00:00+00:00", type: "partial", protected: true, compressed: true, folders: ["share"], addons: [] }));
+  const json = new TextEncoder().encode(
+    JSON.stringify({ slug: "b3nch000", version: 2, name: "bench", date: "2026-01-01T00:00:00+00:00", type: "partial", protected: true, compressed: true, folders: ["share"], addons: [] }),
+  );
   put(header("./backup.json", json.length));
   put(json);
   put(new Uint8Array(padTo(json.length, 512)));
@@ -249,9 +259,10 @@ async function generate(dir: string, format: "v2" | "v3", inner: string): Promis
       closeSync(fdIn);
     }
   }
-  const target = format === "v2"
-    ? { format: "v2" as const, aesKey: passwordToAesKeySync(port, PASSWORD) }
-    : { format: "v3" as const, root: v3RootContext(await v3RootKey(PASSWORD, Buffer.from(SALT_HEX, "hex")), Buffer.from(SALT_HEX, "hex"), port.random(16)) };
+  const target =
+    format === "v2"
+      ? { format: "v2" as const, aesKey: passwordToAesKeySync(port, PASSWORD) }
+      : { format: "v3" as const, root: v3RootContext(await v3RootKey(PASSWORD, Buffer.from(SALT_HEX, "hex")), Buffer.from(SALT_HEX, "hex"), port.random(16)) };
   const memberSize = encryptedSize(format, plaintextSize);
   put(header("share.tar.gz", memberSize));
   const memberOffset = written;
@@ -358,7 +369,9 @@ const dir = mkdtempSync(join(base, "bk-crypto-bench-"));
 try {
   const browserRates = await chromiumStreams(64);
   for (const f of ["v2", "v3"]) info(`Chromium (WebCrypto / @noble), 64 MiB in memory, member decrypt only: SecureTar ${f} ${browserRates[f]!.toFixed(0)} MB/s`);
-  info(`Chromium, password_to_key (SHA-256×100): ${browserRates.sha_awaited_ms!.toFixed(2)} ms as 100 awaited WebCrypto digests, ${browserRates.sha_sync_ms!.toFixed(3)} ms synchronous (src/securetar/aes.ts)`);
+  info(
+    `Chromium, password_to_key (SHA-256×100): ${browserRates.sha_awaited_ms!.toFixed(2)} ms as 100 awaited WebCrypto digests, ${browserRates.sha_sync_ms!.toFixed(3)} ms synchronous (src/securetar/aes.ts)`,
+  );
 } catch (err) {
   info(`Chromium stream run failed: ${(err as Error).message.split("\n")[0]}`);
 }

@@ -12,19 +12,42 @@ const BACKUPS = 10_000;
 const salt = newFingerprintSalt();
 const keys = Array.from({ length: 5 }, () => generateEncryptionKey());
 const generations: GenerationRecord[] = await Promise.all(
-  keys.map(async (k, i) => ({
-    id: `g${i + 1}`, instanceId: "i", number: i + 1, fingerprint: await fingerprintKey(k, salt), status: i === 4 ? "active" : "retired",
-    origin: "observed", firstSeenAt: "2025-01-01T00:00:00Z", activatedAt: "2025-01-01T00:00:00Z", lastSeenActiveAt: null, retiredAt: null,
-    kitDownloadedAt: i % 2 ? "2025-02-01T00:00:00Z" : null, kitProvenAt: i === 1 ? "2025-03-01T00:00:00Z" : null, label: null,
-  }) as GenerationRecord),
+  keys.map(
+    async (k, i) =>
+      ({
+        id: `g${i + 1}`,
+        instanceId: "i",
+        number: i + 1,
+        fingerprint: await fingerprintKey(k, salt),
+        status: i === 4 ? "active" : "retired",
+        origin: "observed",
+        firstSeenAt: "2025-01-01T00:00:00Z",
+        activatedAt: "2025-01-01T00:00:00Z",
+        lastSeenActiveAt: null,
+        retiredAt: null,
+        kitDownloadedAt: i % 2 ? "2025-02-01T00:00:00Z" : null,
+        kitProvenAt: i === 1 ? "2025-03-01T00:00:00Z" : null,
+        label: null,
+      }) as GenerationRecord,
+  ),
 );
 const copies: CopyRecord[] = [];
 for (let b = 0; b < BACKUPS; b++) {
   for (const agentId of ["backup.local", "hassio.nas"]) {
     copies.push({
-      instanceId: "i", backupId: `b${b}`, agentId, name: `Backup ${b}`, date: new Date(Date.UTC(2025, 0, 1) + b * 3_600_000).toISOString(), size: 1,
-      protected: true, generationId: b % 7 === 0 ? null : `g${1 + Math.floor((b * 5) / BACKUPS)}`, confidence: b % 3 ? "verified" : "inferred",
-      lastCheck: null, deleted: false, deletedAt: null, mismatch: false,
+      instanceId: "i",
+      backupId: `b${b}`,
+      agentId,
+      name: `Backup ${b}`,
+      date: new Date(Date.UTC(2025, 0, 1) + b * 3_600_000).toISOString(),
+      size: 1,
+      protected: true,
+      generationId: b % 7 === 0 ? null : `g${1 + Math.floor((b * 5) / BACKUPS)}`,
+      confidence: b % 3 ? "verified" : "inferred",
+      lastCheck: null,
+      deleted: false,
+      deletedAt: null,
+      mismatch: false,
     });
   }
 }

@@ -84,16 +84,34 @@ async function seed(url: string, token: string, keys: string[], slices: { from: 
     const info = input.info;
     const haInstanceId = info.backups.map((b) => b.extra_metadata?.instance_id).find((id): id is string => typeof id === "string")!;
     const iso = (t: number) => new Date(Math.round(t)).toISOString();
-    const instance: InstanceRecord = { id: crypto.randomUUID(), haInstanceId, urlKey: `${url}|${input.locationName}`, name: input.locationName, url, firstSeenAt: iso(slices[0]!.from), lastReconciledAt: iso(slices[0]!.from), noKey: false };
+    const instance: InstanceRecord = {
+      id: crypto.randomUUID(),
+      haInstanceId,
+      urlKey: `${url}|${input.locationName}`,
+      name: input.locationName,
+      url,
+      firstSeenAt: iso(slices[0]!.from),
+      lastReconciledAt: iso(slices[0]!.from),
+      noKey: false,
+    };
     const gens: GenerationRecord[] = [];
     for (let k = 0; k < keys.length; k++) {
       const last = k === keys.length - 1;
       const { from, to } = slices[k]!;
       gens.push({
-        id: crypto.randomUUID(), instanceId: instance.id, number: k + 1, fingerprint: await registry.fingerprint(keys[k]!),
-        status: last ? "active" : "retired", origin: "flow", firstSeenAt: iso(from), activatedAt: iso(from),
-        lastSeenActiveAt: k % 2 === 0 ? iso(to - 1) : iso(from), retiredAt: last ? null : iso(to),
-        kitDownloadedAt: iso(from), kitProvenAt: iso(from), label: null,
+        id: crypto.randomUUID(),
+        instanceId: instance.id,
+        number: k + 1,
+        fingerprint: await registry.fingerprint(keys[k]!),
+        status: last ? "active" : "retired",
+        origin: "flow",
+        firstSeenAt: iso(from),
+        activatedAt: iso(from),
+        lastSeenActiveAt: k % 2 === 0 ? iso(to - 1) : iso(from),
+        retiredAt: last ? null : iso(to),
+        kitDownloadedAt: iso(from),
+        kitProvenAt: iso(from),
+        label: null,
       });
     }
     const tx = registry.db.transaction(["instances", "generations"], "readwrite");
@@ -122,7 +140,12 @@ async function seed(url: string, token: string, keys: string[], slices: { from: 
     // Checks, as verifying over time leaves them: proofs with the key that made the backup.
     const genAt = (date: string) => {
       const t = Date.parse(date);
-      return gens[Math.max(0, slices.findIndex((s) => t >= s.from && t < s.to))]!;
+      return gens[
+        Math.max(
+          0,
+          slices.findIndex((s) => t >= s.from && t < s.to),
+        )
+      ]!;
     };
     const checked: CopyRecord[] = [];
     const journal: Omit<JournalEntry, "id">[] = [];
@@ -135,7 +158,7 @@ async function seed(url: string, token: string, keys: string[], slices: { from: 
         checked.push({ ...c, generationId: g.id, confidence: "verified", lastCheck: { result: "ok", at }, evidence: { [g.id]: { ok: at } } });
         journal.push({ instanceId: instance.id, at, type: "check_passed", params: { backup_id: c.backupId, agent_id: c.agentId, generation: g.number } });
       } else if (n % 50 === 1) {
-        const wrong = gens[(g.number % gens.length)]!;
+        const wrong = gens[g.number % gens.length]!;
         checked.push({ ...c, lastCheck: { result: "other_key", at }, ruledOut: [wrong.id], evidence: { [wrong.id]: { failed: at } } });
       }
     }
@@ -152,7 +175,7 @@ async function seed(url: string, token: string, keys: string[], slices: { from: 
       firstDeviceMs,
       firstWriteMs,
       verified: copies.filter((c) => c.confidence === "verified").length,
-      journal: (await registry.db.count("journal")),
+      journal: await registry.db.count("journal"),
       mirrorBytes: bytes.current,
       mirrorStoredBytes: bytes.stored,
       fetchMs,
@@ -187,7 +210,13 @@ async function reconcile(url: string, token: string): Promise<ReconcileResult> {
     const t3 = performance.now();
     mirror.stop();
     const copies = await registry.copies(r.instanceId);
-    return { ms: t3 - t1, parts: { open: t1 - t0, mirror: t2 - t1, fold: t3 - t2 }, copies: copies.length, verified: copies.filter((c) => c.confidence === "verified").length, mirrorState: mirror.status.state };
+    return {
+      ms: t3 - t1,
+      parts: { open: t1 - t0, mirror: t2 - t1, fold: t3 - t2 },
+      copies: copies.length,
+      verified: copies.filter((c) => c.confidence === "verified").length,
+      mirrorState: mirror.status.state,
+    };
   } finally {
     registry?.close();
     conn.close();
@@ -209,12 +238,13 @@ async function watch(url: string, token: string, backupId: string, agentId: stri
     const proven = async () => (await registry.copies(instanceId)).some((c) => c.backupId === backupId && c.agentId === agentId && c.confidence === "verified");
     if (await proven()) throw new Error("already proven");
     return await new Promise<number>((resolve, reject) => {
-      const off = registry.onChange(() =>
-        void proven().then((yes) => {
-          if (!yes) return;
-          off();
-          resolve(Date.now());
-        }, reject),
+      const off = registry.onChange(
+        () =>
+          void proven().then((yes) => {
+            if (!yes) return;
+            off();
+            resolve(Date.now());
+          }, reject),
       );
       (window as unknown as { benchReady: boolean }).benchReady = true;
     });

@@ -45,7 +45,17 @@ export async function scaleState(backups: number, generations: number): Promise<
     const t = Math.round(start + i * step);
     const generation = Math.min(generations - 1, Math.floor(((t - start) / (end - start + 1)) * generations));
     const date = new Date(t).toISOString().replace("Z", "+00:00");
-    await state.createBackup({ name: i % 5 === 4 ? "Before upgrading to 2026.2.3" : "Automatic backup 2026.2.3", date, agentIds: AGENTS, password: keys[generation]!, withAutomaticSettings: i % 5 !== 4, haVersion: "2026.2.3" }, rng);
+    await state.createBackup(
+      {
+        name: i % 5 === 4 ? "Before upgrading to 2026.2.3" : "Automatic backup 2026.2.3",
+        date,
+        agentIds: AGENTS,
+        password: keys[generation]!,
+        withAutomaticSettings: i % 5 !== 4,
+        haVersion: "2026.2.3",
+      },
+      rng,
+    );
   }
   const slices = keys.map((_, k) => ({ from: start + ((end - start + 1) * k) / generations, to: start + ((end - start + 1) * (k + 1)) / generations }));
   return { state, keys, slices };

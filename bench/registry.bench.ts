@@ -101,7 +101,9 @@ try {
   // The first device's reconciliation, repeated in databases of its own (HA's mirror stays empty).
   for (let i = 1; i < repeat; i++) {
     const page = await harnessPage(first);
-    const r = await step(page, `first-device-${i}`, () => page.evaluate(([u, t, k, s, d]) => (window as unknown as { bench: Bench }).bench.seed(u, t, k, s, d), [sim.url, sim.adminToken, keys, slices, `bench-first-${i}`] as const));
+    const r = await step(page, `first-device-${i}`, () =>
+      page.evaluate(([u, t, k, s, d]) => (window as unknown as { bench: Bench }).bench.seed(u, t, k, s, d), [sim.url, sim.adminToken, keys, slices, `bench-first-${i}`] as const),
+    );
     firstDevice.push(r.firstDeviceMs);
     await page.close();
   }
@@ -110,7 +112,9 @@ try {
   const seeded = await step(page, "seed", () => seedPage.evaluate(([u, t, k, s]) => (window as unknown as { bench: Bench }).bench.seed(u, t, k, s), [sim.url, sim.adminToken, keys, slices] as const));
   await page.close();
   firstDevice.push(seeded.firstDeviceMs);
-  verbose(`first device: ${firstDevice.map(Math.round).join(", ")} ms; whole mirror written in ${Math.round(seeded.firstWriteMs)} ms; ${seeded.verified} copies proven, ${seeded.journal} History entries; HA's answer ${Math.round(seeded.fetchMs)} ms; HA stores ${seeded.mirrorStoredBytes} bytes (both slots)`);
+  verbose(
+    `first device: ${firstDevice.map(Math.round).join(", ")} ms; whole mirror written in ${Math.round(seeded.firstWriteMs)} ms; ${seeded.verified} copies proven, ${seeded.journal} History entries; HA's answer ${Math.round(seeded.fetchMs)} ms; HA stores ${seeded.mirrorStoredBytes} bytes (both slots)`,
+  );
 
   const parts = (r: ReconcileResult) => `mirror ${Math.round(r.parts.mirror)} + fold ${Math.round(r.parts.fold)} (open ${Math.round(r.parts.open)})`;
   const second: number[] = [];
@@ -176,7 +180,9 @@ try {
     const at = (await painted.jsonValue()) as number;
     if (profile) writeFileSync(`${process.env.BENCH_PROFILE}/first-paint-${i}.cpuprofile`, JSON.stringify((await profile.send("Profiler.stop")).profile));
     if (process.env.BENCH_VERBOSE) {
-      const resources = await panel.evaluate(() => performance.getEntriesByType("resource").map((e) => `${e.name.split("/").pop()} ${Math.round(e.startTime)}–${Math.round((e as PerformanceResourceTiming).responseEnd)} ms`));
+      const resources = await panel.evaluate(() =>
+        performance.getEntriesByType("resource").map((e) => `${e.name.split("/").pop()} ${Math.round(e.startTime)}–${Math.round((e as PerformanceResourceTiming).responseEnd)} ms`),
+      );
       verbose(`${i === 0 ? "warm-up visit" : "first paint"} at ${Math.round(at)} ms; loaded: ${resources.join(", ")}`);
       verbose(`  WebSocket: ${(await panel.evaluate(() => (window as unknown as { __ws: string[] }).__ws)).slice(0, 14).join("; ")}`);
     }
@@ -184,7 +190,11 @@ try {
     // next one starts from a settled registry. The background check of local copies that the
     // visit started (HA reads each of up to 10 000 local backups) is cut off by leaving, as a
     // user's would be; what it proved until then stays.
-    await panel.waitForFunction(() => (document.querySelector("backup-keyring-panel")?.shadowRoot?.querySelector("bk-keyring-panel-main") as unknown as { reconciled?: Promise<void> })?.reconciled?.then(() => true), undefined, { timeout: 120_000 });
+    await panel.waitForFunction(
+      () => (document.querySelector("backup-keyring-panel")?.shadowRoot?.querySelector("bk-keyring-panel-main") as unknown as { reconciled?: Promise<void> })?.reconciled?.then(() => true),
+      undefined,
+      { timeout: 120_000 },
+    );
     await panel.close();
     if (i > 0) firstPaint.push(at);
   }

@@ -24,7 +24,13 @@ function tarHeader(name: string, size: number): Buffer {
   h.write("0000000\0", 108, "latin1");
   h.write("0000000\0", 116, "latin1");
   h.write(size.toString(8).padStart(11, "0") + "\0", 124, "latin1");
-  h.write(Math.floor(Date.now() / 1000).toString(8).padStart(11, "0") + "\0", 136, "latin1");
+  h.write(
+    Math.floor(Date.now() / 1000)
+      .toString(8)
+      .padStart(11, "0") + "\0",
+    136,
+    "latin1",
+  );
   h.fill(0x20, 148, 156);
   h.write("0", 156, "latin1");
   h.write("ustar\0" + "00", 257, "latin1");
@@ -58,7 +64,18 @@ async function memberHead(version: 2 | 3): Promise<Buffer> {
 
 async function makeSparseBackup(path: string, version: 2 | 3): Promise<number> {
   const memberSize = expectedMemberSize(version === 2 ? "v2" : "v3", PLAINTEXT);
-  const backupJson = Buffer.from(JSON.stringify({ slug: "b1g0ne5", name: "Sparse 4 GiB", date: "2026-11-27T00:00:00+00:00", type: "partial", protected: true, compressed: true, version: 2, homeassistant: { version: "2026.11.0", exclude_database: false } }));
+  const backupJson = Buffer.from(
+    JSON.stringify({
+      slug: "b1g0ne5",
+      name: "Sparse 4 GiB",
+      date: "2026-11-27T00:00:00+00:00",
+      type: "partial",
+      protected: true,
+      compressed: true,
+      version: 2,
+      homeassistant: { version: "2026.11.0", exclude_database: false },
+    }),
+  );
   const fh = await open(path, "w");
   let at = 0;
   await fh.write(tarHeader("./homeassistant.tar.gz", memberSize), 0, 512, at);

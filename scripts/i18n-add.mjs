@@ -26,7 +26,11 @@ function merge(into, from) {
 }
 function sorted(o) {
   if (!o || typeof o !== "object") return o;
-  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, sorted(o[k])]));
+  return Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, sorted(o[k])]),
+  );
 }
 
 for (let tries = 0; ; tries++) {

@@ -56,7 +56,8 @@ for (const name of modules) {
       if (!COUNTED.includes(m.status)) continue;
       count[m.status]++;
       total[m.status]++;
-      if (m.status === "Survived" || m.status === "NoCoverage") survivors.push(`${name}\t${path}:${m.location.start.line}:${m.location.start.column}\t${m.status}\t${m.mutatorName}\t${JSON.stringify(m.replacement ?? "")}`);
+      if (m.status === "Survived" || m.status === "NoCoverage")
+        survivors.push(`${name}\t${path}:${m.location.start.line}:${m.location.start.column}\t${m.status}\t${m.mutatorName}\t${JSON.stringify(m.replacement ?? "")}`);
     }
   }
   lines.push(`${name}: ${score(count)} (${count.Killed} killed, ${count.Timeout} timed out, ${count.Survived} survived, ${count.NoCoverage} not covered)`);

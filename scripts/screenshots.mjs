@@ -38,19 +38,22 @@ for (const s of shots) {
   console.log(`docs/screenshots/${s.file}`);
   if (s.card) {
     // The card as on a dashboard: HA gives it `hass`; here it borrows the panel's connection.
-    await page.evaluate(({ url }) => {
-      const panel = document.querySelector("backup-keyring-panel");
-      const wrap = document.createElement("div");
-      wrap.style.cssText = "position:fixed;inset:0;z-index:10;padding:24px;background:var(--primary-background-color)";
-      const inner = document.createElement("div");
-      inner.style.width = "420px";
-      const card = document.createElement("backup-keyring-card");
-      card.setConfig({ type: "custom:backup-keyring-card" });
-      card.hass = { connection: panel.conn, language: "en", user: { is_admin: true }, auth: { data: { hassUrl: url } } };
-      inner.append(card);
-      wrap.append(inner);
-      document.body.append(wrap);
-    }, { url: sim.url });
+    await page.evaluate(
+      ({ url }) => {
+        const panel = document.querySelector("backup-keyring-panel");
+        const wrap = document.createElement("div");
+        wrap.style.cssText = "position:fixed;inset:0;z-index:10;padding:24px;background:var(--primary-background-color)";
+        const inner = document.createElement("div");
+        inner.style.width = "420px";
+        const card = document.createElement("backup-keyring-card");
+        card.setConfig({ type: "custom:backup-keyring-card" });
+        card.hass = { connection: panel.conn, language: "en", user: { is_admin: true }, auth: { data: { hassUrl: url } } };
+        inner.append(card);
+        wrap.append(inner);
+        document.body.append(wrap);
+      },
+      { url: sim.url },
+    );
     await page.locator("backup-keyring-card [data-testid=status]").waitFor();
     await page.waitForTimeout(300);
     await page.locator("backup-keyring-card").screenshot({ path: join(out, s.card) });

@@ -12,7 +12,9 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const stamp = join(root, "node_modules", ".backup-keyring-installed");
 
 function lockHash() {
-  return createHash("sha256").update(readFileSync(join(root, "package-lock.json"))).digest("hex");
+  return createHash("sha256")
+    .update(readFileSync(join(root, "package-lock.json")))
+    .digest("hex");
 }
 
 export function ensureDependencies() {

@@ -81,13 +81,17 @@ if (!onlyBrowser) {
     const tap = join(tmp, "node-tests.tap");
     rmSync(tap, { force: true });
     run("node", [
-      "--import", "tsx",
-      "--test", "--test-concurrency=2",
+      "--import",
+      "tsx",
+      "--test",
+      "--test-concurrency=2",
       // Every file has a timeout: a hang ends as a failure instead of stalling the suite. (Not
       // --test-force-exit: it cuts the TAP file short, and the summary below would miss failures.)
       `--test-timeout=${NODE_FILE_TIMEOUT_MS}`,
-      "--test-reporter=spec", "--test-reporter-destination=stdout",
-      "--test-reporter=tap", `--test-reporter-destination=${tap}`,
+      "--test-reporter=spec",
+      "--test-reporter-destination=stdout",
+      "--test-reporter=tap",
+      `--test-reporter-destination=${tap}`,
       ...files,
     ]);
     let text = "";

@@ -162,8 +162,7 @@ export async function inspectBackup(source: ByteSource, options: InspectOptions 
     if (!INNER_ARCHIVE.test(entry.name)) continue;
     const head = await source.read(entry.dataOffset, Math.min(HEAD_BYTES, entry.size));
     const detected = detectMember(head, entry.size);
-    const damage: MemberDamage | null =
-      detected.sizeMismatch || implausiblePlainSize(detected.format, entry.size) ? "size_mismatch" : detected.format === "unknown" ? "unknown_format" : null;
+    const damage: MemberDamage | null = detected.sizeMismatch || implausiblePlainSize(detected.format, entry.size) ? "size_mismatch" : detected.format === "unknown" ? "unknown_format" : null;
     const report: MemberReport = {
       name: entry.name,
       offset: entry.dataOffset,

@@ -74,7 +74,17 @@ export async function collectKeySources(a: KeySourceArgs): Promise<Candidate[]> 
   }
   const envName = a.keyEnv ?? "BACKUP_KEYRING_KEYS";
   const fromEnv = process.env[envName];
-  if (fromEnv) fromEnv.split(/[\n,]/).map((k) => k.trim()).filter(Boolean).forEach((k, i) => addCandidate(list, keyCandidates(k), t("cli.source.env", { name: envName, n: i + 1 }), source++));
-  if (a.keysStdin) (await readStdin()).split("\n").map((k) => k.replace(/\r$/, "")).filter((k) => k.trim() !== "").forEach((k, i) => addCandidate(list, keyCandidates(k), t("cli.source.stdin", { n: i + 1 }), source++));
+  if (fromEnv)
+    fromEnv
+      .split(/[\n,]/)
+      .map((k) => k.trim())
+      .filter(Boolean)
+      .forEach((k, i) => addCandidate(list, keyCandidates(k), t("cli.source.env", { name: envName, n: i + 1 }), source++));
+  if (a.keysStdin)
+    (await readStdin())
+      .split("\n")
+      .map((k) => k.replace(/\r$/, ""))
+      .filter((k) => k.trim() !== "")
+      .forEach((k, i) => addCandidate(list, keyCandidates(k), t("cli.source.stdin", { n: i + 1 }), source++));
   return list;
 }

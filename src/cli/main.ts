@@ -166,7 +166,13 @@ async function runOnFiles(a: Args, candidates: Candidate[] | null, out: (s: stri
       });
       let r: BackupFileReport;
       try {
-        r = candidates ? await checkBackupKeys(source, candidates.map((c) => c.key), { deep: a.deep, deepAes: aesDeepCheck(nodeCryptoPort), v3Crypto: nodeCryptoPort, inflate: nodeInflate }) : await inspectBackup(source);
+        r = candidates
+          ? await checkBackupKeys(
+              source,
+              candidates.map((c) => c.key),
+              { deep: a.deep, deepAes: aesDeepCheck(nodeCryptoPort), v3Crypto: nodeCryptoPort, inflate: nodeInflate },
+            )
+          : await inspectBackup(source);
       } finally {
         await source.close();
       }

@@ -107,7 +107,10 @@ export async function writeAtomically(target: string, force: boolean, produce: (
       throw new RecoveryError("write_failed", { file: target });
     }
     if (options.input) await assertNotInput(options.input, full);
-    if (force) await rename(temp, full).catch(() => { throw new RecoveryError("write_failed", { file: target }); });
+    if (force)
+      await rename(temp, full).catch(() => {
+        throw new RecoveryError("write_failed", { file: target });
+      });
     else {
       try {
         await link(temp, full);
@@ -115,7 +118,9 @@ export async function writeAtomically(target: string, force: boolean, produce: (
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new RecoveryError("output_exists", { file: target });
         if (await exists(full)) throw new RecoveryError("output_exists", { file: target });
-        await rename(temp, full).catch(() => { throw new RecoveryError("write_failed", { file: target }); });
+        await rename(temp, full).catch(() => {
+          throw new RecoveryError("write_failed", { file: target });
+        });
       }
     }
     done = true;

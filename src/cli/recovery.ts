@@ -67,7 +67,24 @@ interface RecoveryArgs {
 }
 
 function parse(command: RecoveryArgs["command"], argv: string[]): RecoveryArgs {
-  const a: RecoveryArgs = { command, input: null, inputPosition: 0, paths: [], keys: [], kits: [], keyEnv: null, keysStdin: false, output: null, outputPosition: 0, dir: null, force: false, list: false, newKey: null, newKit: null, format: null };
+  const a: RecoveryArgs = {
+    command,
+    input: null,
+    inputPosition: 0,
+    paths: [],
+    keys: [],
+    kits: [],
+    keyEnv: null,
+    keysStdin: false,
+    output: null,
+    outputPosition: 0,
+    dir: null,
+    force: false,
+    list: false,
+    newKey: null,
+    newKit: null,
+    format: null,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     // Never repeat a value in a message: it may be a key.

@@ -93,9 +93,13 @@ export function followBackup(conn: HaConnection, handlers: FollowHandlers, optio
   const subscribe = async (mine: number, tries = retries): Promise<boolean> => {
     for (let attempt = 0; ; attempt++) {
       try {
-        const unsub = await subscribeBackupEvents(conn, (ev) => {
-          if (!stale(mine)) handlers.onEvent(ev);
-        }, { resubscribe: false });
+        const unsub = await subscribeBackupEvents(
+          conn,
+          (ev) => {
+            if (!stale(mine)) handlers.onEvent(ev);
+          },
+          { resubscribe: false },
+        );
         if (stale(mine)) {
           void unsub().catch(() => undefined);
           return false;

@@ -186,8 +186,7 @@ export async function fetchBackupConfig(conn: HaConnection): Promise<{ config: B
 }
 
 /** Changes only the encryption key: HA merges `create_backup` field by field. */
-export const updateEncryptionKey = (conn: HaConnection, password: string | null) =>
-  conn.sendMessagePromise<null>({ type: "backup/config/update", create_backup: { password } });
+export const updateEncryptionKey = (conn: HaConnection, password: string | null) => conn.sendMessagePromise<null>({ type: "backup/config/update", create_backup: { password } });
 
 /** Resolves with null when `password` opens the copy; rejects with `password_incorrect`, `decrypt_not_supported`, … */
 export const canDecryptOnDownload = (conn: HaConnection, backupId: string, agentId: string, password: string) =>
@@ -198,21 +197,15 @@ export const canDecryptOnDownload = (conn: HaConnection, backupId: string, agent
     password,
   });
 
-export const generateBackupWithAutomaticSettings = (conn: HaConnection) =>
-  conn.sendMessagePromise<{ backup_job_id: string }>({ type: "backup/generate_with_automatic_settings" });
+export const generateBackupWithAutomaticSettings = (conn: HaConnection) => conn.sendMessagePromise<{ backup_job_id: string }>({ type: "backup/generate_with_automatic_settings" });
 
 /** The first event is the manager's current state (sent before the result frame). */
-export const subscribeBackupEvents = (
-  conn: HaConnection,
-  callback: (event: ManagerStateEvent) => void,
-  options?: { resubscribe?: boolean },
-): Promise<UnsubscribeFunc> => conn.subscribeMessage<ManagerStateEvent>(callback, { type: "backup/subscribe_events" }, options);
+export const subscribeBackupEvents = (conn: HaConnection, callback: (event: ManagerStateEvent) => void, options?: { resubscribe?: boolean }): Promise<UnsubscribeFunc> =>
+  conn.subscribeMessage<ManagerStateEvent>(callback, { type: "backup/subscribe_events" }, options);
 
-export const signPath = (conn: HaConnection, path: string, expires = 30) =>
-  conn.sendMessagePromise<{ path: string }>({ type: "auth/sign_path", path, expires });
+export const signPath = (conn: HaConnection, path: string, expires = 30) => conn.sendMessagePromise<{ path: string }>({ type: "auth/sign_path", path, expires });
 
-export const backupDownloadPath = (backupId: string, agentId: string) =>
-  `/api/backup/download/${encodeURIComponent(backupId)}?agent_id=${encodeURIComponent(agentId)}`;
+export const backupDownloadPath = (backupId: string, agentId: string) => `/api/backup/download/${encodeURIComponent(backupId)}?agent_id=${encodeURIComponent(agentId)}`;
 
 /** An upload-progress event (HA 2026.4+: `agent_id`, bytes, no `state`) as a whole percentage. */
 export function uploadProgress(event: ManagerStateEvent): { agentId: string; percent: number } | null {

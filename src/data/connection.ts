@@ -5,11 +5,7 @@ export type UnsubscribeFunc = () => Promise<void>;
 
 export interface HaConnection {
   sendMessagePromise<T>(message: { type: string; [key: string]: unknown }): Promise<T>;
-  subscribeMessage<T>(
-    callback: (event: T) => void,
-    subscribeMessage: { type: string; [key: string]: unknown },
-    options?: { resubscribe?: boolean },
-  ): Promise<UnsubscribeFunc>;
+  subscribeMessage<T>(callback: (event: T) => void, subscribeMessage: { type: string; [key: string]: unknown }, options?: { resubscribe?: boolean }): Promise<UnsubscribeFunc>;
   readonly haVersion: string;
   addEventListener?(event: "ready" | "disconnected" | "reconnect-error", listener: () => void): void;
   removeEventListener?(event: "ready" | "disconnected" | "reconnect-error", listener: () => void): void;

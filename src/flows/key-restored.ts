@@ -17,7 +17,9 @@ export interface KeyRestored {
 
 /** `journal` newest first (as the registry returns it). Null when nothing like it happened. */
 export function keyRestoredAfterChange(journal: readonly JournalEntry[], active: GenerationRecord | null): KeyRestored | null {
-  const keyEvents = journal.filter((e) => e.type === "key_changed" || e.type === "key_changed_elsewhere" || e.type === "generation_reactivated" || e.type === "key_removed" || e.type === "generation_observed");
+  const keyEvents = journal.filter(
+    (e) => e.type === "key_changed" || e.type === "key_changed_elsewhere" || e.type === "generation_reactivated" || e.type === "key_removed" || e.type === "generation_observed",
+  );
   const [last, previous] = keyEvents;
   // The registry notes a known generation coming back as `generation_reactivated` (older
   // journals, e.g. imported ones, may say `key_changed_elsewhere`).

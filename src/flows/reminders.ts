@@ -65,9 +65,7 @@ export function wantedReminders(facts: ReminderFacts, settings: ReminderSettings
   const encrypted = facts.copies.filter((c) => c.protected && !c.deleted);
   const newest = encrypted.reduce<CopyRecord | null>((a, c) => (!a || c.date > a.date ? c : a), null);
   if (newest) {
-    const lastOk = encrypted
-      .filter((c) => c.backupId === newest.backupId && c.lastCheck?.result === "ok")
-      .map((c) => new Date(c.lastCheck!.at).getTime());
+    const lastOk = encrypted.filter((c) => c.backupId === newest.backupId && c.lastCheck?.result === "ok").map((c) => new Date(c.lastCheck!.at).getTime());
     const verifiedAt = lastOk.length ? Math.max(...lastOk) : null;
     const ageDays = (facts.now.getTime() - new Date(newest.date).getTime()) / DAY;
     if (verifiedAt === null && ageDays >= settings.maxDaysUnverified) {
@@ -138,7 +136,8 @@ export const REMINDER_SETTINGS_HA_KEY = "backup_keyring_reminders";
 /** Any stored value made into valid settings (unknown fields dropped, numbers in range). */
 function normalizeSettings(value: unknown): ReminderSettings {
   const v = value !== null && typeof value === "object" ? (value as Partial<Record<keyof ReminderSettings, unknown>>) : {};
-  const days = typeof v.maxDaysUnverified === "number" && Number.isInteger(v.maxDaysUnverified) && v.maxDaysUnverified >= 1 ? Math.min(v.maxDaysUnverified, 365) : DEFAULT_REMINDER_SETTINGS.maxDaysUnverified;
+  const days =
+    typeof v.maxDaysUnverified === "number" && Number.isInteger(v.maxDaysUnverified) && v.maxDaysUnverified >= 1 ? Math.min(v.maxDaysUnverified, 365) : DEFAULT_REMINDER_SETTINGS.maxDaysUnverified;
   return {
     enabled: typeof v.enabled === "boolean" ? v.enabled : DEFAULT_REMINDER_SETTINGS.enabled,
     maxDaysUnverified: days,

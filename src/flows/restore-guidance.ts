@@ -183,10 +183,7 @@ export interface LoadedKit {
  * proven by the check and the kit file is the one the user actually loaded, so its real name is
  * given (not a recomputed one); an HA kit without our block is named by its file alone.
  */
-export function restoreGuidanceForFile(
-  report: { file: string; name: string | null; date: string | null; encrypted: boolean; openedBy: number | null },
-  kits: readonly LoadedKit[],
-): RestoreGuidance {
+export function restoreGuidanceForFile(report: { file: string; name: string | null; date: string | null; encrypted: boolean; openedBy: number | null }, kits: readonly LoadedKit[]): RestoreGuidance {
   const guidance = (o: Omit<RestoreOption, "locations" | "current" | "generationId">, generationId: string | null = null): RestoreGuidance => ({
     name: report.name ?? report.file,
     date: report.date ?? "",
@@ -212,7 +209,11 @@ export function restoreGuidanceForFile(
       generation: null,
       confidence: "proven",
       kit: loaded,
-      lines: [{ key: "restore.file.opens_kit", params: { file } }, { key: "restore.file.steps", params: { file } }, { key: "restore.file.new_hardware", params: { file } }],
+      lines: [
+        { key: "restore.file.opens_kit", params: { file } },
+        { key: "restore.file.steps", params: { file } },
+        { key: "restore.file.new_hardware", params: { file } },
+      ],
     });
   }
   return guidance(

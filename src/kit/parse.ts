@@ -50,7 +50,10 @@ function parseOurBlock(lines: string[], start: number): Pick<ParsedKit, "generat
         backup_id: fields[0]!.trim(),
         date: fields[1]!.trim(),
         name: fields[2]!.trim(),
-        locations: fields[3]!.split(",").map((s) => s.trim()).filter(Boolean),
+        locations: fields[3]!
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
       });
       continue;
     }

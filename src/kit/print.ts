@@ -35,11 +35,7 @@ export async function renderPrintableKit(facts: KitFacts, options: PrintableKitO
   const link = kitDocumentationUrl(facts.haVersion);
   const strip = (s: string) => s.replace(/:\s*$/, "");
 
-  const rows = [
-    row(strip(h.date), formatKitDate(facts.date, facts.language, facts.timeZone, facts.hour12)),
-    row(strip(h.instance), facts.instanceName),
-    row(strip(h.url), facts.url),
-  ];
+  const rows = [row(strip(h.date), formatKitDate(facts.date, facts.language, facts.timeZone, facts.hour12)), row(strip(h.instance), facts.instanceName), row(strip(h.url), facts.url)];
   const ours: string[] = [];
   if (facts.generation) {
     const fp = facts.generation.fingerprint;

@@ -29,8 +29,10 @@ export function qrCodeSvg(code: KeyQrCode, label: string): string {
   const quiet = 4;
   const size = code.moduleCount + quiet * 2;
   let d = "";
-  code.dark.forEach((row, r) => row.forEach((on, c) => {
-    if (on) d += `M${c + quiet} ${r + quiet}h1v1h-1z`;
-  }));
+  code.dark.forEach((row, r) =>
+    row.forEach((on, c) => {
+      if (on) d += `M${c + quiet} ${r + quiet}h1v1h-1z`;
+    }),
+  );
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${size} ${size}" role="img" aria-label="${escapeHtml(label)}" data-qr-version="${code.version}" data-qr-modules="${code.moduleCount}" shape-rendering="crispEdges"><rect width="${size}" height="${size}" fill="#fff"/><path d="${d}" fill="#000"/></svg>`;
 }

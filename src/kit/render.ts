@@ -77,8 +77,13 @@ function shortDate(iso: string, timeZone?: string): string {
  * from HA must not be able to end its line and start a fake `- ` one), runs of spaces collapsed.
  */
 export function kitField(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  return value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029|]/g, " ").replace(/\s+/g, " ").trim();
+  return (
+    value
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029|]/g, " ")
+      .replace(/\s+/g, " ")
+      .trim()
+  );
 }
 
 /** A backup id: one word (HA's are 8 hex digits; anything else has its spaces and breaks replaced). */
@@ -127,8 +132,7 @@ export function renderEmergencyKit(facts: KitFacts): string {
   // `- ` lines state facts only, under a heading that says which kind; a guess gets its own
   // heading and `? ` lines, so no reader (or parser) can take it for a fact. Every field is
   // cleaned: nothing HA reports can start a line of its own.
-  const line = (mark: string, b: KitBackup) =>
-    `${mark} ${kitId(b.backup_id)} | ${kitField(shortDate(b.date, facts.timeZone))} | ${kitField(b.name)} | ${b.locations.map(kitLocation).join(", ")}`;
+  const line = (mark: string, b: KitBackup) => `${mark} ${kitId(b.backup_id)} | ${kitField(shortDate(b.date, facts.timeZone))} | ${kitField(b.name)} | ${b.locations.map(kitLocation).join(", ")}`;
   const guessed = facts.guessed ?? [];
   if (facts.backups === undefined) {
     ours.push(t("kit.backups_unknown"));

@@ -102,7 +102,10 @@ export class BkRecoveryPage extends LitElement {
   private async check(row: BackupRow): Promise<BackupRow> {
     try {
       const candidates = this.candidates();
-      const report = await checkBackupKeys(blobSource(row.file), candidates.map((c) => c.key));
+      const report = await checkBackupKeys(
+        blobSource(row.file),
+        candidates.map((c) => c.key),
+      );
       const opener = report.openedBy !== null ? candidates[report.openedBy]!.from : null;
       return { file: row.file, report, opener, error: null };
     } catch (e) {
@@ -131,9 +134,8 @@ export class BkRecoveryPage extends LitElement {
     if (row.error) return html`<span class="error">${row.error}</span>`;
     const r = row.report;
     if (!r) return html`<span>${t("recovery.page.checking")}</span>`;
-    const damage = r.damage.length > 0
-      ? html`<ul class="error">${r.damage.map((d) => html`<li>${d.archive !== null ? `${d.archive}: ` : ""}${t(`errors.backup_file.damage.${d.code}`)}</li>`)}</ul>`
-      : nothing;
+    const damage =
+      r.damage.length > 0 ? html`<ul class="error">${r.damage.map((d) => html`<li>${d.archive !== null ? `${d.archive}: ` : ""}${t(`errors.backup_file.damage.${d.code}`)}</li>`)}</ul>` : nothing;
     if (!r.encrypted) return html`<span class="ok">${t("recovery.page.unencrypted")}</span>${damage}`;
     const k = row.opener;
     if (r.openedBy === null || !k) return html`<span class="error">${t("recovery.page.not_opened")}</span>${damage}`;
@@ -165,8 +167,16 @@ export class BkRecoveryPage extends LitElement {
         <div class="row">
           <input type="password" autocomplete="off" spellcheck="false" aria-label=${t("recovery.key_label")} placeholder=${t("recovery.key_label")}
             .value=${this.typed} @input=${(e: Event) => (this.typed = (e.target as HTMLInputElement).value)}
-            @keydown=${(e: KeyboardEvent) => { if (e.key === "Enter") { this.addKey(this.typed, null); this.typed = ""; } }} />
-          <button ?disabled=${this.typed.trim() === ""} @click=${() => { this.addKey(this.typed, null); this.typed = ""; }}>${t("recovery.key_add")}</button>
+            @keydown=${(e: KeyboardEvent) => {
+              if (e.key === "Enter") {
+                this.addKey(this.typed, null);
+                this.typed = "";
+              }
+            }} />
+          <button ?disabled=${this.typed.trim() === ""} @click=${() => {
+            this.addKey(this.typed, null);
+            this.typed = "";
+          }}>${t("recovery.key_add")}</button>
         </div>
         <p role="status">${t("recovery.page.kits_loaded", { count: this.keys.length })}</p>
         ${this.kitErrors.map((m) => html`<p class="error" role="alert">${m}</p>`)}
@@ -174,24 +184,38 @@ export class BkRecoveryPage extends LitElement {
       <section class="card" aria-labelledby="backups">
         <h2 id="backups">${t("recovery.page.backups")}</h2>
         <label class="zone ${this.over ? "over" : ""}"
-          @dragover=${(e: DragEvent) => { e.preventDefault(); this.over = true; }}
+          @dragover=${(e: DragEvent) => {
+            e.preventDefault();
+            this.over = true;
+          }}
           @dragleave=${() => (this.over = false)}
-          @drop=${(e: DragEvent) => { e.preventDefault(); this.over = false; void this.addBackups(e.dataTransfer?.files); }}>
+          @drop=${(e: DragEvent) => {
+            e.preventDefault();
+            this.over = false;
+            void this.addBackups(e.dataTransfer?.files);
+          }}>
           <input class="sr-only" type="file" accept=".tar" multiple data-testid="backups"
-            @change=${(e: Event) => { const input = e.target as HTMLInputElement; void this.addBackups(input.files); }} />
+            @change=${(e: Event) => {
+              const input = e.target as HTMLInputElement;
+              void this.addBackups(input.files);
+            }} />
           <span>${t("recovery.page.backups_drop")}</span>
         </label>
         <ul>
-          ${this.backups.map((row) => html`<li class="row">
+          ${this.backups.map(
+            (row) => html`<li class="row">
             <strong>${row.report?.name ?? row.file.name}</strong> <span class="secondary">${row.file.name}</span> — ${this.status(row)}
             ${row.report ? html`<button @click=${() => (this.selected = row.file)} aria-pressed=${this.selected === row.file ? "true" : "false"}>${t("recovery.title")}</button>` : nothing}
             ${row.report ? this.guidance(row.report) : nothing}
-          </li>`)}
+          </li>`,
+          )}
         </ul>
-        ${this.selected
-          ? html`<h3>${this.selected.name}</h3>
+        ${
+          this.selected
+            ? html`<h3>${this.selected.name}</h3>
               <bk-recovery-tools .localize=${t} .file=${this.selected} .keys=${this.keys.map((k) => k.key)}></bk-recovery-tools>`
-          : nothing}
+            : nothing
+        }
       </section>
     `;
   }

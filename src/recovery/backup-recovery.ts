@@ -69,9 +69,7 @@ export async function planKeys(source: ByteSource, candidates: readonly string[]
   // A label that disagrees with the archives (`not_encrypted`, `unexpectedly_encrypted`: a mixed
   // backup) is the one thing the output repairs: every archive comes out decrypted (or encrypted)
   // and backup.json says so. Everything else `verify` calls damage stops the run.
-  const damage = options.restorable
-    ? report.damage.filter((d) => !LABEL_CODES.has(d.code))
-    : report.members.filter((m) => m.damage).map((m) => ({ archive: m.name, code: m.damage!.code }));
+  const damage = options.restorable ? report.damage.filter((d) => !LABEL_CODES.has(d.code)) : report.members.filter((m) => m.damage).map((m) => ({ archive: m.name, code: m.damage!.code }));
   if (damage.length > 0) throw new RecoveryError("damaged", { reason: damage[0]!.code }, damage);
   const keys = new Map<number, MemberKey>();
   let password: string | null = null;
@@ -179,7 +177,12 @@ async function rewriteBackup(
       }
       if (json && typeof json === "object" && !Array.isArray(json)) {
         const bytes = new TextEncoder().encode(JSON.stringify(await transformJson(json)));
-        output = { size: bytes.length, chunks: (async function* () { yield bytes; })() };
+        output = {
+          size: bytes.length,
+          chunks: (async function* () {
+            yield bytes;
+          })(),
+        };
       }
     } else if (member && entry.type === "file") output = await transformMember(entry, member);
     if (!output) output = { size: entry.size, chunks: readRange(source, entry.dataOffset, entry.dataOffset + entry.size, IO_CHUNK, options.signal) };

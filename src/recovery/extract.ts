@@ -43,14 +43,7 @@ export function safeRelativePath(path: string): boolean {
  * Walks every inner archive in backup order and hands each entry to `visit`; `visit` returns
  * false to stop early. Decrypts with the plan's keys; plaintext inner archives are read directly.
  */
-export async function walkBackupContents(
-  source: ByteSource,
-  plan: KeyPlan,
-  port: CryptoPort,
-  gunzip: Gunzip,
-  visit: (entry: FoundEntry) => Promise<boolean>,
-  signal?: AbortSignal,
-): Promise<void> {
+export async function walkBackupContents(source: ByteSource, plan: KeyPlan, port: CryptoPort, gunzip: Gunzip, visit: (entry: FoundEntry) => Promise<boolean>, signal?: AbortSignal): Promise<void> {
   for (const member of plan.report.members) {
     if (member.format === "unknown") continue;
     const key = plan.keys.get(member.offset);

@@ -94,13 +94,7 @@ function dated(copy: CopyRecord, periods: Period[], margin: number): Dated {
   return UNKNOWN;
 }
 
-export function assignCopy(
-  copy: CopyRecord,
-  generations: GenerationRecord[],
-  periods = activePeriods(generations),
-  origin: BackupOrigin = "automatic",
-  margin = CLOCK_MARGIN_MS,
-): CopyRecord {
+export function assignCopy(copy: CopyRecord, generations: GenerationRecord[], periods = activePeriods(generations), origin: BackupOrigin = "automatic", margin = CLOCK_MARGIN_MS): CopyRecord {
   if (!copy.protected) return { ...copy, generationId: null, confidence: "unencrypted" };
   if (copy.confidence === "verified" && copy.generationId !== null) return copy;
   // Another instance's backup says nothing about this instance's key at its date.

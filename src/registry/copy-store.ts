@@ -160,13 +160,20 @@ export function encodeBucket(copies: readonly CopyRecord[]): string {
   for (const [backupId, list] of byBackup) {
     const first = list[0]!;
     backups.push([
-      backupId, ref(first.name), first.date,
+      backupId,
+      ref(first.name),
+      first.date,
       list.map((c) => {
         const row: unknown[] = [
-          ref(c.agentId), c.size, (c.protected ? 1 : 0) | (c.deleted ? 2 : 0) | (c.mismatch ? 4 : 0),
-          c.generationId === null ? -1 : ref(c.generationId), CONFIDENCE_CODE[c.confidence],
-          c.lastCheck ? RESULT_CODE[c.lastCheck.result] : -1, c.lastCheck ? c.lastCheck.at : null,
-          c.deletedAt, c.listedAt ?? null,
+          ref(c.agentId),
+          c.size,
+          (c.protected ? 1 : 0) | (c.deleted ? 2 : 0) | (c.mismatch ? 4 : 0),
+          c.generationId === null ? -1 : ref(c.generationId),
+          CONFIDENCE_CODE[c.confidence],
+          c.lastCheck ? RESULT_CODE[c.lastCheck.result] : -1,
+          c.lastCheck ? c.lastCheck.at : null,
+          c.deletedAt,
+          c.listedAt ?? null,
           c.ruledOut ? c.ruledOut.map(ref) : 0,
           c.evidence ? Object.entries(c.evidence).map(([g, e]) => [ref(g), e.ok ?? null, e.failed ?? null]) : 0,
         ];
@@ -186,12 +193,18 @@ export function decodeBucket(instanceId: string, data: string): CopyRecord[] {
   for (const [backupId, nameRef, date, rows] of backups) {
     for (const r of rows) {
       const c: CopyRecord = {
-        instanceId, backupId, agentId: strings[r[0]]!,
-        name: r.length > 11 ? strings[r[11]!]! : strings[nameRef]!, date: r.length > 11 ? r[12]! : date,
-        size: r[1], protected: (r[2] & 1) === 1,
-        generationId: r[3] === -1 ? null : strings[r[3]]!, confidence: CONFIDENCE[r[4]]!,
+        instanceId,
+        backupId,
+        agentId: strings[r[0]]!,
+        name: r.length > 11 ? strings[r[11]!]! : strings[nameRef]!,
+        date: r.length > 11 ? r[12]! : date,
+        size: r[1],
+        protected: (r[2] & 1) === 1,
+        generationId: r[3] === -1 ? null : strings[r[3]]!,
+        confidence: CONFIDENCE[r[4]]!,
         lastCheck: r[5] === -1 ? null : { result: RESULT[r[5]]!, at: r[6]! },
-        deleted: (r[2] & 2) === 2, deletedAt: r[7],
+        deleted: (r[2] & 2) === 2,
+        deletedAt: r[7],
         mismatch: (r[2] & 4) === 4,
       };
       if (r[8] !== null) c.listedAt = r[8];

@@ -68,16 +68,20 @@ class Invalid extends Error {
 
 type Check = (v: unknown, path: string) => void;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-const str = (max = 500, min = 0): Check => (v, p) => {
-  if (typeof v !== "string" || v.length > max || v.length < min) throw new Invalid("invalid_field", p);
-};
+const str =
+  (max = 500, min = 0): Check =>
+  (v, p) => {
+    if (typeof v !== "string" || v.length > max || v.length < min) throw new Invalid("invalid_field", p);
+  };
 /** Ids as the mirror takes them (`RULES`): HA's location ids and backup ids are free text (`<domain>.<unique_id>`). */
 const id: Check = (v, p) => {
   if (!isId(v)) throw new Invalid("invalid_field", p);
 };
-const strOrNull = (max = 500): Check => (v, p) => {
-  if (v !== null) str(max)(v, p);
-};
+const strOrNull =
+  (max = 500): Check =>
+  (v, p) => {
+    if (v !== null) str(max)(v, p);
+  };
 const date: Check = (v, p) => {
   if (typeof v !== "string" || !ISO.test(v) || Number.isNaN(Date.parse(v))) throw new Invalid("invalid_field", p);
 };
@@ -87,12 +91,16 @@ const dateOrNull: Check = (v, p) => {
 const bool: Check = (v, p) => {
   if (typeof v !== "boolean") throw new Invalid("invalid_field", p);
 };
-const int = (min: number, max: number): Check => (v, p) => {
-  if (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > max) throw new Invalid("invalid_field", p);
-};
-const oneOf = (...values: string[]): Check => (v, p) => {
-  if (typeof v !== "string" || !values.includes(v)) throw new Invalid("invalid_field", p);
-};
+const int =
+  (min: number, max: number): Check =>
+  (v, p) => {
+    if (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > max) throw new Invalid("invalid_field", p);
+  };
+const oneOf =
+  (...values: string[]): Check =>
+  (v, p) => {
+    if (typeof v !== "string" || !values.includes(v)) throw new Invalid("invalid_field", p);
+  };
 const hex64: Check = (v, p) => {
   if (typeof v !== "string" || !/^[0-9a-f]{64}$/.test(v)) throw new Invalid("invalid_field", p);
 };
@@ -126,25 +134,75 @@ function list(item: Check, max: number): Check {
   };
 }
 
-const checkInstance = record({ id, haInstanceId: strOrNull(RULES.textMax), urlKey: str(RULES.textMax), name: str(RULES.textMax), url: str(RULES.textMax), firstSeenAt: date, lastReconciledAt: dateOrNull, noKey: bool });
+const checkInstance = record({
+  id,
+  haInstanceId: strOrNull(RULES.textMax),
+  urlKey: str(RULES.textMax),
+  name: str(RULES.textMax),
+  url: str(RULES.textMax),
+  firstSeenAt: date,
+  lastReconciledAt: dateOrNull,
+  noKey: bool,
+});
 const period = record({ from: date, to: date });
 const checkGeneration = record({
-  id, instanceId: id, number: int(1, 100000), fingerprint: hex64,
-  status: oneOf("pending", "active", "retired", "abandoned"), origin: oneOf("flow", "observed", "elsewhere", "imported"),
-  firstSeenAt: date, activatedAt: dateOrNull, lastSeenActiveAt: dateOrNull, retiredAt: dateOrNull,
-  kitDownloadedAt: dateOrNull, kitProvenAt: dateOrNull, label: strOrNull(200),
+  id,
+  instanceId: id,
+  number: int(1, 100000),
+  fingerprint: hex64,
+  status: oneOf("pending", "active", "retired", "abandoned"),
+  origin: oneOf("flow", "observed", "elsewhere", "imported"),
+  firstSeenAt: date,
+  activatedAt: dateOrNull,
+  lastSeenActiveAt: dateOrNull,
+  retiredAt: dateOrNull,
+  kitDownloadedAt: dateOrNull,
+  kitProvenAt: dateOrNull,
+  label: strOrNull(200),
   earlierPeriods: optional(list(period, 1000)),
 });
 const checkCopy = record({
-  instanceId: id, backupId: id, agentId: id, name: str(RULES.textMax), date, size: int(0, Number.MAX_SAFE_INTEGER),
-  protected: bool, generationId: (v, p) => { if (v !== null) id(v, p); }, confidence: oneOf("verified", "observed", "inferred", "unknown", "unencrypted"),
+  instanceId: id,
+  backupId: id,
+  agentId: id,
+  name: str(RULES.textMax),
+  date,
+  size: int(0, Number.MAX_SAFE_INTEGER),
+  protected: bool,
+  generationId: (v, p) => {
+    if (v !== null) id(v, p);
+  },
+  confidence: oneOf("verified", "observed", "inferred", "unknown", "unencrypted"),
   lastCheck: (v, p) => {
     if (v !== null) record({ result: oneOf("ok", "failed", "other_key", "not_supported", "mislabelled", "error"), at: date })(v, p);
   },
-  deleted: bool, deletedAt: dateOrNull, mismatch: bool, ruledOut: optional(list(id, 1000)),
+  deleted: bool,
+  deletedAt: dateOrNull,
+  mismatch: bool,
+  ruledOut: optional(list(id, 1000)),
 });
 const checkJournal = record({
-  instanceId: (v, p) => { if (v !== null) id(v, p); }, at: date, type: oneOf("generation_observed", "key_changed", "key_changed_elsewhere", "generation_reactivated", "key_removed", "change_abandoned", "kit_downloaded", "kit_proven", "check_passed", "check_failed", "mismatch", "backup_deleted", "imported", "generation_imported", "exported"),
+  instanceId: (v, p) => {
+    if (v !== null) id(v, p);
+  },
+  at: date,
+  type: oneOf(
+    "generation_observed",
+    "key_changed",
+    "key_changed_elsewhere",
+    "generation_reactivated",
+    "key_removed",
+    "change_abandoned",
+    "kit_downloaded",
+    "kit_proven",
+    "check_passed",
+    "check_failed",
+    "mismatch",
+    "backup_deleted",
+    "imported",
+    "generation_imported",
+    "exported",
+  ),
   params: (v, p) => {
     if (!v || typeof v !== "object" || Array.isArray(v) || Object.getPrototypeOf(v) !== Object.prototype) throw new Invalid("invalid_field", p);
     const entries = Object.entries(v);
@@ -168,11 +226,16 @@ export function parseExport(text: string): RegistryExport {
   if ((doc as { version?: unknown }).version !== EXPORT_VERSION) throw new RegistryError("import_wrong_version", { version: String((doc as { version?: unknown }).version) });
   try {
     record({
-      format: str(), version: int(1, 1), exportedAt: date,
+      format: str(),
+      version: int(1, 1),
+      exportedAt: date,
       salt: (v, p) => {
         if (typeof v !== "string" || !/^[A-Za-z0-9+/]{43}=$/.test(v)) throw new Invalid("invalid_field", p);
       },
-      instances: list(checkInstance, 1000), generations: list(checkGeneration, 100000), copies: list(checkCopy, 1000000), journal: list(checkJournal, 1000000),
+      instances: list(checkInstance, 1000),
+      generations: list(checkGeneration, 100000),
+      copies: list(checkCopy, 1000000),
+      journal: list(checkJournal, 1000000),
     })(doc, "$");
     const d = doc as RegistryExport;
     const instanceIds = new Set(d.instances.map((i) => i.id));
@@ -235,7 +298,8 @@ export async function importRegistry(registry: Registry, text: string): Promise<
       const result: ImportResult = { instances: 0, generations: 0, copies: 0, journal: 0, conflicts: [] };
       for (const inst of doc.instances) {
         const cur = await tx.objectStore("instances").get(inst.id);
-        const merged = cur && !newer(inst.lastReconciledAt, cur.lastReconciledAt) ? cur : { ...cur, ...inst, firstSeenAt: cur && cur.firstSeenAt < inst.firstSeenAt ? cur.firstSeenAt : inst.firstSeenAt };
+        const merged =
+          cur && !newer(inst.lastReconciledAt, cur.lastReconciledAt) ? cur : { ...cur, ...inst, firstSeenAt: cur && cur.firstSeenAt < inst.firstSeenAt ? cur.firstSeenAt : inst.firstSeenAt };
         if (!cur || JSON.stringify(cur) !== JSON.stringify(merged)) {
           await tx.objectStore("instances").put(merged);
           result.instances++;
@@ -253,7 +317,13 @@ export async function importRegistry(registry: Registry, text: string): Promise<
       for (const g of doc.generations) {
         const cur = await tx.objectStore("generations").get(g.id);
         const merged = cur
-          ? { ...cur, kitDownloadedAt: cur.kitDownloadedAt ?? g.kitDownloadedAt, kitProvenAt: laterDate(cur.kitProvenAt, g.kitProvenAt), label: cur.label ?? g.label, ...(lastFact(g) > lastFact(cur) ? { status: g.status, retiredAt: g.retiredAt, lastSeenActiveAt: g.lastSeenActiveAt } : {}) }
+          ? {
+              ...cur,
+              kitDownloadedAt: cur.kitDownloadedAt ?? g.kitDownloadedAt,
+              kitProvenAt: laterDate(cur.kitProvenAt, g.kitProvenAt),
+              label: cur.label ?? g.label,
+              ...(lastFact(g) > lastFact(cur) ? { status: g.status, retiredAt: g.retiredAt, lastSeenActiveAt: g.lastSeenActiveAt } : {}),
+            }
           : g;
         if (!cur || JSON.stringify(cur) !== JSON.stringify(merged)) {
           await tx.objectStore("generations").put(merged);
@@ -300,7 +370,9 @@ export async function importRegistry(registry: Registry, text: string): Promise<
         result.journal++;
       }
       if (result.instances + result.generations + result.copies + result.journal > 0) {
-        await tx.objectStore("journal").add({ instanceId: null, at: registry.now().toISOString(), type: "imported", params: { copies: result.copies, generations: result.generations, conflicts: result.conflicts.length } });
+        await tx
+          .objectStore("journal")
+          .add({ instanceId: null, at: registry.now().toISOString(), type: "imported", params: { copies: result.copies, generations: result.generations, conflicts: result.conflicts.length } });
       }
       await tx.done;
       for (const commit of commits) commit();

@@ -91,6 +91,10 @@ export function identifyInstance(known: KnownInstance[], input: IdentityInput): 
 
 /** Instances whose id may be a mistaken foreign one: only for these is `holdsOwnBackups` worth asking. */
 export function needsOwnBackupCheck(k: KnownInstance, input: IdentityInput): boolean {
-  return input.ownId !== null && k.record.haInstanceId !== null && k.record.haInstanceId !== input.ownId &&
-    (k.record.urlKey === input.urlKey || (k.record.name === input.locationName && k.activeFingerprint === input.fingerprint && input.fingerprint !== null));
+  return (
+    input.ownId !== null &&
+    k.record.haInstanceId !== null &&
+    k.record.haInstanceId !== input.ownId &&
+    (k.record.urlKey === input.urlKey || (k.record.name === input.locationName && k.activeFingerprint === input.fingerprint && input.fingerprint !== null))
+  );
 }

@@ -65,7 +65,9 @@ export async function listingDigests(info: BackupInfo): Promise<Listing> {
       h.num(-1);
       for (const agentId in b.agents) {
         const a = b.agents[agentId]!;
-        h.text(agentId).num(a.size).num(a.protected ? 1 : 0);
+        h.text(agentId)
+          .num(a.size)
+          .num(a.protected ? 1 : 0);
       }
       h.num(-2);
     }

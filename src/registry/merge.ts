@@ -35,7 +35,11 @@ export const emptyState = (): RegistryState => ({ instances: [], generations: []
 
 export function journalKey(e: Omit<JournalEntry, "id">): string {
   // JSON keeps 5 and "5" apart, so one key always means one content.
-  const params = JSON.stringify(Object.keys(e.params).sort().map((k) => [k, e.params[k]]));
+  const params = JSON.stringify(
+    Object.keys(e.params)
+      .sort()
+      .map((k) => [k, e.params[k]]),
+  );
   return `${e.at}|${e.instanceId ?? ""}|${e.type}|${params}`;
 }
 
@@ -135,12 +139,10 @@ export function isLater(a: string, b: string): boolean {
   return x !== y ? x > y : a > b;
 }
 /** The later of two times (a total order, so the join is associative). */
-export const laterTime = (a: string | null | undefined, b: string | null | undefined): string | null =>
-  a == null ? (b ?? null) : b == null ? a : isLater(b, a) ? b : a;
+export const laterTime = (a: string | null | undefined, b: string | null | undefined): string | null => (a == null ? (b ?? null) : b == null ? a : isLater(b, a) ? b : a);
 
 /** Deleted iff marked deleted later than last found listed again. */
-export const isDeleted = (deletedAt: string | null, listedAt: string | null | undefined): boolean =>
-  deletedAt !== null && (listedAt == null || isLater(deletedAt, listedAt));
+export const isDeleted = (deletedAt: string | null, listedAt: string | null | undefined): boolean => deletedAt !== null && (listedAt == null || isLater(deletedAt, listedAt));
 
 /**
  * A copy's two deletion marks. Records from before `listedAt` kept `deletedAt` only while
@@ -209,8 +211,7 @@ export function stampEvidence(before: CopyRecord, after: CopyRecord): CopyRecord
   return evidence ? { ...rest, evidence } : rest;
 }
 
-const sameList = <T>(a: T[] | undefined, b: T[] | undefined, eq: (x: T, y: T) => boolean) =>
-  (a?.length ?? 0) === (b?.length ?? 0) && (a ?? []).every((x, i) => eq(x, b![i]!));
+const sameList = <T>(a: T[] | undefined, b: T[] | undefined, eq: (x: T, y: T) => boolean) => (a?.length ?? 0) === (b?.length ?? 0) && (a ?? []).every((x, i) => eq(x, b![i]!));
 
 /**
  * The join of two records of one copy, over facts only: what HA reported, the last check, the
@@ -285,7 +286,12 @@ export function mergeStates(a: RegistryState, b: RegistryState): RegistryState {
     instances: mergeBy(a.instances, b.instances, (i) => i.id, mergeInstance),
     generations: mergeBy(a.generations, b.generations, (g) => g.id, mergeGeneration),
     copies: mergeBy(a.copies, b.copies, copyKey, mergeCopy, copyFacts),
-    journal: mergeBy(a.journal, b.journal, (j) => j.key, (x) => x),
+    journal: mergeBy(
+      a.journal,
+      b.journal,
+      (j) => j.key,
+      (x) => x,
+    ),
   };
 }
 
@@ -294,10 +300,22 @@ const sameTimeNull = (a: { result: string; at: string } | null, b: { result: str
 /** Field-by-field equality of two copies (cheaper than comparing JSON, and blind to key order). */
 export function sameCopy(a: CopyRecord, b: CopyRecord): boolean {
   return (
-    a.instanceId === b.instanceId && a.backupId === b.backupId && a.agentId === b.agentId && a.name === b.name && a.date === b.date &&
-    a.size === b.size && a.protected === b.protected && a.generationId === b.generationId && a.confidence === b.confidence &&
-    sameTimeNull(a.lastCheck, b.lastCheck) && a.deleted === b.deleted && a.deletedAt === b.deletedAt && a.listedAt === b.listedAt &&
-    a.mismatch === b.mismatch && sameList(a.ruledOut, b.ruledOut, (x, y) => x === y) && sameEvidence(a.evidence, b.evidence)
+    a.instanceId === b.instanceId &&
+    a.backupId === b.backupId &&
+    a.agentId === b.agentId &&
+    a.name === b.name &&
+    a.date === b.date &&
+    a.size === b.size &&
+    a.protected === b.protected &&
+    a.generationId === b.generationId &&
+    a.confidence === b.confidence &&
+    sameTimeNull(a.lastCheck, b.lastCheck) &&
+    a.deleted === b.deleted &&
+    a.deletedAt === b.deletedAt &&
+    a.listedAt === b.listedAt &&
+    a.mismatch === b.mismatch &&
+    sameList(a.ruledOut, b.ruledOut, (x, y) => x === y) &&
+    sameEvidence(a.evidence, b.evidence)
   );
 }
 
@@ -309,16 +327,32 @@ function sameEvidence(a: Record<string, CopyEvidence> | undefined, b: Record<str
 
 export function sameGeneration(a: GenerationRecord, b: GenerationRecord): boolean {
   return (
-    a.id === b.id && a.instanceId === b.instanceId && a.number === b.number && a.fingerprint === b.fingerprint && a.status === b.status &&
-    a.origin === b.origin && a.firstSeenAt === b.firstSeenAt && a.activatedAt === b.activatedAt && a.lastSeenActiveAt === b.lastSeenActiveAt &&
-    a.retiredAt === b.retiredAt && a.kitDownloadedAt === b.kitDownloadedAt && a.kitProvenAt === b.kitProvenAt && a.label === b.label &&
+    a.id === b.id &&
+    a.instanceId === b.instanceId &&
+    a.number === b.number &&
+    a.fingerprint === b.fingerprint &&
+    a.status === b.status &&
+    a.origin === b.origin &&
+    a.firstSeenAt === b.firstSeenAt &&
+    a.activatedAt === b.activatedAt &&
+    a.lastSeenActiveAt === b.lastSeenActiveAt &&
+    a.retiredAt === b.retiredAt &&
+    a.kitDownloadedAt === b.kitDownloadedAt &&
+    a.kitProvenAt === b.kitProvenAt &&
+    a.label === b.label &&
     sameList(a.earlierPeriods, b.earlierPeriods, (x, y) => x.from === y.from && x.to === y.to)
   );
 }
 
 export function sameInstance(a: InstanceRecord, b: InstanceRecord): boolean {
   return (
-    a.id === b.id && a.haInstanceId === b.haInstanceId && a.urlKey === b.urlKey && a.name === b.name && a.url === b.url &&
-    a.firstSeenAt === b.firstSeenAt && a.lastReconciledAt === b.lastReconciledAt && a.noKey === b.noKey
+    a.id === b.id &&
+    a.haInstanceId === b.haInstanceId &&
+    a.urlKey === b.urlKey &&
+    a.name === b.name &&
+    a.url === b.url &&
+    a.firstSeenAt === b.firstSeenAt &&
+    a.lastReconciledAt === b.lastReconciledAt &&
+    a.noKey === b.noKey
   );
 }

@@ -71,8 +71,21 @@ const STATUS_CODE: Record<GenerationStatus, number> = { pending: 0, active: 1, r
 const ORIGIN_CODE: Record<GenerationOrigin, number> = { flow: 0, observed: 1, elsewhere: 2, imported: 3 };
 const RESULT_CODE: Record<CheckResult, number> = { ok: 0, failed: 1, not_supported: 2, mislabelled: 3, error: 4, other_key: 5 };
 const JOURNAL_CODE: Record<JournalType, number> = {
-  generation_observed: 0, key_changed: 1, key_changed_elsewhere: 2, key_removed: 3, change_abandoned: 4, kit_downloaded: 5, kit_proven: 6,
-  check_passed: 7, check_failed: 8, mismatch: 9, backup_deleted: 10, imported: 11, generation_imported: 12, exported: 13, generation_reactivated: 14,
+  generation_observed: 0,
+  key_changed: 1,
+  key_changed_elsewhere: 2,
+  key_removed: 3,
+  change_abandoned: 4,
+  kit_downloaded: 5,
+  kit_proven: 6,
+  check_passed: 7,
+  check_failed: 8,
+  mismatch: 9,
+  backup_deleted: 10,
+  imported: 11,
+  generation_imported: 12,
+  exported: 13,
+  generation_reactivated: 14,
 };
 const values = <T extends string>(codes: Record<T, number>): T[] => {
   const out: T[] = [];
@@ -129,9 +142,19 @@ export function encodeHeader(header: MirrorHeader, options: { volatileToDay?: bo
     v: MIRROR_VERSION,
     i: instances.map((x) => [x.id, x.haInstanceId, x.urlKey, clipText(x.name), x.url, packTime(x.firstSeenAt), coarse ? dayOf(x.lastReconciledAt) : packTime(x.lastReconciledAt), x.noKey ? 1 : 0]),
     g: generations.map((x) => [
-      x.id, instanceAt.get(x.instanceId)!, x.number, x.fingerprint, STATUS_CODE[x.status], ORIGIN_CODE[x.origin],
-      packTime(x.firstSeenAt), packTime(x.activatedAt), coarse && x.status === "active" ? dayOf(x.lastSeenActiveAt) : packTime(x.lastSeenActiveAt), packTime(x.retiredAt),
-      packTime(x.kitDownloadedAt), packTime(x.kitProvenAt), x.label === null ? null : clipText(x.label, RULES.labelMax),
+      x.id,
+      instanceAt.get(x.instanceId)!,
+      x.number,
+      x.fingerprint,
+      STATUS_CODE[x.status],
+      ORIGIN_CODE[x.origin],
+      packTime(x.firstSeenAt),
+      packTime(x.activatedAt),
+      coarse && x.status === "active" ? dayOf(x.lastSeenActiveAt) : packTime(x.lastSeenActiveAt),
+      packTime(x.retiredAt),
+      packTime(x.kitDownloadedAt),
+      packTime(x.kitProvenAt),
+      x.label === null ? null : clipText(x.label, RULES.labelMax),
       ...(x.earlierPeriods?.length ? [x.earlierPeriods.map((q) => [packTime(q.from), packTime(q.to)])] : []),
     ]),
     j: newest.map((e) => [e.instanceId === null ? -1 : instanceAt.get(e.instanceId)!, packTime(e.at), JOURNAL_CODE[e.type], e.params]),
@@ -156,7 +179,21 @@ export function encodeGroup(copies: readonly CopyRecord[]): string {
   const facts = copies
     .filter((c) => isId(c.instanceId) && isId(c.backupId) && isId(c.agentId) && fitsText(c.date) && Number.isSafeInteger(c.size) && c.size >= 0 && Object.keys(c.evidence ?? {}).every(isId))
     .map(copyFacts)
-    .sort((a, b) => (a.instanceId !== b.instanceId ? (a.instanceId < b.instanceId ? -1 : 1) : a.backupId !== b.backupId ? (a.backupId < b.backupId ? -1 : 1) : a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0));
+    .sort((a, b) =>
+      a.instanceId !== b.instanceId
+        ? a.instanceId < b.instanceId
+          ? -1
+          : 1
+        : a.backupId !== b.backupId
+          ? a.backupId < b.backupId
+            ? -1
+            : 1
+          : a.agentId < b.agentId
+            ? -1
+            : a.agentId > b.agentId
+              ? 1
+              : 0,
+    );
   const rows: unknown[] = [];
   let i = 0;
   while (i < facts.length) {
@@ -166,9 +203,13 @@ export function encodeGroup(copies: readonly CopyRecord[]): string {
     for (; i < facts.length && facts[i]!.instanceId === first.instanceId && facts[i]!.backupId === first.backupId; i++) {
       const c = facts[i]!;
       const row: unknown[] = [
-        ref(c.agentId), c.size, (c.protected ? 1 : 0) | (c.mismatch ? 4 : 0),
-        c.lastCheck ? RESULT_CODE[c.lastCheck.result] : -1, c.lastCheck ? packTime(c.lastCheck.at) : null,
-        packTime(c.deletedAt), packTime(c.listedAt),
+        ref(c.agentId),
+        c.size,
+        (c.protected ? 1 : 0) | (c.mismatch ? 4 : 0),
+        c.lastCheck ? RESULT_CODE[c.lastCheck.result] : -1,
+        c.lastCheck ? packTime(c.lastCheck.at) : null,
+        packTime(c.deletedAt),
+        packTime(c.listedAt),
         c.evidence ? Object.entries(c.evidence).map(([g, e]) => [ref(g), packTime(e.ok), packTime(e.failed)]) : 0,
       ];
       // A backup's copies can disagree on name or date only if HA changed them; keep them exact.
@@ -187,16 +228,28 @@ const fail = (path: string): never => {
   throw new MirrorFormatError(path);
 };
 const isoLike = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-const str = (max: number): Reader<string> => (v, p) => (fitsText(v, max) ? v : fail(p));
+const str =
+  (max: number): Reader<string> =>
+  (v, p) =>
+    fitsText(v, max) ? v : fail(p);
 const idStr: Reader<string> = (v, p) => (isId(v) ? v : fail(p));
-const int = (min: number, max: number): Reader<number> => (v, p) => (Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max ? (v as number) : fail(p));
+const int =
+  (min: number, max: number): Reader<number> =>
+  (v, p) =>
+    Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max ? (v as number) : fail(p);
 const time: Reader<string> = (v, p) => {
   if (typeof v === "number" && Number.isSafeInteger(v) && Math.abs(v) < 8.64e15) return new Date(v).toISOString();
   if (typeof v === "string" && isoLike.test(v) && !Number.isNaN(Date.parse(v))) return v;
   return fail(p);
 };
-const nullable = <T>(r: Reader<T>): Reader<T | null> => (v, p) => (v === null ? null : r(v, p));
-const oneOf = <T>(values: readonly T[]): Reader<T> => (v, p) => (Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) < values.length ? values[v as number]! : fail(p));
+const nullable =
+  <T>(r: Reader<T>): Reader<T | null> =>
+  (v, p) =>
+    v === null ? null : r(v, p);
+const oneOf =
+  <T>(values: readonly T[]): Reader<T> =>
+  (v, p) =>
+    Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) < values.length ? values[v as number]! : fail(p);
 const row = (v: unknown, p: string, min: number, max = min): unknown[] => (Array.isArray(v) && v.length >= min && v.length <= max ? v : fail(p));
 const rows = (v: unknown, p: string, max: number): unknown[] => (Array.isArray(v) && v.length <= max ? v : fail(p));
 
@@ -220,8 +273,14 @@ export function decodeHeader(text: string): MirrorHeader {
     const p = `$.i[${n}]`;
     const r = row(v, p, 8);
     return {
-      id: idStr(r[0], `${p}[0]`), haInstanceId: nullable(str(RULES.textMax))(r[1], `${p}[1]`), urlKey: str(RULES.textMax)(r[2], `${p}[2]`), name: str(RULES.textMax)(r[3], `${p}[3]`),
-      url: str(RULES.textMax)(r[4], `${p}[4]`), firstSeenAt: time(r[5], `${p}[5]`), lastReconciledAt: nullable(time)(r[6], `${p}[6]`), noKey: int(0, 1)(r[7], `${p}[7]`) === 1,
+      id: idStr(r[0], `${p}[0]`),
+      haInstanceId: nullable(str(RULES.textMax))(r[1], `${p}[1]`),
+      urlKey: str(RULES.textMax)(r[2], `${p}[2]`),
+      name: str(RULES.textMax)(r[3], `${p}[3]`),
+      url: str(RULES.textMax)(r[4], `${p}[4]`),
+      firstSeenAt: time(r[5], `${p}[5]`),
+      lastReconciledAt: nullable(time)(r[6], `${p}[6]`),
+      noKey: int(0, 1)(r[7], `${p}[7]`) === 1,
     };
   });
   const instanceAt = (v: unknown, p: string) => instances[int(0, instances.length - 1)(v, p)]!.id;
@@ -231,12 +290,26 @@ export function decodeHeader(text: string): MirrorHeader {
     const fingerprint = str(64)(r[3], `${p}[3]`);
     if (!/^[0-9a-f]{64}$/.test(fingerprint)) fail(`${p}[3]`);
     return {
-      id: idStr(r[0], `${p}[0]`), instanceId: instanceAt(r[1], `${p}[1]`), number: int(1, 100_000)(r[2], `${p}[2]`), fingerprint,
-      status: oneOf(STATUS)(r[4], `${p}[4]`), origin: oneOf(ORIGIN)(r[5], `${p}[5]`), firstSeenAt: time(r[6], `${p}[6]`),
-      activatedAt: nullable(time)(r[7], `${p}[7]`), lastSeenActiveAt: nullable(time)(r[8], `${p}[8]`), retiredAt: nullable(time)(r[9], `${p}[9]`),
-      kitDownloadedAt: nullable(time)(r[10], `${p}[10]`), kitProvenAt: nullable(time)(r[11], `${p}[11]`), label: nullable(str(RULES.labelMax))(r[12], `${p}[12]`),
+      id: idStr(r[0], `${p}[0]`),
+      instanceId: instanceAt(r[1], `${p}[1]`),
+      number: int(1, 100_000)(r[2], `${p}[2]`),
+      fingerprint,
+      status: oneOf(STATUS)(r[4], `${p}[4]`),
+      origin: oneOf(ORIGIN)(r[5], `${p}[5]`),
+      firstSeenAt: time(r[6], `${p}[6]`),
+      activatedAt: nullable(time)(r[7], `${p}[7]`),
+      lastSeenActiveAt: nullable(time)(r[8], `${p}[8]`),
+      retiredAt: nullable(time)(r[9], `${p}[9]`),
+      kitDownloadedAt: nullable(time)(r[10], `${p}[10]`),
+      kitProvenAt: nullable(time)(r[11], `${p}[11]`),
+      label: nullable(str(RULES.labelMax))(r[12], `${p}[12]`),
       ...(r.length === 14
-        ? { earlierPeriods: rows(r[13], `${p}[13]`, 1000).map((q, k) => { const pr = row(q, `${p}[13][${k}]`, 2); return { from: time(pr[0], `${p}[13][${k}][0]`), to: time(pr[1], `${p}[13][${k}][1]`) }; }) }
+        ? {
+            earlierPeriods: rows(r[13], `${p}[13]`, 1000).map((q, k) => {
+              const pr = row(q, `${p}[13][${k}]`, 2);
+              return { from: time(pr[0], `${p}[13][${k}][0]`), to: time(pr[1], `${p}[13][${k}][1]`) };
+            }),
+          }
         : {}),
     };
   });
@@ -284,12 +357,20 @@ export function decodeGroup(text: string): CopyRecord[] {
       const deletedAt = nullable(time)(c[5], `${q}[5]`);
       const listedAt = nullable(time)(c[6], `${q}[6]`);
       const record: CopyRecord = {
-        instanceId, backupId, agentId: idStr(sref(c[0], `${q}[0]`), `${q}[0]`),
-        name: c.length === 10 ? sref(c[8], `${q}[8]`) : name, date: c.length === 10 ? str(RULES.textMax)(c[9], `${q}[9]`) : date,
-        size: int(0, Number.MAX_SAFE_INTEGER)(c[1], `${q}[1]`), protected: (flags & 1) === 1,
-        generationId: null, confidence: "unknown",
+        instanceId,
+        backupId,
+        agentId: idStr(sref(c[0], `${q}[0]`), `${q}[0]`),
+        name: c.length === 10 ? sref(c[8], `${q}[8]`) : name,
+        date: c.length === 10 ? str(RULES.textMax)(c[9], `${q}[9]`) : date,
+        size: int(0, Number.MAX_SAFE_INTEGER)(c[1], `${q}[1]`),
+        protected: (flags & 1) === 1,
+        generationId: null,
+        confidence: "unknown",
         lastCheck: result === -1 ? null : { result: RESULT[result]!, at: time(c[4], `${q}[4]`) },
-        deleted: false, deletedAt, ...(listedAt !== null ? { listedAt } : {}), mismatch: (flags & 4) === 4,
+        deleted: false,
+        deletedAt,
+        ...(listedAt !== null ? { listedAt } : {}),
+        mismatch: (flags & 4) === 4,
         ...(c[7] !== 0 ? { evidence } : {}),
       };
       // Everything else (verified generation, ruled-out ones, deleted) follows from these facts.

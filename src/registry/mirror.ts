@@ -13,7 +13,22 @@
 // fetches only parts whose hash differs from what it already holds.
 import { isConnectionLost, toHaError, type HaConnection, type UnsubscribeFunc } from "../data/connection.js";
 import { BUCKETS, bucketOf, copyIndexKey, newestKey, type CopyIndex } from "./copy-store.js";
-import { copyFacts, journalFact, journalKey, keepBelief, mergeCopy, mergeGeneration, mergeInstance, mergeStates, emptyState, sameCopy, sameGeneration, sameInstance, type JournalFact, type RegistryState } from "./merge.js";
+import {
+  copyFacts,
+  journalFact,
+  journalKey,
+  keepBelief,
+  mergeCopy,
+  mergeGeneration,
+  mergeInstance,
+  mergeStates,
+  emptyState,
+  sameCopy,
+  sameGeneration,
+  sameInstance,
+  type JournalFact,
+  type RegistryState,
+} from "./merge.js";
 import {
   COPY_GROUPS,
   HEADER_PART,
@@ -131,7 +146,15 @@ const bucketsOf = (group: number) => Array.from({ length: BUCKETS / COPY_GROUPS 
 
 /** What a copy part's content depends on: the revisions of its buckets in every instance. */
 function groupStamp(indexes: Map<string, CopyIndex>, group: number): string {
-  return [...indexes.keys()].sort().map((id) => `${id}:${indexes.get(id)!.epoch}:${bucketsOf(group).map((k) => indexes.get(id)!.revs[k]).join(",")}`).join(";");
+  return [...indexes.keys()]
+    .sort()
+    .map(
+      (id) =>
+        `${id}:${indexes.get(id)!.epoch}:${bucketsOf(group)
+          .map((k) => indexes.get(id)!.revs[k])
+          .join(",")}`,
+    )
+    .join(";");
 }
 
 async function groupCopies(registry: Registry, indexes: Map<string, CopyIndex>, group: number): Promise<CopyRecord[]> {
@@ -273,7 +296,12 @@ function isManifest(v: unknown): v is MirrorManifest {
 }
 
 /** A mirror written by an earlier version of this plugin's development (never released): read as absent. */
-const isOlderMirror = (v: unknown) => !!v && typeof v === "object" && (v as { format?: unknown }).format === MIRROR_FORMAT && typeof (v as { version?: unknown }).version === "number" && (v as { version: number }).version < MIRROR_VERSION;
+const isOlderMirror = (v: unknown) =>
+  !!v &&
+  typeof v === "object" &&
+  (v as { format?: unknown }).format === MIRROR_FORMAT &&
+  typeof (v as { version?: unknown }).version === "number" &&
+  (v as { version: number }).version < MIRROR_VERSION;
 
 interface Decoded {
   header?: MirrorHeader;

@@ -13,17 +13,7 @@ import { kitLists, type KitLists } from "./kit-lists.js";
 import { readListing, type Listed } from "./listing.js";
 import { BUCKETS, CopyCache, bucketOf, byCopyKey, decodeBucket, digest, newestKey, type CopyWriter, type NewestCopies } from "./copy-store.js";
 import { isLater, laterTime, sameCopy, stampEvidence } from "./merge.js";
-import {
-  RegistryError,
-  summarize,
-  type CheckResult,
-  type CopyRecord,
-  type GenerationRecord,
-  type GenerationSummary,
-  type InstanceRecord,
-  type JournalEntry,
-  type JournalType,
-} from "./model.js";
+import { RegistryError, summarize, type CheckResult, type CopyRecord, type GenerationRecord, type GenerationSummary, type InstanceRecord, type JournalEntry, type JournalType } from "./model.js";
 import { DEFAULT_DB_NAME, openRegistryDB, type RegistryDB } from "./schema.js";
 
 export const REGISTRY_LOCK = "backup-keyring-registry";
@@ -119,7 +109,21 @@ export function timelineDigest(gens: readonly GenerationRecord[], haInstanceId: 
     gens.every((g) => g === active || ((g.activatedAt === null || !isLater(g.activatedAt, active.activatedAt!)) && (g.earlierPeriods ?? []).every((p) => !isLater(p.from, active.activatedAt!))));
   const rows = [...gens]
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .map((g) => [g.id, g.number, g.fingerprint, g.status, g.origin, g.firstSeenAt, g.activatedAt, g === active && latest ? "" : g.lastSeenActiveAt, g.retiredAt, g.kitDownloadedAt, g.kitProvenAt, g.label, g.earlierPeriods ?? null]);
+    .map((g) => [
+      g.id,
+      g.number,
+      g.fingerprint,
+      g.status,
+      g.origin,
+      g.firstSeenAt,
+      g.activatedAt,
+      g === active && latest ? "" : g.lastSeenActiveAt,
+      g.retiredAt,
+      g.kitDownloadedAt,
+      g.kitProvenAt,
+      g.label,
+      g.earlierPeriods ?? null,
+    ]);
   return digest(JSON.stringify([FOLD_VERSION, haInstanceId, [...erroring].sort(), rows]));
 }
 
@@ -199,7 +203,10 @@ function deletionMark(c: CopyRecord, now: string): string {
 /** Replaces one copy in its bucket, with the evidence (and its time) that the check added. */
 function saveToBucket(writer: CopyWriter, bucket: number, before: CopyRecord, next: CopyRecord): void {
   const stamped = stampEvidence(before, next);
-  writer.put(bucket, writer.bucket(bucket).map((c) => (c === before ? stamped : c)));
+  writer.put(
+    bucket,
+    writer.bucket(bucket).map((c) => (c === before ? stamped : c)),
+  );
   writer.finish();
 }
 
@@ -729,7 +736,12 @@ export class Registry {
         // Worth a History line: a withdrawn belief, or a lasting fact about the copy itself.
         const finding = result === "failed" || result === "not_supported" || result === "mislabelled";
         if (finding && (copy.lastCheck?.result !== result || copy.generationId !== next.generationId)) {
-          await journal.add({ instanceId, at: now, type: "check_failed", params: { backup_id: backupId, agent_id: agentId, result, ...(result === "failed" && believed ? { generation: believed.number } : {}) } });
+          await journal.add({
+            instanceId,
+            at: now,
+            type: "check_failed",
+            params: { backup_id: backupId, agent_id: agentId, result, ...(result === "failed" && believed ? { generation: believed.number } : {}) },
+          });
         }
         saveCopy(next);
         await tx.done;

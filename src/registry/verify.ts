@@ -98,10 +98,14 @@ export const DEFAULT_PAUSE_MS = 50;
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    }, { once: true });
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(t);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 
 /**
@@ -121,9 +125,7 @@ export async function verifyOnline(registry: Registry, conn: HaConnection, insta
 
 async function checkCopies(registry: Registry, conn: HaConnection, instanceId: string, keys: string[], options: VerifyOptions): Promise<VerifySummary> {
   const fingerprints = await Promise.all(keys.map((k) => registry.fingerprint(k)));
-  const copies = (await registry.copies(instanceId)).filter(
-    (c: CopyRecord) => c.protected && !c.deleted && (!options.only || options.only.has(`${c.backupId}|${c.agentId}`)),
-  );
+  const copies = (await registry.copies(instanceId)).filter((c: CopyRecord) => c.protected && !c.deleted && (!options.only || options.only.has(`${c.backupId}|${c.agentId}`)));
   // A copy every given key already failed to open is not sent to HA again (each check makes HA
   // read and decrypt the whole backup), unless asked for by name or with `force`.
   const genIdOf = new Map((await registry.generations(instanceId)).map((g) => [g.fingerprint, g.id]));

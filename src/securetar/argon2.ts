@@ -11,7 +11,21 @@ interface Argon2Exports {
   _initialize(): void;
   malloc(size: number): number;
   free(ptr: number): void;
-  argon2_hash(t: number, m: number, p: number, pwd: number, pwdLen: number, salt: number, saltLen: number, hash: number, hashLen: number, encoded: number, encodedLen: number, type: number, version: number): number;
+  argon2_hash(
+    t: number,
+    m: number,
+    p: number,
+    pwd: number,
+    pwdLen: number,
+    salt: number,
+    saltLen: number,
+    hash: number,
+    hashLen: number,
+    encoded: number,
+    encodedLen: number,
+    type: number,
+    version: number,
+  ): number;
 }
 
 const ARGON2ID = 2;

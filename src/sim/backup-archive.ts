@@ -93,7 +93,10 @@ export async function buildBackup(meta: ArchiveMeta, password: string | null, rn
   let encrypted: Uint8Array | null = null;
   let v1: Uint8Array | null = null;
   if (password !== null && extra.v1) {
-    v1 = pack(true, members.map((m) => ({ name: m.name, data: encryptV1(m.data, password, rng.bytes(16)) })));
+    v1 = pack(
+      true,
+      members.map((m) => ({ name: m.name, data: encryptV1(m.data, password, rng.bytes(16)) })),
+    );
   }
   if (password !== null) {
     let inner: { name: string; data: Uint8Array }[];

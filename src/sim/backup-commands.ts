@@ -214,9 +214,7 @@ function deleteBackupsExceedingCopies(state: SimState): void {
     if (copies.copies === null) continue;
     // A Python bool is an int: `copies: true` was accepted and counts as 1.
     const keep = Number(copies.copies);
-    const automatic = [...state.backups.values()]
-      .filter((b) => b.with_automatic_settings && b.copies.has(agentId))
-      .sort((a, b) => a.date.localeCompare(b.date));
+    const automatic = [...state.backups.values()].filter((b) => b.with_automatic_settings && b.copies.has(agentId)).sort((a, b) => a.date.localeCompare(b.date));
     for (const b of automatic.slice(0, Math.max(0, automatic.length - keep))) {
       b.copies.delete(agentId);
       if (b.copies.size === 0) state.backups.delete(b.backup_id);
@@ -302,7 +300,12 @@ export function validateConfigUpdate(msg: Record<string, unknown>, features: Bac
   if (top.schedule && features.infoState) {
     const path = ["schedule"];
     const raw = top.schedule as Record<string, unknown>;
-    const s = validateInto(errors, raw, { days: { type: "str[]", in: DAYS, enumName: "Day" }, recurrence: { type: "str", in: ["never", "daily", "custom_days"], enumName: "ScheduleRecurrence" }, time: { type: "any" } }, path);
+    const s = validateInto(
+      errors,
+      raw,
+      { days: { type: "str[]", in: DAYS, enumName: "Day" }, recurrence: { type: "str", in: ["never", "daily", "custom_days"], enumName: "ScheduleRecurrence" }, time: { type: "any" } },
+      path,
+    );
     // `vol.All([vol.Coerce(Day)], vol.Unique())`.
     if (s.days) checkUnique(errors, s.days, [...path, "days"], enumRepr("Day", DAY_NAMES));
     if (s.time !== undefined && s.time !== null && parseCvTime(s.time) === null) {

@@ -41,7 +41,10 @@ export async function createDemoState(opts: DemoOptions): Promise<SimState> {
   const changeAt = [start + (end - start) / 3, start + (2 * (end - start)) / 3];
 
   // Several names, comma-separated, make several such locations.
-  const mountNames = (opts.encryptedMount ?? "").split(",").map((n) => n.trim()).filter(Boolean);
+  const mountNames = (opts.encryptedMount ?? "")
+    .split(",")
+    .map((n) => n.trim())
+    .filter(Boolean);
   const mounts = mountNames.map((n) => `hassio.${n}`);
   const config: BackupConfig = {
     agents: {

@@ -13,7 +13,10 @@ export function demoKit(state: SimState, pathname: string, origin: string): { ty
   if (!pathname.startsWith(DEMO_KITS_PATH) || state.demoKeys.length === 0) return null;
   const rest = pathname.slice(DEMO_KITS_PATH.length);
   if (rest === "" || rest === "index.html") {
-    const items = state.demoKeys.map((_, i) => `<li><a href="${DEMO_KITS_PATH}${fileName(i + 1)}" download>${fileName(i + 1)}</a> (key ${i + 1} of ${state.demoKeys.length}${i === state.demoKeys.length - 1 ? ", the current one" : ""})</li>`);
+    const items = state.demoKeys.map(
+      (_, i) =>
+        `<li><a href="${DEMO_KITS_PATH}${fileName(i + 1)}" download>${fileName(i + 1)}</a> (key ${i + 1} of ${state.demoKeys.length}${i === state.demoKeys.length - 1 ? ", the current one" : ""})</li>`,
+    );
     const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Demo emergency kits</title></head><body>
 <h1>Emergency kits of the demo</h1>
 <p>The demo's backups were made under three successive encryption keys. Load these kits in Backup Keyring ("Load an old kit or key…") to prove which backups each key opens.</p>

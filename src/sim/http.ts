@@ -31,7 +31,11 @@ const TYPES: Record<string, string> = {
   ".map": "application/json",
 };
 
-const slugify = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "") || "backup";
+const slugify = (name: string) =>
+  name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "") || "backup";
 
 function send(res: ServerResponse, status: number, body: string, type = "text/plain; charset=utf-8"): void {
   res.writeHead(status, { "content-type": type, "access-control-allow-origin": "*" });
@@ -88,7 +92,13 @@ async function decryptedBackup(file: Uint8Array, password: string): Promise<{ bo
 function tarDataEnd(tar: Uint8Array): number {
   let at = 0;
   while (at + 512 <= tar.length && !tar.subarray(at, at + 512).every((b) => b === 0)) {
-    const size = parseInt(new TextDecoder().decode(tar.subarray(at + 124, at + 136)).replace(/\0.*$/s, "").trim() || "0", 8);
+    const size = parseInt(
+      new TextDecoder()
+        .decode(tar.subarray(at + 124, at + 136))
+        .replace(/\0.*$/s, "")
+        .trim() || "0",
+      8,
+    );
     at += 512 + Math.ceil(size / 512) * 512;
   }
   return at;

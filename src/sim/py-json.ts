@@ -66,8 +66,12 @@ export function parsePythonJson(text: string): unknown {
       return { v: arr, float: false };
     }
     if (c === '"') return { v: string(), float: false };
-    for (const [word, v] of [["true", true], ["false", false], ["null", null]] as const) {
-      if (text.startsWith(word, at)) return (at += word.length, { v, float: false });
+    for (const [word, v] of [
+      ["true", true],
+      ["false", false],
+      ["null", null],
+    ] as const) {
+      if (text.startsWith(word, at)) return ((at += word.length), { v, float: false });
     }
     const m = /^-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(at, at + 400));
     if (!m) fail();
@@ -138,7 +142,9 @@ export function pyRepr(value: unknown, float = false): string {
   if (Array.isArray(value)) return `[${value.map((v, i) => pyRepr(v, isPythonFloat(value, i))).join(", ")}]`;
   if (typeof value === "object") {
     const o = value as Record<string, unknown>;
-    return `{${Object.keys(o).map((k) => `${reprString(k)}: ${pyRepr(o[k], isPythonFloat(o, k))}`).join(", ")}}`;
+    return `{${Object.keys(o)
+      .map((k) => `${reprString(k)}: ${pyRepr(o[k], isPythonFloat(o, k))}`)
+      .join(", ")}}`;
   }
   return String(value);
 }
@@ -149,5 +155,7 @@ export function pyJsonDumps(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
   if (typeof value !== "object") return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(pyJsonDumps).join(", ")}]`;
-  return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${pyJsonDumps(k)}: ${pyJsonDumps(v)}`).join(", ")}}`;
+  return `{${Object.entries(value as Record<string, unknown>)
+    .map(([k, v]) => `${pyJsonDumps(k)}: ${pyJsonDumps(v)}`)
+    .join(", ")}}`;
 }

@@ -16,7 +16,10 @@ export function seededRng(seed: number): Rng {
   let c = 0xb7e15162 ^ (seed * 131);
   let d = seed | 0;
   const next32 = () => {
-    a |= 0; b |= 0; c |= 0; d |= 0;
+    a |= 0;
+    b |= 0;
+    c |= 0;
+    d |= 0;
     const t = (((a + b) | 0) + d) | 0;
     d = (d + 1) | 0;
     a = b ^ (b >>> 9);
@@ -30,7 +33,10 @@ export function seededRng(seed: number): Rng {
 }
 
 export function systemRng(): Rng {
-  return makeRng(() => nodeRandomBytes(4).readUInt32BE(0) / 2 ** 32, (n) => new Uint8Array(nodeRandomBytes(n)));
+  return makeRng(
+    () => nodeRandomBytes(4).readUInt32BE(0) / 2 ** 32,
+    (n) => new Uint8Array(nodeRandomBytes(n)),
+  );
 }
 
 function makeRng(next: () => number, bytesImpl?: (n: number) => Uint8Array): Rng {
@@ -39,7 +45,10 @@ function makeRng(next: () => number, bytesImpl?: (n: number) => Uint8Array): Rng
     next,
     bytes,
     int: (min, max) => min + Math.floor(next() * (max - min + 1)),
-    hex: (chars) => Array.from(bytes(Math.ceil(chars / 2)), (b) => b.toString(16).padStart(2, "0")).join("").slice(0, chars),
+    hex: (chars) =>
+      Array.from(bytes(Math.ceil(chars / 2)), (b) => b.toString(16).padStart(2, "0"))
+        .join("")
+        .slice(0, chars),
   };
 }
 

@@ -82,14 +82,7 @@ export async function encryptV3(plaintext: Uint8Array, root: V3Root, derivationS
   const s = await sodium();
   const streamKey = s.crypto_generichash_blake2b_salt_personal(32, root.rootKey, derivationSalt, PERSONAL);
   const { state, header } = s.crypto_secretstream_xchacha20poly1305_init_push(streamKey);
-  const parts: Uint8Array[] = [
-    fixedHeader(3, plaintext.length),
-    root.rootSalt,
-    root.validationSalt,
-    root.validationKey,
-    derivationSalt,
-    header,
-  ];
+  const parts: Uint8Array[] = [fixedHeader(3, plaintext.length), root.rootSalt, root.validationSalt, root.validationKey, derivationSalt, header];
   const chunks = Math.max(1, Math.ceil(plaintext.length / CHUNK));
   for (let i = 0; i < chunks; i++) {
     const last = i === chunks - 1;

@@ -110,7 +110,7 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
     options.initialState ??
     (options.state && existsSync(options.state)
       ? SimState.load(options.state)
-       : await createDemoState({ seed, now: options.now ? new Date(options.now) : new Date(), haVersion, backups: options.backups, encryptedMount: options.encryptedMount }));
+      : await createDemoState({ seed, now: options.now ? new Date(options.now) : new Date(), haVersion, backups: options.backups, encryptedMount: options.encryptedMount }));
   state.haVersion = haVersion;
   const persist = () => {
     if (options.state) state.save(options.state);
@@ -449,5 +449,3 @@ export async function startSimulatedHA(options: SimOptions = {}): Promise<SimHan
     },
   };
 }
-
-

@@ -59,7 +59,14 @@ export function parseNumeric(field: Uint8Array): number | null {
 }
 
 /** Numeric fields tarfile parses for every header (mode, uid, gid, mtime, devmajor, devminor). */
-const NUMERIC_FIELDS: [number, number][] = [[100, 8], [108, 8], [116, 8], [136, 12], [329, 8], [337, 8]];
+const NUMERIC_FIELDS: [number, number][] = [
+  [100, 8],
+  [108, 8],
+  [116, 8],
+  [136, 12],
+  [329, 8],
+  [337, 8],
+];
 
 function checksumOk(h: Uint8Array): boolean {
   const stored = parseNumeric(h.subarray(148, 156));

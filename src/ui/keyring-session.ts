@@ -354,9 +354,7 @@ export class KeyringSession {
     if (!only && options.scope === "candidates") {
       const named = new Set(options.backups ?? []);
       only = new Set(
-        this.facts.copies
-          .filter((c) => c.protected && !c.deleted && c.confidence !== "verified" && (LOCAL_AGENTS.has(c.agentId) || named.has(c.backupId)))
-          .map((c) => `${c.backupId}|${c.agentId}`),
+        this.facts.copies.filter((c) => c.protected && !c.deleted && c.confidence !== "verified" && (LOCAL_AGENTS.has(c.agentId) || named.has(c.backupId))).map((c) => `${c.backupId}|${c.agentId}`),
       );
       // `only` checks named copies again; leave out those every given key already failed.
       const genOf = new Map(this.facts.generations.map((g) => [g.fingerprint, g.id]));

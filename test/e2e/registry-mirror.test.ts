@@ -92,7 +92,10 @@ test("two profiles at once: what one proves the other shows live, checking nothi
     const a = await first.newPage();
     await openPanel(a);
     await a.locator("backup-keyring-panel bk-backup-table .badge", { hasText: "proven" }).first().waitFor({ timeout: 60_000 });
-    await a.locator("backup-keyring-panel").getByText(/Checking the copies on Home Assistant's own disk/).waitFor({ state: "detached", timeout: 60_000 });
+    await a
+      .locator("backup-keyring-panel")
+      .getByText(/Checking the copies on Home Assistant's own disk/)
+      .waitFor({ state: "detached", timeout: 60_000 });
     const localProven = (await badges(a)).filter(Boolean).length;
     assert.ok(localProven > 0, "some local copies opened with the current key");
 
@@ -113,7 +116,11 @@ test("two profiles at once: what one proves the other shows live, checking nothi
     assert.deepEqual(await badges(b), await badges(a), "the same copies shown proven in both browsers");
     // The kit mark itself (a plain "Downloaded" would also match "Not downloaded"): once B shows
     // it, A's write with the mark and its History entry has reached HA.
-    await b.locator("backup-keyring-panel bk-generations-timeline").getByText(/ · Downloaded$/).first().waitFor({ timeout: 30_000 });
+    await b
+      .locator("backup-keyring-panel bk-generations-timeline")
+      .getByText(/ · Downloaded$/)
+      .first()
+      .waitFor({ timeout: 30_000 });
     assert.ok((await checksBy("profile-a")) > 0, "A checked");
     assert.equal(await checksBy("profile-b"), 0, "B never asked HA to check anything");
 
@@ -137,7 +144,11 @@ test("two profiles at once: what one proves the other shows live, checking nothi
     const inB = await stored(b);
     assert.deepEqual(inB.generations, inA.generations, "every generation with its kit marks is back");
     assert.ok(inA.journal.length > 0);
-    assert.deepEqual(inA.journal.filter((j) => !inB.journal.includes(j)), [], "every journal entry is back");
+    assert.deepEqual(
+      inA.journal.filter((j) => !inB.journal.includes(j)),
+      [],
+      "every journal entry is back",
+    );
     assert.equal(await checksBy("profile-b"), 0, "nothing was checked again");
   } finally {
     await first.close();

@@ -38,7 +38,11 @@ test("the integration's Python compiles and registers an admin-only panel", () =
   assert.ok(files.length >= 3);
   for (const f of files) {
     // Compile into a temporary file, so no __pycache__ lands in the integration folder.
-    const r = spawnSync("python3", ["-c", "import py_compile, sys, tempfile, os; d = tempfile.mkdtemp(); py_compile.compile(sys.argv[1], cfile=os.path.join(d, 'x.pyc'), doraise=True)", join(integration, f)], { encoding: "utf8" });
+    const r = spawnSync(
+      "python3",
+      ["-c", "import py_compile, sys, tempfile, os; d = tempfile.mkdtemp(); py_compile.compile(sys.argv[1], cfile=os.path.join(d, 'x.pyc'), doraise=True)", join(integration, f)],
+      { encoding: "utf8" },
+    );
     assert.equal(r.status, 0, `${f}: ${r.stderr}`);
   }
   const init = readFileSync(join(integration, "__init__.py"), "utf8");

@@ -60,10 +60,7 @@ export async function generateBackup(formats: Record<string, MemberFormat>, pass
   ]);
   const inner = (stem: string) =>
     gzipSync(
-      writeTar([
-        { name: "./", data: new Uint8Array(0), mtime, type: "dir" },
-        ...[...files].map(([name, data]) => ({ name: stem === "homeassistant" ? `./data/${name}` : `./${name}`, data, mtime })),
-      ]),
+      writeTar([{ name: "./", data: new Uint8Array(0), mtime, type: "dir" }, ...[...files].map(([name, data]) => ({ name: stem === "homeassistant" ? `./data/${name}` : `./${name}`, data, mtime }))]),
     );
   const plain = new Map<string, Uint8Array>();
   const entries = [];
@@ -79,7 +76,21 @@ export async function generateBackup(formats: Record<string, MemberFormat>, pass
     entries.push({ name, data, mtime });
   }
   const encrypted = Object.values(formats).some((f) => f !== "plain");
-  const json = { slug: "0123abcd", version: 2, name: "Generated", date: "2026-01-02T03:04:05+00:00", type: "partial", protected: encrypted, compressed: true, ...(options.crypto ? { crypto: encrypted ? "aes128" : null } : {}), homeassistant: { version: "2026.1.0", exclude_database: false }, folders: Object.keys(formats).map((n) => n.replace(/\.tar(\.gz)?$/, "")).filter((n) => n !== "homeassistant"), addons: [] };
+  const json = {
+    slug: "0123abcd",
+    version: 2,
+    name: "Generated",
+    date: "2026-01-02T03:04:05+00:00",
+    type: "partial",
+    protected: encrypted,
+    compressed: true,
+    ...(options.crypto ? { crypto: encrypted ? "aes128" : null } : {}),
+    homeassistant: { version: "2026.1.0", exclude_database: false },
+    folders: Object.keys(formats)
+      .map((n) => n.replace(/\.tar(\.gz)?$/, ""))
+      .filter((n) => n !== "homeassistant"),
+    addons: [],
+  };
   const tar = writeTar([{ name: "./backup.json", data: Buffer.from(JSON.stringify(json)), mtime }, ...entries]);
   return { tar, plain, files };
 }

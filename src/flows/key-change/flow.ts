@@ -3,14 +3,7 @@
 // (apart from "kit downloaded" marks and the journal); from the commit on, a *pending* generation
 // in the registry lets reconciliation finish or roll back whatever an interruption left behind.
 import type { BackupConfig, ManagerStateEvent } from "../../data/backup.js";
-import {
-  canDecryptOnDownload,
-  fetchBackupConfig,
-  fetchBackupInfo,
-  generateBackupWithAutomaticSettings,
-  subscribeBackupEvents,
-  updateEncryptionKey,
-} from "../../data/backup.js";
+import { canDecryptOnDownload, fetchBackupConfig, fetchBackupInfo, generateBackupWithAutomaticSettings, subscribeBackupEvents, updateEncryptionKey } from "../../data/backup.js";
 import { ERR_CANNOT_CONNECT, isConnectionLost, toHaError } from "../../data/connection.js";
 import { backupFeatures } from "../../data/ha-version.js";
 import { generateEncryptionKey } from "../../keys/generate.js";
@@ -19,17 +12,7 @@ import type { ReleaseLock } from "../../common/locks.js";
 import { checkLoadedKit, checkTypedGroup, pickGroup } from "./challenge.js";
 import type { BackupSummary, CopyToProve, GenerationSummary, KeyChangePorts } from "./ports.js";
 
-export type FlowStep =
-  | "preflight"
-  | "blocked"
-  | "old_key"
-  | "new_key"
-  | "committing"
-  | "waiting_for_idle"
-  | "unresolved"
-  | "done"
-  | "aborted"
-  | "cancelled";
+export type FlowStep = "preflight" | "blocked" | "old_key" | "new_key" | "committing" | "waiting_for_idle" | "unresolved" | "done" | "aborted" | "cancelled";
 
 export type CommitPhase = "checking" | "pending" | "sending" | "confirming" | "reconciling";
 
@@ -174,12 +157,7 @@ export class KeyChangeFlow {
 
   get canCommit(): boolean {
     const s = this._state;
-    return (
-      s.step === "new_key" &&
-      s.newKitDownloaded &&
-      s.proof !== "none" &&
-      (s.mode === "set_first" || (s.oldKitDownloaded && s.oldKitAcknowledged))
-    );
+    return s.step === "new_key" && s.newKitDownloaded && s.proof !== "none" && (s.mode === "set_first" || (s.oldKitDownloaded && s.oldKitAcknowledged));
   }
 
   private get step(): FlowStep {
@@ -307,7 +285,10 @@ export class KeyChangeFlow {
         this.set({ prove: { ...this._state.prove, phase: unavailable ? "unavailable" : "done" } });
       } catch (err) {
         if (abort.signal.aborted) this.set({ prove: { ...this._state.prove, phase: "cancelled" } });
-        else this.set({ prove: { ...this._state.prove, phase: "failed", problem: { code: isConnectionLost(err) ? "connection_lost_before_commit" : "ha_error", params: { message: toHaError(err).message } } } });
+        else
+          this.set({
+            prove: { ...this._state.prove, phase: "failed", problem: { code: isConnectionLost(err) ? "connection_lost_before_commit" : "ha_error", params: { message: toHaError(err).message } } },
+          });
       } finally {
         this.proving = null;
         if (this.step === "old_key" || this.step === "new_key") await this.refreshOld().catch(() => undefined);
@@ -592,8 +573,7 @@ export class KeyChangeFlow {
     const key = this.newKey;
     const instanceId = this._state.instanceId;
     const generation = this._state.newGeneration;
-    const update = (patch: Partial<AfterBackupState>) =>
-      this.set({ after: { ...(this._state.after ?? { phase: "creating", stage: null, backupId: null, problem: null }), ...patch } });
+    const update = (patch: Partial<AfterBackupState>) => this.set({ after: { ...(this._state.after ?? { phase: "creating", stage: null, backupId: null, problem: null }), ...patch } });
     update({ phase: "creating", stage: null, backupId: null, problem: null });
     const before = new Set((await fetchBackupInfo(conn)).backups.map((b) => b.backup_id));
     let sawStart = false;
@@ -663,9 +643,7 @@ export class KeyChangeFlow {
       language: kit.language,
       timeZone: kit.timeZone,
       haVersion: kit.haVersion,
-      generation: generation
-        ? { number: generation.number, fingerprint: generation.fingerprint, startedAt: generation.startedAt }
-        : undefined,
+      generation: generation ? { number: generation.number, fingerprint: generation.fingerprint, startedAt: generation.startedAt } : undefined,
       backups,
       guessed,
     });

@@ -21,11 +21,7 @@ export interface KeyChangeRegistry {
   /** A generation's kit lists: facts (`checked` = proven by a check) and guesses, locations named as HA shows them. */
   backupsOpenedBy(instanceId: string, generationId: string, locationNames?: Record<string, string>): Promise<KitLists>;
   markKitDownloaded(instanceId: string, generationId: string): Promise<void>;
-  beginPending(
-    instanceId: string,
-    fingerprint: string,
-    facts: { kitDownloadedAt: string | null; kitProvenAt: string | null },
-  ): Promise<GenerationSummary>;
+  beginPending(instanceId: string, fingerprint: string, facts: { kitDownloadedAt: string | null; kitProvenAt: string | null }): Promise<GenerationSummary>;
   activatePending(instanceId: string, pendingId: string): Promise<GenerationSummary>;
   dropPending(instanceId: string, pendingId: string, reason: string): Promise<void>;
   markVerified(instanceId: string, backupId: string, agentId: string, generationId: string): Promise<void>;

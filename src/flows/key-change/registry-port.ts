@@ -33,11 +33,7 @@ export function registryPort(registry: Registry, url: string): KeyChangeRegistry
           agentId: c.agentId,
           size: c.size,
           local: LOCAL_AGENTS.has(c.agentId),
-          settled:
-            c.confidence === "verified" ||
-            (active !== undefined && (c.ruledOut ?? []).includes(active.id)) ||
-            c.lastCheck?.result === "not_supported" ||
-            c.lastCheck?.result === "mislabelled",
+          settled: c.confidence === "verified" || (active !== undefined && (c.ruledOut ?? []).includes(active.id)) || c.lastCheck?.result === "not_supported" || c.lastCheck?.result === "mislabelled",
           unknown: c.generationId === null,
         }));
     },

@@ -62,9 +62,11 @@ export class BackupKeyringCardEditor extends LitElement {
     const pathInvalid = this.pathProblem || this.problems.some((p) => p.option === "panel_path");
     const others = this.problems.filter((p) => p.option !== "panel_path");
     return html`<form @submit=${(e: Event) => e.preventDefault()}>
-      ${others.length
-        ? html`<div class="alert error" role="alert"><div>${others.map((p) => html`<p class="field-error">${t("card.editor.error.option", { option: p.option || "type" })}</p>`)}</div></div>`
-        : nothing}
+      ${
+        others.length
+          ? html`<div class="alert error" role="alert"><div>${others.map((p) => html`<p class="field-error">${t("card.editor.error.option", { option: p.option || "type" })}</p>`)}</div></div>`
+          : nothing
+      }
       <label>${t("card.editor.title")}
         <input name="title" .value=${c.title ?? ""} placeholder=${t("card.title")} @change=${(e: Event) => this.change("title", (e.target as HTMLInputElement).value)} />
       </label>

@@ -217,18 +217,25 @@ export class BackupKeyringCard extends LitElement {
       drill: { months: this.drillMonths, now: new Date(), timeZone: resolveTimeZone(this.hass?.locale?.time_zone, s.core.time_zone) },
     });
     const line = (l: { key: TranslationKey; params?: Record<string, string | number> }) =>
-      t(l.key, l.params && "date" in l.params
-        ? { ...l.params, date: formatDateTime(String(l.params.date), dateLanguage(this.i18n.language, this.hass?.locale), resolveTimeZone(this.hass?.locale?.time_zone, s.core.time_zone)) }
-        : l.params && "day" in l.params ? { ...l.params, date: formatDrillDay(String(l.params.day), this.i18n.language) } : l.params);
+      t(
+        l.key,
+        l.params && "date" in l.params
+          ? { ...l.params, date: formatDateTime(String(l.params.date), dateLanguage(this.i18n.language, this.hass?.locale), resolveTimeZone(this.hass?.locale?.time_zone, s.core.time_zone)) }
+          : l.params && "day" in l.params
+            ? { ...l.params, date: formatDrillDay(String(l.params.day), this.i18n.language) }
+            : l.params,
+      );
     const drillDue = view.warnings.some((w) => w.key === "card.status.drill_due");
     return html`<div class="card" role="group" aria-label=${title}>
       <h2><span class="dot ${view.allGood ? "" : "warn"}" aria-hidden="true"></span>${title}</h2>
       <ul data-testid="status">${view.status.map((l) => html`<li>${line(l)}</li>`)}</ul>
       ${view.warnings.map((w) => html`<div class="alert warning" role="status"><div>${line(w)}</div></div>`)}
       <div class="buttons">
-        ${this.config.show_kit_button !== false && f.active && s.backup.config.create_backup.password !== null
-          ? html`<button class="primary" @click=${() => this.downloadKit()}>${t("panel.kit.download")}</button>`
-          : nothing}
+        ${
+          this.config.show_kit_button !== false && f.active && s.backup.config.create_backup.password !== null
+            ? html`<button class="primary" @click=${() => this.downloadKit()}>${t("panel.kit.download")}</button>`
+            : nothing
+        }
         ${this.config.show_panel_button !== false && drillDue ? html`<button @click=${() => this.openPanel("/drill")}>${t("card.drill")}</button>` : nothing}
         ${this.config.show_panel_button !== false ? html`<button @click=${() => this.openPanel()}>${t("card.open_panel")}</button>` : nothing}
       </div>

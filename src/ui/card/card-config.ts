@@ -65,8 +65,7 @@ export interface CardConfigCheck {
   unknown: string[];
 }
 
-const kindOf = (v: unknown): Kind | "other" =>
-  typeof v === "string" ? "string" : typeof v === "boolean" ? "boolean" : Array.isArray(v) ? "list" : v && typeof v === "object" ? "mapping" : "other";
+const kindOf = (v: unknown): Kind | "other" => (typeof v === "string" ? "string" : typeof v === "boolean" ? "boolean" : Array.isArray(v) ? "list" : v && typeof v === "object" ? "mapping" : "other");
 
 export function isValidPanelPath(path: string): boolean {
   return /^\/[A-Za-z0-9_\-/]*$/.test(path);

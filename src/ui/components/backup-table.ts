@@ -187,18 +187,22 @@ export class BkBackupTable extends LitElement {
         <dt>${t("panel.table.stored_in")}</dt><dd>${locations.join(", ")}</dd>
       </dl>
       <div class="actions">
-        ${this.canVerify && row.protectedClaim && !row.deleted
-          ? html`<button @click=${() => {
-              close();
-              this.verifyCopy(row);
-            }}>${t("panel.table.verify")}</button>`
-          : nothing}
-        ${this.withKeys && !row.deleted
-          ? html`<button @click=${() => {
-              close();
-              this.restoreHelp(row);
-            }}>${t("restore.button")}</button>`
-          : nothing}
+        ${
+          this.canVerify && row.protectedClaim && !row.deleted
+            ? html`<button @click=${() => {
+                close();
+                this.verifyCopy(row);
+              }}>${t("panel.table.verify")}</button>`
+            : nothing
+        }
+        ${
+          this.withKeys && !row.deleted
+            ? html`<button @click=${() => {
+                close();
+                this.restoreHelp(row);
+              }}>${t("restore.button")}</button>`
+            : nothing
+        }
         <button class="primary" @click=${close}>${t("flow.close")}</button>
       </div>
     </dialog>`;
@@ -227,33 +231,39 @@ export class BkBackupTable extends LitElement {
           <div class="cell wide" role="columnheader">${t("panel.table.key")}</div>
           <div class="cell wide" role="columnheader"><span class="sr-only">${t("panel.table.actions")}</span></div>
         </div>
-        ${total === 0
-          ? html`<div class="empty secondary" role="row"><span role="cell">${t("panel.table.empty")}</span></div>`
-          : html`<div class="spacer" role="rowgroup" style="height:${total * ROW_HEIGHT}px">
+        ${
+          total === 0
+            ? html`<div class="empty secondary" role="row"><span role="cell">${t("panel.table.empty")}</span></div>`
+            : html`<div class="spacer" role="rowgroup" style="height:${total * ROW_HEIGHT}px">
               ${visible.map((row, i) => {
                 const index = first + i;
                 return html`<div class="row ${row.deleted ? "deleted" : ""}" role="row" aria-rowindex=${index + 2} style="top:${index * ROW_HEIGHT}px" data-id=${row.id}>
                   <div class="cell" role="cell">${formatDateTime(row.date, this.language, this.timeZone)}</div>
-                  <div class="cell name" role="cell">${this.narrow
-                    ? html`<button class="open" aria-haspopup="dialog" @click=${() => this.openDetail(row)}>${row.name}</button>`
-                    : row.name}<small>${row.backupId}${row.deleted ? ` · ${t("panel.table.deleted")}` : ""}</small></div>
+                  <div class="cell name" role="cell">${
+                    this.narrow ? html`<button class="open" aria-haspopup="dialog" @click=${() => this.openDetail(row)}>${row.name}</button>` : row.name
+                  }<small>${row.backupId}${row.deleted ? ` · ${t("panel.table.deleted")}` : ""}</small></div>
                   <div class="cell" role="cell">${row.agentName}</div>
                   <div class="cell wide" role="cell">${formatSize(row.size, this.numberLanguage ?? this.language)}</div>
                   <div class="cell wide" role="cell">${this.encryption(row)}</div>
                   <div class="cell wide" role="cell">${this.withKeys ? this.keyCell(row) : nothing}</div>
                   <div class="cell wide actions" role="cell">
-                    ${this.canVerify && row.protectedClaim && !row.deleted
-                      ? html`<button @click=${() => this.verifyCopy(row)}
+                    ${
+                      this.canVerify && row.protectedClaim && !row.deleted
+                        ? html`<button @click=${() => this.verifyCopy(row)}
                           aria-label=${t("panel.table.verify_one", { name: row.name, location: row.agentName })}>${t("panel.table.verify")}</button>`
-                      : nothing}
-                    ${this.withKeys && !row.deleted
-                      ? html`<button class="icon" @click=${() => this.restoreHelp(row)}
+                        : nothing
+                    }
+                    ${
+                      this.withKeys && !row.deleted
+                        ? html`<button class="icon" @click=${() => this.restoreHelp(row)}
                           aria-label=${t("restore.button_one", { name: row.name })} title=${t("restore.button")}>${RESTORE_ICON}</button>`
-                      : nothing}
+                        : nothing
+                    }
                   </div>
                 </div>`;
               })}
-            </div>`}
+            </div>`
+        }
       </div>
       ${this.renderDetail()}
     `;

@@ -42,22 +42,28 @@ export class BkDrillStatus extends KeyringView {
     const warn = s?.state === "due" || s?.state === "never";
     return html`<section class="card" aria-labelledby="drill-title">
       <h2 id="drill-title">${t("drill.status.label")}</h2>
-      ${g && line
-        ? html`<div class="row">
+      ${
+        g && line
+          ? html`<div class="row">
             <p data-testid="drill-status" class=${warn ? "warn" : ""}>${t(line.key, line.params)}</p>
             <button class=${warn ? "primary" : ""} @click=${() => this.request(g.id)}>${t("drill.start")}</button>
           </div>`
-        : nothing}
-      ${older.length
-        ? html`<ul data-testid="older-drills">
-            ${older.map((o) => html`<li class="row">
+          : nothing
+      }
+      ${
+        older.length
+          ? html`<ul data-testid="older-drills">
+            ${older.map(
+              (o) => html`<li class="row">
               <p>${t("drill.older.ask", { generation: o.generation.number, count: o.backups })}
                 ${o.guessed > 0 ? t("drill.older.guessed", { count: o.guessed }) : nothing}
                 ${o.generation.kitProvenAt ? html`<span class="secondary">(${t("restore.kit.proven", { generation: o.generation.number, date: formatDateTime(o.generation.kitProvenAt, this.language, this.timeZone) })})</span>` : nothing}</p>
               <button @click=${() => this.request(o.generation.id)}>${t("drill.older.button", { generation: o.generation.number })}</button>
-            </li>`)}
+            </li>`,
+            )}
           </ul>`
-        : nothing}
+          : nothing
+      }
     </section>`;
   }
 }

@@ -31,11 +31,22 @@ export class BkFileDrop extends LitElement {
 
   protected override render() {
     return html`<label class="zone ${this.over ? "over" : ""}"
-        @dragover=${(e: DragEvent) => { e.preventDefault(); this.over = true; }}
+        @dragover=${(e: DragEvent) => {
+          e.preventDefault();
+          this.over = true;
+        }}
         @dragleave=${() => (this.over = false)}
-        @drop=${(e: DragEvent) => { e.preventDefault(); this.over = false; this.emit(e.dataTransfer?.files[0]); }}>
+        @drop=${(e: DragEvent) => {
+          e.preventDefault();
+          this.over = false;
+          this.emit(e.dataTransfer?.files[0]);
+        }}>
       <input type="file" accept=${this.accept} ?disabled=${this.disabled}
-        @change=${(e: Event) => { const input = e.target as HTMLInputElement; this.emit(input.files?.[0]); input.value = ""; }} />
+        @change=${(e: Event) => {
+          const input = e.target as HTMLInputElement;
+          this.emit(input.files?.[0]);
+          input.value = "";
+        }} />
       <span>${this.label}</span>
     </label>`;
   }

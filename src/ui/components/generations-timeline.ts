@@ -8,7 +8,6 @@ import { haStyles } from "../styles.js";
 import { KeyringView } from "./keyring-view.js";
 
 export class BkGenerationsTimeline extends KeyringView {
-
   static override styles = [
     haStyles,
     css`
@@ -38,9 +37,10 @@ export class BkGenerationsTimeline extends KeyringView {
     const date = (iso: string | null) => (iso ? formatDateTime(iso, this.language, this.timeZone) : "…");
     return html`<section class="card" aria-labelledby="timeline-title">
       <h2 id="timeline-title">${t("panel.timeline.title")}</h2>
-      ${gens.length === 0
-        ? html`<p class="secondary">${t("panel.timeline.empty")}</p>`
-        : html`<ol>
+      ${
+        gens.length === 0
+          ? html`<p class="secondary">${t("panel.timeline.empty")}</p>`
+          : html`<ol>
             ${gens.map(
               (g) => html`<li class=${g.status}>
                 <div class="title">${t("panel.table.generation", { n: g.number })} · ${t(`panel.generation_status.${g.status}`)}
@@ -51,12 +51,15 @@ export class BkGenerationsTimeline extends KeyringView {
                   · ${t(`panel.origin.${g.origin}`)}
                 </div>
                 <div class="secondary">${t("common.backups", { count: counts.get(g.id)?.size ?? 0 })} · ${t(`panel.kit_state.${kitState(g)}`)}</div>
-                ${g.status !== "active" && this.held.has(g.fingerprint)
-                  ? html`<button @click=${() => this.dispatchEvent(new CustomEvent("download-generation-kit", { detail: g.id, bubbles: true, composed: true }))}>${t("panel.timeline.download_kit", { n: g.number })}</button>`
-                  : nothing}
+                ${
+                  g.status !== "active" && this.held.has(g.fingerprint)
+                    ? html`<button @click=${() => this.dispatchEvent(new CustomEvent("download-generation-kit", { detail: g.id, bubbles: true, composed: true }))}>${t("panel.timeline.download_kit", { n: g.number })}</button>`
+                    : nothing
+                }
               </li>`,
             )}
-          </ol>`}
+          </ol>`
+      }
     </section>`;
   }
 }

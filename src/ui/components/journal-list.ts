@@ -30,14 +30,16 @@ export class BkJournalList extends LitElement {
     const t = this.localize;
     return html`<section class="card" aria-labelledby="journal-title">
       <h2 id="journal-title">${t("panel.journal.title")}</h2>
-      ${this.entries.length === 0
-        ? html`<p class="secondary">${t("panel.journal.empty")}</p>`
-        : html`<ul tabindex="0" aria-labelledby="journal-title">
+      ${
+        this.entries.length === 0
+          ? html`<p class="secondary">${t("panel.journal.empty")}</p>`
+          : html`<ul tabindex="0" aria-labelledby="journal-title">
             ${this.entries.map((e) => {
               const line = journalLine(e, this.locationName);
               return html`<li><time datetime=${e.at}>${formatDateTime(e.at, this.language, this.timeZone)}</time><span>${t(line.key, line.params)}</span></li>`;
             })}
-          </ul>`}
+          </ul>`
+      }
     </section>`;
   }
 }

@@ -42,18 +42,22 @@ export class BkKeyringOverview extends KeyringView {
       </div>
       <dl>
         <div><dt>${t("panel.overview.generation")}</dt><dd>${g ? t("panel.table.generation", { n: g.number }) : t("panel.overview.no_key")}</dd></div>
-        ${g
-          ? html`<div><dt>${t("panel.overview.fingerprint")}</dt><dd><code>${displayFingerprint(g.fingerprint)}</code></dd></div>
+        ${
+          g
+            ? html`<div><dt>${t("panel.overview.fingerprint")}</dt><dd><code>${displayFingerprint(g.fingerprint)}</code></dd></div>
               <div><dt>${t("panel.overview.age")}</dt><dd>${t("panel.overview.days", { count: ageInDays(inUseSince(g, this.copies), this.now) })}</dd></div>
               <div><dt>${t("panel.overview.kit")}</dt><dd class=${kitState(g) === "none" ? "warn" : ""}>${t(`panel.kit_state.${kitState(g)}`)}</dd></div>`
-          : nothing}
-        <div><dt>${t("panel.overview.newest")}</dt><dd>${newest === null
-          ? t("panel.status.empty")
-          : !newest.protected
-            ? t("panel.overview.newest_unencrypted")
-            : newest.verifiedAt
-              ? t("panel.overview.verified_at", { date: formatDateTime(newest.verifiedAt, this.language, this.timeZone) })
-              : t("panel.overview.not_verified")}</dd></div>
+            : nothing
+        }
+        <div><dt>${t("panel.overview.newest")}</dt><dd>${
+          newest === null
+            ? t("panel.status.empty")
+            : !newest.protected
+              ? t("panel.overview.newest_unencrypted")
+              : newest.verifiedAt
+                ? t("panel.overview.verified_at", { date: formatDateTime(newest.verifiedAt, this.language, this.timeZone) })
+                : t("panel.overview.not_verified")
+        }</dd></div>
       </dl>
     </section>`;
   }

@@ -143,12 +143,19 @@ export class BkRecoveryTools extends LitElement {
     const needle = this.filter.trim().toLowerCase();
     try {
       const plan = await this.plan(signal);
-      await walkBackupContents(blobSource(this.file), plan, webCryptoPort, browserGunzip, async (entry) => {
-        if (entry.type !== "file" || (needle && !entry.path.toLowerCase().includes(needle))) return true;
-        if (found.length < MAX_LISTED) found.push({ path: entry.path, size: entry.size });
-        else more++;
-        return true;
-      }, signal);
+      await walkBackupContents(
+        blobSource(this.file),
+        plan,
+        webCryptoPort,
+        browserGunzip,
+        async (entry) => {
+          if (entry.type !== "file" || (needle && !entry.path.toLowerCase().includes(needle))) return true;
+          if (found.length < MAX_LISTED) found.push({ path: entry.path, size: entry.size });
+          else more++;
+          return true;
+        },
+        signal,
+      );
       this.entries = found;
       this.more = more;
     } catch (e) {
@@ -167,21 +174,28 @@ export class BkRecoveryTools extends LitElement {
       const plan = await this.plan(signal);
       const name = path.split("/").pop() || "file";
       let saved = false;
-      await walkBackupContents(blobSource(this.file), plan, webCryptoPort, browserGunzip, async (entry) => {
-        if (entry.path !== path || entry.type !== "file") return true;
-        // Single files are small; by now the click's user activation may have run out, which the
-        // save dialog needs, so a download is used (up to the stated limit).
-        target = blobTarget(name, entry.size, "application/octet-stream");
-        let done = 0;
-        for await (const piece of entry.data) {
-          await target.sink.write(piece);
-          this.progress = { done: (done += piece.length), total: entry.size };
-        }
-        await target.commit();
-        target = null;
-        saved = true;
-        return false;
-      }, signal);
+      await walkBackupContents(
+        blobSource(this.file),
+        plan,
+        webCryptoPort,
+        browserGunzip,
+        async (entry) => {
+          if (entry.path !== path || entry.type !== "file") return true;
+          // Single files are small; by now the click's user activation may have run out, which the
+          // save dialog needs, so a download is used (up to the stated limit).
+          target = blobTarget(name, entry.size, "application/octet-stream");
+          let done = 0;
+          for await (const piece of entry.data) {
+            await target.sink.write(piece);
+            this.progress = { done: (done += piece.length), total: entry.size };
+          }
+          await target.commit();
+          target = null;
+          saved = true;
+          return false;
+        },
+        signal,
+      );
       if (saved) this.message = { kind: "ok", text: this.localize("recovery.done_extract", { name }) };
     } catch (e) {
       this.fail(signal.aborted ? new RecoveryError("cancelled") : e);
@@ -218,21 +232,25 @@ export class BkRecoveryTools extends LitElement {
         <button ?disabled=${this.typed.trim() === ""} @click=${() => this.addTypedKey()}>${t("recovery.key_add")}</button>
       </div>
       ${canSaveToDisk() ? nothing : html`<p class="secondary">${t("recovery.blob_note", { size: mb(BLOB_LIMIT) })}</p>`}
-      ${this.busy
-        ? html`<div class="actions" role="status">
+      ${
+        this.busy
+          ? html`<div class="actions" role="status">
             <progress max="100" value=${pct} aria-label=${t("recovery.progress", { percent: pct })}></progress>
             <span>${t("recovery.progress", { percent: pct })}</span>
             <button @click=${() => this.abort?.abort()}>${t("common.cancel")}</button>
           </div>`
-        : nothing}
+          : nothing
+      }
       ${this.message ? html`<p class=${this.message.kind} role=${this.message.kind === "error" ? "alert" : "status"}>${this.message.text}</p>` : nothing}
-      ${this.entries
-        ? html`<ul aria-label=${t("recovery.list")}>
+      ${
+        this.entries
+          ? html`<ul aria-label=${t("recovery.list")}>
               ${this.entries.map((e) => html`<li><span>${e.path}</span><button ?disabled=${this.busy !== null} @click=${() => this.extract(e.path, e.size)}>${t("recovery.save_file")}</button></li>`)}
             </ul>
             ${this.more > 0 ? html`<p class="secondary">${t("recovery.more_files", { count: this.more })}</p>` : nothing}
             ${this.entries.length === 0 ? html`<p class="secondary">${t("recovery.no_files")}</p>` : nothing}`
-        : nothing}
+          : nothing
+      }
     `;
   }
 }

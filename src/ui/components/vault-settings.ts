@@ -113,29 +113,41 @@ export class BkVaultSettings extends LitElement {
       <h2 id="vault-title">${t("panel.vault.title")}</h2>
       <p class="secondary">${t("panel.vault.description")}</p>
       <div class="alert warning" role="note"><div>${t("registry.vault.warning")}</div></div>
-      ${this.view === "none" || this.view === "locked"
-        ? html`<form @submit=${this.submit}>
+      ${
+        this.view === "none" || this.view === "locked"
+          ? html`<form @submit=${this.submit}>
             ${this.passField("passphrase", t("panel.vault.passphrase"), this.passphrase, (v) => (this.passphrase = v))}
             ${this.view === "none" ? this.passField("confirm", t("panel.vault.confirm"), this.confirm, (v) => (this.confirm = v)) : nothing}
             <div class="actions"><button class="primary" type="submit" ?disabled=${this.busy}>${this.view === "none" ? t("panel.vault.create") : t("panel.vault.unlock")}</button></div>
           </form>`
-        : nothing}
-      ${this.view === "unlocked" && s
-        ? html`<p>${t("panel.vault.stored", { count: this.stored })}</p>
+          : nothing
+      }
+      ${
+        this.view === "unlocked" && s
+          ? html`<p>${t("panel.vault.stored", { count: this.stored })}</p>
             <div class="actions">
-              ${this.hasCurrentKey
-                ? html`<button ?disabled=${this.busy} @click=${() => this.run(async () => t("panel.vault.stored_current", { generation: await s.storeCurrentKey() }))}>${t("panel.vault.store_current")}</button>`
-                : nothing}
+              ${
+                this.hasCurrentKey
+                  ? html`<button ?disabled=${this.busy} @click=${() => this.run(async () => t("panel.vault.stored_current", { generation: await s.storeCurrentKey() }))}>${t("panel.vault.store_current")}</button>`
+                  : nothing
+              }
               <button ?disabled=${this.busy || this.stored === 0} @click=${() => this.run(async () => t("panel.vault.used", { count: await s.useVaultKeys() }))}>${t("panel.vault.use")}</button>
-              <button ?disabled=${this.busy} @click=${() => this.run(async () => { (await s.vault()).lock(); return t("panel.vault.locked"); })}>${t("panel.vault.lock")}</button>
+              <button ?disabled=${this.busy} @click=${() =>
+                this.run(async () => {
+                  (await s.vault()).lock();
+                  return t("panel.vault.locked");
+                })}>${t("panel.vault.lock")}</button>
             </div>`
-        : nothing}
-      ${this.view !== "none" && this.view !== "loading" && this.mirrored !== null
-        ? html`<label class="mirror"><input type="checkbox" .checked=${this.mirrored} ?disabled=${this.busy}
+          : nothing
+      }
+      ${
+        this.view !== "none" && this.view !== "loading" && this.mirrored !== null
+          ? html`<label class="mirror"><input type="checkbox" .checked=${this.mirrored} ?disabled=${this.busy}
               @change=${(e: Event) => this.toggleMirror((e.target as HTMLInputElement).checked)} />${t("panel.vault.mirror")}</label>
             <p class="secondary">${t("panel.vault.mirror_risk")}</p>
             ${s?.vaultNote ? html`<p class="secondary" role="status">${t(`panel.vault.mirror_${s.vaultNote}`)}</p>` : nothing}`
-        : nothing}
+          : nothing
+      }
       ${this.message ? html`<div class="alert ${this.message.kind}" role=${this.message.kind === "error" ? "alert" : "status"}><div>${this.message.text}</div></div>` : nothing}
     </section>`;
   }

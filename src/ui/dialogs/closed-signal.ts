@@ -28,10 +28,13 @@ export class ClosedSignal<T = void> {
 
   /** `opening` for a dialog element that opens once rendered with its new parameters. */
   openingRendered(dialog: { readonly updateComplete: Promise<unknown>; open(): void; readonly isOpen: boolean }): Promise<T> {
-    return this.opening(async () => {
-      await dialog.updateComplete;
-      dialog.open();
-    }, () => dialog.isOpen);
+    return this.opening(
+      async () => {
+        await dialog.updateComplete;
+        dialog.open();
+      },
+      () => dialog.isOpen,
+    );
   }
 
   /** The dialog closed (or never opened). */

@@ -184,18 +184,22 @@ export class BkDrillDialog extends LitElement {
       <textarea id="drill-text" spellcheck="false" autocomplete="off" .value=${this.text}
         @input=${(e: Event) => (this.text = (e.target as HTMLTextAreaElement).value)}></textarea>
       <div class="row"><button ?disabled=${this.busy || !this.text.trim()} @click=${() => this.submit({ method: "file", text: this.text })}>${t("drill.check_file")}</button></div>
-      ${this.current
-        ? html`<h3>${t("drill.method.group")}</h3>
+      ${
+        this.current
+          ? html`<h3>${t("drill.method.group")}</h3>
             <label for="drill-group">${t("drill.group_label", { group: this.group })}</label>
             <p class="secondary" id="drill-group-hint">${t("drill.group_hint", { group: this.group })}</p>
             <div class="row">
               <input id="drill-group" class="group" maxlength="9" spellcheck="false" autocomplete="off" autocapitalize="characters"
                 aria-describedby="drill-group-hint" .value=${this.typed}
                 @input=${(e: Event) => (this.typed = (e.target as HTMLInputElement).value)}
-                @keydown=${(e: KeyboardEvent) => { if (e.key === "Enter" && this.typed.trim()) void this.submit({ method: "group", group: this.group, typed: this.typed }); }} />
+                @keydown=${(e: KeyboardEvent) => {
+                  if (e.key === "Enter" && this.typed.trim()) void this.submit({ method: "group", group: this.group, typed: this.typed });
+                }} />
               <button ?disabled=${this.busy || !this.typed.trim()} @click=${() => this.submit({ method: "group", group: this.group, typed: this.typed })}>${t("drill.check_group")}</button>
             </div>`
-        : nothing}
+          : nothing
+      }
     `;
   }
 
@@ -204,13 +208,19 @@ export class BkDrillDialog extends LitElement {
     const g = this.generation;
     const passed = this.outcome?.result === "passed";
     const failed = this.outcome !== null && !passed;
-    return html`<dialog aria-labelledby="drill-title" @close=${() => { this.reset(); this.opener?.focus(); this.closing.done(); }}>
+    return html`<dialog aria-labelledby="drill-title" @close=${() => {
+      this.reset();
+      this.opener?.focus();
+      this.closing.done();
+    }}>
       <h2 id="drill-title">${t("drill.title")}</h2>
-      ${g
-        ? html`<p>${this.current ? t("drill.intro.current", { generation: g.number }) : `${t("drill.intro.older", { generation: g.number, count: this.backups })}${this.guessed > 0 ? ` ${t("drill.older.guessed", { count: this.guessed })}` : ""} ${t("drill.intro.older_how")}`}</p>
+      ${
+        g
+          ? html`<p>${this.current ? t("drill.intro.current", { generation: g.number }) : `${t("drill.intro.older", { generation: g.number, count: this.backups })}${this.guessed > 0 ? ` ${t("drill.older.guessed", { count: this.guessed })}` : ""} ${t("drill.intro.older_how")}`}</p>
             <div aria-live="polite">${this.renderOutcome()}</div>
             ${passed || failed ? nothing : this.renderForm()}`
-        : nothing}
+          : nothing
+      }
       <div class="buttons"><button @click=${() => this.close()}>${t("drill.close")}</button></div>
     </dialog>`;
   }

@@ -86,7 +86,10 @@ export class BkKeyChangeDialog extends LitElement {
     this.language = params.language;
     this.numberLanguage = params.numberLanguage;
     // open() may return without opening (missing inputs, already open) or fail: nothing will close.
-    return this.closing.opening(() => this.open(), () => this.renderRoot.querySelector("dialog")?.open ?? false);
+    return this.closing.opening(
+      () => this.open(),
+      () => this.renderRoot.querySelector("dialog")?.open ?? false,
+    );
   }
 
   /** Settles with the step the flow ended in. */
@@ -128,9 +131,7 @@ export class BkKeyChangeDialog extends LitElement {
     // of the old-key check that runs by itself above it, which Enter would otherwise stop).
     const first =
       this.renderRoot.querySelector<HTMLElement>("dialog .body [data-step-focus]:not([disabled])") ??
-      this.renderRoot.querySelector<HTMLElement>(
-        "dialog .body button:not([disabled]), dialog .body input:not([disabled]), dialog .actions button:not([disabled])",
-      );
+      this.renderRoot.querySelector<HTMLElement>("dialog .body button:not([disabled]), dialog .body input:not([disabled]), dialog .actions button:not([disabled])");
     // A step without controls (preflight, committing): the dialog itself holds focus, never <body>.
     (first ?? this.renderRoot.querySelector<HTMLElement>("dialog"))?.focus();
   }
@@ -207,11 +208,13 @@ export class BkKeyChangeDialog extends LitElement {
         <h2 id="title">${t("flow.old.title")}</h2>
         <p>${t("flow.old.description")}</p>
         <p id="old-backups">${t("flow.old.backups", { count: words.proven, generation: gen?.number ?? 1 })}</p>
-        ${s.oldBackups.length
-          ? html`<ul tabindex="0" aria-labelledby="old-backups">${s.oldBackups.map(
-              (b) => html`<li>${formatDateTime(b.date, this.language, this.kit?.timeZone)} · ${b.name} · ${t(b.checked ? "panel.confidence.verified" : "panel.confidence.observed")}</li>`,
-            )}</ul>`
-          : nothing}
+        ${
+          s.oldBackups.length
+            ? html`<ul tabindex="0" aria-labelledby="old-backups">${s.oldBackups.map(
+                (b) => html`<li>${formatDateTime(b.date, this.language, this.kit?.timeZone)} · ${b.name} · ${t(b.checked ? "panel.confidence.verified" : "panel.confidence.observed")}</li>`,
+              )}</ul>`
+            : nothing
+        }
         ${words.probably ? html`<p data-testid="old-guessed">${t("flow.old.guessed", { count: words.probably })}</p>` : nothing}
         ${words.unknown ? html`<p data-testid="old-unknown">${t("flow.old.unknown", { count: words.unknown })}</p>` : nothing}
         ${this.renderProve(s)}
@@ -241,21 +244,27 @@ export class BkKeyChangeDialog extends LitElement {
     const p = s.prove;
     if (p.phase === "unavailable") return html`<p class="prove" data-testid="prove" role="note">${t("flow.prove.unavailable")}</p>`;
     return html`<div class="prove" data-testid="prove">
-      ${p.phase === "checking"
-        ? html`<div class="row"><progress max=${p.total} .value=${p.done} aria-label=${t("flow.prove.checking", { done: p.done, total: p.total })}></progress>
+      ${
+        p.phase === "checking"
+          ? html`<div class="row"><progress max=${p.total} .value=${p.done} aria-label=${t("flow.prove.checking", { done: p.done, total: p.total })}></progress>
             <span role="status">${t("flow.prove.checking", { done: p.done, total: p.total })}</span>
             <button @click=${() => this.flow?.stopProving()}>${t("flow.prove.stop")}</button></div>`
-        : nothing}
+          : nothing
+      }
       ${p.phase === "cancelled" ? html`<p role="status">${t("flow.prove.cancelled")}</p>` : nothing}
       ${p.phase === "failed" && p.problem ? html`<p class="bad" role="alert">${t(keyIn("errors.flow", p.problem.code), p.problem.params)}</p>` : nothing}
-      ${p.phase !== "checking" && p.localLeft > 0
-        ? html`<div class="row"><span>${t("flow.prove.local_left", { count: p.localLeft })}</span>
+      ${
+        p.phase !== "checking" && p.localLeft > 0
+          ? html`<div class="row"><span>${t("flow.prove.local_left", { count: p.localLeft })}</span>
             <button @click=${() => void this.flow?.proveOldKey("local")}>${t("flow.prove.local_button")}</button></div>`
-        : nothing}
-      ${p.phase !== "checking" && p.remoteLeft.count > 0
-        ? html`<div class="row"><span>${t("flow.prove.remote", { count: p.remoteLeft.count, size: formatSize(p.remoteLeft.bytes, this.numberLanguage ?? this.language) })}</span>
+          : nothing
+      }
+      ${
+        p.phase !== "checking" && p.remoteLeft.count > 0
+          ? html`<div class="row"><span>${t("flow.prove.remote", { count: p.remoteLeft.count, size: formatSize(p.remoteLeft.bytes, this.numberLanguage ?? this.language) })}</span>
             <button @click=${() => void this.flow?.proveOldKey("remote")}>${t("flow.prove.remote_button")}</button></div>`
-        : nothing}
+          : nothing
+      }
       ${s.oldKitOutdated ? html`<p class="warn" role="status" data-testid="old-kit-outdated">${t("flow.prove.outdated")}</p>` : nothing}
     </div>`;
   }
@@ -270,11 +279,13 @@ export class BkKeyChangeDialog extends LitElement {
     if (!checking && !s.oldKitOutdated && s.oldKitAcknowledged) return nothing;
     const t = this.localize;
     return html`<div class="proof" data-testid="old-kit-later">
-      ${checking
-        ? html`<div class="row"><progress max=${s.prove.total} .value=${s.prove.done} aria-label=${t("flow.prove.checking", { done: s.prove.done, total: s.prove.total })}></progress>
+      ${
+        checking
+          ? html`<div class="row"><progress max=${s.prove.total} .value=${s.prove.done} aria-label=${t("flow.prove.checking", { done: s.prove.done, total: s.prove.total })}></progress>
             <span role="status">${t("flow.prove.checking", { done: s.prove.done, total: s.prove.total })}</span>
             <button @click=${() => this.flow?.stopProving()}>${t("flow.prove.stop")}</button></div>`
-        : nothing}
+          : nothing
+      }
       ${s.oldKitOutdated ? html`<p class="warn" role="status" data-testid="old-kit-outdated">${t("flow.prove.outdated")}</p>` : nothing}
       ${s.oldKitOutdated || !s.oldKitAcknowledged ? this.renderOldKit(s) : nothing}
     </div>`;
@@ -296,8 +307,9 @@ export class BkKeyChangeDialog extends LitElement {
           <button @click=${() => this.flow?.downloadNewKit()}>${t("flow.new.download")}</button>
           ${s.newKitDownloaded ? html`<span class="ok">${t("flow.downloaded")}</span>` : nothing}
         </div>
-        ${s.newKitDownloaded
-          ? html`<div class="proof">
+        ${
+          s.newKitDownloaded
+            ? html`<div class="proof">
               <h3>${t("flow.proof.title")}</h3>
               <p class="secondary">${t("flow.proof.description")}</p>
               <label>${t("flow.proof.load")} <input type="file" accept=".txt,text/plain" @change=${(e: Event) => this.loadProof(e)} /></label>
@@ -316,7 +328,8 @@ export class BkKeyChangeDialog extends LitElement {
               ${s.proof !== "none" ? html`<p class="ok" role="status">${t("flow.proof.ok")}</p>` : nothing}
               ${s.proofError ? html`<p class="bad" role="alert">${t(`flow.proof.error.${s.proofError}`)}</p>` : nothing}
             </div>`
-          : nothing}
+            : nothing
+        }
       </div>
       <div class="actions">
         ${s.mode === "change" ? html`<button @click=${() => this.flow?.back()}>${t("flow.back")}</button>` : nothing}
@@ -333,13 +346,15 @@ export class BkKeyChangeDialog extends LitElement {
         <h2 id="title">${t("flow.done.title")}</h2>
         <p>${t("flow.done.description", { generation: s.newGeneration?.number ?? "" })}</p>
         <p>${t("flow.done.close_other_tabs")}</p>
-        ${after === null
-          ? html`<p>${t(this.canVerifyOnline() ? "flow.done.offer_backup" : "flow.done.verify_needs_newer_ha")}</p>`
-          : after.phase === "creating" || after.phase === "verifying"
-            ? html`<p role="status">${t(`flow.after.${after.phase}`)}${after.stage ? ` (${stageText(t, after.stage)})` : ""}</p>`
-            : after.phase === "verified"
-              ? html`<p class="ok" role="status">${t("flow.after.verified")}</p>`
-              : html`<p class="bad" role="alert">${t(keyIn("errors.flow", after.problem?.code ?? "backup_failed"), after.problem?.params)}</p>`}
+        ${
+          after === null
+            ? html`<p>${t(this.canVerifyOnline() ? "flow.done.offer_backup" : "flow.done.verify_needs_newer_ha")}</p>`
+            : after.phase === "creating" || after.phase === "verifying"
+              ? html`<p role="status">${t(`flow.after.${after.phase}`)}${after.stage ? ` (${stageText(t, after.stage)})` : ""}</p>`
+              : after.phase === "verified"
+                ? html`<p class="ok" role="status">${t("flow.after.verified")}</p>`
+                : html`<p class="bad" role="alert">${t(keyIn("errors.flow", after.problem?.code ?? "backup_failed"), after.problem?.params)}</p>`
+        }
       </div>
       <div class="actions">
         ${(after === null || after.phase === "failed") && this.canVerifyOnline() ? html`<button @click=${() => this.flow?.createAndVerifyBackup()}>${t("flow.done.create_backup")}</button>` : nothing}

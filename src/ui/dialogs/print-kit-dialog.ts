@@ -37,7 +37,10 @@ export class BkPrintKitDialog extends LitElement {
   /** For `showPrintKitDialog`: settles once the dialog is closed (printed or cancelled). */
   async showDialog(params: PrintKitDialogParams): Promise<void> {
     this.localize = params.localize;
-    return this.closing.opening(() => this.open(params.facts), () => this.renderRoot.querySelector("dialog")?.open ?? false);
+    return this.closing.opening(
+      () => this.open(params.facts),
+      () => this.renderRoot.querySelector("dialog")?.open ?? false,
+    );
   }
 
   /** Opens the options for this kit; the key is held only until the dialog closes. */

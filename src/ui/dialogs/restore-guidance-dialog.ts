@@ -111,21 +111,30 @@ export class BkRestoreGuidanceDialog extends LitElement {
   protected override render() {
     const t = this.localize;
     const g = this.guidance;
-    return html`<dialog aria-labelledby="restore-title" @close=${() => { this.opener?.focus(); this.closing.done(); }}>
-      ${g
-        ? html`<h2 id="restore-title">${t("restore.title", { name: g.name })}</h2>
+    return html`<dialog aria-labelledby="restore-title" @close=${() => {
+      this.opener?.focus();
+      this.closing.done();
+    }}>
+      ${
+        g
+          ? html`<h2 id="restore-title">${t("restore.title", { name: g.name })}</h2>
             <p class="secondary">${formatDateTime(g.date, this.language, this.timeZone)}</p>
-            ${g.options.map((o) => html`<section data-testid="restore-option">
+            ${g.options.map(
+              (o) => html`<section data-testid="restore-option">
               <p class="secondary">${t("restore.locations", { locations: o.locations.map((a) => this.locationName(a)).join(", ") })}</p>
               <ol>${o.lines.map((l) => this.line(l))}</ol>
-              ${o.generationId !== null && o.generation !== null
-                ? this.copyable.has(o.generationId)
-                  ? html`<button @click=${() => this.copy(o.generationId!, o.generation!)}>${t("restore.copy_key", { generation: o.generation })}</button>
+              ${
+                o.generationId !== null && o.generation !== null
+                  ? this.copyable.has(o.generationId)
+                    ? html`<button @click=${() => this.copy(o.generationId!, o.generation!)}>${t("restore.copy_key", { generation: o.generation })}</button>
                       ${this.copied === o.generation ? html`<p class="secondary" role="status">${t("restore.copied")}</p>` : nothing}`
-                  : html`<p class="secondary">${t("restore.unlock_hint")}</p>`
-                : nothing}
-            </section>`)}`
-        : nothing}
+                    : html`<p class="secondary">${t("restore.unlock_hint")}</p>`
+                  : nothing
+              }
+            </section>`,
+            )}`
+          : nothing
+      }
       <div class="buttons"><button @click=${() => this.close()}>${t("drill.close")}</button></div>
     </dialog>`;
   }

@@ -33,14 +33,11 @@ export async function showDialog<P, R>(host: HTMLElement, tag: string, load: () 
 export const showKeyChangeDialog = (host: HTMLElement, params: KeyChangeDialogParams): Promise<string | null> =>
   showDialog(host, "bk-key-change-dialog", () => import("./key-change-dialog.js"), params);
 
-export const showPrintKitDialog = (host: HTMLElement, params: PrintKitDialogParams): Promise<void> =>
-  showDialog(host, "bk-print-kit-dialog", () => import("./print-kit-dialog.js"), params);
+export const showPrintKitDialog = (host: HTMLElement, params: PrintKitDialogParams): Promise<void> => showDialog(host, "bk-print-kit-dialog", () => import("./print-kit-dialog.js"), params);
 
-export const showLoadKitDialog = (host: HTMLElement, params: LoadKitDialogParams): Promise<void> =>
-  showDialog(host, "bk-load-kit-dialog", () => import("./load-kit-dialog.js"), params);
+export const showLoadKitDialog = (host: HTMLElement, params: LoadKitDialogParams): Promise<void> => showDialog(host, "bk-load-kit-dialog", () => import("./load-kit-dialog.js"), params);
 
-export const showDrillDialog = (host: HTMLElement, params: DrillDialogParams): Promise<void> =>
-  showDialog(host, "bk-drill-dialog", () => import("./drill-dialog.js"), params);
+export const showDrillDialog = (host: HTMLElement, params: DrillDialogParams): Promise<void> => showDialog(host, "bk-drill-dialog", () => import("./drill-dialog.js"), params);
 
 export const showRestoreGuidanceDialog = (host: HTMLElement, params: RestoreGuidanceDialogParams): Promise<void> =>
   showDialog(host, "bk-restore-guidance-dialog", () => import("./restore-guidance-dialog.js"), params);

@@ -22,7 +22,10 @@ export function registryRows(copies: CopyRecord[], generations: GenerationRecord
     confidence: c.confidence,
     check: c.mismatch ? "mismatch" : (c.lastCheck?.result ?? null),
     // What checks tried: every generation whose key failed on this copy is in `ruledOut`.
-    triedGenerations: (c.ruledOut ?? []).map((id) => numberOf.get(id)).filter((n): n is number => n !== undefined).sort((a, b) => a - b),
+    triedGenerations: (c.ruledOut ?? [])
+      .map((id) => numberOf.get(id))
+      .filter((n): n is number => n !== undefined)
+      .sort((a, b) => a - b),
     triedCurrent: active !== undefined && (c.ruledOut ?? []).includes(active.id),
     deleted: c.deleted,
   }));
@@ -179,11 +182,12 @@ export function newestBackupCheck(copies: CopyRecord[]): { backupId: string; nam
   if (live.length === 0) return null;
   const newest = live.reduce((a, b) => (b.date > a.date ? b : a));
   const same = live.filter((c) => c.backupId === newest.backupId);
-  const verifiedAt = same
-    .filter((c) => c.confidence === "verified" && c.lastCheck?.result === "ok")
-    .map((c) => c.lastCheck!.at)
-    .sort()
-    .at(-1) ?? null;
+  const verifiedAt =
+    same
+      .filter((c) => c.confidence === "verified" && c.lastCheck?.result === "ok")
+      .map((c) => c.lastCheck!.at)
+      .sort()
+      .at(-1) ?? null;
   return { backupId: newest.backupId, name: newest.name, date: newest.date, verifiedAt, protected: same.some((c) => c.protected) };
 }
 

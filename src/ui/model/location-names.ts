@@ -49,5 +49,12 @@ export function locationNames(agents: readonly BackupAgent[], naming: LocationNa
 
 /** The domains whose titles `agentName` may need (not the local or network-storage agents). */
 export function titledDomains(agents: readonly BackupAgent[]): string[] {
-  return [...new Set(agents.map((a) => a.agent_id).filter((id) => !isLocalAgent(id) && !isNetworkMountAgent(id)).map(domainOf))].sort();
+  return [
+    ...new Set(
+      agents
+        .map((a) => a.agent_id)
+        .filter((id) => !isLocalAgent(id) && !isNetworkMountAgent(id))
+        .map(domainOf),
+    ),
+  ].sort();
 }

@@ -209,7 +209,10 @@ export class BackupKeyringPanel extends LitElement {
     this.ownConnection?.close();
     this.ownConnection = null;
     if (!isHomeAssistantUrl(req.url)) {
-      void opening?.then((c) => c.close(), () => undefined);
+      void opening?.then(
+        (c) => c.close(),
+        () => undefined,
+      );
       this.fail(new InstanceError("invalid_url"));
       return;
     }
@@ -614,7 +617,15 @@ export class BackupKeyringPanel extends LitElement {
       const kind = narrow?.alarm ? "error" : sum.unavailable ? "info" : sum.failed > 0 || sum.mismatches > 0 ? "warning" : "success";
       const summary = sum.unavailable
         ? t("panel.verify.needs_newer_ha")
-        : t("panel.verify.summary", { checked: sum.checked, opened: sum.opened, failed: sum.failed, other_key: sum.otherKey, not_supported: sum.notSupported, errors: sum.errors, mismatches: sum.mismatches });
+        : t("panel.verify.summary", {
+            checked: sum.checked,
+            opened: sum.opened,
+            failed: sum.failed,
+            other_key: sum.otherKey,
+            not_supported: sum.notSupported,
+            errors: sum.errors,
+            mismatches: sum.mismatches,
+          });
       this.notice = { kind, text: narrow?.lead ? `${narrow.lead()} ${summary}` : summary };
     } catch (err) {
       this.showError(err);
@@ -760,7 +771,14 @@ export class BackupKeyringPanel extends LitElement {
         localize: this.i18n.localize,
         language: this.dateLanguage,
         numberLanguage: numberLanguage(this.i18n.language, this.hass?.locale),
-        kit: { instanceName: s.core.location_name, url: this.hassUrl || location.origin, language: this.i18n.language, timeZone: this.timeZone(s), haVersion: s.core.version, locationNames: locationNames(s.backup?.agents ?? [], this.naming) },
+        kit: {
+          instanceName: s.core.location_name,
+          url: this.hassUrl || location.origin,
+          language: this.i18n.language,
+          timeZone: this.timeZone(s),
+          haVersion: s.core.version,
+          locationNames: locationNames(s.backup?.agents ?? [], this.naming),
+        },
       });
       await closed;
       void this.reload();
@@ -821,11 +839,13 @@ export class BackupKeyringPanel extends LitElement {
         ${this.renderKeyRestored()}
         ${key !== null && this.keyShown ? html`<p><code data-testid="key">${key}</code></p>` : nothing}
       </div>
-      ${key !== null
-        ? html`<button @click=${() => (this.keyShown = !this.keyShown)} aria-pressed=${this.keyShown ? "true" : "false"}>
+      ${
+        key !== null
+          ? html`<button @click=${() => (this.keyShown = !this.keyShown)} aria-pressed=${this.keyShown ? "true" : "false"}>
             ${this.keyShown ? t("panel.key.hide") : t("panel.key.show")}
           </button>`
-        : nothing}
+          : nothing
+      }
       ${this.renderKeyActions(s)}
     </section>`;
   }
@@ -843,10 +863,12 @@ export class BackupKeyringPanel extends LitElement {
     const t = this.i18n.localize;
     const hasKey = s.backup?.config.create_backup.password != null;
     return html`<div class="actions">
-      ${hasKey && this.session?.facts.active
-        ? html`<button class="primary" @click=${() => this.downloadKit(false)}>${t("panel.kit.download")}</button>
+      ${
+        hasKey && this.session?.facts.active
+          ? html`<button class="primary" @click=${() => this.downloadKit(false)}>${t("panel.kit.download")}</button>
             <button @click=${() => this.downloadKit(true)}>${t("panel.kit.print")}</button>`
-        : nothing}
+          : nothing
+      }
       <button @click=${() => this.requestKeyChange()}>${hasKey ? t("panel.key.change") : t("panel.key.set_key")}</button>
     </div>`;
   }
@@ -876,9 +898,11 @@ export class BackupKeyringPanel extends LitElement {
           <label class="button-like">${t("panel.import.button")}<input class="sr-only" type="file" accept=".json,application/json" @change=${this.importRegistry} /></label>
         </div>
         <p class="secondary">${t("registry.export.private")}</p>
-        ${this.session && this.session.exportDue > 0
-          ? html`<div class="alert info" role="status" data-testid="export-due"><div>${t(this.session.mirrorStatus?.state === "synced" ? "registry.export.due_synced" : "registry.export.due", { count: this.session.exportDue })}</div></div>`
-          : nothing}
+        ${
+          this.session && this.session.exportDue > 0
+            ? html`<div class="alert info" role="status" data-testid="export-due"><div>${t(this.session.mirrorStatus?.state === "synced" ? "registry.export.due_synced" : "registry.export.due", { count: this.session.exportDue })}</div></div>`
+            : nothing
+        }
         ${this.session?.persisted === false ? html`<p class="secondary">${t("registry.storage.not_persisted")}</p>` : nothing}
         ${this.session?.persisted === true ? html`<p class="secondary">${t("registry.storage.persisted")}</p>` : nothing}
         ${this.renderMirrorStatus()}
@@ -886,13 +910,17 @@ export class BackupKeyringPanel extends LitElement {
         <p class="secondary">${t("panel.offline.description")}</p>
         <bk-file-drop .label=${this.checkingFile ? t("panel.offline.checking") : t("panel.offline.drop")} accept=".tar"
           ?disabled=${this.checkingFile} @file-picked=${(e: CustomEvent<File>) => this.checkFile(e.detail)}></bk-file-drop>
-        ${this.fileResult
-          ? html`<div class="alert ${this.fileResult.kind} file-result" data-testid="file-result" role=${this.fileResult.kind === "error" ? "alert" : "status"}>
+        ${
+          this.fileResult
+            ? html`<div class="alert ${this.fileResult.kind} file-result" data-testid="file-result" role=${this.fileResult.kind === "error" ? "alert" : "status"}>
               <div>${this.fileResult.text}${this.fileResult.details?.length ? html`<ul>${this.fileResult.details.map((d) => html`<li>${d}</li>`)}</ul>` : nothing}</div></div>`
-          : nothing}
-        ${this.recoveryFile && this.session
-          ? html`<bk-recovery-tools .localize=${t} .file=${this.recoveryFile} .keys=${this.session.recoveryKeys()} .newKey=${this.session.rekeyKey()}></bk-recovery-tools>`
-          : nothing}
+            : nothing
+        }
+        ${
+          this.recoveryFile && this.session
+            ? html`<bk-recovery-tools .localize=${t} .file=${this.recoveryFile} .keys=${this.session.recoveryKeys()} .newKey=${this.session.rekeyKey()}></bk-recovery-tools>`
+            : nothing
+        }
         <p class="secondary"><button data-testid="recovery-page-download" @click=${() => this.downloadRecoveryPage()}>${t("recovery.page_download")}</button>
           — ${t("recovery.page_note")}</p>
       </section>
@@ -916,12 +944,14 @@ export class BackupKeyringPanel extends LitElement {
     const t = this.i18n.localize;
     if (m.state === "synced") return html`<p class="secondary" data-testid="mirror">${t("registry.mirror.synced")}</p>`;
     return html`<div class="alert warning" role="status" data-testid="mirror"><div>${t(`registry.mirror.${m.reason}`)}
-      ${m.reason === "other_registry"
-        ? html`<div class="actions">
+      ${
+        m.reason === "other_registry"
+          ? html`<div class="actions">
             <button @click=${() => this.resolveOtherRegistry("use_ha")}>${t("registry.mirror.use_ha")}</button>
             <button @click=${() => this.resolveOtherRegistry("keep_this")}>${t("registry.mirror.keep_this")}</button>
           </div>`
-        : nothing}</div></div>`;
+          : nothing
+      }</div></div>`;
   }
 
   private renderVerifyBar() {
@@ -931,20 +961,26 @@ export class BackupKeyringPanel extends LitElement {
     // Before 2025.2 HA cannot check a key against a stored backup (no can_decrypt_on_download).
     const online = this.features().canDecryptOnDownload;
     return html`<div class="actions verify">
-      ${!online
-        ? html`<span role="note">${t("panel.verify.needs_newer_ha")}</span>`
-        : v
-        ? html`<progress max=${v.total || 1} value=${v.done} aria-label=${t("panel.verify.progress", { done: v.done, total: v.total })}></progress>
+      ${
+        !online
+          ? html`<span role="note">${t("panel.verify.needs_newer_ha")}</span>`
+          : v
+            ? html`<progress max=${v.total || 1} value=${v.done} aria-label=${t("panel.verify.progress", { done: v.done, total: v.total })}></progress>
             <span role="status">${t("panel.verify.progress", { done: v.done, total: v.total })}</span>
             <button @click=${() => this.verifyAbort?.abort()}>${t("common.cancel")}</button>`
-        : html`<button class="primary" @click=${() => this.verify()}>${t("panel.verify.all")}</button>`}
-      ${!v && this.backgroundCheck
-        ? html`<span class="secondary" role="status">${t("panel.verify.background", { done: this.backgroundCheck.done, total: this.backgroundCheck.total })}</span>
+            : html`<button class="primary" @click=${() => this.verify()}>${t("panel.verify.all")}</button>`
+      }
+      ${
+        !v && this.backgroundCheck
+          ? html`<span class="secondary" role="status">${t("panel.verify.background", { done: this.backgroundCheck.done, total: this.backgroundCheck.total })}</span>
             <button @click=${() => this.backgroundCheck?.abort.abort()}>${t("common.cancel")}</button>`
-        : nothing}
-      ${this.creating
-        ? html`<span role="status">${t("panel.create.running")}${this.creating.stage ? ` (${stageText(t, this.creating.stage)}${this.creating.percent !== undefined ? ` ${this.creating.percent} %` : ""})` : ""}</span>`
-        : html`<button @click=${() => this.createBackup()} ?disabled=${!this.snapshot?.backup?.config.create_backup.password || this.reconnecting}>${t("panel.create.button")}</button>`}
+          : nothing
+      }
+      ${
+        this.creating
+          ? html`<span role="status">${t("panel.create.running")}${this.creating.stage ? ` (${stageText(t, this.creating.stage)}${this.creating.percent !== undefined ? ` ${this.creating.percent} %` : ""})` : ""}</span>`
+          : html`<button @click=${() => this.createBackup()} ?disabled=${!this.snapshot?.backup?.config.create_backup.password || this.reconnecting}>${t("panel.create.button")}</button>`
+      }
     </div>`;
   }
 
@@ -1010,24 +1046,26 @@ export class BackupKeyringPanel extends LitElement {
     const showMenu = this.narrow && !this.standalone;
     return html`
       <header>
-        ${showMenu
-          ? html`<button class="menu" aria-label=${t("panel.menu")} @click=${() => fireEvent(this, "hass-toggle-menu", undefined)}>☰</button>`
-          : nothing}
+        ${showMenu ? html`<button class="menu" aria-label=${t("panel.menu")} @click=${() => fireEvent(this, "hass-toggle-menu", undefined)}>☰</button>` : nothing}
         <h1>${t("panel.title")}${s ? html` · <span data-testid="instance">${s.core.location_name}</span>` : nothing}</h1>
       </header>
       <main>
         ${this.reconnecting ? html`<div class="alert warning" role="status"><div>${t("panel.reconnecting")}</div></div>` : nothing}
         ${this.renderError()}
-        ${this.standalone && !this.conn && this.status !== "connecting"
-          ? html`<bk-connect-form .localize=${t} .url=${this.hassUrl} @connect-request=${(e: CustomEvent<ConnectRequest>) => this.connectStandalone(e.detail)}></bk-connect-form>`
-          : nothing}
+        ${
+          this.standalone && !this.conn && this.status !== "connecting"
+            ? html`<bk-connect-form .localize=${t} .url=${this.hassUrl} @connect-request=${(e: CustomEvent<ConnectRequest>) => this.connectStandalone(e.detail)}></bk-connect-form>`
+            : nothing
+        }
         ${(this.status === "connecting" || (this.status === "loading" && !s)) && !(this.session?.remembered && this.adminKnown) ? html`<p class="secondary" role="status">${t("panel.loading")}</p>` : nothing}
-        ${this.notice
-          ? html`<div class="alert ${this.notice.kind} notice" role=${this.notice.kind === "error" ? "alert" : "status"}>
+        ${
+          this.notice
+            ? html`<div class="alert ${this.notice.kind} notice" role=${this.notice.kind === "error" ? "alert" : "status"}>
               <div class="grow">${this.notice.text}${this.notice.details?.length ? html`<ul>${this.notice.details.map((d) => html`<li>${d}</li>`)}</ul>` : nothing}</div>
               <button class="dismiss" aria-label=${t("common.dismiss")} @click=${() => (this.notice = null)}>✕</button>
             </div>`
-          : nothing}
+            : nothing
+        }
         ${s?.backup ? html`${this.renderOverview(s)}${this.renderKeyStatus(s)}${this.renderBackups(s)}${this.renderKeyring(s)}` : this.renderRemembered()}
       </main>
     `;

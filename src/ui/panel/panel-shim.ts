@@ -78,7 +78,10 @@ export class BackupKeyringPanelShim extends LitElement {
     try {
       panel = await this.load();
     } catch (err) {
-      void opening?.then((c) => c.close(), () => undefined);
+      void opening?.then(
+        (c) => c.close(),
+        () => undefined,
+      );
       throw err;
     }
     await panel.connectStandalone(req, opening);

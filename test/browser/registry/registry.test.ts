@@ -163,9 +163,36 @@ describe("registry in Chromium against the simulated HA", () => {
     const raw = v1 as unknown as { put(s: string, v: unknown): Promise<unknown>; add(s: string, v: unknown): Promise<unknown> };
     await raw.put("meta", { key: "salt", value: new Uint8Array(32).fill(9) });
     await raw.put("instances", { id: "i1", haInstanceId: "abc", urlKey: "u|Home", name: "Home", url: "u", firstSeenAt: "2026-01-01T00:00:00Z", lastReconciledAt: null, noKey: false });
-    const gen = { id: "g1", instanceId: "i1", number: 1, fingerprint: "b".repeat(64), status: "active", origin: "flow", firstSeenAt: "2026-01-01T00:00:00Z", activatedAt: "2026-01-01T00:00:00Z", lastSeenActiveAt: null, retiredAt: null, kitDownloadedAt: "2026-01-01T00:00:00Z", kitProvenAt: null, label: null };
+    const gen = {
+      id: "g1",
+      instanceId: "i1",
+      number: 1,
+      fingerprint: "b".repeat(64),
+      status: "active",
+      origin: "flow",
+      firstSeenAt: "2026-01-01T00:00:00Z",
+      activatedAt: "2026-01-01T00:00:00Z",
+      lastSeenActiveAt: null,
+      retiredAt: null,
+      kitDownloadedAt: "2026-01-01T00:00:00Z",
+      kitProvenAt: null,
+      label: null,
+    };
     await raw.put("generations", gen);
-    const copy = { instanceId: "i1", backupId: "b1", agentId: "hassio.local", name: "B", date: "2026-01-01T00:00:00Z", size: 10, protected: true, generationId: "g1", confidence: "verified", lastCheck: { result: "ok", at: "2026-01-02T00:00:00Z" }, deleted: false, deletedAt: null };
+    const copy = {
+      instanceId: "i1",
+      backupId: "b1",
+      agentId: "hassio.local",
+      name: "B",
+      date: "2026-01-01T00:00:00Z",
+      size: 10,
+      protected: true,
+      generationId: "g1",
+      confidence: "verified",
+      lastCheck: { result: "ok", at: "2026-01-02T00:00:00Z" },
+      deleted: false,
+      deletedAt: null,
+    };
     await raw.put("copies", copy);
     await raw.add("journal", { instanceId: "i1", at: "2026-01-01T00:00:00Z", type: "key_changed", params: { generation: 1 } });
     v1.close();
@@ -189,12 +216,37 @@ describe("registry in Chromium against the simulated HA", () => {
     await raw.put("meta", { key: "salt", value: new Uint8Array(32).fill(4) });
     await raw.put("meta", { key: "lastExportAt", value: "2026-02-01T00:00:00.000Z" });
     await raw.put("instances", { id: "i1", haInstanceId: "abc", urlKey: "u|Home", name: "Home", url: "u", firstSeenAt: "2026-01-01T00:00:00Z", lastReconciledAt: null, noKey: false });
-    const gen = { id: "g1", instanceId: "i1", number: 1, fingerprint: "c".repeat(64), status: "active", origin: "flow", firstSeenAt: "2026-01-01T00:00:00Z", activatedAt: "2026-01-01T00:00:00Z", lastSeenActiveAt: null, retiredAt: null, kitDownloadedAt: null, kitProvenAt: null, label: null };
+    const gen = {
+      id: "g1",
+      instanceId: "i1",
+      number: 1,
+      fingerprint: "c".repeat(64),
+      status: "active",
+      origin: "flow",
+      firstSeenAt: "2026-01-01T00:00:00Z",
+      activatedAt: "2026-01-01T00:00:00Z",
+      lastSeenActiveAt: null,
+      retiredAt: null,
+      kitDownloadedAt: null,
+      kitProvenAt: null,
+      label: null,
+    };
     await raw.put("generations", gen);
     const copies = Array.from({ length: 30 }, (_, n) => ({
-      instanceId: "i1", backupId: `b${String(n).padStart(2, "0")}`, agentId: n % 2 ? "cloud.cloud" : "hassio.local", name: `B${n}`, date: "2026-01-02T00:00:00Z", size: n, protected: true,
-      generationId: n % 3 ? "g1" : null, confidence: n % 3 ? "verified" : "unknown", lastCheck: n % 3 ? { result: "ok", at: "2026-01-03T00:00:00Z" } : null,
-      deleted: n === 5, deletedAt: n === 5 ? "2026-01-04T00:00:00Z" : null, mismatch: n === 7, ...(n === 9 ? { ruledOut: ["g1"] } : {}),
+      instanceId: "i1",
+      backupId: `b${String(n).padStart(2, "0")}`,
+      agentId: n % 2 ? "cloud.cloud" : "hassio.local",
+      name: `B${n}`,
+      date: "2026-01-02T00:00:00Z",
+      size: n,
+      protected: true,
+      generationId: n % 3 ? "g1" : null,
+      confidence: n % 3 ? "verified" : "unknown",
+      lastCheck: n % 3 ? { result: "ok", at: "2026-01-03T00:00:00Z" } : null,
+      deleted: n === 5,
+      deletedAt: n === 5 ? "2026-01-04T00:00:00Z" : null,
+      mismatch: n === 7,
+      ...(n === 9 ? { ruledOut: ["g1"] } : {}),
     }));
     for (const c of copies) await raw.put("copies", c);
     await raw.put("meta", { key: "copies:i1", value: JSON.stringify(copies) });

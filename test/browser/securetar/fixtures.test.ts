@@ -29,7 +29,10 @@ describe("real fixtures in Chromium", () => {
     const broken = await checkBackupKeys(blobSource(await fixture("securetar__backup_no_final_tag.tar")), ["hunter2"], { deep: true });
     expect(broken.openedBy).to.equal(0);
     // The upstream fixture is a bare archive (no backup.json): both reasons are reported.
-    expect(broken.damage).to.deep.equal([{ archive: null, code: "no_backup_json" }, { archive: "core_no_final_tag.tar.gz", code: "no_final_tag" }]);
+    expect(broken.damage).to.deep.equal([
+      { archive: null, code: "no_backup_json" },
+      { archive: "core_no_final_tag.tar.gz", code: "no_final_tag" },
+    ]);
     const intact = await checkBackupKeys(blobSource(await fixture("supervisor__backup_example_sec_v3.tar")), ["supervisor"], { deep: true });
     expect(intact.openedBy).to.equal(0);
     expect(intact.damage).to.deep.equal([]);

@@ -40,8 +40,14 @@ describe("the built main module", () => {
     await waitFor(() => deepText(card).includes("Encryption key set (generation 1)"), "card status", 30000);
 
     const afterCard = loadedChunks();
-    expect(afterCard.some((n) => n.startsWith("backup-keyring-en-")), "English strings are a chunk").to.equal(true);
-    expect(afterCard.filter((n) => /panel|dialog|haws/.test(n)), "no panel, dialog or WebSocket client chunk").to.deep.equal([]);
+    expect(
+      afterCard.some((n) => n.startsWith("backup-keyring-en-")),
+      "English strings are a chunk",
+    ).to.equal(true);
+    expect(
+      afterCard.filter((n) => /panel|dialog|haws/.test(n)),
+      "no panel, dialog or WebSocket client chunk",
+    ).to.deep.equal([]);
     expect(customElements.get("bk-backup-table"), "panel-only element not defined").to.equal(undefined);
 
     // The panel as HA creates it: the shim pulls in the real panel and nests it.
@@ -52,8 +58,14 @@ describe("the built main module", () => {
     added.push(panel);
     await waitFor(() => deepText(panel).includes("Generation 1"), "panel through the shim", 30000);
     const afterPanel = loadedChunks();
-    expect(afterPanel.some((n) => n.startsWith("backup-keyring-backup-keyring-panel-")), "panel chunk loaded on demand").to.equal(true);
-    expect(afterPanel.filter((n) => /dialog|haws/.test(n)), "dialogs and the WebSocket client still not loaded inside HA").to.deep.equal([]);
+    expect(
+      afterPanel.some((n) => n.startsWith("backup-keyring-backup-keyring-panel-")),
+      "panel chunk loaded on demand",
+    ).to.equal(true);
+    expect(
+      afterPanel.filter((n) => /dialog|haws/.test(n)),
+      "dialogs and the WebSocket client still not loaded inside HA",
+    ).to.deep.equal([]);
   });
 
   it("standalone through the shim: the connection it opens early says a refused token or a non-address as the panel does, and works with a good one", async () => {
@@ -77,6 +89,9 @@ describe("the built main module", () => {
     const good = shim("good");
     await good.connectStandalone({ url: sim.url, token: sim.adminToken, remember: false });
     await waitFor(() => deepText(good).includes("Generation 1"), "standalone panel", 30000);
-    expect(loadedChunks().some((n) => n.startsWith("backup-keyring-haws-")), "the WebSocket client, standalone only").to.equal(true);
+    expect(
+      loadedChunks().some((n) => n.startsWith("backup-keyring-haws-")),
+      "the WebSocket client, standalone only",
+    ).to.equal(true);
   });
 });

@@ -44,7 +44,7 @@ describe("standalone connection messages", () => {
     expect(form.shadowRoot!.querySelector<HTMLInputElement>('input[name="url"]')!.value).to.equal(s.url);
   });
 
-  it("\"connection was lost\" goes away once Home Assistant answers again", async () => {
+  it('"connection was lost" goes away once Home Assistant answers again', async () => {
     const s = await startSim({ backups: 3 });
     sims.push(s);
     const p = mount();

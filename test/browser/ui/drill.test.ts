@@ -68,7 +68,9 @@ describe("kit drill", () => {
     const generation = { id: "g1", number: 1, status: "active" } as GenerationRecord;
     void dialog.showDialog({ localize: localizeEnglish, language: "en", timeZone: "UTC", generation, current: false, backups: 3, guessed: 2, judge: () => Promise.reject(failure), downloadKit: null });
     await waitFor(() => dialog.isOpen, "drill dialog open");
-    expect(deepText(dialog), "the backups known only by date are said to be a guess").to.contain("3 backups need it. (2 of them by date, not checked) Load the kit file from where you keep it. Nothing you enter is stored.");
+    expect(deepText(dialog), "the backups known only by date are said to be a guess").to.contain(
+      "3 backups need it. (2 of them by date, not checked) Load the kit file from where you keep it. Nothing you enter is stored.",
+    );
     const root = dialog.shadowRoot!;
     const kit = "not looked at: the judge fails";
     await type(root, "#drill-text", kit);
@@ -149,7 +151,8 @@ describe("kit drill", () => {
   it("an older generation's backups known only by date are said to be a guess", async () => {
     await import("../../../src/ui/components/drill-status.js");
     const el = document.createElement("bk-drill-status");
-    const g = (id: string, number: number, status: string) => ({ id, number, status, fingerprint: id, kitProvenAt: null, kitDownloadedAt: null, activatedAt: "2026-01-01T00:00:00Z" }) as unknown as GenerationRecord;
+    const g = (id: string, number: number, status: string) =>
+      ({ id, number, status, fingerprint: id, kitProvenAt: null, kitDownloadedAt: null, activatedAt: "2026-01-01T00:00:00Z" }) as unknown as GenerationRecord;
     const copy = (backupId: string, confidence: string) => ({ backupId, agentId: "hassio.local", generationId: "g1", protected: true, deleted: false, confidence, date: "2026-02-01T00:00:00Z" });
     Object.assign(el, {
       localize: localizeEnglish,
@@ -176,7 +179,8 @@ describe("kit drill", () => {
       registry.close();
     }
     await panel.reload();
-    const drill = () => s.control<{ notifications: { notification_id: string; message: string }[] }>({ type: "get_state" }).then((st) => st.notifications.find((n) => n.notification_id === "backup_keyring_kit_drill"));
+    const drill = () =>
+      s.control<{ notifications: { notification_id: string; message: string }[] }>({ type: "get_state" }).then((st) => st.notifications.find((n) => n.notification_id === "backup_keyring_kit_drill"));
     const posted = await waitFor(drill, "the drill reminder in HA");
     expect(posted.message).to.contain("](/keys/drill)");
   });

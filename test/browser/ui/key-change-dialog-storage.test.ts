@@ -42,7 +42,10 @@ describe("key-change dialog and a registry that cannot be written", () => {
       expect(deepText(dialog)).not.to.contain("Checking Home Assistant and the registry");
       expect(deepText(dialog)).not.to.contain("registry: storage_full", "no untranslated text");
       const held = (await navigator.locks.query()).held ?? [];
-      expect(held.some((l) => l.name?.startsWith("backup-keyring-key-change")), "the key-change lock is free").to.equal(false);
+      expect(
+        held.some((l) => l.name?.startsWith("backup-keyring-key-change")),
+        "the key-change lock is free",
+      ).to.equal(false);
       findButton(dialog.shadowRoot!, "Close").click();
       await waitFor(() => !dialog.shadowRoot!.querySelector("dialog")?.open, "closed");
     } finally {

@@ -60,7 +60,9 @@ describe("key-change dialog in the panel", () => {
     const dialog = dialogOf(panel)!;
     // The local check finishes on its own; the remote copies wait, their download size shown.
     await waitFor(
-      () => /cop(y|ies) on other locations (is|are) not checked yet\. To check them, Home Assistant downloads them \(\d/.test(deepText(dialog)) && !/on this device|Checking which backups/.test(deepText(dialog)),
+      () =>
+        /cop(y|ies) on other locations (is|are) not checked yet\. To check them, Home Assistant downloads them \(\d/.test(deepText(dialog)) &&
+        !/on this device|Checking which backups/.test(deepText(dialog)),
       "local copies checked, remote choice shown",
       30000,
     );

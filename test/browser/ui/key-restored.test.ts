@@ -23,7 +23,14 @@ async function saveStale(settingsTab: Connection, stale: BackupConfig): Promise<
   const cb = stale.create_backup;
   await settingsTab.sendMessagePromise({
     type: "backup/config/update",
-    create_backup: { agent_ids: cb.agent_ids, include_folders: cb.include_folders ?? [], include_database: cb.include_database, include_addons: cb.include_addons ?? [], include_all_addons: cb.include_all_addons, password: cb.password },
+    create_backup: {
+      agent_ids: cb.agent_ids,
+      include_folders: cb.include_folders ?? [],
+      include_database: cb.include_database,
+      include_addons: cb.include_addons ?? [],
+      include_all_addons: cb.include_all_addons,
+      password: cb.password,
+    },
     retention: stale.retention,
     schedule: { recurrence: stale.schedule.recurrence, time: stale.schedule.time, days: stale.schedule.days },
   });

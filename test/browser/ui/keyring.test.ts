@@ -345,7 +345,9 @@ describe("panel with the registry", () => {
     await mount(s);
     expect(await axeViolations(panel)).to.deep.equal([]);
     button("Load an old kit or key…").click();
-    await (await waitFor(() => panel.shadowRoot!.querySelector("bk-load-kit-dialog"), "load-kit dialog")).updateComplete;
+    await (
+      await waitFor(() => panel.shadowRoot!.querySelector("bk-load-kit-dialog"), "load-kit dialog")
+    ).updateComplete;
     expect(await axeViolations(panel)).to.deep.equal([]);
   });
 });
@@ -354,9 +356,20 @@ describe("key generations timeline", () => {
   it("a generation HA was put back on shows both active periods", async () => {
     const el = document.createElement("bk-generations-timeline");
     const g = {
-      id: "g1", instanceId: "i", number: 1, fingerprint: "a".repeat(64), status: "active" as const, origin: "observed" as const,
-      firstSeenAt: "2026-01-01T00:00:00Z", activatedAt: "2026-03-01T00:00:00Z", lastSeenActiveAt: "2026-03-02T00:00:00Z", retiredAt: null,
-      kitDownloadedAt: null, kitProvenAt: null, label: null, earlierPeriods: [{ from: "2026-01-01T00:00:00Z", to: "2026-01-20T00:00:00Z" }],
+      id: "g1",
+      instanceId: "i",
+      number: 1,
+      fingerprint: "a".repeat(64),
+      status: "active" as const,
+      origin: "observed" as const,
+      firstSeenAt: "2026-01-01T00:00:00Z",
+      activatedAt: "2026-03-01T00:00:00Z",
+      lastSeenActiveAt: "2026-03-02T00:00:00Z",
+      retiredAt: null,
+      kitDownloadedAt: null,
+      kitProvenAt: null,
+      label: null,
+      earlierPeriods: [{ from: "2026-01-01T00:00:00Z", to: "2026-01-20T00:00:00Z" }],
     };
     el.generations = [g];
     el.timeZone = "UTC";

@@ -10,7 +10,9 @@ export function cutOff(root: ParentNode, frame: Element): string[] {
       if (style.display === "none" || style.visibility === "hidden") continue;
       const rect = el.getBoundingClientRect();
       if (!inScroller && rect.width > 0 && (rect.right > box.right + 1 || rect.left < box.left - 1)) {
-        out.push(`${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""}${el.className && typeof el.className === "string" ? `.${el.className.trim().replace(/\s+/g, ".")}` : ""} [${Math.round(rect.left)}–${Math.round(rect.right)} outside ${Math.round(box.left)}–${Math.round(box.right)}]`);
+        out.push(
+          `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""}${el.className && typeof el.className === "string" ? `.${el.className.trim().replace(/\s+/g, ".")}` : ""} [${Math.round(rect.left)}–${Math.round(rect.right)} outside ${Math.round(box.left)}–${Math.round(box.right)}]`,
+        );
       }
       // The frame itself may scroll (a modal <dialog> does); what matters is what pokes out of it.
       const scroller = inScroller || (el !== frame && /(auto|scroll)/.test(style.overflowX));

@@ -63,7 +63,11 @@ describe("where the registry lives, as the panel says it", () => {
   });
 
   for (const [what, fault, expected] of [
-    ["HA without the frontend storage commands", [{ command: "frontend/subscribe_user_data" }, { command: "frontend/get_user_data" }, { command: "frontend/set_user_data" }], "this Home Assistant cannot keep a copy"],
+    [
+      "HA without the frontend storage commands",
+      [{ command: "frontend/subscribe_user_data" }, { command: "frontend/get_user_data" }, { command: "frontend/set_user_data" }],
+      "this Home Assistant cannot keep a copy",
+    ],
     ["HA refusing the write", [{ command: "frontend/set_user_data", code: "home_assistant_error", message: "Disk full" }], "Home Assistant refused to store a copy"],
   ] as const) {
     it(`${what}: "only on this device", and the export reminder says it lives only in this browser`, async () => {

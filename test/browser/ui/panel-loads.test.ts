@@ -69,7 +69,10 @@ it("a backup that ends while an earlier load waits on HA stays in the table and 
   expect(deepText(p), "the new backup is in the table").to.contain(newest);
   expect(row, "not called deleted").not.to.contain("deleted in Home Assistant");
   // What the page shows from HA's answer (location errors, whether a key is set) is the newer one.
-  expect(p.currentSnapshot?.backup?.info.backups.map((b) => b.backup_id), "the panel keeps HA's newer answer").to.include(newest);
+  expect(
+    p.currentSnapshot?.backup?.info.backups.map((b) => b.backup_id),
+    "the panel keeps HA's newer answer",
+  ).to.include(newest);
 });
 
 it("Create backup now pressed before the panel follows HA's events still shows the backup's end", async () => {

@@ -156,7 +156,10 @@ describe("panel against the simulated HA", () => {
       await panel.settled;
       await panel.updateComplete;
       const log = await s.control<{ type: string }[]>({ type: "command_log" });
-      expect(log.some((c) => c.type === "backup/can_decrypt_on_download"), "the background check ran").to.equal(true);
+      expect(
+        log.some((c) => c.type === "backup/can_decrypt_on_download"),
+        "the background check ran",
+      ).to.equal(true);
       expect(deepText(panel), "settled includes the background check").not.to.contain("Checking the copies on Home Assistant's own disk");
       const before = log.length;
       // HA replaces `hass` on every state change; the connection stays the same.

@@ -52,11 +52,32 @@ async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
 async function v2Backup(name: string, password: string, bytes: number): Promise<{ file: File; inner: Uint8Array }> {
   const inner = await gzip(tar([["./big.bin", webCryptoPort.random(bytes)]]));
   const parts: Uint8Array[] = [];
-  for await (const p of encryptMember(webCryptoPort, { format: "v2", aesKey: passwordToAesKeySync(webCryptoPort, password) }, inner.length, (async function* () { yield inner; })())) parts.push(p);
+  for await (const p of encryptMember(
+    webCryptoPort,
+    { format: "v2", aesKey: passwordToAesKeySync(webCryptoPort, password) },
+    inner.length,
+    (async function* () {
+      yield inner;
+    })(),
+  ))
+    parts.push(p);
   const member = new Uint8Array(await new Blob(parts as BlobPart[]).arrayBuffer());
   expect(member.length).to.equal(encryptedSize("v2", inner.length));
-  const json = new TextEncoder().encode(JSON.stringify({ slug: "b1b2b3b4", version: 2, name: "Browser", date: "2026-01-01T00:00:00+00:00", type: "partial", protected: true, compressed: true, folders: ["share"], addons: [] }));
-  return { file: new File([tar([["./backup.json", json], ["share.tar.gz", member]]) as BlobPart], name), inner };
+  const json = new TextEncoder().encode(
+    JSON.stringify({ slug: "b1b2b3b4", version: 2, name: "Browser", date: "2026-01-01T00:00:00+00:00", type: "partial", protected: true, compressed: true, folders: ["share"], addons: [] }),
+  );
+  return {
+    file: new File(
+      [
+        tar([
+          ["./backup.json", json],
+          ["share.tar.gz", member],
+        ]) as BlobPart,
+      ],
+      name,
+    ),
+    inner,
+  };
 }
 
 async function fixture(name: string): Promise<File> {
@@ -175,7 +196,13 @@ describe("bk-recovery-tools", () => {
       picks.push(pick);
       return {
         createWritable: async () => ({
-          write: (b: Uint8Array) => new Promise<void>((resolve) => pending.push(() => { pick.chunks.push(b.slice()); resolve(); })),
+          write: (b: Uint8Array) =>
+            new Promise<void>((resolve) =>
+              pending.push(() => {
+                pick.chunks.push(b.slice());
+                resolve();
+              }),
+            ),
           close: async () => void (pick.closed = true),
           abort: async () => undefined,
         }),
@@ -192,7 +219,10 @@ describe("bk-recovery-tools", () => {
       if (bar) seen.push(Number(bar.getAttribute("value")));
       pending.shift()?.();
     }
-    expect(seen.some((p) => p > 0 && p < 100), `intermediate progress: ${seen.join(",")}`).to.equal(true);
+    expect(
+      seen.some((p) => p > 0 && p < 100),
+      `intermediate progress: ${seen.join(",")}`,
+    ).to.equal(true);
     for (let i = 1; i < seen.length; i++) expect(seen[i]!).to.be.at.least(seen[i - 1]!);
     await waitFor(() => el.shadowRoot!.querySelector("p.ok"), "done message");
     expect(el.shadowRoot!.querySelector("progress")).to.equal(null);

@@ -27,8 +27,7 @@ after(async () => {
 });
 afterEach(() => panel?.remove());
 
-const day = (iso: string, timeZone: string | undefined) =>
-  new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone }).format(new Date(iso));
+const day = (iso: string, timeZone: string | undefined) => new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone }).format(new Date(iso));
 
 for (const setting of ["server", "local"] as const) {
   it(`time_zone "${setting}": table, key-change dialog and kit agree`, async () => {
@@ -126,7 +125,10 @@ describe("HA's zone far from the browser's", () => {
     expect(exported.name).to.equal(`backup_keyring_registry_${today}.json`);
     // The restore guidance names the kit file under the same name as the one just downloaded.
     const table = p.shadowRoot!.querySelector("bk-backup-table")!;
-    const restore = await waitFor(() => [...table.shadowRoot!.querySelectorAll<HTMLButtonElement>("button")].find((b) => b.getAttribute("aria-label")?.startsWith("How to restore ")), "restore button");
+    const restore = await waitFor(
+      () => [...table.shadowRoot!.querySelectorAll<HTMLButtonElement>("button")].find((b) => b.getAttribute("aria-label")?.startsWith("How to restore ")),
+      "restore button",
+    );
     // Only a backup of generation 1 names its kit; the newest is under the current key once checked.
     findButton(p.shadowRoot!, "Verify all backups").click();
     await waitFor(() => /copies checked|copy checked/.test(deepText(p)), "verify summary", 60000);

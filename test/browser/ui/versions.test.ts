@@ -84,7 +84,10 @@ for (const haVersion of ["2025.1.4", "2025.2.0", "2025.4.0", "2026.3.0", "2026.1
         expect(raw.backups.every((b) => "agent_ids" in b && !("agents" in b))).to.equal(true);
         expect(Object.keys(made.agents).length).to.be.greaterThan(1);
       } else {
-        expect(log.some((l) => l.type === "backup/can_decrypt_on_download"), "the current key checked online").to.equal(true);
+        expect(
+          log.some((l) => l.type === "backup/can_decrypt_on_download"),
+          "the current key checked online",
+        ).to.equal(true);
       }
       if (haVersion === "2025.2.0" || haVersion === "2025.4.0") {
         // 2025.2 names the last action last_non_idle_event, 2025.4 last_action_event: the client reads both.
@@ -94,7 +97,9 @@ for (const haVersion of ["2025.1.4", "2025.2.0", "2025.4.0", "2026.3.0", "2026.1
       }
       if (haVersion === "2026.3.0" || haVersion === "2026.11.0") {
         // Supervisor writes SecureTar v3 once core is 2026.3.0 (supervisor #6621): the new backup's archives are v3.
-        const file = new Uint8Array(await (await fetch(`${s.url}/api/backup/download/${made.backup_id}?agent_id=hassio.local`, { headers: { authorization: `Bearer ${s.adminToken}` } })).arrayBuffer());
+        const file = new Uint8Array(
+          await (await fetch(`${s.url}/api/backup/download/${made.backup_id}?agent_id=hassio.local`, { headers: { authorization: `Bearer ${s.adminToken}` } })).arrayBuffer(),
+        );
         const inner = tarMembers(file).filter((m) => /\.tar(\.gz)?$/.test(m.name));
         expect(inner.length).to.be.greaterThan(0);
         for (const m of inner) expect([new TextDecoder().decode(m.data.subarray(0, 9)), m.data[9]], m.name).to.deep.equal(["SecureTar", 3]);

@@ -37,7 +37,10 @@ it("no two folders import each other", () => {
     const [a, b] = e.split(" -> ");
     return a! < b! && edges.has(`${b} -> ${a}`);
   });
-  assert.deepEqual(both.map((e) => `${e}: ${edges.get(e)} / ${edges.get(e.split(" -> ").reverse().join(" -> "))}`), []);
+  assert.deepEqual(
+    both.map((e) => `${e}: ${edges.get(e)} / ${edges.get(e.split(" -> ").reverse().join(" -> "))}`),
+    [],
+  );
 });
 
 it("the card imports nothing from the panel", () => {

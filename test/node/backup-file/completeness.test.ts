@@ -24,7 +24,10 @@ const codes = (r: { damage: { archive: string | null; code: string }[] }) => r.d
 describe("completeness against backup.json", () => {
   it("a core-style backup cut right after backup.json is missing its Home Assistant archive", async () => {
     const j = json({ protected: true, homeassistant: { version: "2026.11.0", exclude_database: false } });
-    const whole = tarOf([["./backup.json", j], ["homeassistant.tar.gz", v3Supervisor]]);
+    const whole = tarOf([
+      ["./backup.json", j],
+      ["homeassistant.tar.gz", v3Supervisor],
+    ]);
     const cut = whole.subarray(0, 512 + padded(j).length);
     const r = await checkBackupKeys(bytesSource(cut), ["supervisor"]);
     assert.equal(r.damaged, true);
@@ -36,9 +39,26 @@ describe("completeness against backup.json", () => {
 
   it("an archive removed or renamed is missing (and the renamed one unexpected)", async () => {
     const j = json({ protected: true, folders: ["ssl", "share"], addons: [{ slug: "core_mosquitto" }] });
-    const removed = await inspectBackup(bytesSource(tarOf([["./backup.json", j], ["ssl.tar.gz", v2Test], ["core_mosquitto.tar.gz", v2Test]])));
+    const removed = await inspectBackup(
+      bytesSource(
+        tarOf([
+          ["./backup.json", j],
+          ["ssl.tar.gz", v2Test],
+          ["core_mosquitto.tar.gz", v2Test],
+        ]),
+      ),
+    );
     assert.deepEqual(codes(removed), ["share.tar.gz:missing"]);
-    const renamed = await inspectBackup(bytesSource(tarOf([["./backup.json", j], ["ssl.tar.gz", v2Test], ["shore.tar.gz", v2Test], ["core_mosquitto.tar.gz", v2Test]])));
+    const renamed = await inspectBackup(
+      bytesSource(
+        tarOf([
+          ["./backup.json", j],
+          ["ssl.tar.gz", v2Test],
+          ["shore.tar.gz", v2Test],
+          ["core_mosquitto.tar.gz", v2Test],
+        ]),
+      ),
+    );
     assert.deepEqual(codes(renamed), ["shore.tar.gz:unexpected", "share.tar.gz:missing"]);
   });
 
@@ -50,15 +70,32 @@ describe("completeness against backup.json", () => {
   });
 
   it("mislabelled archives are damage, in both directions", async () => {
-    const plainButProtected = await inspectBackup(bytesSource(tarOf([["./backup.json", json({ protected: true, folders: ["ssl"] })], ["ssl.tar.gz", plainGzip]])));
+    const plainButProtected = await inspectBackup(
+      bytesSource(
+        tarOf([
+          ["./backup.json", json({ protected: true, folders: ["ssl"] })],
+          ["ssl.tar.gz", plainGzip],
+        ]),
+      ),
+    );
     assert.equal(plainButProtected.mislabelled, true);
     assert.deepEqual(codes(plainButProtected), ["ssl.tar.gz:not_encrypted"]);
-    const encryptedButNot = await inspectBackup(bytesSource(tarOf([["./backup.json", json({ protected: false, folders: ["ssl"] })], ["ssl.tar.gz", v2Test]])));
+    const encryptedButNot = await inspectBackup(
+      bytesSource(
+        tarOf([
+          ["./backup.json", json({ protected: false, folders: ["ssl"] })],
+          ["ssl.tar.gz", v2Test],
+        ]),
+      ),
+    );
     assert.deepEqual(codes(encryptedButNot), ["ssl.tar.gz:unexpectedly_encrypted"]);
   });
 
   it("HA's per-location flag, when known, is what the archives must match", async () => {
-    const tar = tarOf([["./backup.json", json({ protected: false, folders: ["ssl"] })], ["ssl.tar.gz", plainGzip]]);
+    const tar = tarOf([
+      ["./backup.json", json({ protected: false, folders: ["ssl"] })],
+      ["ssl.tar.gz", plainGzip],
+    ]);
     assert.deepEqual(codes(await checkBackupKeys(bytesSource(tar), ["x"])), []);
     const r = await checkBackupKeys(bytesSource(tar), ["x"], { expectProtected: true });
     assert.deepEqual(codes(r), ["ssl.tar.gz:not_encrypted"]);
@@ -68,31 +105,81 @@ describe("completeness against backup.json", () => {
     for (const drop of ["slug", "name", "date"]) {
       const j = JSON.parse(json({ protected: true, folders: ["ssl"] }).toString()) as Record<string, unknown>;
       delete j[drop];
-      const r = await inspectBackup(bytesSource(tarOf([["./backup.json", Buffer.from(JSON.stringify(j))], ["ssl.tar.gz", v2Test]])));
+      const r = await inspectBackup(
+        bytesSource(
+          tarOf([
+            ["./backup.json", Buffer.from(JSON.stringify(j))],
+            ["ssl.tar.gz", v2Test],
+          ]),
+        ),
+      );
       assert.deepEqual(codes(r), ["-:backup_json_incomplete"], drop);
     }
-    const r = await inspectBackup(bytesSource(tarOf([["./backup.json", json({ protected: true, folders: "ssl" })], ["ssl.tar.gz", v2Test]])));
+    const r = await inspectBackup(
+      bytesSource(
+        tarOf([
+          ["./backup.json", json({ protected: true, folders: "ssl" })],
+          ["ssl.tar.gz", v2Test],
+        ]),
+      ),
+    );
     assert.deepEqual(codes(r), ["-:backup_json_incomplete"], "folders must be a list");
   });
 
   it("uncompressed backups promise .tar archives; supervisor.tar.gz needs no promise", async () => {
     const plainTar = tarOf([["x", Buffer.from("hi")]]);
-    const r = await inspectBackup(bytesSource(tarOf([["./backup.json", json({ protected: false, compressed: false, folders: ["share"] })], ["share.tar", plainTar], ["supervisor.tar", plainTar]])));
+    const r = await inspectBackup(
+      bytesSource(
+        tarOf([
+          ["./backup.json", json({ protected: false, compressed: false, folders: ["share"] })],
+          ["share.tar", plainTar],
+          ["supervisor.tar", plainTar],
+        ]),
+      ),
+    );
     assert.deepEqual(codes(r), []);
-    const wrongSuffix = await inspectBackup(bytesSource(tarOf([["./backup.json", json({ protected: false, compressed: false, folders: ["share"] })], ["share.tar.gz", plainGzip]])));
+    const wrongSuffix = await inspectBackup(
+      bytesSource(
+        tarOf([
+          ["./backup.json", json({ protected: false, compressed: false, folders: ["share"] })],
+          ["share.tar.gz", plainGzip],
+        ]),
+      ),
+    );
     assert.deepEqual(codes(wrongSuffix), ["share.tar.gz:unexpected", "share.tar:missing"]);
   });
 
   it("implausible sizes: a plain tar not made of whole blocks, a gzip shorter than its own framing", async () => {
     const plainTar = tarOf([["x", Buffer.from("hi")]]);
-    const r = await inspectBackup(bytesSource(tarOf([["./backup.json", json({ protected: false, compressed: false, folders: ["share", "media"] })], ["share.tar", plainTar.subarray(0, 700)], ["media.tar", plainTar]])));
+    const r = await inspectBackup(
+      bytesSource(
+        tarOf([
+          ["./backup.json", json({ protected: false, compressed: false, folders: ["share", "media"] })],
+          ["share.tar", plainTar.subarray(0, 700)],
+          ["media.tar", plainTar],
+        ]),
+      ),
+    );
     assert.deepEqual(codes(r), ["share.tar:size_mismatch"]);
-    const tiny = await inspectBackup(bytesSource(tarOf([["./backup.json", json({ protected: false, folders: ["ssl"] })], ["ssl.tar.gz", plainGzip.subarray(0, 12)]])));
+    const tiny = await inspectBackup(
+      bytesSource(
+        tarOf([
+          ["./backup.json", json({ protected: false, folders: ["ssl"] })],
+          ["ssl.tar.gz", plainGzip.subarray(0, 12)],
+        ]),
+      ),
+    );
     assert.deepEqual(codes(tiny), ["ssl.tar.gz:size_mismatch"]);
   });
 
   it("the real fixtures are complete; a fixture cut anywhere in its final zero blocks still is", async () => {
-    for (const name of ["supervisor__backup_example.tar", "supervisor__backup_example_enc.tar", "supervisor__backup_example_sec_v3.tar", "supervisor__test_consolidate.tar", "supervisor__test_consolidate_unc.tar"]) {
+    for (const name of [
+      "supervisor__backup_example.tar",
+      "supervisor__backup_example_enc.tar",
+      "supervisor__backup_example_sec_v3.tar",
+      "supervisor__test_consolidate.tar",
+      "supervisor__test_consolidate_unc.tar",
+    ]) {
       const bytes = file(name);
       assert.deepEqual(codes(await inspectBackup(bytesSource(bytes))), [], name);
       let end = bytes.length;
@@ -116,7 +203,24 @@ describe("every damage code has a plain-language reason", () => {
   it("in all 10 languages", async () => {
     const { LANGUAGES, keyIn, localizeFor } = await import("../../../src/common/localize.js");
     // Every code the checks can produce (MemberDamage and CompletenessCode).
-    const codes = ["size_mismatch", "unknown_format", "stream_empty", "stream_auth_failed", "final_too_early", "no_final_tag", "stream_size_mismatch", "padding_invalid", "gzip_invalid", "inner_tar_incomplete", "missing", "unexpected", "not_encrypted", "unexpectedly_encrypted", "backup_json_incomplete", "no_backup_json"];
+    const codes = [
+      "size_mismatch",
+      "unknown_format",
+      "stream_empty",
+      "stream_auth_failed",
+      "final_too_early",
+      "no_final_tag",
+      "stream_size_mismatch",
+      "padding_invalid",
+      "gzip_invalid",
+      "inner_tar_incomplete",
+      "missing",
+      "unexpected",
+      "not_encrypted",
+      "unexpectedly_encrypted",
+      "backup_json_incomplete",
+      "no_backup_json",
+    ];
     for (const lang of LANGUAGES) {
       const t = await localizeFor(lang);
       for (const code of codes) {

@@ -49,7 +49,10 @@ describe("hostile files stay cheap", () => {
     const r = await checkBackupKeys(bytesSource(tar), ["wrong", "right"], { v3RootKeys: roots });
     assert.equal(roots.size, 2, "only the promised archive's salt, for both keys");
     assert.equal(r.openedBy, 1);
-    assert.deepEqual(r.members.filter((m) => m.keyChecked).map((m) => m.name), ["homeassistant.tar.gz"]);
+    assert.deepEqual(
+      r.members.filter((m) => m.keyChecked).map((m) => m.name),
+      ["homeassistant.tar.gz"],
+    );
     assert.ok(r.damage.some((d) => d.archive === "extra0.tar.gz" && d.code === "unexpected"));
     assert.ok(r.damage.some((d) => d.archive === "cut.tar.gz" && d.code === "size_mismatch"));
   });
@@ -64,7 +67,13 @@ describe("hostile files stay cheap", () => {
     const roots = new Map<string, Uint8Array>();
     const r = await checkBackupKeys(bytesSource(tar), ["right"], { v3RootKeys: roots });
     assert.equal(roots.size, 1);
-    assert.deepEqual(r.members.map((m) => [m.name, m.openedBy]), [["homeassistant.tar.gz", 0], ["share.tar.gz", 0]]);
+    assert.deepEqual(
+      r.members.map((m) => [m.name, m.openedBy]),
+      [
+        ["homeassistant.tar.gz", 0],
+        ["share.tar.gz", 0],
+      ],
+    );
     assert.deepEqual(r.damage, [{ archive: "share.tar.gz", code: "unexpected" }]);
   });
 
@@ -89,12 +98,20 @@ describe("hostile files stay cheap", () => {
         },
       });
     const members = counted(Array.from({ length: n }, (_, i) => ({ name: `x${i}.tar.gz`, damage: { code: "unknown_format" as const } })));
-    const completeness = counted([{ archive: null, code: "backup_json_incomplete" as const }, ...members.map((m) => ({ archive: m.name, code: "unexpected" as const })), { archive: "homeassistant.tar.gz", code: "missing" as const }]);
+    const completeness = counted([
+      { archive: null, code: "backup_json_incomplete" as const },
+      ...members.map((m) => ({ archive: m.name, code: "unexpected" as const })),
+      { archive: "homeassistant.tar.gz", code: "missing" as const },
+    ]);
     reads = 0;
     const items = orderDamage(members, completeness);
     assert.ok(reads <= 4 * (2 * n + 2), `${reads} element reads for ${n} archives`);
     assert.equal(items.length, 2 * n + 2);
-    assert.deepEqual(items.slice(0, 3), [{ archive: null, code: "backup_json_incomplete" }, { archive: "x0.tar.gz", code: "unknown_format" }, { archive: "x0.tar.gz", code: "unexpected" }]);
+    assert.deepEqual(items.slice(0, 3), [
+      { archive: null, code: "backup_json_incomplete" },
+      { archive: "x0.tar.gz", code: "unknown_format" },
+      { archive: "x0.tar.gz", code: "unexpected" },
+    ]);
     assert.deepEqual(items.at(-1), { archive: "homeassistant.tar.gz", code: "missing" });
     // The same through a whole file.
     const parts: Uint8Array[] = [];

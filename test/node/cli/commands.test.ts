@@ -65,8 +65,26 @@ describe("inspect", () => {
 
   it("--json: the documented fields, and no opened_by without keys", async () => {
     const [b] = json((await run("inspect", v2, "--json")).out);
-    assert.deepEqual({ ...b!, members: undefined, file: undefined }, { file: undefined, backup_id: "93b462f8", name: "Encrypt test", date: "2025-02-03T18:48:28.273501+00:00", encrypted: true, format: "v2", protected: true, mislabelled: false, damaged: false, damage: [], members: undefined });
-    assert.deepEqual(b!.members.map((m) => [m.name, m.format, m.damaged, m.damage, m.opened_by]), [["ssl.tar.gz", "v2", false, null, null]]);
+    assert.deepEqual(
+      { ...b!, members: undefined, file: undefined },
+      {
+        file: undefined,
+        backup_id: "93b462f8",
+        name: "Encrypt test",
+        date: "2025-02-03T18:48:28.273501+00:00",
+        encrypted: true,
+        format: "v2",
+        protected: true,
+        mislabelled: false,
+        damaged: false,
+        damage: [],
+        members: undefined,
+      },
+    );
+    assert.deepEqual(
+      b!.members.map((m) => [m.name, m.format, m.damaged, m.damage, m.opened_by]),
+      [["ssl.tar.gz", "v2", false, null, null]],
+    );
     assert.ok(b!.members[0]!.size > 0);
   });
 

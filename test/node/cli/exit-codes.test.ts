@@ -112,7 +112,13 @@ describe("what a script filtering on .damaged sees, and what the text claims", (
     head.write("SecureTar", 0, "latin1");
     head[9] = 3;
     const file = join(dir, "cut-v3.tar");
-    writeFileSync(file, tarOf([["./backup.json", backupJson({})], ["homeassistant.tar.gz", head]]));
+    writeFileSync(
+      file,
+      tarOf([
+        ["./backup.json", backupJson({})],
+        ["homeassistant.tar.gz", head],
+      ]),
+    );
     const r = await run("verify", "--key", "test", file);
     assert.equal(r.code, EXIT_UNREADABLE);
     assert.match(r.out, /— damaged\n/);

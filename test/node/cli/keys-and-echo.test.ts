@@ -41,10 +41,36 @@ async function cli(args: string[], env: Record<string, string> = {}, stdin?: str
 }
 
 const haKit = (keyLine: string, tail = "") =>
-  ["Home Assistant Backup Emergency Kit", "", "This emergency kit contains your backup encryption key.", "", "Date: May 1, 2019 at 9:00 AM", "", "Instance:", "Home", "", "URL:", "http://ha.local:8123", "", "Encryption key:", keyLine, "", "For more information, visit https://www.home-assistant.io/more-info/backup-emergency-kit", tail].join("\n");
+  [
+    "Home Assistant Backup Emergency Kit",
+    "",
+    "This emergency kit contains your backup encryption key.",
+    "",
+    "Date: May 1, 2019 at 9:00 AM",
+    "",
+    "Instance:",
+    "Home",
+    "",
+    "URL:",
+    "http://ha.local:8123",
+    "",
+    "Encryption key:",
+    keyLine,
+    "",
+    "For more information, visit https://www.home-assistant.io/more-info/backup-emergency-kit",
+    tail,
+  ].join("\n");
 
 before(async () => {
-  const meta = (name: string) => ({ backupId: "1e9ac700", name, date: "2025-06-01T03:00:00+00:00", instanceId: "0".repeat(32), haVersion: "2025.6.0", withAutomaticSettings: false, folders: ["share"] });
+  const meta = (name: string) => ({
+    backupId: "1e9ac700",
+    name,
+    date: "2025-06-01T03:00:00+00:00",
+    instanceId: "0".repeat(32),
+    haVersion: "2025.6.0",
+    withAutomaticSettings: false,
+    folders: ["share"],
+  });
   legacyFile = join(tmp, "legacy.tar");
   writeFileSync(legacyFile, (await buildBackup(meta("Legacy"), LEGACY, seededRng(3))).encrypted!);
   generatedFile = join(tmp, "generated.tar");

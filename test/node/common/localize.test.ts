@@ -20,10 +20,7 @@ test("plural forms follow the language's rules", () => {
 });
 
 test("nested placeholders inside plural branches", () => {
-  assert.equal(
-    formatMessage("{count, plural, one {# backup needs generation {gen}} other {# backups need generation {gen}}}", { count: 3, gen: 1 }, "en"),
-    "3 backups need generation 1",
-  );
+  assert.equal(formatMessage("{count, plural, one {# backup needs generation {gen}} other {# backups need generation {gen}}}", { count: 3, gen: 1 }, "en"), "3 backups need generation 1");
 });
 
 test("languages resolve to the closest supported one, falling back to English", () => {

@@ -5,10 +5,12 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { LANGUAGES, flatten, formatMessage, type Messages } from "../../../src/common/localize.js";
 
-const load = (lang: string) =>
-  flatten(JSON.parse(readFileSync(new URL(`../../../translations/${lang}.json`, import.meta.url), "utf8")) as Messages);
+const load = (lang: string) => flatten(JSON.parse(readFileSync(new URL(`../../../translations/${lang}.json`, import.meta.url), "utf8")) as Messages);
 const placeholders = (s: string) =>
-  [...s.matchAll(/\{\s*(\w+)\s*(?:,|\})/g)].map((m) => m[1]).filter((v, i, a) => a.indexOf(v) === i).sort();
+  [...s.matchAll(/\{\s*(\w+)\s*(?:,|\})/g)]
+    .map((m) => m[1])
+    .filter((v, i, a) => a.indexOf(v) === i)
+    .sort();
 
 const en = load("en");
 

@@ -77,7 +77,10 @@ describe("followBackup across an HA restart", () => {
     await available.when;
     follower.close();
     const log = (await sim.control({ type: "command_log" })) as { type: string }[];
-    assert.deepEqual(log.map((l) => l.type).filter((t) => t.startsWith("backup/")), []);
+    assert.deepEqual(
+      log.map((l) => l.type).filter((t) => t.startsWith("backup/")),
+      [],
+    );
   });
 
   it("a load that fails after a restart is shown and tried again until it works, then events follow", async () => {
@@ -110,7 +113,14 @@ describe("followBackup across an HA restart", () => {
     await sim.control({ type: "fault", fail: { command: "backup/info", times: 2, code: "home_assistant_error", message: "Agent listing failed" } });
     await sim.control({ type: "finish_start" });
     await within(loaded.when, 10_000, "successful load after the failed ones");
-    assert.deepEqual(errors, [{ message: "Agent listing failed", retryInMs: 10 }, { message: "Agent listing failed", retryInMs: 20 }], "each failure shown, the pause growing");
+    assert.deepEqual(
+      errors,
+      [
+        { message: "Agent listing failed", retryInMs: 10 },
+        { message: "Agent listing failed", retryInMs: 20 },
+      ],
+      "each failure shown, the pause growing",
+    );
     // Subscribed once the load worked: a backup made elsewhere reaches onEvent.
     while ((await fetchBackupInfo(other)).state !== "idle") await new Promise((r) => setTimeout(r, 10));
     await other.sendMessagePromise({ type: "backup/generate", agent_ids: ["hassio.local"], name: "Heard" });
@@ -128,7 +138,13 @@ describe("followBackup across an HA restart", () => {
     let settled = false;
     const following = follower.following().then(() => (settled = true));
     const log = () => sim.control({ type: "command_log" }) as Promise<{ type: string }[]>;
-    await within((async () => { while (!(await log()).some((l) => l.type === "backup/subscribe_events")) await new Promise((r) => setTimeout(r, 5)); })(), 5_000, "the subscription asked for");
+    await within(
+      (async () => {
+        while (!(await log()).some((l) => l.type === "backup/subscribe_events")) await new Promise((r) => setTimeout(r, 5));
+      })(),
+      5_000,
+      "the subscription asked for",
+    );
     await fetchBackupInfo(conn); // a round trip after the held subscription: it would have settled by now
     assert.equal(settled, false, "not while HA has not taken the subscription");
     await sim.control({ type: "fault", release: "backup/subscribe_events" });
@@ -150,7 +166,13 @@ describe("followBackup across an HA restart", () => {
     await sim.control({ type: "fault", hold: "backup/subscribe_events" });
     const follower = closeAfterTest(followBackup(conn, { onEvent: () => undefined, followsEvents: async () => true, onAvailable: async () => true }));
     const log = () => sim.control({ type: "command_log" }) as Promise<{ type: string }[]>;
-    await within((async () => { while (!(await log()).some((l) => l.type === "backup/subscribe_events")) await new Promise((r) => setTimeout(r, 5)); })(), 5_000, "the subscription asked for");
+    await within(
+      (async () => {
+        while (!(await log()).some((l) => l.type === "backup/subscribe_events")) await new Promise((r) => setTimeout(r, 5));
+      })(),
+      5_000,
+      "the subscription asked for",
+    );
     // HA goes away for good: the held subscription is never answered (HAWS drops it with the socket).
     await sim.close();
     await within(follower.following(), 5_000, "following() after the drop");

@@ -37,8 +37,14 @@ describe("one shape for every HA version (src/data/backup.ts)", () => {
     }
     // The panel's table reads it without throwing (Object.entries(b.agents)).
     const { agents } = await fetchBackupAgents(c);
-    assert.deepEqual(agents.find((a) => a.agent_id === "hassio.nas"), { agent_id: "hassio.nas", name: "nas" });
-    assert.equal(copyRows(info, agents, { thisSystem: "This system", title: () => undefined }).length, info.backups.reduce((n, b) => n + Object.keys(b.agents).length, 0));
+    assert.deepEqual(
+      agents.find((a) => a.agent_id === "hassio.nas"),
+      { agent_id: "hassio.nas", name: "nas" },
+    );
+    assert.equal(
+      copyRows(info, agents, { thisSystem: "This system", title: () => undefined }).length,
+      info.backups.reduce((n, b) => n + Object.keys(b.agents).length, 0),
+    );
     // backup/details (no product code reads it; the simulated HA answers it in 2025.1's shape).
     const details = await c.sendMessagePromise<{ backup: { agent_ids: string[]; protected: boolean } | null }>({ type: "backup/details", backup_id: info.backups[0]!.backup_id });
     assert.ok(details.backup?.agent_ids.includes("hassio.local") && typeof details.backup.protected === "boolean", "2025.1's agent_ids and protected");
@@ -61,7 +67,10 @@ describe("one shape for every HA version (src/data/backup.ts)", () => {
     try {
       const r = await reg.reconcile(c, s.url);
       const copies = await reg.copies(r.instanceId);
-      assert.equal(copies.length, snapshot.backup.info.backups.reduce((n, b) => n + Object.keys(b.agents).length, 0));
+      assert.equal(
+        copies.length,
+        snapshot.backup.info.backups.reduce((n, b) => n + Object.keys(b.agents).length, 0),
+      );
       // 2025.1 had no per-location encryption: every copy is the one encrypted file.
       assert.ok(copies.some((c2) => c2.agentId === "hassio.nas") && copies.every((c2) => c2.protected));
     } finally {
@@ -78,10 +87,13 @@ describe("one shape for every HA version (src/data/backup.ts)", () => {
       let finished!: () => void;
       const idle = new Promise<void>((r) => (finished = r));
       let first = true;
-      const unsub = await c.subscribeMessage<ManagerStateEvent>((ev) => {
-        if (!first && ev.manager_state === "idle") finished();
-        first = false;
-      }, { type: "backup/subscribe_events" });
+      const unsub = await c.subscribeMessage<ManagerStateEvent>(
+        (ev) => {
+          if (!first && ev.manager_state === "idle") finished();
+          first = false;
+        },
+        { type: "backup/subscribe_events" },
+      );
       await c.sendMessagePromise({ type: "backup/generate", agent_ids: ["hassio.local"], name: "Mapped", password: "p" });
       await idle;
       await unsub();

@@ -76,7 +76,10 @@ test("a due drill posts a reminder with a link; wrong answers change nothing; a 
     assert.ok(!afterFailures.includes(wrongGroup), "a wrong group is not stored");
     assert.ok(!afterFailures.includes(otherKey), "a wrong kit's key is not stored");
     await applyReminders(registry, conn, facts(), localizeEnglish);
-    assert.ok((await notifications()).some((n) => n.notification_id === "backup_keyring_kit_drill"), "still due after failures");
+    assert.ok(
+      (await notifications()).some((n) => n.notification_id === "backup_keyring_kit_drill"),
+      "still due after failures",
+    );
 
     // Pass by typing a group of HA's current key.
     assert.deepEqual(await session.drill(active.id, { method: "group", group: 4, typed: groups[3]!.toLowerCase() }), { result: "passed", generation: active.number });

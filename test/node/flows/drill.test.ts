@@ -44,7 +44,14 @@ const gen = async (number: number, key: string, extra: Partial<GenerationRecord>
 });
 
 const kit = (key: string, number: number) =>
-  renderEmergencyKit({ key, instanceName: "Home", url: "http://ha.local:8123", date: new Date("2026-03-01T10:00:00Z"), language: "en", generation: { number, fingerprint: "ABCD-0123-4567", startedAt: "2026-01-01" } });
+  renderEmergencyKit({
+    key,
+    instanceName: "Home",
+    url: "http://ha.local:8123",
+    date: new Date("2026-03-01T10:00:00Z"),
+    language: "en",
+    generation: { number, fingerprint: "ABCD-0123-4567", startedAt: "2026-01-01" },
+  });
 
 async function setup() {
   const g1 = await gen(1, keys[0]!);
@@ -205,8 +212,20 @@ describe("interval and due dates", () => {
 
 describe("which generations need a drill", () => {
   const copy = (backupId: string, agentId: string, generationId: string | null, extra: Partial<CopyRecord> = {}): CopyRecord => ({
-    instanceId: "i", backupId, agentId, name: backupId, date: "2026-02-01T00:00:00Z", size: 1, protected: true, generationId,
-    confidence: "inferred", lastCheck: null, deleted: false, deletedAt: null, mismatch: false, ...extra,
+    instanceId: "i",
+    backupId,
+    agentId,
+    name: backupId,
+    date: "2026-02-01T00:00:00Z",
+    size: 1,
+    protected: true,
+    generationId,
+    confidence: "inferred",
+    lastCheck: null,
+    deleted: false,
+    deletedAt: null,
+    mismatch: false,
+    ...extra,
   });
 
   it("older generations whose backups still exist, counted per backup", async () => {
@@ -214,11 +233,18 @@ describe("which generations need a drill", () => {
     const g2 = await gen(2, keys[1]!, { status: "active" });
     const g3 = await gen(3, keys[2]!, { status: "retired" });
     const copies = [
-      copy("a", "backup.local", "g1"), copy("a", "hassio.nas", "g1"), copy("b", "backup.local", "g1"),
-      copy("c", "backup.local", "g3", { deleted: true }), copy("d", "backup.local", "g2"), copy("e", "backup.local", null),
+      copy("a", "backup.local", "g1"),
+      copy("a", "hassio.nas", "g1"),
+      copy("b", "backup.local", "g1"),
+      copy("c", "backup.local", "g3", { deleted: true }),
+      copy("d", "backup.local", "g2"),
+      copy("e", "backup.local", null),
       copy("f", "backup.local", "g3", { protected: false }),
     ];
-    assert.deepEqual(olderGenerationDrills([g3, g2, g1], copies).map((d) => [d.generation.number, d.backups]), [[1, 2]]);
+    assert.deepEqual(
+      olderGenerationDrills([g3, g2, g1], copies).map((d) => [d.generation.number, d.backups]),
+      [[1, 2]],
+    );
     assert.deepEqual(backupsWithUnprovenKit([g1, g2, g3], copies), { backups: 1, guessed: 1 }, "only d: g2 never proven; g3's copies are deleted or unencrypted; d is known by date only");
     assert.deepEqual(backupsWithUnprovenKit([g1, g2, g3], [...copies, copy("d", "hassio.nas", "g2", { confidence: "verified" })]), { backups: 1, guessed: 0 }, "one proven copy makes d known");
   });
@@ -228,12 +254,18 @@ describe("which generations need a drill", () => {
     const g2 = await gen(2, keys[1]!, { status: "active" });
     const copies = [
       // a: proven by a check on one location, dated on the other: a fact.
-      copy("a", "backup.local", "g1", { confidence: "verified" }), copy("a", "hassio.nas", "g1"),
+      copy("a", "backup.local", "g1", { confidence: "verified" }),
+      copy("a", "hassio.nas", "g1"),
       // b: made while the key was seen in use: a fact too.
       copy("b", "backup.local", "g1", { confidence: "observed" }),
       // c, d: only by date.
-      copy("c", "backup.local", "g1"), copy("d", "backup.local", "g1"), copy("d", "hassio.nas", "g1"),
+      copy("c", "backup.local", "g1"),
+      copy("d", "backup.local", "g1"),
+      copy("d", "hassio.nas", "g1"),
     ];
-    assert.deepEqual(olderGenerationDrills([g1, g2], copies).map((d) => [d.generation.number, d.backups, d.guessed]), [[1, 4, 2]]);
+    assert.deepEqual(
+      olderGenerationDrills([g1, g2], copies).map((d) => [d.generation.number, d.backups, d.guessed]),
+      [[1, 4, 2]],
+    );
   });
 });

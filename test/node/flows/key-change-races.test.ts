@@ -138,7 +138,13 @@ describe("another tab reconciles mid-commit", () => {
     assert.equal(h.flow.state.step, "done", JSON.stringify(h.flow.state.problem));
     const id = h.flow.state.instanceId!;
     const gens = await h.reg.generations(id);
-    assert.deepEqual(gens.map((g) => [g.number, g.status, g.origin]), [[1, "retired", "observed"], [2, "active", "flow"]]);
+    assert.deepEqual(
+      gens.map((g) => [g.number, g.status, g.origin]),
+      [
+        [1, "retired", "observed"],
+        [2, "active", "flow"],
+      ],
+    );
     const types = (await h.reg.journal(id)).map((j) => j.type);
     assert.ok(!types.includes("key_changed_elsewhere") && !types.includes("change_abandoned"), types.join());
     assert.equal(types.filter((t) => t === "key_changed").length, 1);
@@ -190,7 +196,13 @@ describe("another tab reconciles mid-commit", () => {
     await h.flow.commit();
     assert.equal(h.flow.state.step, "done");
     const id = h.flow.state.instanceId!;
-    assert.deepEqual((await h.reg.generations(id)).map((g) => [g.number, g.status, g.origin]), [[1, "retired", "observed"], [2, "active", "flow"]]);
+    assert.deepEqual(
+      (await h.reg.generations(id)).map((g) => [g.number, g.status, g.origin]),
+      [
+        [1, "retired", "observed"],
+        [2, "active", "flow"],
+      ],
+    );
     assert.equal((await h.reg.journal(id)).filter((j) => j.type === "key_changed").length, 1);
   });
 });
@@ -230,7 +242,13 @@ describe("the connection drops during the commit", () => {
     assert.ok(newKit.includes((await haKey())!), "HA now holds the new key");
     const r = await h.reg.reconcile(conn, sim.url);
     assert.equal(r.changedElsewhere, false, "the user's own change, not one made elsewhere");
-    assert.deepEqual((await h.reg.generations(id)).map((g) => [g.number, g.status, g.origin]), [[1, "retired", "observed"], [2, "active", "flow"]]);
+    assert.deepEqual(
+      (await h.reg.generations(id)).map((g) => [g.number, g.status, g.origin]),
+      [
+        [1, "retired", "observed"],
+        [2, "active", "flow"],
+      ],
+    );
     await consistent(h.reg);
   });
 
@@ -342,7 +360,13 @@ describe("a registry write fails during the commit", () => {
     assert.notEqual(await h.reg.getMeta(`checkpoint:${id}`), null, "the checkpoint stays for the next connection");
     const r = await h.reg.reconcile(conn, sim.url);
     assert.equal(r.changedElsewhere, false);
-    assert.deepEqual((await h.reg.generations(id)).map((g) => [g.number, g.status, g.origin]), [[1, "retired", "observed"], [2, "active", "flow"]]);
+    assert.deepEqual(
+      (await h.reg.generations(id)).map((g) => [g.number, g.status, g.origin]),
+      [
+        [1, "retired", "observed"],
+        [2, "active", "flow"],
+      ],
+    );
   });
 
   it("the reconciliation after a dropped connection, HA holding the new key: says so in words, releases the lock, the next connection records it as ours", async () => {
@@ -360,7 +384,13 @@ describe("a registry write fails during the commit", () => {
     h.during.on = false;
     const r = await h.reg.reconcile(conn, sim.url);
     assert.equal(r.changedElsewhere, false);
-    assert.deepEqual((await h.reg.generations(id)).map((g) => [g.number, g.status, g.origin]), [[1, "retired", "observed"], [2, "active", "flow"]]);
+    assert.deepEqual(
+      (await h.reg.generations(id)).map((g) => [g.number, g.status, g.origin]),
+      [
+        [1, "retired", "observed"],
+        [2, "active", "flow"],
+      ],
+    );
   });
 
   it("the reconciliation after a dropped connection, HA keeping the old key: says what HA holds, releases the lock", async () => {

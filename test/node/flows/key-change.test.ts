@@ -148,7 +148,13 @@ describe("the whole flow", () => {
     assert.equal(h.flow.state.step, "done", JSON.stringify(h.flow.state.problem));
     assert.equal(await haKey(), newKey);
     const gens = await h.registry.generations(h.flow.state.instanceId!);
-    assert.deepEqual(gens.map((g) => [g.number, g.status, g.origin]), [[1, "retired", "observed"], [2, "active", "flow"]]);
+    assert.deepEqual(
+      gens.map((g) => [g.number, g.status, g.origin]),
+      [
+        [1, "retired", "observed"],
+        [2, "active", "flow"],
+      ],
+    );
     assert.ok(gens[1]!.kitProvenAt, "the new generation records the proof");
     assert.equal(parseEmergencyKit(newKit.text).fingerprint, displayFingerprint(gens[1]!.fingerprint), "the new kit names the fingerprint the registry records");
 
@@ -385,7 +391,11 @@ describe("what can go wrong", () => {
       assert.equal(await haKey(), before.key, stopAt);
       const gens = JSON.parse(JSON.stringify(await h.registry.generations(h.flow.state.instanceId!))) as { kitDownloadedAt: string | null }[];
       // The only fact kept is that the old kit was downloaded, which is true whatever happens next.
-      assert.deepEqual(gens.map((g) => ({ ...g, kitDownloadedAt: null, lastSeenActiveAt: null })), JSON.parse(before.gens).map((g: object) => ({ ...g, kitDownloadedAt: null, lastSeenActiveAt: null })), stopAt);
+      assert.deepEqual(
+        gens.map((g) => ({ ...g, kitDownloadedAt: null, lastSeenActiveAt: null })),
+        JSON.parse(before.gens).map((g: object) => ({ ...g, kitDownloadedAt: null, lastSeenActiveAt: null })),
+        stopAt,
+      );
       assert.equal(await h.registry.getMeta(`checkpoint:${h.flow.state.instanceId}`), null, "no checkpoint left behind");
       assert.equal(h.flow.revealNewKey(), null, "the new key is forgotten");
     }

@@ -6,7 +6,10 @@ import { displayFingerprint } from "../../../src/keys/fingerprint.js";
 
 const fpA = "a1".repeat(32);
 const fpB = "b2".repeat(32);
-const gens = [{ number: 1, fingerprint: fpA }, { number: 2, fingerprint: fpB }];
+const gens = [
+  { number: 1, fingerprint: fpA },
+  { number: 2, fingerprint: fpB },
+];
 
 it("a block that agrees with its key", () => {
   assert.deepEqual(compareKitClaims({ generation: 1, fingerprint: displayFingerprint(fpA) }, [fpA], gens), { state: "consistent" });

@@ -27,7 +27,8 @@ after(async () => {
 
 // Each test starts with HA's notification area empty, whatever ran before it.
 beforeEach(async () => {
-  for (const n of await notifications()) await conn.sendMessagePromise({ type: "call_service", domain: "persistent_notification", service: "dismiss", service_data: { notification_id: n.notification_id } });
+  for (const n of await notifications())
+    await conn.sendMessagePromise({ type: "call_service", domain: "persistent_notification", service: "dismiss", service_data: { notification_id: n.notification_id } });
 });
 
 const notifications = async () => ((await sim.control({ type: "get_state" })) as { notifications: { notification_id: string; message: string }[] }).notifications;
@@ -70,12 +71,43 @@ test("turned off: nothing is created, and what was shown is dismissed", async ()
 test("an older backup verified does not silence the reminder for the newest, unverified one", () => {
   const now = new Date("2026-11-27T12:00:00Z");
   // Kit proven two months ago: no drill is due (6 months by default), only the backup reminder counts.
-  const active: GenerationRecord = { id: "g1", instanceId: "i", number: 1, fingerprint: "f", status: "active", origin: "flow", firstSeenAt: "2026-01-01T00:00:00Z", activatedAt: "2026-01-01T00:00:00Z", lastSeenActiveAt: null, retiredAt: null, kitDownloadedAt: null, kitProvenAt: "2026-10-02T00:00:00Z", label: null };
-  const copy = (backupId: string, name: string, date: string, lastCheck: CopyRecord["lastCheck"]): CopyRecord => ({ instanceId: "i", backupId, agentId: "hassio.local", name, date, size: 1, protected: true, generationId: "g1", confidence: "inferred", lastCheck, deleted: false, deletedAt: null, mismatch: false });
+  const active: GenerationRecord = {
+    id: "g1",
+    instanceId: "i",
+    number: 1,
+    fingerprint: "f",
+    status: "active",
+    origin: "flow",
+    firstSeenAt: "2026-01-01T00:00:00Z",
+    activatedAt: "2026-01-01T00:00:00Z",
+    lastSeenActiveAt: null,
+    retiredAt: null,
+    kitDownloadedAt: null,
+    kitProvenAt: "2026-10-02T00:00:00Z",
+    label: null,
+  };
+  const copy = (backupId: string, name: string, date: string, lastCheck: CopyRecord["lastCheck"]): CopyRecord => ({
+    instanceId: "i",
+    backupId,
+    agentId: "hassio.local",
+    name,
+    date,
+    size: 1,
+    protected: true,
+    generationId: "g1",
+    confidence: "inferred",
+    lastCheck,
+    deleted: false,
+    deletedAt: null,
+    mismatch: false,
+  });
   const older = copy("old", "Older backup", "2026-11-01T03:00:00Z", { result: "ok", at: "2026-11-02T00:00:00Z" });
   const newest = copy("new", "Newest backup", "2026-11-15T03:00:00Z", null);
   const wanted = wantedReminders({ active, copies: [older, newest], now }, DEFAULT_REMINDER_SETTINGS, localizeEnglish);
-  assert.deepEqual(wanted.map((w) => w.id), ["backup_keyring_backup_unverified"]);
+  assert.deepEqual(
+    wanted.map((w) => w.id),
+    ["backup_keyring_backup_unverified"],
+  );
   assert.match(wanted[0]!.message, /Newest backup/);
   // Verifying the newest one (one copy is enough) clears it.
   const verified = { ...newest, agentId: "hassio.nas", lastCheck: { result: "ok" as const, at: "2026-11-16T00:00:00Z" } };
@@ -98,7 +130,11 @@ test("a reminder another browser posted is dismissed here once its reason is gon
   assert.deepEqual(Object.keys(listed[0]!).sort(), ["created_at", "message", "notification_id", "title"]);
   // On the phone the reasons are gone (a drill passed, the backup checked there).
   assert.deepEqual(await syncReminders(conn, [], []), []);
-  assert.deepEqual((await notifications()).map((n) => n.notification_id), ["someone_else"], "ours dismissed, the other left alone");
+  assert.deepEqual(
+    (await notifications()).map((n) => n.notification_id),
+    ["someone_else"],
+    "ours dismissed, the other left alone",
+  );
 });
 
 test("an HA that cannot list its notifications: the unwanted reminders of ours are dismissed all the same", async () => {

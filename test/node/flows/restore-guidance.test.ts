@@ -11,13 +11,36 @@ import { sampleKitFacts } from "../../support/kit-facts.js";
 import type { CopyRecord, GenerationRecord } from "../../../src/registry/model.js";
 
 const gen = (number: number, status: GenerationRecord["status"], extra: Partial<GenerationRecord> = {}): GenerationRecord => ({
-  id: `g${number}`, instanceId: "i", number, fingerprint: `fp${number}`, status, origin: "observed",
-  firstSeenAt: "2025-06-01T00:00:00Z", activatedAt: `2025-0${number}-01T00:00:00Z`, lastSeenActiveAt: null, retiredAt: null,
-  kitDownloadedAt: null, kitProvenAt: null, label: null, ...extra,
+  id: `g${number}`,
+  instanceId: "i",
+  number,
+  fingerprint: `fp${number}`,
+  status,
+  origin: "observed",
+  firstSeenAt: "2025-06-01T00:00:00Z",
+  activatedAt: `2025-0${number}-01T00:00:00Z`,
+  lastSeenActiveAt: null,
+  retiredAt: null,
+  kitDownloadedAt: null,
+  kitProvenAt: null,
+  label: null,
+  ...extra,
 });
 const copy = (backupId: string, agentId: string, generationId: string | null, extra: Partial<CopyRecord> = {}): CopyRecord => ({
-  instanceId: "i", backupId, agentId, name: `Backup ${backupId}`, date: "2025-04-02T03:00:00Z", size: 1, protected: true, generationId,
-  confidence: generationId ? "inferred" : "unknown", lastCheck: null, deleted: false, deletedAt: null, mismatch: false, ...extra,
+  instanceId: "i",
+  backupId,
+  agentId,
+  name: `Backup ${backupId}`,
+  date: "2025-04-02T03:00:00Z",
+  size: 1,
+  protected: true,
+  generationId,
+  confidence: generationId ? "inferred" : "unknown",
+  lastCheck: null,
+  deleted: false,
+  deletedAt: null,
+  mismatch: false,
+  ...extra,
 });
 const ctx = { instanceName: "Haus am See", timeZone: "UTC" };
 const text = (lines: { key: TranslationKey; params?: Record<string, string | number> }[]) => lines.map((l) => localizeEnglish(l.key, l.params)).join("\n");
@@ -100,17 +123,24 @@ describe("restore guidance", () => {
       copy("f", "hassio.old", "g1", { deleted: true }),
     ];
     const g = restoreGuidanceFromRegistry("f", copies, generations, ctx)!;
-    assert.deepEqual(g.options.map((o) => [o.confidence, o.generation, o.locations]), [
-      ["unknown", null, ["hassio.nas"]],
-      ["probably", 3, ["backup.local", "cloud.cloud"]],
-      ["unencrypted", null, ["hassio.usb"]],
-    ]);
+    assert.deepEqual(
+      g.options.map((o) => [o.confidence, o.generation, o.locations]),
+      [
+        ["unknown", null, ["hassio.nas"]],
+        ["probably", 3, ["backup.local", "cloud.cloud"]],
+        ["unencrypted", null, ["hassio.usb"]],
+      ],
+    );
     assert.equal(restoreGuidanceFromRegistry("zzz", copies, generations, ctx), null);
   });
 
   it("works without the registry (recovery page: a file and a loaded kit)", () => {
     const g = restoreGuidance(
-      { name: "Nightly", date: "2025-04-02T03:00:00Z", copies: [{ agentId: "file", protected: true, verified: true, generation: { id: "x", number: 2, current: false, kitDownloadedAt: null, kitProvenAt: null, startedAt: "2025-02-01T00:00:00Z" } }] },
+      {
+        name: "Nightly",
+        date: "2025-04-02T03:00:00Z",
+        copies: [{ agentId: "file", protected: true, verified: true, generation: { id: "x", number: 2, current: false, kitDownloadedAt: null, kitProvenAt: null, startedAt: "2025-02-01T00:00:00Z" } }],
+      },
       ctx,
     );
     assert.equal(g.options[0]!.confidence, "proven");

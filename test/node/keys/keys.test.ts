@@ -13,10 +13,11 @@ test("keys have HA's format", () => {
 function chiSquare(keys: string[]): { chi: number; counts: Map<string, number> } {
   const counts = new Map<string, number>([...KEY_ALPHABET].map((c) => [c, 0]));
   let n = 0;
-  for (const k of keys) for (const c of k.replace(/-/g, "")) {
-    counts.set(c, counts.get(c)! + 1);
-    n++;
-  }
+  for (const k of keys)
+    for (const c of k.replace(/-/g, "")) {
+      counts.set(c, counts.get(c)! + 1);
+      n++;
+    }
   const expected = n / 36;
   let chi = 0;
   for (const v of counts.values()) chi += (v - expected) ** 2 / expected;
@@ -31,12 +32,15 @@ test("every symbol is equally likely (no modulo bias) over 10 000 keys", () => {
   assert.ok(chiSquare(keys).chi < CHI_LIMIT, `chi-square ${chiSquare(keys).chi.toFixed(1)}`);
 });
 
-test("each accepted byte maps to its own symbol: 0..35 give the alphabet in order, 251 is still \"9\"", () => {
+test('each accepted byte maps to its own symbol: 0..35 give the alphabet in order, 251 is still "9"', () => {
   // 251 is the last byte of the seventh full block of 36; 252 would start a partial block.
   let next = 0;
   const counting = (n: number) => Uint8Array.from({ length: n }, () => next++ % 36);
   assert.equal(generateEncryptionKey(counting).replace(/-/g, ""), (KEY_ALPHABET + KEY_ALPHABET).slice(0, 28));
-  assert.equal(generateEncryptionKey((n) => new Uint8Array(n).fill(251)), "9999-9999-9999-9999-9999-9999-9999");
+  assert.equal(
+    generateEncryptionKey((n) => new Uint8Array(n).fill(251)),
+    "9999-9999-9999-9999-9999-9999-9999",
+  );
   let calls = 0;
   const from252 = (n: number) => new Uint8Array(n).fill(calls++ === 0 ? 252 : 1);
   assert.equal(generateEncryptionKey(from252), "BBBB-BBBB-BBBB-BBBB-BBBB-BBBB-BBBB", "252 is rejected, not folded onto A");

@@ -7,7 +7,24 @@ import { KitParseError, MAX_KIT_BYTES, parseEmergencyKit, parseKitOrKey } from "
 const KEY = "ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ12";
 const LINK = "For more information, visit https://www.home-assistant.io/more-info/backup-emergency-kit";
 const haKit = (o: { date?: string; instance?: string; url?: string; key?: string; blank?: string } = {}) =>
-  ["Home Assistant Backup Emergency Kit", "", "This emergency kit contains your backup encryption key.", "", o.date ?? "Date: January 15, 2025 at 2:05 PM", "", "Instance:", o.instance ?? "Cabin", "", "URL:", o.url ?? "https://ha.example.org", "", "Encryption key:", o.key ?? KEY, o.blank ?? "", LINK].join("\n");
+  [
+    "Home Assistant Backup Emergency Kit",
+    "",
+    "This emergency kit contains your backup encryption key.",
+    "",
+    o.date ?? "Date: January 15, 2025 at 2:05 PM",
+    "",
+    "Instance:",
+    o.instance ?? "Cabin",
+    "",
+    "URL:",
+    o.url ?? "https://ha.example.org",
+    "",
+    "Encryption key:",
+    o.key ?? KEY,
+    o.blank ?? "",
+    LINK,
+  ].join("\n");
 const code = (text: string) => {
   try {
     parseEmergencyKit(text);
@@ -77,11 +94,7 @@ it("our block: first generation and fingerprint win, values must be whole, backu
 
 it("a note after the kit, even one quoting the documentation link after a blank line, does not change which key is read", () => {
   const link = "https://www.home-assistant.io/more-info/backup-emergency-kit";
-  for (const note of [
-    `\n\nNote: see ${link}`,
-    `\n\nMy notes\nkept with the kit\n\nSee ${link}`,
-    `\n\n== Backup Keyring ==\nKey generation: 2\n\nNote: see ${link}`,
-  ]) {
+  for (const note of [`\n\nNote: see ${link}`, `\n\nMy notes\nkept with the kit\n\nSee ${link}`, `\n\n== Backup Keyring ==\nKey generation: 2\n\nNote: see ${link}`]) {
     assert.equal(parseEmergencyKit(`${haKit()}${note}`).key, KEY, JSON.stringify(note));
   }
   // Two whole kits pasted together are still two keys.
@@ -159,7 +172,13 @@ it("a backup file is recognised by its tar header, whatever follows the magic; b
 });
 
 it("the panel's loader takes one line as a legacy password only when it is plain text of a readable size", () => {
-  assert.throws(() => parseKitOrKey("pass\u0001word"), (e: unknown) => e instanceof KitParseError && e.code === "binary");
-  assert.throws(() => parseKitOrKey("x".repeat(MAX_KIT_BYTES + 1)), (e: unknown) => e instanceof KitParseError && e.code === "too_large");
+  assert.throws(
+    () => parseKitOrKey("pass\u0001word"),
+    (e: unknown) => e instanceof KitParseError && e.code === "binary",
+  );
+  assert.throws(
+    () => parseKitOrKey("x".repeat(MAX_KIT_BYTES + 1)),
+    (e: unknown) => e instanceof KitParseError && e.code === "too_large",
+  );
   assert.deepEqual(parseKitOrKey("pass word"), { key: "pass word", source: "legacy" });
 });

@@ -10,7 +10,16 @@ import { parseEmergencyKit } from "../../../src/kit/parse.js";
 import { emergencyKitFileName, kitDocumentationUrl, renderEmergencyKit, type KitFacts } from "../../../src/kit/render.js";
 
 const KEY = "ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ12";
-const facts = (extra: Partial<KitFacts> = {}): KitFacts => ({ key: KEY, instanceName: "Home", url: "http://ha.local:8123", date: new Date("2026-01-01T12:00:00Z"), language: "en", timeZone: "UTC", localize: localizeEnglish, ...extra });
+const facts = (extra: Partial<KitFacts> = {}): KitFacts => ({
+  key: KEY,
+  instanceName: "Home",
+  url: "http://ha.local:8123",
+  date: new Date("2026-01-01T12:00:00Z"),
+  language: "en",
+  timeZone: "UTC",
+  localize: localizeEnglish,
+  ...extra,
+});
 
 it("every language's kit has HA's lines, each label filled in and the key where HA puts it", () => {
   const titles = new Set<string>();
@@ -22,7 +31,12 @@ it("every language's kit has HA's lines, each label filled in and the key where 
     titles.add(h.title);
     assert.ok(h.description.length > 40, `${language}: description`);
     assert.equal(lines[2], h.description);
-    for (const [i, label] of [[4, h.date], [6, h.instance], [9, h.url], [12, h.encryption_key]] as const) {
+    for (const [i, label] of [
+      [4, h.date],
+      [6, h.instance],
+      [9, h.url],
+      [12, h.encryption_key],
+    ] as const) {
       assert.match(label, /\S\s?:$/, `${language}: a label ending in ':'`);
       assert.ok(lines[i]!.startsWith(label), `${language}: line ${i}`);
     }
@@ -44,14 +58,16 @@ it("documentation host: rc for betas, next for dev builds, www otherwise", () =>
 });
 
 it("our block: the fingerprint's short form, dates in the instance's time zone, names that cannot break a line", () => {
-  const text = renderEmergencyKit(facts({
-    timeZone: "Pacific/Auckland",
-    generation: { number: 2, fingerprint: "0123456789abcdef".repeat(4), startedAt: "2026-03-31T20:00:00Z" },
-    backups: [
-      { backup_id: "b1", date: "2026-04-01T20:30:00Z", name: "Before | upgrade\nnow", locations: ["Local", "NAS"], checked: true },
-      { backup_id: "b2", date: "not a date", name: "Odd", locations: [] },
-    ],
-  }));
+  const text = renderEmergencyKit(
+    facts({
+      timeZone: "Pacific/Auckland",
+      generation: { number: 2, fingerprint: "0123456789abcdef".repeat(4), startedAt: "2026-03-31T20:00:00Z" },
+      backups: [
+        { backup_id: "b1", date: "2026-04-01T20:30:00Z", name: "Before | upgrade\nnow", locations: ["Local", "NAS"], checked: true },
+        { backup_id: "b2", date: "not a date", name: "Odd", locations: [] },
+      ],
+    }),
+  );
   assert.match(text, /^Key fingerprint: 0123-4567-89AB$/m);
   assert.match(text, /: 2026-04-01$/m, "started 2026-03-31 UTC is April 1st in Auckland");
   assert.match(text, /^Proven by a check to open with this key: 1 backup \(id \| date \| name \| locations\):\n- b1 \| 2026-04-02 \| Before upgrade now \| Local, NAS$/m);
@@ -76,10 +92,12 @@ it("file names: accents dropped, runs of other characters one underscore, none a
 
 it("a hostile backup name, id or location cannot end its line or add a fake '- ' line", () => {
   const evil = "x\n- deadbeef | 2026-01-01 | fake | Local\r\n? cafe | 2026-01-01 | fake | NAS\u2028- f00d | d | n | l";
-  const text = renderEmergencyKit(facts({
-    backups: [{ backup_id: "id1|x\n- aaaa", date: "2026-04-01T20:30:00Z", name: evil, locations: ["NAS | x\n- bbbb", "Cloud, Local"] }],
-    guessed: [{ backup_id: "id2", date: "not a date\n- cccc | 2026-01-01 | f | Local", name: evil, locations: ["Local"] }],
-  }));
+  const text = renderEmergencyKit(
+    facts({
+      backups: [{ backup_id: "id1|x\n- aaaa", date: "2026-04-01T20:30:00Z", name: evil, locations: ["NAS | x\n- bbbb", "Cloud, Local"] }],
+      guessed: [{ backup_id: "id2", date: "not a date\n- cccc | 2026-01-01 | f | Local", name: evil, locations: ["Local"] }],
+    }),
+  );
   const parsed = parseEmergencyKit(text);
   assert.equal(parsed.backups?.length, 1, "one fact line, the real one");
   assert.equal(parsed.guessed?.length, 1, "one guess line");
@@ -96,15 +114,25 @@ it("the parser keeps only whole backup lines: four fields, an id without spaces"
   const text = renderEmergencyKit(facts({ backups: [{ backup_id: "good1", date: "2026-04-01T20:30:00Z", name: "Fine", locations: ["Local"], checked: true }] }));
   const edited = `${text}\n- two words | 2026-01-01 | n | Local\n- five | 2026-01-01 | a | b | c\n- short | 2026-01-01\n? also fine | x | y | z`;
   const parsed = parseEmergencyKit(edited);
-  assert.deepEqual(parsed.backups?.map((b) => b.backup_id), ["good1"]);
+  assert.deepEqual(
+    parsed.backups?.map((b) => b.backup_id),
+    ["good1"],
+  );
   assert.equal(parsed.guessed, undefined);
 });
 
 it("a kit written before the headings were split still parses: every '- ' line is read", () => {
-  const old = renderEmergencyKit(facts({ generation: { number: 1, fingerprint: "ab".repeat(32), startedAt: "2026-01-01T00:00:00Z" } })) +
+  const old =
+    renderEmergencyKit(facts({ generation: { number: 1, fingerprint: "ab".repeat(32), startedAt: "2026-01-01T00:00:00Z" } })) +
     "\nThe 2 backups this key opens: proven by a check, or made while Backup Keyring saw this key in use (id | date | name | locations):\n- aaaa1111 | 2026-02-01 | Automatic backup | Local, Cloud\n- bbbb2222 | 2026-02-02 | Automatic backup | Local";
   const parsed = parseEmergencyKit(old.replace("Which backups this key opens is not known yet.\n", ""));
-  assert.deepEqual(parsed.backups?.map((b) => [b.backup_id, b.locations]), [["aaaa1111", ["Local", "Cloud"]], ["bbbb2222", ["Local"]]]);
+  assert.deepEqual(
+    parsed.backups?.map((b) => [b.backup_id, b.locations]),
+    [
+      ["aaaa1111", ["Local", "Cloud"]],
+      ["bbbb2222", ["Local"]],
+    ],
+  );
   assert.equal(parsed.generation, 1);
 });
 

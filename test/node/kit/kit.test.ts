@@ -112,8 +112,14 @@ describe("our block", () => {
       "? bbbb2222 | 2026-01-20 | Before upgrading 2026.1 | NAS",
     ]);
     const parsed = parseEmergencyKit(text);
-    assert.deepEqual(parsed.backups?.map((b) => b.backup_id), ["aaaa1111", "cccc3333"]);
-    assert.deepEqual(parsed.guessed?.map((b) => [b.backup_id, b.locations]), [["bbbb2222", ["NAS"]]]);
+    assert.deepEqual(
+      parsed.backups?.map((b) => b.backup_id),
+      ["aaaa1111", "cccc3333"],
+    );
+    assert.deepEqual(
+      parsed.guessed?.map((b) => [b.backup_id, b.locations]),
+      [["bbbb2222", ["NAS"]]],
+    );
     // Only guesses: no fact line at all.
     const onlyGuessed = renderEmergencyKit(facts({ localize, backups: [], guessed }));
     assert.ok(!onlyGuessed.split("\n").some((l) => l.startsWith("- ")));
@@ -135,8 +141,22 @@ describe("parsing", () => {
 
   it("reads HA's layout whatever the label language (found by shape and the documentation link)", () => {
     const translated = [
-      "Home Assistant Backup-Notfallkit", "", "Beschreibung.", "", "Datum: 15. Januar 2025 um 14:05", "", "Instanz:", "Ferienhaus", "",
-      "URL:", "https://ha.example.org", "", "Schlüssel:", KEY, "", "Mehr unter https://rc.home-assistant.io/more-info/backup-emergency-kit",
+      "Home Assistant Backup-Notfallkit",
+      "",
+      "Beschreibung.",
+      "",
+      "Datum: 15. Januar 2025 um 14:05",
+      "",
+      "Instanz:",
+      "Ferienhaus",
+      "",
+      "URL:",
+      "https://ha.example.org",
+      "",
+      "Schlüssel:",
+      KEY,
+      "",
+      "Mehr unter https://rc.home-assistant.io/more-info/backup-emergency-kit",
     ].join("\n");
     assert.deepEqual(parseEmergencyKit(translated), { key: KEY, source: "ha", url: "https://ha.example.org", instanceName: "Ferienhaus", dateText: "15. Januar 2025 um 14:05" });
   });
@@ -164,10 +184,13 @@ describe("parsing", () => {
       assert.equal(p.instanceName, "Home");
       assert.equal(p.generation, 3);
       assert.equal(p.fingerprint, "7F3A-91C2-0B5E");
-      assert.deepEqual(p.backups?.map((b) => [b.backup_id, b.date, b.locations]), [
-        ["f3d70b29", "2026-05-01", ["hassio.local", "cloud.cloud"]],
-        ["0a1b2c3d", "2026-06-01", ["hassio.local"]],
-      ]);
+      assert.deepEqual(
+        p.backups?.map((b) => [b.backup_id, b.date, b.locations]),
+        [
+          ["f3d70b29", "2026-05-01", ["hassio.local", "cloud.cloud"]],
+          ["0a1b2c3d", "2026-06-01", ["hassio.local"]],
+        ],
+      );
     });
   }
 
@@ -185,7 +208,10 @@ describe("parsing", () => {
   ];
   for (const [text, code] of bad) {
     it(`rejects with ${code}: ${JSON.stringify(text.slice(0, 24))}`, () => {
-      assert.throws(() => parseEmergencyKit(text), (e: unknown) => e instanceof KitParseError && e.code === code && !e.message.includes(KEY));
+      assert.throws(
+        () => parseEmergencyKit(text),
+        (e: unknown) => e instanceof KitParseError && e.code === code && !e.message.includes(KEY),
+      );
     });
   }
 });
@@ -194,51 +220,77 @@ describe("kit parsing edge cases", () => {
   for (const lang of LANGUAGES) {
     it(`${lang}: a kit whose key line was deleted is "no key", never the label read as the key`, async () => {
       const text = renderEmergencyKit(facts({ language: lang, localize: await localizeFor(lang) }));
-      const withoutKey = text.split("\n").filter((l) => l !== KEY).join("\n");
-      assert.throws(() => parseEmergencyKit(withoutKey), (e: unknown) => e instanceof KitParseError && e.code === "no_key");
+      const withoutKey = text
+        .split("\n")
+        .filter((l) => l !== KEY)
+        .join("\n");
+      assert.throws(
+        () => parseEmergencyKit(withoutKey),
+        (e: unknown) => e instanceof KitParseError && e.code === "no_key",
+      );
     });
   }
 
   it("a backup whose name contains the documentation link does not break the kit that lists it", () => {
-    const text = renderEmergencyKit(facts({
-      generation: { number: 4, fingerprint: "7F3A-91C2-0B5E", startedAt: "2026-01-01T00:00:00Z" },
-      backups: [{ backup_id: "0a1b2c3d", date: "2026-06-01T00:00:00Z", name: "see https://www.home-assistant.io/more-info/backup-emergency-kit", locations: ["hassio.local"] }],
-    }));
+    const text = renderEmergencyKit(
+      facts({
+        generation: { number: 4, fingerprint: "7F3A-91C2-0B5E", startedAt: "2026-01-01T00:00:00Z" },
+        backups: [{ backup_id: "0a1b2c3d", date: "2026-06-01T00:00:00Z", name: "see https://www.home-assistant.io/more-info/backup-emergency-kit", locations: ["hassio.local"] }],
+      }),
+    );
     const p = parseEmergencyKit(text);
     assert.equal(p.key, KEY);
     assert.equal(p.generation, 4);
   });
 
   it("text after the key line cannot change which key is read", () => {
-    const ours = ["", "== Backup Keyring ==", "Key generation: 2", "- 0a1b2c3d | 2026-06-01 | https://www.home-assistant.io/more-info/backup-emergency-kit | hassio.local", "ZZ99-ZZ99-ZZ99-ZZ99-ZZ99-ZZ99-ZZ99"].join("\n");
+    const ours = [
+      "",
+      "== Backup Keyring ==",
+      "Key generation: 2",
+      "- 0a1b2c3d | 2026-06-01 | https://www.home-assistant.io/more-info/backup-emergency-kit | hassio.local",
+      "ZZ99-ZZ99-ZZ99-ZZ99-ZZ99-ZZ99-ZZ99",
+    ].join("\n");
     assert.equal(parseEmergencyKit(HA_SAMPLE + "\n" + ours).key, KEY);
     // A second whole kit (its own blank line before the link) is still "multiple keys".
-    assert.throws(() => parseEmergencyKit(HA_SAMPLE + "\n\n" + HA_SAMPLE), (e: unknown) => e instanceof KitParseError && e.code === "multiple_keys");
+    assert.throws(
+      () => parseEmergencyKit(HA_SAMPLE + "\n\n" + HA_SAMPLE),
+      (e: unknown) => e instanceof KitParseError && e.code === "multiple_keys",
+    );
   });
 
   it("a backup file given as a kit is recognised as one", () => {
     const tar = "./backup.json".padEnd(257, "\u0000") + "ustar\u000000" + "\u0000".repeat(200);
-    assert.throws(() => parseEmergencyKit(tar), (e: unknown) => e instanceof KitParseError && e.code === "is_backup");
+    assert.throws(
+      () => parseEmergencyKit(tar),
+      (e: unknown) => e instanceof KitParseError && e.code === "is_backup",
+    );
   });
 
   it("the panel's loader takes a one-line legacy password exactly as typed; several lines of other text are refused", () => {
     assert.deepEqual(parseKitOrKey("  My old Password 2019 \n"), { key: "  My old Password 2019 ", source: "legacy" });
     assert.deepEqual(kitKeyCandidates(parseKitOrKey(`${KEY.toLowerCase()}\n`)), [KEY.toLowerCase(), KEY]);
     assert.deepEqual(kitKeyCandidates(parseKitOrKey("abcdefghijklmnopqrstuvwxyz12")), ["abcdefghijklmnopqrstuvwxyz12", "ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ12"]);
-    assert.throws(() => parseKitOrKey("Dear diary,\nnothing here"), (e: unknown) => e instanceof KitParseError && e.code === "not_a_kit");
+    assert.throws(
+      () => parseKitOrKey("Dear diary,\nnothing here"),
+      (e: unknown) => e instanceof KitParseError && e.code === "not_a_kit",
+    );
   });
 });
 
 describe("file names", () => {
   it("are safe on every OS", () => {
     const date = new Date("2026-11-27T10:00:00Z");
-    for (const name of ["Home/Lake: Cabin", "🏠 Casa", "x".repeat(300), "CON", "", "..", "a\\b*c?d\"e<f>g|h"]) {
+    for (const name of ["Home/Lake: Cabin", "🏠 Casa", "x".repeat(300), "CON", "", "..", 'a\\b*c?d"e<f>g|h']) {
       const f = emergencyKitFileName({ instanceName: name, date, generation: 2, timeZone: "UTC" });
       assert.match(f, /^home_assistant_backup_emergency_kit_[a-z0-9_]+_2026-11-27_gen2\.txt$/, f);
       assert.ok(f.length <= 100);
     }
     assert.equal(emergencyKitFileName({ instanceName: "Home/Lake: Cabin", date, timeZone: "UTC" }), "home_assistant_backup_emergency_kit_home_lake_cabin_2026-11-27.txt");
     // The day where the instance is: 05:00 UTC is still the 26th in Honolulu.
-    assert.equal(emergencyKitFileName({ instanceName: "Ferienhaus Müritz", date: new Date("2026-11-27T05:00:00Z"), timeZone: "Pacific/Honolulu" }), "home_assistant_backup_emergency_kit_ferienhaus_muritz_2026-11-26.txt");
+    assert.equal(
+      emergencyKitFileName({ instanceName: "Ferienhaus Müritz", date: new Date("2026-11-27T05:00:00Z"), timeZone: "Pacific/Honolulu" }),
+      "home_assistant_backup_emergency_kit_ferienhaus_muritz_2026-11-26.txt",
+    );
   });
 });

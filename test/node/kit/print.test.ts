@@ -9,16 +9,30 @@ import { formatKitDate, type KitFacts } from "../../../src/kit/render.js";
 import { SAMPLE_KEY, sampleKitFacts } from "../../support/kit-facts.js";
 
 const KEY = SAMPLE_KEY;
-const facts = (over: Partial<KitFacts> = {}): KitFacts => sampleKitFacts({
-  generation: { number: 4, fingerprint: "7f3a91c20b5e".padEnd(64, "0"), startedAt: "2026-04-20T10:00:00Z" },
-  backups: [{ backup_id: "f3d70b29", date: "2026-05-01T04:45:00+00:00", name: "Automatic backup 2026.5.0", locations: ["hassio.local", "cloud.cloud"] }],
-  ...over,
-});
+const facts = (over: Partial<KitFacts> = {}): KitFacts =>
+  sampleKitFacts({
+    generation: { number: 4, fingerprint: "7f3a91c20b5e".padEnd(64, "0"), startedAt: "2026-04-20T10:00:00Z" },
+    backups: [{ backup_id: "f3d70b29", date: "2026-05-01T04:45:00+00:00", name: "Automatic backup 2026.5.0", locations: ["hassio.local", "cloud.cloud"] }],
+    ...over,
+  });
 
 describe("printable kit", () => {
   it("holds the same facts as the text kit, and blanks to fill in", async () => {
     const html = await renderPrintableKit(facts());
-    for (const s of ["Home Assistant Backup Emergency Kit", KEY, "http://homeassistant.local:8123", "January 15, 2025", "7F3A-91C2-0B5E", "2026-04-20", "f3d70b29", "Automatic backup 2026.5.0", "hassio.local, cloud.cloud", "Stored where:", "Checked on:", "https://www.home-assistant.io/more-info/backup-emergency-kit"]) {
+    for (const s of [
+      "Home Assistant Backup Emergency Kit",
+      KEY,
+      "http://homeassistant.local:8123",
+      "January 15, 2025",
+      "7F3A-91C2-0B5E",
+      "2026-04-20",
+      "f3d70b29",
+      "Automatic backup 2026.5.0",
+      "hassio.local, cloud.cloud",
+      "Stored where:",
+      "Checked on:",
+      "https://www.home-assistant.io/more-info/backup-emergency-kit",
+    ]) {
       assert.ok(html.includes(s), s);
     }
     assert.match(html, /<dd>4<\/dd>/);
@@ -31,9 +45,7 @@ describe("printable kit", () => {
   });
 
   it("escapes every text it prints", async () => {
-    const html = await renderPrintableKit(
-      facts({ instanceName: `<script>alert("x")</script>`, key: `pa<ss>"&'`, backups: [{ backup_id: "<b>", date: "x", name: "<i>n</i>", locations: ["<u>"] }] }),
-    );
+    const html = await renderPrintableKit(facts({ instanceName: `<script>alert("x")</script>`, key: `pa<ss>"&'`, backups: [{ backup_id: "<b>", date: "x", name: "<i>n</i>", locations: ["<u>"] }] }));
     assert.ok(!html.includes("<script>alert"));
     assert.ok(html.includes("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"));
     assert.ok(html.includes("pa&lt;ss&gt;&quot;&amp;&#39;"));
@@ -73,7 +85,12 @@ describe("QR code of the key", () => {
     assert.notDeepEqual(a.dark, c.dark);
     assert.equal(a.moduleCount, 17 + 4 * a.version);
     // Finder pattern: the top-left 7×7 ring with a 3×3 core.
-    const finder = a.dark.slice(0, 7).map((r) => r.slice(0, 7).map((x) => (x ? 1 : 0)).join(""));
+    const finder = a.dark.slice(0, 7).map((r) =>
+      r
+        .slice(0, 7)
+        .map((x) => (x ? 1 : 0))
+        .join(""),
+    );
     assert.deepEqual(finder, ["1111111", "1000001", "1011101", "1011101", "1011101", "1000001", "1111111"]);
   });
 
@@ -97,7 +114,11 @@ describe("printed kit, section by section (what the paper says)", () => {
     const f = facts({ timeZone: "Pacific/Honolulu" });
     const html = await renderPrintableKit(f);
     const date = formatKitDate(f.date, "en", "Pacific/Honolulu");
-    assert.ok(html.includes(`<dl><div class="row"><dt>Date</dt><dd>${date}</dd></div><div class="row"><dt>Instance</dt><dd>Home</dd></div><div class="row"><dt>URL</dt><dd>http://homeassistant.local:8123</dd></div></dl>`));
+    assert.ok(
+      html.includes(
+        `<dl><div class="row"><dt>Date</dt><dd>${date}</dd></div><div class="row"><dt>Instance</dt><dd>Home</dd></div><div class="row"><dt>URL</dt><dd>http://homeassistant.local:8123</dd></div></dl>`,
+      ),
+    );
     assert.ok(html.includes("<h2>Encryption key</h2>"));
     assert.ok(html.includes(`<p class="hint">For more information, visit https://www.home-assistant.io/more-info/backup-emergency-kit</p>`));
     assert.ok(!html.includes("{link}"));
@@ -105,7 +126,11 @@ describe("printed kit, section by section (what the paper says)", () => {
 
   it("our block: generation, fingerprint, day it came into use (in the instance's time zone)", async () => {
     const html = await renderPrintableKit(facts({ timeZone: "Pacific/Honolulu", generation: { number: 4, fingerprint: "7f3a91c20b5e".padEnd(64, "0"), startedAt: "2026-04-20T05:00:00Z" } }));
-    assert.ok(html.includes(`<p>${escapeHtml(en("kit.block_heading"))}</p>\n<dl><div class="row"><dt>Key generation</dt><dd>4</dd></div><div class="row"><dt>Key fingerprint</dt><dd>7F3A-91C2-0B5E</dd></div><div class="row"><dt>In use since</dt><dd>2026-04-19</dd></div></dl>`));
+    assert.ok(
+      html.includes(
+        `<p>${escapeHtml(en("kit.block_heading"))}</p>\n<dl><div class="row"><dt>Key generation</dt><dd>4</dd></div><div class="row"><dt>Key fingerprint</dt><dd>7F3A-91C2-0B5E</dd></div><div class="row"><dt>In use since</dt><dd>2026-04-19</dd></div></dl>`,
+      ),
+    );
     // A fingerprint that is not the registry's 64 hex digits (a short form from an old kit, or anything else) is printed as given.
     for (const fp of ["7F3A-91C2-0B5E", `x${"a".repeat(64)}`, `${"a".repeat(64)}x`]) {
       const other = await renderPrintableKit(facts({ generation: { number: 4, fingerprint: fp, startedAt: "2026-04-20T10:00:00Z" } }));

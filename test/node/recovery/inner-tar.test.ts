@@ -33,12 +33,24 @@ describe("extract reads an inner archive as tarfile does", () => {
   it("a GNU long link name (K) belongs to the next member, never listed itself", async () => {
     const target = Buffer.from("very/long/target/".repeat(8));
     const tar = concat(tarHeader("././@LongLink", target.length, { type: "K" }), padded(target), tarHeader("link", 0, { type: "2" }), file("after.txt", "hi"), END_BLOCKS);
-    assert.deepEqual(await list(tar), { entries: [["link", "symlink", ""], ["after.txt", "file", "hi"]], error: null });
+    assert.deepEqual(await list(tar), {
+      entries: [
+        ["link", "symlink", ""],
+        ["after.txt", "file", "hi"],
+      ],
+      error: null,
+    });
   });
 
   it("a directory has no data, whatever its size field says", async () => {
     const tar = concat(tarHeader("data/", 1024, { type: "5" }), file("data/a.txt", "x"), END_BLOCKS);
-    assert.deepEqual(await list(tar), { entries: [["data", "dir", ""], ["data/a.txt", "file", "x"]], error: null });
+    assert.deepEqual(await list(tar), {
+      entries: [
+        ["data", "dir", ""],
+        ["data/a.txt", "file", "x"],
+      ],
+      error: null,
+    });
   });
 
   it("a header tarfile rejects (bad checksum) ends in damage, not in files HA would not restore", async () => {

@@ -18,7 +18,10 @@ async function collect(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-const ports: [string, CryptoPort][] = [["node:crypto", nodeCryptoPort], ["WebCrypto/noble", webCryptoPort]];
+const ports: [string, CryptoPort][] = [
+  ["node:crypto", nodeCryptoPort],
+  ["WebCrypto/noble", webCryptoPort],
+];
 
 describe("crypto ports agree", () => {
   it("password_to_key known answers (synchronous SHA-256×100)", () => {
@@ -50,8 +53,20 @@ describe("crypto ports agree", () => {
       for (const [, writer] of ports) {
         for (const [, reader] of ports) {
           const v2 = await collect(encryptMember(writer, { format: "v2", aesKey: passwordToAesKeySync(writer, "pw") }, size, [plain] as unknown as AsyncIterable<Uint8Array>));
-          const v3 = await collect(encryptMember(writer, { format: "v3", root: v3RootContext(rootKey, rootSalt, randomBytes(16)) }, size, (async function* () { yield plain; })()));
-          for (const [bytes, key] of [[v2, { format: "v2", aesKey: passwordToAesKeySync(reader, "pw") }], [v3, { format: "v3", rootKey }]] as [Buffer, MemberKey][]) {
+          const v3 = await collect(
+            encryptMember(
+              writer,
+              { format: "v3", root: v3RootContext(rootKey, rootSalt, randomBytes(16)) },
+              size,
+              (async function* () {
+                yield plain;
+              })(),
+            ),
+          );
+          for (const [bytes, key] of [
+            [v2, { format: "v2", aesKey: passwordToAesKeySync(reader, "pw") }],
+            [v3, { format: "v3", rootKey }],
+          ] as [Buffer, MemberKey][]) {
             const opened = await openMember(reader, bytesSource(bytes), { offset: 0, size: bytes.length }, key);
             assert.equal(opened.plaintextSize, size);
             assert.ok(plain.equals(await collect(opened.chunks)));

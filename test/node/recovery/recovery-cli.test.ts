@@ -43,7 +43,11 @@ async function members(bytes: Uint8Array): Promise<Map<string, Uint8Array>> {
 }
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
-const noLeftovers = () => assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith(".partial")), []);
+const noLeftovers = () =>
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.endsWith(".partial")),
+    [],
+  );
 
 function save(name: string, bytes: Uint8Array): string {
   const p = join(dir, name);

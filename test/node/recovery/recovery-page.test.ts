@@ -88,8 +88,12 @@ describe("offline recovery page", () => {
       const guidance = (file: string) => tab.getByRole("listitem").filter({ hasText: file }).getByTestId("guidance");
       await guidance("mine.tar").getByText("another key: use the key from the kit of generation 2, file name kit.txt.").waitFor();
       assert.equal(await guidance("mine.tar").locator("code").first().textContent(), "kit.txt");
-      await guidance("other.tar").getByText(/not known yet/).waitFor();
-      await guidance("other.tar").getByText(/Load more emergency kits above/).waitFor();
+      await guidance("other.tar")
+        .getByText(/not known yet/)
+        .waitFor();
+      await guidance("other.tar")
+        .getByText(/Load more emergency kits above/)
+        .waitFor();
 
       await tab.locator("[data-testid=backups]").setInputFiles(legacyPath);
       const legacyRow = tab.getByRole("listitem").filter({ hasText: "legacy.tar" });

@@ -58,7 +58,11 @@ function save(name: string, bytes: Uint8Array): string {
 }
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
-const noLeftovers = () => assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith(".partial")), []);
+const noLeftovers = () =>
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.endsWith(".partial")),
+    [],
+  );
 const backupJsonOf = async (tar: Uint8Array) => JSON.parse(Buffer.from((await members(tar)).get("./backup.json")!).toString("utf8")) as Record<string, unknown>;
 
 async function memberOffset(bytes: Uint8Array, name: string): Promise<{ offset: number; size: number }> {
@@ -144,7 +148,10 @@ describe("never a 'successful' output HA cannot restore", () => {
     const m = await memberOffset(bytes, "homeassistant.tar.gz");
     bytes[m.offset + Math.floor(m.size / 2)] ^= 0x40;
     const path = save("v2-flipped.tar", bytes);
-    for (const args of [["decrypt", path, "--key", "pw", "-o", join(dir, "v2-flipped.out.tar")], ["rekey", path, "--key", "pw", "--new-key", "x", "-o", join(dir, "v2-flipped.out.tar")]]) {
+    for (const args of [
+      ["decrypt", path, "--key", "pw", "-o", join(dir, "v2-flipped.out.tar")],
+      ["rekey", path, "--key", "pw", "--new-key", "x", "-o", join(dir, "v2-flipped.out.tar")],
+    ]) {
       const r = await cli(args);
       assert.equal(r.code, 2, r.err);
       assert.match(r.err, /The backup is damaged and was not written\.\n {2}homeassistant\.tar\.gz: An archive's compressed data is broken or fails its checksum/);
@@ -186,7 +193,13 @@ describe("never a 'successful' output HA cannot restore", () => {
   it("an archive backup.json promises but the file lacks: exit 2, named", async () => {
     const backup = await generateBackup({ "homeassistant.tar.gz": "v2", "share.tar.gz": "v2" }, "pw", { bigBytes: 1000 });
     const m = await members(backup.tar);
-    const path = save("missing.tar", writeTar([{ name: "./backup.json", data: m.get("./backup.json")!, mtime: 1 }, { name: "homeassistant.tar.gz", data: m.get("homeassistant.tar.gz")!, mtime: 1 }]));
+    const path = save(
+      "missing.tar",
+      writeTar([
+        { name: "./backup.json", data: m.get("./backup.json")!, mtime: 1 },
+        { name: "homeassistant.tar.gz", data: m.get("homeassistant.tar.gz")!, mtime: 1 },
+      ]),
+    );
     const r = await cli(["decrypt", path, "--key", "pw", "-o", join(dir, "missing.out.tar")]);
     assert.equal(r.code, 2);
     assert.match(r.err, /share\.tar\.gz: backup\.json lists this archive, but the file does not contain it\./);
@@ -216,8 +229,25 @@ function ambiguousGzip(): Uint8Array {
 describe("v1: an ending with two readings is read the way HA wrote it", () => {
   it("decrypt gives the gzip back byte for byte and verify --deep calls it intact", async () => {
     const gz = ambiguousGzip();
-    const json = { slug: "a1b2c3d4", version: 2, name: "Old", date: "2024-06-01T00:00:00+00:00", type: "partial", protected: true, compressed: true, homeassistant: { version: "2024.6.0" }, folders: [], addons: [] };
-    const path = save("v1-ambiguous.tar", writeTar([{ name: "./backup.json", data: Buffer.from(JSON.stringify(json)), mtime: 1 }, { name: "homeassistant.tar.gz", data: encryptV1Legacy(gz, "pw"), mtime: 1 }]));
+    const json = {
+      slug: "a1b2c3d4",
+      version: 2,
+      name: "Old",
+      date: "2024-06-01T00:00:00+00:00",
+      type: "partial",
+      protected: true,
+      compressed: true,
+      homeassistant: { version: "2024.6.0" },
+      folders: [],
+      addons: [],
+    };
+    const path = save(
+      "v1-ambiguous.tar",
+      writeTar([
+        { name: "./backup.json", data: Buffer.from(JSON.stringify(json)), mtime: 1 },
+        { name: "homeassistant.tar.gz", data: encryptV1Legacy(gz, "pw"), mtime: 1 },
+      ]),
+    );
     const deep = await cli(["verify", path, "--key", "pw", "--deep"]);
     assert.equal(deep.code, 0, deep.out);
     const out = join(dir, "v1-ambiguous.out.tar");
@@ -241,7 +271,10 @@ describe("the output file", () => {
     const soft = join(dir, "self-soft.tar");
     symlinkSync(path, soft);
     for (const output of [path, join(dir, ".", "self.tar"), hard, soft]) {
-      for (const command of [["rekey", path, "--key", "pw", "--new-key", "other", "-o", output, "--force"], ["decrypt", path, "--key", "pw", "-o", output, "--force"]]) {
+      for (const command of [
+        ["rekey", path, "--key", "pw", "--new-key", "other", "-o", output, "--force"],
+        ["decrypt", path, "--key", "pw", "-o", output, "--force"],
+      ]) {
         const r = await cli(command);
         assert.equal(r.code, 1, `${command[0]} -o ${output}`);
         assert.match(r.err, /The output is the backup file itself/);
@@ -268,12 +301,18 @@ describe("the output file", () => {
     truncateSync(huge, 200 * 1024 * 1024);
     // A separate process, so its peak memory is the command's own (reading the file would take > 400 MB).
     const script = join(dir, "peak-rss.mjs");
-    writeFileSync(script, `const { main } = await import(process.argv[2]);
+    writeFileSync(
+      script,
+      `const { main } = await import(process.argv[2]);
 let err = "";
 const code = await main(process.argv.slice(3), { out: () => {}, err: (s) => (err += s) });
-process.stdout.write(JSON.stringify({ code, err, rssMb: process.resourceUsage().maxRSS / 1024 }));`);
+process.stdout.write(JSON.stringify({ code, err, rssMb: process.resourceUsage().maxRSS / 1024 }));`,
+    );
     const mainPath = fileURLToPath(new URL("../../../src/cli/main.ts", import.meta.url));
-    for (const args of [["decrypt", path, "--kit", huge, "-o", join(dir, "kit-size.out.tar")], ["rekey", path, "--key", "pw", "--new-kit", huge, "-o", join(dir, "kit-size.out.tar")]]) {
+    for (const args of [
+      ["decrypt", path, "--kit", huge, "-o", join(dir, "kit-size.out.tar")],
+      ["rekey", path, "--key", "pw", "--new-kit", huge, "-o", join(dir, "kit-size.out.tar")],
+    ]) {
       const child = spawnSync(process.execPath, ["--import", "tsx", script, mainPath, ...args], { encoding: "utf8", cwd: fileURLToPath(new URL("../../../", import.meta.url)) });
       const r = JSON.parse(child.stdout) as { code: number; err: string; rssMb: number };
       assert.equal(r.code, 2);
@@ -379,7 +418,13 @@ describe("extract: modes as tar applies them, never outside -C DIR", () => {
       ]),
     );
     const json = { slug: "e1e2e3e4", version: 2, name: "Modes", date: "2026-01-01T00:00:00+00:00", type: "partial", protected: true, compressed: true, folders: ["share"], addons: [] };
-    path = save("modes.tar", writeTar([{ name: "./backup.json", data: Buffer.from(JSON.stringify(json)), mtime }, { name: "share.tar.gz", data: encryptV2(inner, "pw", randomBytes(16)), mtime }]));
+    path = save(
+      "modes.tar",
+      writeTar([
+        { name: "./backup.json", data: Buffer.from(JSON.stringify(json)), mtime },
+        { name: "share.tar.gz", data: encryptV2(inner, "pw", randomBytes(16)), mtime },
+      ]),
+    );
   });
 
   it("keeps the archive's permission bits less the umask, without setuid", async () => {

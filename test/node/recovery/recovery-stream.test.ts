@@ -102,10 +102,19 @@ describe("Ctrl-C and SIGTERM during a decrypt", () => {
     const gz = gzipSync(writeTar([{ name: "./big.bin", data, mtime: 1 }]), { level: 1 });
     const json = { slug: "5a5a5a5a", version: 2, name: "Big", date: "2026-01-01T00:00:00+00:00", type: "partial", protected: true, compressed: true, folders: ["share"], addons: [] };
     input = join(dir, "big.tar");
-    writeFileSync(input, writeTar([{ name: "./backup.json", data: Buffer.from(JSON.stringify(json)), mtime: 1 }, { name: "share.tar.gz", data: encryptV2(gz, "pw", randomBytes(16)), mtime: 1 }]));
+    writeFileSync(
+      input,
+      writeTar([
+        { name: "./backup.json", data: Buffer.from(JSON.stringify(json)), mtime: 1 },
+        { name: "share.tar.gz", data: encryptV2(gz, "pw", randomBytes(16)), mtime: 1 },
+      ]),
+    );
   });
 
-  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+  for (const [signal, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const) {
     it(`${signal}: exit ${code}, the hidden temporary file is removed, no output`, async () => {
       const outDir = mkdtempSync(join(dir, `${signal}-`));
       const output = join(outDir, "big.dec.tar");
@@ -135,11 +144,17 @@ describe("Ctrl-C and SIGTERM during a decrypt", () => {
 
 describe("the real v1 fixture (securetar's legacy-format test vector)", () => {
   const raw = Buffer.from("0123456789abcdef");
-  for (const [name, port] of [["node:crypto", nodeCryptoPort], ["WebCrypto/noble", webCryptoPort]] as const) {
+  for (const [name, port] of [
+    ["node:crypto", nodeCryptoPort],
+    ["WebCrypto/noble", webCryptoPort],
+  ] as const) {
     it(`${name}: every inner archive decrypts to a gzip that passes its CRC, holding the known files`, async () => {
       const bytes = readFileSync(join(fixtures, "securetar__backup_encrypted_gzipped_legacy_format.tar"));
       const report = await inspectBackup(bytesSource(bytes));
-      assert.deepEqual(report.members.map((m) => m.format), ["v1", "v1", "v1"]);
+      assert.deepEqual(
+        report.members.map((m) => m.format),
+        ["v1", "v1", "v1"],
+      );
       for (const m of report.members) {
         const at = { offset: m.offset, size: m.size };
         const reading = await resolveV1Reading(port, bytesSource(bytes), at, raw, true);
@@ -159,7 +174,10 @@ describe("the real v1 fixture (securetar's legacy-format test vector)", () => {
 describe("the browser's Blob output", () => {
   it("refuses up front a backup over the stated limit, and a stream that grows past it", async () => {
     const { BLOB_LIMIT, blobTarget } = await import("../../../src/recovery/browser-output.js");
-    assert.throws(() => blobTarget("big.tar", BLOB_LIMIT + 1), (e: unknown) => e instanceof RecoveryError && e.code === "too_large");
+    assert.throws(
+      () => blobTarget("big.tar", BLOB_LIMIT + 1),
+      (e: unknown) => e instanceof RecoveryError && e.code === "too_large",
+    );
     const target = blobTarget("grows.tar", 1024);
     const piece = new Uint8Array(256 * 1024 * 1024); // the same buffer each time: the parts only reference it
     for (let i = 0; i < BLOB_LIMIT / piece.length; i++) await target.sink.write(piece);

@@ -10,12 +10,37 @@ const iso = (min: number) => new Date(T0 + min * 60_000).toISOString();
 const M = CLOCK_MARGIN_MS / 60_000;
 
 function gen(id: string, number: number, from: number, to: number, status: GenerationRecord["status"], origin: GenerationRecord["origin"] = "observed"): GenerationRecord {
-  return { id, instanceId: "i", number, fingerprint: id.repeat(64).slice(0, 64), status, origin, firstSeenAt: iso(from), activatedAt: iso(from), lastSeenActiveAt: iso(to), retiredAt: null, kitDownloadedAt: null, kitProvenAt: null, label: null };
+  return {
+    id,
+    instanceId: "i",
+    number,
+    fingerprint: id.repeat(64).slice(0, 64),
+    status,
+    origin,
+    firstSeenAt: iso(from),
+    activatedAt: iso(from),
+    lastSeenActiveAt: iso(to),
+    retiredAt: null,
+    kitDownloadedAt: null,
+    kitProvenAt: null,
+    label: null,
+  };
 }
 
 const copy = (min: number): CopyRecord => ({
-  instanceId: "i", backupId: `b${min}`, agentId: "hassio.local", name: "b", date: iso(min), size: 1, protected: true,
-  generationId: null, confidence: "unknown", lastCheck: null, deleted: false, deletedAt: null, mismatch: false,
+  instanceId: "i",
+  backupId: `b${min}`,
+  agentId: "hassio.local",
+  name: "b",
+  date: iso(min),
+  size: 1,
+  protected: true,
+  generationId: null,
+  confidence: "unknown",
+  lastCheck: null,
+  deleted: false,
+  deletedAt: null,
+  mismatch: false,
 });
 
 describe("the clock margin", () => {

@@ -40,8 +40,16 @@ describe("instance identity", () => {
     const again = await reg.fold({ url: HOME, locationName: "Home", password: KEY, info: listed });
     assert.equal(again.instanceId, first.instanceId, "the same records");
     const instances = await reg.instances();
-    assert.deepEqual(instances.map((i) => i.haInstanceId), [OWN], "one instance, under its own id");
-    assert.deepEqual((await reg.generations(first.instanceId)).map((g) => g.number), [1], "no second generation 1");
+    assert.deepEqual(
+      instances.map((i) => i.haInstanceId),
+      [OWN],
+      "one instance, under its own id",
+    );
+    assert.deepEqual(
+      (await reg.generations(first.instanceId)).map((g) => g.number),
+      [1],
+      "no second generation 1",
+    );
     assert.equal(again.changedElsewhere, false);
   });
 
@@ -71,7 +79,10 @@ describe("instance identity", () => {
     // Its own backups appear later: their id is recorded on the same instance.
     const later = await reg.fold({ url: HOME, locationName: "Home", password: KEY, info: info([backup("o1", "2026-02-01T00:00:00+00:00", "automatic")]) });
     assert.equal(later.instanceId, home.instanceId);
-    assert.deepEqual((await reg.instances()).map((i) => i.haInstanceId), [OWN]);
+    assert.deepEqual(
+      (await reg.instances()).map((i) => i.haInstanceId),
+      [OWN],
+    );
     // Another HA with the same name but another key, from another address: another instance.
     const other = await reg.fold({ url: "http://10.0.0.9:8123", locationName: "Home", password: "QQQQ-RRRR-SSSS-TTTT-UUUU-VVVV-WWWW", info: info([]) });
     assert.notEqual(other.instanceId, home.instanceId);
@@ -82,7 +93,12 @@ describe("instance identity", () => {
     const reg = await Registry.open(name);
     try {
       // This browser knows both instances: ours and the one whose backups share our NAS.
-      await reg.fold({ url: "http://other.local:8123", locationName: "Cabin", password: "QQQQ-RRRR-SSSS-TTTT-UUUU-VVVV-WWWW", info: info([{ ...backup("x1", "2026-01-01T00:00:00+00:00", "automatic"), extra_metadata: { instance_id: FOREIGN, with_automatic_settings: true } }]) });
+      await reg.fold({
+        url: "http://other.local:8123",
+        locationName: "Cabin",
+        password: "QQQQ-RRRR-SSSS-TTTT-UUUU-VVVV-WWWW",
+        info: info([{ ...backup("x1", "2026-01-01T00:00:00+00:00", "automatic"), extra_metadata: { instance_id: FOREIGN, with_automatic_settings: true } }]),
+      });
       const ours = await reg.fold({ url: HOME, locationName: "Home", password: KEY, info: info([backup("o1", "2026-01-02T00:00:00+00:00", "automatic")]) });
       assert.equal((await reg.instances()).length, 2);
       const listing = info([backup("x1", "2026-01-01T00:00:00+00:00", "foreign"), backup("o1", "2026-01-02T00:00:00+00:00", "automatic")]);

@@ -74,18 +74,39 @@ describe("offline report", () => {
     const r = await reg.reconcile(conn, sim.url);
     const copies = await reg.copies(r.instanceId);
     // A backup kept in two places, encrypted in one and not in the other.
-    const backupId = copies.find((c) => c.protected && copies.filter((o) => o.backupId === c.backupId && o.protected).length === 1 && copies.some((o) => o.backupId === c.backupId && !o.protected))?.backupId;
+    const backupId = copies.find(
+      (c) => c.protected && copies.filter((o) => o.backupId === c.backupId && o.protected).length === 1 && copies.some((o) => o.backupId === c.backupId && !o.protected),
+    )?.backupId;
     assert.ok(backupId, "the sim has a backup with an encrypted and an unencrypted copy");
     const mine = copies.filter((c) => c.backupId === backupId);
     const unprotectedBefore = mine.filter((c) => !c.protected);
-    const report = { file: "x.tar", backupId, name: mine[0]!.name, date: mine[0]!.date, protectedFlag: true, encrypted: true, format: "v2" as const, mislabelled: false, damaged: false, damage: [], openedBy: 0, membersAgree: true, members: [], backupJson: null };
+    const report = {
+      file: "x.tar",
+      backupId,
+      name: mine[0]!.name,
+      date: mine[0]!.date,
+      protectedFlag: true,
+      encrypted: true,
+      format: "v2" as const,
+      mislabelled: false,
+      damaged: false,
+      damage: [],
+      openedBy: 0,
+      membersAgree: true,
+      members: [],
+      backupJson: null,
+    };
     // Every demo key, so whichever generation made this backup, the report names it.
     for (let k = 0; k < keys.length; k++) {
       const res = await applyOfflineReport(reg, r.instanceId, { ...report, openedBy: k }, keys);
       assert.equal(res.matched, mine.filter((c) => c.protected).length, "only the encrypted copy");
     }
     const after = (await reg.copies(r.instanceId)).filter((c) => c.backupId === backupId);
-    assert.deepEqual(after.filter((c) => !c.protected), unprotectedBefore, "the unencrypted copy is untouched");
+    assert.deepEqual(
+      after.filter((c) => !c.protected),
+      unprotectedBefore,
+      "the unencrypted copy is untouched",
+    );
     assert.ok(after.filter((c) => c.protected).every((c) => c.lastCheck !== null));
   });
 });
@@ -95,7 +116,20 @@ describe("offline report of a damaged file", () => {
     const reg = await openReg();
     const r = await reg.reconcile(conn, sim.url);
     const copy = (await reg.copies(r.instanceId)).find((c) => c.protected && c.agentId === "hassio.local")!;
-    const base = { file: "x.tar", backupId: copy.backupId, name: copy.name, date: copy.date, protectedFlag: true, encrypted: true, format: "v2" as const, mislabelled: false, damaged: true, damage: [{ archive: "homeassistant.tar.gz", code: "truncated" }], membersAgree: true, backupJson: null };
+    const base = {
+      file: "x.tar",
+      backupId: copy.backupId,
+      name: copy.name,
+      date: copy.date,
+      protectedFlag: true,
+      encrypted: true,
+      format: "v2" as const,
+      mislabelled: false,
+      damaged: true,
+      damage: [{ archive: "homeassistant.tar.gz", code: "truncated" }],
+      membersAgree: true,
+      backupJson: null,
+    };
     const member = (keyChecked: boolean) => ({ name: "homeassistant.tar.gz", keyChecked, openedBy: null }) as unknown as BackupFileReport["members"][number];
     const before = (await reg.copies(r.instanceId)).find((c) => c.backupId === copy.backupId && c.agentId === copy.agentId)!;
     await applyOfflineReport(reg, r.instanceId, { ...base, openedBy: null, members: [member(false)] } as BackupFileReport, keys, copy.size);

@@ -40,7 +40,11 @@ describe("import validator: own properties only", () => {
       ] as const) {
         const text = withField(where, name);
         assert.ok(text.includes(`"${name}"`), "the field is in the file");
-        assert.throws(() => parseExport(text), (e: unknown) => e instanceof RegistryError && /unknown_field|invalid_field/.test(e.code) && (e.params as { path?: string }).path === path, `${name} at ${path}`);
+        assert.throws(
+          () => parseExport(text),
+          (e: unknown) => e instanceof RegistryError && /unknown_field|invalid_field/.test(e.code) && (e.params as { path?: string }).path === path,
+          `${name} at ${path}`,
+        );
       }
     });
   }
@@ -49,14 +53,31 @@ describe("import validator: own properties only", () => {
 describe("import validator: what HA can report", () => {
   it("takes location ids and backup names as HA allows them (`<domain>.<unique_id>`, free text), as the mirror does", () => {
     const doc = base();
-    const copy = { instanceId: "i1", backupId: "b|1 with spaces", agentId: "webdav.Müller's NAS (Büro) ✓", name: `Before upgrading — “${"x".repeat(1500)}”`, date: at, size: 1, protected: false, generationId: null, confidence: "unencrypted", lastCheck: null, deleted: false, deletedAt: null, mismatch: false };
+    const copy = {
+      instanceId: "i1",
+      backupId: "b|1 with spaces",
+      agentId: "webdav.Müller's NAS (Büro) ✓",
+      name: `Before upgrading — “${"x".repeat(1500)}”`,
+      date: at,
+      size: 1,
+      protected: false,
+      generationId: null,
+      confidence: "unencrypted",
+      lastCheck: null,
+      deleted: false,
+      deletedAt: null,
+      mismatch: false,
+    };
     doc.copies.push(copy);
     assert.deepEqual(parseExport(JSON.stringify(doc)).copies, [copy]);
     // Control characters (our map keys' separator) and absurd lengths stay refused.
     for (const agentId of ["a\u0000b", "a".repeat(1001)]) {
       const bad = base();
       bad.copies.push({ ...copy, agentId });
-      assert.throws(() => parseExport(JSON.stringify(bad)), (e) => e instanceof RegistryError && e.code === "import_invalid_field" && e.params.path === "$.copies[0].agentId");
+      assert.throws(
+        () => parseExport(JSON.stringify(bad)),
+        (e) => e instanceof RegistryError && e.code === "import_invalid_field" && e.params.path === "$.copies[0].agentId",
+      );
     }
   });
 });

@@ -11,7 +11,14 @@ import { listingDigests, readListing } from "../../../src/registry/listing.js";
 import { backupInfo, listedBackup } from "../../support/listing.js";
 
 const backup = (id: string): BackupContent =>
-  listedBackup({ id, date: "2026-11-01T03:00:00.000000+00:00", who: "automatic", ownId: "own", foreignId: "other", agents: { "hassio.local": { protected: true, size: 1000 }, "cloud.cloud": { protected: true, size: 1000 } } });
+  listedBackup({
+    id,
+    date: "2026-11-01T03:00:00.000000+00:00",
+    who: "automatic",
+    ownId: "own",
+    foreignId: "other",
+    agents: { "hassio.local": { protected: true, size: 1000 }, "cloud.cloud": { protected: true, size: 1000 } },
+  });
 
 const digestsOf = async (backups: BackupContent[]) => (await listingDigests(backupInfo(backups))).digests;
 
@@ -41,7 +48,10 @@ describe("reading HA's listing", () => {
       const after = await digestsOf(backups.map((b, i) => (i === target ? change(b) : b)));
       const k = bucketOf(`b${target}`);
       assert.notEqual(after[k], before[k]);
-      assert.deepEqual(after.filter((_, j) => j !== k), before.filter((_, j) => j !== k));
+      assert.deepEqual(
+        after.filter((_, j) => j !== k),
+        before.filter((_, j) => j !== k),
+      );
     });
   }
 

@@ -69,17 +69,19 @@ function randomCopy(r: ReturnType<typeof rng>, backupId: string, agentId: string
 
 function randomState(seed: number): RegistryState {
   const r = rng(seed);
-  const instances: InstanceRecord[] = ["i1", "i2"].filter(() => r.next() < 0.8).map((id) => ({
-    id,
-    // Two ids per instance: its own, and a foreign one the earlier identity rule recorded.
-    haInstanceId: r.maybe(r.pick([`ha-${id}`, `ha-${id}-foreign`])),
-    urlKey: `http://ha|${r.pick(["Home", "House"])}`,
-    name: r.pick(["Home", "House"]),
-    url: "http://ha",
-    firstSeenAt: r.pick(TIMES),
-    lastReconciledAt: r.maybe(r.pick(TIMES)),
-    noKey: r.next() < 0.2,
-  }));
+  const instances: InstanceRecord[] = ["i1", "i2"]
+    .filter(() => r.next() < 0.8)
+    .map((id) => ({
+      id,
+      // Two ids per instance: its own, and a foreign one the earlier identity rule recorded.
+      haInstanceId: r.maybe(r.pick([`ha-${id}`, `ha-${id}-foreign`])),
+      urlKey: `http://ha|${r.pick(["Home", "House"])}`,
+      name: r.pick(["Home", "House"]),
+      url: "http://ha",
+      firstSeenAt: r.pick(TIMES),
+      lastReconciledAt: r.maybe(r.pick(TIMES)),
+      noKey: r.next() < 0.2,
+    }));
   const generations: GenerationRecord[] = GENS.filter(() => r.next() < 0.7).map((id, n) => ({
     id,
     instanceId: "i1",
@@ -150,9 +152,17 @@ describe("registry merge (property tests)", () => {
         for (const g of side.generations) {
           const merged = m.generations.find((x) => x.id === g.id)!;
           assert.ok(merged, `seed ${s}: generation ${g.id} kept`);
-          for (const p of g.earlierPeriods ?? []) assert.ok(merged.earlierPeriods?.some((q) => q.from === p.from && q.to === p.to), `seed ${s}: earlier period kept`);
+          for (const p of g.earlierPeriods ?? [])
+            assert.ok(
+              merged.earlierPeriods?.some((q) => q.from === p.from && q.to === p.to),
+              `seed ${s}: earlier period kept`,
+            );
         }
-        for (const j of side.journal) assert.ok(m.journal.some((x) => x.key === j.key), `seed ${s}: journal entry kept`);
+        for (const j of side.journal)
+          assert.ok(
+            m.journal.some((x) => x.key === j.key),
+            `seed ${s}: journal entry kept`,
+          );
         for (const c of side.copies) {
           const merged = m.copies.find((x) => x.backupId === c.backupId && x.agentId === c.agentId)!;
           assert.ok(merged, `seed ${s}: copy kept`);
@@ -176,7 +186,10 @@ describe("registry merge (property tests)", () => {
       const a = mergeStates(randomState(s), randomState(s));
       const b = mergeStates(randomState(s + 100_000), randomState(s + 100_000));
       const m = mergeStates(a, b);
-      for (const [side, other] of [[a, b], [b, a]] as const) {
+      for (const [side, other] of [
+        [a, b],
+        [b, a],
+      ] as const) {
         for (const c of side.copies) {
           const merged = m.copies.find((x) => x.backupId === c.backupId && x.agentId === c.agentId)!;
           const o = other.copies.find((x) => x.backupId === c.backupId && x.agentId === c.agentId);
@@ -211,8 +224,20 @@ describe("registry merge (property tests)", () => {
 
 describe("registry merge (what a user sees)", () => {
   const copy = (over: Partial<CopyRecord>): CopyRecord => ({
-    instanceId: "i1", backupId: "b1", agentId: "hassio.local", name: "Automatic", date: TIMES[1]!, size: 1, protected: true,
-    generationId: "g1", confidence: "inferred", lastCheck: null, deleted: false, deletedAt: null, mismatch: false, ...over,
+    instanceId: "i1",
+    backupId: "b1",
+    agentId: "hassio.local",
+    name: "Automatic",
+    date: TIMES[1]!,
+    size: 1,
+    protected: true,
+    generationId: "g1",
+    confidence: "inferred",
+    lastCheck: null,
+    deleted: false,
+    deletedAt: null,
+    mismatch: false,
+    ...over,
   });
   const state = (copies: CopyRecord[]): RegistryState => ({ instances: [], generations: [], copies, journal: [] });
   const merged = (...copies: CopyRecord[]) => copies.map((c) => state([c])).reduce((x, y) => mergeStates(x, y)).copies[0]!;
@@ -273,8 +298,19 @@ describe("registry merge (what a user sees)", () => {
 
   it("a generation re-activated later on one device is active after the merge; kit marks keep the latest time", () => {
     const base: GenerationRecord = {
-      id: "g1", instanceId: "i1", number: 1, fingerprint: "fp", status: "retired", origin: "observed", firstSeenAt: TIMES[0]!,
-      activatedAt: TIMES[0]!, lastSeenActiveAt: TIMES[1]!, retiredAt: TIMES[1]!, kitDownloadedAt: TIMES[0]!, kitProvenAt: null, label: null,
+      id: "g1",
+      instanceId: "i1",
+      number: 1,
+      fingerprint: "fp",
+      status: "retired",
+      origin: "observed",
+      firstSeenAt: TIMES[0]!,
+      activatedAt: TIMES[0]!,
+      lastSeenActiveAt: TIMES[1]!,
+      retiredAt: TIMES[1]!,
+      kitDownloadedAt: TIMES[0]!,
+      kitProvenAt: null,
+      label: null,
     };
     const again: GenerationRecord = { ...base, status: "active", activatedAt: TIMES[3]!, retiredAt: null, lastSeenActiveAt: TIMES[4]!, kitProvenAt: TIMES[3]! };
     const m = mergeStates({ ...state([]), generations: [base] }, { ...state([]), generations: [again] }).generations[0]!;
@@ -282,7 +318,16 @@ describe("registry merge (what a user sees)", () => {
   });
 
   it("an instance id one device corrected (a foreign id of the earlier rule) stays corrected after merging the stale record", () => {
-    const stale: InstanceRecord = { id: "i1", haInstanceId: "f".repeat(32), urlKey: "http://ha|Home", name: "Home", url: "http://ha", firstSeenAt: TIMES[0]!, lastReconciledAt: TIMES[1]!, noKey: false };
+    const stale: InstanceRecord = {
+      id: "i1",
+      haInstanceId: "f".repeat(32),
+      urlKey: "http://ha|Home",
+      name: "Home",
+      url: "http://ha",
+      firstSeenAt: TIMES[0]!,
+      lastReconciledAt: TIMES[1]!,
+      noKey: false,
+    };
     // Its own id sorts before the foreign one: the larger id must not decide.
     const corrected: InstanceRecord = { ...stale, haInstanceId: "0".repeat(31) + "1", lastReconciledAt: TIMES[3]! };
     const instanceOf = (...xs: InstanceRecord[]) => xs.map((i) => ({ ...state([]), instances: [i] })).reduce((a, b) => mergeStates(a, b)).instances[0]!.haInstanceId;
@@ -291,10 +336,19 @@ describe("registry merge (what a user sees)", () => {
     assert.equal(instanceOf(stale, corrected, stale), corrected.haInstanceId);
   });
 
-  it("the same journal event recorded on two devices is one entry; 5 and \"5\" are different events", () => {
+  it('the same journal event recorded on two devices is one entry; 5 and "5" are different events', () => {
     const e = { instanceId: "i1", at: TIMES[0]!, type: "check_passed" as const, params: { generation: 5 } };
     const f = { ...e, params: { generation: "5" } };
-    const m = mergeStates({ ...state([]), journal: [{ ...e, key: journalKey(e) }] }, { ...state([]), journal: [{ ...e, key: journalKey(e) }, { ...f, key: journalKey(f) }] });
+    const m = mergeStates(
+      { ...state([]), journal: [{ ...e, key: journalKey(e) }] },
+      {
+        ...state([]),
+        journal: [
+          { ...e, key: journalKey(e) },
+          { ...f, key: journalKey(f) },
+        ],
+      },
+    );
     assert.equal(m.journal.length, 2);
   });
 });

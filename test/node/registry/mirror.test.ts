@@ -50,7 +50,8 @@ function until(r: Registry, check: () => Promise<boolean>, what: string): Promis
   });
 }
 
-const withoutTimes = (s: RegistryState) => JSON.stringify({ ...s, instances: s.instances.map(({ lastReconciledAt: _, ...x }) => x), generations: s.generations.map(({ lastSeenActiveAt: _, ...x }) => x) });
+const withoutTimes = (s: RegistryState) =>
+  JSON.stringify({ ...s, instances: s.instances.map(({ lastReconciledAt: _, ...x }) => x), generations: s.generations.map(({ lastSeenActiveAt: _, ...x }) => x) });
 
 async function clearMirror(c: HaConnection) {
   await c.sendMessagePromise({ type: "frontend/set_user_data", key: MIRROR_KEY, value: null });
@@ -110,7 +111,10 @@ describe("registry mirror", () => {
     assert.equal(mirrorA.status.state, "synced");
     mirrorA.stop();
     const before = await registryState(a);
-    assert.ok(before.copies.some((c) => c.confidence === "verified"), "something was proven");
+    assert.ok(
+      before.copies.some((c) => c.confidence === "verified"),
+      "something was proven",
+    );
 
     // A new browser profile: empty IndexedDB, its own random salt until it reads the mirror.
     const b = await env.openReg();
@@ -124,7 +128,11 @@ describe("registry mirror", () => {
     const r = await b.reconcile(other, env.sim.url);
     assert.equal(r.newGeneration, null);
     assert.equal(r.changedElsewhere, false);
-    assert.equal((await b.copies(r.instanceId)).filter((c) => c.confidence === "verified").length, before.copies.filter((c) => c.confidence === "verified").length, "proofs are shown without checking again");
+    assert.equal(
+      (await b.copies(r.instanceId)).filter((c) => c.confidence === "verified").length,
+      before.copies.filter((c) => c.confidence === "verified").length,
+      "proofs are shown without checking again",
+    );
     // Beliefs by date come from the merged timeline: the same as in the first browser.
     const guesses = async (reg: Registry) => (await reg.copies(instanceId)).map((c) => [c.backupId, c.agentId, c.generationId, c.confidence].join());
     assert.deepEqual(await guesses(b), await guesses(a));
@@ -224,7 +232,10 @@ describe("registry mirror", () => {
     assert.deepEqual(c.salt, a.salt);
     const rc = await c.reconcile(conn, env.sim.url);
     assert.equal(rc.changedElsewhere, false, "HA's key is the mirrored registry's generation, not a change elsewhere");
-    assert.deepEqual((await c.generations(rc.instanceId)).map((g) => [g.id, g.kitProvenAt]), (await a.generations(ra.instanceId)).map((g) => [g.id, g.kitProvenAt]));
+    assert.deepEqual(
+      (await c.generations(rc.instanceId)).map((g) => [g.id, g.kitProvenAt]),
+      (await a.generations(ra.instanceId)).map((g) => [g.id, g.kitProvenAt]),
+    );
     mirrorC.stop();
 
     // Way out 2: keep this browser's registry and write it over HA's.
@@ -242,7 +253,10 @@ describe("registry mirror", () => {
     const mirrorE = new RegistryMirror(e, conn, { lifecycle: null });
     await mirrorE.start();
     mirrorE.stop();
-    assert.deepEqual((await e.generations(rd.instanceId)).map((g) => g.id), (await d.generations(rd.instanceId)).map((g) => g.id));
+    assert.deepEqual(
+      (await e.generations(rd.instanceId)).map((g) => g.id),
+      (await d.generations(rd.instanceId)).map((g) => g.id),
+    );
   });
 
   it("a second registry on the same database fingerprints with the salt the first adopted from HA", async () => {
@@ -278,7 +292,11 @@ describe("registry mirror", () => {
       subscribeMessage: () => Promise.reject({ code: "unknown_command", message: "Unknown command." }),
     });
     const statuses: MirrorStatus[] = [];
-    const old = new RegistryMirror(reg, fake(() => Promise.reject({ code: "unknown_command", message: "Unknown command." })), { onStatus: (s) => statuses.push(s), lifecycle: null });
+    const old = new RegistryMirror(
+      reg,
+      fake(() => Promise.reject({ code: "unknown_command", message: "Unknown command." })),
+      { onStatus: (s) => statuses.push(s), lifecycle: null },
+    );
     await old.start();
     old.stop();
     assert.deepEqual(statuses, [{ state: "local_only", reason: "unsupported" }]);
@@ -354,7 +372,12 @@ describe("mirror writes: debounce, coalescing, closing", () => {
     await mirror.flush();
     const kitMarks = async () => {
       const m = await mirrorOf(conn);
-      const chunks = await Promise.all(Array.from({ length: m!.parts.h!.chunks }, async (_, n) => (await conn.sendMessagePromise<{ value: string }>({ type: "frontend/get_user_data", key: chunkKey("h", m!.parts.h!.slot, n) })).value));
+      const chunks = await Promise.all(
+        Array.from(
+          { length: m!.parts.h!.chunks },
+          async (_, n) => (await conn.sendMessagePromise<{ value: string }>({ type: "frontend/get_user_data", key: chunkKey("h", m!.parts.h!.slot, n) })).value,
+        ),
+      );
       return decodeHeader(await unpackPart(chunks, m!.parts.h!.sha256)).generations.find((g) => g.id === active!.id)!.kitDownloadedAt;
     };
     await reg.markKit(instanceId, active!.id, "downloaded");
@@ -371,7 +394,9 @@ describe("mirror writes: debounce, coalescing, closing", () => {
     const m = await mirrorOf(conn);
     assert.ok(m);
     assert.notEqual(await kitMarks(), before === null ? undefined : "never", "the close sent the proof's write");
-    const chunks = await Promise.all(Array.from({ length: m.parts.h!.chunks }, async (_, n) => (await conn.sendMessagePromise<{ value: string }>({ type: "frontend/get_user_data", key: chunkKey("h", m.parts.h!.slot, n) })).value));
+    const chunks = await Promise.all(
+      Array.from({ length: m.parts.h!.chunks }, async (_, n) => (await conn.sendMessagePromise<{ value: string }>({ type: "frontend/get_user_data", key: chunkKey("h", m.parts.h!.slot, n) })).value),
+    );
     assert.notEqual(decodeHeader(await unpackPart(chunks, m.parts.h!.sha256)).generations.find((g) => g.id === active!.id)!.kitProvenAt, null);
   });
 });
@@ -386,7 +411,10 @@ describe("mirror reads: parts of several chunks, and a read racing a writer", ()
     await mirrorA.flush();
     mirrorA.stop();
     const m = (await mirrorOf(conn))!;
-    assert.ok(Object.values(m.parts).every((p) => p.chunks > 1), "every part spans several chunks");
+    assert.ok(
+      Object.values(m.parts).every((p) => p.chunks > 1),
+      "every part spans several chunks",
+    );
     const b = await env.openReg();
     const mirrorB = new RegistryMirror(b, conn, { lifecycle: null });
     await mirrorB.start();
@@ -432,7 +460,12 @@ describe("mirror reads: parts of several chunks, and a read racing a writer", ()
     release();
     await reading;
     assert.equal(mirrorR.status.state, "synced");
-    for (const c of copies.slice(0, 2)) assert.equal((await reader.copies(instanceId)).find((x) => x.backupId === c.backupId && x.agentId === c.agentId)!.confidence, "verified", "the writer's last facts arrived without it writing again");
+    for (const c of copies.slice(0, 2))
+      assert.equal(
+        (await reader.copies(instanceId)).find((x) => x.backupId === c.backupId && x.agentId === c.agentId)!.confidence,
+        "verified",
+        "the writer's last facts arrived without it writing again",
+      );
     assert.ok(rec.sent.filter((m) => m.type === "frontend/get_user_data" && m.key === MIRROR_KEY).length >= 2, "the manifest was read again");
     mirrorR.stop();
   });
@@ -458,7 +491,10 @@ describe("mirror encoding", () => {
     const state = await registryState(reg);
     const doc = JSON.parse(encodeHeader({ instances: state.instances, generations: state.generations, journal: state.journal }));
     doc.g[0][4] = 9;
-    assert.throws(() => decodeHeader(JSON.stringify(doc)), (e) => e instanceof MirrorFormatError && e.path === "$.g[0][4]");
+    assert.throws(
+      () => decodeHeader(JSON.stringify(doc)),
+      (e) => e instanceof MirrorFormatError && e.path === "$.g[0][4]",
+    );
     const packed = await packPart(encodeGroup(state.copies));
     await assert.rejects(unpackPart([packed.chunks[0]!.slice(0, 40)], packed.sha256), MirrorFormatError);
     await assert.rejects(unpackPart(packed.chunks, "0".repeat(64)), (e) => e instanceof MirrorFormatError && e.path === "$.sha256");
@@ -466,8 +502,20 @@ describe("mirror encoding", () => {
 
   it("what one device writes every other reads: hostile names, odd location ids and inherited parameter names", async () => {
     const copy = (over: Partial<CopyRecord>): CopyRecord => ({
-      instanceId: "inst", backupId: "b1", agentId: "hassio.local", name: "n", date: "2026-01-01T00:00:00+00:00", size: 1, protected: true,
-      generationId: null, confidence: "unknown", lastCheck: null, deleted: false, deletedAt: null, mismatch: false, ...over,
+      instanceId: "inst",
+      backupId: "b1",
+      agentId: "hassio.local",
+      name: "n",
+      date: "2026-01-01T00:00:00+00:00",
+      size: 1,
+      protected: true,
+      generationId: null,
+      confidence: "unknown",
+      lastCheck: null,
+      deleted: false,
+      deletedAt: null,
+      mismatch: false,
+      ...over,
     });
     const copies = [
       copy({ name: "x".repeat(5000) }),
@@ -481,12 +529,29 @@ describe("mirror encoding", () => {
     // Journal parameters: what the encoder writes decodes; names an object inherits never do.
     const e = { instanceId: null, at: "2026-01-01T00:00:00.000Z", type: "check_passed" as const, params: { backup_id: "b|2 with spaces", generation: 1 } };
     const bad = { ...e, params: { constructor: "x" } as Record<string, string> };
-    const header = decodeHeader(encodeHeader({ instances: [], generations: [], journal: [{ ...e, key: journalKey(e) }, { ...bad, key: journalKey(bad) }] }));
-    assert.deepEqual(header.journal.map((j) => j.params), [e.params], "the entry with an inherited name is not written");
+    const header = decodeHeader(
+      encodeHeader({
+        instances: [],
+        generations: [],
+        journal: [
+          { ...e, key: journalKey(e) },
+          { ...bad, key: journalKey(bad) },
+        ],
+      }),
+    );
+    assert.deepEqual(
+      header.journal.map((j) => j.params),
+      [e.params],
+      "the entry with an inherited name is not written",
+    );
     const doc = JSON.parse(encodeHeader({ instances: [], generations: [], journal: [{ ...e, key: journalKey(e) }] }));
     for (const name of ["constructor", "toString", "__proto__"]) {
       doc.j[0][3] = JSON.parse(`{"${name}":"x"}`);
-      assert.throws(() => decodeHeader(JSON.stringify(doc)), (err) => err instanceof MirrorFormatError && err.path === "$.j[0][3]", name);
+      assert.throws(
+        () => decodeHeader(JSON.stringify(doc)),
+        (err) => err instanceof MirrorFormatError && err.path === "$.j[0][3]",
+        name,
+      );
     }
   });
 
@@ -494,9 +559,19 @@ describe("mirror encoding", () => {
     const at = (n: number) => new Date(Date.UTC(2025, 0, 1) + n * 3_600_000).toISOString();
     const hex = (n: number, len: number) => n.toString(16).padStart(len, "0").slice(-len);
     const generations: GenerationRecord[] = Array.from({ length: 50 }, (_, n) => ({
-      id: crypto.randomUUID(), instanceId: "inst", number: n + 1, fingerprint: hex(n * 7919 + 1, 8).repeat(8), status: n === 49 ? "active" : "retired",
-      origin: "elsewhere", firstSeenAt: at(n * 200), activatedAt: at(n * 200), lastSeenActiveAt: at(n * 200 + 150), retiredAt: n === 49 ? null : at(n * 200 + 199),
-      kitDownloadedAt: at(n * 200 + 1), kitProvenAt: n % 2 ? at(n * 200 + 2) : null, label: null,
+      id: crypto.randomUUID(),
+      instanceId: "inst",
+      number: n + 1,
+      fingerprint: hex(n * 7919 + 1, 8).repeat(8),
+      status: n === 49 ? "active" : "retired",
+      origin: "elsewhere",
+      firstSeenAt: at(n * 200),
+      activatedAt: at(n * 200),
+      lastSeenActiveAt: at(n * 200 + 150),
+      retiredAt: n === 49 ? null : at(n * 200 + 199),
+      kitDownloadedAt: at(n * 200 + 1),
+      kitProvenAt: n % 2 ? at(n * 200 + 2) : null,
+      label: null,
     }));
     const copies: CopyRecord[] = [];
     for (let b = 0; b < 10_000; b++) {
@@ -504,10 +579,20 @@ describe("mirror encoding", () => {
         const verified = b % 3 === 0;
         const g = generations[Math.floor(b / 200)]!.id;
         copies.push({
-          instanceId: "inst", backupId: hex(b * 2654435761, 8), agentId, name: b % 5 === 4 ? "Before upgrading to 2026.3.4" : "Automatic backup 2026.3.4",
-          date: at(b).replace("Z", "+00:00"), size: 10_000_000 + ((b * 7919) % 5_000_000), protected: true,
-          generationId: g, confidence: verified ? "verified" : "inferred", lastCheck: verified ? { result: "ok", at: at(b + 5) } : null,
-          deleted: b < 100, deletedAt: b < 100 ? at(b + 900) : null, mismatch: false, ...(verified ? { evidence: { [g]: { ok: at(b + 5) } } } : {}),
+          instanceId: "inst",
+          backupId: hex(b * 2654435761, 8),
+          agentId,
+          name: b % 5 === 4 ? "Before upgrading to 2026.3.4" : "Automatic backup 2026.3.4",
+          date: at(b).replace("Z", "+00:00"),
+          size: 10_000_000 + ((b * 7919) % 5_000_000),
+          protected: true,
+          generationId: g,
+          confidence: verified ? "verified" : "inferred",
+          lastCheck: verified ? { result: "ok", at: at(b + 5) } : null,
+          deleted: b < 100,
+          deletedAt: b < 100 ? at(b + 900) : null,
+          mismatch: false,
+          ...(verified ? { evidence: { [g]: { ok: at(b + 5) } } } : {}),
         });
       }
     }

@@ -35,7 +35,10 @@ describe("key states and instances", () => {
       assert.equal(none.active, null);
       assert.equal((await reg.instances())[0]!.noKey, true);
       assert.equal((await reg.journal(none.instanceId))[0]!.type, "key_removed");
-      assert.deepEqual((await reg.generations(none.instanceId)).map((g) => g.status), ["retired"]);
+      assert.deepEqual(
+        (await reg.generations(none.instanceId)).map((g) => g.status),
+        ["retired"],
+      );
     } finally {
       await sim.control({ type: "set_password", password: keys[2] });
     }
@@ -133,7 +136,11 @@ describe("import conflicts and imported generations", () => {
       assert.equal(gens.filter((g) => g.fingerprint === rb.active!.fingerprint).length, 2, "nothing dropped");
       const after = await b.reconcile(conn, sim.url);
       const active = (await b.generations(rb.instanceId)).filter((g) => g.status === "active");
-      assert.deepEqual(active.map((g) => g.id), [after.active!.id], "HA has one key: one active generation after the next look");
+      assert.deepEqual(
+        active.map((g) => g.id),
+        [after.active!.id],
+        "HA has one key: one active generation after the next look",
+      );
       const again = await importRegistry(b, await exportRegistry(a));
       assert.equal(again.generations + again.copies + again.instances, 0, "merging again changes nothing");
     } finally {
@@ -163,20 +170,54 @@ describe("migration with data in every store", () => {
     await raw.put("meta", { key: "salt", value: new Uint8Array(32).fill(3) });
     await raw.put("meta", { key: "lastExportAt", value: "2026-02-01T00:00:00.000Z" });
     await raw.put("instances", { id: "i1", haInstanceId: "abc", urlKey: "u|Home", name: "Home", url: "u", firstSeenAt: "2026-01-01T00:00:00Z", lastReconciledAt: null, noKey: false });
-    const gen = { id: "g1", instanceId: "i1", number: 1, fingerprint: "a".repeat(64), status: "active", origin: "observed", firstSeenAt: "2026-01-01T00:00:00Z", activatedAt: "2026-01-01T00:00:00Z", lastSeenActiveAt: null, retiredAt: null, kitDownloadedAt: null, kitProvenAt: null, label: "first" };
+    const gen = {
+      id: "g1",
+      instanceId: "i1",
+      number: 1,
+      fingerprint: "a".repeat(64),
+      status: "active",
+      origin: "observed",
+      firstSeenAt: "2026-01-01T00:00:00Z",
+      activatedAt: "2026-01-01T00:00:00Z",
+      lastSeenActiveAt: null,
+      retiredAt: null,
+      kitDownloadedAt: null,
+      kitProvenAt: null,
+      label: "first",
+    };
     await raw.put("generations", gen);
-    const copies = [1, 2, 3].map((n) => ({ instanceId: "i1", backupId: `b${n}`, agentId: "hassio.local", name: `B${n}`, date: `2026-01-0${n}T00:00:00Z`, size: n, protected: true, generationId: "g1", confidence: "inferred", lastCheck: null, deleted: n === 3, deletedAt: n === 3 ? "2026-01-05T00:00:00Z" : null }));
+    const copies = [1, 2, 3].map((n) => ({
+      instanceId: "i1",
+      backupId: `b${n}`,
+      agentId: "hassio.local",
+      name: `B${n}`,
+      date: `2026-01-0${n}T00:00:00Z`,
+      size: n,
+      protected: true,
+      generationId: "g1",
+      confidence: "inferred",
+      lastCheck: null,
+      deleted: n === 3,
+      deletedAt: n === 3 ? "2026-01-05T00:00:00Z" : null,
+    }));
     for (const c of copies) await raw.put("copies", c);
     await raw.add("journal", { instanceId: "i1", at: "2026-01-01T00:00:00Z", type: "generation_observed", params: { generation: 1 } });
     v1.close();
     const reg = await openReg(name);
     const d = await reg.dump();
     assert.deepEqual(d.generations, [gen]);
-    assert.deepEqual(d.copies, copies.map((c) => ({ ...c, mismatch: false })));
+    assert.deepEqual(
+      d.copies,
+      copies.map((c) => ({ ...c, mismatch: false })),
+    );
     assert.equal(d.journal.length, 1);
     assert.equal(await reg.getMeta("lastExportAt"), "2026-02-01T00:00:00.000Z");
     const byBackup = (a: { backupId: string }, b: { backupId: string }) => a.backupId.localeCompare(b.backupId);
-    assert.deepEqual((await reg.copies("i1")).sort(byBackup), copies.map((c) => ({ ...c, mismatch: false })), "read back from their buckets");
+    assert.deepEqual(
+      (await reg.copies("i1")).sort(byBackup),
+      copies.map((c) => ({ ...c, mismatch: false })),
+      "read back from their buckets",
+    );
     // The migrated registry keeps working: the next export round-trips through the strict validator.
     const other = await openReg();
     await importRegistry(other, await exportRegistry(reg));

@@ -87,12 +87,19 @@ describe("overlapping reads of HA", () => {
       await session.fold(snapshot(NEW_KEY, [A, B], t1), URL);
       await session.fold(snapshot(OLD_KEY, [A], t0), URL);
       assert.ok(session.rekeyKey() === NEW_KEY, "the current key is the newer read's");
-      assert.ok(session.facts.copies.some((c) => c.backupId === "b2" && !c.deleted), "b2 still listed, not deleted");
+      assert.ok(
+        session.facts.copies.some((c) => c.backupId === "b2" && !c.deleted),
+        "b2 still listed, not deleted",
+      );
     } finally {
       session.close();
     }
     const gens = await r.generations((await r.instances())[0]!.id);
-    assert.deepEqual(gens.map((g) => [g.number, g.status]), [[1, "active"]], "the old key was never recorded as a new generation");
+    assert.deepEqual(
+      gens.map((g) => [g.number, g.status]),
+      [[1, "active"]],
+      "the old key was never recorded as a new generation",
+    );
     assert.equal(gens[0]!.fingerprint, await r.fingerprint(NEW_KEY));
   });
 });

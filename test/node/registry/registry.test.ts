@@ -41,7 +41,10 @@ describe("reconciliation", () => {
     const info = (await sim.control({ type: "get_state" })) as { backups: { extra_metadata: { instance_id: string }; agents: Record<string, unknown> }[] };
     assert.equal(instance!.haInstanceId, info.backups[0]!.extra_metadata.instance_id);
     const copies = await reg.copies(r.instanceId);
-    assert.equal(copies.length, info.backups.reduce((n, b) => n + Object.keys(b.agents).length, 0));
+    assert.equal(
+      copies.length,
+      info.backups.reduce((n, b) => n + Object.keys(b.agents).length, 0),
+    );
     assert.ok(copies.filter((c) => c.agentId === "hassio.nas").every((c) => c.confidence === "unencrypted"));
     // Made before our first look: another key may have been in use then, so nothing is guessed.
     assert.ok(copies.filter((c) => c.protected).every((c) => c.confidence === "unknown" && c.generationId === null));
@@ -66,7 +69,13 @@ describe("reconciliation", () => {
     assert.equal(r.changedElsewhere, true);
     assert.equal(r.active?.number, 2);
     const gens = await reg.generations(r.instanceId);
-    assert.deepEqual(gens.map((g) => [g.number, g.status, g.origin]), [[1, "retired", "observed"], [2, "active", "elsewhere"]]);
+    assert.deepEqual(
+      gens.map((g) => [g.number, g.status, g.origin]),
+      [
+        [1, "retired", "observed"],
+        [2, "active", "elsewhere"],
+      ],
+    );
     assert.equal(gens[0]!.id, first.active!.id);
     const journal = await reg.journal(r.instanceId);
     assert.equal(journal[0]!.type, "key_changed_elsewhere");
@@ -91,7 +100,10 @@ describe("reconciliation", () => {
     await sim.control({ type: "set_agent_error", agent_id: "cloud.cloud", message: "The backup agent is unreachable." });
     await reg.reconcile(conn, sim.url);
     let copies = await reg.copies(r.instanceId);
-    assert.ok(copies.filter((c) => c.agentId === "cloud.cloud").every((c) => !c.deleted), "cloud copies kept while cloud errors");
+    assert.ok(
+      copies.filter((c) => c.agentId === "cloud.cloud").every((c) => !c.deleted),
+      "cloud copies kept while cloud errors",
+    );
     await sim.control({ type: "set_agent_error", agent_id: "cloud.cloud", message: null });
     await sim.control({ type: "delete_backup", backup_id: made.backup_id });
     await reg.reconcile(conn, sim.url);
@@ -153,7 +165,10 @@ describe("verification", () => {
     const gens = await reg.generations(r.instanceId);
     assert.equal(gens.length, 3, "the two old keys became retired generations");
     assert.ok(gens.filter((g) => g.origin === "imported").every((g) => g.status === "retired"));
-    assert.ok(copies.filter((c) => c.protected && c.lastCheck?.result !== "not_supported").every((c: CopyRecord) => c.confidence === "verified"), JSON.stringify(copies.filter((c) => c.protected && c.confidence !== "verified")));
+    assert.ok(
+      copies.filter((c) => c.protected && c.lastCheck?.result !== "not_supported").every((c: CopyRecord) => c.confidence === "verified"),
+      JSON.stringify(copies.filter((c) => c.protected && c.confidence !== "verified")),
+    );
   });
 
   it("a check that contradicts what the registry recorded is flagged as a mismatch", async () => {
@@ -180,7 +195,12 @@ describe("verification", () => {
     const controller = new AbortController();
     let seen = 0;
     await assert.rejects(
-      verifyOnline(reg, conn, r.instanceId, [keys[2]!], { signal: controller.signal, onProgress: () => { if (++seen === 3) controller.abort(); } }),
+      verifyOnline(reg, conn, r.instanceId, [keys[2]!], {
+        signal: controller.signal,
+        onProgress: () => {
+          if (++seen === 3) controller.abort();
+        },
+      }),
     );
     const checked = (await reg.copies(r.instanceId)).filter((c) => c.lastCheck !== null).length;
     assert.equal(checked, 2);
@@ -194,7 +214,22 @@ describe("verification", () => {
     const c = all.find((x) => x.protected && all.filter((y) => y.backupId === x.backupId && y.protected).length > 1)!;
     assert.ok(c, "the simulated HA has a backup with two protected copies");
     const others = all.filter((y) => y.backupId === c.backupId && y.protected && y.agentId !== c.agentId);
-    const report = { file: "x.tar", backupId: c.backupId, name: c.name, date: c.date, protectedFlag: true, encrypted: true, format: "v2" as const, mislabelled: false, damaged: false, damage: [], openedBy: 1, membersAgree: true, members: [], backupJson: null };
+    const report = {
+      file: "x.tar",
+      backupId: c.backupId,
+      name: c.name,
+      date: c.date,
+      protectedFlag: true,
+      encrypted: true,
+      format: "v2" as const,
+      mislabelled: false,
+      damaged: false,
+      damage: [],
+      openedBy: 1,
+      membersAgree: true,
+      members: [],
+      backupJson: null,
+    };
     const target = others[0]!;
     const res = await applyOfflineReport(reg, r.instanceId, report, ["nope", keys[0]!], target.size === c.size ? undefined : target.size);
     assert.equal(res.matched, 1);
@@ -210,7 +245,20 @@ describe("migrations", () => {
     const v1 = await openRegistryDB(name, 1);
     await v1.put("meta", { key: "salt", value: new Uint8Array(32).fill(7) });
     await v1.put("instances", { id: "i1", haInstanceId: "abc", urlKey: "u|Home", name: "Home", url: "u", firstSeenAt: "2026-01-01T00:00:00Z", lastReconciledAt: null, noKey: false });
-    const oldCopy = { instanceId: "i1", backupId: "b1", agentId: "hassio.local", name: "B", date: "2026-01-01T00:00:00Z", size: 1, protected: true, generationId: null, confidence: "unknown", lastCheck: null, deleted: false, deletedAt: null };
+    const oldCopy = {
+      instanceId: "i1",
+      backupId: "b1",
+      agentId: "hassio.local",
+      name: "B",
+      date: "2026-01-01T00:00:00Z",
+      size: 1,
+      protected: true,
+      generationId: null,
+      confidence: "unknown",
+      lastCheck: null,
+      deleted: false,
+      deletedAt: null,
+    };
     await (v1 as unknown as { put(s: string, v: unknown): Promise<unknown> }).put("copies", oldCopy);
     v1.close();
     const reg = await openReg(name);
@@ -261,11 +309,12 @@ describe("export and import", () => {
       return seed % n;
     };
     const paths = (o: unknown, p: (string | number)[] = [], out: (string | number)[][] = []) => {
-      if (o && typeof o === "object") for (const [k, v] of Object.entries(o)) {
-        const key = Array.isArray(o) ? Number(k) : k;
-        out.push([...p, key]);
-        if (out.length < 5000) paths(v, [...p, key], out);
-      }
+      if (o && typeof o === "object")
+        for (const [k, v] of Object.entries(o)) {
+          const key = Array.isArray(o) ? Number(k) : k;
+          out.push([...p, key]);
+          if (out.length < 5000) paths(v, [...p, key], out);
+        }
       return out;
     };
     const all = paths(valid);
@@ -294,8 +343,7 @@ describe("export and import", () => {
           // A nullable field's type is unknown from null alone: only an array or object is surely wrong there.
           const wrong = junk.filter((j) => j !== null && shape(j) !== was && (was !== "null" || typeof j === "object") && !(freeForm && (typeof j === "string" || typeof j === "number")));
           parent[last] = wrong.length > 0 ? wrong[rnd(wrong.length)] : { nested: true };
-        }
-        else if (kind === 3) parent[`${String(last)}_extra`] = 1;
+        } else if (kind === 3) parent[`${String(last)}_extra`] = 1;
         else if (kind === 4) (doc as Record<string, unknown>).version = [0, 2, "1", null][rnd(4)];
         else parent[last] = Array.isArray(parent[last]) ? [...(parent[last] as unknown[]), { bogus: true }] : { nested: { deeper: [1, 2, 3] } };
         text = JSON.stringify(doc);

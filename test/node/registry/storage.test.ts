@@ -100,13 +100,36 @@ describe("copy buckets", () => {
 
   it("a bucket reads back every field exactly as written, absent optional fields included", () => {
     const base: CopyRecord = {
-      instanceId: "i", backupId: "b|x y", agentId: "webdav.Müller's NAS", name: "Backup ✓", date: "2026-01-01T00:00:00.123456+00:00", size: 12, protected: true,
-      generationId: "g1", confidence: "verified", lastCheck: { result: "ok", at: "2026-01-02T00:00:00.000Z" }, deleted: false, deletedAt: "2026-01-03T00:00:00.000Z", mismatch: true,
+      instanceId: "i",
+      backupId: "b|x y",
+      agentId: "webdav.Müller's NAS",
+      name: "Backup ✓",
+      date: "2026-01-01T00:00:00.123456+00:00",
+      size: 12,
+      protected: true,
+      generationId: "g1",
+      confidence: "verified",
+      lastCheck: { result: "ok", at: "2026-01-02T00:00:00.000Z" },
+      deleted: false,
+      deletedAt: "2026-01-03T00:00:00.000Z",
+      mismatch: true,
     };
     const copies: CopyRecord[] = [
       base,
       { ...base, agentId: "hassio.local", listedAt: "2026-01-04T00:00:00.000Z", ruledOut: ["g2"], evidence: { g1: { ok: "2026-01-02T00:00:00.000Z" }, g2: { failed: "2026-01-01T00:00:00.000Z" } } },
-      { ...base, agentId: "cloud.cloud", name: "Renamed", date: "2026-01-05T00:00:00Z", generationId: null, confidence: "unknown", lastCheck: null, deleted: true, deletedAt: null, mismatch: false, ruledOut: [] },
+      {
+        ...base,
+        agentId: "cloud.cloud",
+        name: "Renamed",
+        date: "2026-01-05T00:00:00Z",
+        generationId: null,
+        confidence: "unknown",
+        lastCheck: null,
+        deleted: true,
+        deletedAt: null,
+        mismatch: false,
+        ruledOut: [],
+      },
     ];
     assert.deepEqual(decodeBucket("i", encodeBucket(copies)), copies);
   });
@@ -121,17 +144,47 @@ describe("migration to version 3", () => {
     await raw.put("meta", { key: "salt", value: salt });
     await raw.put("meta", { key: "lastExportAt", value: "2026-02-01T00:00:00.000Z" });
     await raw.put("meta", { key: "reminders", value: { drillMonths: 3 } });
-    await raw.put("instances", { id: "i1", haInstanceId: "abc", urlKey: "u|Home", name: "Home", url: "u", firstSeenAt: "2026-01-01T00:00:00Z", lastReconciledAt: "2026-02-02T00:00:00Z", noKey: false });
+    await raw.put("instances", {
+      id: "i1",
+      haInstanceId: "abc",
+      urlKey: "u|Home",
+      name: "Home",
+      url: "u",
+      firstSeenAt: "2026-01-01T00:00:00Z",
+      lastReconciledAt: "2026-02-02T00:00:00Z",
+      noKey: false,
+    });
     const gens: GenerationRecord[] = [1, 2].map((n) => ({
-      id: `g${n}`, instanceId: "i1", number: n, fingerprint: String(n).repeat(64), status: n === 2 ? "active" : "retired", origin: "flow", firstSeenAt: `2026-01-0${n}T00:00:00Z`,
-      activatedAt: `2026-01-0${n}T00:00:00Z`, lastSeenActiveAt: `2026-01-0${n}T12:00:00Z`, retiredAt: n === 1 ? "2026-01-02T00:00:00Z" : null, kitDownloadedAt: null, kitProvenAt: null, label: null,
+      id: `g${n}`,
+      instanceId: "i1",
+      number: n,
+      fingerprint: String(n).repeat(64),
+      status: n === 2 ? "active" : "retired",
+      origin: "flow",
+      firstSeenAt: `2026-01-0${n}T00:00:00Z`,
+      activatedAt: `2026-01-0${n}T00:00:00Z`,
+      lastSeenActiveAt: `2026-01-0${n}T12:00:00Z`,
+      retiredAt: n === 1 ? "2026-01-02T00:00:00Z" : null,
+      kitDownloadedAt: null,
+      kitProvenAt: null,
+      label: null,
       ...(n === 1 ? { earlierPeriods: [{ from: "2025-12-01T00:00:00Z", to: "2025-12-02T00:00:00Z" }] } : {}),
     }));
     for (const g of gens) await raw.put("generations", g);
     const copies: CopyRecord[] = Array.from({ length: 40 }, (_, n) => ({
-      instanceId: "i1", backupId: `backup-${n}`, agentId: n % 2 ? "cloud.cloud" : "hassio.local", name: `B${n}`, date: `2026-01-0${1 + (n % 8)}T00:00:00Z`, size: n,
-      protected: n % 5 !== 0, generationId: n % 5 === 0 ? null : n % 3 ? "g1" : "g2", confidence: n % 5 === 0 ? "unencrypted" : n % 3 ? "verified" : "inferred",
-      lastCheck: n % 3 ? { result: "ok", at: "2026-01-09T00:00:00Z" } : null, deleted: n === 7, deletedAt: n === 7 ? "2026-01-10T00:00:00Z" : null, mismatch: n === 4,
+      instanceId: "i1",
+      backupId: `backup-${n}`,
+      agentId: n % 2 ? "cloud.cloud" : "hassio.local",
+      name: `B${n}`,
+      date: `2026-01-0${1 + (n % 8)}T00:00:00Z`,
+      size: n,
+      protected: n % 5 !== 0,
+      generationId: n % 5 === 0 ? null : n % 3 ? "g1" : "g2",
+      confidence: n % 5 === 0 ? "unencrypted" : n % 3 ? "verified" : "inferred",
+      lastCheck: n % 3 ? { result: "ok", at: "2026-01-09T00:00:00Z" } : null,
+      deleted: n === 7,
+      deletedAt: n === 7 ? "2026-01-10T00:00:00Z" : null,
+      mismatch: n === 4,
       ...(n === 9 ? { ruledOut: ["g2"] } : {}),
     }));
     for (const c of copies) await raw.put("copies", c);
@@ -149,10 +202,19 @@ describe("migration to version 3", () => {
 
     const reg = await env.openReg(name);
     const d = await reg.dump();
-    assert.deepEqual(d.instances.map((i) => i.id), ["i1"]);
+    assert.deepEqual(
+      d.instances.map((i) => i.id),
+      ["i1"],
+    );
     assert.deepEqual(d.generations, gens);
-    assert.deepEqual(d.copies, [...copies].sort((a, b) => (a.backupId < b.backupId ? -1 : a.backupId > b.backupId ? 1 : 0)));
-    assert.deepEqual(d.journal.map(({ id: _id, ...j }) => j), journal);
+    assert.deepEqual(
+      d.copies,
+      [...copies].sort((a, b) => (a.backupId < b.backupId ? -1 : a.backupId > b.backupId ? 1 : 0)),
+    );
+    assert.deepEqual(
+      d.journal.map(({ id: _id, ...j }) => j),
+      journal,
+    );
     assert.deepEqual([...reg.salt], [...salt]);
     assert.equal(await reg.getMeta("lastExportAt"), "2026-02-01T00:00:00.000Z");
     assert.deepEqual(await reg.getMeta("reminders"), { drillMonths: 3 });
@@ -162,7 +224,10 @@ describe("migration to version 3", () => {
     assert.equal(await new Vault(reg).exists(), true, "the vault stays");
     // Reads work on the new stores: copies from their buckets, the journal newest first by time.
     assert.equal((await reg.copies("i1")).length, 40);
-    assert.deepEqual((await reg.journal("i1")).map((j) => j.type), ["key_changed", "generation_observed"]);
+    assert.deepEqual(
+      (await reg.journal("i1")).map((j) => j.type),
+      ["key_changed", "generation_observed"],
+    );
     assert.deepEqual(await exportReminder(reg), { lastExportAt: "2026-02-01T00:00:00.000Z", changesSince: 0, due: false });
     const check = await openDB(name);
     assert.equal(check.version, 3);
@@ -184,8 +249,14 @@ describe("journal", () => {
     const older = { instanceId, at: new Date(Date.parse(observed!.at) - 3_600_000).toISOString(), type: "kit_downloaded" as const, params: { generation: 1 } };
     const newer = { instanceId, at: new Date(Date.parse(observed!.at) + 3_600_000).toISOString(), type: "kit_proven" as const, params: { generation: 1 } };
     await mergeIntoRegistry(reg, { journal: [journalFact(older), journalFact(newer)] });
-    assert.deepEqual((await reg.journal(instanceId)).map((j) => j.type), ["kit_proven", "generation_observed", "kit_downloaded"]);
-    assert.deepEqual((await reg.journal(instanceId, 1)).map((j) => j.type), ["kit_proven"]);
+    assert.deepEqual(
+      (await reg.journal(instanceId)).map((j) => j.type),
+      ["kit_proven", "generation_observed", "kit_downloaded"],
+    );
+    assert.deepEqual(
+      (await reg.journal(instanceId, 1)).map((j) => j.type),
+      ["kit_proven"],
+    );
   });
 });
 
@@ -211,7 +282,11 @@ describe("skipping unchanged buckets", () => {
       // Who made each backup (#9: another instance's are unknown, manual ones at most a guess).
       const backups: { id: string; date: string; who: Maker; agents: Record<string, { protected: boolean; size: number }> }[] = [];
       const errors: Record<string, string> = {};
-      const info = (): BackupInfo => backupInfo(backups.map((b) => listedBackup({ ...b, ownId: "skip-instance", foreignId: "other-instance" })), errors);
+      const info = (): BackupInfo =>
+        backupInfo(
+          backups.map((b) => listedBackup({ ...b, ownId: "skip-instance", foreignId: "other-instance" })),
+          errors,
+        );
       const fold = () => reg.fold({ url: "http://skip", locationName: "Home", password: current, info: info(), now: new Date(t) });
       let instanceId = "";
       for (let step = 0; step < 25; step++) {
@@ -220,7 +295,13 @@ describe("skipping unchanged buckets", () => {
         // Dated up to ten minutes before this look: some within the clock margin of a period's start.
         const date = new Date(t - rand(11) * 60_000).toISOString();
         const who: Maker = (["automatic", "automatic", "manual", "foreign"] as const)[rand(4)]!;
-        if (what <= 2) backups.push({ id: `s${seed}-${step}`, date, who, agents: { "hassio.local": { protected: current !== null, size: step }, ...(rand(2) ? { "cloud.cloud": { protected: current !== null, size: step } } : {}) } });
+        if (what <= 2)
+          backups.push({
+            id: `s${seed}-${step}`,
+            date,
+            who,
+            agents: { "hassio.local": { protected: current !== null, size: step }, ...(rand(2) ? { "cloud.cloud": { protected: current !== null, size: step } } : {}) },
+          });
         else if (what === 3 && backups.length) backups.splice(rand(backups.length), 1);
         else if (what === 4) current = rand(4) === 0 ? null : key[rand(3)]!;
         else if (what === 5) {
@@ -229,7 +310,13 @@ describe("skipping unchanged buckets", () => {
         } else if (what === 6 && instanceId) {
           const c = (await reg.copies(instanceId)).filter((x) => x.protected && !x.deleted);
           const pick = c[rand(Math.max(1, c.length))];
-          if (pick) await reg.recordCheck(instanceId, pick.backupId, pick.agentId, rand(2) ? { fingerprint: await reg.fingerprint(key[rand(3)]!) } : { result: "failed", tried: [await reg.fingerprint(key[rand(3)]!)] });
+          if (pick)
+            await reg.recordCheck(
+              instanceId,
+              pick.backupId,
+              pick.agentId,
+              rand(2) ? { fingerprint: await reg.fingerprint(key[rand(3)]!) } : { result: "failed", tried: [await reg.fingerprint(key[rand(3)]!)] },
+            );
         } else if (what === 7 && backups.length) {
           // A copy that comes back (its location listed it again).
           const b = backups[rand(backups.length)]!;
@@ -258,7 +345,11 @@ describe("skipping unchanged buckets", () => {
         await reg.setMeta(copyIndexKey(instanceId), { ...index, inputs: new Array(BUCKETS).fill(null) });
         await fold();
         const full = JSON.stringify(await reg.dump());
-        assert.equal(full.replace(/"lastReconciledAt":"[^"]*"|"lastSeenActiveAt":"[^"]*"/g, ""), skipped.replace(/"lastReconciledAt":"[^"]*"|"lastSeenActiveAt":"[^"]*"/g, ""), `seed ${seed}, step ${step}`);
+        assert.equal(
+          full.replace(/"lastReconciledAt":"[^"]*"|"lastSeenActiveAt":"[^"]*"/g, ""),
+          skipped.replace(/"lastReconciledAt":"[^"]*"|"lastSeenActiveAt":"[^"]*"/g, ""),
+          `seed ${seed}, step ${step}`,
+        );
       }
     }
   });

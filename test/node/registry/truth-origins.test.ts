@@ -56,7 +56,11 @@ describe("who made a backup decides what its date may say", () => {
     assert.deepEqual([(await copyOf(reg, r.instanceId, manual)).confidence, (await copyOf(reg, r.instanceId, manualOther)).confidence], ["inferred", "inferred"]);
     assert.deepEqual([(await copyOf(reg, r.instanceId, foreign)).generationId, (await copyOf(reg, r.instanceId, foreign)).confidence], [null, "unknown"]);
     const lists = await reg.backupsOpenedBy(r.instanceId, g);
-    assert.deepEqual(lists.facts.map((b) => b.backup_id), [own], "only the own automatic backup is a fact");
+    assert.deepEqual(
+      lists.facts.map((b) => b.backup_id),
+      [own],
+      "only the own automatic backup is a fact",
+    );
     assert.deepEqual(lists.guessed.map((b) => b.backup_id).sort(), [manual, manualOther].sort(), "manual ones only as guesses");
     // The guess for the manual backup with another password is withdrawn by the generation's own key.
     const sum = await verifyOnline(reg, env.conn, r.instanceId, [env.keys[2]!], { only: new Set([`${manualOther}|hassio.local`, `${foreign}|hassio.local`]), pauseMs: 0 });
@@ -129,7 +133,10 @@ describe("our own key's period starts at the commit", () => {
     const entry = (await reg.journal(r.instanceId))[0]!;
     assert.equal(entry.type, "key_changed_elsewhere");
     const line = journalLine(entry);
-    assert.equal(localizeEnglish(line.key, line.params), `The key was changed outside Backup Keyring to generation ${res.active!.number}, a key known from a loaded kit: it is in use for the first time`);
+    assert.equal(
+      localizeEnglish(line.key, line.params),
+      `The key was changed outside Backup Keyring to generation ${res.active!.number}, a key known from a loaded kit: it is in use for the first time`,
+    );
   });
 });
 
@@ -154,16 +161,21 @@ describe("checks that could not be made", () => {
     const r = await reg.reconcile(env.conn, env.sim.url);
     await verifyOnline(reg, env.conn, r.instanceId, [env.keys[2]!], { pauseMs: 0 });
     const names: Record<string, string> = { "hassio.local": "Local", "cloud.cloud": "Cloud", "hassio.nas": "NAS" };
-    const lines = (await reg.journal(r.instanceId)).filter((j) => j.type === "check_failed" || j.type === "check_passed").map((j) => {
-      const l = journalLine(j, (id) => names[id] ?? id);
-      return localizeEnglish(l.key, l.params);
-    });
+    const lines = (await reg.journal(r.instanceId))
+      .filter((j) => j.type === "check_failed" || j.type === "check_passed")
+      .map((j) => {
+        const l = journalLine(j, (id) => names[id] ?? id);
+        return localizeEnglish(l.key, l.params);
+      });
     assert.ok(lines.length > 0);
     for (const l of lines) {
       assert.ok(!/hassio\.|cloud\.cloud|\((failed|error|not_supported|other_key)\)|could not be opened/.test(l), l);
       assert.match(l, / on (Local|Cloud|NAS) /, l);
     }
-    assert.ok(lines.some((l) => /cannot be checked online/.test(l)), lines.join("\n"));
+    assert.ok(
+      lines.some((l) => /cannot be checked online/.test(l)),
+      lines.join("\n"),
+    );
   });
 });
 
@@ -179,7 +191,10 @@ describe("Home Assistant before 2025.2", () => {
       assert.equal(sum.unavailable, true);
       const log = (await old.control({ type: "command_log" })) as { type: string }[];
       assert.ok(!log.some((m) => m.type === "backup/can_decrypt_on_download"), "no check was sent");
-      assert.ok((await reg.copies(r.instanceId)).every((c) => c.lastCheck === null), "no copy records a check");
+      assert.ok(
+        (await reg.copies(r.instanceId)).every((c) => c.lastCheck === null),
+        "no copy records a check",
+      );
       assert.ok(!(await reg.journal(r.instanceId)).some((j) => j.type === "check_failed"), "History says nothing about checks");
     } finally {
       reg.close();
@@ -198,7 +213,7 @@ describe("two checks of the same copies at once", () => {
       verifyOnline(reg, env.conn, r.instanceId, [env.keys[2]!], { only, pauseMs: 0 }),
       verifyOnline(reg, env.conn, r.instanceId, [env.keys[2]!], { only, pauseMs: 0 }),
     ]);
-    assert.equal(await count() - before, only.size, "one request per copy");
+    assert.equal((await count()) - before, only.size, "one request per copy");
     assert.deepEqual([a.checked, a.opened], [b.checked, b.opened], "both report the same outcome");
   });
 });

@@ -106,7 +106,16 @@ async function history(seed: number, totals: Totals): Promise<void> {
       for (const g of await reg.generations(instanceId)) {
         if (g.status === "pending" || g.status === "abandoned") continue;
         const lists = await reg.backupsOpenedBy(instanceId, g.id, { "hassio.local": "Local", "cloud.cloud": "Cloud", "hassio.nas": "NAS" });
-        const text = renderEmergencyKit({ key: "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG", instanceName: "Home", url: "http://ha.test", date: new Date(t), language: "en", generation: { number: g.number, fingerprint: g.fingerprint, startedAt: g.activatedAt ?? g.firstSeenAt }, backups: lists.facts, guessed: lists.guessed });
+        const text = renderEmergencyKit({
+          key: "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG",
+          instanceName: "Home",
+          url: "http://ha.test",
+          date: new Date(t),
+          language: "en",
+          generation: { number: g.number, fingerprint: g.fingerprint, startedAt: g.activatedAt ?? g.firstSeenAt },
+          backups: lists.facts,
+          guessed: lists.guessed,
+        });
         const parsed = parseEmergencyKit(text);
         totals.kits++;
         for (const b of parsed.backups ?? []) {
@@ -116,7 +125,10 @@ async function history(seed: number, totals: Totals): Promise<void> {
         totals.guessed += parsed.guessed?.length ?? 0;
         for (const b of parsed.guessed ?? []) assert.ok(!(parsed.backups ?? []).some((x) => x.backup_id === b.backup_id), "a backup is never both fact and guess");
         if (complete) {
-          const opens = backups.filter((b) => !b.deleted && b.key !== null && truth.get(b.id) === g.fingerprint).map((b) => b.id).sort();
+          const opens = backups
+            .filter((b) => !b.deleted && b.key !== null && truth.get(b.id) === g.fingerprint)
+            .map((b) => b.id)
+            .sort();
           assert.deepEqual((parsed.backups ?? []).map((b) => b.backup_id).sort(), opens, `seed ${seed}: after checking everything, the kit of generation ${g.number} lists every backup its key opens`);
           totals.complete++;
         }
@@ -223,7 +235,7 @@ async function history(seed: number, totals: Totals): Promise<void> {
           continue;
         }
         const truth = backups.find((b) => b.id === c.backupId)!.key!;
-        const believed = c.generationId === null ? null : (await reg.generations(instanceId)).find((g) => g.id === c.generationId) ?? null;
+        const believed = c.generationId === null ? null : ((await reg.generations(instanceId)).find((g) => g.id === c.generationId) ?? null);
         const candidates = [...new Set([...keys, ...otherPasswords, ...foreignKeys, truth, ...(haKey ? [haKey] : [])])];
         // Sometimes exactly the believed generation's own key (the withdrawal path when it is wrong).
         let tried = candidates[rand(candidates.length)]!;

@@ -23,8 +23,7 @@ before(async () => {
 const local = new Set(["hassio.local"]);
 /** A moment `min` minutes ago on this browser's clock: looks far apart compared with the clock margin. */
 const ago = (min: number) => new Date(Date.now() - min * 60_000);
-const onlyLocal = async (reg: Registry, instanceId: string) =>
-  new Set((await reg.copies(instanceId)).filter((c) => local.has(c.agentId) && c.protected).map((c) => `${c.backupId}|${c.agentId}`));
+const onlyLocal = async (reg: Registry, instanceId: string) => new Set((await reg.copies(instanceId)).filter((c) => local.has(c.agentId) && c.protected).map((c) => `${c.backupId}|${c.agentId}`));
 
 describe("a fresh registry on an instance with three historical keys", () => {
   it("guesses nothing; checking the current key proves its backups, and its kit lists only those", async () => {
@@ -46,7 +45,10 @@ describe("a fresh registry on an instance with three historical keys", () => {
     const copies = await reg.copies(r.instanceId);
     assert.ok(!copies.some((c) => c.lastCheck?.result === "failed"), "not opening with the current key is not a failure here");
     // The one History entry about a check is the mislabelled copy HA cannot check: a real finding.
-    assert.deepEqual((await reg.journal(r.instanceId)).filter((j) => j.type === "check_failed").map((j) => j.params.result), ["not_supported"]);
+    assert.deepEqual(
+      (await reg.journal(r.instanceId)).filter((j) => j.type === "check_failed").map((j) => j.params.result),
+      ["not_supported"],
+    );
   });
 });
 
@@ -133,7 +135,13 @@ describe("a key HA is put back on", () => {
       assert.equal(back.active?.id, r.active!.id, "the same generation");
       assert.equal(back.newGeneration, null);
       const gens = await reg.generations(r.instanceId);
-      assert.deepEqual(gens.map((g) => [g.number, g.status]), [[1, "active"], [2, "retired"]]);
+      assert.deepEqual(
+        gens.map((g) => [g.number, g.status]),
+        [
+          [1, "active"],
+          [2, "retired"],
+        ],
+      );
       const g1 = gens[0]!;
       assert.deepEqual(g1.earlierPeriods, [{ from: before.activatedAt, to: before.lastSeenActiveAt }]);
       const copies = await reg.copies(r.instanceId);
@@ -166,7 +174,10 @@ describe("instance identity", () => {
     const res = await reg.fold({ url: sim.url, locationName: core.location_name, password, info: { ...info, backups: [foreign, ...info.backups] } });
     assert.equal(res.instanceId, r.instanceId);
     let instances = await reg.instances();
-    assert.deepEqual(instances.map((i) => i.haInstanceId), [ownId]);
+    assert.deepEqual(
+      instances.map((i) => i.haInstanceId),
+      [ownId],
+    );
     // Only foreign backups listed (ours deleted): still this instance, found by URL and name.
     const alone = await reg.fold({ url: sim.url, locationName: core.location_name, password, info: { ...info, backups: [foreign] } });
     assert.equal(alone.instanceId, r.instanceId);

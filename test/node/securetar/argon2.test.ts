@@ -17,7 +17,15 @@ describe("Argon2id (the shipped WebAssembly SIMD build)", () => {
     assert.equal(hex(await argon2idRaw(new TextEncoder().encode("supervisor"), salt, 8, 16384, 1, 32)), "a3a37dff0eb46226a6090a4a5244b5c3ca77376653af6f010b306f58f418cc57");
   });
 
-  for (const [t, m, p, len] of [[1, 8, 1, 32], [3, 64, 1, 16], [2, 256, 2, 64], [1, 1024, 4, 65], [2, 333, 3, 128], [4, 4096, 1, 32], [1, 64, 1, 1024]] as const) {
+  for (const [t, m, p, len] of [
+    [1, 8, 1, 32],
+    [3, 64, 1, 16],
+    [2, 256, 2, 64],
+    [1, 1024, 4, 65],
+    [2, 333, 3, 128],
+    [4, 4096, 1, 32],
+    [1, 64, 1, 1024],
+  ] as const) {
     it(`matches hash-wasm: t=${t} m=${m} KiB p=${p}, ${len}-byte output`, async () => {
       for (const password of [randomBytes(1), randomBytes(9), Buffer.from("Passwört 🔑")]) {
         const salt = randomBytes(16);

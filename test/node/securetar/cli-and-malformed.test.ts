@@ -50,21 +50,29 @@ const MALFORMED: [string, () => Uint8Array, string][] = [
   ["an empty file", () => new Uint8Array(0), "empty"],
   ["random bytes", () => Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 251), "not_tar"],
   ["a tar cut in the middle of a member", () => enc.subarray(0, 1700), "truncated"],
-  ["a header claiming a huge size", () => {
-    const b = Buffer.from(enc);
-    // ssl.tar.gz's ustar header is at 1024 in this fixture; claim 077777777777 bytes and fix the checksum.
-    b.write("77777777777\0", 1024 + 124, "latin1");
-    b.fill(0x20, 1024 + 148, 1024 + 156);
-    let sum = 0;
-    for (let i = 0; i < 512; i++) sum += b[1024 + i]!;
-    b.write(sum.toString(8).padStart(6, "0") + "\0 ", 1024 + 148, "latin1");
-    return b;
-  }, "truncated"],
-  ["a damaged header checksum", () => {
-    const b = Buffer.from(enc);
-    b[1024 + 10] ^= 0xff;
-    return b;
-  }, "corrupt_header"],
+  [
+    "a header claiming a huge size",
+    () => {
+      const b = Buffer.from(enc);
+      // ssl.tar.gz's ustar header is at 1024 in this fixture; claim 077777777777 bytes and fix the checksum.
+      b.write("77777777777\0", 1024 + 124, "latin1");
+      b.fill(0x20, 1024 + 148, 1024 + 156);
+      let sum = 0;
+      for (let i = 0; i < 512; i++) sum += b[1024 + i]!;
+      b.write(sum.toString(8).padStart(6, "0") + "\0 ", 1024 + 148, "latin1");
+      return b;
+    },
+    "truncated",
+  ],
+  [
+    "a damaged header checksum",
+    () => {
+      const b = Buffer.from(enc);
+      b[1024 + 10] ^= 0xff;
+      return b;
+    },
+    "corrupt_header",
+  ],
 ];
 
 describe("malformed files", () => {
@@ -105,10 +113,7 @@ describe("CLI", () => {
     const json = JSON.parse(r.out) as { backups: Record<string, unknown>[] };
     assert.deepEqual(Object.keys(json), ["backups"]);
     const [v3, plain] = json.backups;
-    assert.deepEqual(
-      { backup_id: v3!.backup_id, encrypted: v3!.encrypted, format: v3!.format, opened_by: v3!.opened_by },
-      { backup_id: "f92f0339", encrypted: true, format: "v3", opened_by: 1 },
-    );
+    assert.deepEqual({ backup_id: v3!.backup_id, encrypted: v3!.encrypted, format: v3!.format, opened_by: v3!.opened_by }, { backup_id: "f92f0339", encrypted: true, format: "v3", opened_by: 1 });
     for (const k of ["file", "backup_id", "name", "date", "encrypted", "format", "opened_by", "members"]) assert.ok(k in v3!, k);
     assert.deepEqual({ encrypted: plain!.encrypted, format: plain!.format, opened_by: plain!.opened_by }, { encrypted: false, format: "none", opened_by: null });
   });
@@ -117,7 +122,10 @@ describe("CLI", () => {
     const r = cli(["verify", "--json", "--key", "test", tmp, join(tmp, "missing.tar"), fx("supervisor__backup_example_enc.tar")]);
     assert.equal(r.code, 2);
     const json = JSON.parse(r.out) as { backups: { error?: { code: string }; opened_by?: number }[] };
-    assert.deepEqual(json.backups.map((b) => b.error?.code ?? b.opened_by), ["not_a_file", "not_found", 0]);
+    assert.deepEqual(
+      json.backups.map((b) => b.error?.code ?? b.opened_by),
+      ["not_a_file", "not_found", 0],
+    );
     const trunc = variant("cut.tar", (b) => b.subarray(0, 1700));
     assert.equal(cli(["verify", "--key", "test", trunc]).code, 2);
   });

@@ -77,7 +77,10 @@ describe("checkBackupKeys with deep: true", () => {
     for (const deep of [false, true]) {
       const r = await checkBackupKeys(bytesSource(load("securetar__backup_empty.tar")), ["hunter2"], { deep });
       assert.equal(r.damaged, true);
-      assert.deepEqual(r.damage, [{ archive: null, code: "no_backup_json" }, { archive: "core_empty.tar.gz", code: "size_mismatch" }]);
+      assert.deepEqual(r.damage, [
+        { archive: null, code: "no_backup_json" },
+        { archive: "core_empty.tar.gz", code: "size_mismatch" },
+      ]);
     }
   });
 

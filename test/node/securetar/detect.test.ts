@@ -16,7 +16,10 @@ function secureTarHead(version: number, plaintextSize: number, length = 512): Ui
 
 it("v2 and v3 headers: format, plaintext size (64-bit), and whether the member has the size the header promises", () => {
   const size = 5 * 2 ** 32 + 1234; // beyond 32 bits
-  for (const [version, format] of [[2, "v2"], [3, "v3"]] as const) {
+  for (const [version, format] of [
+    [2, "v2"],
+    [3, "v3"],
+  ] as const) {
     const expected = expectedMemberSize(format, size);
     assert.deepEqual(detectMember(secureTarHead(version, size), expected), { format, plaintextSize: size, sizeMismatch: false });
     assert.deepEqual(detectMember(secureTarHead(version, size), expected - 1), { format, plaintextSize: size, sizeMismatch: true });

@@ -54,7 +54,10 @@ describe("real fixtures", () => {
   it("the v1 fixture opens with its raw AES key (no password is known for it)", async () => {
     const source = await openFileSource(join(dir, "securetar__backup_encrypted_gzipped_legacy_format.tar"));
     const info = await inspectBackup(source);
-    assert.deepEqual(info.members.map((m) => m.format), ["v1", "v1", "v1"]);
+    assert.deepEqual(
+      info.members.map((m) => m.format),
+      ["v1", "v1", "v1"],
+    );
     const key = Buffer.from("30313233343536373839616263646566", "hex");
     for (const m of info.members) assert.equal(await rawAesKeyOpensMember(source, m, key), true);
     assert.equal(await rawAesKeyOpensMember(source, info.members[0]!, Buffer.from("31313233343536373839616263646566", "hex")), false);

@@ -19,41 +19,80 @@ const json = (p: boolean) => Buffer.from(JSON.stringify({ slug: "m1x3d000", name
 
 describe("backups with several inner archives", () => {
   it("two v3 members sharing a root salt both open with the same candidate", async () => {
-    const tar = tarOf([["./backup.json", json(true)], ["homeassistant.tar.gz", v3Supervisor], ["a0d7b954_example.tar.gz", v3Supervisor]]);
+    const tar = tarOf([
+      ["./backup.json", json(true)],
+      ["homeassistant.tar.gz", v3Supervisor],
+      ["a0d7b954_example.tar.gz", v3Supervisor],
+    ]);
     const r = await checkBackupKeys(bytesSource(tar), ["wrong_password", "", "supervisor"]);
-    assert.deepEqual(r.members.map((m) => m.openedBy), [2, 2]);
+    assert.deepEqual(
+      r.members.map((m) => m.openedBy),
+      [2, 2],
+    );
     assert.equal(r.openedBy, 2);
     assert.equal(r.membersAgree, true);
     assert.equal(r.format, "v3");
   });
 
   it("members with different root salts are checked one by one; no single candidate opens both", async () => {
-    const tar = tarOf([["./backup.json", json(true)], ["homeassistant.tar.gz", v3Supervisor], ["share.tar.gz", v3Hunter]]);
+    const tar = tarOf([
+      ["./backup.json", json(true)],
+      ["homeassistant.tar.gz", v3Supervisor],
+      ["share.tar.gz", v3Hunter],
+    ]);
     const r = await checkBackupKeys(bytesSource(tar), ["hunter2", "supervisor"]);
-    assert.deepEqual(r.members.map((m) => m.openedBy), [1, 0]);
+    assert.deepEqual(
+      r.members.map((m) => m.openedBy),
+      [1, 0],
+    );
     assert.equal(r.membersAgree, false);
     assert.equal(r.openedBy, null, "no candidate opens every encrypted archive");
   });
 
   it("v2 + v3 + plaintext members: format mixed, mislabelled because protected holds plaintext", async () => {
-    const tar = tarOf([["./backup.json", json(true)], ["homeassistant.tar.gz", v3Supervisor], ["ssl.tar.gz", v2Test], ["media.tar.gz", plainGzip]]);
+    const tar = tarOf([
+      ["./backup.json", json(true)],
+      ["homeassistant.tar.gz", v3Supervisor],
+      ["ssl.tar.gz", v2Test],
+      ["media.tar.gz", plainGzip],
+    ]);
     const info = await inspectBackup(bytesSource(tar));
-    assert.deepEqual(info.members.map((m) => m.format), ["v3", "v2", "plain-gzip"]);
+    assert.deepEqual(
+      info.members.map((m) => m.format),
+      ["v3", "v2", "plain-gzip"],
+    );
     assert.equal(info.format, "mixed");
     assert.equal(info.mislabelled, true);
     const r = await checkBackupKeys(bytesSource(tar), ["test", "supervisor"]);
-    assert.deepEqual(r.members.map((m) => m.openedBy), [1, 0, null]);
+    assert.deepEqual(
+      r.members.map((m) => m.openedBy),
+      [1, 0, null],
+    );
     assert.equal(r.openedBy, null);
   });
 
   it("a copy marked unprotected whose archives are encrypted is mislabelled too", async () => {
-    const r = await inspectBackup(bytesSource(tarOf([["./backup.json", json(false)], ["homeassistant.tar.gz", v3Supervisor]])));
+    const r = await inspectBackup(
+      bytesSource(
+        tarOf([
+          ["./backup.json", json(false)],
+          ["homeassistant.tar.gz", v3Supervisor],
+        ]),
+      ),
+    );
     assert.equal(r.encrypted, true);
     assert.equal(r.mislabelled, true);
   });
 
   it("a member whose bytes are no known format is damaged (unknown_format)", async () => {
-    const r = await inspectBackup(bytesSource(tarOf([["./backup.json", json(true)], ["homeassistant.tar.gz", new Uint8Array(33).fill(9)]])));
+    const r = await inspectBackup(
+      bytesSource(
+        tarOf([
+          ["./backup.json", json(true)],
+          ["homeassistant.tar.gz", new Uint8Array(33).fill(9)],
+        ]),
+      ),
+    );
     assert.equal(r.members[0]!.format, "unknown");
     assert.deepEqual(r.damage[0], { archive: "homeassistant.tar.gz", code: "unknown_format" });
   });

@@ -19,10 +19,14 @@ it("a normal member after a GNU long name keeps its own short name", async () =>
   const long = `addons/${"a".repeat(150)}.tar.gz`;
   const nameBytes = Buffer.from(`${long}\0`);
   const tar = concat(
-    tarHeader("././@LongLink", nameBytes.length, { type: "L" }), padded(nameBytes),
-    tarHeader("addons/aaaa-truncated", 3), padded(Buffer.from("abc")),
-    tarHeader("backup.json", 2), padded(Buffer.from("{}")),
-    tarHeader("homeassistant.tar.gz", 4), padded(Buffer.from("data")),
+    tarHeader("././@LongLink", nameBytes.length, { type: "L" }),
+    padded(nameBytes),
+    tarHeader("addons/aaaa-truncated", 3),
+    padded(Buffer.from("abc")),
+    tarHeader("backup.json", 2),
+    padded(Buffer.from("{}")),
+    tarHeader("homeassistant.tar.gz", 4),
+    padded(Buffer.from("data")),
     END_BLOCKS,
   );
   const names: string[] = [];

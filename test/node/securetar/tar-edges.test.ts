@@ -106,7 +106,10 @@ describe("names and types", () => {
 
   it("regular files (0, NUL, 7) are files, 5 is a directory, a symlink is something else", async () => {
     const tar = concat(...["0", "\0", "7", "5", "2"].map((type, i) => rawHeader({ name: `m${i}`, type })), END_BLOCKS);
-    assert.deepEqual((await list(tar)).map((e) => e.type), ["file", "file", "file", "dir", "other"]);
+    assert.deepEqual(
+      (await list(tar)).map((e) => e.type),
+      ["file", "file", "file", "dir", "other"],
+    );
   });
 
   it("GNU K (long link name) records are read, not listed, and do not rename the next member", async () => {
@@ -151,7 +154,13 @@ describe("PAX records", () => {
     const g2 = paxRecords({ comment: "second global header" });
     const globals = concat(tarHeader("g1", g1.length, { type: "g" }), padded(g1), tarHeader("g2", g2.length, { type: "g" }), padded(g2));
     const sized = concat(globals, tarHeader("a.tar", 3), padded(Buffer.from("abc")), tarHeader("b.tar", 3), padded(Buffer.from("def")), END_BLOCKS);
-    assert.deepEqual((await list(sized)).map((e) => [e.name, e.size]), [["a.tar", 3], ["b.tar", 3]]);
+    assert.deepEqual(
+      (await list(sized)).map((e) => [e.name, e.size]),
+      [
+        ["a.tar", 3],
+        ["b.tar", 3],
+      ],
+    );
     // With size fields of 0, tarfile looks for b.tar's header where a.tar's data is: it lists a.tar
     // alone and loses b.tar. That is damage.
     const zeroSized = concat(globals, tarHeader("a.tar", 0), padded(Buffer.from("abc")), tarHeader("b.tar", 0), padded(Buffer.from("def")), END_BLOCKS);

@@ -65,13 +65,19 @@ describe("PAX and GNU data are read padded to whole blocks", () => {
 
   it("a record in the padding is applied, as tarfile does", async () => {
     const tar = concat(paxWithPadding({ path: "a.tar.gz" }, paxRecords({ path: "evil.tar.gz" })), file("real.tar.gz"), file("next.tar.gz"), END);
-    assert.deepEqual((await walk(tar)).entries.map(([n]) => n), ["evil.tar.gz", "next.tar.gz"]);
+    assert.deepEqual(
+      (await walk(tar)).entries.map(([n]) => n),
+      ["evil.tar.gz", "next.tar.gz"],
+    );
     assert.equal(stream(tar), "ok");
   });
 
   it("a GNU long name runs on into non-NUL padding", async () => {
     const tar = concat(longName("long.tar.gz", Buffer.from("xyz")), file("short"), END);
-    assert.deepEqual((await walk(tar)).entries.map(([n]) => n), ["long.tar.gzxyz"]);
+    assert.deepEqual(
+      (await walk(tar)).entries.map(([n]) => n),
+      ["long.tar.gzxyz"],
+    );
   });
 });
 
@@ -87,15 +93,31 @@ describe("global sizes change a member's data, not where the next header is", ()
 
   it("an x header starts from the globals: a global size there does move the next header", async () => {
     const tar = concat(pax({ size: "3" }, "g"), pax({ comment: "c" }), file("a.tar", "abc", 0), file("b.tar", "def"), END);
-    assert.deepEqual(await walk(tar), { entries: [["a.tar", 3], ["b.tar", 3]], error: null });
+    assert.deepEqual(await walk(tar), {
+      entries: [
+        ["a.tar", 3],
+        ["b.tar", 3],
+      ],
+      error: null,
+    });
     // Without an x header the member's own field moves on: 0 puts the next header at "def".
     const without = concat(pax({ size: "3" }, "g"), pax({ comment: "c" }), file("a.tar", "abc", 0), file("b.tar", "def", 0), file("c.tar"), END);
-    assert.deepEqual(await walk(without), { entries: [["a.tar", 3], ["b.tar", 3]], error: "corrupt_header", offset: 3584 });
+    assert.deepEqual(await walk(without), {
+      entries: [
+        ["a.tar", 3],
+        ["b.tar", 3],
+      ],
+      error: "corrupt_header",
+      offset: 3584,
+    });
   });
 
   it("a global path names every later member", async () => {
     const tar = concat(pax({ path: "G.tar.gz" }, "g"), file("a.tar.gz"), file("b.tar.gz"), END);
-    assert.deepEqual((await walk(tar)).entries.map(([n]) => n), ["G.tar.gz", "G.tar.gz"]);
+    assert.deepEqual(
+      (await walk(tar)).entries.map(([n]) => n),
+      ["G.tar.gz", "G.tar.gz"],
+    );
   });
 
   it("inside an archive (read as a stream, which cannot seek back) a global size beyond the header's own fails", () => {
@@ -115,11 +137,19 @@ describe("only regular files and unknown types have data", () => {
   });
 
   it("links and old v7 directories (type NUL, name ending in /) have no data; unknown types do", async () => {
-    for (const [type, name] of [["2", "link"], ["1", "hard"], ["6", "fifo"], ["\0", "v7dir/"]]) {
+    for (const [type, name] of [
+      ["2", "link"],
+      ["1", "hard"],
+      ["6", "fifo"],
+      ["\0", "v7dir/"],
+    ]) {
       const tar = concat(tarHeader(name!, 512, { type }), noise(512), file("a.tar.gz"), END);
       assert.equal((await walk(tar)).error, "corrupt_header", `type ${JSON.stringify(type)}`);
     }
-    assert.deepEqual((await walk(concat(tarHeader("u", 512, { type: "A" }), noise(512), file("a.tar.gz"), END))).entries, [["u", 512], ["a.tar.gz", 0]]);
+    assert.deepEqual((await walk(concat(tarHeader("u", 512, { type: "A" }), noise(512), file("a.tar.gz"), END))).entries, [
+      ["u", 512],
+      ["a.tar.gz", 0],
+    ]);
   });
 });
 
@@ -149,7 +179,10 @@ describe("runs of PAX/GNU headers", () => {
     assert.deepEqual(await walk(tar), { entries: [["p.tar", 1024]], error: null });
     assert.equal(stream(tar), "ok");
     const sizes = concat(pax({ size: "3" }), pax({ size: "700" }), file("a.tar", "abc", 0), file("b.tar"), END);
-    assert.deepEqual((await walk(sizes)).entries, [["a.tar", 3], ["b.tar", 0]]);
+    assert.deepEqual((await walk(sizes)).entries, [
+      ["a.tar", 3],
+      ["b.tar", 0],
+    ]);
     assert.equal(stream(sizes), "ok");
   });
 });

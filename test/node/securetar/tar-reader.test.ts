@@ -41,7 +41,10 @@ describe("tar walker", () => {
     const list = await entries(bytesSource(tar));
     assert.deepEqual(
       list.map((e) => [e.name, e.size, e.dataOffset]),
-      [["./backup.json", 3, 512], ["homeassistant.tar.gz", 600, 1536]],
+      [
+        ["./backup.json", 3, 512],
+        ["homeassistant.tar.gz", 600, 1536],
+      ],
     );
   });
 
@@ -52,7 +55,12 @@ describe("tar walker", () => {
     const after = 512 + Math.ceil(pax.length / 512) * 512 + 512 + Math.ceil(big / 512) * 512;
     const json = Buffer.from('{"slug":"abc12345","name":"Big","protected":false}');
     const tail = concat(header("./backup.json", json.length), padded(json), END);
-    const source = countingSource(sparseSource(after + tail.length, [[0, head], [after, tail]]));
+    const source = countingSource(
+      sparseSource(after + tail.length, [
+        [0, head],
+        [after, tail],
+      ]),
+    );
     const list = await entries(source);
     assert.equal(list[0]!.name, `./${"long-directory-name/".repeat(8)}homeassistant.tar.gz`);
     assert.equal(list[0]!.size, big);
@@ -72,18 +80,48 @@ describe("tar walker", () => {
   it("PAX g global headers are read, not listed", async () => {
     const g = paxRecords({ comment: "made by hand" });
     const tar = concat(header("pax_global_header", g.length, { type: "g" }), padded(g), header("a.tar", 0), END);
-    assert.deepEqual((await entries(bytesSource(tar))).map((e) => e.name), ["a.tar"]);
+    assert.deepEqual(
+      (await entries(bytesSource(tar))).map((e) => e.name),
+      ["a.tar"],
+    );
   });
 
   for (const [what, make, code] of [
     ["an empty source", () => new Uint8Array(0), "empty"],
     ["less than one header", () => new Uint8Array(100).fill(7), "not_tar"],
-    ["a bad checksum on the first header", () => { const h = header("a", 0); h[0] = 0x62; return concat(h, END); }, "not_tar"],
+    [
+      "a bad checksum on the first header",
+      () => {
+        const h = header("a", 0);
+        h[0] = 0x62;
+        return concat(h, END);
+      },
+      "not_tar",
+    ],
     ["data running past the end", () => concat(header("a.tar.gz", 5000), new Uint8Array(512)), "truncated"],
     ["a base-256 size of 2^50 (1 PiB)", () => concat(header("a.tar.gz", 2 ** 50, { base256: true }), END), "truncated"],
     ["a base-256 size beyond 2^53", () => concat(header("a.tar.gz", 2 ** 60, { base256: true }), END), "corrupt_header"],
-    ["a non-octal size field", () => { const h = header("a", 0); h.set(Buffer.from("99999999999\0"), 124); h.fill(0x20, 148, 156); let s = 0; for (const b of h) s += b; h.set(Buffer.from(s.toString(8).padStart(6, "0") + "\0 "), 148); return concat(h, END); }, "corrupt_header"],
-    ["a PAX size that is not a number", () => { const p = paxRecords({ size: "lots" }); return concat(header("p", p.length, { type: "x" }), padded(p), header("a", 0), END); }, "corrupt_header"],
+    [
+      "a non-octal size field",
+      () => {
+        const h = header("a", 0);
+        h.set(Buffer.from("99999999999\0"), 124);
+        h.fill(0x20, 148, 156);
+        let s = 0;
+        for (const b of h) s += b;
+        h.set(Buffer.from(s.toString(8).padStart(6, "0") + "\0 "), 148);
+        return concat(h, END);
+      },
+      "corrupt_header",
+    ],
+    [
+      "a PAX size that is not a number",
+      () => {
+        const p = paxRecords({ size: "lots" });
+        return concat(header("p", p.length, { type: "x" }), padded(p), header("a", 0), END);
+      },
+      "corrupt_header",
+    ],
     ["a header cut off mid-block", () => concat(header("a", 0), header("b", 0).subarray(0, 100)), "truncated"],
   ] as [string, () => Uint8Array, string][]) {
     it(`${what} → ${code}`, async () => {
@@ -134,12 +172,48 @@ describe("tar walker: fields Python's tarfile rejects are never passed", () => {
     ["a non-octal mtime", () => member(withField(header("a.tar.gz", 10), 136, "1e10\0"))],
     ["a size with a base-256 prefix other than 0x80/0xff", () => member(withField(header("a.tar.gz", 10), 124, [0x81, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10]))],
     ["a negative base-256 size", () => member(withField(header("a.tar.gz", 10), 124, [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xf6]))],
-    ["a PAX record whose length is wrong", () => { const p = Buffer.from("99 path=a.tar.gz\n"); return concat(header("p", p.length, { type: "x" }), padded(p), header("a.tar.gz", 0), END); }],
-    ["a PAX record without its newline", () => { const p = Buffer.from("16 path=a.tar.gz"); return concat(header("p", p.length, { type: "x" }), padded(p), header("a.tar.gz", 0), END); }],
-    ["a PAX record without '='", () => { const p = Buffer.from("16 pathxa.tar.gz\n"); return concat(header("p", p.length, { type: "x" }), padded(p), header("a.tar.gz", 0), END); }],
-    ["a PAX size written in hex", () => { const p = paxRecords({ size: "0x10" }); return concat(header("p", p.length, { type: "x" }), padded(p), header("a", 0), END); }],
-    ["an empty PAX size", () => { const p = paxRecords({ size: "" }); return concat(header("p", p.length, { type: "x" }), padded(p), header("a", 0), END); }],
-    ["a PAX header with no member after it", () => { const p = paxRecords({ path: "a.tar.gz" }); return concat(header("./backup.json", 2), padded(Buffer.from("{}")), header("p", p.length, { type: "x" }), padded(p), END); }],
+    [
+      "a PAX record whose length is wrong",
+      () => {
+        const p = Buffer.from("99 path=a.tar.gz\n");
+        return concat(header("p", p.length, { type: "x" }), padded(p), header("a.tar.gz", 0), END);
+      },
+    ],
+    [
+      "a PAX record without its newline",
+      () => {
+        const p = Buffer.from("16 path=a.tar.gz");
+        return concat(header("p", p.length, { type: "x" }), padded(p), header("a.tar.gz", 0), END);
+      },
+    ],
+    [
+      "a PAX record without '='",
+      () => {
+        const p = Buffer.from("16 pathxa.tar.gz\n");
+        return concat(header("p", p.length, { type: "x" }), padded(p), header("a.tar.gz", 0), END);
+      },
+    ],
+    [
+      "a PAX size written in hex",
+      () => {
+        const p = paxRecords({ size: "0x10" });
+        return concat(header("p", p.length, { type: "x" }), padded(p), header("a", 0), END);
+      },
+    ],
+    [
+      "an empty PAX size",
+      () => {
+        const p = paxRecords({ size: "" });
+        return concat(header("p", p.length, { type: "x" }), padded(p), header("a", 0), END);
+      },
+    ],
+    [
+      "a PAX header with no member after it",
+      () => {
+        const p = paxRecords({ path: "a.tar.gz" });
+        return concat(header("./backup.json", 2), padded(Buffer.from("{}")), header("p", p.length, { type: "x" }), padded(p), END);
+      },
+    ],
   ] as [string, () => Uint8Array][]) {
     it(`${what} → corrupt_header`, async () => {
       await assert.rejects(entries(bytesSource(make())), (e) => e instanceof BackupFileError && e.code === "corrupt_header");
@@ -153,7 +227,11 @@ describe("tar walker: fields Python's tarfile rejects are never passed", () => {
     const paddedEnd = 512 + 512 + 512 + 1024;
     for (let cut = paddedEnd; cut <= whole.length; cut += 37) {
       const list = await entries(bytesSource(whole.subarray(0, cut)));
-      assert.deepEqual(list.map((e) => e.name), ["./backup.json", "a.tar.gz"], `cut at ${cut}`);
+      assert.deepEqual(
+        list.map((e) => e.name),
+        ["./backup.json", "a.tar.gz"],
+        `cut at ${cut}`,
+      );
     }
     // Cut inside the last member's data, or inside its padding: tarfile seeks to the byte before
     // the next header and fails ("unexpected end of data"), so HA's restore fails too.

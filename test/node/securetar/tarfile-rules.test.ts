@@ -54,7 +54,14 @@ describe("numeric fields (nti)", () => {
 
 describe("one header (frombuf)", () => {
   it("a non-octal uid, gid, mode, mtime, devmajor or devminor: tarfile refuses the header", () => {
-    for (const [at, len] of [[100, 8], [108, 8], [116, 8], [136, 12], [329, 8], [337, 8]] as const) {
+    for (const [at, len] of [
+      [100, 8],
+      [108, 8],
+      [116, 8],
+      [136, 12],
+      [329, 8],
+      [337, 8],
+    ] as const) {
       assert.equal(parseHeader(withField(header("a", 0), at, "9".repeat(len - 1))), "field", `field at ${at}`);
     }
     assert.equal(parseHeader(withField(header("a", 0), 124, "99999999999")), "field", "size");

@@ -34,7 +34,10 @@ describe("secretstream pull against libsodium's push", () => {
 
   it("a chunk out of order, a flipped bit, a wrong key or a chunk shorter than its overhead does not authenticate", async () => {
     const key = new Uint8Array(randomBytes(32));
-    const { header, chunks } = await pushStream(key, [{ message: new Uint8Array(10), tag: TAG_MESSAGE }, { message: new Uint8Array(10), tag: TAG_FINAL }]);
+    const { header, chunks } = await pushStream(key, [
+      { message: new Uint8Array(10), tag: TAG_MESSAGE },
+      { message: new Uint8Array(10), tag: TAG_FINAL },
+    ]);
     assert.equal(new SecretStreamPull(key, header).pull(chunks[1]!), null);
     const flipped = Uint8Array.from(chunks[0]!);
     flipped[3]! ^= 1;
@@ -70,7 +73,11 @@ describe("deep check of hand-made v3 members: every damage code", () => {
   const big = () => new Uint8Array(randomBytes(V3_CHUNK));
 
   it("a whole stream of two full chunks and a short one passes, with its chunks and bytes counted", async () => {
-    const m = await member([{ message: big(), tag: TAG_MESSAGE }, { message: big(), tag: TAG_MESSAGE }, { message: new Uint8Array(5), tag: TAG_FINAL }]);
+    const m = await member([
+      { message: big(), tag: TAG_MESSAGE },
+      { message: big(), tag: TAG_MESSAGE },
+      { message: new Uint8Array(5), tag: TAG_FINAL },
+    ]);
     assert.deepEqual(await check(m), { damage: null, chunks: 3, plaintextBytes: 2 * V3_CHUNK + 5 });
     const seen: number[] = [];
     await checkV3Stream(bytesSource(m.bytes), 0, m.bytes.length, m.plaintext, m.header, m.rootKey, undefined, (b) => void seen.push(b.length));
@@ -83,17 +90,26 @@ describe("deep check of hand-made v3 members: every damage code", () => {
   });
 
   it("FINAL on a chunk that is not the last: final_too_early", async () => {
-    const m = await member([{ message: big(), tag: TAG_FINAL }, { message: new Uint8Array(7), tag: TAG_FINAL }]);
+    const m = await member([
+      { message: big(), tag: TAG_FINAL },
+      { message: new Uint8Array(7), tag: TAG_FINAL },
+    ]);
     assert.deepEqual(await check(m), { damage: "final_too_early", chunks: 1, plaintextBytes: V3_CHUNK });
   });
 
   it("no FINAL on the last chunk: no_final_tag", async () => {
-    const m = await member([{ message: big(), tag: TAG_MESSAGE }, { message: new Uint8Array(7), tag: TAG_MESSAGE }]);
+    const m = await member([
+      { message: big(), tag: TAG_MESSAGE },
+      { message: new Uint8Array(7), tag: TAG_MESSAGE },
+    ]);
     assert.deepEqual(await check(m), { damage: "no_final_tag", chunks: 2, plaintextBytes: V3_CHUNK + 7 });
   });
 
   it("the file ends inside the member: stream_size_mismatch after the chunks that were there", async () => {
-    const m = await member([{ message: big(), tag: TAG_MESSAGE }, { message: new Uint8Array(7), tag: TAG_FINAL }]);
+    const m = await member([
+      { message: big(), tag: TAG_MESSAGE },
+      { message: new Uint8Array(7), tag: TAG_FINAL },
+    ]);
     const cut = m.bytes.subarray(0, m.bytes.length - 3);
     assert.deepEqual(await checkV3Stream(bytesSource(cut), 0, m.bytes.length, m.plaintext, m.header, m.rootKey), { damage: "stream_size_mismatch", chunks: 1, plaintextBytes: V3_CHUNK });
   });
@@ -105,7 +121,10 @@ describe("deep check of hand-made v3 members: every damage code", () => {
   });
 
   it("a damaged chunk: stream_auth_failed, counted up to it", async () => {
-    const m = await member([{ message: big(), tag: TAG_MESSAGE }, { message: new Uint8Array(9), tag: TAG_FINAL }]);
+    const m = await member([
+      { message: big(), tag: TAG_MESSAGE },
+      { message: new Uint8Array(9), tag: TAG_FINAL },
+    ]);
     m.bytes[m.bytes.length - 1]! ^= 0x80;
     assert.deepEqual(await check(m), { damage: "stream_auth_failed", chunks: 1, plaintextBytes: V3_CHUNK });
   });

@@ -108,7 +108,19 @@ describe("result shapes (core snapshots)", () => {
 
     const { config } = await admin.sendMessagePromise<{ config: Record<string, unknown> }>({ type: "backup/config/info" });
     assertShape(config, CONFIG_SHAPE, "config");
-    assertShape(config.create_backup, { agent_ids: "array", include_addons: ["array", "null"], include_all_addons: "boolean", include_database: "boolean", include_folders: ["array", "null"], name: ["string", "null"], password: ["string", "null"] }, "create_backup");
+    assertShape(
+      config.create_backup,
+      {
+        agent_ids: "array",
+        include_addons: ["array", "null"],
+        include_all_addons: "boolean",
+        include_database: "boolean",
+        include_folders: ["array", "null"],
+        name: ["string", "null"],
+        password: ["string", "null"],
+      },
+      "create_backup",
+    );
     assertShape(config.retention, { copies: ["number", "null"], days: ["number", "null"] }, "retention");
     assertShape(config.schedule, { days: "array", recurrence: "string", time: ["string", "null"] }, "schedule");
     assert.match((config.create_backup as { password: string }).password, /^([A-Z0-9]{4}-){6}[A-Z0-9]{4}$/);
@@ -181,7 +193,11 @@ describe("can_decrypt_on_download checks the real file", () => {
   it("opens each copy with the key it was made with, and not with the others", async () => {
     const keys = (await sim.control({ type: "demo_keys" })) as string[];
     const info = await admin.sendMessagePromise<BackupInfo>({ type: "backup/info" });
-    const protectedCopies = info.backups.flatMap((b) => Object.entries(b.agents).filter(([, a]) => a.protected).map(([agentId]) => ({ b, agentId })));
+    const protectedCopies = info.backups.flatMap((b) =>
+      Object.entries(b.agents)
+        .filter(([, a]) => a.protected)
+        .map(([agentId]) => ({ b, agentId })),
+    );
     const oldest = protectedCopies[0]!;
     const newest = protectedCopies.at(-1)!;
     const results: Record<string, string[]> = {};

@@ -134,7 +134,9 @@ describe("served backup files", () => {
     const m = members(plain);
     assert.equal(JSON.parse(m[0]!.data.toString()).protected, false);
     assert.ok(gunzipSync(m.find((x) => x.name === "homeassistant.tar.gz")!.data).length > 0);
-    const wrong = await fetch(`${sim.url}/api/backup/download/${b.backup_id}?agent_id=hassio.local&password=${encodeURIComponent(keys[0]!)}`, { headers: { authorization: `Bearer ${sim.adminToken}` } });
+    const wrong = await fetch(`${sim.url}/api/backup/download/${b.backup_id}?agent_id=hassio.local&password=${encodeURIComponent(keys[0]!)}`, {
+      headers: { authorization: `Bearer ${sim.adminToken}` },
+    });
     // Core streams what it decrypted so far: 200, then the stream stops (see core-differences.test.ts).
     assert.equal(wrong.status, 200);
     assert.ok(!members(Buffer.from(await wrong.arrayBuffer())).some((x) => x.name === "homeassistant.tar.gz"));

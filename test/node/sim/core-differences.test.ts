@@ -17,14 +17,17 @@ async function eventsOf(c: Connection, action: () => Promise<unknown>): Promise<
   let first = true;
   let done!: () => void;
   const idle = new Promise<void>((r) => (done = r));
-  const unsub = await c.subscribeMessage<ManagerStateEvent>((ev) => {
-    if (first) {
-      first = false; // the current state, sent before the result frame
-      return;
-    }
-    events.push(ev);
-    if (ev.manager_state === "idle") done();
-  }, { type: "backup/subscribe_events" });
+  const unsub = await c.subscribeMessage<ManagerStateEvent>(
+    (ev) => {
+      if (first) {
+        first = false; // the current state, sent before the result frame
+        return;
+      }
+      events.push(ev);
+      if (ev.manager_state === "idle") done();
+    },
+    { type: "backup/subscribe_events" },
+  );
   try {
     let result: unknown;
     try {
@@ -162,7 +165,11 @@ describe("backup/config/update (config.py BackupConfig.update, websocket.py hand
   });
 
   it("schedule.time is read as cv.time reads it (dt_util.parse_time), and stored as HH:MM:SS", async () => {
-    for (const [time, stored] of [["4:5", "04:05:00"], ["23:59:59", "23:59:59"], ["07:30:00:99", "07:30:00"]] as const) {
+    for (const [time, stored] of [
+      ["4:5", "04:05:00"],
+      ["23:59:59", "23:59:59"],
+      ["07:30:00:99", "07:30:00"],
+    ] as const) {
       await admin.sendMessagePromise({ type: "backup/config/update", schedule: { recurrence: "daily", time } });
       assert.equal((await configOf(admin)).schedule.time, stored, time);
     }
@@ -217,7 +224,11 @@ describe("backup/generate (manager.py async_initiate_backup, _async_create_backu
     const { events, result } = await eventsOf(admin, () => admin.sendMessagePromise({ type: "backup/generate", agent_ids: ["hassio.local", "hassio.gone"], name: "Partial", password: keys[2] }));
     // hassio/backup.py async_create_backup: NewBackup(backup_job_id=backup.job_id.hex), a UUID's 32 hex digits.
     assert.match((result as { backup_job_id: string }).backup_job_id, /^[0-9a-f]{32}$/);
-    assert.deepEqual(events.filter((e) => "state" in e && e.state !== "in_progress").map((e) => [e.state, e.reason]), [["completed", null]], "unavailable agents do not fail the backup");
+    assert.deepEqual(
+      events.filter((e) => "state" in e && e.state !== "in_progress").map((e) => [e.state, e.reason]),
+      [["completed", null]],
+      "unavailable agents do not fail the backup",
+    );
     const made = (await infoOf(admin)).backups.find((b) => b.name === "Partial")!;
     assert.deepEqual(Object.keys(made.agents), ["hassio.local"]);
     assert.deepEqual(made.failed_agent_ids, ["hassio.gone"]);
@@ -239,7 +250,10 @@ describe("backup/generate (manager.py async_initiate_backup, _async_create_backu
     try {
       const { events, result } = await eventsOf(admin, () => admin.sendMessagePromise({ type: "backup/generate_with_automatic_settings" }));
       assert.deepEqual(result, { code: "home_assistant_error", message: "At least one available backup agent must be selected, got []" });
-      assert.deepEqual(events.map((e) => e.state ?? e.manager_state), ["in_progress", "failed", "idle"]);
+      assert.deepEqual(
+        events.map((e) => e.state ?? e.manager_state),
+        ["in_progress", "failed", "idle"],
+      );
       assert.notEqual((await configOf(admin)).last_attempted_automatic_backup, before.last_attempted_automatic_backup, "the attempt is recorded first");
     } finally {
       await admin.sendMessagePromise({ type: "backup/config/update", create_backup: { agent_ids: before.create_backup.agent_ids } });
@@ -268,7 +282,10 @@ describe("backup/generate (manager.py async_initiate_backup, _async_create_backu
     const addon = { name: "Mosquitto broker", slug: "core_mosquitto", version: "6.5.1" };
     await sim.control({ type: "fault", backup_failures: { addons: [addon], folders: ["media"] } });
     const { events } = await eventsOf(admin, () => admin.sendMessagePromise({ type: "backup/generate", agent_ids: ["hassio.local"], name: "Partly", password: keys[2] }));
-    assert.ok(events.some((e) => e.stage === "addons"), "an add-on to back up: Supervisor runs its addons stage");
+    assert.ok(
+      events.some((e) => e.stage === "addons"),
+      "an add-on to back up: Supervisor runs its addons stage",
+    );
     // The backup itself completes; it lacks what failed (core issue #145844: "does not list the addons").
     assert.equal(events.at(-2)!.state, "completed");
     const made = (await infoOf(admin)).backups.find((b) => b.name === "Partly")!;
@@ -287,10 +304,16 @@ describe("backup/generate (manager.py async_initiate_backup, _async_create_backu
     // cloud/backup.py CloudBackupAgent.async_upload_backup: one file per instance (<instance_id>.tar).
     // The demo too: only its newest backup is on Cloud.
     const demo = (await infoOf(admin)).backups.filter((b) => !["Partial", "Offsite", "Partly", "Whole"].includes(b.name));
-    assert.deepEqual(demo.filter((b) => "cloud.cloud" in b.agents).map((b) => b.backup_id), [demo.at(-1)!.backup_id]);
+    assert.deepEqual(
+      demo.filter((b) => "cloud.cloud" in b.agents).map((b) => b.backup_id),
+      [demo.at(-1)!.backup_id],
+    );
     await eventsOf(admin, () => admin.sendMessagePromise({ type: "backup/generate", agent_ids: ["cloud.cloud"], name: "To cloud", password: keys[2] }));
     const onCloud = (await infoOf(admin)).backups.filter((b) => "cloud.cloud" in b.agents);
-    assert.deepEqual(onCloud.map((b) => b.name), ["To cloud"]);
+    assert.deepEqual(
+      onCloud.map((b) => b.name),
+      ["To cloud"],
+    );
     // "Cloud backups must be protected": without a key the upload fails.
     const { events } = await eventsOf(admin, () => admin.sendMessagePromise({ type: "backup/generate", agent_ids: ["cloud.cloud", "hassio.local"], name: "Plain" }));
     assert.equal(events.at(-2)!.reason, "upload_failed");
@@ -306,7 +329,10 @@ describe("downloads (http.py DownloadBackupView, _send_backup_with_password → 
       if (!b.agents["hassio.local"]?.protected) continue;
       const m = await firstInner(sim, b.backup_id, "hassio.local");
       if (!isSecureTar(m) || m[9] !== version) continue;
-      const ok = await admin.sendMessagePromise({ type: "backup/can_decrypt_on_download", backup_id: b.backup_id, agent_id: "hassio.local", password: key }).then(() => true, () => false);
+      const ok = await admin.sendMessagePromise({ type: "backup/can_decrypt_on_download", backup_id: b.backup_id, agent_id: "hassio.local", password: key }).then(
+        () => true,
+        () => false,
+      );
       if (ok) return b;
     }
     throw new Error(`no v${version} copy for that key`);
@@ -339,7 +365,10 @@ describe("downloads (http.py DownloadBackupView, _send_backup_with_password → 
     assert.equal(res.status, 200);
     const body = new Uint8Array(await res.arrayBuffer());
     const members = tarMembers(body);
-    assert.deepEqual(members.map((m) => m.name), ["./backup.json", "homeassistant.tar.gz"]);
+    assert.deepEqual(
+      members.map((m) => m.name),
+      ["./backup.json", "homeassistant.tar.gz"],
+    );
     assert.equal(members[1]!.data.length, 0, "the header of the archive that failed, none of its data");
     assert.ok(!body.subarray(body.length - 1024).every((x) => x === 0), "no end-of-archive blocks: the tar is incomplete");
   });
@@ -352,7 +381,10 @@ describe("downloads (http.py DownloadBackupView, _send_backup_with_password → 
     const res = await download(sim, mislabelled!.backup_id, `agent_id=hassio.local&password=${encodeURIComponent(keys[2]!)}`);
     assert.equal(res.status, 200);
     const body = new Uint8Array(await res.arrayBuffer());
-    assert.deepEqual(tarMembers(body).map((m) => m.name), ["./backup.json"]);
+    assert.deepEqual(
+      tarMembers(body).map((m) => m.name),
+      ["./backup.json"],
+    );
     assert.notEqual(body.length % 10240, 0, "cut short, not a complete tar");
   });
 
@@ -366,7 +398,11 @@ describe("downloads (http.py DownloadBackupView, _send_backup_with_password → 
     assert.ok(signed.startsWith(`${base}?agent_id=hassio.local&password=x+y&agent_id=hassio.nas&authSig=`), signed.replace(/authSig=.*/, "authSig=…"));
     const sig = new URL(signed, sim.url).searchParams.get("authSig")!;
     const claims = JSON.parse(Buffer.from(sig.split(".")[1]!, "base64url").toString()) as { path: string; params: string[][] };
-    assert.deepEqual(claims.params, [["agent_id", "hassio.local"], ["password", "x y"], ["agent_id", "hassio.nas"]]);
+    assert.deepEqual(claims.params, [
+      ["agent_id", "hassio.local"],
+      ["password", "x y"],
+      ["agent_id", "hassio.nas"],
+    ]);
     const reordered = `${base}?password=x+y&agent_id=hassio.local&agent_id=hassio.nas&authSig=${sig}`;
     assert.equal((await fetch(sim.url + reordered)).status, 401, "reordered parameters break the signature");
     const ok = await fetch(sim.url + signed);
@@ -398,7 +434,10 @@ describe("a third encrypted location for tests and benchmarks (option encryptedM
     const s = closeAfterTest(await startSimulatedHA({ port: 0, backups: 3, encryptedMount: "nas_a,nas_b", now: "2026-03-01T12:00:00Z" }));
     const c = closeAfterTest(await connectHA(s.url, s.adminToken));
     for (const b of (await infoOf(c)).backups) {
-      assert.deepEqual(["hassio.local", "hassio.nas_a", "hassio.nas_b"].map((id) => b.agents[id]?.protected), [true, true, true]);
+      assert.deepEqual(
+        ["hassio.local", "hassio.nas_a", "hassio.nas_b"].map((id) => b.agents[id]?.protected),
+        [true, true, true],
+      );
     }
   });
 });

@@ -108,10 +108,13 @@ describe("frontend user data", () => {
     {
       const seen: unknown[] = [];
       let wake: () => void = () => undefined;
-      const unsub = await conn.subscribeMessage<{ value: unknown }>((e) => {
-        seen.push(e.value);
-        wake();
-      }, { type: "frontend/subscribe_user_data", key: "bk_haws" });
+      const unsub = await conn.subscribeMessage<{ value: unknown }>(
+        (e) => {
+          seen.push(e.value);
+          wake();
+        },
+        { type: "frontend/subscribe_user_data", key: "bk_haws" },
+      );
       assert.deepEqual(seen, [null]);
       const changed = new Promise<void>((r) => (wake = r));
       await conn.sendMessagePromise({ type: "frontend/set_user_data", key: "bk_haws", value: { v: 2 } });
@@ -163,8 +166,18 @@ describe("the client's registry mirror on an HA without frontend/subscribe_user_
     closeAfterTest(b);
     const { instanceId } = await a.reconcile(connA, s.url);
     const statusB: MirrorStatus[] = [];
-    const mirrorA = closeAfterTest({ m: new RegistryMirror(a, connA, { debounceMs: 3_600_000 }), close() { this.m.stop(); } }).m;
-    const mirrorB = closeAfterTest({ m: new RegistryMirror(b, connB, { debounceMs: 3_600_000, onStatus: (x) => statusB.push(x) }), close() { this.m.stop(); } }).m;
+    const mirrorA = closeAfterTest({
+      m: new RegistryMirror(a, connA, { debounceMs: 3_600_000 }),
+      close() {
+        this.m.stop();
+      },
+    }).m;
+    const mirrorB = closeAfterTest({
+      m: new RegistryMirror(b, connB, { debounceMs: 3_600_000, onStatus: (x) => statusB.push(x) }),
+      close() {
+        this.m.stop();
+      },
+    }).m;
     await mirrorB.start();
     assert.equal(mirrorB.status.state, "synced", "an HA without subscribe is no reason to keep the registry local");
     await mirrorA.start();
@@ -172,7 +185,10 @@ describe("the client's registry mirror on an HA without frontend/subscribe_user_
     assert.ok((await connA.sendMessagePromise<{ value: unknown }>({ type: "frontend/get_user_data", key: MIRROR_KEY })).value, "A wrote the mirror");
     // No subscription means no event for B; its next read (a reconnect) brings A's facts.
     const log = (await s.control({ type: "command_log" })) as { type: string }[];
-    assert.ok(log.some((l) => l.type === "frontend/subscribe_user_data"), "the mirror tried to subscribe");
+    assert.ok(
+      log.some((l) => l.type === "frontend/subscribe_user_data"),
+      "the mirror tried to subscribe",
+    );
     await mirrorB.refresh();
     const instancesB = await b.instances();
     assert.ok(instancesB.length > 0, "B knows the instance A folded in");

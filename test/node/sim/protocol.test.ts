@@ -35,7 +35,10 @@ describe("auth phase", () => {
     ws.send(JSON.stringify({ type: "auth", access_token: "wrong" }));
     // HA closes right after auth_invalid; give up (and fail) if it never does.
     await within(closed, 10_000, "close after auth_invalid");
-    assert.deepEqual(frames.map((f) => f.type), ["auth_required", "auth_invalid"]);
+    assert.deepEqual(
+      frames.map((f) => f.type),
+      ["auth_required", "auth_invalid"],
+    );
     assert.equal(frames[1]!.message, "Invalid access token or password");
   });
 });
@@ -109,9 +112,17 @@ describe("commands", () => {
     const conn = closeAfterTest(await connectHA(sim.url, sim.adminToken));
     const events: unknown[] = [];
     const unsub = await conn.subscribeEvents((e) => events.push(e), "persistent_notifications_updated");
-    await conn.sendMessagePromise({ type: "call_service", domain: "persistent_notification", service: "create", service_data: { message: "Check your kit", title: "Backup Keyring", notification_id: "backup_keyring_kit" } });
+    await conn.sendMessagePromise({
+      type: "call_service",
+      domain: "persistent_notification",
+      service: "create",
+      service_data: { message: "Check your kit", title: "Backup Keyring", notification_id: "backup_keyring_kit" },
+    });
     let state = (await sim.control({ type: "get_state" })) as { notifications: { notification_id: string; title: string }[] };
-    assert.deepEqual(state.notifications.map((n) => [n.notification_id, n.title]), [["backup_keyring_kit", "Backup Keyring"]]);
+    assert.deepEqual(
+      state.notifications.map((n) => [n.notification_id, n.title]),
+      [["backup_keyring_kit", "Backup Keyring"]],
+    );
     await conn.sendMessagePromise({ type: "call_service", domain: "persistent_notification", service: "dismiss", service_data: { notification_id: "backup_keyring_kit" } });
     state = (await sim.control({ type: "get_state" })) as { notifications: { notification_id: string; title: string }[] };
     assert.equal(state.notifications.length, 0);

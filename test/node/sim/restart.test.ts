@@ -77,7 +77,10 @@ describe("restart", () => {
 
   it("before 2025.3 the manager is idle as soon as the integration has loaded (no blocked state)", async () => {
     // `blocked` came with core PR #139499 (HA 2025.3); 2025.2's manager started with IdleEvent.
-    for (const [haVersion, state] of [["2025.2.0", "idle"], ["2025.3.0", "blocked"]] as const) {
+    for (const [haVersion, state] of [
+      ["2025.2.0", "idle"],
+      ["2025.3.0", "blocked"],
+    ] as const) {
       const sim = closeAfterTest(await startSimulatedHA({ port: 0, backups: 1, haVersion }));
       await sim.control({ type: "restart", down_ms: 0, hold: true });
       await sim.control({ type: "finish_start" });

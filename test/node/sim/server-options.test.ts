@@ -117,7 +117,10 @@ describe("signed paths, faults and controls", () => {
     raw.send({ id: 1, type: "call_service", domain: "persistent_notification", service: "create", service_data: { message: "hi", notification_id: "n1" } });
     await closed1;
     const state = (await sim.control({ type: "get_state" })) as { notifications: { notification_id: string }[] };
-    assert.ok(state.notifications.some((n) => n.notification_id === "n1"), "handled before the drop");
+    assert.ok(
+      state.notifications.some((n) => n.notification_id === "n1"),
+      "handled before the drop",
+    );
 
     raw = closeAfterTest(await rawSocket(sim.url, sim.adminToken));
     await sim.control({ type: "fault", drop: { command: "get_config", when: "after_answer" } });
@@ -170,7 +173,10 @@ describe("signed paths, faults and controls", () => {
     ws.send(JSON.stringify({ id: 1, type: "ping" }));
     frames.push(await next());
     const log = (await sim.control({ type: "command_log" })) as { type: string; client?: string }[];
-    assert.deepEqual(log.filter((l) => l.client === "test-browser profile-b").map((l) => l.type), ["ping"]);
+    assert.deepEqual(
+      log.filter((l) => l.client === "test-browser profile-b").map((l) => l.type),
+      ["ping"],
+    );
   });
 
   it("answers a command with an error on request (an HA without it, or refusing it), until cleared", async () => {
@@ -178,7 +184,10 @@ describe("signed paths, faults and controls", () => {
     await sim.control({ type: "fault", fail: { command: "frontend/get_user_data" } });
     await assert.rejects(conn.sendMessagePromise({ type: "frontend/get_user_data", key: "x" }), (e: { code: string }) => e.code === "unknown_command");
     await sim.control({ type: "fault", fail: { command: "frontend/set_user_data", code: "home_assistant_error", message: "Disk full" } });
-    await assert.rejects(conn.sendMessagePromise({ type: "frontend/set_user_data", key: "x", value: 1 }), (e: { code: string; message: string }) => e.code === "home_assistant_error" && e.message === "Disk full");
+    await assert.rejects(
+      conn.sendMessagePromise({ type: "frontend/set_user_data", key: "x", value: 1 }),
+      (e: { code: string; message: string }) => e.code === "home_assistant_error" && e.message === "Disk full",
+    );
     await sim.control({ type: "fault", fail: { command: "frontend/get_user_data", clear: true } });
     assert.deepEqual(await conn.sendMessagePromise({ type: "frontend/get_user_data", key: "x" }), { value: null }, "the refused write stored nothing");
     await sim.control({ type: "clear_faults" });
@@ -223,17 +232,38 @@ describe("signed paths, faults and controls", () => {
 
 describe("command line", () => {
   it("parses the documented flags", () => {
-    assert.deepEqual(parseSimArgs(["--port", "0", "--host=0.0.0.0", "--seed", "3", "--ha-version", "2025.1.0", "--state", "s.json", "--serve", ".", "--token", "t", "--user-token", "u", "--encrypted-mount", "nas_encrypted"]), {
-      port: 0,
-      host: "0.0.0.0",
-      seed: 3,
-      haVersion: "2025.1.0",
-      state: "s.json",
-      serve: ".",
-      token: "t",
-      userToken: "u",
-      encryptedMount: "nas_encrypted",
-    });
+    assert.deepEqual(
+      parseSimArgs([
+        "--port",
+        "0",
+        "--host=0.0.0.0",
+        "--seed",
+        "3",
+        "--ha-version",
+        "2025.1.0",
+        "--state",
+        "s.json",
+        "--serve",
+        ".",
+        "--token",
+        "t",
+        "--user-token",
+        "u",
+        "--encrypted-mount",
+        "nas_encrypted",
+      ]),
+      {
+        port: 0,
+        host: "0.0.0.0",
+        seed: 3,
+        haVersion: "2025.1.0",
+        state: "s.json",
+        serve: ".",
+        token: "t",
+        userToken: "u",
+        encryptedMount: "nas_encrypted",
+      },
+    );
     assert.throws(() => parseSimArgs(["--nope"]));
     assert.throws(() => parseSimArgs(["--port", "x"]));
   });

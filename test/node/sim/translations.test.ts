@@ -20,8 +20,12 @@ after(() => sim.close());
 describe("integration titles", () => {
   it("answers titles of loaded integrations, for one name or a list, in core's flat shape", async () => {
     const c = closeAfterTest(await connectHA(sim.url, sim.userToken));
-    assert.deepEqual(await c.sendMessagePromise({ type: "frontend/get_translations", language: "de", category: "title", integration: ["cloud", "not_loaded"] }), { resources: { "component.cloud.title": "Home Assistant Cloud" } });
-    assert.deepEqual(await c.sendMessagePromise({ type: "frontend/get_translations", language: "en", category: "title", integration: "backup" }), { resources: { "component.backup.title": "Backup" } });
+    assert.deepEqual(await c.sendMessagePromise({ type: "frontend/get_translations", language: "de", category: "title", integration: ["cloud", "not_loaded"] }), {
+      resources: { "component.cloud.title": "Home Assistant Cloud" },
+    });
+    assert.deepEqual(await c.sendMessagePromise({ type: "frontend/get_translations", language: "en", category: "title", integration: "backup" }), {
+      resources: { "component.backup.title": "Backup" },
+    });
     const all = await c.sendMessagePromise<{ resources: Record<string, string> }>({ type: "frontend/get_translations", language: "en", category: "title" });
     assert.equal(all.resources["component.hassio.title"], "Home Assistant Supervisor");
     await assert.rejects(c.sendMessagePromise({ type: "frontend/get_translations", category: "title" }), (e: { code: string }) => e.code === "invalid_format");

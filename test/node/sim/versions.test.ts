@@ -49,7 +49,21 @@ describe("HA 2025.1 (the first release with the new backup API)", () => {
     const info = await c.sendMessagePromise<Record<string, unknown>>({ type: "backup/info" });
     assert.deepEqual(Object.keys(info).sort(), ["agent_errors", "backups", "last_attempted_automatic_backup", "last_completed_automatic_backup"]);
     for (const b of info.backups as Record<string, unknown>[]) {
-      assert.deepEqual(Object.keys(b).sort(), ["addons", "agent_ids", "backup_id", "database_included", "date", "failed_agent_ids", "folders", "homeassistant_included", "homeassistant_version", "name", "protected", "size", "with_automatic_settings"]);
+      assert.deepEqual(Object.keys(b).sort(), [
+        "addons",
+        "agent_ids",
+        "backup_id",
+        "database_included",
+        "date",
+        "failed_agent_ids",
+        "folders",
+        "homeassistant_included",
+        "homeassistant_version",
+        "name",
+        "protected",
+        "size",
+        "with_automatic_settings",
+      ]);
       assert.ok(Array.isArray(b.agent_ids) && (b.agent_ids as string[]).includes("hassio.local"));
     }
     const details = await c.sendMessagePromise<{ backup: Record<string, unknown> }>({ type: "backup/details", backup_id: (info.backups as { backup_id: string }[])[0]!.backup_id });
@@ -87,11 +101,7 @@ describe("HA 2025.1 (the first release with the new backup API)", () => {
     const { s, c } = await simAt("2025.1.4");
     const { events, result } = await rawEvents(s, { type: "backup/generate", agent_ids: ["hassio.local", "hassio.gone"], name: "x", password: "p" });
     assert.deepEqual(result, { code: "home_assistant_error", message: "Invalid agents selected: ['hassio.gone']" });
-    assert.deepEqual(events, [
-      { manager_state: "create_backup", stage: null, state: "in_progress" },
-      { manager_state: "create_backup", stage: null, state: "failed" },
-      { manager_state: "idle" },
-    ]);
+    assert.deepEqual(events, [{ manager_state: "create_backup", stage: null, state: "in_progress" }, { manager_state: "create_backup", stage: null, state: "failed" }, { manager_state: "idle" }]);
     assert.deepEqual((await rawEvents(s, { type: "backup/generate", agent_ids: [] })).result, { code: "home_assistant_error", message: "At least one agent must be selected" });
     // name and password were plain `str` (no None).
     assert.equal((await errorOf(c.sendMessagePromise({ type: "backup/generate", agent_ids: ["hassio.local"], name: null }))).code, "invalid_format");
@@ -102,7 +112,10 @@ describe("HA 2025.1 (the first release with the new backup API)", () => {
 
 describe("frontend/subscribe_user_data (core PR #144724, HA 2025.6)", () => {
   it("is unknown_command before 2025.6; get and set work there", async () => {
-    for (const [haVersion, known] of [["2025.5.3", false], ["2025.6.0", true]] as const) {
+    for (const [haVersion, known] of [
+      ["2025.5.3", false],
+      ["2025.6.0", true],
+    ] as const) {
       const { s } = await simAt(haVersion, 1);
       const raw = closeAfterTest(await rawSocket(s.url, s.adminToken));
       raw.send({ id: 1, type: "frontend/subscribe_user_data", key: "k" });
@@ -144,7 +157,10 @@ describe("each version's fields", () => {
       const config = (await c.sendMessagePromise<{ config: Partial<BackupConfig> }>({ type: "backup/config/info" })).config;
       const info = await c.sendMessagePromise<Record<string, unknown>>({ type: "backup/info" });
       const backup = (info.backups as Record<string, unknown>[])[0]!;
-      const retentionUpdate = await c.sendMessagePromise({ type: "backup/config/update", agents: { "hassio.local": { retention: { copies: 3 } } } }).then(() => "ok", (e: { code: string }) => e.code);
+      const retentionUpdate = await c.sendMessagePromise({ type: "backup/config/update", agents: { "hassio.local": { retention: { copies: 3 } } } }).then(
+        () => "ok",
+        (e: { code: string }) => e.code,
+      );
       const { events } = await rawEvents(s, { type: "backup/generate", agent_ids: ["hassio.local"], name: "x", password: "p" });
       return {
         agents: "agents" in config && "agents" in backup,
@@ -164,6 +180,15 @@ describe("each version's fields", () => {
     assert.deepEqual(await shape("2025.4.0"), { ...no, agents: true, configured: true, lastAction: "last_action_event" });
     assert.deepEqual(await shape("2025.5.0"), { ...no, agents: true, configured: true, agentRetention: true, lastAction: "last_action_event", retentionUpdate: "ok" });
     assert.deepEqual(await shape("2025.6.0"), { ...no, agents: true, configured: true, agentRetention: true, lastAction: "last_action_event", failed: true, retentionUpdate: "ok" });
-    assert.deepEqual(await shape("2026.4.0"), { agents: true, configured: true, agentRetention: true, lastAction: "last_action_event", failed: true, retentionUpdate: "ok", progress: true, cleaningUp: true });
+    assert.deepEqual(await shape("2026.4.0"), {
+      agents: true,
+      configured: true,
+      agentRetention: true,
+      lastAction: "last_action_event",
+      failed: true,
+      retentionUpdate: "ok",
+      progress: true,
+      cleaningUp: true,
+    });
   });
 });

@@ -114,7 +114,10 @@ test("a page closed while its reconciliation is under way asks HA nothing more a
     const page = new KeyringSession(`${name}-${closeAfter}`, () => undefined);
     // Closed at once, or once the registry is open (the panel is removed while it loads).
     if (closeAfter === 1) await page.showStored(snapshot, sim.url);
-    const folding = page.fold(snapshot, sim.url, watched).then(() => "folded", () => "stopped");
+    const folding = page.fold(snapshot, sim.url, watched).then(
+      () => "folded",
+      () => "stopped",
+    );
     page.close();
     assert.equal(await folding, "stopped", "the reconciliation ends with the page");
     assert.deepEqual(sent, [], "nothing sent to HA after the page closed (no mirror read, no subscription)");

@@ -54,6 +54,9 @@ describe("location names", () => {
   });
 
   it("HA's order: this system, then network storage, then the rest", () => {
-    assert.deepEqual(["cloud.cloud", "hassio.my_nas", "backup.local"].sort((a, b) => agentRank(a) - agentRank(b)), ["backup.local", "hassio.my_nas", "cloud.cloud"]);
+    assert.deepEqual(
+      ["cloud.cloud", "hassio.my_nas", "backup.local"].sort((a, b) => agentRank(a) - agentRank(b)),
+      ["backup.local", "hassio.my_nas", "cloud.cloud"],
+    );
   });
 });

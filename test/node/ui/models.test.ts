@@ -66,7 +66,11 @@ describe("keyring status", () => {
     assert.equal(keyringStatus([copy("9", "backup.local", "g1"), copy("9", "hassio.nas", null, { protected: false, confidence: "unencrypted" })], gens, new Set(["fp2"])).kind, "needs_kits");
     assert.equal(localizeEnglish("panel.status.needs", { count: 2, generation: 1 }), "2 backups need key generation 1: load its kit.");
     // Its kit was saved (the key change asked for it): a reminder that says so, not a warning.
-    const saved = keyringStatus(copies, gens.map((g) => (g.id === "g1" ? { ...g, kitDownloadedAt: "2026-01-01T00:00:00Z" } : g)), new Set(["fp2"]));
+    const saved = keyringStatus(
+      copies,
+      gens.map((g) => (g.id === "g1" ? { ...g, kitDownloadedAt: "2026-01-01T00:00:00Z" } : g)),
+      new Set(["fp2"]),
+    );
     assert.deepEqual(saved.needs, [{ generation: 1, count: 2, kitSaved: true }]);
     assert.deepEqual(s.counts, { proven: 0, probably: 3, unknown: 1 });
     // Loading generation 1's kit makes them open.
@@ -79,10 +83,15 @@ describe("keyring status", () => {
   });
 
   it("table rows carry generation numbers, mismatch and deletion", () => {
-    const rows = registryRows([copy("1", "backup.local", "g1", { mismatch: true, confidence: "verified" }), copy("2", "hassio.nas", null, { deleted: true })], gens, [
-      { agent_id: "backup.local", name: "local" },
-      { agent_id: "hassio.nas", name: "nas" },
-    ], { thisSystem: "This system", title: () => undefined });
+    const rows = registryRows(
+      [copy("1", "backup.local", "g1", { mismatch: true, confidence: "verified" }), copy("2", "hassio.nas", null, { deleted: true })],
+      gens,
+      [
+        { agent_id: "backup.local", name: "local" },
+        { agent_id: "hassio.nas", name: "nas" },
+      ],
+      { thisSystem: "This system", title: () => undefined },
+    );
     assert.equal(rows[0]!.generation, 1);
     assert.equal(rows[0]!.check, "mismatch");
     assert.equal(rows[0]!.agentName, "This system");
@@ -93,13 +102,20 @@ describe("keyring status", () => {
 
   it("newest backup: verified time from its own ok checks only", () => {
     const at = "2026-03-01T10:00:00Z";
-    const copies = [copy("1", "backup.local", "g2", { confidence: "verified", lastCheck: { result: "ok", at: "2026-02-02T00:00:00Z" } }), copy("5", "backup.local", "g2", { confidence: "verified", lastCheck: { result: "ok", at } }), copy("5", "cloud", "g2")];
+    const copies = [
+      copy("1", "backup.local", "g2", { confidence: "verified", lastCheck: { result: "ok", at: "2026-02-02T00:00:00Z" } }),
+      copy("5", "backup.local", "g2", { confidence: "verified", lastCheck: { result: "ok", at } }),
+      copy("5", "cloud", "g2"),
+    ];
     assert.equal(newestBackupCheck(copies)?.verifiedAt, at);
     assert.equal(newestBackupCheck([copy("5", "backup.local", "g2")])?.verifiedAt, null);
   });
 
   it("timeline leaves out abandoned changes, newest first; age in whole days", () => {
-    assert.deepEqual(timeline([gen(1, "retired"), gen(3, "abandoned"), gen(2, "active")]).map((g) => g.number), [2, 1]);
+    assert.deepEqual(
+      timeline([gen(1, "retired"), gen(3, "abandoned"), gen(2, "active")]).map((g) => g.number),
+      [2, 1],
+    );
     assert.equal(ageInDays("2026-01-01T00:00:00Z", new Date("2026-01-15T12:00:00Z")), 14);
   });
 
@@ -116,12 +132,18 @@ describe("card", () => {
   it("warns about a missing kit and backups needing an old kit; all good otherwise", () => {
     const gens = [gen(1, "retired"), gen(2, "active")];
     const v = cardView({ keySet: true, active: gens[1]!, generations: gens, copies: [copy("1", "backup.local", "g1", { confidence: "verified" })], held: new Set(["fp2"]), agentErrors: ["Offsite"] });
-    assert.deepEqual(v.warnings.map((w) => w.key), ["card.warning.kit_missing", "panel.status.needs", "card.warning.unproven_backups", "card.warning.agent_error"]);
+    assert.deepEqual(
+      v.warnings.map((w) => w.key),
+      ["card.warning.kit_missing", "panel.status.needs", "card.warning.unproven_backups", "card.warning.agent_error"],
+    );
     assert.equal(v.allGood, false);
     const proven = gen(2, "active", { kitDownloadedAt: "x", kitProvenAt: "y" });
     const good = cardView({ keySet: true, active: proven, generations: [proven], copies: [copy("1", "backup.local", "g2")], held: new Set(["fp2"]), agentErrors: [] });
     assert.equal(good.allGood, true);
-    assert.deepEqual(good.status.map((l) => l.key), ["card.status.key_set", "card.status.kit_last_proven", "card.status.newest_not_verified", "panel.status.counts"]);
+    assert.deepEqual(
+      good.status.map((l) => l.key),
+      ["card.status.key_set", "card.status.kit_last_proven", "card.status.newest_not_verified", "panel.status.counts"],
+    );
   });
 
   it("the kit drill at a glance: last proven, next drill due (a day in the instance's zone), due now, off; backups never proven", () => {
@@ -132,17 +154,30 @@ describe("card", () => {
     assert.deepEqual(ok.status[2], { key: "card.status.drill_next", params: { day: "2026-08-01" } });
     assert.equal(ok.allGood, true);
     const due = cardView({ ...base, drill: { months: 6, now: new Date("2026-08-01T00:00:00Z"), timeZone: "Europe/Berlin" } });
-    assert.deepEqual(due.warnings.map((w) => w.key), ["card.status.drill_due"]);
+    assert.deepEqual(
+      due.warnings.map((w) => w.key),
+      ["card.status.drill_due"],
+    );
     assert.equal(due.allGood, false);
     assert.equal(cardView({ ...base, drill: { months: 0, now: new Date("2030-01-01T00:00:00Z") } }).status[2]!.key, "card.status.drill_off");
     // A backup under an older generation whose kit was never proven.
     const old = gen(1, "retired");
     const checked = { confidence: "verified" as const };
-    const v = cardView({ ...base, generations: [old, proven], copies: [copy("1", "backup.local", "g1", checked), copy("2", "backup.local", "g1", checked), copy("3", "backup.local", "g2")], held: new Set(["fp1", "fp2"]) });
+    const v = cardView({
+      ...base,
+      generations: [old, proven],
+      copies: [copy("1", "backup.local", "g1", checked), copy("2", "backup.local", "g1", checked), copy("3", "backup.local", "g2")],
+      held: new Set(["fp1", "fp2"]),
+    });
     assert.deepEqual(v.warnings, [{ key: "card.warning.unproven_backups", params: { count: 2 } }]);
     assert.equal(localizeEnglish(v.warnings[0]!.key, v.warnings[0]!.params), "2 backups need keys whose kit was never proven.");
     // Known only by date: said to be a guess.
-    const guessed = cardView({ ...base, generations: [old, proven], copies: [copy("1", "backup.local", "g1", checked), copy("2", "backup.local", "g1"), copy("3", "backup.local", "g2")], held: new Set(["fp1", "fp2"]) });
+    const guessed = cardView({
+      ...base,
+      generations: [old, proven],
+      copies: [copy("1", "backup.local", "g1", checked), copy("2", "backup.local", "g1"), copy("3", "backup.local", "g2")],
+      held: new Set(["fp1", "fp2"]),
+    });
     assert.equal(localizeEnglish(guessed.warnings[0]!.key, guessed.warnings[0]!.params), "2 backups need keys whose kit was never proven (1 of them by date, not checked).");
   });
 

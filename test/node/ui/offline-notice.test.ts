@@ -36,7 +36,13 @@ describe("the panel's notice for a dropped backup file", () => {
     const head = Buffer.alloc(100); // a v3 archive cut inside its 136-byte header
     head.write("SecureTar", 0, "latin1");
     head[9] = 3;
-    const n = await notice(tarOf([["./backup.json", json()], ["homeassistant.tar.gz", head]]), ["test"]);
+    const n = await notice(
+      tarOf([
+        ["./backup.json", json()],
+        ["homeassistant.tar.gz", head],
+      ]),
+      ["test"],
+    );
     assert.equal(n.kind, "error");
     assert.ok(!n.text.includes("does not open"), n.text);
     assert.match(n.text, /^Odd cannot be restored as it is:/);
@@ -44,7 +50,11 @@ describe("the panel's notice for a dropped backup file", () => {
 
   it("opened but damaged: both are said, damage last; not listed by HA: said too", async () => {
     const ssl = v2.slice(1536, 1536 + 256); // the fixture's encrypted ssl archive
-    const withExtra = tarOf([["./backup.json", json({ homeassistant: null, addons: [{ slug: "ssl" }] })], ["ssl.tar.gz", ssl], ["extra.tar.gz", new Uint8Array(64).fill(0x1f)]]);
+    const withExtra = tarOf([
+      ["./backup.json", json({ homeassistant: null, addons: [{ slug: "ssl" }] })],
+      ["ssl.tar.gz", ssl],
+      ["extra.tar.gz", new Uint8Array(64).fill(0x1f)],
+    ]);
     const n = await notice(withExtra, ["test"], { matched: 0, generation: null });
     assert.equal(n.kind, "error");
     assert.match(n.text, /^Odd opens with a key you hold\. Odd cannot be restored as it is: Home Assistant does not list this backup/);

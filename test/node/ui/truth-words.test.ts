@@ -11,12 +11,35 @@ import { journalLine } from "../../../src/ui/components/journal-text.js";
 import { checkNote, keyringStatus, overviewLines, registryRows } from "../../../src/ui/model/keyring-model.js";
 
 const gen = (number: number, status: GenerationRecord["status"]): GenerationRecord => ({
-  id: `g${number}`, instanceId: "i", number, fingerprint: `fp${number}`, status, origin: "observed", firstSeenAt: "2026-01-01T00:00:00Z",
-  activatedAt: "2026-01-01T00:00:00Z", lastSeenActiveAt: null, retiredAt: null, kitDownloadedAt: "2026-01-02T00:00:00Z", kitProvenAt: null, label: null,
+  id: `g${number}`,
+  instanceId: "i",
+  number,
+  fingerprint: `fp${number}`,
+  status,
+  origin: "observed",
+  firstSeenAt: "2026-01-01T00:00:00Z",
+  activatedAt: "2026-01-01T00:00:00Z",
+  lastSeenActiveAt: null,
+  retiredAt: null,
+  kitDownloadedAt: "2026-01-02T00:00:00Z",
+  kitProvenAt: null,
+  label: null,
 });
 const copy = (backupId: string, generationId: string | null, confidence: CopyRecord["confidence"], extra: Partial<CopyRecord> = {}): CopyRecord => ({
-  instanceId: "i", backupId, agentId: "hassio.local", name: `Backup ${backupId}`, date: `2026-02-${backupId.padStart(2, "0")}T03:00:00Z`, size: 1,
-  protected: true, generationId, confidence, lastCheck: null, deleted: false, deletedAt: null, mismatch: false, ...extra,
+  instanceId: "i",
+  backupId,
+  agentId: "hassio.local",
+  name: `Backup ${backupId}`,
+  date: `2026-02-${backupId.padStart(2, "0")}T03:00:00Z`,
+  size: 1,
+  protected: true,
+  generationId,
+  confidence,
+  lastCheck: null,
+  deleted: false,
+  deletedAt: null,
+  mismatch: false,
+  ...extra,
 });
 const lines = (copies: CopyRecord[], gens: GenerationRecord[], held: string[]) => overviewLines(keyringStatus(copies, gens, new Set(held))).map((l) => t(l.key, l.params));
 
@@ -38,7 +61,8 @@ describe("the overview states only what is proven as fact", () => {
 
   it("the newest backup: 'proven' with its date, or 'not proven yet', on the card as in the overview", () => {
     const active = gen(1, "active");
-    const view = (c: CopyRecord) => cardView({ keySet: true, active, generations: [active], copies: [c], held: new Set(["fp1"]), agentErrors: [] }).status.map((l) => t(l.key, { ...l.params, date: "today" }));
+    const view = (c: CopyRecord) =>
+      cardView({ keySet: true, active, generations: [active], copies: [c], held: new Set(["fp1"]), agentErrors: [] }).status.map((l) => t(l.key, { ...l.params, date: "today" }));
     assert.ok(view(copy("1", "g1", "verified", { lastCheck: { result: "ok", at: "2026-03-01T00:00:00Z" } })).includes("Newest backup proven today"));
     assert.ok(view(copy("1", "g1", "observed")).includes("Newest backup not proven yet"));
     assert.equal(t("panel.overview.verified_at", { date: "today" }), "Proven today");
@@ -74,8 +98,14 @@ describe("History", () => {
   };
   it("names locations as HA does and outcomes in words, never raw codes", () => {
     assert.equal(say(entry("check_passed", { backup_id: "abc", agent_id: "cloud.cloud", generation: 2 })), "Backup abc on Cloud is proven to open with generation 2");
-    assert.equal(say(entry("check_failed", { backup_id: "abc", agent_id: "hassio.local", result: "failed", generation: 1 })), "Backup abc on Local does not open with key generation 1, which it was believed to need: that belief is withdrawn");
-    assert.equal(say(entry("check_failed", { backup_id: "abc", agent_id: "hassio.local", result: "not_supported" })), "Backup abc on Local cannot be checked online: Home Assistant cannot check this copy against a key");
+    assert.equal(
+      say(entry("check_failed", { backup_id: "abc", agent_id: "hassio.local", result: "failed", generation: 1 })),
+      "Backup abc on Local does not open with key generation 1, which it was believed to need: that belief is withdrawn",
+    );
+    assert.equal(
+      say(entry("check_failed", { backup_id: "abc", agent_id: "hassio.local", result: "not_supported" })),
+      "Backup abc on Local cannot be checked online: Home Assistant cannot check this copy against a key",
+    );
     // Entries written by earlier versions read honestly too.
     assert.equal(say(entry("check_failed", { backup_id: "abc", agent_id: "hassio.local", result: "error" })), "Backup abc on Local could not be checked (Home Assistant answered with an error)");
     assert.ok(!/could not be opened|\(other_key\)/.test(say(entry("check_failed", { backup_id: "abc", agent_id: "hassio.local", result: "other_key" }))));
