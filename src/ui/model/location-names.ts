@@ -46,15 +46,3 @@ export function agentName(agentId: string, agents: readonly BackupAgent[], namin
 export function locationNames(agents: readonly BackupAgent[], naming: LocationNaming): Record<string, string> {
   return Object.fromEntries(agents.map((a) => [a.agent_id, agentName(a.agent_id, agents, naming)]));
 }
-
-/** The domains whose titles `agentName` may need (not the local or network-storage agents). */
-export function titledDomains(agents: readonly BackupAgent[]): string[] {
-  return [
-    ...new Set(
-      agents
-        .map((a) => a.agent_id)
-        .filter((id) => !isLocalAgent(id) && !isNetworkMountAgent(id))
-        .map(domainOf),
-    ),
-  ].sort();
-}

@@ -22,7 +22,7 @@ import { loadRemembered, rememberConnection, type ConnectRequest } from "./conne
 import { isHomeAssistantUrl } from "./ha-url.js";
 import { openConnection } from "./open-connection.js";
 import { copyRows, type CopyRow } from "../model/panel-model.js";
-import { agentName, locationNames, titledDomains, type LocationNaming } from "../model/location-names.js";
+import { agentName, locationNames, type LocationNaming } from "../model/location-names.js";
 import { fetchIntegrationTitles } from "../../data/translations.js";
 import { offlineCheckNotice } from "./offline-notice.js";
 import { registryRows } from "../model/keyring-model.js";
@@ -304,11 +304,13 @@ export class BackupKeyringPanel extends LitElement {
     if (!conn) return;
     if (this.status !== "ready") this.status = "loading";
     try {
+      // HA's integration titles come alongside (never rejects): locations are named by them in the first table.
+      const titles = this.loadTitles(conn);
       const snapshot = await loadInstance(conn, { onUser: (user) => conn === this.conn && (this.adminKnown = user.is_admin) });
       // (A load sent before the one shown is older news, however late it answers.)
       if (conn !== this.conn || (this.snapshot && snapshot.readOrder < this.snapshot.readOrder)) return;
+      await titles;
       this.snapshot = snapshot;
-      void this.loadTitles(conn, snapshot);
       if (this.notice?.connection) this.notice = null;
       this.errorCode = snapshot.user.is_admin ? null : "not_admin";
       this.status = "ready";
@@ -321,16 +323,12 @@ export class BackupKeyringPanel extends LitElement {
   /** Integration titles HA gave for the locations' domains (by language), for `naming`. */
   @state() private titles: { language: string; byDomain: Record<string, string> } = { language: "", byDomain: {} };
 
-  /** Asks HA for the titles its backup pages would show and `hass.localize` does not have yet. */
-  private async loadTitles(conn: HaConnection, snapshot: InstanceSnapshot): Promise<void> {
+  /** HA's integration titles in the user's language (once per language: they change only with HA's integrations). */
+  private async loadTitles(conn: HaConnection): Promise<void> {
     const language = this.hass?.language ?? this.i18n.language;
-    const known = this.titles.language === language ? this.titles.byDomain : {};
-    const missing = titledDomains(snapshot.backup?.agents ?? []).filter((d) => !(d in known) && !this.hass?.localize?.(`component.${d}.title`));
-    if (missing.length === 0) return;
-    const got = await fetchIntegrationTitles(conn, language, missing);
-    if (conn !== this.conn) return;
-    // Domains HA gave no title for are remembered too (as their own name): not asked again.
-    this.titles = { language, byDomain: { ...known, ...Object.fromEntries(missing.map((d) => [d, got[d] ?? ""])), ...got } };
+    if (this.titles.language === language) return;
+    const byDomain = await fetchIntegrationTitles(conn, language);
+    if (conn === this.conn) this.titles = { language, byDomain };
   }
 
   /** How locations are named: HA's own words where the panel runs inside HA, else ours and HA's titles. */

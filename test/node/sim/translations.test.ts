@@ -34,6 +34,10 @@ describe("integration titles", () => {
   it("the panel's read: titles of the domains asked for; none when HA refuses or has none", async () => {
     const c = closeAfterTest(await connectHA(sim.url, sim.adminToken));
     assert.deepEqual(await fetchIntegrationTitles(c, "en", ["cloud", "webdav"]), { cloud: "Home Assistant Cloud" });
+    // Without domains (the panel's read, alongside its first load): every loaded integration's title.
+    const all = await fetchIntegrationTitles(c, "en");
+    assert.equal(all.cloud, "Home Assistant Cloud");
+    assert.equal(all.backup, "Backup");
     const refusing = { sendMessagePromise: () => Promise.reject({ code: "unknown_command", message: "Unknown command." }) } as unknown as HaConnection;
     assert.deepEqual(await fetchIntegrationTitles(refusing, "en", ["cloud"]), {});
   });
