@@ -6,7 +6,7 @@
 import { LitElement, css, html, nothing, type PropertyValues } from "lit";
 import { property, state } from "lit/decorators.js";
 import { operationEndTracker } from "../../data/backup.js";
-import { followBackup, type BackupFollower } from "../../data/backup-follow.js";
+import { BackupFollowController } from "../backup-follow-controller.js";
 import type { HaConnection } from "../../data/connection.js";
 import { classifyError, loadInstance, type InstanceSnapshot } from "../../data/instance.js";
 import { downloadTextFile } from "../../kit/download.js";
@@ -37,7 +37,7 @@ export class BackupKeyringCard extends LitElement {
   private readonly i18n = new LocalizeController(this);
   private conn: HaConnection | null = null;
   private session: KeyringSession | null = null;
-  private follower: BackupFollower | null = null;
+  private readonly lifecycle = new BackupFollowController(this);
   private readonly operationEnded = operationEndTracker();
 
   static getConfigElement(): Promise<HTMLElement> {
@@ -77,8 +77,7 @@ export class BackupKeyringCard extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.follower?.close();
-    this.follower = null;
+    // (The lifecycle controller ends its round with the host.)
     this.conn = null;
     void this.session?.close();
     this.session = null;
@@ -89,15 +88,14 @@ export class BackupKeyringCard extends LitElement {
     this.i18n.use(this.hass.language ?? this.hass.locale?.language);
     // HA pushes `hass` on every state change: reload only when the connection itself changes.
     if (this.hass.connection !== this.conn) {
-      this.follower?.close();
-      this.follower = null;
+      this.lifecycle.stop();
       const conn = (this.conn = this.hass.connection);
       if (this.hass.user && !this.hass.user.is_admin) {
         this.snapshot = null;
         return;
       }
       // Same lifecycle as the panel: wait for HA's backup integration (also after a restart), load, follow events.
-      this.follower = followBackup(conn, {
+      this.lifecycle.follow(conn, {
         onEvent: (ev) => {
           if (this.operationEnded(ev)) void this.reload();
         },

@@ -8,7 +8,7 @@ import { property, state } from "lit/decorators.js";
 import type { Connection } from "home-assistant-js-websocket";
 import { stageText } from "../backup-stage.js";
 import { generateBackupWithAutomaticSettings, operationEndTracker, uploadProgress, type ManagerStateEvent } from "../../data/backup.js";
-import { followBackup, type BackupFollower } from "../../data/backup-follow.js";
+import { BackupFollowController } from "../backup-follow-controller.js";
 import { backupFeatures } from "../../data/ha-version.js";
 import { fetchCurrentUser } from "../../data/auth.js";
 import { keyRestoredAfterChange } from "../../flows/key-restored.js";
@@ -117,7 +117,7 @@ export class BackupKeyringPanel extends LitElement {
   protected readonly i18n = new LocalizeController(this);
   protected conn: HaConnection | null = null;
   private ownConnection: Connection | null = null;
-  private follower: BackupFollower | null = null;
+  private readonly lifecycle = new BackupFollowController(this);
   private readonly operationEnded = operationEndTracker();
 
   static override styles = [
@@ -236,7 +236,7 @@ export class BackupKeyringPanel extends LitElement {
     this.detach();
     this.conn = conn;
     if (this.status !== "ready") this.status = "loading";
-    this.follower = followBackup(conn, {
+    this.lifecycle.follow(conn, {
       onEvent: (ev) => this.onManagerEvent(ev),
       // Inside HA, `hass` says who the user is; standalone, HA is asked (the load asks again).
       followsEvents: async () => (this.hass?.user ? this.hass.user.is_admin : (await fetchCurrentUser(conn)).is_admin),
@@ -253,8 +253,7 @@ export class BackupKeyringPanel extends LitElement {
   }
 
   private detach(): void {
-    this.follower?.close();
-    this.follower = null;
+    this.lifecycle.stop();
     this.conn = null;
   }
 
@@ -809,7 +808,7 @@ export class BackupKeyringPanel extends LitElement {
     try {
       // Its progress and end come only as events: sent before the panel follows them (just
       // after loading), the backup could finish unseen, with no notice and no reload.
-      await this.follower?.following();
+      await this.lifecycle.following();
       // (Dropped meanwhile: HAWS would queue the request and send it on reconnect, before the
       // new connection follows events again.)
       if (conn !== this.conn || this.reconnecting) throw new InstanceError("connection_lost");
