@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run screenshots`: starts the demo's simulated HA and takes the README's pictures of the
-// panel (desktop and phone, light and dark) and the card into docs/screenshots/.
+// panel (desktop and phone, light and dark), the key-change dialog on a phone, and the card (alone,
+// and in a section's 12-column grid at the size its getGridOptions asks for) into docs/screenshots/.
 import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -40,7 +41,8 @@ for (const s of shots) {
     // The card as on a dashboard: HA gives it `hass`; here it borrows the panel's connection.
     await page.evaluate(
       ({ url }) => {
-        const panel = document.querySelector("backup-keyring-panel");
+        // The real panel sits inside the shim; its connection is HA's for the card.
+        const panel = document.querySelector("backup-keyring-panel").shadowRoot.querySelector("bk-keyring-panel-main");
         const wrap = document.createElement("div");
         wrap.style.cssText = "position:fixed;inset:0;z-index:10;padding:24px;background:var(--primary-background-color)";
         const inner = document.createElement("div");
@@ -59,6 +61,57 @@ for (const s of shots) {
     await page.locator("backup-keyring-card").screenshot({ path: join(out, s.card) });
     console.log(`docs/screenshots/${s.card}`);
   }
+  await page.close();
+}
+
+{
+  // The key-change dialog on a phone, at its new-key step (the old kit saved first, as a user does).
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 }, colorScheme: "light", acceptDownloads: true });
+  await page.goto(demo);
+  await page.locator("backup-keyring-panel bk-keyring-overview").waitFor();
+  await page.getByRole("button", { name: "Change encryption key…" }).click();
+  const dialog = page.locator("bk-key-change-dialog dialog");
+  await dialog.waitFor();
+  const saved = page.waitForEvent("download");
+  await page.getByRole("button", { name: "Download old emergency kit" }).click();
+  await saved;
+  await dialog.locator("input[type=checkbox]").check();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByText("New encryption key").first().waitFor();
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(out, "key-change-phone.png") });
+  console.log("docs/screenshots/key-change-phone.png");
+  await page.close();
+}
+
+{
+  // The card in a section of a sections dashboard: HA's 12-column grid, the card spanning the
+  // columns its getGridOptions asks for, beside another card's space.
+  const page = await browser.newPage({ viewport: { width: 1280, height: 700 }, colorScheme: "light" });
+  await page.goto(demo);
+  await page.locator("backup-keyring-panel bk-keyring-overview").waitFor();
+  await page.evaluate(
+    ({ url }) => {
+      const panel = document.querySelector("backup-keyring-panel").shadowRoot.querySelector("bk-keyring-panel-main");
+      const wrap = document.createElement("div");
+      wrap.style.cssText = "position:fixed;inset:0;z-index:10;padding:24px;background:var(--primary-background-color)";
+      const section = document.createElement("div");
+      section.id = "section";
+      section.style.cssText = "display:grid;grid-template-columns:repeat(12,1fr);gap:8px;width:560px;align-items:start";
+      const card = document.createElement("backup-keyring-card");
+      card.setConfig({ type: "custom:backup-keyring-card", grid_options: { columns: 6, rows: "auto" } });
+      card.hass = { connection: panel.conn, language: "en", user: { is_admin: true }, auth: { data: { hassUrl: url } } };
+      card.style.gridColumn = `span ${card.getGridOptions().columns}`;
+      section.append(card);
+      wrap.append(section);
+      document.body.append(wrap);
+    },
+    { url: sim.url },
+  );
+  await page.locator("backup-keyring-card [data-testid=status]").waitFor();
+  await page.waitForTimeout(300);
+  await page.locator("#section").screenshot({ path: join(out, "card-sections.png") });
+  console.log("docs/screenshots/card-sections.png");
   await page.close();
 }
 await browser.close();
