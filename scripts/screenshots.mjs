@@ -23,6 +23,32 @@ const browser = await chromium.launch({
   args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
 });
 const demo = `${sim.url}/#url=${encodeURIComponent(sim.url)}&token=${encodeURIComponent(sim.adminToken)}`;
+/**
+ * The card as on a dashboard, over the panel: HA gives it `hass`; here it borrows the real panel's
+ * connection (the panel sits inside the shim). `inSection`: in a section's 12-column grid, spanning
+ * the columns its getGridOptions asks for; otherwise 420 px wide.
+ */
+function showCard(page, inSection) {
+  return page.evaluate(
+    ({ url, inSection }) => {
+      const panel = document.querySelector("backup-keyring-panel").shadowRoot.querySelector("bk-keyring-panel-main");
+      const wrap = document.createElement("div");
+      wrap.style.cssText = "position:fixed;inset:0;z-index:10;padding:24px;background:var(--primary-background-color)";
+      const holder = document.createElement("div");
+      holder.id = "section";
+      holder.style.cssText = inSection ? "display:grid;grid-template-columns:repeat(12,1fr);gap:8px;width:560px;align-items:start" : "width:420px";
+      const card = document.createElement("backup-keyring-card");
+      card.setConfig(inSection ? { type: "custom:backup-keyring-card", grid_options: { columns: 6, rows: "auto" } } : { type: "custom:backup-keyring-card" });
+      card.hass = { connection: panel.conn, language: "en", user: { is_admin: true }, auth: { data: { hassUrl: url } } };
+      if (inSection) card.style.gridColumn = `span ${card.getGridOptions().columns}`;
+      holder.append(card);
+      wrap.append(holder);
+      document.body.append(wrap);
+    },
+    { url: sim.url, inSection },
+  );
+}
+
 const shots = [
   { file: "panel-desktop-light.png", viewport: { width: 1280, height: 900 }, scheme: "light", card: "card-light.png" },
   { file: "panel-desktop-dark.png", viewport: { width: 1280, height: 900 }, scheme: "dark", card: "card-dark.png" },
@@ -38,24 +64,7 @@ for (const s of shots) {
   await page.screenshot({ path: join(out, s.file), fullPage: s.fullPage ?? false });
   console.log(`docs/screenshots/${s.file}`);
   if (s.card) {
-    // The card as on a dashboard: HA gives it `hass`; here it borrows the panel's connection.
-    await page.evaluate(
-      ({ url }) => {
-        // The real panel sits inside the shim; its connection is HA's for the card.
-        const panel = document.querySelector("backup-keyring-panel").shadowRoot.querySelector("bk-keyring-panel-main");
-        const wrap = document.createElement("div");
-        wrap.style.cssText = "position:fixed;inset:0;z-index:10;padding:24px;background:var(--primary-background-color)";
-        const inner = document.createElement("div");
-        inner.style.width = "420px";
-        const card = document.createElement("backup-keyring-card");
-        card.setConfig({ type: "custom:backup-keyring-card" });
-        card.hass = { connection: panel.conn, language: "en", user: { is_admin: true }, auth: { data: { hassUrl: url } } };
-        inner.append(card);
-        wrap.append(inner);
-        document.body.append(wrap);
-      },
-      { url: sim.url },
-    );
+    await showCard(page, false);
     await page.locator("backup-keyring-card [data-testid=status]").waitFor();
     await page.waitForTimeout(300);
     await page.locator("backup-keyring-card").screenshot({ path: join(out, s.card) });
@@ -90,24 +99,7 @@ for (const s of shots) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 700 }, colorScheme: "light" });
   await page.goto(demo);
   await page.locator("backup-keyring-panel bk-keyring-overview").waitFor();
-  await page.evaluate(
-    ({ url }) => {
-      const panel = document.querySelector("backup-keyring-panel").shadowRoot.querySelector("bk-keyring-panel-main");
-      const wrap = document.createElement("div");
-      wrap.style.cssText = "position:fixed;inset:0;z-index:10;padding:24px;background:var(--primary-background-color)";
-      const section = document.createElement("div");
-      section.id = "section";
-      section.style.cssText = "display:grid;grid-template-columns:repeat(12,1fr);gap:8px;width:560px;align-items:start";
-      const card = document.createElement("backup-keyring-card");
-      card.setConfig({ type: "custom:backup-keyring-card", grid_options: { columns: 6, rows: "auto" } });
-      card.hass = { connection: panel.conn, language: "en", user: { is_admin: true }, auth: { data: { hassUrl: url } } };
-      card.style.gridColumn = `span ${card.getGridOptions().columns}`;
-      section.append(card);
-      wrap.append(section);
-      document.body.append(wrap);
-    },
-    { url: sim.url },
-  );
+  await showCard(page, true);
   await page.locator("backup-keyring-card [data-testid=status]").waitFor();
   await page.waitForTimeout(300);
   await page.locator("#section").screenshot({ path: join(out, "card-sections.png") });
