@@ -4,11 +4,11 @@ import type { HaConnection } from "./connection.js";
 
 /**
  * `domain → title` for these integrations (all loaded ones without `domains`) in `language` (HA
- * falls back to English, and to the integration's manifest name where it has no title). Empty
- * when HA refuses or lacks the command: locations are then named by their domain, as HA itself
- * does without a title.
+ * falls back to English, and to the integration's manifest name where it has no title). Null when
+ * HA refuses, lacks the command or the connection drops (the caller asks again later); meanwhile
+ * locations are named by their domain, as HA itself does without a title.
  */
-export async function fetchIntegrationTitles(conn: HaConnection, language: string, domains?: readonly string[]): Promise<Record<string, string>> {
+export async function fetchIntegrationTitles(conn: HaConnection, language: string, domains?: readonly string[]): Promise<Record<string, string> | null> {
   if (domains?.length === 0) return {};
   try {
     const { resources } = await conn.sendMessagePromise<{ resources: Record<string, unknown> }>({
@@ -24,6 +24,6 @@ export async function fetchIntegrationTitles(conn: HaConnection, language: strin
     }
     return titles;
   } catch {
-    return {};
+    return null;
   }
 }

@@ -399,7 +399,7 @@ export class Registry {
   }
 
   async fold(input: ReconcileInput, options: FoldOptions = {}): Promise<ReconcileResult> {
-    // The listing is hashed (off-thread) while the lock and the fingerprint are awaited.
+    // The listing is read (in slices, between other work) while the lock and the fingerprint are awaited.
     this.prepare(input.info);
     const result = await this.locks.withLock(REGISTRY_LOCK, async () => {
       // Under the lock, with the salt as stored now: another registry on this database may have

@@ -220,16 +220,23 @@ export class BackupKeyringPanel extends LitElement {
     this.errorCode = null;
     // What is stored for this address is read meanwhile; it shows once HA says the user is an admin.
     void this.rememberInstance(req.url);
+    const attempt = ++this.connectAttempt;
     try {
       const conn = await (opening ?? openConnection(req));
+      // A later attempt (the remembered sign-in and the page's own, one after the other) or a panel
+      // taken off the page meanwhile: this connection is nobody's, so it is closed, not kept open.
+      if (attempt !== this.connectAttempt || !this.isConnected) return void conn.close();
       rememberConnection(req);
       this.ownConnection = conn;
       this.hassUrl = req.url;
       this.attach(conn);
     } catch (err) {
-      this.fail(classifyError(err));
+      if (attempt === this.connectAttempt) this.fail(classifyError(err));
     }
   }
+
+  /** Counts `connectStandalone` calls: only the newest one's connection is used. */
+  private connectAttempt = 0;
 
   /** Follows the connection: load once HA's backup integration is up (again), then its events. */
   private attach(conn: HaConnection): void {
@@ -306,9 +313,9 @@ export class BackupKeyringPanel extends LitElement {
       // HA's integration titles come alongside (never rejects): locations are named by them in the first table.
       const titles = this.loadTitles(conn);
       const snapshot = await loadInstance(conn, { onUser: (user) => conn === this.conn && (this.adminKnown = user.is_admin) });
+      await titles;
       // (A load sent before the one shown is older news, however late it answers.)
       if (conn !== this.conn || (this.snapshot && snapshot.readOrder < this.snapshot.readOrder)) return;
-      await titles;
       this.snapshot = snapshot;
       if (this.notice?.connection) this.notice = null;
       this.errorCode = snapshot.user.is_admin ? null : "not_admin";
@@ -327,7 +334,8 @@ export class BackupKeyringPanel extends LitElement {
     const language = this.hass?.language ?? this.i18n.language;
     if (this.titles.language === language) return;
     const byDomain = await fetchIntegrationTitles(conn, language);
-    if (conn === this.conn) this.titles = { language, byDomain };
+    // Not answered (refused, dropped): asked again on the next load.
+    if (byDomain && conn === this.conn) this.titles = { language, byDomain };
   }
 
   /** How locations are named: HA's own words where the panel runs inside HA, else ours and HA's titles. */

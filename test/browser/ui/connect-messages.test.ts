@@ -1,7 +1,10 @@
 // Standalone connection messages say what is wrong: an address that is not one, a wrong token
-// (keeping the typed address), and a lost connection whose message goes away once HA is back.
+// (keeping the typed address), and a lost connection whose message goes away once HA is back. Of
+// two sign-ins one after the other only the later one's connection is used; a connection that
+// arrives for an older attempt, or after the panel left the page, is closed.
 import { expect } from "@esm-bundle/chai";
 import "../../../src/ui/panel/backup-keyring-panel.js";
+import type { Connection } from "home-assistant-js-websocket";
 import type { BackupKeyringPanel } from "../../../src/ui/panel/backup-keyring-panel.js";
 import { deepText, findButton, startSim, waitFor, type BrowserSim } from "../../support/browser-sim.js";
 
@@ -20,6 +23,41 @@ function mount(): BackupKeyringPanel {
 afterEach(async () => {
   panel?.remove();
   await Promise.all(sims.splice(0).map((s) => s.stop()));
+});
+
+/** A connection that arrives when the test says so, and records whether it was closed. */
+function lateConnection(): { opening: Promise<Connection>; arrive(): void; closed: () => boolean } {
+  let closed = false;
+  let arrive!: () => void;
+  const fake = { close: () => void (closed = true) } as unknown as Connection;
+  const opening = new Promise<Connection>((resolve) => (arrive = () => resolve(fake)));
+  return { opening, arrive, closed: () => closed };
+}
+
+describe("standalone connection attempts", () => {
+  it("of two sign-ins, the later one's connection is used; the earlier one's is closed when it arrives", async () => {
+    const s = await startSim({ backups: 1 });
+    sims.push(s);
+    const p = mount();
+    const early = lateConnection();
+    const first = p.connectStandalone({ url: s.url, token: s.adminToken, remember: false }, early.opening);
+    await p.connectStandalone({ url: s.url, token: s.adminToken, remember: false });
+    await waitFor(() => p.loadStatus === "ready", "the later sign-in's panel", 30000);
+    early.arrive();
+    await first;
+    expect(early.closed(), "the earlier attempt's connection is closed").to.equal(true);
+    expect(p.loadStatus).to.equal("ready");
+  });
+
+  it("a connection that arrives after the panel left the page is closed", async () => {
+    const p = mount();
+    const late = lateConnection();
+    const connecting = p.connectStandalone({ url: "http://homeassistant.local:8123", token: "t", remember: false }, late.opening);
+    p.remove();
+    late.arrive();
+    await connecting;
+    expect(late.closed()).to.equal(true);
+  });
 });
 
 describe("standalone connection messages", () => {
