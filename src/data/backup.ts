@@ -62,6 +62,18 @@ export interface BackupAgent {
   name: string;
 }
 
+/** This system's own storage (core's `backup.local`, or the Supervisor's `hassio.local`). */
+export const isLocalAgent = (agentId: string): boolean => agentId === "backup.local" || agentId === "hassio.local";
+
+/** A Supervisor network storage mount (`hassio.<mount>`). */
+export const isNetworkMountAgent = (agentId: string): boolean => {
+  const [domain, name] = agentId.split(".");
+  return domain === "hassio" && name !== "local";
+};
+
+/** HA's `compareAgents` order: this system first, then network storage, then the rest. */
+export const agentRank = (agentId: string): number => (isLocalAgent(agentId) ? 0 : isNetworkMountAgent(agentId) ? 1 : 2);
+
 export interface Retention {
   copies: number | null;
   days: number | null;

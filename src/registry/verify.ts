@@ -1,7 +1,7 @@
 // Online verification through HA (`backup/can_decrypt_on_download`) and folding in offline
 // results from a backup file. Keys given here stay in memory for this check only.
 import type { BackupFileReport } from "../backup-file/inspect.js";
-import { canDecryptOnDownload } from "../data/backup.js";
+import { agentRank, canDecryptOnDownload } from "../data/backup.js";
 import { isConnectionLost, toHaError, type HaConnection } from "../data/connection.js";
 import { backupFeatures } from "../data/ha-version.js";
 import type { CopyRecord } from "./model.js";
@@ -169,15 +169,7 @@ async function checkCopies(registry: Registry, conn: HaConnection, instanceId: s
 }
 
 /**
- * Folds in an offline check of a backup file. A file is not tied to one location, so the result
- * applies to every copy of that backup whose `protected` flag matches what the file's
- * backup.json says (a file downloaded from HA carries the copy's own backup.json).
- */
-/** HA's location order: local storage first, then network storage, then the rest by id. */
-const locationRank = (agentId: string) => (agentId === "backup.local" || agentId === "hassio.local" ? 0 : agentId.startsWith("hassio.") ? 1 : 2);
-
-/**
- * A checked file is one copy's bytes: its result is recorded for one copy only — the one whose
+ * Folds in an offline check of a backup file. A checked file is one copy's bytes: its result is recorded for one copy only — the one whose
  * size HA reported equal to the file's, local storage first when several are (a file downloaded
  * from Local says nothing about the Cloud copy). `fileSize` unknown: local storage first.
  */
@@ -185,7 +177,7 @@ export async function applyOfflineReport(registry: Registry, instanceId: string,
   if (!report.backupId) return { matched: 0, generation: null };
   const same = (await registry.copies(instanceId)).filter((c) => c.backupId === report.backupId && (report.protectedFlag === null || c.protected === report.protectedFlag));
   const sized = fileSize === undefined ? [] : same.filter((c) => c.size === fileSize);
-  const copies = (sized.length > 0 ? sized : same).sort((a, b) => locationRank(a.agentId) - locationRank(b.agentId) || a.agentId.localeCompare(b.agentId)).slice(0, 1);
+  const copies = (sized.length > 0 ? sized : same).sort((a, b) => agentRank(a.agentId) - agentRank(b.agentId) || a.agentId.localeCompare(b.agentId)).slice(0, 1);
   let generation: number | null = null;
   for (const c of copies) {
     if (report.mislabelled) {

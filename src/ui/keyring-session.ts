@@ -4,7 +4,7 @@
 import { blobSource } from "../common/byte-source.js";
 import type { LocalizeFunc } from "../common/localize.js";
 import { checkBackupKeys, inspectBackup, type BackupFileReport } from "../backup-file/inspect.js";
-import type { BackupAgent } from "../data/backup.js";
+import { isLocalAgent, type BackupAgent } from "../data/backup.js";
 import type { HaConnection } from "../data/connection.js";
 import type { InstanceSnapshot } from "../data/instance.js";
 import { kitKeyCandidates, parseKitOrKey } from "../kit/parse.js";
@@ -24,7 +24,6 @@ import { RegistryError } from "../registry/model.js";
 const agentsKey = (instanceId: string) => `agents:${instanceId}`;
 
 /** HA's local agents: their copies are on this instance's own disk. */
-const LOCAL_AGENTS = new Set(["hassio.local", "backup.local"]);
 
 /**
  * How many of the newest local copies the panel's background check looks at. The newest are the
@@ -354,7 +353,7 @@ export class KeyringSession {
     if (!only && options.scope === "candidates") {
       const named = new Set(options.backups ?? []);
       only = new Set(
-        this.facts.copies.filter((c) => c.protected && !c.deleted && c.confidence !== "verified" && (LOCAL_AGENTS.has(c.agentId) || named.has(c.backupId))).map((c) => `${c.backupId}|${c.agentId}`),
+        this.facts.copies.filter((c) => c.protected && !c.deleted && c.confidence !== "verified" && (isLocalAgent(c.agentId) || named.has(c.backupId))).map((c) => `${c.backupId}|${c.agentId}`),
       );
       // `only` checks named copies again; leave out those every given key already failed.
       const genOf = new Map(this.facts.generations.map((g) => [g.fingerprint, g.id]));
@@ -380,7 +379,7 @@ export class KeyringSession {
   unsettledLocalCopies(): Set<string> {
     const active = this.facts.active;
     const newest = this.facts.copies
-      .filter((c) => c.protected && !c.deleted && LOCAL_AGENTS.has(c.agentId))
+      .filter((c) => c.protected && !c.deleted && isLocalAgent(c.agentId))
       .sort((a, b) => b.date.localeCompare(a.date))
       .slice(0, LOCAL_CHECK_LIMIT);
     const unsettled = newest.filter((c) => c.confidence !== "verified" && c.lastCheck === null && !(active && (c.ruledOut ?? []).includes(active.id)));

@@ -1,11 +1,11 @@
 // Connects the key-change flow to the real registry.
+import { isLocalAgent } from "../../data/backup.js";
 import type { HaConnection } from "../../data/connection.js";
 import type { Registry } from "../../registry/registry.js";
 import { verifyOnline } from "../../registry/verify.js";
 import type { FlowCheckpoint, KeyChangeRegistry } from "./ports.js";
 
 /** HA's local agents: their copies are read from this device's disk, not downloaded. */
-const LOCAL_AGENTS = new Set(["hassio.local", "backup.local"]);
 
 export function registryPort(registry: Registry, url: string): KeyChangeRegistry {
   return {
@@ -32,7 +32,7 @@ export function registryPort(registry: Registry, url: string): KeyChangeRegistry
           backupId: c.backupId,
           agentId: c.agentId,
           size: c.size,
-          local: LOCAL_AGENTS.has(c.agentId),
+          local: isLocalAgent(c.agentId),
           settled: c.confidence === "verified" || (active !== undefined && (c.ruledOut ?? []).includes(active.id)) || c.lastCheck?.result === "not_supported" || c.lastCheck?.result === "mislabelled",
           unknown: c.generationId === null,
         }));

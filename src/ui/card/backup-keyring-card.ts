@@ -13,7 +13,7 @@ import { downloadTextFile } from "../../kit/download.js";
 import type { KeyringSession } from "../keyring-session.js";
 import { LocalizeController } from "../localize-controller.js";
 import { dateLanguage, formatDateTime, resolveTimeZone } from "../../common/datetime.js";
-import { agentName, locationNames, type LocationNaming } from "../model/location-names.js";
+import { agentName, locationNames, locationNaming, type LocationNaming } from "../model/location-names.js";
 import type { HassLike } from "../../data/hass.js";
 import { haStyles } from "../styles.js";
 import { CARD_TYPE, DEFAULT_PANEL_PATH, stubConfig, validateCardConfig, type CardConfig, type GridOptions } from "./card-config.js";
@@ -174,11 +174,7 @@ export class BackupKeyringCard extends LitElement {
 
   /** Locations named as HA's backup pages name them, from HA's own strings (the card asks HA for nothing more). */
   private get naming(): LocationNaming {
-    const ha = this.hass?.localize;
-    return {
-      thisSystem: ha?.("ui.panel.config.backup.agents.local_agent") || this.i18n.localize("common.this_system"),
-      title: (domain) => ha?.(`component.${domain}.title`) || undefined,
-    };
+    return locationNaming(this.hass?.localize, this.i18n.localize);
   }
 
   private openPanel(subPath = ""): void {

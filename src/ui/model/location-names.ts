@@ -2,7 +2,8 @@
 // `computeBackupAgentName`): this system's own storage by a translated word, a network storage
 // (Supervisor mount) by the name the user gave it, any other by its integration's title, with the
 // agent's name added when that integration offers several locations. Pure: tested in Node.
-import type { BackupAgent } from "../../data/backup.js";
+import type { LocalizeFunc } from "../../common/localize.js";
+import { isLocalAgent, isNetworkMountAgent, type BackupAgent } from "../../data/backup.js";
 
 export interface LocationNaming {
   /** HA's word for the local agents ("This system"). */
@@ -11,24 +12,7 @@ export interface LocationNaming {
   title(domain: string): string | undefined;
 }
 
-const LOCAL_AGENTS = ["backup.local", "hassio.local"];
-
-export const isLocalAgent = (agentId: string): boolean => LOCAL_AGENTS.includes(agentId);
-
-/** A Supervisor network storage mount (`hassio.<mount>`), shown by its own name. */
-export const isNetworkMountAgent = (agentId: string): boolean => {
-  const [domain, name] = agentId.split(".");
-  return domain === "hassio" && name !== "local";
-};
-
 const domainOf = (agentId: string): string => agentId.split(".")[0]!;
-
-/** HA's `compareAgents` order: local first, then network storage, then the rest. */
-export function agentRank(agentId: string): number {
-  if (isLocalAgent(agentId)) return 0;
-  if (isNetworkMountAgent(agentId)) return 1;
-  return 2;
-}
 
 export function agentName(agentId: string, agents: readonly BackupAgent[], naming: LocationNaming): string {
   if (isLocalAgent(agentId)) return naming.thisSystem;
@@ -45,4 +29,15 @@ export function agentName(agentId: string, agents: readonly BackupAgent[], namin
 /** Agent id → name as HA shows it, for every listed agent (the emergency kit's lists). */
 export function locationNames(agents: readonly BackupAgent[], naming: LocationNaming): Record<string, string> {
   return Object.fromEntries(agents.map((a) => [a.agent_id, agentName(a.agent_id, agents, naming)]));
+}
+
+/**
+ * The naming the panel and the card use: HA's own strings where they run inside HA (`hass.localize`
+ * gives "" for a key it lacks), else ours and the titles HA answered (`fetchIntegrationTitles`).
+ */
+export function locationNaming(haLocalize: ((key: string) => string) | undefined, localize: LocalizeFunc, titles: Record<string, string> = {}): LocationNaming {
+  return {
+    thisSystem: haLocalize?.("ui.panel.config.backup.agents.local_agent") || localize("common.this_system"),
+    title: (domain) => haLocalize?.(`component.${domain}.title`) || titles[domain] || undefined,
+  };
 }

@@ -1,7 +1,7 @@
 // Pure view logic for the panel: one row per backup copy (backup × location), names for
 // locations in HA's order, filtering and sorting. No DOM, tested in Node.
-import type { BackupAgent, BackupInfo } from "../../data/backup.js";
-import { agentName, agentRank, type LocationNaming } from "./location-names.js";
+import { agentRank, type BackupAgent, type BackupInfo } from "../../data/backup.js";
+import { agentName, type LocationNaming } from "./location-names.js";
 
 export type Confidence = "verified" | "observed" | "inferred" | "unknown" | "unencrypted";
 

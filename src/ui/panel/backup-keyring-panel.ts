@@ -22,7 +22,7 @@ import { loadRemembered, rememberConnection, type ConnectRequest } from "./conne
 import { isHomeAssistantUrl } from "./ha-url.js";
 import { openConnection } from "./open-connection.js";
 import { copyRows, type CopyRow } from "../model/panel-model.js";
-import { agentName, locationNames, type LocationNaming } from "../model/location-names.js";
+import { agentName, locationNames, locationNaming, type LocationNaming } from "../model/location-names.js";
 import { fetchIntegrationTitles } from "../../data/translations.js";
 import { offlineCheckNotice } from "./offline-notice.js";
 import { registryRows } from "../model/keyring-model.js";
@@ -340,12 +340,7 @@ export class BackupKeyringPanel extends LitElement {
 
   /** How locations are named: HA's own words where the panel runs inside HA, else ours and HA's titles. */
   private get naming(): LocationNaming {
-    const ha = this.hass?.localize;
-    const titles = this.titles.byDomain;
-    return {
-      thisSystem: ha?.("ui.panel.config.backup.agents.local_agent") || this.i18n.localize("common.this_system"),
-      title: (domain) => ha?.(`component.${domain}.title`) || titles[domain] || undefined,
-    };
+    return locationNaming(this.hass?.localize, this.i18n.localize, this.titles.byDomain);
   }
 
   /**

@@ -3,7 +3,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { BackupAgent } from "../../../src/data/backup.js";
-import { agentName, agentRank, locationNames, type LocationNaming } from "../../../src/ui/model/location-names.js";
+import { agentRank } from "../../../src/data/backup.js";
+import { localizeEnglish } from "../../../src/common/localize-english.js";
+import { agentName, locationNames, locationNaming, type LocationNaming } from "../../../src/ui/model/location-names.js";
 
 const titles: Record<string, string> = { cloud: "Home Assistant Cloud", google_drive: "Google Drive", webdav: "WebDAV" };
 const naming: LocationNaming = { thisSystem: "This system", title: (d) => titles[d] };
@@ -57,5 +59,13 @@ describe("location names", () => {
       ["cloud.cloud", "hassio.my_nas", "backup.local"].sort((a, b) => agentRank(a) - agentRank(b)),
       ["backup.local", "hassio.my_nas", "cloud.cloud"],
     );
+  });
+
+  it("inside HA, HA's own strings; standalone, ours and the titles HA answered", () => {
+    const ha = (key: string) => ({ "ui.panel.config.backup.agents.local_agent": "Dieses System", "component.cloud.title": "Home Assistant Cloud" })[key] ?? "";
+    const inside = locationNaming(ha, localizeEnglish, { webdav: "WebDAV" });
+    assert.deepEqual([inside.thisSystem, inside.title("cloud"), inside.title("webdav"), inside.title("other")], ["Dieses System", "Home Assistant Cloud", "WebDAV", undefined]);
+    const standalone = locationNaming(undefined, localizeEnglish, { cloud: "Home Assistant Cloud" });
+    assert.deepEqual([standalone.thisSystem, standalone.title("cloud")], ["This system", "Home Assistant Cloud"]);
   });
 });
