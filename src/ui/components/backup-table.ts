@@ -68,7 +68,7 @@ export class BkBackupTable extends LitElement {
       :host([narrow]) .wide { display: none; }
       /* On a phone the restore help stays reachable: the actions cell keeps only its icon button. */
       :host([narrow]) .row > .actions:nth-child(7) { display: flex; grid-area: act; }
-      :host([narrow]) .actions button:not(.icon) { display: none; }
+      :host([narrow]) .row .actions button:not(.icon) { display: none; }
       .empty { padding: var(--ha-space-4, 16px); }
       .actions { display: flex; gap: var(--ha-space-1, 4px); align-items: center; }
       button.icon { padding: 6px; min-width: 36px; display: inline-flex; align-items: center; justify-content: center; }

@@ -55,6 +55,12 @@ it("390 px: a tapped backup opens its detail sheet, which can verify that copy",
   expect(text).to.contain("Stored in");
   expect(cutOff(table.shadowRoot!, sheet)).to.deep.equal([]);
   expect(sheet.getBoundingClientRect().right).to.be.at.most(390);
+  // Its actions can be seen and tapped (the table's phone rule once hid every button but the icons).
+  for (const b of sheet.querySelectorAll("button")) {
+    const r = b.getBoundingClientRect();
+    expect(r.height, `${b.textContent!.trim()} is shown`).to.be.greaterThan(0);
+    expect(r.bottom, `${b.textContent!.trim()} is on screen`).to.be.at.most(innerHeight);
+  }
   expect(await axeViolations(sheet)).to.deep.equal([]);
 
   // The background check of the local copies is over: what follows is this copy's own check.
